@@ -1,0 +1,19 @@
+import type { OpSpec } from "../spec.js";
+
+/** The op spec table: every op gnnc knows, by name. Each namespace lives in its own file. */
+const table = new Map<string, OpSpec>();
+
+export function registerOps(specs: readonly OpSpec[]): void {
+  for (const s of specs) {
+    if (table.has(s.name)) throw new Error(`op ${s.name} registered twice`);
+    table.set(s.name, s);
+  }
+}
+
+export function getOpSpec(name: string): OpSpec | undefined {
+  return table.get(name);
+}
+
+export function allOpSpecs(): OpSpec[] {
+  return [...table.values()].sort((a, b) => a.name.localeCompare(b.name));
+}

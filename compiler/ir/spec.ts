@@ -1,0 +1,59 @@
+import type { Attrs, AttrValue, Region, Type } from "./types.js";
+import type { Value } from "./values.js";
+
+/**
+ * The contract of an entry in the op spec table. The verifier, the builder's type inference,
+ * the reference interpreter, the cost model and (from the training issue on) autodiff all read
+ * this table; adding an op means adding one entry (plus its WGSL kernel).
+ */
+
+export type AttrKind = "int" | "float" | "bool" | "string" | "ints" | "dim" | "dims" | "strings";
+
+export interface AttrSchema {
+  kind: AttrKind;
+  /** Omitted attrs take this default; an attr with neither default nor `optional` is required. */
+  default?: AttrValue;
+  optional?: boolean;
+  /** For string attrs: the allowed values. */
+  oneOf?: readonly string[];
+  doc?: string;
+}
+
+/** A type-inference failure. `operands` are the input positions at fault (for two-location errors). */
+export interface InferError {
+  error: string;
+  operands?: number[];
+}
+
+export function isInferError(x: Type | InferError): x is InferError {
+  return (x as InferError).error !== undefined;
+}
+
+export interface InterpretContext {
+  /** Run a nested region of the op being interpreted with the given argument values. */
+  runRegion(region: Region, args: Value[]): Value[];
+}
+
+export interface Cost {
+  flops: number;
+  bytes: number;
+}
+
+export interface OpSpec {
+  /** Namespaced: `t.matmul`, `g.spmm`, `nn.dropout`, `s.loop`. */
+  readonly name: string;
+  readonly summary: string;
+  /** Exact input count, or [min, max] (max = Infinity for variadic). */
+  readonly arity: number | readonly [number, number];
+  readonly attrs: Readonly<Record<string, AttrSchema>>;
+  /** Number of nested regions the op carries (default 0). */
+  readonly regions?: number;
+  /** False for ops whose result depends on more than their inputs (none yet); CSE/DCE skip them. */
+  readonly pure: boolean;
+  /** Result type from input types and (defaulted) attrs. Regions are given for structural ops. */
+  infer(inputs: readonly Type[], attrs: Attrs, regions?: readonly Region[]): Type | InferError;
+  /** The reference semantics: f32 storage, f64 accumulation. Concrete shapes. */
+  interpret(inputs: readonly Value[], attrs: Attrs, ctx: InterpretContext): Value;
+  /** FLOPs and bytes moved, evaluated on concrete sizes (symbols resolved). */
+  cost(inputs: readonly Type[], output: Type, attrs: Attrs, symbols: Readonly<Record<string, number>>): Cost;
+}
