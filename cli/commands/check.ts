@@ -1,0 +1,37 @@
+import { EXIT_ERRORS, EXIT_OK, UsageError, type Io } from "../io.js";
+import { compileFile, dataDirs, datasetResolver } from "../load.js";
+import { plural, reportDiagnostics } from "../report.js";
+import { parseCommandArgs } from "../args.js";
+
+export const checkHelp = `gnnc check FILE... [--data-dir DIR]
+
+Parse and type-check .gnn files without running anything.
+Prints every diagnostic (code, file:line:col, source frame, hint); exits 0 when all files
+are clean, 1 when any has errors, 2 on a usage error.
+
+  --data-dir DIR   where load("name") finds datasets (default: $GNNC_DATA_DIR); without
+                   one, dataset sizes stay symbolic (cora.num_features) and still check`;
+
+export function check(io: Io, argv: string[]): number {
+  const { values, positionals } = parseCommandArgs("check", argv, { "data-dir": { type: "string" } });
+  if (positionals.length === 0) throw new UsageError("gnnc check: expected at least one FILE");
+  const datasets = datasetResolver(dataDirs(io, values["data-dir"] as string | undefined));
+  let failed = 0;
+  for (const file of positionals) {
+    const loaded = compileFile(io, file, datasets);
+    if (!loaded) {
+      failed++;
+      continue;
+    }
+    const errors = reportDiagnostics(io, loaded.result.diagnostics, loaded.sources);
+    const warnings = loaded.result.diagnostics.length - errors;
+    if (errors > 0) {
+      failed++;
+      io.err(`error: ${file}: ${plural(errors, "error")}${warnings ? `, ${plural(warnings, "warning")}` : ""}\n`);
+    } else {
+      const modules = loaded.result.program?.modules.length ?? 0;
+      io.out(`ok  ${file}  (${plural(modules, "module")}${warnings ? `, ${plural(warnings, "warning")}` : ""})\n`);
+    }
+  }
+  return failed > 0 ? EXIT_ERRORS : EXIT_OK;
+}

@@ -1,0 +1,35 @@
+import { EXIT_OK, UsageError, type Io } from "../io.js";
+import { checkHelp } from "./check.js";
+import { irHelp } from "./ir.js";
+import { passesHelp } from "./passes.js";
+
+export const mainHelp = `gnnc — a compiler for graph neural network training
+
+Usage: gnnc COMMAND [OPTIONS]
+
+Commands:
+  check FILE...     parse and type-check .gnn files
+  ir FILE           print the typed IR (optionally after passes)
+  passes            list the built-in IR passes
+  help [COMMAND]    show help for a command
+
+Exit codes: 0 success, 1 the input has errors, 2 usage error.
+Run 'gnnc help COMMAND' for a command's options.`;
+
+export const commandHelp: Record<string, string> = {
+  check: checkHelp,
+  ir: irHelp,
+  passes: passesHelp,
+  help: "gnnc help [COMMAND]\n\nShow the overview, or the help of one command.",
+};
+
+export function help(io: Io, argv: string[]): number {
+  if (argv.length === 0) {
+    io.out(mainHelp + "\n");
+    return EXIT_OK;
+  }
+  const text = commandHelp[argv[0]];
+  if (!text) throw new UsageError(`gnnc help: unknown command \`${argv[0]}\` (commands: ${Object.keys(commandHelp).join(", ")})`);
+  io.out(text + "\n");
+  return EXIT_OK;
+}

@@ -1,0 +1,79 @@
+import { printModule } from "../../compiler/ir/print.js";
+import { runPipeline, parsePipeline } from "../../compiler/passes/index.js";
+import { EXIT_ERRORS, EXIT_OK, UsageError, type Io } from "../io.js";
+import { compileFile, dataDirs, datasetResolver } from "../load.js";
+import { reportDiagnostics } from "../report.js";
+import { parseCommandArgs } from "../args.js";
+
+/** What `gnnc ir` runs when asked to show the IR after passes. */
+export const DEFAULT_PIPELINE = "shape-inference,cse,dce";
+
+export const irHelp = `gnnc ir FILE [--after PASS] [--passes LIST] [--print-ir-after PASS|all] [--module NAME] [--data-dir DIR]
+
+Print the typed IR of each module in FILE (one per train block), with .gnn locations.
+
+  --after PASS            run the pipeline up to and including PASS, then print
+  --passes LIST           the pipeline, e.g. "shape-inference,cse,dce" (default: ${DEFAULT_PIPELINE})
+  --print-ir-after PASS   print the IR after every run of PASS ("all": after every pass);
+                          the pipeline runs in full
+  --timing                print how long each pass took (to stderr)
+  --module NAME           only the module of that train block / model
+  --data-dir DIR          where load("name") finds dataset sizes (default: $GNNC_DATA_DIR)
+
+Without --after, --passes or --print-ir-after, prints the IR as the frontend lowered it.`;
+
+export function ir(io: Io, argv: string[]): number {
+  const { values, positionals } = parseCommandArgs("ir", argv, {
+    after: { type: "string" },
+    passes: { type: "string" },
+    "print-ir-after": { type: "string" },
+    timing: { type: "boolean" },
+    module: { type: "string" },
+    "data-dir": { type: "string" },
+  });
+  if (positionals.length !== 1) throw new UsageError("gnnc ir: expected exactly one FILE");
+  const file = positionals[0];
+  const loaded = compileFile(io, file, datasetResolver(dataDirs(io, values["data-dir"] as string | undefined)));
+  if (!loaded) return EXIT_ERRORS;
+  if (reportDiagnostics(io, loaded.result.diagnostics, loaded.sources) > 0 || !loaded.result.program) return EXIT_ERRORS;
+
+  let modules = loaded.result.program.modules;
+  const wanted = values.module as string | undefined;
+  if (wanted !== undefined) {
+    modules = modules.filter((m) => m.name === wanted);
+    if (modules.length === 0) {
+      const names = loaded.result.program.modules.map((m) => m.name).join(", ") || "none";
+      throw new UsageError(`gnnc ir: no module \`${wanted}\` in ${file} (modules: ${names})`);
+    }
+  }
+
+  const after = values.after as string | undefined;
+  const printAfter = values["print-ir-after"] as string | undefined;
+  const passesFlag = values.passes as string | undefined;
+  const runsPasses = after !== undefined || printAfter !== undefined || passesFlag !== undefined;
+  let pipelineText = passesFlag ?? DEFAULT_PIPELINE;
+  if (after !== undefined) {
+    const names = pipelineText.split(",").map((s) => s.trim());
+    const stop = names.findIndex((n) => n === after || n.startsWith(after + "{"));
+    if (stop < 0) throw new UsageError(`gnnc ir: --after ${after}: no such pass in the pipeline "${pipelineText}"`);
+    pipelineText = names.slice(0, stop + 1).join(",");
+  }
+
+  for (const module of modules) {
+    if (!runsPasses) {
+      io.out(printModule(module) + "\n");
+      continue;
+    }
+    const pipeline = parsePipeline(pipelineText);
+    if (reportDiagnostics(io, pipeline.diagnostics, loaded.sources) > 0) return EXIT_ERRORS;
+    const result = runPipeline(module, pipeline.passes, {
+      verify: true,
+      printIrAfter: printAfter === undefined ? [] : printAfter === "all" ? "all" : [printAfter],
+      onPrint: (pass, text) => io.out(`// ----- IR after ${pass} (${module.name})\n${text}\n`),
+    });
+    if (reportDiagnostics(io, result.diagnostics, loaded.sources) > 0) return EXIT_ERRORS;
+    if (values.timing) for (const t of result.timings) io.err(`${t.pass.padEnd(20)} ${t.ms.toFixed(2)} ms${t.changed ? "" : "  (no change)"}\n`);
+    if (printAfter === undefined) io.out(printModule(result.module) + "\n");
+  }
+  return EXIT_OK;
+}

@@ -1,0 +1,40 @@
+import { dirname, resolve } from "node:path";
+import { compile, type CompileResult } from "../compiler/index.js";
+import type { DatasetResolver } from "../compiler/frontend/dataset-info.js";
+import { describeDataset } from "../runtime/data/index.js";
+import type { Io } from "./io.js";
+
+/** The data directory from `--data-dir`, else `GNNC_DATA_DIR`, else none (dataset sizes stay symbolic). */
+export function dataDirs(io: Io, flag: string | undefined): string[] {
+  const dir = flag ?? io.env.GNNC_DATA_DIR;
+  return dir ? [resolve(dir)] : [];
+}
+
+export function datasetResolver(dirs: string[]): DatasetResolver | undefined {
+  if (dirs.length === 0) return undefined;
+  return { describe: (name) => describeDataset(name, dirs) };
+}
+
+export interface LoadedSource {
+  file: string;
+  result: CompileResult;
+  /** Every file read (the main one and its imports), for printing source frames. */
+  sources: Map<string, string>;
+}
+
+/** Read and compile one `.gnn` file; undefined (after an error message) when it cannot be read. */
+export function compileFile(io: Io, file: string, datasets: DatasetResolver | undefined): LoadedSource | undefined {
+  const text = io.readFile(file);
+  if (text === undefined) {
+    io.err(`error: cannot read \`${file}\`: no such file or not readable\n`);
+    return undefined;
+  }
+  const sources = new Map([[file, text]]);
+  const readFile = (path: string) => {
+    const t = io.readFile(path);
+    if (t !== undefined) sources.set(path, t);
+    return t;
+  };
+  const result = compile(text, { file, readFile, datasets, resolveImport: (from, spec) => resolve(dirname(from), spec) });
+  return { file, result, sources };
+}

@@ -1,0 +1,45 @@
+import { didYouMean } from "../grammar/suggest.js";
+import { check } from "./commands/check.js";
+import { commandHelp, help, mainHelp } from "./commands/help.js";
+import { ir } from "./commands/ir.js";
+import { passes } from "./commands/passes.js";
+import { EXIT_ERRORS, EXIT_USAGE, UsageError, type Io } from "./io.js";
+
+type Command = (io: Io, argv: string[]) => number;
+const commands: Record<string, Command> = { check, ir, passes, help };
+
+/** Run one gnnc invocation; returns the exit code. Never throws: internal errors are reported as such. */
+export function run(io: Io, argv: string[]): number {
+  const [name, ...rest] = argv;
+  try {
+    if (name === undefined || name === "--help" || name === "-h") {
+      io.out(mainHelp + "\n");
+      return name === undefined ? EXIT_USAGE : 0;
+    }
+    if (name === "--version" || name === "-V") {
+      io.out("gnnc 0.1.0\n");
+      return 0;
+    }
+    const command = commands[name];
+    if (!command) {
+      const guess = didYouMean(name, Object.keys(commands));
+      throw new UsageError(`unknown command \`${name}\`${guess ? ` (did you mean \`${guess}\`?)` : ""}; run 'gnnc --help'`);
+    }
+    if (rest.includes("--help") || rest.includes("-h")) {
+      io.out(commandHelp[name] + "\n");
+      return 0;
+    }
+    return command(io, rest);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.err(`error: ${e.message}\n`);
+      return EXIT_USAGE;
+    }
+    // A bug in gnnc, not in the user's input: say so plainly, keep the detail for the report.
+    const detail = e instanceof Error ? (e.stack ?? e.message) : String(e);
+    io.err(`error: internal compiler error — this is a bug in gnnc, please report it.\n`);
+    if (io.env.GNNC_DEBUG) io.err(detail + "\n");
+    else io.err(`  ${e instanceof Error ? e.message : String(e)}\n  (set GNNC_DEBUG=1 for the stack trace)\n`);
+    return EXIT_ERRORS;
+  }
+}

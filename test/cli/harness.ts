@@ -1,0 +1,25 @@
+import { readFileSync } from "node:fs";
+import type { Io } from "../../cli/io.js";
+import { run } from "../../cli/run.js";
+
+/** Run the CLI in-process with captured output; files come from `files` first, then the disk. */
+export function runCli(argv: string[], files: Record<string, string> = {}, env: Record<string, string> = {}) {
+  let stdout = "";
+  let stderr = "";
+  const io: Io = {
+    out: (t) => void (stdout += t),
+    err: (t) => void (stderr += t),
+    readFile: (p) => {
+      if (p in files) return files[p];
+      try {
+        return readFileSync(p, "utf8");
+      } catch {
+        return undefined;
+      }
+    },
+    env,
+    color: false,
+  };
+  const code = run(io, argv);
+  return { code, stdout, stderr };
+}
