@@ -1,5 +1,5 @@
 import { printModule } from "../../compiler/ir/print.js";
-import { runPipeline, parsePipeline } from "../../compiler/passes/index.js";
+import { parsePipeline, runPipeline, type PipelineStep } from "../../compiler/passes/index.js";
 import { EXIT_ERRORS, EXIT_OK, UsageError, type Io } from "../io.js";
 import { compileFile, dataDirs, datasetResolver } from "../load.js";
 import { reportDiagnostics } from "../report.js";
@@ -7,6 +7,8 @@ import { parseCommandArgs } from "../args.js";
 
 /** What `gnnc ir` runs when asked to show the IR after passes. */
 export const DEFAULT_PIPELINE = "shape-inference,cse,dce";
+/** Where diagnostics about the --passes text point. */
+const PIPELINE_FILE = "<--passes>";
 
 export const irHelp = `gnnc ir FILE [--after PASS] [--passes LIST] [--print-ir-after PASS|all] [--module NAME] [--data-dir DIR]
 
@@ -49,14 +51,20 @@ export function ir(io: Io, argv: string[]): number {
 
   const after = values.after as string | undefined;
   const printAfter = values["print-ir-after"] as string | undefined;
-  const passesFlag = values.passes as string | undefined;
-  const runsPasses = after !== undefined || printAfter !== undefined || passesFlag !== undefined;
-  let pipelineText = passesFlag ?? DEFAULT_PIPELINE;
-  if (after !== undefined) {
-    const names = pipelineText.split(",").map((s) => s.trim());
-    const stop = names.findIndex((n) => n === after || n.startsWith(after + "{"));
-    if (stop < 0) throw new UsageError(`gnnc ir: --after ${after}: no such pass in the pipeline "${pipelineText}"`);
-    pipelineText = names.slice(0, stop + 1).join(",");
+  const pipelineText = (values.passes as string | undefined) ?? DEFAULT_PIPELINE;
+  const runsPasses = after !== undefined || printAfter !== undefined || values.passes !== undefined;
+
+  let steps: PipelineStep[] = [];
+  if (runsPasses) {
+    loaded.sources.set(PIPELINE_FILE, pipelineText);
+    const parsed = parsePipeline(pipelineText, { file: PIPELINE_FILE });
+    if (reportDiagnostics(io, parsed.diagnostics, loaded.sources) > 0 || !parsed.passes) return EXIT_ERRORS;
+    steps = parsed.passes;
+    if (after !== undefined) {
+      const stop = steps.findIndex((s) => s.pass.name === after);
+      if (stop < 0) throw new UsageError(`gnnc ir: --after ${after}: no such pass in the pipeline "${pipelineText}"`);
+      steps = steps.slice(0, stop + 1);
+    }
   }
 
   for (const module of modules) {
@@ -64,15 +72,14 @@ export function ir(io: Io, argv: string[]): number {
       io.out(printModule(module) + "\n");
       continue;
     }
-    const pipeline = parsePipeline(pipelineText);
-    if (reportDiagnostics(io, pipeline.diagnostics, loaded.sources) > 0) return EXIT_ERRORS;
-    const result = runPipeline(module, pipeline.passes, {
+    const result = runPipeline(module, steps, {
       verify: true,
       printIrAfter: printAfter === undefined ? [] : printAfter === "all" ? "all" : [printAfter],
       onPrint: (pass, text) => io.out(`// ----- IR after ${pass} (${module.name})\n${text}\n`),
     });
     if (reportDiagnostics(io, result.diagnostics, loaded.sources) > 0) return EXIT_ERRORS;
-    if (values.timing) for (const t of result.timings) io.err(`${t.pass.padEnd(20)} ${t.ms.toFixed(2)} ms${t.changed ? "" : "  (no change)"}\n`);
+    if (values.timing)
+      for (const t of result.timings) io.err(`${t.pass.padEnd(20)} ${t.ms.toFixed(2)} ms${t.changed ? "" : "  (no change)"}\n`);
     if (printAfter === undefined) io.out(printModule(result.module) + "\n");
   }
   return EXIT_OK;

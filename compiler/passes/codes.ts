@@ -1,0 +1,38 @@
+/**
+ * Diagnostic codes of the pass layer (E6xx). One table so that codes never collide and
+ * `gnnc explain` can describe each. Ranges: E600–E619 pipelines and the manager,
+ * E620–E659 built-in passes, E690–E699 internal errors (a pass is buggy, not the user's model).
+ */
+
+export interface CodeInfo {
+  readonly code: string;
+  readonly summary: string;
+}
+
+export const PASS_CODES = {
+  unknownPass: { code: "E601", summary: "the pipeline names a pass that does not exist" },
+  pipelineSyntax: { code: "E602", summary: "the pipeline text is malformed" },
+  unknownOption: { code: "E603", summary: "a pass is given an option it does not declare" },
+  badOptionValue: { code: "E604", summary: "an option value has the wrong type or is not one of the allowed values" },
+  missingOption: { code: "E605", summary: "a required pass option is not given" },
+  duplicateOption: { code: "E606", summary: "a pass option is given twice" },
+  unmetRequirement: { code: "E607", summary: "a pass requires a property no earlier pass provides" },
+  unknownPrintTarget: { code: "E608", summary: "print-ir-after names a pass that is not in the pipeline" },
+
+  inferFailed: { code: "E620", summary: "shape inference rejects a node's inputs or attributes" },
+  typeMismatch: { code: "E621", summary: "a node's stored type disagrees with the type inferred from the op spec table" },
+  unknownOp: { code: "E622", summary: "a node uses an op that is not in the op spec table" },
+  paramMismatch: { code: "E623", summary: "an s.param node disagrees with the module's parameter table" },
+
+  invalidInput: { code: "E690", summary: "internal error: the module given to the pipeline fails verification" },
+  invalidOutput: { code: "E691", summary: "internal error: a pass produced IR that fails verification" },
+  passThrew: { code: "E692", summary: "internal error: a pass threw instead of returning diagnostics" },
+  badPassResult: { code: "E693", summary: "internal error: a pass returned something that is not a PassResult" },
+} as const satisfies Record<string, CodeInfo>;
+
+export type PassCodeName = keyof typeof PASS_CODES;
+
+/** Every code of this table, for `gnnc explain` and for a uniqueness test. */
+export function allPassCodes(): CodeInfo[] {
+  return Object.values(PASS_CODES);
+}

@@ -1,0 +1,45 @@
+import { cse } from "./cse.js";
+import { dce } from "./dce.js";
+import type { AnyPass } from "./pass.js";
+import { shapeInference } from "./shape-inference.js";
+
+/** Passes by name: what pipelines resolve names against and what `gnnc passes` lists. */
+export interface PassRegistry {
+  get(name: string): AnyPass | undefined;
+  /** Sorted, for listings and did-you-mean. */
+  names(): string[];
+  all(): AnyPass[];
+}
+
+const BUILTINS: readonly AnyPass[] = [shapeInference, cse, dce];
+
+/** The built-in passes, in the order a listing shows them. */
+export function builtinPasses(): AnyPass[] {
+  return [...BUILTINS];
+}
+
+export function getPass(name: string): AnyPass | undefined {
+  return BUILTINS.find((p) => p.name === name);
+}
+
+/**
+ * A registry of the built-ins plus `extra` (user passes, test passes). A name may be registered
+ * once: a user pass cannot silently replace a built-in, so loaders should check `get` first.
+ */
+export function createRegistry(extra: readonly AnyPass[] = [], base: readonly AnyPass[] = BUILTINS): PassRegistry {
+  const byName = new Map<string, AnyPass>();
+  for (const p of [...base, ...extra]) {
+    if (byName.has(p.name)) throw new Error(`pass \`${p.name}\` is registered twice`);
+    byName.set(p.name, p);
+  }
+  return {
+    get: (name) => byName.get(name),
+    names: () => [...byName.keys()].sort(),
+    all: () => [...byName.values()],
+  };
+}
+
+/** Passes that provide `property`, for hints such as "run `shape-inference` first". */
+export function providersOf(registry: PassRegistry, property: string): AnyPass[] {
+  return registry.all().filter((p) => p.provides?.includes(property));
+}

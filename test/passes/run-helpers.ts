@@ -1,0 +1,18 @@
+import type { Module } from "../../compiler/ir/types.js";
+import type { Value } from "../../compiler/ir/values.js";
+import { runFunc } from "../../runtime/reference/index.js";
+import { mulberry32, randomTensor, type RandomCase } from "./random-func.js";
+
+/** Run every function of `module` on the case's data with the reference interpreter. */
+export function runAll(module: Module, data: Pick<RandomCase, "inputs" | "params">): Value[][] {
+  return module.funcs.map((f) => runFunc(f, { inputs: data.inputs, params: data.params }));
+}
+
+/** The same case with fresh random features and weights (the graph is kept). */
+export function reshuffle(c: RandomCase, seed: number): RandomCase {
+  const rand = mulberry32(seed);
+  const x = c.inputs.x;
+  const w = c.params.w;
+  if (x.kind !== "tensor" || w.kind !== "tensor") throw new Error("unexpected case layout");
+  return { ...c, inputs: { ...c.inputs, x: randomTensor(rand, x.shape) }, params: { w: randomTensor(rand, w.shape) } };
+}
