@@ -10,10 +10,38 @@ function wrap(d: Dim): string {
   return /^[A-Za-z0-9_.]+$/.test(s) ? s : `(${s})`;
 }
 
+/**
+ * `X` or `X*k` (X a name or one parenthesised group, k a positive int) as [X, k], so that sums of
+ * the same symbol fold (`a+a+a+a` is `a*4`, as is `4*a`): concatenating four `a`-wide tensors
+ * then matches a layer declared with `4 * a` inputs.
+ */
+function scaledSymbol(d: Dim): [string, number] | undefined {
+  if (typeof d === "number") return undefined;
+  const m = /^(.*)\*(\d+)$/.exec(d);
+  const base = m ? m[1] : d;
+  const single = /^[A-Za-z_][A-Za-z0-9_.]*$/.test(base) || (base.startsWith("(") && closingParen(base) === base.length - 1);
+  return single ? [base, m ? Number(m[2]) : 1] : undefined;
+}
+
+function closingParen(s: string): number {
+  let depth = 0;
+  for (let i = 0; i < s.length; i++) {
+    if (s[i] === "(") depth++;
+    else if (s[i] === ")" && --depth === 0) return i;
+  }
+  return -1;
+}
+
+function scaled(base: string, k: number): Dim {
+  return k === 0 ? 0 : k === 1 ? base : `${base}*${k}`;
+}
+
 export function dimAdd(a: Dim, b: Dim): Dim {
   if (typeof a === "number" && typeof b === "number") return a + b;
   if (a === 0) return b;
   if (b === 0) return a;
+  const [sa, sb] = [scaledSymbol(a), scaledSymbol(b)];
+  if (sa && sb && sa[0] === sb[0]) return scaled(sa[0], sa[1] + sb[1]);
   return `${wrap(a)}+${wrap(b)}`;
 }
 
@@ -21,6 +49,8 @@ export function dimSub(a: Dim, b: Dim): Dim {
   if (typeof a === "number" && typeof b === "number") return a - b;
   if (b === 0) return a;
   if (a === b) return 0;
+  const [sa, sb] = [scaledSymbol(a), scaledSymbol(b)];
+  if (sa && sb && sa[0] === sb[0] && sa[1] > sb[1]) return scaled(sa[0], sa[1] - sb[1]);
   return `${wrap(a)}-${wrap(b)}`;
 }
 
@@ -29,6 +59,10 @@ export function dimMul(a: Dim, b: Dim): Dim {
   if (a === 1) return b;
   if (b === 1) return a;
   if (a === 0 || b === 0) return 0;
+  // A symbol scaled by a positive count is written `X*k`, whichever side the count was on.
+  const [sym, k] = typeof a === "number" ? [b, a] : [a, b];
+  const s = scaledSymbol(sym);
+  if (s && typeof k === "number" && Number.isInteger(k) && k > 0) return scaled(s[0], s[1] * k);
   return `${wrap(a)}*${wrap(b)}`;
 }
 

@@ -32,6 +32,8 @@ export function isInferError(x: Type | InferError): x is InferError {
 export interface InterpretContext {
   /** Run a nested region of the op being interpreted with the given argument values. */
   runRegion(region: Region, args: Value[]): Value[];
+  /** The nested regions of the node being interpreted (structural ops such as `s.loop`). */
+  readonly regions?: readonly Region[];
 }
 
 export interface Cost {

@@ -1,4 +1,8 @@
 import type { OpSpec } from "../spec.js";
+import { graphOps } from "./graph.js";
+import { nnOps } from "./nn.js";
+import { structOps } from "./struct.js";
+import { tensorOps } from "./tensor.js";
 
 /** The op spec table: every op gnnc knows, by name. Each namespace lives in its own file. */
 const table = new Map<string, OpSpec>();
@@ -17,3 +21,9 @@ export function getOpSpec(name: string): OpSpec | undefined {
 export function allOpSpecs(): OpSpec[] {
   return [...table.values()].sort((a, b) => a.name.localeCompare(b.name));
 }
+
+// The namespaces' tables only import helpers, never this file, so registering here has no cycle.
+registerOps(structOps);
+registerOps(tensorOps);
+registerOps(nnOps);
+registerOps(graphOps);

@@ -1,0 +1,148 @@
+import { evalDim } from "../dims.js";
+import type { Cost, InferError } from "../spec.js";
+import { dtypeBytes, formatType, isFloatDType } from "../type-utils.js";
+import type { Dim, DType, GraphType, TensorType, Type } from "../types.js";
+import type { GraphValue, RngValue, TensorData, TensorValue, Value } from "../values.js";
+
+/** Helpers every op file uses: operand checks for `infer`, value plumbing for `interpret`, sizes for `cost`. */
+
+export function fail(error: string, operands?: number[]): InferError {
+  return operands ? { error, operands } : { error };
+}
+
+/** Input `i` as a tensor type, or an error naming the operand. */
+export function tensorAt(inputs: readonly Type[], i: number, role: string): TensorType | InferError {
+  const t = inputs[i];
+  if (t?.kind !== "tensor") return fail(`${role} must be a tensor, got ${t ? formatType(t) : "nothing"}`, [i]);
+  return t;
+}
+
+export function floatTensorAt(inputs: readonly Type[], i: number, role: string): TensorType | InferError {
+  const t = tensorAt(inputs, i, role);
+  if ("error" in t) return t;
+  if (!isFloatDType(t.dtype)) return fail(`${role} must be a float tensor, got ${formatType(t)}`, [i]);
+  return t;
+}
+
+export function graphAt(inputs: readonly Type[], i: number): GraphType | InferError {
+  const t = inputs[i];
+  if (t?.kind !== "graph") return fail(`operand ${i} must be a graph, got ${t ? formatType(t) : "nothing"}`, [i]);
+  return t;
+}
+
+export function rngAt(inputs: readonly Type[], i: number): InferError | undefined {
+  const t = inputs[i];
+  if (t?.kind !== "rng") return fail(`operand ${i} must be an rng key, got ${t ? formatType(t) : "nothing"}`, [i]);
+  return undefined;
+}
+
+export const NUMERIC_DTYPES: readonly DType[] = ["f32", "f16", "i32", "u32"];
+
+/** Normalise a possibly negative axis; undefined when out of range. */
+export function normAxis(axis: number, rank: number): number | undefined {
+  const a = axis < 0 ? axis + rank : axis;
+  return Number.isInteger(a) && a >= 0 && a < rank ? a : undefined;
+}
+
+// ------------------------------------------------------------------ values
+
+export function numel(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+export function allocData(dtype: DType, n: number): TensorData {
+  switch (dtype) {
+    case "i32":
+      return new Int32Array(n);
+    case "u32":
+      return new Uint32Array(n);
+    case "bool":
+      return new Uint8Array(n);
+    default:
+      return new Float32Array(n);
+  }
+}
+
+export function alloc(dtype: DType, shape: readonly number[]): TensorValue {
+  return { kind: "tensor", dtype, shape: [...shape], data: allocData(dtype, numel(shape)) };
+}
+
+export function asTensor(v: Value | undefined, role: string): TensorValue {
+  if (v?.kind !== "tensor") throw new Error(`${role} must be a tensor value`);
+  return v;
+}
+
+export function asGraph(v: Value | undefined): GraphValue {
+  if (v?.kind !== "graph") throw new Error("operand 0 must be a graph value");
+  return v;
+}
+
+export function asRng(v: Value | undefined): RngValue {
+  if (v?.kind !== "rng") throw new Error("expected an rng key value");
+  return v;
+}
+
+/** An attr the interpreter has already resolved to a concrete number (dims are resolved before `interpret`). */
+export function concrete(d: unknown, what: string): number {
+  if (typeof d !== "number") throw new Error(`${what} is not concrete (${String(d)}): bind its symbols first`);
+  return d;
+}
+
+export function concreteShape(ds: unknown, what: string): number[] {
+  if (!Array.isArray(ds)) throw new Error(`${what} must be a list of dims`);
+  return ds.map((d, i) => concrete(d, `${what}[${i}]`));
+}
+
+export function describeValue(v: TensorValue): string {
+  return `${v.dtype}[${v.shape.join(",")}]`;
+}
+
+/** Row-major strides of a concrete shape. */
+export function stridesOf(shape: readonly number[]): number[] {
+  const s = new Array<number>(shape.length);
+  let acc = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    s[i] = acc;
+    acc *= shape[i];
+  }
+  return s;
+}
+
+// ------------------------------------------------------------------ cost
+
+/** A dim's concrete size for the cost model; unbound symbols are an error of the caller. */
+export function sizeOf(d: Dim, symbols: Readonly<Record<string, number>>): number {
+  const v = evalDim(d, symbols);
+  if (v === undefined) throw new Error(`cost: dimension ${d} is not bound to a size`);
+  return v;
+}
+
+export function elementsOf(t: Type, symbols: Readonly<Record<string, number>>): number {
+  return t.kind === "tensor" ? t.shape.reduce<number>((n, d) => n * sizeOf(d, symbols), 1) : 0;
+}
+
+/** Bytes a value occupies on the device: tensors by dtype; graphs as indptr + src + dst (i32). */
+export function bytesOf(t: Type, symbols: Readonly<Record<string, number>>): number {
+  switch (t.kind) {
+    case "tensor":
+      return elementsOf(t, symbols) * dtypeBytes(t.dtype);
+    case "graph":
+      return 4 * (sizeOf(t.nodes, symbols) + 1 + 2 * sizeOf(t.edges, symbols));
+    case "rng":
+      return 8;
+  }
+}
+
+/** Every input read once and the output written once; `flops` supplied per op. */
+export function streamingCost(
+  inputs: readonly Type[],
+  output: Type,
+  symbols: Readonly<Record<string, number>>,
+  flops: number,
+): Cost {
+  let bytes = bytesOf(output, symbols);
+  for (const t of inputs) bytes += bytesOf(t, symbols);
+  return { flops, bytes };
+}

@@ -1,0 +1,171 @@
+import { dimAdd } from "../dims.js";
+import type { OpSpec } from "../spec.js";
+import { formatType } from "../type-utils.js";
+import type { GraphValue, TensorValue } from "../values.js";
+import { alloc, asGraph, asTensor, describeValue, elementsOf, fail, graphAt, streamingCost } from "./common.js";
+import { edgeTensorAt, nodeTensorAt, rowSize } from "./graph-common.js";
+
+/** Graph structure ops (self loops, degree, GCN normalisation) and moving rows between nodes and edges. */
+
+const addSelfLoops: OpSpec = {
+  name: "g.add_self_loops",
+  summary: "append one self loop at the end of every destination row (E → E+N)",
+  arity: 1,
+  attrs: {},
+  pure: true,
+  infer(inputs) {
+    const g = graphAt(inputs, 0);
+    if ("error" in g) return g;
+    if (g.selfLoops) return fail(`${formatType(g)} already carries self loops`, [0]);
+    return { kind: "graph", nodes: g.nodes, edges: dimAdd(g.edges, g.nodes), selfLoops: true };
+  },
+  interpret(inputs) {
+    const g = asGraph(inputs[0]);
+    const n = g.numNodes;
+    const indptr = new Int32Array(n + 1);
+    const src = new Int32Array(g.numEdges + n);
+    const dst = new Int32Array(g.numEdges + n);
+    for (let i = 0; i < n; i++) {
+      const from = g.indptr[i];
+      const to = g.indptr[i + 1];
+      const at = from + i; // i loops were inserted before this row
+      indptr[i] = at;
+      src.set(g.src.subarray(from, to), at);
+      dst.set(g.dst.subarray(from, to), at);
+      src[at + to - from] = i;
+      dst[at + to - from] = i;
+    }
+    indptr[n] = g.numEdges + n;
+    return { kind: "graph", numNodes: n, numEdges: g.numEdges + n, indptr, src, dst, selfLoops: true } satisfies GraphValue;
+  },
+  cost(inputs, output, _attrs, symbols) {
+    return streamingCost(inputs, output, symbols, 0);
+  },
+};
+
+const degree: OpSpec = {
+  name: "g.degree",
+  summary: "in-degree of every node (edges into it, self loops included), as f32[N]",
+  arity: 1,
+  attrs: {},
+  pure: true,
+  infer(inputs) {
+    const g = graphAt(inputs, 0);
+    if ("error" in g) return g;
+    return { kind: "tensor", dtype: "f32", shape: [g.nodes] };
+  },
+  interpret(inputs) {
+    const g = asGraph(inputs[0]);
+    const out = alloc("f32", [g.numNodes]);
+    for (let i = 0; i < g.numNodes; i++) out.data[i] = g.indptr[i + 1] - g.indptr[i];
+    return out;
+  },
+  cost(inputs, output, _attrs, symbols) {
+    return streamingCost(inputs, output, symbols, elementsOf(output, symbols));
+  },
+};
+
+const gcnNorm: OpSpec = {
+  name: "g.gcn_norm",
+  summary:
+    "PyG gcn_norm edge weights: w_e = a_e·deg^-½[src]·deg^-½[dst], deg = Σ a over in-edges, a = 2 on self loops when improved else 1; 0 where deg = 0",
+  arity: 1,
+  attrs: { improved: { kind: "bool", default: false } },
+  pure: true,
+  infer(inputs) {
+    const g = graphAt(inputs, 0);
+    if ("error" in g) return g;
+    return { kind: "tensor", dtype: "f32", shape: [g.edges] };
+  },
+  interpret(inputs, attrs) {
+    const g = asGraph(inputs[0]);
+    const loopWeight = attrs.improved ? 2 : 1;
+    const weightOf = (e: number) => (g.src[e] === g.dst[e] ? loopWeight : 1);
+    const deg = new Float64Array(g.numNodes);
+    for (let e = 0; e < g.numEdges; e++) deg[g.dst[e]] += weightOf(e);
+    const invSqrt = deg.map((d) => (d > 0 ? 1 / Math.sqrt(d) : 0));
+    const out = alloc("f32", [g.numEdges]);
+    for (let e = 0; e < g.numEdges; e++) out.data[e] = weightOf(e) * invSqrt[g.src[e]] * invSqrt[g.dst[e]];
+    return out;
+  },
+  cost(inputs, output, _attrs, symbols) {
+    return streamingCost(inputs, output, symbols, 4 * elementsOf(output, symbols));
+  },
+};
+
+function gather(side: "src" | "dst"): OpSpec {
+  const name = `g.gather_${side}`;
+  return {
+    name,
+    summary: `out[e] = x[${side}[e]]: node rows copied onto edges ([N,…] → [E,…])`,
+    arity: 2,
+    attrs: {},
+    pure: true,
+    infer(inputs) {
+      const g = graphAt(inputs, 0);
+      if ("error" in g) return g;
+      const x = nodeTensorAt(inputs, 1, "x", g);
+      if ("error" in x) return x;
+      return { kind: "tensor", dtype: x.dtype, shape: [g.edges, ...x.shape.slice(1)] };
+    },
+    interpret(inputs) {
+      const g = asGraph(inputs[0]);
+      const x = nodeRows(g, asTensor(inputs[1], "x"));
+      const rs = rowSize(x.shape);
+      const out = alloc(x.dtype, [g.numEdges, ...x.shape.slice(1)]);
+      const ends = g[side];
+      for (let e = 0; e < g.numEdges; e++) out.data.set(x.data.subarray(ends[e] * rs, (ends[e] + 1) * rs), e * rs);
+      return out;
+    },
+    cost(inputs, output, _attrs, symbols) {
+      return streamingCost(inputs, output, symbols, 0);
+    },
+  };
+}
+
+const scatterSum: OpSpec = {
+  name: "g.scatter_sum",
+  summary: "out[i] = Σ over edges e into i of y[e] ([E,…] → [N,…]); rows with no edges are 0",
+  arity: 2,
+  attrs: {},
+  pure: true,
+  infer(inputs) {
+    const g = graphAt(inputs, 0);
+    if ("error" in g) return g;
+    const y = edgeTensorAt(inputs, 1, "y", g);
+    if ("error" in y) return y;
+    return { kind: "tensor", dtype: y.dtype, shape: [g.nodes, ...y.shape.slice(1)] };
+  },
+  interpret(inputs) {
+    const g = asGraph(inputs[0]);
+    const y = asTensor(inputs[1], "y");
+    if (y.shape[0] !== g.numEdges) throw new Error(`y ${describeValue(y)} has no row per edge (${g.numEdges} edges)`);
+    const rs = rowSize(y.shape);
+    const out = alloc(y.dtype, [g.numNodes, ...y.shape.slice(1)]);
+    const acc = new Float64Array(rs);
+    for (let i = 0; i < g.numNodes; i++) {
+      acc.fill(0);
+      for (let e = g.indptr[i]; e < g.indptr[i + 1]; e++) for (let f = 0; f < rs; f++) acc[f] += y.data[e * rs + f];
+      out.data.set(acc, i * rs);
+    }
+    return out;
+  },
+  cost(inputs, output, _attrs, symbols) {
+    return streamingCost(inputs, output, symbols, elementsOf(inputs[1], symbols));
+  },
+};
+
+/** Check that a node-indexed value has one row per node of g (infer proved it symbolically). */
+export function nodeRows(g: GraphValue, x: TensorValue): TensorValue {
+  if (x.shape[0] !== g.numNodes) throw new Error(`${describeValue(x)} has no row per node (${g.numNodes} nodes)`);
+  return x;
+}
+
+export const graphStructureOps: readonly OpSpec[] = [
+  addSelfLoops,
+  degree,
+  gcnNorm,
+  gather("src"),
+  gather("dst"),
+  scatterSum,
+];

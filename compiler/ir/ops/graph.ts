@@ -1,0 +1,6 @@
+import type { OpSpec } from "../spec.js";
+import { graphAggregateOps } from "./graph-aggregate.js";
+import { graphStructureOps } from "./graph-structure.js";
+
+/** Every `g.*` op (CSR by destination; edge-indexed tensors follow the graph's edge order). */
+export const graphOps: readonly OpSpec[] = [...graphStructureOps, ...graphAggregateOps];

@@ -1,0 +1,92 @@
+import type { OpSpec } from "../spec.js";
+import { formatType, isFloatDType } from "../type-utils.js";
+import type { Dim } from "../types.js";
+import { alloc, asTensor, fail, sizeOf, streamingCost, tensorAt } from "./common.js";
+
+/** Dense 2-D linear algebra: matmul with optional transposed operands, and transpose. */
+
+const matmul: OpSpec = {
+  name: "t.matmul",
+  summary: "C = op(A) · op(B) for 2-D A, B, where op transposes when transA/transB is set",
+  arity: 2,
+  attrs: {
+    transA: { kind: "bool", default: false },
+    transB: { kind: "bool", default: false },
+  },
+  pure: true,
+  infer(inputs, attrs) {
+    const a = tensorAt(inputs, 0, "left operand");
+    if ("error" in a) return a;
+    const b = tensorAt(inputs, 1, "right operand");
+    if ("error" in b) return b;
+    const left = `${attrs.transA ? "transposed " : ""}${formatType(a)}`;
+    const right = `${attrs.transB ? "transposed " : ""}${formatType(b)}`;
+    const what = `cannot multiply ${left} by ${right}`;
+    if (a.shape.length !== 2 || b.shape.length !== 2) {
+      const bad = [a, b].flatMap((t, i) => (t.shape.length === 2 ? [] : [i]));
+      return fail(`${what}: t.matmul needs 2-D operands`, bad);
+    }
+    if (a.dtype !== b.dtype) return fail(`${what}: dtypes ${a.dtype} and ${b.dtype} differ`, [0, 1]);
+    if (!isFloatDType(a.dtype)) return fail(`${what}: t.matmul needs float operands`, [0, 1]);
+    const [m, ka] = attrs.transA ? [a.shape[1], a.shape[0]] : [a.shape[0], a.shape[1]];
+    const [kb, n] = attrs.transB ? [b.shape[1], b.shape[0]] : [b.shape[0], b.shape[1]];
+    if (ka !== kb) return fail(`${what}: inner dims ${ka} and ${kb} differ`, [0, 1]);
+    return { kind: "tensor", dtype: a.dtype, shape: [m, n] as Dim[] };
+  },
+  interpret(inputs, attrs) {
+    const a = asTensor(inputs[0], "left operand");
+    const b = asTensor(inputs[1], "right operand");
+    // Strides of op(A)[i,k] and op(B)[k,j] in the stored row-major arrays.
+    const [m, k] = attrs.transA ? [a.shape[1], a.shape[0]] : [a.shape[0], a.shape[1]];
+    const [kb, n] = attrs.transB ? [b.shape[1], b.shape[0]] : [b.shape[0], b.shape[1]];
+    if (k !== kb) throw new Error(`inner dims ${k} and ${kb} differ`);
+    const [aI, aK] = attrs.transA ? [1, m] : [k, 1];
+    const [bK, bJ] = attrs.transB ? [1, k] : [n, 1];
+    const out = alloc(a.dtype, [m, n]);
+    const acc = new Float64Array(n);
+    const ad = a.data;
+    const bd = b.data;
+    for (let i = 0; i < m; i++) {
+      acc.fill(0);
+      for (let p = 0; p < k; p++) {
+        const av = ad[i * aI + p * aK];
+        const rowB = p * bK;
+        for (let j = 0; j < n; j++) acc[j] += av * bd[rowB + j * bJ];
+      }
+      out.data.set(acc, i * n);
+    }
+    return out;
+  },
+  cost(inputs, output, attrs, symbols) {
+    const a = inputs[0];
+    const inner = a.kind === "tensor" ? sizeOf(a.shape[attrs.transA ? 0 : 1], symbols) : 0;
+    const o = output.kind === "tensor" ? output.shape.map((d) => sizeOf(d, symbols)) : [0, 0];
+    return streamingCost(inputs, output, symbols, 2 * o[0] * o[1] * inner);
+  },
+};
+
+const transpose: OpSpec = {
+  name: "t.transpose",
+  summary: "swap the two axes of a 2-D tensor",
+  arity: 1,
+  attrs: {},
+  pure: true,
+  infer(inputs) {
+    const x = tensorAt(inputs, 0, "operand");
+    if ("error" in x) return x;
+    if (x.shape.length !== 2) return fail(`t.transpose needs a 2-D tensor, got ${formatType(x)}`, [0]);
+    return { kind: "tensor", dtype: x.dtype, shape: [x.shape[1], x.shape[0]] };
+  },
+  interpret(inputs) {
+    const x = asTensor(inputs[0], "operand");
+    const [r, c] = x.shape;
+    const out = alloc(x.dtype, [c, r]);
+    for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) out.data[j * r + i] = x.data[i * c + j];
+    return out;
+  },
+  cost(inputs, output, _attrs, symbols) {
+    return streamingCost(inputs, output, symbols, 0);
+  },
+};
+
+export const linalgOps: readonly OpSpec[] = [matmul, transpose];

@@ -1,0 +1,122 @@
+import { formatLocation, type Span } from "../../grammar/span.js";
+import { withDefaults } from "../../compiler/ir/builder.js";
+import { getOpSpec } from "../../compiler/ir/ops/index.js";
+import type { InterpretContext } from "../../compiler/ir/spec.js";
+import type { Func, Node, Region } from "../../compiler/ir/types.js";
+import type { TensorValue, Value } from "../../compiler/ir/values.js";
+import { SymbolTable } from "./bind.js";
+
+/**
+ * The reference interpreter: walks a function's nodes in order and computes each with its op's
+ * `interpret` from the spec table (f32 storage, f64 accumulation). It is the living definition
+ * of every op that the GPU kernels are tested against.
+ */
+
+export interface RunEnv {
+  /** Values for `s.input{name}` leaves. */
+  inputs: Readonly<Record<string, Value>>;
+  /** Values for `s.param{name}` leaves. */
+  params: Readonly<Record<string, TensorValue>>;
+  /** Known symbol sizes (the module's symbols, say); the rest are learnt from the inputs' shapes. */
+  symbols?: Readonly<Record<string, number>>;
+}
+
+/** An op failed while running; names the op, the node and the `.gnn` text it came from. */
+export class InterpretError extends Error {
+  constructor(
+    readonly op: string,
+    readonly nodeId: number,
+    readonly detail: string,
+    readonly span?: Span,
+  ) {
+    super(`${op} (%${nodeId})${span ? ` at ${formatLocation(span)}` : ""}: ${detail}`);
+  }
+}
+
+/** Values by id; a region's frame sees its enclosing frames (regions may use outer values). */
+class Frame {
+  private readonly values = new Map<number, Value>();
+  constructor(private readonly parent?: Frame) {}
+  set(id: number, v: Value): void {
+    this.values.set(id, v);
+  }
+  get(id: number): Value | undefined {
+    return this.values.get(id) ?? this.parent?.get(id);
+  }
+}
+
+class Run {
+  constructor(
+    private readonly env: RunEnv,
+    private readonly symbols: SymbolTable,
+  ) {}
+
+  body(nodes: readonly Node[], frame: Frame): void {
+    for (const node of nodes) frame.set(node.id, this.node(node, frame));
+  }
+
+  region(region: Region, args: Value[], outer: Frame): Value[] {
+    if (args.length !== region.params.length) {
+      throw new Error(`region takes ${region.params.length} argument(s), got ${args.length}`);
+    }
+    const frame = new Frame(outer);
+    region.params.forEach((p, k) => {
+      const why = this.symbols.check(p.type, args[k]);
+      if (why) throw new InterpretError(p.op, p.id, `region argument ${k}: ${why}`, p.span);
+      frame.set(p.id, args[k]);
+    });
+    this.body(region.body, frame);
+    return region.results.map((id) => this.lookup(frame, id));
+  }
+
+  private lookup(frame: Frame, id: number): Value {
+    const v = frame.get(id);
+    if (!v) throw new Error(`value %${id} is not available`);
+    return v;
+  }
+
+  private leaf(node: Node): Value {
+    const name = String(node.attrs.name);
+    const v = node.op === "s.input" ? this.env.inputs[name] : this.env.params[name];
+    if (!v) throw new Error(`no ${node.op === "s.input" ? "input" : "parameter"} named ${name} was given`);
+    return v;
+  }
+
+  private node(node: Node, frame: Frame): Value {
+    try {
+      const value = this.compute(node, frame);
+      const why = this.symbols.check(node.type, value);
+      if (why) throw new Error(`the result does not match the node's type: ${why}`);
+      return value;
+    } catch (e) {
+      if (e instanceof InterpretError) throw e; // already names the innermost failing node
+      throw new InterpretError(node.op, node.id, (e as Error).message, node.span);
+    }
+  }
+
+  private compute(node: Node, frame: Frame): Value {
+    if (node.op === "s.input" || node.op === "s.param") return this.leaf(node);
+    const spec = getOpSpec(node.op);
+    if (!spec) throw new Error("unknown op");
+    const inputs = node.inputs.map((id) => this.lookup(frame, id));
+    const attrs = this.symbols.concreteAttrs(spec.attrs, withDefaults(node.op, node.attrs));
+    const ctx: InterpretContext = {
+      regions: node.regions,
+      runRegion: (region, args) => this.region(region, args, frame),
+    };
+    return spec.interpret(inputs, attrs, ctx);
+  }
+}
+
+/** Run a function on concrete inputs and parameters; returns its results in order. */
+export function runFunc(func: Func, env: RunEnv): Value[] {
+  const run = new Run(env, new SymbolTable(env.symbols));
+  const frame = new Frame();
+  run.body(func.body, frame);
+  return func.results.map((id) => {
+    const v = frame.get(id);
+    if (!v) throw new Error(`func ${func.name}: result %${id} was never computed`);
+    return v;
+  });
+}
+
