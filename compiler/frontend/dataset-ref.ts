@@ -1,0 +1,61 @@
+import type { Span } from "../../grammar/span.js";
+import type { DatasetInfo } from "./dataset-info.js";
+
+/** Where a dataset comes from, with its checked arguments. */
+export type DatasetSource =
+  | { kind: "load"; name: string }
+  | {
+      kind: "csbm";
+      nodes: number;
+      classes: number;
+      features: number;
+      avgDegree: number;
+      homophily: number;
+      signal: number;
+      seed: number;
+    }
+  | { kind: "npz"; path: string }
+  | { kind: "edgelist"; path: string; features?: string; labels?: string };
+
+export type DatasetTransform = "normalize_features" | "to_undirected" | "largest_connected_component";
+
+export const DATASET_TRANSFORMS: readonly DatasetTransform[] = [
+  "normalize_features",
+  "to_undirected",
+  "largest_connected_component",
+];
+
+/** Sizes known at compile time; absent ones stay symbolic (`cora.num_nodes`). */
+export interface DatasetSizes {
+  numNodes?: number;
+  numEdges?: number;
+  numFeatures?: number;
+  numClasses?: number;
+}
+
+/** A checked dataset: a `dataset` declaration, or an inline `data = load(...)` in a train block. */
+export interface DatasetRef {
+  /** The declared name (`cora`); for an inline dataset, the loaded name or the source kind. */
+  name: string;
+  source: DatasetSource;
+  transforms: DatasetTransform[];
+  /** What the resolver reported for `load(name)`, before transforms. */
+  info?: DatasetInfo;
+  /** Sizes after transforms. */
+  sizes: DatasetSizes;
+  span: Span;
+}
+
+export const DATASET_ATTRIBUTES = ["num_features", "num_classes", "num_nodes", "num_edges"] as const;
+export type DatasetAttribute = (typeof DATASET_ATTRIBUTES)[number];
+
+/** The compile-time value of `ds.attr`: concrete when known, else the symbolic dim `ds.attr`. */
+export function datasetAttribute(ds: DatasetRef, attr: DatasetAttribute): number | string {
+  const known = {
+    num_features: ds.sizes.numFeatures,
+    num_classes: ds.sizes.numClasses,
+    num_nodes: ds.sizes.numNodes,
+    num_edges: ds.sizes.numEdges,
+  }[attr];
+  return known ?? `${ds.name}.${attr}`;
+}

@@ -1,0 +1,68 @@
+import { dimMul } from "../../ir/dims.js";
+import { argBool, argFloat, argInt } from "../signature.js";
+import { int } from "../value.js";
+import { addBias, applyDropout, channels, flag, GLOROT, number, probability, withSelfLoops, ZEROS } from "./common.js";
+import { graphInput, tensorInput, type LayerDef, type LocalParam } from "./layer.js";
+
+/**
+ * PyG's `GATConv`: α_ij = softmax_j(LeakyReLU(a_srcᵀ Θx_j + a_dstᵀ Θx_i)) over j ∈ N(i) (∪ {i}),
+ * out_i = Σ_j α_ij Θx_j per head, heads concatenated or averaged, plus bias.
+ */
+export const GATConv: LayerDef = {
+  signature: {
+    name: "GATConv",
+    params: [
+      channels("in_channels"),
+      channels("out_channels"),
+      { name: "heads", kind: "int", default: int(1), min: 1 },
+      flag("concat", true),
+      number("negative_slope", 0.2),
+      probability("dropout", 0.0),
+      flag("add_self_loops", true),
+      flag("bias", true),
+    ],
+  },
+  inputs: [
+    { name: "x", kind: "tensor" },
+    { name: "edge_index", kind: "graph" },
+  ],
+  params(args) {
+    const inC = argInt(args, "in_channels");
+    const c = argInt(args, "out_channels");
+    const h = argInt(args, "heads");
+    const ps: LocalParam[] = [
+      { name: "lin.weight", shape: [dimMul(h, c), inC], init: GLOROT, trainable: true },
+      { name: "att_src", shape: [1, h, c], init: GLOROT, trainable: true },
+      { name: "att_dst", shape: [1, h, c], init: GLOROT, trainable: true },
+    ];
+    if (argBool(args, "bias")) {
+      ps.push({ name: "bias", shape: [argBool(args, "concat") ? dimMul(h, c) : c], init: ZEROS, trainable: true });
+    }
+    return ps;
+  },
+  expand(ctx, args, inputs) {
+    ctx.expectWidth(0, argInt(args, "in_channels"), "in_channels");
+    const x = tensorInput(inputs, 0);
+    const g = graphInput(inputs, 1);
+    const heads = argInt(args, "heads");
+    const c = argInt(args, "out_channels");
+    const n = x.type.shape[0];
+    const projected = ctx.tensor("t.matmul", [x.id, ctx.param("lin.weight").id], { transB: true });
+    const perHead = ctx.tensor("t.reshape", [projected.id], { shape: [n, heads, c] });
+    // Attention logits per node and head: (Θx ⊙ a).sum(-1), for sources and destinations.
+    const scoreOf = (att: string) =>
+      ctx.tensor("t.sum", [ctx.tensor("t.mul", [perHead.id, ctx.param(att).id]).id], { axes: [2] });
+    const alphaSrc = scoreOf("att_src");
+    const alphaDst = scoreOf("att_dst");
+    const graph = argBool(args, "add_self_loops") ? withSelfLoops(ctx, g) : g;
+    const logits = ctx.tensor("g.sddmm", [graph.id, alphaSrc.id, alphaDst.id], { op: "add" });
+    const activated = ctx.tensor("t.leaky_relu", [logits.id], { slope: argFloat(args, "negative_slope") });
+    const alpha = applyDropout(ctx, ctx.tensor("g.edge_softmax", [graph.id, activated.id]), argFloat(args, "dropout"));
+    const out = ctx.tensor("g.spmm", [graph.id, alpha.id, perHead.id], { reduce: "sum" });
+    const concat = argBool(args, "concat");
+    const merged = concat
+      ? ctx.tensor("t.reshape", [out.id], { shape: [n, dimMul(heads, c)] })
+      : ctx.tensor("t.mean", [out.id], { axes: [1] });
+    return addBias(ctx, merged, argBool(args, "bias"));
+  },
+};

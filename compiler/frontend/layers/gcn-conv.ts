@@ -1,0 +1,50 @@
+import { argBool, argInt } from "../signature.js";
+import { addBias, channels, flag, GLOROT, withSelfLoops, ZEROS } from "./common.js";
+import { graphInput, tensorInput, type LayerDef } from "./layer.js";
+
+/**
+ * PyG's `GCNConv`: out = D̃^-½ Ã D̃^-½ (x Wᵀ) + b with Ã = A + I. Expands to
+ * add_self_loops → gcn_norm → matmul → weighted spmm → bias.
+ */
+export const GCNConv: LayerDef = {
+  signature: {
+    name: "GCNConv",
+    params: [
+      channels("in_channels"),
+      channels("out_channels"),
+      flag("improved", false),
+      // A caching hint in PyG; CSE shares the normalisation between layers here.
+      flag("cached", false),
+      flag("add_self_loops", true),
+      flag("normalize", true),
+      flag("bias", true),
+    ],
+  },
+  inputs: [
+    { name: "x", kind: "tensor" },
+    { name: "edge_index", kind: "graph" },
+  ],
+  params(args) {
+    const inC = argInt(args, "in_channels");
+    const outC = argInt(args, "out_channels");
+    const ps = [{ name: "lin.weight", shape: [outC, inC], init: GLOROT, trainable: true }];
+    if (argBool(args, "bias")) ps.push({ name: "bias", shape: [outC], init: ZEROS, trainable: true });
+    return ps;
+  },
+  expand(ctx, args, inputs) {
+    ctx.expectWidth(0, argInt(args, "in_channels"), "in_channels");
+    const x = tensorInput(inputs, 0);
+    const g = graphInput(inputs, 1);
+    const h = ctx.tensor("t.matmul", [x.id, ctx.param("lin.weight").id], { transB: true });
+    let out;
+    if (argBool(args, "normalize")) {
+      // PyG adds self loops only as part of the normalisation.
+      const gl = argBool(args, "add_self_loops") ? withSelfLoops(ctx, g) : g;
+      const w = ctx.tensor("g.gcn_norm", [gl.id], { improved: argBool(args, "improved") });
+      out = ctx.tensor("g.spmm", [gl.id, w.id, h.id], { reduce: "sum" });
+    } else {
+      out = ctx.tensor("g.spmm", [g.id, h.id], { reduce: "sum" });
+    }
+    return addBias(ctx, out, argBool(args, "bias"));
+  },
+};
