@@ -17,6 +17,7 @@ export const GRAMMAR_CODES = {
   E108: "a positional argument follows a named argument",
   E109: "brackets or unary minus nested too deeply",
   E110: "a reserved keyword is used where a name is expected",
+  E111: "an expression is nested too deeply (a very long operator chain)",
   E199: "too many errors; the rest of the file was not reported",
 } as const;
 

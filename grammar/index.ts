@@ -8,6 +8,7 @@ import type { ParseState } from "./raw-errors.js";
 import { syntaxDiagnostic, type ErrorEnv } from "./syntax-errors.js";
 import { endOfText, pointSpan, tokenSpan } from "./positions.js";
 import { MAX_ERRORS, MAX_NESTING } from "./codes.js";
+import { findTooDeep, MAX_AST_DEPTH } from "./depth.js";
 
 export interface ParseResult {
   /** Present only when the file has no errors. */
@@ -42,7 +43,10 @@ export function parse(text: string, file: string): ParseResult {
   const final = tidy(diagnostics, file);
   if (items === undefined || hasErrors(final)) return { diagnostics: final };
   const start = { offset: 0, line: 1, column: 1 };
-  return { ast: { kind: "Program", file, items, span: { file, start, end: endOfFile } }, diagnostics: final };
+  const ast: Program = { kind: "Program", file, items, span: { file, start, end: endOfFile } };
+  const deep = findTooDeep(ast);
+  if (deep) return { diagnostics: [...final, expressionTooDeep(deep)] };
+  return { ast, diagnostics: final };
 }
 
 function runParser(tokens: IToken[], env: ErrorEnv, out: Diagnostic[]): Item[] | undefined {
@@ -78,6 +82,12 @@ function runParser(tokens: IToken[], env: ErrorEnv, out: Diagnostic[]): Item[] |
   }
   out.push(...parser.extraDiagnostics);
   return items;
+}
+
+function expressionTooDeep(span: Diagnostic["span"]): Diagnostic {
+  return error("E111", `expression nested too deeply: more than ${MAX_AST_DEPTH} levels`, span, {
+    help: "a chain of thousands of operators; split it into named intermediate values",
+  });
 }
 
 /** `overLimit`: found by the pre-scan; otherwise the parser ran out of stack below the limit. */
