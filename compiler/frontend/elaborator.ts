@@ -122,14 +122,15 @@ export class Elaborator {
   }
 
   /**
-   * A fresh RNG stream: one `s.rng_fold` per random site, salted by its order of emission.
-   * A site inside a stack's loop body is emitted once, so every iteration draws the same stream
-   * (s.rng_fold takes a static salt; folding in the iteration index needs an op that does not
-   * exist yet). RevGNN shares one mask across blocks on purpose, via `dropout_mask` outside.
+   * A fresh RNG stream: one `s.rng_fold` per random site, salted by its order of emission, with the
+   * index of every enclosing stack loop folded in, so each iteration draws its own numbers.
+   * (RevGNN shares one mask across blocks on purpose: `dropout_mask` outside the stack.)
    */
   freshRng(span: Span): number {
     this.rngUsed = true;
-    return this.emit("s.rng_fold", [this.rngLeaf!], { salt: this.nextSalt++ }, { span });
+    let id = this.emit("s.rng_fold", [this.rngLeaf!], { salt: this.nextSalt++ }, { span });
+    for (const r of this.regions) id = this.emit("s.rng_fold", [id, r.index], { salt: 0 }, { span });
+    return id;
   }
 
   /** Read a parameter; inside untied stacks, the slice of the current iteration. */

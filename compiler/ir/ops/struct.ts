@@ -106,22 +106,34 @@ const loop: OpSpec = {
   },
 };
 
+/**
+ * `s.rng_fold{salt}(rng)` or `s.rng_fold{salt}(rng, i)`: an independent key per random site, and
+ * with `i` (an i32 scalar, typically a loop index) per iteration as well, so a dropout inside a
+ * `repeat` body draws a new mask on every iteration.
+ */
 const rngFold: OpSpec = {
   name: "s.rng_fold",
-  summary: "derive an independent rng key from a key and a salt (Philox-based, see rng.ts foldKey)",
-  arity: 1,
+  summary: "derive an independent rng key from a key, a salt and optionally a dynamic i32 index (see rng.ts foldKey)",
+  arity: [1, 2],
   attrs: { salt: { kind: "int" } },
   pure: true,
   infer(inputs, attrs) {
     const salt = attrs.salt as number;
     if (!(salt >= 0 && salt <= 0xffffffff)) return fail(`salt ${salt} is not a u32`);
+    const index = inputs[1];
+    if (index && !(index.kind === "tensor" && index.dtype === "i32" && index.shape.length === 0))
+      return fail(`operand 1 must be an i32 scalar index, got ${formatType(index)}`, [1]);
     return rngAt(inputs, 0) ?? { kind: "rng" };
   },
   interpret(inputs, attrs) {
-    return { kind: "rng", key: foldKey(asRng(inputs[0]).key, attrs.salt as number) };
+    const salted = foldKey(asRng(inputs[0]).key, attrs.salt as number);
+    const index = inputs[1];
+    if (index === undefined) return { kind: "rng", key: salted };
+    if (index.kind !== "tensor") throw new Error("expected an i32 index tensor");
+    return { kind: "rng", key: foldKey(salted, index.data[0] >>> 0) };
   },
-  cost() {
-    return { flops: 20, bytes: 16 };
+  cost(inputs) {
+    return { flops: 20 * inputs.length, bytes: 16 };
   },
 };
 
