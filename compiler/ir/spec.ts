@@ -1,4 +1,4 @@
-import type { Attrs, AttrValue, Region, Type } from "./types.js";
+import type { Attrs, AttrValue, Node, Region, Type } from "./types.js";
 import type { Value } from "./values.js";
 
 /**
@@ -41,6 +41,21 @@ export interface Cost {
   bytes: number;
 }
 
+/** Where a VJP emits its nodes: the backward half of the same function, types inferred as they go. */
+export interface VjpBuilder {
+  emit(op: string, inputs: readonly number[], attrs?: Attrs): number;
+  typeOf(id: number): Type;
+}
+
+export interface VjpArgs {
+  /** The primal node; its `inputs` are primal ids, usable from the backward. */
+  node: Node;
+  /** The primal node's own value (its id in the combined forward+backward function). */
+  output: number;
+  /** dL/d(output): same type as the output. */
+  cotangent: number;
+}
+
 export interface OpSpec {
   /** Namespaced: `t.matmul`, `g.spmm`, `nn.dropout`, `s.loop`. */
   readonly name: string;
@@ -56,6 +71,14 @@ export interface OpSpec {
   infer(inputs: readonly Type[], attrs: Attrs, regions?: readonly Region[]): Type | InferError;
   /** The reference semantics: f32 storage, f64 accumulation. Concrete shapes. */
   interpret(inputs: readonly Value[], attrs: Attrs, ctx: InterpretContext): Value;
+  /**
+   * The gradient rule (reverse mode): for each input, the id of its gradient contribution, of that
+   * input's exact type (broadcasts reduced back), or undefined where no gradient flows (graphs, rng
+   * keys, integer indices). Omitted only by leaves and by ops listed as non-differentiable.
+   */
+  vjp?(b: VjpBuilder, a: VjpArgs): readonly (number | undefined)[];
+  /** True for ops whose output carries no gradient to any input (degree, argmax, masks, …). */
+  readonly nondifferentiable?: boolean;
   /** FLOPs and bytes moved, evaluated on concrete sizes (symbols resolved). */
   cost(inputs: readonly Type[], output: Type, attrs: Attrs, symbols: Readonly<Record<string, number>>): Cost;
 }
