@@ -1,6 +1,9 @@
 import type { OpSpec } from "../spec.js";
+import { gradientOps } from "./gradient.js";
 import { graphOps } from "./graph.js";
+import { lossOps } from "./loss.js";
 import { nnOps } from "./nn.js";
+import { optOps } from "./opt.js";
 import { structOps } from "./struct.js";
 import { tensorOps } from "./tensor.js";
 
@@ -27,3 +30,6 @@ registerOps(structOps);
 registerOps(tensorOps);
 registerOps(nnOps);
 registerOps(graphOps);
+registerOps(lossOps);
+registerOps(optOps);
+registerOps(gradientOps);
