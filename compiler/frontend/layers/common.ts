@@ -1,9 +1,15 @@
 import type { Dim, InitSpec } from "../../ir/types.js";
 import type { SigParam } from "../signature.js";
 import { bool, float, type GraphValue, type TensorValue } from "../value.js";
-import type { LayerContext, LocalParam } from "./layer.js";
+import type { LayerContext, LayerInput, LocalParam } from "./layer.js";
 
 /** PyTorch's Linear weight init: kaiming_uniform with a = √5, i.e. U(±1/√fan_in). */
+/** The inputs of every message-passing layer, named as in PyG's `forward(x, edge_index)`. */
+export const NODE_AND_GRAPH: readonly LayerInput[] = [
+  { name: "x", kind: "tensor" },
+  { name: "edge_index", kind: "graph" },
+];
+
 export const KAIMING_LINEAR: InitSpec = { kind: "kaiming_uniform", a: Math.sqrt(5) };
 export const GLOROT: InitSpec = { kind: "glorot" };
 export const ZEROS: InitSpec = { kind: "zeros" };

@@ -1,7 +1,7 @@
 import { dimMul } from "../../ir/dims.js";
 import { argBool, argFloat, argInt } from "../signature.js";
 import { int } from "../value.js";
-import { addBias, applyDropout, channels, flag, GLOROT, number, probability, withSelfLoops, ZEROS } from "./common.js";
+import { addBias, applyDropout, channels, flag, GLOROT, NODE_AND_GRAPH, number, probability, withSelfLoops, ZEROS } from "./common.js";
 import { graphInput, tensorInput, type LayerDef, type LocalParam } from "./layer.js";
 
 /**
@@ -22,10 +22,7 @@ export const GATConv: LayerDef = {
       flag("bias", true),
     ],
   },
-  inputs: [
-    { name: "x", kind: "tensor" },
-    { name: "edge_index", kind: "graph" },
-  ],
+  inputs: NODE_AND_GRAPH,
   params(args) {
     const inC = argInt(args, "in_channels");
     const c = argInt(args, "out_channels");

@@ -1,5 +1,5 @@
 import { argBool, argInt } from "../signature.js";
-import { addBias, channels, flag, GLOROT, withSelfLoops, ZEROS } from "./common.js";
+import { addBias, channels, flag, GLOROT, NODE_AND_GRAPH, withSelfLoops, ZEROS } from "./common.js";
 import { graphInput, tensorInput, type LayerDef } from "./layer.js";
 
 /**
@@ -20,10 +20,7 @@ export const GCNConv: LayerDef = {
       flag("bias", true),
     ],
   },
-  inputs: [
-    { name: "x", kind: "tensor" },
-    { name: "edge_index", kind: "graph" },
-  ],
+  inputs: NODE_AND_GRAPH,
   params(args) {
     const inC = argInt(args, "in_channels");
     const outC = argInt(args, "out_channels");

@@ -1,6 +1,6 @@
 import { argBool, argFloat } from "../signature.js";
 import { float } from "../value.js";
-import { flag, ZEROS } from "./common.js";
+import { flag, NODE_AND_GRAPH, ZEROS } from "./common.js";
 import { graphInput, tensorInput, type LayerDef } from "./layer.js";
 
 /**
@@ -12,10 +12,7 @@ export const GINConv: LayerDef = {
     name: "GINConv",
     params: [{ name: "nn", kind: "module" }, { name: "eps", kind: "float", default: float(0) }, flag("train_eps", false)],
   },
-  inputs: [
-    { name: "x", kind: "tensor" },
-    { name: "edge_index", kind: "graph" },
-  ],
+  inputs: NODE_AND_GRAPH,
   params(args) {
     // PyG initialises the trainable ε to `eps`; we store the offset from `eps` (initially 0) and
     // add `eps` back in the expansion, which trains identically with the zeros initialiser.

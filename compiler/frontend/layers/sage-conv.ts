@@ -1,6 +1,6 @@
 import { argBool, argInt, argStr } from "../signature.js";
 import { str, type TensorValue } from "../value.js";
-import { applyLinear, channels, flag, linearParams } from "./common.js";
+import { applyLinear, channels, flag, linearParams, NODE_AND_GRAPH } from "./common.js";
 import { graphInput, tensorInput, type LayerContext, type LayerDef } from "./layer.js";
 
 /**
@@ -20,10 +20,7 @@ export const SAGEConv: LayerDef = {
       flag("bias", true),
     ],
   },
-  inputs: [
-    { name: "x", kind: "tensor" },
-    { name: "edge_index", kind: "graph" },
-  ],
+  inputs: NODE_AND_GRAPH,
   params(args) {
     const inC = argInt(args, "in_channels");
     const outC = argInt(args, "out_channels");

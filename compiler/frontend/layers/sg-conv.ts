@@ -1,6 +1,6 @@
 import { argBool, argInt } from "../signature.js";
 import { int } from "../value.js";
-import { applyLinear, channels, flag, linearParams, withSelfLoops } from "./common.js";
+import { applyLinear, channels, flag, linearParams, NODE_AND_GRAPH, withSelfLoops } from "./common.js";
 import { graphInput, tensorInput, type LayerDef } from "./layer.js";
 
 /** PyG's `SGConv`: out = lin(Âᴷ x) with Â the GCN-normalised adjacency; the K hops are unrolled. */
@@ -16,10 +16,7 @@ export const SGConv: LayerDef = {
       flag("bias", true),
     ],
   },
-  inputs: [
-    { name: "x", kind: "tensor" },
-    { name: "edge_index", kind: "graph" },
-  ],
+  inputs: NODE_AND_GRAPH,
   params(args) {
     return linearParams("lin.", argInt(args, "in_channels"), argInt(args, "out_channels"), argBool(args, "bias"));
   },
