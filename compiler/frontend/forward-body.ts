@@ -41,7 +41,8 @@ export function runForward(el: Elaborator, inst: BlockInstance, path: string, di
     }
     locals.set(p.name.name, value);
   }
-  return execForward(el, inst, path, fwd, locals, bindings);
+  const instantiated = { span: inst.span, message: `\`${display}\` is instantiated here` };
+  return r.within(instantiated, () => execForward(el, inst, path, fwd, locals, bindings));
 }
 
 export function requireForward(el: Elaborator, inst: BlockInstance, callSpan: Span): ForwardDecl {

@@ -21,10 +21,32 @@ export class Abort extends Error {
 export class Reporter {
   readonly diagnostics: Diagnostic[] = [];
   private errorCount = 0;
+  /** Block instantiations being elaborated, innermost last (see `within`). */
+  private readonly context: Label[] = [];
 
   error(code: FrontendCode, message: string, span: Span, extra: DiagExtra = {}): void {
     this.errorCount++;
-    this.diagnostics.push(withExtra({ code, severity: "error", message, span }, extra));
+    this.diagnostics.push(withExtra({ code, severity: "error", message, span }, this.withContextLabel(span, extra)));
+  }
+
+  /**
+   * Run `fn` while elaborating the body of a block instantiated at `site`. An error inside the body
+   * points at the block's own text, which alone does not say which use of the block is at fault
+   * (`Res(33)` in another file), so the innermost instantiation site is added as a label.
+   */
+  within<T>(site: Label, fn: () => T): T {
+    this.context.push(site);
+    try {
+      return fn();
+    } finally {
+      this.context.pop();
+    }
+  }
+
+  private withContextLabel(span: Span, extra: DiagExtra): DiagExtra {
+    const site = this.context[this.context.length - 1];
+    if (!site || contains(site.span, span)) return extra;
+    return { ...extra, labels: [...(extra.labels ?? []), site] };
   }
 
   warning(code: FrontendCode, message: string, span: Span, extra: DiagExtra = {}): void {
@@ -47,6 +69,10 @@ export class Reporter {
   get errors(): number {
     return this.errorCount;
   }
+}
+
+function contains(outer: Span, inner: Span): boolean {
+  return outer.file === inner.file && outer.start.offset <= inner.start.offset && inner.end.offset <= outer.end.offset;
 }
 
 function withExtra(d: Diagnostic, extra: DiagExtra): Diagnostic {

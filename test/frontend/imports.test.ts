@@ -78,4 +78,15 @@ describe("imports", () => {
     const resolveImport = (from: string, spec: string) => (from === "test.gnn" ? `/abs/${spec}` : `/abs/lib/${spec}`);
     expect(compileOk(MAIN, { readFile: reader(files), resolveImport }).modules).toHaveLength(1);
   });
+
+  it("points at the instantiation when an imported block fails for one use", () => {
+    const files = { "lib/blocks.gnn": BLOCKS, "lib/common.gnn": COMMON };
+    const main = MAIN.replace("forward(x: f32[N, c], g: graph[N]) = res(x, g)", "forward(x: f32[N, 4], g: graph[N]) = res(x, g)");
+    const [d] = compileErr(main, { readFile: reader(files) });
+    expect(d.code).toBe("E301");
+    expect(d.span.file).toBe("lib/blocks.gnn");
+    const site = d.labels?.find((l) => l.message === "`res` is instantiated here");
+    expect(site?.span.file).toBe("test.gnn");
+    expect(site?.span.start.line).toBe(3);
+  });
 });
