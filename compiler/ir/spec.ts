@@ -1,5 +1,5 @@
 import type { Attrs, AttrValue, Node, Region, Type } from "./types.js";
-import type { Value } from "./values.js";
+import type { FloatPrecision, Value } from "./values.js";
 
 /**
  * The contract of an entry in the op spec table. The verifier, the builder's type inference,
@@ -34,6 +34,8 @@ export interface InterpretContext {
   runRegion(region: Region, args: Value[]): Value[];
   /** The nested regions of the node being interpreted (structural ops such as `s.loop`). */
   readonly regions?: readonly Region[];
+  /** Storage of float results (default f32); ops pass it to `alloc` so f64 runs stay f64 throughout. */
+  readonly precision?: FloatPrecision;
 }
 
 export interface Cost {

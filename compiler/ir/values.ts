@@ -5,13 +5,22 @@ import type { DType } from "./types.js";
  * Plain typed arrays: no device, no GPU. Shapes here are concrete.
  */
 
-export type TensorData = Float32Array | Int32Array | Uint32Array | Uint8Array;
+export type TensorData = Float32Array | Float64Array | Int32Array | Uint32Array | Uint8Array;
+
+/**
+ * How the reference semantics store float tensors: `f32` (the default, what the GPU computes) or
+ * `f64` (for finite-difference gradient checks, where f32 rounding would swamp the difference).
+ */
+export type FloatPrecision = "f32" | "f64";
 
 export interface TensorValue {
   kind: "tensor";
   dtype: DType;
   shape: number[];
-  /** Row-major. f32 and f16 are both stored as Float32Array here; bool as Uint8Array. */
+  /**
+   * Row-major. f32 and f16 are both stored as Float32Array here (Float64Array in the interpreter's
+   * f64 mode); bool as Uint8Array.
+   */
   data: TensorData;
 }
 

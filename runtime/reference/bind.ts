@@ -2,7 +2,7 @@ import { evalDim } from "../../compiler/ir/dims.js";
 import type { AttrSchema } from "../../compiler/ir/spec.js";
 import { formatType } from "../../compiler/ir/type-utils.js";
 import type { AttrValue, Attrs, Dim, DType, Type } from "../../compiler/ir/types.js";
-import type { TensorData, Value } from "../../compiler/ir/values.js";
+import type { FloatPrecision, TensorData, Value } from "../../compiler/ir/values.js";
 
 /**
  * Symbol values during a run. Plain symbols (`N`, `E`, `hidden`) are bound the first time a value
@@ -12,7 +12,7 @@ import type { TensorData, Value } from "../../compiler/ir/values.js";
 
 const PLAIN_SYMBOL = /^[A-Za-z_][A-Za-z0-9_.]*$/;
 
-function dataMatches(dtype: DType, data: TensorData): boolean {
+function dataMatches(dtype: DType, data: TensorData, precision: FloatPrecision): boolean {
   switch (dtype) {
     case "i32":
       return data instanceof Int32Array;
@@ -21,7 +21,7 @@ function dataMatches(dtype: DType, data: TensorData): boolean {
     case "bool":
       return data instanceof Uint8Array;
     default:
-      return data instanceof Float32Array;
+      return precision === "f64" ? data instanceof Float64Array : data instanceof Float32Array;
   }
 }
 
@@ -39,7 +39,11 @@ export function describe(v: Value): string {
 export class SymbolTable {
   private readonly values: Record<string, number>;
 
-  constructor(initial: Readonly<Record<string, number>> = {}) {
+  /** `precision`: the float storage every float tensor of the run must use. */
+  constructor(
+    initial: Readonly<Record<string, number>> = {},
+    private readonly precision: FloatPrecision = "f32",
+  ) {
     this.values = { ...initial };
   }
 
@@ -61,7 +65,7 @@ export class SymbolTable {
     if (type.kind !== v.kind) return mismatch;
     if (type.kind === "tensor" && v.kind === "tensor") {
       if (type.dtype !== v.dtype || type.shape.length !== v.shape.length) return mismatch;
-      if (!dataMatches(v.dtype, v.data)) return `${describe(v)} holds the wrong kind of typed array`;
+      if (!dataMatches(v.dtype, v.data, this.precision)) return `${describe(v)} holds the wrong kind of typed array`;
       let n = 1;
       for (const s of v.shape) n *= s;
       if (v.data.length !== n) return `${describe(v)} holds ${v.data.length} elements, not ${n}`;

@@ -1,4 +1,4 @@
 /** The reference device: the IR interpreter and parameter initialisation, in plain TypeScript. */
-export { runFunc, InterpretError, type RunEnv } from "./interpreter.js";
+export { runFunc, InterpretError, type RunEnv, type RunOptions } from "./interpreter.js";
 export { initParams } from "./init.js";
 export { SymbolTable, describe as describeValue } from "./bind.js";

@@ -3,13 +3,16 @@ import { withDefaults } from "../../compiler/ir/builder.js";
 import { getOpSpec } from "../../compiler/ir/ops/index.js";
 import type { InterpretContext } from "../../compiler/ir/spec.js";
 import type { Func, Node, Region } from "../../compiler/ir/types.js";
-import type { TensorValue, Value } from "../../compiler/ir/values.js";
+import type { FloatPrecision, TensorValue, Value } from "../../compiler/ir/values.js";
 import { SymbolTable } from "./bind.js";
 
 /**
  * The reference interpreter: walks a function's nodes in order and computes each with its op's
  * `interpret` from the spec table (f32 storage, f64 accumulation). It is the living definition
  * of every op that the GPU kernels are tested against.
+ *
+ * In f64 mode (for finite-difference gradient checks) every float tensor is stored as a
+ * Float64Array: float inputs and parameters are widened on entry and ops allocate f64 results.
  */
 
 export interface RunEnv {
@@ -19,6 +22,17 @@ export interface RunEnv {
   params: Readonly<Record<string, TensorValue>>;
   /** Known symbol sizes (the module's symbols, say); the rest are learnt from the inputs' shapes. */
   symbols?: Readonly<Record<string, number>>;
+}
+
+export interface RunOptions {
+  /** Float storage: f32 (default, what the device computes) or f64. */
+  precision?: FloatPrecision;
+}
+
+/** A float tensor stored as Float64Array (widened exactly); other values unchanged. */
+function widen(v: Value): Value {
+  if (v.kind !== "tensor" || !(v.data instanceof Float32Array)) return v;
+  return { ...v, data: Float64Array.from(v.data) };
 }
 
 /** An op failed while running; names the op, the node and the `.gnn` text it came from. */
@@ -49,6 +63,7 @@ class Run {
   constructor(
     private readonly env: RunEnv,
     private readonly symbols: SymbolTable,
+    private readonly precision: FloatPrecision,
   ) {}
 
   body(nodes: readonly Node[], frame: Frame): void {
@@ -79,7 +94,7 @@ class Run {
     const name = String(node.attrs.name);
     const v = node.op === "s.input" ? this.env.inputs[name] : this.env.params[name];
     if (!v) throw new Error(`no ${node.op === "s.input" ? "input" : "parameter"} named ${name} was given`);
-    return v;
+    return this.precision === "f64" ? widen(v) : v;
   }
 
   private node(node: Node, frame: Frame): Value {
@@ -103,14 +118,18 @@ class Run {
     const ctx: InterpretContext = {
       regions: node.regions,
       runRegion: (region, args) => this.region(region, args, frame),
+      precision: this.precision,
     };
-    return spec.interpret(inputs, attrs, ctx);
+    const value = spec.interpret(inputs, attrs, ctx);
+    // An op that ignores ctx.precision still computes; its f32 result is widened (exactly).
+    return this.precision === "f64" ? widen(value) : value;
   }
 }
 
 /** Run a function on concrete inputs and parameters; returns its results in order. */
-export function runFunc(func: Func, env: RunEnv): Value[] {
-  const run = new Run(env, new SymbolTable(env.symbols));
+export function runFunc(func: Func, env: RunEnv, options: RunOptions = {}): Value[] {
+  const precision = options.precision ?? "f32";
+  const run = new Run(env, new SymbolTable(env.symbols, precision), precision);
   const frame = new Frame();
   run.body(func.body, frame);
   return func.results.map((id) => {

@@ -34,6 +34,11 @@ describe("the op spec table", () => {
     "t.slice", "t.select", "t.cast", "t.full",
     "nn.dropout", "nn.dropout_mask", "nn.layer_norm", "nn.batch_norm",
     "g.add_self_loops", "g.degree", "g.gcn_norm", "g.spmm", "g.sddmm", "g.edge_softmax", "g.gather_src", "g.gather_dst", "g.scatter_sum",
+    "nn.cross_entropy", "nn.cross_entropy_grad", "nn.nll", "nn.nll_grad", "nn.bce_with_logits", "nn.bce_with_logits_grad", "nn.mse", "nn.mse_grad",
+    "opt.sgd_buf", "opt.sgd_step", "opt.adam_m", "opt.adam_v", "opt.adam_step", "opt.l2", "opt.decay", "opt.global_norm", "opt.clip_factor",
+    "t.stop_gradient", "t.zeros_like",
+    "t.step", "t.erf", "t.argmax_onehot", "t.broadcast_to", "t.pad", "t.scatter_slice",
+    "g.spmm_t", "g.spmm_max_mask", "g.scatter_sum_src",
   ];
 
   it("registers every op of the contract, under exactly these names", () => {

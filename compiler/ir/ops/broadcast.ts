@@ -1,5 +1,6 @@
+import type { VjpBuilder } from "../spec.js";
 import type { Dim } from "../types.js";
-import { numel, stridesOf } from "./common.js";
+import { numel, reshapeTo, stridesOf, tensorTypeOf } from "./common.js";
 
 /**
  * NumPy broadcasting. Shapes align on the right; two dims are compatible when equal or when one is 1.
@@ -57,4 +58,20 @@ export function broadcastIndex(inShape: readonly number[], outShape: readonly nu
     }
   }
   return map;
+}
+
+/**
+ * The gradient of a broadcast: sum `grad` (of the broadcast shape) over every axis along which an
+ * operand of shape `target` was broadcast — the leading axes it lacks and its size-1 axes — and
+ * reshape the sum back to `target`.
+ */
+export function sumToShape(b: VjpBuilder, grad: number, target: readonly Dim[]): number {
+  const shape = tensorTypeOf(b, grad).shape;
+  const lead = shape.length - target.length;
+  const axes: number[] = [];
+  shape.forEach((d, k) => {
+    if (k < lead || (target[k - lead] === 1 && d !== 1)) axes.push(k);
+  });
+  const summed = axes.length > 0 ? b.emit("t.sum", [grad], { axes, keepdims: false }) : grad;
+  return reshapeTo(b, summed, target);
 }

@@ -1,8 +1,8 @@
 import { evalDim } from "../dims.js";
-import type { Cost, InferError } from "../spec.js";
+import type { Cost, InferError, VjpBuilder } from "../spec.js";
 import { dtypeBytes, formatType, isFloatDType } from "../type-utils.js";
 import type { Dim, DType, GraphType, TensorType, Type } from "../types.js";
-import type { GraphValue, RngValue, TensorData, TensorValue, Value } from "../values.js";
+import type { FloatPrecision, GraphValue, RngValue, TensorData, TensorValue, Value } from "../values.js";
 
 /** Helpers every op file uses: operand checks for `infer`, value plumbing for `interpret`, sizes for `cost`. */
 
@@ -52,7 +52,8 @@ export function numel(shape: readonly number[]): number {
   return n;
 }
 
-export function allocData(dtype: DType, n: number): TensorData {
+/** Storage for n elements of `dtype`; floats are Float64Array only when the run asks for f64. */
+export function allocData(dtype: DType, n: number, precision: FloatPrecision = "f32"): TensorData {
   switch (dtype) {
     case "i32":
       return new Int32Array(n);
@@ -61,12 +62,12 @@ export function allocData(dtype: DType, n: number): TensorData {
     case "bool":
       return new Uint8Array(n);
     default:
-      return new Float32Array(n);
+      return precision === "f64" ? new Float64Array(n) : new Float32Array(n);
   }
 }
 
-export function alloc(dtype: DType, shape: readonly number[]): TensorValue {
-  return { kind: "tensor", dtype, shape: [...shape], data: allocData(dtype, numel(shape)) };
+export function alloc(dtype: DType, shape: readonly number[], precision?: FloatPrecision): TensorValue {
+  return { kind: "tensor", dtype, shape: [...shape], data: allocData(dtype, numel(shape), precision) };
 }
 
 export function asTensor(v: Value | undefined, role: string): TensorValue {
@@ -145,4 +146,30 @@ export function streamingCost(
   let bytes = bytesOf(output, symbols);
   for (const t of inputs) bytes += bytesOf(t, symbols);
   return { flops, bytes };
+}
+
+// ------------------------------------------------------------------ gradient rules
+
+/** The tensor type of a value a gradient rule works on (gradients only flow through tensors). */
+export function tensorTypeOf(b: VjpBuilder, id: number): TensorType {
+  const t = b.typeOf(id);
+  if (t.kind !== "tensor") throw new Error(`gradient rule: %${id} is a ${t.kind}, not a tensor`);
+  return t;
+}
+
+/** A scalar constant with the dtype of `like`; it broadcasts against any tensor. */
+export function scalarLike(b: VjpBuilder, value: number, like: number): number {
+  return b.emit("t.const", [], { value, dtype: tensorTypeOf(b, like).dtype });
+}
+
+/** `c · k` for a number k (skipped when k = 1). */
+export function scaleBy(b: VjpBuilder, c: number, k: number): number {
+  return k === 1 ? c : b.emit("t.mul", [c, scalarLike(b, k, c)]);
+}
+
+/** `x` with its shape changed to `shape` (skipped when it already has it). */
+export function reshapeTo(b: VjpBuilder, x: number, shape: readonly Dim[]): number {
+  const t = tensorTypeOf(b, x);
+  const same = t.shape.length === shape.length && t.shape.every((d, k) => d === shape[k]);
+  return same ? x : b.emit("t.reshape", [x], { shape: [...shape] });
 }

@@ -38,6 +38,7 @@ const addSelfLoops: OpSpec = {
     indptr[n] = g.numEdges + n;
     return { kind: "graph", numNodes: n, numEdges: g.numEdges + n, indptr, src, dst, selfLoops: true } satisfies GraphValue;
   },
+  nondifferentiable: true,
   cost(inputs, output, _attrs, symbols) {
     return streamingCost(inputs, output, symbols, 0);
   },
@@ -54,12 +55,13 @@ const degree: OpSpec = {
     if ("error" in g) return g;
     return { kind: "tensor", dtype: "f32", shape: [g.nodes] };
   },
-  interpret(inputs) {
+  interpret(inputs, _attrs, ctx) {
     const g = asGraph(inputs[0]);
-    const out = alloc("f32", [g.numNodes]);
+    const out = alloc("f32", [g.numNodes], ctx.precision);
     for (let i = 0; i < g.numNodes; i++) out.data[i] = g.indptr[i + 1] - g.indptr[i];
     return out;
   },
+  nondifferentiable: true, // depends on the graph only
   cost(inputs, output, _attrs, symbols) {
     return streamingCost(inputs, output, symbols, elementsOf(output, symbols));
   },
@@ -77,21 +79,25 @@ const gcnNorm: OpSpec = {
     if ("error" in g) return g;
     return { kind: "tensor", dtype: "f32", shape: [g.edges] };
   },
-  interpret(inputs, attrs) {
+  interpret(inputs, attrs, ctx) {
     const g = asGraph(inputs[0]);
     const loopWeight = attrs.improved ? 2 : 1;
     const weightOf = (e: number) => (g.src[e] === g.dst[e] ? loopWeight : 1);
     const deg = new Float64Array(g.numNodes);
     for (let e = 0; e < g.numEdges; e++) deg[g.dst[e]] += weightOf(e);
     const invSqrt = deg.map((d) => (d > 0 ? 1 / Math.sqrt(d) : 0));
-    const out = alloc("f32", [g.numEdges]);
+    const out = alloc("f32", [g.numEdges], ctx.precision);
     for (let e = 0; e < g.numEdges; e++) out.data[e] = weightOf(e) * invSqrt[g.src[e]] * invSqrt[g.dst[e]];
     return out;
   },
+  nondifferentiable: true, // depends on the graph only
   cost(inputs, output, _attrs, symbols) {
     return streamingCost(inputs, output, symbols, 4 * elementsOf(output, symbols));
   },
 };
+
+/** The transpose of gathering by an edge end: summing edge rows into that end. */
+const scatterOf = { src: "g.scatter_sum_src", dst: "g.scatter_sum" } as const;
 
 function gather(side: "src" | "dst"): OpSpec {
   const name = `g.gather_${side}`;
@@ -108,14 +114,18 @@ function gather(side: "src" | "dst"): OpSpec {
       if ("error" in x) return x;
       return { kind: "tensor", dtype: x.dtype, shape: [g.edges, ...x.shape.slice(1)] };
     },
-    interpret(inputs) {
+    interpret(inputs, _attrs, ctx) {
       const g = asGraph(inputs[0]);
       const x = nodeRows(g, asTensor(inputs[1], "x"));
       const rs = rowSize(x.shape);
-      const out = alloc(x.dtype, [g.numEdges, ...x.shape.slice(1)]);
+      const out = alloc(x.dtype, [g.numEdges, ...x.shape.slice(1)], ctx.precision);
       const ends = g[side];
       for (let e = 0; e < g.numEdges; e++) out.data.set(x.data.subarray(ends[e] * rs, (ends[e] + 1) * rs), e * rs);
       return out;
+    },
+    // Each node receives the sum of the cotangents of the edges it was copied onto.
+    vjp(b, { node, cotangent }) {
+      return [undefined, b.emit(scatterOf[side], [node.inputs[0], cotangent])];
     },
     cost(inputs, output, _attrs, symbols) {
       return streamingCost(inputs, output, symbols, 0);
@@ -123,37 +133,49 @@ function gather(side: "src" | "dst"): OpSpec {
   };
 }
 
-const scatterSum: OpSpec = {
-  name: "g.scatter_sum",
-  summary: "out[i] = Σ over edges e into i of y[e] ([E,…] → [N,…]); rows with no edges are 0",
-  arity: 2,
-  attrs: {},
-  pure: true,
-  infer(inputs) {
-    const g = graphAt(inputs, 0);
-    if ("error" in g) return g;
-    const y = edgeTensorAt(inputs, 1, "y", g);
-    if ("error" in y) return y;
-    return { kind: "tensor", dtype: y.dtype, shape: [g.nodes, ...y.shape.slice(1)] };
-  },
-  interpret(inputs) {
-    const g = asGraph(inputs[0]);
-    const y = asTensor(inputs[1], "y");
-    if (y.shape[0] !== g.numEdges) throw new Error(`y ${describeValue(y)} has no row per edge (${g.numEdges} edges)`);
-    const rs = rowSize(y.shape);
-    const out = alloc(y.dtype, [g.numNodes, ...y.shape.slice(1)]);
-    const acc = new Float64Array(rs);
-    for (let i = 0; i < g.numNodes; i++) {
-      acc.fill(0);
-      for (let e = g.indptr[i]; e < g.indptr[i + 1]; e++) for (let f = 0; f < rs; f++) acc[f] += y.data[e * rs + f];
-      out.data.set(acc, i * rs);
-    }
-    return out;
-  },
-  cost(inputs, output, _attrs, symbols) {
-    return streamingCost(inputs, output, symbols, elementsOf(inputs[1], symbols));
-  },
-};
+/**
+ * Sum edge rows into nodes: by destination (`g.scatter_sum`, a row of the CSR at a time) or by
+ * source (`g.scatter_sum_src`, the transpose: gather_src's gradient). Rows with no edges are 0.
+ */
+function scatter(side: "src" | "dst"): OpSpec {
+  const name = side === "dst" ? "g.scatter_sum" : "g.scatter_sum_src";
+  return {
+    name,
+    summary: `out[i] = Σ over edges e with ${side}[e] = i of y[e] ([E,…] → [N,…]); nodes with no such edge get 0`,
+    arity: 2,
+    attrs: {},
+    pure: true,
+    infer(inputs) {
+      const g = graphAt(inputs, 0);
+      if ("error" in g) return g;
+      const y = edgeTensorAt(inputs, 1, "y", g);
+      if ("error" in y) return y;
+      return { kind: "tensor", dtype: y.dtype, shape: [g.nodes, ...y.shape.slice(1)] };
+    },
+    interpret(inputs, _attrs, ctx) {
+      const g = asGraph(inputs[0]);
+      const y = asTensor(inputs[1], "y");
+      if (y.shape[0] !== g.numEdges) throw new Error(`y ${describeValue(y)} has no row per edge (${g.numEdges} edges)`);
+      const rs = rowSize(y.shape);
+      const out = alloc(y.dtype, [g.numNodes, ...y.shape.slice(1)], ctx.precision);
+      const acc = new Float64Array(g.numNodes * rs);
+      // Edges in order: each node's sum is accumulated in the same (deterministic) order.
+      const ends = g[side];
+      for (let e = 0; e < g.numEdges; e++) {
+        const o = ends[e] * rs;
+        for (let f = 0; f < rs; f++) acc[o + f] += y.data[e * rs + f];
+      }
+      out.data.set(acc);
+      return out;
+    },
+    vjp(b, { node, cotangent }) {
+      return [undefined, b.emit(side === "dst" ? "g.gather_dst" : "g.gather_src", [node.inputs[0], cotangent])];
+    },
+    cost(inputs, output, _attrs, symbols) {
+      return streamingCost(inputs, output, symbols, elementsOf(inputs[1], symbols));
+    },
+  };
+}
 
 /** Check that a node-indexed value has one row per node of g (infer proved it symbolically). */
 export function nodeRows(g: GraphValue, x: TensorValue): TensorValue {
@@ -167,5 +189,6 @@ export const graphStructureOps: readonly OpSpec[] = [
   gcnNorm,
   gather("src"),
   gather("dst"),
-  scatterSum,
+  scatter("dst"),
+  scatter("src"),
 ];

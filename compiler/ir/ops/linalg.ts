@@ -33,7 +33,7 @@ const matmul: OpSpec = {
     if (ka !== kb) return fail(`${what}: inner dims ${ka} and ${kb} differ`, [0, 1]);
     return { kind: "tensor", dtype: a.dtype, shape: [m, n] as Dim[] };
   },
-  interpret(inputs, attrs) {
+  interpret(inputs, attrs, ctx) {
     const a = asTensor(inputs[0], "left operand");
     const b = asTensor(inputs[1], "right operand");
     // Strides of op(A)[i,k] and op(B)[k,j] in the stored row-major arrays.
@@ -42,7 +42,7 @@ const matmul: OpSpec = {
     if (k !== kb) throw new Error(`inner dims ${k} and ${kb} differ`);
     const [aI, aK] = attrs.transA ? [1, m] : [k, 1];
     const [bK, bJ] = attrs.transB ? [1, k] : [n, 1];
-    const out = alloc(a.dtype, [m, n]);
+    const out = alloc(a.dtype, [m, n], ctx.precision);
     const acc = new Float64Array(n);
     const ad = a.data;
     const bd = b.data;
@@ -56,6 +56,20 @@ const matmul: OpSpec = {
       out.data.set(acc, i * n);
     }
     return out;
+  },
+  // With C = op(A)·op(B): d op(A) = C̄·op(B)ᵀ and d op(B) = op(A)ᵀ·C̄, each transposed back when
+  // the operand was stored transposed — every case is one matmul with the right flags.
+  vjp(b, { node, cotangent: c }) {
+    const [a, y] = node.inputs;
+    const tA = node.attrs.transA === true;
+    const tB = node.attrs.transB === true;
+    const gradA = tA
+      ? b.emit("t.matmul", [y, c], { transA: tB, transB: true })
+      : b.emit("t.matmul", [c, y], { transA: false, transB: !tB });
+    const gradB = tB
+      ? b.emit("t.matmul", [c, a], { transA: true, transB: tA })
+      : b.emit("t.matmul", [a, c], { transA: !tA, transB: false });
+    return [gradA, gradB];
   },
   cost(inputs, output, attrs, symbols) {
     const a = inputs[0];
@@ -77,12 +91,15 @@ const transpose: OpSpec = {
     if (x.shape.length !== 2) return fail(`t.transpose needs a 2-D tensor, got ${formatType(x)}`, [0]);
     return { kind: "tensor", dtype: x.dtype, shape: [x.shape[1], x.shape[0]] };
   },
-  interpret(inputs) {
+  interpret(inputs, _attrs, ctx) {
     const x = asTensor(inputs[0], "operand");
     const [r, c] = x.shape;
-    const out = alloc(x.dtype, [c, r]);
+    const out = alloc(x.dtype, [c, r], ctx.precision);
     for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) out.data[j * r + i] = x.data[i * c + j];
     return out;
+  },
+  vjp(b, { cotangent }) {
+    return [b.emit("t.transpose", [cotangent])];
   },
   cost(inputs, output, _attrs, symbols) {
     return streamingCost(inputs, output, symbols, 0);

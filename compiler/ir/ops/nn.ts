@@ -1,9 +1,23 @@
 import { uniformFill } from "../rng.js";
-import type { InferError, OpSpec } from "../spec.js";
+import type { InferError, OpSpec, VjpArgs, VjpBuilder } from "../spec.js";
 import { formatType } from "../type-utils.js";
 import type { Attrs, Dim, TensorType, Type } from "../types.js";
-import type { TensorValue, Value } from "../values.js";
-import { alloc, asRng, asTensor, elementsOf, fail, floatTensorAt, numel, rngAt, streamingCost, tensorAt } from "./common.js";
+import type { FloatPrecision, TensorValue, Value } from "../values.js";
+import {
+  alloc,
+  asRng,
+  asTensor,
+  elementsOf,
+  fail,
+  floatTensorAt,
+  numel,
+  rngAt,
+  scalarLike,
+  scaleBy,
+  streamingCost,
+  tensorAt,
+  tensorTypeOf,
+} from "./common.js";
 
 /** NN primitives: dropout (explicit rng), layer norm and batch norm. */
 
@@ -41,14 +55,23 @@ function dropoutSpec(name: string, returnMask: boolean): OpSpec {
       if ("error" in x) return x;
       return rngAt(inputs, 1) ?? checkP(attrs) ?? x;
     },
-    interpret(inputs, attrs) {
+    interpret(inputs, attrs, ctx) {
       const x = asTensor(inputs[0], "x");
       const mask = dropoutMask(x, inputs[1], attrs.p as number);
-      const out = alloc(x.dtype, x.shape);
+      const out = alloc(x.dtype, x.shape, ctx.precision);
       if (returnMask) out.data.set(mask);
       else for (let k = 0; k < mask.length; k++) out.data[k] = x.data[k] * mask[k]; // exactly x·mask, signed zeros included
       return out;
     },
+    // dropout: the cotangent through the same mask (same rng, same p), so recomputation is exact.
+    // dropout_mask: the mask does not depend on x's values.
+    ...(returnMask
+      ? { nondifferentiable: true }
+      : {
+          vjp(b: VjpBuilder, { node, cotangent }: VjpArgs) {
+            return [b.emit("nn.dropout", [cotangent, node.inputs[1]], { p: node.attrs.p }), undefined];
+          },
+        }),
     cost(inputs, output, _attrs, symbols) {
       return streamingCost(inputs, output, symbols, 20 * elementsOf(output, symbols)); // Philox dominates
     },
@@ -56,6 +79,44 @@ function dropoutSpec(name: string, returnMask: boolean): OpSpec {
 }
 
 // ------------------------------------------------------------------ normalisation
+
+/** Statistics recomputed in the backward: the centred input, 1/√(σ²+eps) and x̂ over `axes`. */
+interface Standardized {
+  centred: number;
+  invStd: number;
+  xhat: number;
+}
+
+function standardize(b: VjpBuilder, x: number, axes: number[], eps: number): Standardized {
+  const mean = b.emit("t.mean", [x], { axes, keepdims: true });
+  const centred = b.emit("t.sub", [x, mean]);
+  const variance = b.emit("t.mean", [b.emit("t.mul", [centred, centred])], { axes, keepdims: true });
+  const invStd = b.emit("t.rsqrt", [b.emit("t.add", [variance, scalarLike(b, eps, x)])]);
+  return { centred, invStd, xhat: b.emit("t.mul", [centred, invStd]) };
+}
+
+/** dx of x̂ = (x − μ)/√(σ²+eps) over `axes`, given g = dL/dx̂: r·(g − mean(g) − x̂·mean(g·x̂)). */
+function standardizeGrad(b: VjpBuilder, g: number, s: Standardized, axes: number[]): number {
+  const meanG = b.emit("t.mean", [g], { axes, keepdims: true });
+  const meanGx = b.emit("t.mean", [b.emit("t.mul", [g, s.xhat])], { axes, keepdims: true });
+  const inner = b.emit("t.sub", [b.emit("t.sub", [g, meanG]), b.emit("t.mul", [s.xhat, meanGx])]);
+  return b.emit("t.mul", [s.invStd, inner]);
+}
+
+/** Σ over every axis but the last (per-channel parameter gradients); x itself when rank 1. */
+function sumPerChannel(b: VjpBuilder, x: number): number {
+  const rank = tensorTypeOf(b, x).shape.length;
+  if (rank === 1) return x;
+  return b.emit("t.sum", [x], { axes: Array.from({ length: rank - 1 }, (_, k) => k), keepdims: false });
+}
+
+/** Gradients of the affine tail y = x̂·w + b: [dL/dx̂, dw, db] (w, b optional). */
+function affineGrads(b: VjpBuilder, c: number, xhat: number, weight?: number, bias?: number): [number, number?, number?] {
+  const gx = weight === undefined ? c : b.emit("t.mul", [c, weight]);
+  const gw = weight === undefined ? undefined : sumPerChannel(b, b.emit("t.mul", [c, xhat]));
+  const gb = bias === undefined ? undefined : sumPerChannel(b, c);
+  return [gx, gw, gb];
+}
 
 /** Check that operand `i` is a per-channel vector `[C]` matching x's dtype. */
 function channelVector(inputs: readonly Type[], i: number, role: string, x: TensorType, c: Dim): InferError | undefined {
@@ -73,11 +134,12 @@ function affine(
   stat: (e: number) => number,
   mean: ArrayLike<number>,
   invStd: ArrayLike<number>,
-  weight?: TensorValue,
-  bias?: TensorValue,
+  weight: TensorValue | undefined,
+  bias: TensorValue | undefined,
+  precision: FloatPrecision | undefined,
 ): TensorValue {
   const c = x.shape[x.shape.length - 1] ?? 1;
-  const out = alloc(x.dtype, x.shape);
+  const out = alloc(x.dtype, x.shape, precision);
   for (let e = 0; e < x.data.length; e++) {
     const s = stat(e);
     const ch = e % c;
@@ -87,6 +149,33 @@ function affine(
     out.data[e] = y;
   }
   return out;
+}
+
+/**
+ * Graph mode: x̂ = (x − μ)/(σ + eps) over every element, σ the biased standard deviation. With
+ * g = dL/dx̂, s = σ + eps and M elements: dx = (g − mean g)/s − (x − μ)·mean(g·(x − μ))/(s²·σ).
+ */
+function layerNormGraphGrad(
+  b: VjpBuilder,
+  x: number,
+  c: number,
+  axes: number[],
+  eps: number,
+  weight?: number,
+  bias?: number,
+): (number | undefined)[] {
+  const mean = b.emit("t.mean", [x], { axes, keepdims: true });
+  const centred = b.emit("t.sub", [x, mean]);
+  const sigma = b.emit("t.sqrt", [b.emit("t.mean", [b.emit("t.mul", [centred, centred])], { axes, keepdims: true })]);
+  const s = b.emit("t.add", [sigma, scalarLike(b, eps, x)]);
+  const xhat = b.emit("t.div", [centred, s]);
+  const [g, gw, gb] = affineGrads(b, c, xhat, weight, bias);
+  const first = b.emit("t.div", [b.emit("t.sub", [g, b.emit("t.mean", [g], { axes, keepdims: true })]), s]);
+  const meanGc = b.emit("t.mean", [b.emit("t.mul", [g, centred])], { axes, keepdims: true });
+  const denom = b.emit("t.mul", [b.emit("t.mul", [s, s]), sigma]);
+  const second = b.emit("t.mul", [centred, b.emit("t.div", [meanGc, denom])]);
+  const grads = [b.emit("t.sub", [first, second]), gw, gb];
+  return grads.slice(0, 1 + (weight === undefined ? 0 : 1) + (bias === undefined ? 0 : 1));
 }
 
 const layerNorm: OpSpec = {
@@ -114,7 +203,7 @@ const layerNorm: OpSpec = {
     }
     return x;
   },
-  interpret(inputs, attrs) {
+  interpret(inputs, attrs, ctx) {
     const x = asTensor(inputs[0], "x");
     const weight = inputs[1] ? asTensor(inputs[1], "weight") : undefined;
     const bias = inputs[2] ? asTensor(inputs[2], "bias") : undefined;
@@ -127,7 +216,7 @@ const layerNorm: OpSpec = {
       let sq = 0;
       for (const v of x.data) sq += (v - mean) * (v - mean);
       const std = Math.sqrt(sq / x.data.length);
-      return affine(x, () => 0, [mean], [1 / (std + eps)], weight, bias);
+      return affine(x, () => 0, [mean], [1 / (std + eps)], weight, bias, ctx.precision);
     }
     const rows = numel(x.shape) / Math.max(c, 1);
     const mean = new Float64Array(rows);
@@ -141,7 +230,19 @@ const layerNorm: OpSpec = {
       mean[r] = m;
       invStd[r] = 1 / Math.sqrt(sq / c + eps);
     }
-    return affine(x, (e) => Math.floor(e / c), mean, invStd, weight, bias);
+    return affine(x, (e) => Math.floor(e / c), mean, invStd, weight, bias, ctx.precision);
+  },
+  vjp(b, { node, cotangent }) {
+    const [x, weight, bias] = node.inputs;
+    const eps = node.attrs.eps as number;
+    if (node.attrs.mode === "graph") {
+      const rank = tensorTypeOf(b, x).shape.length;
+      const axes = Array.from({ length: rank }, (_, k) => k);
+      return layerNormGraphGrad(b, x, cotangent, axes, eps, weight, bias);
+    }
+    const s = standardize(b, x, [-1], eps);
+    const [g, gw, gb] = affineGrads(b, cotangent, s.xhat, weight, bias);
+    return [standardizeGrad(b, g, s, [-1]), gw, gb].slice(0, node.inputs.length);
   },
   cost(inputs, output, _attrs, symbols) {
     return streamingCost(inputs, output, symbols, 8 * elementsOf(output, symbols));
@@ -170,7 +271,7 @@ const batchNorm: OpSpec = {
     }
     return x;
   },
-  interpret(inputs, attrs) {
+  interpret(inputs, attrs, ctx) {
     const [x, weight, bias, runMean, runVar] = inputs.map((v, i) => asTensor(v, `operand ${i}`));
     const [n, c] = x.shape;
     const eps = attrs.eps as number;
@@ -186,7 +287,27 @@ const batchNorm: OpSpec = {
       variance.set(runVar.data);
     }
     const invStd = variance.map((v) => 1 / Math.sqrt(v + eps));
-    return affine(x, (e) => e % c, mean, invStd, weight, bias);
+    return affine(x, (e) => e % c, mean, invStd, weight, bias, ctx.precision);
+  },
+  // Training normalises with batch statistics (the running ones are not read); eval with the
+  // running ones, which then receive a gradient too (the autodiff pass drops it for buffers).
+  vjp(b, { node, cotangent }) {
+    const [x, weight, bias, runMean, runVar] = node.inputs;
+    const eps = node.attrs.eps as number;
+    if (node.attrs.training !== false) {
+      const s = standardize(b, x, [0], eps);
+      const [g, gw, gb] = affineGrads(b, cotangent, s.xhat, weight, bias);
+      return [standardizeGrad(b, g, s, [0]), gw, gb, undefined, undefined];
+    }
+    const invStd = b.emit("t.rsqrt", [b.emit("t.add", [runVar, scalarLike(b, eps, x)])]);
+    const centred = b.emit("t.sub", [x, runMean]);
+    const [g, gw, gb] = affineGrads(b, cotangent, b.emit("t.mul", [centred, invStd]), weight, bias);
+    const gx = b.emit("t.mul", [g, invStd]);
+    const gMean = b.emit("t.neg", [sumPerChannel(b, gx)]);
+    // d/dv (v + eps)^-½ = −½·r³
+    const r3 = b.emit("t.mul", [invStd, b.emit("t.mul", [invStd, invStd])]);
+    const gVar = b.emit("t.mul", [sumPerChannel(b, b.emit("t.mul", [g, centred])), scaleBy(b, r3, -0.5)]);
+    return [gx, gw, gb, gMean, gVar];
   },
   cost(inputs, output, _attrs, symbols) {
     return streamingCost(inputs, output, symbols, 6 * elementsOf(output, symbols));

@@ -1,8 +1,8 @@
 import { dimAdd, formatShape } from "../dims.js";
-import type { OpSpec } from "../spec.js";
-import { DTYPES, formatType } from "../type-utils.js";
-import type { Dim, DType, TensorType } from "../types.js";
-import type { TensorValue } from "../values.js";
+import type { InferError, OpSpec } from "../spec.js";
+import { DTYPES, formatType, isFloatDType } from "../type-utils.js";
+import type { Dim, DType, TensorType, Type } from "../types.js";
+import type { FloatPrecision, TensorValue } from "../values.js";
 import {
   alloc,
   asTensor,
@@ -14,9 +14,14 @@ import {
   numel,
   streamingCost,
   tensorAt,
+  tensorTypeOf,
 } from "./common.js";
+import { broadcastIndex, broadcastShapes, sumToShape } from "./broadcast.js";
 
-/** Ops that move or create data without arithmetic: reshape, concat, slice, select, cast, full, const. */
+/**
+ * Ops that move or create data without arithmetic: reshape, concat, slice, select, cast, full, const,
+ * and the gradient-side primitives broadcast_to, pad and scatter_slice.
+ */
 
 /** A product of dims as (constant, sorted symbolic factors), splitting `a*b` at the top level. */
 function factorize(shape: readonly Dim[]): { constant: number; symbols: string[] } {
@@ -91,6 +96,9 @@ const reshape: OpSpec = {
     }
     return { kind: "tensor", dtype: x.dtype, shape, data: x.data.slice() };
   },
+  vjp(b, { node, cotangent }) {
+    return [b.emit("t.reshape", [cotangent], { shape: [...tensorTypeOf(b, node.inputs[0]).shape] })];
+  },
   cost: copyCost(),
 };
 
@@ -120,14 +128,14 @@ const concat: OpSpec = {
     shape[axis] = total;
     return { kind: "tensor", dtype: first.dtype, shape };
   },
-  interpret(inputs, attrs) {
+  interpret(inputs, attrs, ctx) {
     const xs = inputs.map((v, i) => asTensor(v, `operand ${i}`));
     const axis = normAxis(attrs.axis as number, xs[0].shape.length)!;
     const outer = numel(xs[0].shape.slice(0, axis));
     const inner = numel(xs[0].shape.slice(axis + 1));
     const shape = [...xs[0].shape];
     shape[axis] = xs.reduce((n, x) => n + x.shape[axis], 0);
-    const out = alloc(xs[0].dtype, shape);
+    const out = alloc(xs[0].dtype, shape, ctx.precision);
     const outRow = shape[axis] * inner;
     let offset = 0;
     for (const x of xs) {
@@ -136,6 +144,18 @@ const concat: OpSpec = {
       offset += row;
     }
     return out;
+  },
+  // Each operand's gradient is its own stretch of the cotangent along the axis.
+  vjp(b, { node, cotangent }) {
+    const first = tensorTypeOf(b, node.inputs[0]);
+    const axis = normAxis(node.attrs.axis as number, first.shape.length)!;
+    let start: Dim = 0;
+    return node.inputs.map((x) => {
+      const size = tensorTypeOf(b, x).shape[axis];
+      const g = b.emit("t.slice", [cotangent], { axis, start, size });
+      start = dimAdd(start, size);
+      return g;
+    });
   },
   cost: copyCost(),
 };
@@ -161,7 +181,7 @@ const slice: OpSpec = {
     shape[axis] = size;
     return { kind: "tensor", dtype: x.dtype, shape };
   },
-  interpret(inputs, attrs) {
+  interpret(inputs, attrs, ctx) {
     const x = asTensor(inputs[0], "operand");
     const axis = normAxis(attrs.axis as number, x.shape.length)!;
     const start = concrete(attrs.start, "start");
@@ -171,7 +191,7 @@ const slice: OpSpec = {
     }
     const shape = [...x.shape];
     shape[axis] = size;
-    const out = alloc(x.dtype, shape);
+    const out = alloc(x.dtype, shape, ctx.precision);
     const inner = numel(x.shape.slice(axis + 1));
     const outer = numel(x.shape.slice(0, axis));
     for (let o = 0; o < outer; o++) {
@@ -179,6 +199,11 @@ const slice: OpSpec = {
       out.data.set(x.data.subarray(from, from + size * inner), o * size * inner);
     }
     return out;
+  },
+  vjp(b, { node, cotangent }) {
+    const x = tensorTypeOf(b, node.inputs[0]);
+    const axis = normAxis(node.attrs.axis as number, x.shape.length)!;
+    return [b.emit("t.pad", [cotangent], { axis, start: node.attrs.start, size: x.shape[axis] })];
   },
   cost: copyCost(),
 };
@@ -192,16 +217,13 @@ const select: OpSpec = {
   infer(inputs, attrs) {
     const x = tensorAt(inputs, 0, "operand");
     if ("error" in x) return x;
-    const i = tensorAt(inputs, 1, "index");
-    if ("error" in i) return i;
-    if (!(i.dtype === "i32" || i.dtype === "u32") || i.shape.length !== 0) {
-      return fail(`the index must be an i32[] scalar, got ${formatType(i)}`, [1]);
-    }
+    const bad = sliceIndexAt(inputs, 1);
+    if (bad) return bad;
     const axis = normAxis(attrs.axis as number, x.shape.length);
     if (axis === undefined) return fail(`axis ${attrs.axis} is out of range for ${formatType(x)}`, [0]);
     return { kind: "tensor", dtype: x.dtype, shape: x.shape.filter((_, k) => k !== axis) };
   },
-  interpret(inputs, attrs) {
+  interpret(inputs, attrs, ctx) {
     const x = asTensor(inputs[0], "operand");
     const index = asTensor(inputs[1], "index").data[0];
     const axis = normAxis(attrs.axis as number, x.shape.length)!;
@@ -213,12 +235,159 @@ const select: OpSpec = {
     const out = alloc(
       x.dtype,
       x.shape.filter((_, k) => k !== axis),
+      ctx.precision,
     );
     for (let o = 0; o < outer; o++) {
       const from = (o * x.shape[axis] + index) * inner;
       out.data.set(x.data.subarray(from, from + inner), o * inner);
     }
     return out;
+  },
+  // Zeros of x's type with the selected slice filled (a stacked parameter's gradient for one layer).
+  vjp(b, { node, cotangent }) {
+    const [x, index] = node.inputs;
+    const t = tensorTypeOf(b, x);
+    const zeros = b.emit("t.full", [], { value: 0, shape: [...t.shape], dtype: t.dtype });
+    return [b.emit("t.scatter_slice", [zeros, cotangent, index], { axis: node.attrs.axis }), undefined];
+  },
+  cost: copyCost(),
+};
+
+/** The runtime index operand of select-like ops: an integer scalar at position `i`. */
+function sliceIndexAt(inputs: readonly Type[], i: number): InferError | undefined {
+  const t = tensorAt(inputs, i, "index");
+  if ("error" in t) return t;
+  if (!(t.dtype === "i32" || t.dtype === "u32") || t.shape.length !== 0) {
+    return fail(`the index must be an i32[] scalar, got ${formatType(t)}`, [i]);
+  }
+  return undefined;
+}
+
+const scatterSlice: OpSpec = {
+  name: "t.scatter_slice",
+  summary: "base with base[…, i, …] (along axis) replaced by value, for a runtime scalar index i (t.select's gradient)",
+  arity: 3,
+  attrs: { axis: { kind: "int", default: 0 } },
+  pure: true,
+  infer(inputs, attrs) {
+    const base = tensorAt(inputs, 0, "base");
+    if ("error" in base) return base;
+    const value = tensorAt(inputs, 1, "value");
+    if ("error" in value) return value;
+    const bad = sliceIndexAt(inputs, 2);
+    if (bad) return bad;
+    const axis = normAxis(attrs.axis as number, base.shape.length);
+    if (axis === undefined) return fail(`axis ${attrs.axis} is out of range for ${formatType(base)}`, [0]);
+    const slice = base.shape.filter((_, k) => k !== axis);
+    const fits = value.dtype === base.dtype && value.shape.length === slice.length && value.shape.every((d, k) => d === slice[k]);
+    if (!fits) {
+      return fail(`value ${formatType(value)} is not a slice of ${formatType(base)} along axis ${axis}`, [0, 1]);
+    }
+    return base;
+  },
+  interpret(inputs, attrs, ctx) {
+    const base = asTensor(inputs[0], "base");
+    const value = asTensor(inputs[1], "value");
+    const index = asTensor(inputs[2], "index").data[0];
+    const axis = normAxis(attrs.axis as number, base.shape.length)!;
+    if (!(index >= 0 && index < base.shape[axis])) {
+      throw new Error(`index ${index} is out of range for axis ${axis} of ${describeValue(base)}`);
+    }
+    const out = alloc(base.dtype, base.shape, ctx.precision);
+    out.data.set(base.data);
+    const inner = numel(base.shape.slice(axis + 1));
+    const outer = numel(base.shape.slice(0, axis));
+    for (let o = 0; o < outer; o++) {
+      out.data.set(value.data.subarray(o * inner, (o + 1) * inner), (o * base.shape[axis] + index) * inner);
+    }
+    return out;
+  },
+  vjp(b, { node, cotangent }) {
+    const [, value, index] = node.inputs;
+    const t = tensorTypeOf(b, value);
+    const zeros = b.emit("t.full", [], { value: 0, shape: [...t.shape], dtype: t.dtype });
+    const axis = node.attrs.axis;
+    return [
+      b.emit("t.scatter_slice", [cotangent, zeros, index], { axis }),
+      b.emit("t.select", [cotangent, index], { axis }),
+      undefined,
+    ];
+  },
+  cost: copyCost(),
+};
+
+const pad: OpSpec = {
+  name: "t.pad",
+  summary: "zeros of length `size` along axis with x placed at [start, start + len) (t.slice's gradient)",
+  arity: 1,
+  attrs: { axis: { kind: "int" }, start: { kind: "dim" }, size: { kind: "dim" } },
+  pure: true,
+  infer(inputs, attrs) {
+    const x = tensorAt(inputs, 0, "operand");
+    if ("error" in x) return x;
+    const axis = normAxis(attrs.axis as number, x.shape.length);
+    if (axis === undefined) return fail(`axis ${attrs.axis} is out of range for ${formatType(x)}`, [0]);
+    const [start, size, len] = [attrs.start as Dim, attrs.size as Dim, x.shape[axis]];
+    if (typeof start === "number" && typeof size === "number" && typeof len === "number" && start + len > size) {
+      return fail(`[${start}, ${start + len}) does not fit in ${size} along axis ${axis}`, [0]);
+    }
+    const shape = [...x.shape];
+    shape[axis] = size;
+    return { kind: "tensor", dtype: x.dtype, shape };
+  },
+  interpret(inputs, attrs, ctx) {
+    const x = asTensor(inputs[0], "operand");
+    const axis = normAxis(attrs.axis as number, x.shape.length)!;
+    const start = concrete(attrs.start, "start");
+    const size = concrete(attrs.size, "size");
+    const len = x.shape[axis];
+    if (start < 0 || start + len > size) throw new Error(`[${start}, ${start + len}) does not fit in ${size} along axis ${axis}`);
+    const shape = [...x.shape];
+    shape[axis] = size;
+    const out = alloc(x.dtype, shape, ctx.precision);
+    const inner = numel(x.shape.slice(axis + 1));
+    const outer = numel(x.shape.slice(0, axis));
+    for (let o = 0; o < outer; o++) {
+      out.data.set(x.data.subarray(o * len * inner, (o + 1) * len * inner), (o * size + start) * inner);
+    }
+    return out;
+  },
+  vjp(b, { node, cotangent }) {
+    const x = tensorTypeOf(b, node.inputs[0]);
+    const axis = normAxis(node.attrs.axis as number, x.shape.length)!;
+    return [b.emit("t.slice", [cotangent], { axis, start: node.attrs.start, size: x.shape[axis] })];
+  },
+  cost: copyCost(),
+};
+
+const broadcastTo: OpSpec = {
+  name: "t.broadcast_to",
+  summary: "x repeated NumPy-style to the given shape (a reduction's gradient)",
+  arity: 1,
+  attrs: { shape: { kind: "dims" } },
+  pure: true,
+  infer(inputs, attrs) {
+    const x = tensorAt(inputs, 0, "operand");
+    if ("error" in x) return x;
+    const shape = attrs.shape as Dim[];
+    const bad = badDim(shape);
+    if (bad !== undefined) return fail(`${bad} is not a valid dimension`, [0]);
+    const r = broadcastShapes(x.shape, shape);
+    if ("conflict" in r || r.shape.length !== shape.length || r.shape.some((d, k) => d !== shape[k])) {
+      return fail(`cannot broadcast ${formatType(x)} to ${formatShape(shape)}`, [0]);
+    }
+    return { kind: "tensor", dtype: x.dtype, shape: [...shape] };
+  },
+  interpret(inputs, attrs, ctx) {
+    const x = asTensor(inputs[0], "operand");
+    const shape = concreteShape(attrs.shape, "shape");
+    const out = alloc(x.dtype, shape, ctx.precision);
+    const map = broadcastIndex(x.shape, shape);
+    for (let e = 0; e < out.data.length; e++) out.data[e] = x.data[map ? map[e] : e];
+    return out;
+  },
+  vjp(b, { node, cotangent }) {
+    return [sumToShape(b, cotangent, tensorTypeOf(b, node.inputs[0]).shape)];
   },
   cost: copyCost(),
 };
@@ -241,18 +410,25 @@ const cast: OpSpec = {
     if ("error" in x) return x;
     return { kind: "tensor", dtype: attrs.dtype as DType, shape: x.shape };
   },
-  interpret(inputs, attrs) {
+  interpret(inputs, attrs, ctx) {
     const x = asTensor(inputs[0], "operand");
     const dtype = attrs.dtype as DType;
-    const out = alloc(dtype, x.shape);
+    const out = alloc(dtype, x.shape, ctx.precision);
     for (let e = 0; e < x.data.length; e++) out.data[e] = convert(x.data[e], dtype);
     return out;
+  },
+  // Only float → float casts carry a gradient (integers and bools have none).
+  vjp(b, { node, cotangent }) {
+    const from = tensorTypeOf(b, node.inputs[0]).dtype;
+    const to = tensorTypeOf(b, cotangent).dtype;
+    if (!isFloatDType(from) || !isFloatDType(to)) return [undefined];
+    return [from === to ? cotangent : b.emit("t.cast", [cotangent], { dtype: from })];
   },
   cost: copyCost(),
 };
 
-function filled(dtype: DType, shape: number[], value: number): TensorValue {
-  const out = alloc(dtype, shape);
+function filled(dtype: DType, shape: number[], value: number, precision?: FloatPrecision): TensorValue {
+  const out = alloc(dtype, shape, precision);
   out.data.fill(convert(value, dtype));
   return out;
 }
@@ -273,9 +449,11 @@ const full: OpSpec = {
     if (bad !== undefined) return fail(`${bad} is not a valid dimension`);
     return { kind: "tensor", dtype: attrs.dtype as DType, shape: [...shape] } satisfies TensorType;
   },
-  interpret(_inputs, attrs) {
-    return filled(attrs.dtype as DType, concreteShape(attrs.shape, "shape"), attrs.value as number);
+  interpret(_inputs, attrs, ctx) {
+    return filled(attrs.dtype as DType, concreteShape(attrs.shape, "shape"), attrs.value as number, ctx.precision);
   },
+  vjp: () => [], // no inputs
+
   cost: copyCost(),
 };
 
@@ -291,10 +469,23 @@ const constant: OpSpec = {
   infer(_inputs, attrs) {
     return { kind: "tensor", dtype: attrs.dtype as DType, shape: [] };
   },
-  interpret(_inputs, attrs) {
-    return filled(attrs.dtype as DType, [], attrs.value as number);
+  interpret(_inputs, attrs, ctx) {
+    return filled(attrs.dtype as DType, [], attrs.value as number, ctx.precision);
   },
+  vjp: () => [], // no inputs
+
   cost: copyCost(),
 };
 
-export const shapeOps: readonly OpSpec[] = [reshape, concat, slice, select, cast, full, constant];
+export const shapeOps: readonly OpSpec[] = [
+  reshape,
+  concat,
+  slice,
+  select,
+  cast,
+  full,
+  constant,
+  broadcastTo,
+  pad,
+  scatterSlice,
+];

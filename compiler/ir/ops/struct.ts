@@ -132,6 +132,7 @@ const rngFold: OpSpec = {
     if (index.kind !== "tensor") throw new Error("expected an i32 index tensor");
     return { kind: "rng", key: foldKey(salted, index.data[0] >>> 0) };
   },
+  nondifferentiable: true, // keys carry no gradient
   cost(inputs) {
     return { flops: 20 * inputs.length, bytes: 16 };
   },
