@@ -24,10 +24,19 @@ export const PASS_CODES = {
   unknownOp: { code: "E622", summary: "a node uses an op that is not in the op spec table" },
   paramMismatch: { code: "E623", summary: "an s.param node disagrees with the module's parameter table" },
 
+  unknownLoss: { code: "E630", summary: "autodiff: a loss names a result the function does not return" },
+  lossNotScalar: { code: "E631", summary: "autodiff: a loss result is not a scalar f32[]" },
+  wrtSelectsNothing: { code: "E632", summary: "autodiff: a `wrt` entry selects no trainable parameter" },
+  noGradientRule: { code: "E633", summary: "autodiff: an op on a gradient path has no gradient rule (vjp)" },
+  loopOnGradientPath: { code: "E634", summary: "autodiff: a repeat stack (s.loop) lies on a gradient path; not supported yet" },
+  badLossesOption: { code: "E635", summary: "autodiff: the `losses` option is malformed" },
+  badAutodiffTarget: { code: "E636", summary: "autodiff: the function to differentiate is missing, or the output name is taken" },
+
   invalidInput: { code: "E690", summary: "internal error: the module given to the pipeline fails verification" },
   invalidOutput: { code: "E691", summary: "internal error: a pass produced IR that fails verification" },
   passThrew: { code: "E692", summary: "internal error: a pass threw instead of returning diagnostics" },
   badPassResult: { code: "E693", summary: "internal error: a pass returned something that is not a PassResult" },
+  badGradientRule: { code: "E694", summary: "internal error: an op's gradient rule emitted ill-typed IR or a gradient of the wrong type" },
 } as const satisfies Record<string, CodeInfo>;
 
 export type PassCodeName = keyof typeof PASS_CODES;

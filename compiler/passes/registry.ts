@@ -1,3 +1,4 @@
+import { autodiff } from "./autodiff.js";
 import { cse } from "./cse.js";
 import { dce } from "./dce.js";
 import type { AnyPass } from "./pass.js";
@@ -11,7 +12,7 @@ export interface PassRegistry {
   all(): AnyPass[];
 }
 
-const BUILTINS: readonly AnyPass[] = [shapeInference, cse, dce];
+const BUILTINS: readonly AnyPass[] = [shapeInference, cse, dce, autodiff];
 
 /** The built-in passes, in the order a listing shows them. */
 export function builtinPasses(): AnyPass[] {

@@ -8,7 +8,7 @@ import { complaining, dangling, garbage, mangled, optionRich, propertyPass, thro
 import { randomModule } from "./random-func.js";
 
 const needsShapes = propertyPass("needs-shapes", { requires: ["shapes-inferred"] });
-const needsBoth = propertyPass("needs-both", { requires: ["shapes-inferred", "has-backward"] });
+const needsBoth = propertyPass("needs-both", { requires: ["shapes-inferred", "kernels-lowered"] });
 const breaker = propertyPass("breaker", { invalidates: ["shapes-inferred"] });
 const seen: string[][] = [];
 const spy: Pass = {
@@ -64,7 +64,7 @@ describe("runPipeline", () => {
     const missing = run("needs-both");
     expect(missing.diagnostics.map((d) => d.help)).toEqual([
       "run `shape-inference` before `needs-both`",
-      "no known pass provides `has-backward`",
+      "no known pass provides `kernels-lowered`",
     ]);
 
     expect(run("shape-inference,needs-shapes").diagnostics).toEqual([]);

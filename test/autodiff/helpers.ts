@@ -1,0 +1,212 @@
+import { expect } from "vitest";
+import { compile } from "../../compiler/index.js";
+import { differentiate, type LossSpec } from "../../compiler/autodiff/index.js";
+import { maxId } from "../../compiler/autodiff/dependencies.js";
+import { withDefaults } from "../../compiler/ir/builder.js";
+import { graphFromEdges } from "../../compiler/ir/graph-value.js";
+import { getOpSpec } from "../../compiler/ir/ops/index.js";
+import { isInferError } from "../../compiler/ir/spec.js";
+import type { Attrs, Func, Module, Node, TensorType, Type } from "../../compiler/ir/types.js";
+import type { GraphValue, TensorValue, Value } from "../../compiler/ir/values.js";
+import { formatDiagnostic } from "../../grammar/format.js";
+import { initParams, runFunc } from "../../runtime/reference/index.js";
+
+/** Shared fixtures of the autodiff tests: a small graph, seeded data, loss builders, finite differences. */
+
+export const FILE = "model.gnn";
+
+/** 5 nodes, node 4 isolated (its only neighbour after add_self_loops is itself). */
+export const N = 5;
+const EDGES: [number, number][] = [
+  [0, 1], [1, 0], [1, 2], [2, 1], [2, 3], [3, 2], [0, 3],
+];
+export const graph: GraphValue = graphFromEdges(N, Int32Array.from(EDGES.map((e) => e[0])), Int32Array.from(EDGES.map((e) => e[1])));
+
+/** Deterministic uniform numbers in [-1, 1) (mulberry32). */
+export function uniform(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
+  };
+}
+
+export function randomTensor(shape: number[], seed: number): TensorValue {
+  const next = uniform(seed);
+  const n = shape.reduce((a, b) => a * b, 1);
+  return { kind: "tensor", dtype: "f32", shape, data: Float32Array.from({ length: n }, next) };
+}
+
+export function compileModule(source: string): Module {
+  const { program, diagnostics } = compile(source, { file: FILE });
+  const errors = diagnostics.filter((d) => d.severity === "error");
+  expect(errors, errors.map((d) => formatDiagnostic(d, () => source)).join("\n")).toEqual([]);
+  return program!.modules[0];
+}
+
+export function funcOf(m: Module, name: string): Func {
+  const f = m.funcs.find((x) => x.name === name);
+  expect(f, `module ${m.name} has func ${name}`).toBeDefined();
+  return f!;
+}
+
+/** Appends typed nodes to a copy of a function (new ids above the old ones), for building loss functions. */
+export class Appender {
+  readonly nodes: Node[] = [];
+  private nextId: number;
+  private readonly types = new Map<number, Type>();
+
+  constructor(readonly func: Func) {
+    this.nextId = maxId(func) + 1;
+    const visit = (ns: readonly Node[]) => {
+      for (const n of ns) {
+        this.types.set(n.id, n.type);
+        for (const r of n.regions ?? []) visit([...r.params, ...r.body]);
+      }
+    };
+    visit(func.body);
+  }
+
+  typeOf(id: number): Type {
+    return this.types.get(id)!;
+  }
+
+  input(name: string, type: Type): number {
+    return this.push("s.input", type, [], { name });
+  }
+
+  emit(op: string, inputs: number[], attrs: Attrs = {}): number {
+    const full = withDefaults(op, attrs);
+    const type = getOpSpec(op)!.infer(inputs.map((i) => this.typeOf(i)), full);
+    if (isInferError(type)) throw new Error(`${op}: ${type.error}`);
+    return this.push(op, type, inputs, full);
+  }
+
+  finish(results: { name: string; id: number }[], name = this.func.name): Func {
+    return {
+      name,
+      body: [...this.func.body, ...this.nodes],
+      results: [...this.func.results, ...results.map((r) => r.id)],
+      resultNames: [...this.func.resultNames, ...results.map((r) => r.name)],
+    };
+  }
+
+  private push(op: string, type: Type, inputs: number[], attrs: Attrs): number {
+    const id = this.nextId++;
+    this.types.set(id, type);
+    this.nodes.push({ id, op, type, inputs, attrs });
+    return id;
+  }
+}
+
+export function resultId(f: Func, name: string): number {
+  const k = f.resultNames.indexOf(name);
+  expect(k, `${f.name} returns ${name}`).toBeGreaterThanOrEqual(0);
+  return f.results[k];
+}
+
+/**
+ * `loss = sum(out * r)` for a fixed input `r`: a loss that needs no loss op and gives every output
+ * element a different weight (so a wrong index in a gradient rule cannot cancel out).
+ */
+export function weightedSumLoss(f: Func, out = "out", lossName = "loss", weightsInput = "r"): Func {
+  const a = new Appender(f);
+  const o = resultId(f, out);
+  const t = a.typeOf(o) as TensorType;
+  const r = a.input(weightsInput, t);
+  const prod = a.emit("t.mul", [o, r]);
+  const loss = a.emit("t.sum", [prod], { axes: t.shape.map((_, k) => k) });
+  return a.finish([{ name: lossName, id: loss }]);
+}
+
+/** `loss = cross_entropy(out, labels, mask)` with `labels: i32[N]` and `mask: bool[N]` inputs. */
+export function crossEntropyLoss(f: Func, out = "out", lossName = "loss"): Func {
+  const a = new Appender(f);
+  const o = resultId(f, out);
+  const rows = (a.typeOf(o) as TensorType).shape[0];
+  const labels = a.input("labels", { kind: "tensor", dtype: "i32", shape: [rows] });
+  const mask = a.input("mask", { kind: "tensor", dtype: "bool", shape: [rows] });
+  return a.finish([{ name: lossName, id: a.emit("nn.cross_entropy", [o, labels, mask]) }]);
+}
+
+/** Differentiate and insist on success. */
+export function gradOk(f: Func, losses: LossSpec[], m?: Module): Func {
+  const g = differentiate(f, { losses, params: m?.params });
+  if (Array.isArray(g)) expect.fail(g.map((d) => `${d.code}: ${d.message}`).join("\n"));
+  return g as Func;
+}
+
+export type Env = { inputs: Record<string, Value>; params: Record<string, TensorValue> };
+
+/** Inputs for a model `forward(x: f32[N, width], g: graph[N])` plus the loss inputs of both loss kinds. */
+export function makeEnv(m: Module, f: Func, width: number, seed = 1): Env {
+  const outType = funcOf(m, "forward").body.find((n) => n.id === resultId(f, "out"))!.type as TensorType;
+  const classes = outType.shape[1] as number;
+  const labels = Int32Array.from({ length: N }, (_, i) => (i * 7 + seed) % classes);
+  const mask = Uint8Array.from({ length: N }, (_, i) => (i === 2 ? 0 : 1));
+  return {
+    inputs: {
+      x: randomTensor([N, width], seed),
+      graph,
+      rng: { kind: "rng", key: [seed, 99] },
+      r: randomTensor([N, classes], seed + 100),
+      labels: { kind: "tensor", dtype: "i32", shape: [N], data: labels },
+      mask: { kind: "tensor", dtype: "bool", shape: [N], data: mask },
+    },
+    params: perturbParams(initParams(m, seed), seed),
+  };
+}
+
+/** Initial biases are zero and norm weights one; nudge every parameter so no gradient is trivially symmetric. */
+function perturbParams(params: Record<string, TensorValue>, seed: number): Record<string, TensorValue> {
+  const next = uniform(seed + 7);
+  const out: Record<string, TensorValue> = {};
+  for (const [name, p] of Object.entries(params)) out[name] = { ...p, data: p.data.map((v) => v + 0.3 * next()) as Float32Array };
+  return out;
+}
+
+function scalarResult(f: Func, env: Env, name: string): number {
+  const values = runFunc(f, env, { precision: "f64" });
+  return (values[f.resultNames.indexOf(name)] as TensorValue).data[0];
+}
+
+/** Every gradient result of `grad` by parameter name, computed in f64. */
+export function gradients(grad: Func, env: Env): Record<string, TensorValue> {
+  const values = runFunc(grad, env, { precision: "f64" });
+  const out: Record<string, TensorValue> = {};
+  grad.resultNames.forEach((n, k) => {
+    if (n.startsWith("grad.")) out[n.slice(5)] = values[k] as TensorValue;
+  });
+  return out;
+}
+
+/**
+ * Compare each gradient with central finite differences of the loss, in the interpreter's f64
+ * mode: with f64 storage the difference quotient is accurate to ~1e-9, so a tight tolerance
+ * catches a wrong rule instead of hiding it in f32 rounding noise. Large tensors are sampled.
+ */
+export function expectGradientsMatchFD(lossFunc: Func, grad: Func, env: Env, lossName = "loss", tol = 1e-6): void {
+  const h = 1e-5;
+  const grads = gradients(grad, env);
+  expect(Object.keys(grads).length).toBeGreaterThan(0);
+  for (const [name, g] of Object.entries(grads)) {
+    const p = env.params[name];
+    const n = p.data.length;
+    const picks = n <= 24 ? [...Array(n).keys()] : [...new Set(Array.from({ length: 24 }, (_, k) => Math.floor((k * 7919) % n)))];
+    for (const j of picks) {
+      const at = (delta: number) => {
+        const data = Float64Array.from(p.data);
+        data[j] += delta;
+        return scalarResult(lossFunc, { ...env, params: { ...env.params, [name]: { ...p, data } } }, lossName);
+      };
+      const fd = (at(h) - at(-h)) / (2 * h);
+      const got = g.data[j];
+      expect(Math.abs(got - fd), `d${lossName}/d${name}[${j}]: autodiff ${got}, finite differences ${fd}`).toBeLessThanOrEqual(
+        tol * Math.max(1, Math.abs(fd)),
+      );
+    }
+  }
+}
