@@ -9,6 +9,8 @@ export interface Io {
   env: Readonly<Record<string, string | undefined>>;
   /** Colour diagnostics (a TTY without NO_COLOR). */
   color: boolean;
+  /** stderr is a terminal: progress may redraw one line there. Absent means no. */
+  stderrIsTTY?: boolean;
 }
 
 export function processIo(): Io {
@@ -24,6 +26,7 @@ export function processIo(): Io {
     },
     env: process.env,
     color: Boolean(process.stderr.isTTY) && process.env.NO_COLOR === undefined,
+    stderrIsTTY: Boolean(process.stderr.isTTY),
   };
 }
 

@@ -2,6 +2,7 @@ import { EXIT_OK, UsageError, type Io } from "../io.js";
 import { checkHelp } from "./check.js";
 import { irHelp } from "./ir.js";
 import { passesHelp } from "./passes.js";
+import { trainHelp } from "./train.js";
 
 export const mainHelp = `gnnc — a compiler for graph neural network training
 
@@ -11,6 +12,7 @@ Commands:
   check FILE...     parse and type-check .gnn files
   ir FILE           print the typed IR (optionally after passes)
   passes            list the built-in IR passes
+  train FILE        train a train block's model and report its metrics
   help [COMMAND]    show help for a command
 
 Exit codes: 0 success, 1 the input has errors, 2 usage error.
@@ -20,6 +22,7 @@ export const commandHelp: Record<string, string> = {
   check: checkHelp,
   ir: irHelp,
   passes: passesHelp,
+  train: trainHelp,
   help: "gnnc help [COMMAND]\n\nShow the overview, or the help of one command.",
 };
 

@@ -1,0 +1,135 @@
+import { error, type Diagnostic } from "../../grammar/diagnostics.js";
+import type { Span } from "../../grammar/span.js";
+import { differentiate, gradResultName } from "../autodiff/index.js";
+import type { TrainSpec } from "../frontend/train-spec.js";
+import { BuildError } from "../ir/builder.js";
+import type { Func, Module, ParamInfo } from "../ir/types.js";
+import { FuncAppender } from "./append-builder.js";
+import { TRAIN_CODES } from "./codes.js";
+import { buildLossFunc, LOSS_RESULT } from "./loss-func.js";
+import { LR_INPUT, lrInputFor, optionsFor, STEP_INPUT } from "./optimizer-options.js";
+import { emitUpdate } from "./optimizer-update.js";
+
+export const LOSS_FUNC = "loss";
+export const TRAIN_STEP_FUNC = "train_step";
+
+/** The inputs the runtime can bind for a model's forward (features, graph, dropout key). */
+export const DATA_INPUTS: readonly string[] = ["x", "graph", "rng"];
+
+const SCALAR = { kind: "tensor", dtype: "f32", shape: [] } as const;
+
+/**
+ * Lower a checked train block onto its module: adds `loss` (forward + the loss on inputs `labels`
+ * and `mask`) and `train_step` (the loss, its gradients, optional global-norm clipping, then the
+ * optimizer's update of every trainable parameter with its group's options). `train_step` takes
+ * the forward's inputs plus `labels`, `mask`, the learning rate(s) and the step count `t`, and
+ * returns `loss`, then every updated parameter and optimizer state and every updated buffer under
+ * its own name, so a runtime (the interpreter now, the GPU later) just swaps values.
+ * Optimizer states are non-trainable `Module.params` entries `opt.<state>.<param>`, zeros at start.
+ */
+export function lowerTraining(module: Module, spec: TrainSpec): Module | Diagnostic[] {
+  const forward = module.funcs.find((f) => f.name === "forward");
+  if (!forward) {
+    return [error(TRAIN_CODES.noForward.code, `module \`${module.name}\` has no \`forward\` function to train`, spec.span)];
+  }
+  const problems = unsupported(forward, spec);
+  if (problems.length) return problems;
+
+  const lossFunc = buildLossFunc(forward, spec.loss);
+  if (Array.isArray(lossFunc)) return lossFunc;
+  const grads = differentiate(lossFunc, {
+    losses: [{ result: LOSS_RESULT, wrt: ["*"] }],
+    params: module.params,
+    name: TRAIN_STEP_FUNC,
+    span: spec.loss.span,
+  });
+  if (Array.isArray(grads)) return grads;
+
+  try {
+    const { step, states } = buildStep(grads, lossFunc, module.params, spec);
+    const keep = module.funcs.filter((f) => f.name !== LOSS_FUNC && f.name !== TRAIN_STEP_FUNC);
+    return { ...module, params: [...module.params, ...states], funcs: [...keep, lossFunc, step] };
+  } catch (e) {
+    if (!(e instanceof BuildError)) throw e;
+    // The optimizer ops reject only what the frontend should have caught: report it, don't crash.
+    return [error(TRAIN_CODES.stepBuildFailed.code, `internal error: cannot build the optimizer step: ${e.message}`, e.span ?? spec.optimizer.span)];
+  }
+}
+
+/** Training features of the spec or the model that this round cannot lower, each reported. */
+function unsupported(forward: Func, spec: TrainSpec): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  if (spec.schedule) {
+    out.push(
+      error(TRAIN_CODES.unsupportedSchedule.code, `training schedule \`${spec.schedule.name}\` is not supported by \`gnnc train\` yet`, spec.schedule.span, {
+        help: "remove `schedule = …` to train end to end",
+      }),
+    );
+  }
+  if (spec.passes.length) {
+    out.push(
+      error(TRAIN_CODES.unsupportedPasses.code, "technique passes in a train block are not applied by `gnnc train` yet", spec.passes[0].span, {
+        help: "remove `passes = […]` to train the model as written",
+      }),
+    );
+  }
+  if (spec.optimizer.clipNorm !== undefined && !(spec.optimizer.clipNorm > 0)) {
+    out.push(error(TRAIN_CODES.badClipNorm.code, `clip_norm must be > 0, got ${spec.optimizer.clipNorm}`, spec.optimizer.span));
+  }
+  for (const n of forward.body) {
+    const name = String(n.attrs.name);
+    if (n.op === "s.input" && !DATA_INPUTS.includes(name)) {
+      out.push(
+        error(TRAIN_CODES.unknownInput.code, `the model's forward takes input \`${name}\`, which the dataset cannot supply`, n.span ?? spec.model.span, {
+          help: "a trained model's forward takes the features and the graph: `forward(x: f32[N, F], g: graph[N])`",
+        }),
+      );
+    }
+  }
+  return out;
+}
+
+function buildStep(grads: Func, lossFunc: Func, params: readonly ParamInfo[], spec: TrainSpec): { step: Func; states: ParamInfo[] } {
+  const b = new FuncAppender(grads);
+  const span: Span = spec.optimizer.span;
+  const t = b.leaf("s.input", STEP_INPUT, SCALAR, span);
+  const lrIds = new Map<string, number>();
+  const lrFor = (param: string) => {
+    const name = lrInputFor(spec.optimizer, param);
+    if (!lrIds.has(name)) lrIds.set(name, b.leaf("s.input", name, SCALAR, span));
+    return lrIds.get(name)!;
+  };
+  lrFor(LR_INPUT); // always an input, so every step takes the same scalars
+
+  const trained = params.filter((p) => p.trainable && grads.resultNames.includes(gradResultName(p.name)));
+  let gradIds = trained.map((p) => grads.results[grads.resultNames.indexOf(gradResultName(p.name))]);
+  if (spec.optimizer.clipNorm !== undefined && gradIds.length) {
+    const norm = b.emit("opt.global_norm", gradIds, {}, span);
+    const factor = b.emit("opt.clip_factor", [norm], { max_norm: spec.optimizer.clipNorm }, span);
+    gradIds = gradIds.map((g) => b.emit("t.mul", [g, factor], {}, span));
+  }
+
+  const results = [grads.results[0]];
+  const names = [LOSS_RESULT];
+  const states: ParamInfo[] = [];
+  trained.forEach((p, k) => {
+    const value = b.leafOnce("s.param", p.name, p.type, p.span);
+    const updated = emitUpdate(b, spec.optimizer.name, { name: p.name, type: p.type, value, grad: gradIds[k], span: p.span }, optionsFor(spec.optimizer, p.name), {
+      lr: lrFor(p.name),
+      t,
+    });
+    results.push(updated.param);
+    names.push(p.name);
+    for (const s of updated.states) {
+      results.push(s.value);
+      names.push(s.name);
+      states.push({ name: s.name, type: p.type, init: { kind: "zeros" }, trainable: false, ...(p.stacked ? { stacked: true } : {}), span: p.span });
+    }
+  });
+  // Updated buffers (running statistics) come after the loss in `loss`'s results.
+  lossFunc.resultNames.slice(1).forEach((name, k) => {
+    results.push(grads.results[1 + k]);
+    names.push(name);
+  });
+  return { step: b.finish(TRAIN_STEP_FUNC, results, names), states };
+}

@@ -1,0 +1,53 @@
+import type { Diagnostic } from "../../grammar/diagnostics.js";
+import type { CompiledProgram } from "../../compiler/frontend/compile.js";
+import type { TrainSpec } from "../../compiler/frontend/train-spec.js";
+import type { Module } from "../../compiler/ir/types.js";
+import { error } from "../../grammar/diagnostics.js";
+import { lowerTraining, TRAIN_CODES } from "../../compiler/train/index.js";
+import { loadDatasetSource, type SourceOptions } from "../data/index.js";
+import { bindDataset } from "./bind.js";
+import { lrScheduleProblems } from "./lr-schedule.js";
+import { train, type TrainOptions, type TrainResult } from "./trainer.js";
+
+export interface RunTrainingOptions extends Omit<TrainOptions, "seed"> {
+  /** Overrides the train block's seed (default 0). */
+  seed?: number;
+  /** Where `load(name)` looks and relative dataset paths resolve. */
+  data?: SourceOptions;
+  /** Milliseconds the frontend took; lowering's time is added to it. */
+  compileMs?: number;
+}
+
+export type TrainingOutcome = { result: TrainResult; diagnostics?: undefined } | { result?: undefined; diagnostics: Diagnostic[] };
+
+/** The train block named `name`, or the only one; undefined when ambiguous or absent. */
+export function findTrain(program: CompiledProgram, name?: string): { spec: TrainSpec; module: Module } | undefined {
+  const k = name === undefined ? (program.trains.length === 1 ? 0 : -1) : program.trains.findIndex((t) => t.name === name);
+  if (k < 0) return undefined;
+  const spec = program.trains[k];
+  const module = program.modules.find((m) => m.name === spec.module);
+  return module ? { spec, module } : undefined;
+}
+
+/**
+ * Train one train block on the reference device: lower it to `train_step`, load and bind its
+ * dataset, run the epochs. Problems with the program come back as diagnostics; data problems
+ * throw DataError (its message names the places searched).
+ */
+export function runTraining(spec: TrainSpec, module: Module, options: RunTrainingOptions = {}): TrainingOutcome {
+  const lowerStart = performance.now();
+  const lowered = lowerTraining(module, spec);
+  const lowerMs = performance.now() - lowerStart;
+  if (Array.isArray(lowered)) return { diagnostics: lowered };
+  const schedule = spec.lrSchedule;
+  const scheduleProblems = schedule ? lrScheduleProblems(schedule) : [];
+  if (schedule && scheduleProblems.length) {
+    return { diagnostics: scheduleProblems.map((p) => error(TRAIN_CODES.badLrSchedule.code, p, schedule.span)) };
+  }
+  const { dataset } = loadDatasetSource(spec.data.source, spec.data.transforms, options.data);
+  const needed = [spec.loss.mask, ...spec.report.map((r) => r.split), ...(spec.select.kind === "best" ? [spec.select.split] : [])];
+  const data = bindDataset(dataset, spec.data.name, lowered, needed);
+  const { epochs, evalEvery, patience, onEpoch } = options;
+  const result = train(lowered, spec, data, { epochs, evalEvery, patience, onEpoch, seed: options.seed ?? spec.seed ?? 0 });
+  return { result: { ...result, compile_ms: (options.compileMs ?? 0) + lowerMs } };
+}

@@ -1,0 +1,164 @@
+import type { MetricName, SplitName, TrainSpec } from "../../compiler/frontend/train-spec.js";
+import { foldKey, keyFromSeed } from "../../compiler/ir/rng.js";
+import type { Func, Module } from "../../compiler/ir/types.js";
+import type { TensorValue, Value } from "../../compiler/ir/values.js";
+import { LABELS_INPUT, lrInputs, MASK_INPUT, STEP_INPUT, TRAIN_STEP_FUNC } from "../../compiler/train/index.js";
+import { initParams, runFunc } from "../reference/index.js";
+import type { BoundData } from "./bind.js";
+import { metricValue } from "./evaluate.js";
+import { lrAt } from "./lr-schedule.js";
+import { peakBytes, valueBytes } from "./peak-bytes.js";
+import type { EpochProgress } from "./progress.js";
+
+export interface TrainOptions {
+  seed: number;
+  /** Overrides the spec's epoch count. */
+  epochs?: number;
+  /** Evaluate with `predict` every this many epochs (and after the last); default 1. */
+  evalEvery?: number;
+  /** Stop after this many evaluations without a better selection metric (only with `select = best(…)`). */
+  patience?: number;
+  onEpoch?(p: EpochProgress): void;
+}
+
+/** Metrics by name: `train_loss` and `<split>_<metric>` (`val_accuracy`, `test_accuracy`). */
+export type Metrics = Record<string, number>;
+
+export interface EpochRecord {
+  epoch: number;
+  loss: number;
+  [metric: string]: number;
+}
+
+export interface TrainResult {
+  run: string;
+  dataset: string;
+  device: "reference";
+  seed: number;
+  /** Epochs actually run (fewer than planned after an early stop). */
+  epochs: number;
+  /** The metrics of the selected epoch. */
+  metrics: Metrics;
+  selected_epoch: number;
+  epoch_ms_median: number;
+  /** Filled in by the caller, which knows what compiling took. */
+  compile_ms: number;
+  /** See peak-bytes.ts: held data, parameters and states plus the largest function's values. */
+  peak_bytes: number;
+  history: EpochRecord[];
+}
+
+const metricKey = (split: SplitName, metric: MetricName) => `${split}_${metric}`;
+
+function scalar(v: number): TensorValue {
+  return { kind: "tensor", dtype: "f32", shape: [], data: Float32Array.of(v) };
+}
+
+function median(xs: readonly number[]): number {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+function funcNamed(module: Module, name: string): Func {
+  const f = module.funcs.find((g) => g.name === name);
+  if (!f) throw new Error(`module \`${module.name}\` has no \`${name}\` function (lower it with lowerTraining first)`);
+  return f;
+}
+
+/**
+ * Train a lowered module (see compiler/train) on bound data with the reference interpreter.
+ * Every random draw derives from `seed`: parameters from initParams, dropout from a key per epoch,
+ * so the same seed gives the same numbers.
+ */
+export function train(module: Module, spec: TrainSpec, data: BoundData, options: TrainOptions): TrainResult {
+  const step = funcNamed(module, TRAIN_STEP_FUNC);
+  const predict = funcNamed(module, "predict");
+  const epochs = options.epochs ?? spec.epochs;
+  const evalEvery = options.evalEvery ?? 1;
+  if (!(Number.isInteger(evalEvery) && evalEvery >= 1)) throw new Error(`evalEvery must be an integer ≥ 1, got ${evalEvery}`);
+  const symbols = { ...module.symbols, ...data.symbols };
+  const params = initParams(module, options.seed, symbols);
+  const root = keyFromSeed(options.seed);
+  const lossMask = data.splits[spec.loss.mask]?.mask;
+  if (!lossMask) throw new Error(`the dataset has no \`${spec.loss.mask}\` split for the loss`);
+
+  const select = spec.select.kind === "best" ? metricKey(spec.select.split, spec.select.metric) : undefined;
+  const measured: { split: SplitName; metric: MetricName }[] = spec.report.map((r) => ({ split: r.split, metric: r.metric }));
+  if (spec.select.kind === "best" && !measured.some((m) => metricKey(m.split, m.metric) === select)) {
+    measured.push({ split: spec.select.split, metric: spec.select.metric });
+  }
+
+  const history: EpochRecord[] = [];
+  const epochMs: number[] = [];
+  let selected: { epoch: number; metrics: Metrics } | undefined;
+  let best = -Infinity;
+  let evalsSinceBest = 0;
+
+  for (let e = 0; e < epochs; e++) {
+    const start = performance.now();
+    const inputs: Record<string, Value> = {
+      ...data.inputs,
+      rng: { kind: "rng", key: foldKey(root, e) },
+      [LABELS_INPUT]: data.labels,
+      [MASK_INPUT]: lossMask,
+      [STEP_INPUT]: scalar(e + 1),
+    };
+    for (const lr of lrInputs(spec.optimizer)) inputs[lr.name] = scalar(lrAt(spec.lrSchedule, lr.baseLr, e));
+    const outs = runFunc(step, { inputs, params, symbols });
+    const loss = (outs[0] as TensorValue).data[0];
+    step.resultNames.forEach((name, k) => {
+      if (k > 0) params[name] = outs[k] as TensorValue;
+    });
+
+    const record: EpochRecord = { epoch: e + 1, loss };
+    const evaluate = (e + 1) % evalEvery === 0 || e === epochs - 1;
+    let stop = false;
+    if (evaluate) {
+      const logits = runFunc(predict, { inputs: { ...data.inputs, rng: { kind: "rng", key: root } }, params, symbols })[0] as TensorValue;
+      const metrics: Metrics = { train_loss: loss };
+      for (const m of measured) {
+        const split = data.splits[m.split];
+        if (!split) throw new Error(`the dataset has no \`${m.split}\` split to report ${m.metric} on`);
+        metrics[metricKey(m.split, m.metric)] = metricValue(m.metric, logits, data.labels.data as Int32Array, split.nodes);
+      }
+      for (const [k, v] of Object.entries(metrics)) if (k !== "train_loss") record[k] = v;
+      if (select === undefined) selected = { epoch: e + 1, metrics };
+      else if (metrics[select] > best) {
+        best = metrics[select];
+        selected = { epoch: e + 1, metrics };
+        evalsSinceBest = 0;
+      } else {
+        if (!selected) selected = { epoch: e + 1, metrics }; // a NaN metric: keep something to report
+        evalsSinceBest++;
+        stop = options.patience !== undefined && select !== undefined && evalsSinceBest >= options.patience;
+      }
+    }
+    history.push(record);
+    epochMs.push(performance.now() - start);
+    options.onEpoch?.({
+      epoch: e + 1,
+      epochs,
+      loss,
+      ...(select !== undefined && record[select] !== undefined ? { metric: { name: select, value: record[select] } } : {}),
+      epochMs: epochMs[epochMs.length - 1],
+    });
+    if (stop) break;
+  }
+
+  const held = valueBytes([...Object.values(params), ...Object.values(data.inputs), data.labels, ...Object.values(data.splits).map((s) => s.mask)]);
+  return {
+    run: spec.name,
+    dataset: spec.data.name,
+    device: "reference",
+    seed: options.seed,
+    epochs: history.length,
+    metrics: selected?.metrics ?? {},
+    selected_epoch: selected?.epoch ?? 0,
+    epoch_ms_median: median(epochMs),
+    compile_ms: 0,
+    peak_bytes: peakBytes(module, [step, predict], symbols, held),
+    history,
+  };
+}
