@@ -46,12 +46,22 @@ const matmul: OpSpec = {
     const acc = new Float64Array(n);
     const ad = a.data;
     const bd = b.data;
+    // Sparse features make most terms exact zeros. Skipping them keeps the summation order (and so
+    // the result, up to the sign of an exact zero) unless the other operand holds Inf/NaN, where
+    // 0·Inf must still give NaN.
+    const skipZeroA = allFinite(bd);
+    const rowsB = bJ === 1 && allFinite(ad) ? nonZeroColumns(bd, k, n) : undefined;
     for (let i = 0; i < m; i++) {
       acc.fill(0);
       for (let p = 0; p < k; p++) {
         const av = ad[i * aI + p * aK];
+        if (av === 0 && skipZeroA) continue;
         const rowB = p * bK;
-        for (let j = 0; j < n; j++) acc[j] += av * bd[rowB + j * bJ];
+        if (rowsB) {
+          for (let q = rowsB.start[p]; q < rowsB.start[p + 1]; q++) acc[rowsB.cols[q]] += av * bd[rowB + rowsB.cols[q]];
+        } else {
+          for (let j = 0; j < n; j++) acc[j] += av * bd[rowB + j * bJ];
+        }
       }
       out.data.set(acc, i * n);
     }
@@ -105,5 +115,25 @@ const transpose: OpSpec = {
     return streamingCost(inputs, output, symbols, 0);
   },
 };
+
+function allFinite(d: ArrayLike<number>): boolean {
+  for (let i = 0; i < d.length; i++) if (!Number.isFinite(d[i])) return false;
+  return true;
+}
+
+/** Per row of a row-major [rows, cols] array, the columns of its non-zeros; undefined when dense (≥ 25%). */
+function nonZeroColumns(d: ArrayLike<number>, rows: number, cols: number) {
+  let nnz = 0;
+  for (let i = 0; i < rows * cols; i++) if (d[i] !== 0) nnz++;
+  if (nnz >= 0.25 * rows * cols) return undefined;
+  const start = new Int32Array(rows + 1);
+  const out = new Int32Array(nnz);
+  let q = 0;
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) if (d[r * cols + c] !== 0) out[q++] = c;
+    start[r + 1] = q;
+  }
+  return { start, cols: out };
+}
 
 export const linalgOps: readonly OpSpec[] = [matmul, transpose];
