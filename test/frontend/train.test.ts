@@ -1,55 +1,10 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { compile, type DatasetResolver } from "../../compiler/index.js";
 import { compileErr, compileOk } from "./helpers.js";
 
-/** The example of the language reference, verbatim apart from the import's content. */
-const REFERENCE = `import "blocks.gnn"
-dataset cora = load("cora", transforms = [normalize_features])
-dataset syn  = synthetic.csbm(nodes = 2000, classes = 4, features = 64, avg_degree = 8, homophily = 0.8, signal = 1.0, seed = 0)
-
-block ResBlock(width: int) {
-  norm = LayerNorm(width, mode = "node")
-  conv = SAGEConv(width, width)
-  forward(h, g, mask) = conv(relu(norm(h)) * mask, g)
-}
-
-model GCN(in_channels: int, out_channels: int, hidden: int = 16, p: float = 0.5) {
-  conv1 = GCNConv(in_channels, hidden)
-  conv2 = GCNConv(hidden, out_channels)
-  forward(x: f32[N, in_channels], g: graph[N]) -> f32[N, out_channels] {
-    h = dropout(x, p)
-    h = relu(conv1(h, g))
-    h = dropout(h, p)
-    return conv2(h, g)
-  }
-}
-
-model RevGNN(in_channels: int, out_channels: int, hidden: int = 80, layers: int = 1001, p: float = 0.1) {
-  lin_in  = Linear(in_channels, hidden)
-  stack   = reversible(groups = 2) repeat(layers) ResBlock(hidden / 2)
-  tied    = repeat(4, tied = true) ResBlock(hidden)
-  deq     = equilibrium(max_iter = 30, tol = 1e-5) ResBlock(hidden)
-  lin_out = Linear(hidden, out_channels)
-  forward(x: f32[N, in_channels], g: graph[N]) -> f32[N, out_channels] {
-    h = lin_in(x)
-    m = dropout_mask(h, p)
-    h = stack(h, g, m)
-    return lin_out(dropout(relu(h), p))
-  }
-}
-
-train cora_gcn {
-  data      = cora
-  model     = GCN(cora.num_features, cora.num_classes)
-  loss      = cross_entropy(mask = train)
-  optimizer = adam(lr = 0.01, weight_decay = 0, groups = [group(conv1, weight_decay = 5e-4)])
-  epochs    = 200
-  select    = best(val.accuracy)
-  report    = [accuracy(val), accuracy(test)]
-  schedule  = decoupled(modules = 3)
-  passes    = [cse, sparsify(density = 0.1, method = rigl, every = 50), pass("./my-pass.ts", level = 2)]
-}
-`;
+/** The example of the language reference (the import's content is given below). */
+const REFERENCE = readFileSync("test/fixtures/language-tour.gnn", "utf8");
 
 const files: Record<string, string> = { "blocks.gnn": "# shared blocks live here\n" };
 const readFile = (p: string) => files[p];
