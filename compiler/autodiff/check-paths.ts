@@ -24,7 +24,11 @@ export function checkGradientPaths(body: readonly Node[], onPath: ReadonlySet<nu
           PASS_CODES.loopOnGradientPath.code,
           `autodiff through repeat stacks is not supported yet: loss \`${lossName}\` needs gradients through the stack at ${where} (%${n.id} = s.loop)`,
           n.span ?? fallback,
-          { help: "differentiating through loops comes in the next round; until then, select only parameters after the stack" },
+          {
+            help:
+              "gradients through `repeat`/`reversible`/`equilibrium` stacks are not implemented yet, so a model with one cannot be trained; " +
+              "a direct use of the autodiff pass may select only parameters after the stack",
+          },
         ),
       );
       continue;
