@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import { FuncBuilder } from "../../compiler/ir/builder.js";
-import { registerOps } from "../../compiler/ir/ops/index.js";
 import { printModule } from "../../compiler/ir/print.js";
 import type { Module, Type } from "../../compiler/ir/types.js";
 import { verifyModule } from "../../compiler/ir/verify.js";
@@ -8,26 +7,14 @@ import { cse } from "../../compiler/passes/cse.js";
 import { dce } from "../../compiler/passes/dce.js";
 import { countNodes } from "../../compiler/passes/ir-walk.js";
 import { randomModule } from "./random-func.js";
-import { reshuffle, runAll } from "./run-helpers.js";
+import { f32, passCtx, registerEffectOp, reshuffle, runAll } from "./run-helpers.js";
 
-const ctx = { log: () => {}, properties: new Set<string>() };
+const ctx = passCtx;
 const runDce = (m: Module) => dce.run(m, ctx, {});
-const f32 = (...shape: number[]): Type => ({ kind: "tensor", dtype: "f32", shape });
 const i32: Type = { kind: "tensor", dtype: "i32", shape: [] };
 
 // An impure op exists only in this test file: DCE must keep it (and what it uses) even when unused.
-registerOps([
-  {
-    name: "test.dce_effect",
-    summary: "identity with a side effect (test only)",
-    arity: 1,
-    attrs: {},
-    pure: false,
-    infer: (inputs) => inputs[0],
-    interpret: (inputs) => inputs[0],
-    cost: () => ({ flops: 0, bytes: 0 }),
-  },
-]);
+registerEffectOp("test.dce_effect");
 
 describe("dce preserves semantics on random functions", () => {
   for (let seed = 1; seed <= 25; seed++) {

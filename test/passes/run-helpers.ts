@@ -1,4 +1,5 @@
-import type { Module } from "../../compiler/ir/types.js";
+import { registerOps } from "../../compiler/ir/ops/index.js";
+import type { Module, Type } from "../../compiler/ir/types.js";
 import type { Value } from "../../compiler/ir/values.js";
 import { runFunc } from "../../runtime/reference/index.js";
 import { mulberry32, randomTensor, type RandomCase } from "./random-func.js";
@@ -15,4 +16,25 @@ export function reshuffle(c: RandomCase, seed: number): RandomCase {
   const w = c.params.w;
   if (x.kind !== "tensor" || w.kind !== "tensor") throw new Error("unexpected case layout");
   return { ...c, inputs: { ...c.inputs, x: randomTensor(rand, x.shape) }, params: { w: randomTensor(rand, w.shape) } };
+}
+
+/** The context a pass gets when run directly in a test. */
+export const passCtx = { log: () => {}, properties: new Set<string>() };
+
+export const f32 = (...shape: number[]): Type => ({ kind: "tensor", dtype: "f32", shape });
+
+/** Register an identity op with a side effect (test only): CSE must never merge it, DCE never drop it. */
+export function registerEffectOp(name: string): void {
+  registerOps([
+    {
+      name,
+      summary: "identity with a side effect (test only)",
+      arity: 1,
+      attrs: {},
+      pure: false,
+      infer: (inputs) => inputs[0],
+      interpret: (inputs) => inputs[0],
+      cost: () => ({ flops: 0, bytes: 0 }),
+    },
+  ]);
 }
