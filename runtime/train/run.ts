@@ -4,10 +4,18 @@ import type { TrainSpec } from "../../compiler/frontend/train-spec.js";
 import type { Module } from "../../compiler/ir/types.js";
 import { error } from "../../grammar/diagnostics.js";
 import { lowerTraining, TRAIN_CODES } from "../../compiler/train/index.js";
+import { runPipeline } from "../../compiler/passes/index.js";
 import { loadDatasetSource, type SourceOptions } from "../data/index.js";
 import { bindDataset } from "./bind.js";
 import { lrScheduleProblems } from "./lr-schedule.js";
 import { train, type TrainOptions, type TrainResult } from "./trainer.js";
+
+/**
+ * Run on the lowered functions before training: the same cleanup `gnnc ir --passes` offers. Layers
+ * expand independently, so without CSE each GCN layer rebuilds the self-loop graph and its
+ * normalisation on every step.
+ */
+export const TRAIN_PIPELINE = "cse,dce";
 
 export interface RunTrainingOptions extends Omit<TrainOptions, "seed"> {
   /** Overrides the train block's seed (default 0). */
@@ -36,9 +44,12 @@ export function findTrain(program: CompiledProgram, name?: string): { spec: Trai
  */
 export function runTraining(spec: TrainSpec, module: Module, options: RunTrainingOptions = {}): TrainingOutcome {
   const lowerStart = performance.now();
-  const lowered = lowerTraining(module, spec);
+  const lowering = lowerTraining(module, spec);
+  if (Array.isArray(lowering)) return { diagnostics: lowering };
+  const cleaned = runPipeline(lowering, TRAIN_PIPELINE);
+  if (cleaned.diagnostics.some((d) => d.severity === "error")) return { diagnostics: cleaned.diagnostics };
+  const lowered = cleaned.module;
   const lowerMs = performance.now() - lowerStart;
-  if (Array.isArray(lowered)) return { diagnostics: lowered };
   const schedule = spec.lrSchedule;
   const scheduleProblems = schedule ? lrScheduleProblems(schedule) : [];
   if (schedule && scheduleProblems.length) {
