@@ -3,47 +3,59 @@ import { formatLocation, type Span } from "../../grammar/span.js";
 import { getOpSpec } from "../ir/ops/index.js";
 import type { Node } from "../ir/types.js";
 import { PASS_CODES } from "../passes/codes.js";
+import { freeValues } from "./dependencies.js";
+import { activeIn } from "./sweep.js";
 
 /**
- * Every node on a gradient path that autodiff cannot differentiate: repeat stacks (loops are the
- * next round's work) and ops without a gradient rule. Reported up front, all of them, so that no
- * partial backward is ever built. Nodes of one op from one `.gnn` span are reported once.
+ * Every node on a gradient path that autodiff cannot differentiate, blocks of stacks included:
+ * ops without a gradient rule, a `repeat` stack nested in another stack, a loop carrying several
+ * values. Reported up front, all of them, so that no partial backward is ever built. Nodes of one
+ * op from one `.gnn` span are reported once.
  */
 export function checkGradientPaths(body: readonly Node[], onPath: ReadonlySet<number>, lossName: string, fallback: Span): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
   const seen = new Set<string>();
-  for (const n of body) {
-    if (!onPath.has(n.id) || n.op === "s.param") continue;
+  const report = (n: Node, code: string, message: string, help: string) => {
     const where = n.span ? formatLocation(n.span) : "no source location";
     const key = `${n.op}@${where}`;
-    if (seen.has(key)) continue;
-    if (n.op === "s.loop") {
-      seen.add(key);
-      diagnostics.push(
-        error(
-          PASS_CODES.loopOnGradientPath.code,
-          `autodiff through repeat stacks is not supported yet: loss \`${lossName}\` needs gradients through the stack at ${where} (%${n.id} = s.loop)`,
-          n.span ?? fallback,
-          {
-            help:
-              "gradients through `repeat`/`reversible`/`equilibrium` stacks are not implemented yet, so a model with one cannot be trained; " +
-              "a direct use of the autodiff pass may select only parameters after the stack",
-          },
-        ),
-      );
-      continue;
+    if (seen.has(key)) return;
+    seen.add(key);
+    diagnostics.push(error(code, message.replace("{where}", `${where} (%${n.id})`), n.span ?? fallback, { help }));
+  };
+
+  const check = (n: Node, nested: boolean, isActive: (id: number) => boolean) => {
+    if (n.op === "s.param") return;
+    if (n.op === "s.loop" || n.op === "s.reversible") {
+      if (n.inputs.length !== 1) {
+        report(n, PASS_CODES.unsupportedStack.code, `cannot differentiate the loop at {where}: it carries ${n.inputs.length} values`, "autodiff supports loops that carry one value");
+        return;
+      }
+      if (nested && n.op === "s.loop" && n.attrs.mode !== "equilibrium") {
+        report(
+          n,
+          PASS_CODES.unsupportedStack.code,
+          `cannot differentiate the repeat stack at {where}: it is nested inside another stack, and loss \`${lossName}\` needs gradients through it`,
+          "autodiff stores a repeat stack's block inputs at the top level only; use a reversible or equilibrium stack inside, or unnest it",
+        );
+        return;
+      }
+      for (const r of n.regions ?? []) {
+        const roots = new Set([...r.params.map((p) => p.id), ...[...freeValues(r)].filter(isActive)]);
+        const inner = activeIn(r.body, roots);
+        for (const m of r.body) if (inner(m.id)) check(m, true, inner);
+      }
+      return;
     }
     if (!getOpSpec(n.op)?.vjp) {
-      seen.add(key);
-      diagnostics.push(
-        error(
-          PASS_CODES.noGradientRule.code,
-          `cannot differentiate \`${n.op}\` at ${where} (%${n.id}): the op has no gradient rule, and loss \`${lossName}\` needs gradients through it`,
-          n.span ?? fallback,
-          { help: "leave the parameters that feed it out of `wrt`, or give the op a vjp in the op spec table" },
-        ),
+      report(
+        n,
+        PASS_CODES.noGradientRule.code,
+        `cannot differentiate \`${n.op}\` at {where}: the op has no gradient rule, and loss \`${lossName}\` needs gradients through it`,
+        "leave the parameters that feed it out of `wrt`, or give the op a vjp in the op spec table",
       );
     }
-  }
+  };
+  const isOnPath = (id: number) => onPath.has(id);
+  for (const n of body) if (onPath.has(n.id)) check(n, false, isOnPath);
   return diagnostics;
 }

@@ -13,7 +13,7 @@ export function dependenciesOf(node: Node): number[] {
 }
 
 /** Ids a region uses but does not define (its params and body define the rest). */
-function freeValues(region: Region): Set<number> {
+export function freeValues(region: Region): Set<number> {
   const defined = new Set<number>();
   const free = new Set<number>();
   const visit = (r: Region) => {

@@ -12,7 +12,8 @@ import { checkGradientPaths } from "./check-paths.js";
 import { maxId } from "./dependencies.js";
 import { gradientPaths } from "./gradient-paths.js";
 import { pruneBackward } from "./prune-backward.js";
-import { GradientRuleError, reverseSweep } from "./reverse-sweep.js";
+import { withStashes } from "./stash.js";
+import { GradientRuleError, sweep } from "./sweep.js";
 import { selectParams, type Candidate } from "./select-params.js";
 
 /** One loss: a result of the function, and the parameters (names, dotted prefixes or `*`) it trains. */
@@ -64,13 +65,16 @@ export function differentiate(func: Func, opts: DifferentiateOptions): Func | Di
   }
   if (diagnostics.length) return diagnostics;
 
-  const types = new Map<number, Type>([...nodes].map(([id, n]) => [id, n.type]));
-  const b = new BackwardBuilder(types, maxId(func) + 1);
+  const b = new BackwardBuilder(func.body, maxId(func) + 1);
   const total = new Map<string, number>();
   try {
     for (const plan of plans) {
-      for (const [param, g] of reverseSweep(func.body, plan.loss, plan.onPath, b)) {
-        if (!plan.selected.has(param)) continue; // only this loss's own parameters
+      // Each loss reaches only its own parameters: the s.param nodes of its `wrt` are the roots.
+      const roots = new Set(func.body.filter((n) => n.op === "s.param" && plan.selected.has(String(n.attrs.name))).map((n) => n.id));
+      const one = b.at(plan.loss.span).emit("t.const", [], { value: 1, dtype: "f32" });
+      for (const [id, g] of sweep(b, func.body, new Map([[plan.loss.id, one]]), roots)) {
+        // The same parameter may be read by several s.param nodes: their gradients add.
+        const param = String(nodes.get(id)!.attrs.name);
         const earlier = total.get(param);
         total.set(param, earlier === undefined ? g : b.emit("t.add", [earlier, g]));
       }
@@ -92,7 +96,7 @@ export function differentiate(func: Func, opts: DifferentiateOptions): Func | Di
   const results = [...func.results, ...gradIds];
   return {
     name: opts.name ?? `${func.name}_grad`,
-    body: [...func.body, ...pruneBackward(b.nodes, results)],
+    body: [...withStashes(func.body, b), ...pruneBackward(b.nodes, results)],
     results,
     resultNames: [...func.resultNames, ...gradParams.map((c) => gradResultName(c.name))],
   };

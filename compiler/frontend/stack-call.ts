@@ -10,15 +10,14 @@ import { describeValue, formatTensorType, type TensorValue, type Value } from ".
 const INDEX: TensorType = { kind: "tensor", dtype: "i32", shape: [] };
 
 /**
- * Lower a stack call `stack(h, g, m)` to ONE `s.loop` (IR size flat in depth): `h` is carried from
+ * Lower a stack call `stack(h, g, m)` to ONE loop node (IR size flat in depth): `h` is carried from
  * iteration to iteration, the other inputs are shared. Untied parameters are stacked along a
  * leading dim and sliced per iteration with `t.select`.
  *
- * Reversible and equilibrium stacks lower to the same loop with their mode recorded in the attrs;
- * the loop body computes their forward semantics exactly (group-additive coupling / fixed-point
- * iteration, which s.loop stops early once within `tol`). The reversible and equilibrium passes
- * (inversion instead of stored activations, implicit differentiation) are a later issue and will
- * key on `mode`.
+ * `repeat` and `equilibrium` stacks become an `s.loop` (equilibrium: the fixed-point iteration,
+ * stopping once within `tol`; its mode tells autodiff to differentiate implicitly). `reversible`
+ * stacks become an `s.reversible` whose regions are the per-group blocks F_g, so that autodiff can
+ * invert the coupling instead of storing block inputs.
  */
 export function callStack(el: Elaborator, inst: StackInstance, path: string, display: string, args: readonly ArgInput[], callSpan: Span): Value {
   const r: Reporter = el.reporter;
@@ -34,26 +33,18 @@ export function callStack(el: Elaborator, inst: StackInstance, path: string, dis
   }
   const carried = first.value as TensorValue;
   const loop = inst.loop;
+  if (loop.mode === "reversible") return reversibleStack(el, inst, path, display, carried, first.span, args.slice(1), callSpan);
   const region = el.builder.region(
     [INDEX, carried.type],
     ([index, state]) => {
-      const next = el.inRegion(path, index, !loop.tied, () => {
-        const current = el.tensorOf(state);
-        const shared = args.slice(1);
-        return loop.mode === "reversible"
-          ? reversibleBody(el, inst, path, display, current, first.span, shared, callSpan)
-          : bodyCall(el, inst, path, display, [{ value: current, span: first.span }, ...shared], callSpan, carried.type);
-      });
+      const next = el.inRegion(path, index, !loop.tied, () =>
+        bodyCall(el, inst, path, display, [{ value: el.tensorOf(state), span: first.span }, ...args.slice(1)], callSpan, carried.type),
+      );
       return [next.id];
     },
     callSpan,
   );
-  const attrs: Attrs =
-    loop.mode === "repeat"
-      ? { trip: loop.trip }
-      : loop.mode === "reversible"
-        ? { trip: loop.trip, mode: "reversible", groups: loop.groups! }
-        : { trip: loop.trip, mode: "equilibrium", max_iter: loop.maxIter!, tol: loop.tol! };
+  const attrs: Attrs = loop.mode === "repeat" ? { trip: loop.trip } : { trip: loop.trip, mode: "equilibrium", max_iter: loop.maxIter!, tol: loop.tol! };
   return el.tensorOf(el.emit("s.loop", [carried.id], attrs, { span: callSpan }, [region]));
 }
 
@@ -73,10 +64,11 @@ function bodyCall(el: Elaborator, inst: StackInstance, path: string, display: st
 }
 
 /**
- * PyG's GroupAddRev forward: split the carried X and every shared tensor of the same width into C
- * channel groups; X'_0 = Σ_{i≥1} X_i, X'_i = X_i + f_i(X'_{i−1}, shared_i); result concat(X'_i).
+ * PyG's GroupAddRev: the channels of the carried X (and of every shared tensor of the same width)
+ * split into C groups; region g of the `s.reversible` is the block F_g on group g, which the op
+ * couples as X'_0 = Σ_{i≥1} X_i, X'_i = X_i + F_i(X'_{i−1}) (see compiler/ir/ops/reversible.ts).
  */
-function reversibleBody(
+function reversibleStack(
   el: Elaborator,
   inst: StackInstance,
   path: string,
@@ -97,23 +89,24 @@ function reversibleBody(
     });
   }
   const site = { span: callSpan };
-  const slice = (v: TensorValue, g: number) =>
-    el.tensor("t.slice", [v.id], { axis, start: dimMul(g, chunk), size: chunk }, site);
-  const splits = (v: Value): Value[] => {
-    const splittable = v.kind === "tensor" && v.type.shape.length === x.type.shape.length && v.type.shape[axis] === width;
-    return Array.from({ length: groups }, (_, g) => (splittable ? slice(v as TensorValue, g) : v));
-  };
-  const xs = splits(x) as TensorValue[];
-  const sharedGroups = shared.map((a) => ({ parts: splits(a.value), span: a.span }));
   const chunkType: TensorType = { ...x.type, shape: x.type.shape.map((d, i): Dim => (i === axis ? chunk : d)) };
-  let y = xs[1];
-  for (let g = 2; g < groups; g++) y = el.tensor("t.add", [y.id, xs[g].id], {}, site);
-  const outs: TensorValue[] = [];
-  for (let g = 0; g < groups; g++) {
-    const args: ArgInput[] = [{ value: y, span: xSpan }, ...sharedGroups.map((s) => ({ value: s.parts[g], span: s.span }))];
-    const fy = bodyCall(el, inst, groupPath(path, g), groupPath(display, g), args, callSpan, chunkType);
-    y = el.tensor("t.add", [xs[g].id, fy.id], {}, site);
-    outs.push(y);
-  }
-  return el.tensor("t.concat", outs.map((o) => o.id), { axis }, site);
+  // A shared input as wide as X is split like X (the shared dropout mask); others go whole to every group.
+  const part = (v: Value, g: number): Value => {
+    const splittable = v.kind === "tensor" && v.type.shape.length === x.type.shape.length && v.type.shape[axis] === width;
+    return splittable ? el.tensor("t.slice", [(v as TensorValue).id], { axis, start: dimMul(g, chunk), size: chunk }, site) : v;
+  };
+  const regions = Array.from({ length: groups }, (_, g) =>
+    el.builder.region(
+      [INDEX, chunkType],
+      ([index, z]) => {
+        const out = el.inRegion(path, index, !inst.loop.tied, () => {
+          const args: ArgInput[] = [{ value: el.tensorOf(z), span: xSpan }, ...shared.map((a) => ({ value: part(a.value, g), span: a.span }))];
+          return bodyCall(el, inst, groupPath(path, g), groupPath(display, g), args, callSpan, chunkType);
+        });
+        return [out.id];
+      },
+      callSpan,
+    ),
+  );
+  return el.tensorOf(el.emit("s.reversible", [x.id], { trip: inst.loop.trip, groups }, site, regions));
 }

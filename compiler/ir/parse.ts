@@ -33,6 +33,13 @@ function readDim(r: Reader): Dim {
 }
 
 function readType(r: Reader): Type {
+  if (r.eat("(")) {
+    const items: Type[] = [];
+    do items.push(readType(r));
+    while (r.eat(","));
+    r.expect(")");
+    return { kind: "tuple", items };
+  }
   const start = r.mark();
   const head = r.word("a type");
   if (head === "rng") return { kind: "rng" };

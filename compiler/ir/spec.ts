@@ -30,10 +30,18 @@ export function isInferError(x: Type | InferError): x is InferError {
 }
 
 export interface InterpretContext {
-  /** Run a nested region of the op being interpreted with the given argument values. */
-  runRegion(region: Region, args: Value[]): Value[];
+  /**
+   * Run a nested region of the op being interpreted with the given argument values. `owned[k]`
+   * hands argument k to the region: its single user may overwrite it (see ir/update-chains.ts).
+   */
+  runRegion(region: Region, args: Value[], owned?: readonly boolean[]): Value[];
   /** The nested regions of the node being interpreted (structural ops such as `s.loop`). */
   readonly regions?: readonly Region[];
+  /**
+   * Operands whose values die at this node and belong to the run (a loop-carried accumulator):
+   * the op may write its result into them instead of a copy. Absent: never overwrite an input.
+   */
+  readonly overwritable?: readonly boolean[];
   /** Storage of float results (default f32); ops pass it to `alloc` so f64 runs stay f64 throughout. */
   readonly precision?: FloatPrecision;
 }
@@ -65,8 +73,8 @@ export interface OpSpec {
   /** Exact input count, or [min, max] (max = Infinity for variadic). */
   readonly arity: number | readonly [number, number];
   readonly attrs: Readonly<Record<string, AttrSchema>>;
-  /** Number of nested regions the op carries (default 0). */
-  readonly regions?: number;
+  /** Number of nested regions the op carries (default 0), or [min, max]. */
+  readonly regions?: number | readonly [number, number];
   /** False for ops whose result depends on more than their inputs (none yet); CSE/DCE skip them. */
   readonly pure: boolean;
   /** Result type from input types and (defaulted) attrs. Regions are given for structural ops. */

@@ -73,5 +73,7 @@ export function formatTypeText(t: Type): string {
       return `graph[${formatDim(t.nodes)},${formatDim(t.edges)}${t.selfLoops ? ",self_loops" : ""}]`;
     case "rng":
       return "rng";
+    case "tuple":
+      return `(${t.items.map(formatTypeText).join(", ")})`;
   }
 }

@@ -26,6 +26,8 @@ export function formatType(t: Type): string {
       return `graph[${t.nodes},${t.edges}${t.selfLoops ? ",self_loops" : ""}]`;
     case "rng":
       return "rng";
+    case "tuple":
+      return `(${t.items.map(formatType).join(", ")})`;
   }
 }
 
@@ -36,6 +38,9 @@ export function typesEqual(a: Type, b: Type): boolean {
   }
   if (a.kind === "graph" && b.kind === "graph") {
     return a.nodes === b.nodes && a.edges === b.edges && a.selfLoops === b.selfLoops;
+  }
+  if (a.kind === "tuple" && b.kind === "tuple") {
+    return a.items.length === b.items.length && a.items.every((t, k) => typesEqual(t, b.items[k]));
   }
   return true;
 }

@@ -37,7 +37,16 @@ export interface RngType {
   kind: "rng";
 }
 
-export type Type = TensorType | GraphType | RngType;
+/**
+ * Several values produced by one node (a loop carrying more than one value); `s.get{index}`
+ * takes one out. Tuples never nest and never reach a function's inputs.
+ */
+export interface TupleType {
+  kind: "tuple";
+  items: readonly Type[];
+}
+
+export type Type = TensorType | GraphType | RngType | TupleType;
 
 export type AttrValue = number | string | boolean | readonly number[] | readonly string[] | readonly Dim[];
 export type Attrs = Readonly<Record<string, AttrValue>>;

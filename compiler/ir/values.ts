@@ -45,4 +45,10 @@ export interface RngValue {
   key: readonly [number, number];
 }
 
-export type Value = TensorValue | GraphValue | RngValue;
+/** The values of a node with a tuple type (a loop carrying several values). */
+export interface TupleValue {
+  kind: "tuple";
+  items: readonly Value[];
+}
+
+export type Value = TensorValue | GraphValue | RngValue | TupleValue;

@@ -115,9 +115,10 @@ function verifyNode(st: State, node: Node, scope: Scope): void {
       report(st, node, message);
       wellFormed = false;
     }
-    const want = spec.regions ?? 0;
+    const [lo, hi] = typeof spec.regions === "object" ? spec.regions : [spec.regions ?? 0, spec.regions ?? 0];
     const got = node.regions?.length ?? 0;
-    if (want !== got) {
+    if (got < lo || got > hi) {
+      const want = lo === hi ? `${lo}` : hi === Infinity ? `at least ${lo}` : `${lo} to ${hi}`;
       report(st, node, `carries ${want} region(s), got ${got}`);
       wellFormed = false;
     }

@@ -28,7 +28,7 @@ export const PASS_CODES = {
   lossNotScalar: { code: "E631", summary: "autodiff: a loss result is not a scalar f32[]" },
   wrtSelectsNothing: { code: "E632", summary: "autodiff: a `wrt` entry selects no trainable parameter" },
   noGradientRule: { code: "E633", summary: "autodiff: an op on a gradient path has no gradient rule (vjp)" },
-  loopOnGradientPath: { code: "E634", summary: "autodiff: a repeat stack (s.loop) lies on a gradient path; not supported yet" },
+  unsupportedStack: { code: "E634", summary: "autodiff: a stack on a gradient path has a form autodiff does not support (nested repeat, several carried values)" },
   badLossesOption: { code: "E635", summary: "autodiff: the `losses` option is malformed" },
   badAutodiffTarget: { code: "E636", summary: "autodiff: the function to differentiate is missing, or the output name is taken" },
 

@@ -33,6 +33,8 @@ export function describe(v: Value): string {
       return `graph[${v.numNodes},${v.numEdges}${v.selfLoops ? ",self_loops" : ""}]`;
     case "rng":
       return "rng";
+    case "tuple":
+      return `(${v.items.map(describe).join(", ")})`;
   }
 }
 
@@ -78,6 +80,13 @@ export class SymbolTable {
       if (type.selfLoops !== v.selfLoops) return `${mismatch}: self loops differ`;
       const why = this.match(type.nodes, v.numNodes) ?? this.match(type.edges, v.numEdges);
       if (why) return `${mismatch}: ${why}`;
+    }
+    if (type.kind === "tuple" && v.kind === "tuple") {
+      if (type.items.length !== v.items.length) return mismatch;
+      for (let k = 0; k < v.items.length; k++) {
+        const why = this.check(type.items[k], v.items[k]);
+        if (why) return `${mismatch}: item ${k}: ${why}`;
+      }
     }
     return undefined;
   }

@@ -66,11 +66,11 @@ class Run {
     private readonly precision: FloatPrecision,
   ) {}
 
-  body(nodes: readonly Node[], frame: Frame): void {
-    for (const node of nodes) frame.set(node.id, this.node(node, frame));
+  body(nodes: readonly Node[], frame: Frame, owned: ReadonlySet<number> = new Set()): void {
+    for (const node of nodes) frame.set(node.id, this.node(node, frame, owned));
   }
 
-  region(region: Region, args: Value[], outer: Frame): Value[] {
+  region(region: Region, args: Value[], outer: Frame, ownedArgs: readonly boolean[] = []): Value[] {
     if (args.length !== region.params.length) {
       throw new Error(`region takes ${region.params.length} argument(s), got ${args.length}`);
     }
@@ -80,7 +80,8 @@ class Run {
       if (why) throw new InterpretError(p.op, p.id, `region argument ${k}: ${why}`, p.span);
       frame.set(p.id, args[k]);
     });
-    this.body(region.body, frame);
+    const owned = new Set(region.params.filter((_, k) => ownedArgs[k]).map((p) => p.id));
+    this.body(region.body, frame, owned);
     return region.results.map((id) => this.lookup(frame, id));
   }
 
@@ -97,9 +98,9 @@ class Run {
     return this.precision === "f64" ? widen(v) : v;
   }
 
-  private node(node: Node, frame: Frame): Value {
+  private node(node: Node, frame: Frame, owned: ReadonlySet<number>): Value {
     try {
-      const value = this.compute(node, frame);
+      const value = this.compute(node, frame, owned);
       const why = this.symbols.check(node.type, value);
       if (why) throw new Error(`the result does not match the node's type: ${why}`);
       return value;
@@ -109,7 +110,7 @@ class Run {
     }
   }
 
-  private compute(node: Node, frame: Frame): Value {
+  private compute(node: Node, frame: Frame, owned: ReadonlySet<number>): Value {
     if (node.op === "s.input" || node.op === "s.param") return this.leaf(node);
     const spec = getOpSpec(node.op);
     if (!spec) throw new Error("unknown op");
@@ -117,8 +118,9 @@ class Run {
     const attrs = this.symbols.concreteAttrs(spec.attrs, withDefaults(node.op, node.attrs));
     const ctx: InterpretContext = {
       regions: node.regions,
-      runRegion: (region, args) => this.region(region, args, frame),
+      runRegion: (region, args, ownedArgs) => this.region(region, args, frame, ownedArgs),
       precision: this.precision,
+      overwritable: node.inputs.map((id) => owned.has(id)),
     };
     const value = spec.interpret(inputs, attrs, ctx);
     // An op that ignores ctx.precision still computes; its f32 result is widened (exactly).

@@ -23,6 +23,8 @@ function typeBytes(t: Type, symbols: Readonly<Record<string, number>>): number {
       return (size(t.nodes) + 1 + 2 * size(t.edges)) * 4; // indptr, src, dst
     case "rng":
       return 8;
+    case "tuple":
+      return 0; // a tuple's items are counted where `s.get` takes them out
   }
 }
 
@@ -45,6 +47,7 @@ export function valueBytes(values: Iterable<Value>): number {
   for (const v of values) {
     if (v.kind === "tensor") total += v.data.byteLength;
     else if (v.kind === "graph") total += v.indptr.byteLength + v.src.byteLength + v.dst.byteLength;
+    else if (v.kind === "tuple") total += valueBytes(v.items);
     else total += 8;
   }
   return total;

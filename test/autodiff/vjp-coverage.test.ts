@@ -12,21 +12,27 @@ import { gradientFunc } from "./gradcheck.js";
  * or be a leaf. A new op without a gradient rule fails here.
  */
 
-/** The single documented exception: the autodiff pass differentiates loops structurally (later). */
-const STRUCTURAL = new Set(["s.loop"]);
+/**
+ * The documented exceptions: stacks are differentiated structurally by the autodiff pass (a
+ * backward loop, see compiler/autodiff/stack-vjp.ts), and `s.get` only ever appears in what autodiff
+ * builds (a multi-value loop's results), never on a forward gradient path.
+ */
+const STRUCTURAL = new Set(["s.loop", "s.reversible", "s.get"]);
 
 describe("gradient rules cover the op table", () => {
-  it("every op has a vjp, is nondifferentiable, is a leaf, or is s.loop", () => {
+  it("every op has a vjp, is nondifferentiable, is a leaf, or is structural", () => {
     const missing = allOpSpecs()
       .filter((s) => !s.vjp && !s.nondifferentiable && !LEAF_OPS.has(s.name) && !STRUCTURAL.has(s.name))
       .map((s) => s.name);
     expect(missing).toEqual([]);
   });
 
-  it("s.loop really is the exception (no rule of its own this round)", () => {
-    const loop = allOpSpecs().find((s) => s.name === "s.loop");
-    expect(loop?.vjp).toBeUndefined();
-    expect(loop?.nondifferentiable).toBeFalsy();
+  it("the structural ops really are exceptions (no per-op rule; autodiff handles them)", () => {
+    for (const name of STRUCTURAL) {
+      const spec = allOpSpecs().find((s) => s.name === name);
+      expect(spec?.vjp, name).toBeUndefined();
+      expect(spec?.nondifferentiable, name).toBeFalsy();
+    }
   });
 
   it("graph-only and random-key ops are marked nondifferentiable", () => {

@@ -97,6 +97,7 @@ const shape: Case[] = [
   { name: "t.broadcast_to", op: "t.broadcast_to", attrs: { shape: [2, 3, 4] }, inputs: () => [r([3, 1], 37)] },
   { name: "t.pad", op: "t.pad", attrs: { axis: 1, start: 1, size: 5 }, inputs: () => [r([2, 3], 38)] },
   { name: "t.scatter_slice", op: "t.scatter_slice", attrs: { axis: 1 }, inputs: () => [r([2, 3, 2], 39), r([2, 2], 40), indexScalar(1)] },
+  { name: "t.slice_add", op: "t.slice_add", attrs: { axis: 1 }, inputs: () => [r([2, 3, 2], 41), r([2, 2], 42), indexScalar(2)] },
 ];
 
 const nn: Case[] = [

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { printModule } from "../../compiler/ir/print.js";
+import { formatType } from "../../compiler/ir/type-utils.js";
 import { verifyModule } from "../../compiler/ir/verify.js";
 import { compileErr, compileOk, func, onlyModule, ops, paramTable } from "./helpers.js";
 
@@ -65,9 +66,14 @@ describe("stacks", () => {
     expect(paramTable(m)["stack.norm.weight"]).toBe("[layers,80]");
   });
 
-  it("record reversible and equilibrium modifiers on the loop", () => {
-    const [rev] = loopsOf(deep("reversible(groups = 2) repeat(layers) ResBlock(hidden / 2)", 80, 6));
-    expect(rev.attrs).toEqual({ trip: 6, mode: "reversible", groups: 2 });
+  it("lower a reversible stack to s.reversible with one block region per group; equilibrium to a loop with its mode", () => {
+    const src = deep("reversible(groups = 2) repeat(layers) ResBlock(hidden / 2)", 80, 6);
+    const rev = func(onlyModule(compileOk(src)), "forward").body.find((n) => n.op === "s.reversible")!;
+    expect(rev.attrs).toEqual({ trip: 6, groups: 2, inverse: false });
+    expect(rev.regions?.map((r) => r.params.map((p) => formatType(p.type)))).toEqual([
+      ["i32[]", "f32[N,40]"],
+      ["i32[]", "f32[N,40]"],
+    ]);
     const [deq] = loopsOf(deep("equilibrium(max_iter = 30, tol = 1e-5) ResBlock(hidden)"));
     expect(deq.attrs).toEqual({ trip: 30, mode: "equilibrium", max_iter: 30, tol: 1e-5 });
   });

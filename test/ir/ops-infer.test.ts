@@ -37,7 +37,7 @@ describe("the op spec table", () => {
     "nn.cross_entropy", "nn.cross_entropy_grad", "nn.nll", "nn.nll_grad", "nn.bce_with_logits", "nn.bce_with_logits_grad", "nn.mse", "nn.mse_grad",
     "opt.sgd_buf", "opt.sgd_step", "opt.adam_m", "opt.adam_v", "opt.adam_step", "opt.l2", "opt.decay", "opt.global_norm", "opt.clip_factor",
     "t.stop_gradient", "t.zeros_like",
-    "t.step", "t.erf", "t.argmax_onehot", "t.broadcast_to", "t.pad", "t.scatter_slice",
+    "t.step", "t.erf", "t.argmax_onehot", "t.broadcast_to", "t.pad", "t.scatter_slice", "t.slice_add", "s.get", "s.reversible",
     "g.spmm_t", "g.spmm_max_mask", "g.scatter_sum_src",
   ];
 
@@ -193,11 +193,11 @@ describe("s.loop inference", () => {
 
   it("rejects a malformed region", () => {
     const oneParam = region([f32("N", 4)], ([h]) => [h]);
-    expect(inferError("s.loop", [f32("N", 4)], { trip: 2 }, [oneParam]).error).toMatch(/must take 2 params/);
+    expect(inferError("s.loop", [f32("N", 4)], { trip: 2 }, [oneParam]).error).toMatch(/must take \(i: i32\[\], f32\[N,4\]\), got 1 param/);
     const badIndex = region([f32(), f32("N", 4)], ([, h]) => [h]);
     expect(inferError("s.loop", [f32("N", 4)], { trip: 2 }, [badIndex]).error).toMatch(/param 0 \(the index\) must be i32\[\]/);
     const badResult = region([i32(), f32("N", 4)], ([, h]) => [b.emit("t.sum", [h], { axes: [1] })]);
-    expect(inferError("s.loop", [f32("N", 4)], { trip: 2 }, [badResult]).error).toMatch(/returns f32\[N\] but the carried value is f32\[N,4\]/);
+    expect(inferError("s.loop", [f32("N", 4)], { trip: 2 }, [badResult]).error).toMatch(/returns f32\[N\] for carried value 0, which is f32\[N,4\]/);
     expect(inferError("s.loop", [f32("N", 4)], { trip: -1 }, [badResult]).error).toMatch(/not a non-negative integer/);
     expect(inferError("s.loop", [f32("N", 4)], { trip: 2 }, []).error).toMatch(/exactly 1 region/);
   });

@@ -141,8 +141,8 @@ describe("verifier", () => {
   }
   return a=%1, b=%3, c=%7`);
     expect(messages(m)).toEqual([
-      "%1 s.loop: the loop region must take 2 params (i: i32[], carried: f32[2]), got 1",
-      "%3 s.loop: the loop region returns f32[] but the carried value is f32[2]",
+      "%1 s.loop: the loop region must take (i: i32[], f32[2]), got 1 param(s)",
+      "%3 s.loop: the loop region returns f32[] for carried value 0, which is f32[2]",
       "%7 s.loop: loop region result %0 must be defined inside the region",
     ]);
   });

@@ -133,6 +133,8 @@ export function bytesOf(t: Type, symbols: Readonly<Record<string, number>>): num
       return 4 * (sizeOf(t.nodes, symbols) + 1 + 2 * sizeOf(t.edges, symbols));
     case "rng":
       return 8;
+    case "tuple":
+      return t.items.reduce((n, item) => n + bytesOf(item, symbols), 0);
   }
 }
 

@@ -62,7 +62,8 @@ function binary(
       const ad = a.data;
       const bd = b.data;
       const od = out.data;
-      for (let e = 0; e < od.length; e++) od[e] = f(ad[ia ? ia[e] : e], bd[ib ? ib[e] : e]);
+      if (!ia && !ib) for (let e = 0; e < od.length; e++) od[e] = f(ad[e], bd[e]);
+      else for (let e = 0; e < od.length; e++) od[e] = f(ad[ia ? ia[e] : e], bd[ib ? ib[e] : e]);
       return out;
     },
     vjp(b, { node, output, cotangent }) {

@@ -36,31 +36,31 @@ const matmul: OpSpec = {
   interpret(inputs, attrs, ctx) {
     const a = asTensor(inputs[0], "left operand");
     const b = asTensor(inputs[1], "right operand");
-    // Strides of op(A)[i,k] and op(B)[k,j] in the stored row-major arrays.
     const [m, k] = attrs.transA ? [a.shape[1], a.shape[0]] : [a.shape[0], a.shape[1]];
     const [kb, n] = attrs.transB ? [b.shape[1], b.shape[0]] : [b.shape[0], b.shape[1]];
     if (k !== kb) throw new Error(`inner dims ${k} and ${kb} differ`);
+    // Strides of op(A)[i,k] in A's stored row-major array.
     const [aI, aK] = attrs.transA ? [1, m] : [k, 1];
-    const [bK, bJ] = attrs.transB ? [1, k] : [n, 1];
     const out = alloc(a.dtype, [m, n], ctx.precision);
     const acc = new Float64Array(n);
     const ad = a.data;
-    const bd = b.data;
+    // A transposed B is copied to row-major [k, n] first, so the inner loop reads contiguously.
+    const bd = attrs.transB ? transposed(b.data, n, k) : b.data;
     // Sparse features make most terms exact zeros. Skipping them keeps the summation order (and so
     // the result, up to the sign of an exact zero) unless the other operand holds Inf/NaN, where
     // 0·Inf must still give NaN.
     const skipZeroA = allFinite(bd);
-    const rowsB = bJ === 1 && allFinite(ad) ? nonZeroColumns(bd, k, n) : undefined;
+    const rowsB = allFinite(ad) ? nonZeroColumns(bd, k, n) : undefined;
     for (let i = 0; i < m; i++) {
       acc.fill(0);
       for (let p = 0; p < k; p++) {
         const av = ad[i * aI + p * aK];
         if (av === 0 && skipZeroA) continue;
-        const rowB = p * bK;
+        const rowB = p * n;
         if (rowsB) {
           for (let q = rowsB.start[p]; q < rowsB.start[p + 1]; q++) acc[rowsB.cols[q]] += av * bd[rowB + rowsB.cols[q]];
         } else {
-          for (let j = 0; j < n; j++) acc[j] += av * bd[rowB + j * bJ];
+          for (let j = 0; j < n; j++) acc[j] += av * bd[rowB + j];
         }
       }
       out.data.set(acc, i * n);
@@ -115,6 +115,13 @@ const transpose: OpSpec = {
     return streamingCost(inputs, output, symbols, 0);
   },
 };
+
+/** The [cols, rows] row-major transpose of a [rows, cols] row-major array (values copied exactly). */
+function transposed(d: ArrayLike<number>, rows: number, cols: number): Float64Array {
+  const out = new Float64Array(rows * cols);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = d[r * cols + c];
+  return out;
+}
 
 function allFinite(d: ArrayLike<number>): boolean {
   for (let i = 0; i < d.length; i++) if (!Number.isFinite(d[i])) return false;

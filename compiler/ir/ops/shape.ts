@@ -1,8 +1,8 @@
 import { dimAdd, formatShape } from "../dims.js";
-import type { InferError, OpSpec } from "../spec.js";
+import type { InferError, InterpretContext, OpSpec } from "../spec.js";
 import { DTYPES, formatType, isFloatDType } from "../type-utils.js";
-import type { Dim, DType, TensorType, Type } from "../types.js";
-import type { FloatPrecision, TensorValue } from "../values.js";
+import type { Attrs, Dim, DType, TensorType, Type } from "../types.js";
+import type { FloatPrecision, TensorValue, Value } from "../values.js";
 import {
   alloc,
   asTensor,
@@ -263,45 +263,63 @@ function sliceIndexAt(inputs: readonly Type[], i: number): InferError | undefine
   return undefined;
 }
 
+/** Shared typing of t.scatter_slice and t.slice_add: value is one slice of base along axis. */
+function inferSliceUpdate(inputs: readonly Type[], attrs: Attrs): Type | InferError {
+  const base = tensorAt(inputs, 0, "base");
+  if ("error" in base) return base;
+  const value = tensorAt(inputs, 1, "value");
+  if ("error" in value) return value;
+  const bad = sliceIndexAt(inputs, 2);
+  if (bad) return bad;
+  const axis = normAxis(attrs.axis as number, base.shape.length);
+  if (axis === undefined) return fail(`axis ${attrs.axis} is out of range for ${formatType(base)}`, [0]);
+  const slice = base.shape.filter((_, k) => k !== axis);
+  const fits = value.dtype === base.dtype && value.shape.length === slice.length && value.shape.every((d, k) => d === slice[k]);
+  if (!fits) {
+    return fail(`value ${formatType(value)} is not a slice of ${formatType(base)} along axis ${axis}`, [0, 1]);
+  }
+  return base;
+}
+
+/**
+ * base with slice i along axis updated by `write(old, new)`. Writes into base itself when the
+ * interpreter says base is dead after this node (a loop-carried accumulator), else into a copy.
+ */
+function updateSlice(
+  inputs: readonly Value[],
+  attrs: Attrs,
+  ctx: InterpretContext,
+  write: (old: number, value: number) => number,
+): TensorValue {
+  const base = asTensor(inputs[0], "base");
+  const value = asTensor(inputs[1], "value");
+  const index = asTensor(inputs[2], "index").data[0];
+  const axis = normAxis(attrs.axis as number, base.shape.length)!;
+  if (!(index >= 0 && index < base.shape[axis])) {
+    throw new Error(`index ${index} is out of range for axis ${axis} of ${describeValue(base)}`);
+  }
+  let out = base;
+  if (!ctx.overwritable?.[0]) {
+    out = alloc(base.dtype, base.shape, ctx.precision);
+    out.data.set(base.data);
+  }
+  const inner = numel(base.shape.slice(axis + 1));
+  const outer = numel(base.shape.slice(0, axis));
+  for (let o = 0; o < outer; o++) {
+    const to = (o * base.shape[axis] + index) * inner;
+    for (let k = 0; k < inner; k++) out.data[to + k] = write(out.data[to + k], value.data[o * inner + k]);
+  }
+  return out;
+}
+
 const scatterSlice: OpSpec = {
   name: "t.scatter_slice",
   summary: "base with base[…, i, …] (along axis) replaced by value, for a runtime scalar index i (t.select's gradient)",
   arity: 3,
   attrs: { axis: { kind: "int", default: 0 } },
   pure: true,
-  infer(inputs, attrs) {
-    const base = tensorAt(inputs, 0, "base");
-    if ("error" in base) return base;
-    const value = tensorAt(inputs, 1, "value");
-    if ("error" in value) return value;
-    const bad = sliceIndexAt(inputs, 2);
-    if (bad) return bad;
-    const axis = normAxis(attrs.axis as number, base.shape.length);
-    if (axis === undefined) return fail(`axis ${attrs.axis} is out of range for ${formatType(base)}`, [0]);
-    const slice = base.shape.filter((_, k) => k !== axis);
-    const fits = value.dtype === base.dtype && value.shape.length === slice.length && value.shape.every((d, k) => d === slice[k]);
-    if (!fits) {
-      return fail(`value ${formatType(value)} is not a slice of ${formatType(base)} along axis ${axis}`, [0, 1]);
-    }
-    return base;
-  },
-  interpret(inputs, attrs, ctx) {
-    const base = asTensor(inputs[0], "base");
-    const value = asTensor(inputs[1], "value");
-    const index = asTensor(inputs[2], "index").data[0];
-    const axis = normAxis(attrs.axis as number, base.shape.length)!;
-    if (!(index >= 0 && index < base.shape[axis])) {
-      throw new Error(`index ${index} is out of range for axis ${axis} of ${describeValue(base)}`);
-    }
-    const out = alloc(base.dtype, base.shape, ctx.precision);
-    out.data.set(base.data);
-    const inner = numel(base.shape.slice(axis + 1));
-    const outer = numel(base.shape.slice(0, axis));
-    for (let o = 0; o < outer; o++) {
-      out.data.set(value.data.subarray(o * inner, (o + 1) * inner), (o * base.shape[axis] + index) * inner);
-    }
-    return out;
-  },
+  infer: inferSliceUpdate,
+  interpret: (inputs, attrs, ctx) => updateSlice(inputs, attrs, ctx, (_, v) => v),
   vjp(b, { node, cotangent }) {
     const [, value, index] = node.inputs;
     const t = tensorTypeOf(b, value);
@@ -312,6 +330,22 @@ const scatterSlice: OpSpec = {
       b.emit("t.select", [cotangent, index], { axis }),
       undefined,
     ];
+  },
+  cost: copyCost(),
+};
+
+/** base with base[…, i, …] += value: how a backward loop sums a stacked parameter's gradient slice by slice. */
+const sliceAdd: OpSpec = {
+  name: "t.slice_add",
+  summary: "base with value added to base[…, i, …] (along axis), for a runtime scalar index i",
+  arity: 3,
+  attrs: { axis: { kind: "int", default: 0 } },
+  pure: true,
+  infer: inferSliceUpdate,
+  interpret: (inputs, attrs, ctx) => updateSlice(inputs, attrs, ctx, (old, v) => old + v),
+  vjp(b, { node, cotangent }) {
+    const [, , index] = node.inputs;
+    return [cotangent, b.emit("t.select", [cotangent, index], { axis: node.attrs.axis }), undefined];
   },
   cost: copyCost(),
 };
@@ -488,4 +522,5 @@ export const shapeOps: readonly OpSpec[] = [
   broadcastTo,
   pad,
   scatterSlice,
+  sliceAdd,
 ];

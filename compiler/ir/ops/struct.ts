@@ -4,6 +4,8 @@ import { formatType, typesEqual } from "../type-utils.js";
 import type { Region, Type } from "../types.js";
 import type { TensorValue, Value } from "../values.js";
 import { asRng, concrete, fail, rngAt } from "./common.js";
+import { reversible } from "./reversible.js";
+import { updateChains } from "../update-chains.js";
 
 /** Structure: leaves bound from outside, loops with a region body, and RNG key derivation. */
 
@@ -42,66 +44,106 @@ function maxAbsChange(a: Value, b: Value): number {
   return m;
 }
 
+function copyValue(v: Value): Value {
+  return v.kind === "tensor" ? { ...v, data: v.data.slice() } : v;
+}
+
+/** The loop's result: its one carried value, or a tuple of all of them. */
+function carriedResult(items: readonly Type[]): Type {
+  return items.length === 1 ? items[0] : { kind: "tuple", items };
+}
+
 const loop: OpSpec = {
   name: "s.loop",
   summary:
-    "carried = init; for i in 0..trip: carried = region(i, carried); the region takes (i: i32[], carried) and returns [next carried]. " +
-    "mode=equilibrium stops after the first iteration that changes no element by more than tol",
-  arity: 1,
+    "carried = inits; for i in 0..trip (trip-1..0 when reverse): carried = region(i, ...carried); the region takes (i: i32[], ...carried) " +
+    "and returns the next carried values. One carried value is the result; several make a tuple (see s.get). " +
+    "mode=equilibrium stops after the first iteration that changes no element of carried value 0 by more than tol",
+  arity: [1, Infinity],
   attrs: {
     trip: { kind: "dim", doc: "iteration count (a size or a symbol); for equilibrium, the iteration cap" },
-    // The frontend records which stack a loop came from: reversible and equilibrium backward passes key on it.
-    mode: { kind: "string", optional: true, oneOf: ["repeat", "reversible", "equilibrium"] },
-    groups: { kind: "int", optional: true, doc: "reversible: channel groups of the coupling (informational)" },
+    // The frontend records which stack a loop came from: autodiff picks the backward by it.
+    mode: { kind: "string", optional: true, oneOf: ["repeat", "equilibrium"] },
     max_iter: { kind: "int", optional: true, doc: "equilibrium: the user's max_iter (= trip)" },
     tol: { kind: "float", optional: true, doc: "equilibrium: stop once max |next − carried| ≤ tol" },
+    reverse: { kind: "bool", optional: true, doc: "count the index down (a backward sweep over a stack)" },
   },
   regions: 1,
   pure: true,
   infer(inputs, attrs, regions) {
-    const init = inputs[0];
-    if (!init) return fail("s.loop needs an initial carried value");
+    if (inputs.length === 0) return fail("s.loop needs an initial carried value");
     const trip = attrs.trip;
     if (typeof trip === "number" && !(Number.isInteger(trip) && trip >= 0)) {
       return fail(`loop trip count ${trip} is not a non-negative integer`);
     }
+    const bad = inputs.findIndex((t) => t.kind === "tuple");
+    if (bad >= 0) return fail(`carried value ${bad} is a tuple; carry its items instead`, [bad]);
     if (!regions || regions.length !== 1) return fail(`s.loop needs exactly 1 region, got ${regions?.length ?? 0}`);
     const r = regions[0];
-    if (r.params.length !== 2) {
-      return fail(`the loop region must take 2 params (i: i32[], carried: ${formatType(init)}), got ${r.params.length}`);
+    const want = `(i: i32[], ${inputs.map(formatType).join(", ")})`;
+    if (r.params.length !== inputs.length + 1) return fail(`the loop region must take ${want}, got ${r.params.length} param(s)`);
+    if (!typesEqual(r.params[0].type, { kind: "tensor", dtype: "i32", shape: [] })) {
+      return fail(`loop region param 0 (the index) must be i32[], got ${formatType(r.params[0].type)}`);
     }
-    const [i, carried] = r.params;
-    if (!typesEqual(i.type, { kind: "tensor", dtype: "i32", shape: [] })) {
-      return fail(`loop region param 0 (the index) must be i32[], got ${formatType(i.type)}`);
+    for (let k = 0; k < inputs.length; k++) {
+      if (!typesEqual(r.params[k + 1].type, inputs[k])) {
+        return fail(`loop region param ${k + 1} is ${formatType(r.params[k + 1].type)} but carried value ${k} is ${formatType(inputs[k])}`, [k]);
+      }
     }
-    if (!typesEqual(carried.type, init)) {
-      return fail(`loop region param 1 is ${formatType(carried.type)} but the carried value is ${formatType(init)}`, [0]);
+    if (r.results.length !== inputs.length) return fail(`the loop region must return ${inputs.length} value(s), got ${r.results.length}`);
+    for (let k = 0; k < inputs.length; k++) {
+      const next = regionValueType(r, r.results[k]);
+      if (!next) return fail(`loop region result %${r.results[k]} must be defined inside the region`);
+      if (!typesEqual(next, inputs[k])) {
+        return fail(`the loop region returns ${formatType(next)} for carried value ${k}, which is ${formatType(inputs[k])}`, [k]);
+      }
     }
-    if (r.results.length !== 1) return fail(`the loop region must return 1 value, got ${r.results.length}`);
-    const next = regionValueType(r, r.results[0]);
-    if (!next) return fail(`loop region result %${r.results[0]} must be defined inside the region`);
-    if (!typesEqual(next, init)) {
-      return fail(`the loop region returns ${formatType(next)} but the carried value is ${formatType(init)}`, [0]);
-    }
-    return init;
+    return carriedResult(inputs);
   },
   interpret(inputs, attrs, ctx) {
     const region = ctx.regions?.[0];
     if (!region) throw new Error("s.loop: the interpreter gave no region");
     const trip = concrete(attrs.trip, "trip");
     const tol = attrs.mode === "equilibrium" && typeof attrs.tol === "number" ? attrs.tol : undefined;
-    let carried: Value = inputs[0];
-    for (let i = 0; i < trip; i++) {
+    // Update chains (accumulators, stashes) get one private copy, then are updated in place.
+    const owned = updateChains(region);
+    let carried: Value[] = inputs.map((v, k) => (owned[k + 1] && trip > 0 ? copyValue(v) : v));
+    for (let step = 0; step < trip; step++) {
+      const i = attrs.reverse ? trip - 1 - step : step;
       const index: TensorValue = { kind: "tensor", dtype: "i32", shape: [], data: Int32Array.of(i) };
-      const [next] = ctx.runRegion(region, [index, carried]);
-      const converged = tol !== undefined && maxAbsChange(next, carried) <= tol;
+      const next = ctx.runRegion(region, [index, ...carried], owned);
+      const converged = tol !== undefined && maxAbsChange(next[0], carried[0]) <= tol;
       carried = next;
       if (converged) break;
     }
-    return carried;
+    return carried.length === 1 ? carried[0] : { kind: "tuple", items: carried };
   },
   cost() {
     // The body's cost belongs to the region's nodes; the cost model multiplies it by `trip`.
+    return { flops: 0, bytes: 0 };
+  },
+};
+
+/** `s.get{index}(t)`: one item of a tuple (a value carried by a multi-value loop). */
+const get: OpSpec = {
+  name: "s.get",
+  summary: "item `index` of a tuple-typed value",
+  arity: 1,
+  attrs: { index: { kind: "int" } },
+  pure: true,
+  infer(inputs, attrs) {
+    const t = inputs[0];
+    if (t.kind !== "tuple") return fail(`s.get takes a tuple, got ${formatType(t)}`, [0]);
+    const item = t.items[attrs.index as number];
+    if (!item) return fail(`index ${attrs.index} is out of range for ${formatType(t)}`, [0]);
+    return item;
+  },
+  interpret(inputs, attrs) {
+    const t = inputs[0];
+    if (t.kind !== "tuple") throw new Error("s.get takes a tuple");
+    return t.items[attrs.index as number];
+  },
+  cost() {
     return { flops: 0, bytes: 0 };
   },
 };
@@ -143,5 +185,7 @@ export const structOps: readonly OpSpec[] = [
   leaf("s.param", "a parameter or buffer bound by name (described in Module.params)", { name: { kind: "string" } }),
   leaf("s.arg", "a region parameter, bound on each entry to the region", { index: { kind: "int" } }),
   loop,
+  get,
+  reversible,
   rngFold,
 ];

@@ -72,7 +72,7 @@ describe("s.loop", () => {
     // After k iterations from 0: h = 2 − 2^(1−k); the change at step k is 2^(1−k).
     expect(run({ trip: 30, mode: "equilibrium", max_iter: 30, tol: 1 / 16 })).toBe(2 - 1 / 16); // stops at k = 5
     expect(run({ trip: 3, mode: "equilibrium", max_iter: 3, tol: 1e-9 })).toBe(1.75); // the cap wins
-    expect(run({ trip: 5, mode: "reversible", groups: 2 })).toBe(2 - 1 / 16);
+    expect(run({ trip: 5, mode: "repeat" })).toBe(2 - 1 / 16);
     expect(run({ trip: 6 })).toBe(2 - 1 / 32);
   });
 
