@@ -3,11 +3,12 @@ import { check } from "./commands/check.js";
 import { commandHelp, help, mainHelp } from "./commands/help.js";
 import { ir } from "./commands/ir.js";
 import { passes } from "./commands/passes.js";
+import { predict } from "./commands/predict.js";
 import { train } from "./commands/train.js";
 import { EXIT_ERRORS, EXIT_USAGE, UsageError, type Io } from "./io.js";
 
 type Command = (io: Io, argv: string[]) => number;
-const commands: Record<string, Command> = { check, ir, passes, train, help };
+const commands: Record<string, Command> = { check, ir, passes, train, predict, help };
 
 /** Run one gnnc invocation; returns the exit code. Never throws: internal errors are reported as such. */
 export function run(io: Io, argv: string[]): number {

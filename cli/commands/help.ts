@@ -2,6 +2,7 @@ import { EXIT_OK, UsageError, type Io } from "../io.js";
 import { checkHelp } from "./check.js";
 import { irHelp } from "./ir.js";
 import { passesHelp } from "./passes.js";
+import { predictHelp } from "./predict.js";
 import { trainHelp } from "./train.js";
 
 export const mainHelp = `gnnc — a compiler for graph neural network training
@@ -13,6 +14,7 @@ Commands:
   ir FILE           print the typed IR (optionally after passes)
   passes            list the built-in IR passes
   train FILE        train a train block's model and report its metrics
+  predict FILE      predict every node with a trained checkpoint (--params)
   help [COMMAND]    show help for a command
 
 Exit codes: 0 success, 1 the input has errors, 2 usage error.
@@ -23,6 +25,7 @@ export const commandHelp: Record<string, string> = {
   ir: irHelp,
   passes: passesHelp,
   train: trainHelp,
+  predict: predictHelp,
   help: "gnnc help [COMMAND]\n\nShow the overview, or the help of one command.",
 };
 

@@ -1,28 +1,42 @@
-import { renameSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { InterpretError } from "../../runtime/reference/index.js";
+import type { CompiledProgram } from "../../compiler/frontend/compile.js";
+import type { TensorValue } from "../../compiler/ir/values.js";
+import { loadCheckpoint, saveCheckpoint, writeFileAtomic, WriteFileError, type Checkpoint } from "../../runtime/checkpoint/index.js";
 import { DataError } from "../../runtime/data/index.js";
+import { InterpretError } from "../../runtime/reference/index.js";
+import { createReportFolder, resultJson, summarizePipeline, writeRunReport, type PipelineSummary } from "../../runtime/report/index.js";
 import { progressPrinter, type ProgressMode } from "../../runtime/train/progress.js";
 import { findTrain, runTraining } from "../../runtime/train/run.js";
-import type { TrainResult } from "../../runtime/train/trainer.js";
+import type { StartState, TrainResult } from "../../runtime/train/trainer.js";
 import { parseCommandArgs } from "../args.js";
 import { EXIT_ERRORS, EXIT_OK, UsageError, type Io } from "../io.js";
 import { compileFile, dataDirs, datasetResolver } from "../load.js";
 import { reportDiagnostics } from "../report.js";
 
-export const trainHelp = `gnnc train FILE [--run NAME] [--device reference|gpu] [--data-dir DIR] [--seed N] [--epochs N] [--json PATH] [--quiet]
+export const trainHelp = `gnnc train FILE [--run NAME] [--device reference|gpu] [--data-dir DIR] [--seed N] [--epochs N]
+                [--save PATH] [--resume PATH] [--json PATH] [--report DIR] [--quiet]
 
 Train the model of a train block and report its metrics at the selected epoch.
 
   --run NAME        the train block to run (needed when FILE has several)
   --device DEVICE   reference (the IR interpreter, default) or gpu (WebGPU; not built yet)
   --data-dir DIR    where load("name") finds datasets (default: $GNNC_DATA_DIR, then ./data)
-  --seed N          seed of initialisation and dropout (default: the block's seed, else 0)
-  --epochs N        override the block's epoch count
+  --seed N          seed of initialisation and dropout (default: the checkpoint's when
+                    resuming, else the block's seed, else 0)
+  --epochs N        the last epoch to train to (overrides the block's epochs)
+  --save PATH       save the selected epoch's parameters, buffers and optimizer state as a
+                    safetensors checkpoint (written atomically)
+  --resume PATH     start from a checkpoint saved with --save: its parameters and optimizer
+                    state, continuing the epoch count (and step count, dropout and learning-
+                    rate schedule) after its epoch; a later epoch is selected only if better
   --json PATH       write the result (metrics, history, timings) as JSON to PATH
+  --report DIR      write DIR/result.json, DIR/curve.svg (loss and metrics by epoch) and
+                    DIR/report.md (metrics, timings, memory, compiled pipeline)
   --quiet           no progress, only the summary
 
-Progress goes to stderr: one updating line on a terminal, else a line every 10 epochs.`;
+Progress goes to stderr: one updating line on a terminal, else a line every 10 epochs.
+Every file is written atomically (a temporary file, then a rename): a crash leaves the
+previous file whole.`;
 
 const DEVICES = ["reference", "gpu"];
 
@@ -33,11 +47,33 @@ function wholeNumber(flag: string, text: string | undefined, min: number): numbe
   return n;
 }
 
-/** Write a file so that readers never see half of it: a temporary file beside it, then a rename. */
-function writeAtomically(path: string, text: string): void {
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, path);
+/** The compiled train block FILE names (`--run`, or the only one); undefined after reporting why not. */
+export function loadTrainTarget(io: Io, command: string, file: string, dirs: string[], wanted: string | undefined) {
+  const compileStart = performance.now();
+  const loaded = compileFile(io, file, datasetResolver(dirs));
+  const compileMs = performance.now() - compileStart;
+  if (!loaded) return undefined;
+  if (reportDiagnostics(io, loaded.result.diagnostics, loaded.sources) > 0 || !loaded.result.program) return undefined;
+  const program: CompiledProgram = loaded.result.program;
+  const names = program.trains.map((t) => t.name);
+  if (names.length === 0) {
+    io.err(`error: ${file} has no train block\n  help: add \`train NAME { data = …, model = …, … }\`\n`);
+    return undefined;
+  }
+  const target = findTrain(program, wanted);
+  if (!target) {
+    const list = names.map((n) => `\`${n}\``).join(", ");
+    throw new UsageError(wanted === undefined ? `gnnc ${command}: ${file} has several train blocks; choose one with --run (${list})` : `gnnc ${command}: no train block \`${wanted}\` in ${file} (train blocks: ${list})`);
+  }
+  return { ...target, sources: loaded.sources, compileMs };
+}
+
+/** Report an error of running (bad data or checkpoint, a failing op, an unwritable file); rethrows anything else (a bug). */
+export function reportRunError(io: Io, e: unknown, doing: string): number {
+  if (e instanceof DataError || e instanceof WriteFileError) io.err(`error: ${e.message}\n`);
+  else if (e instanceof InterpretError) io.err(`error: ${doing} failed in ${e.message}\n`);
+  else throw e;
+  return EXIT_ERRORS;
 }
 
 function fmt(x: number | undefined): string {
@@ -48,10 +84,19 @@ function summary(r: TrainResult): string {
   const metrics = Object.entries(r.metrics)
     .map(([k, v]) => `${k} ${fmt(v)}`)
     .join(", ");
+  const resumed = r.start_epoch > 0 ? `, resumed after epoch ${r.start_epoch}` : "";
   return (
     `${r.run}: selected epoch ${r.selected_epoch} of ${r.epochs} (${metrics})\n` +
-    `  device reference, seed ${r.seed}, median epoch ${r.epoch_ms_median.toFixed(1)} ms, compile ${r.compile_ms.toFixed(0)} ms, peak ${(r.peak_bytes / 2 ** 20).toFixed(1)} MiB\n`
+    `  device reference, seed ${r.seed}${resumed}, median epoch ${r.epoch_ms_median.toFixed(1)} ms, compile ${r.compile_ms.toFixed(0)} ms, peak ${(r.peak_bytes / 2 ** 20).toFixed(1)} MiB\n`
   );
+}
+
+/** The resume state of a checkpoint, or an error message when it cannot continue this run. */
+function startFrom(ckpt: Checkpoint, lastEpoch: number): StartState | string {
+  const info = ckpt.info;
+  if (!info) return `${ckpt.path}: not a gnnc checkpoint (its __metadata__ has no format "gnnc-checkpoint")\n  help: --resume takes a checkpoint written by \`gnnc train --save\`; to only predict with other weights, use \`gnnc predict --params\``;
+  if (info.epoch >= lastEpoch) return `${ckpt.path} is at epoch ${info.epoch}, and the run ends at epoch ${lastEpoch}: nothing left to train\n  help: train further with --epochs N, N > ${info.epoch}`;
+  return { tensors: ckpt.tensors, source: ckpt.path, epoch: info.epoch, metrics: info.metrics };
 }
 
 export function train(io: Io, argv: string[]): number {
@@ -61,69 +106,101 @@ export function train(io: Io, argv: string[]): number {
     "data-dir": { type: "string" },
     seed: { type: "string" },
     epochs: { type: "string" },
+    save: { type: "string" },
+    resume: { type: "string" },
     json: { type: "string" },
+    report: { type: "string" },
     quiet: { type: "boolean" },
   });
   if (positionals.length !== 1) throw new UsageError("gnnc train: expected exactly one FILE");
   const device = (values.device as string | undefined) ?? "reference";
   if (!DEVICES.includes(device)) throw new UsageError(`gnnc train: --device must be one of ${DEVICES.join(", ")}, got \`${device}\``);
-  const seed = wholeNumber("seed", values.seed as string | undefined, 0);
+  let seed = wholeNumber("seed", values.seed as string | undefined, 0);
   const epochs = wholeNumber("epochs", values.epochs as string | undefined, 1);
   if (device === "gpu") {
     io.err("error: the WebGPU backend (--device gpu) is not built yet\n  help: train on the reference interpreter with --device reference\n");
     return EXIT_ERRORS;
   }
+  const savePath = values.save as string | undefined;
+  const resumePath = values.resume as string | undefined;
+  const reportDir = values.report as string | undefined;
 
   const file = positionals[0];
   const dirs = dataDirs(io, values["data-dir"] as string | undefined);
-  const compileStart = performance.now();
-  const loaded = compileFile(io, file, datasetResolver(dirs));
-  const compileMs = performance.now() - compileStart;
-  if (!loaded) return EXIT_ERRORS;
-  if (reportDiagnostics(io, loaded.result.diagnostics, loaded.sources) > 0 || !loaded.result.program) return EXIT_ERRORS;
-  const program = loaded.result.program;
-  const names = program.trains.map((t) => t.name);
-  if (names.length === 0) {
-    io.err(`error: ${file} has no train block to run\n  help: add \`train NAME { data = …, model = …, … }\`\n`);
-    return EXIT_ERRORS;
+  const target = loadTrainTarget(io, "train", file, dirs, values.run as string | undefined);
+  if (!target) return EXIT_ERRORS;
+
+  if (reportDir !== undefined) {
+    // Before training: a report folder that cannot be made should not cost a training run (and --save may point into it).
+    try {
+      createReportFolder(reportDir);
+    } catch (e) {
+      return reportRunError(io, e, "writing");
+    }
   }
-  const wanted = values.run as string | undefined;
-  const target = findTrain(program, wanted);
-  if (!target) {
-    const list = names.map((n) => `\`${n}\``).join(", ");
-    throw new UsageError(wanted === undefined ? `gnnc train: ${file} has several train blocks; choose one with --run (${list})` : `gnnc train: no train block \`${wanted}\` in ${file} (train blocks: ${list})`);
+  let start: StartState | undefined;
+  if (resumePath !== undefined) {
+    try {
+      const ckpt = loadCheckpoint(resumePath);
+      const from = startFrom(ckpt, epochs ?? target.spec.epochs);
+      if (typeof from === "string") {
+        io.err(`error: ${from}\n`);
+        return EXIT_ERRORS;
+      }
+      start = from;
+      seed ??= ckpt.info?.seed;
+    } catch (e) {
+      return reportRunError(io, e, "resuming");
+    }
   }
 
   const mode: ProgressMode = values.quiet ? "quiet" : io.stderrIsTTY ? "tty" : "lines";
   const progress = progressPrinter(mode, (t) => io.err(t));
+  let selectedState: Readonly<Record<string, TensorValue>> | undefined;
+  let pipeline: PipelineSummary | undefined;
+  const trainStart = performance.now();
   let outcome;
   try {
     outcome = runTraining(target.spec, target.module, {
       seed,
       epochs,
-      compileMs,
+      start,
+      compileMs: target.compileMs,
       data: { dataDir: dirs, env: io.env, baseDir: dirname(resolve(file)) },
       onEpoch: (p) => progress.epoch(p),
+      onSelect: (_, state) => void (selectedState = state),
+      onPipeline: (lowered, cleaned) => void (pipeline = summarizePipeline(lowered, cleaned)),
     });
   } catch (e) {
     progress.done();
-    if (e instanceof DataError) {
-      io.err(`error: ${e.message}\n`);
-      return EXIT_ERRORS;
-    }
-    if (e instanceof InterpretError) {
-      io.err(`error: training failed in ${e.message}\n`);
-      return EXIT_ERRORS;
-    }
-    throw e;
+    return reportRunError(io, e, "training");
   }
   progress.done();
+  const trainMs = performance.now() - trainStart;
   if (outcome.diagnostics) {
-    reportDiagnostics(io, outcome.diagnostics, loaded.sources);
+    reportDiagnostics(io, outcome.diagnostics, target.sources);
     return EXIT_ERRORS;
   }
-  io.out(summary(outcome.result));
-  const json = values.json as string | undefined;
-  if (json !== undefined) writeAtomically(json, JSON.stringify(outcome.result, null, 2) + "\n");
+  const result = outcome.result;
+  io.out(summary(result));
+
+  const spec = target.spec;
+  const select = spec.select.kind === "best" ? `${spec.select.split}_${spec.select.metric}` : undefined;
+  try {
+    if (savePath !== undefined && selectedState) {
+      const info = { run: result.run, module: target.module.name, dataset: result.dataset, epoch: result.selected_epoch, seed: result.seed, select, metrics: result.metrics };
+      saveCheckpoint(savePath, selectedState, info);
+      io.out(`  saved epoch ${result.selected_epoch} to ${savePath}\n`);
+    }
+    const json = values.json as string | undefined;
+    if (json !== undefined) writeFileAtomic(json, resultJson(result));
+    if (reportDir !== undefined) {
+      const maxRssBytes = process.resourceUsage().maxRSS * 1024;
+      writeRunReport(reportDir, { result, select, pipeline, trainMs, maxRssBytes, resumedFrom: resumePath, savedTo: savePath });
+      io.out(`  report in ${reportDir}\n`);
+    }
+  } catch (e) {
+    return reportRunError(io, e, "writing");
+  }
   return EXIT_OK;
 }

@@ -3,7 +3,7 @@ import { formatLocation, type Span } from "../../grammar/span.js";
 import { getOpSpec } from "../ir/ops/index.js";
 import type { Node } from "../ir/types.js";
 import { PASS_CODES } from "../passes/codes.js";
-import { freeValues } from "./dependencies.js";
+import { freeValues } from "../ir/reads.js";
 import { activeIn } from "./sweep.js";
 
 /**

@@ -1,34 +1,4 @@
-import type { Func, Node, Region } from "../ir/types.js";
-
-/**
- * What a top-level node reads: its inputs, plus the outer values its regions use (a loop body
- * reads the stacked parameters from outside). Autodiff reasons about top-level nodes only, so a
- * region's free values count as the owner's dependencies.
- */
-export function dependenciesOf(node: Node): number[] {
-  if (!node.regions?.length) return [...node.inputs];
-  const deps = new Set(node.inputs);
-  for (const r of node.regions) for (const id of freeValues(r)) deps.add(id);
-  return [...deps];
-}
-
-/** Ids a region uses but does not define (its params and body define the rest). */
-export function freeValues(region: Region): Set<number> {
-  const defined = new Set<number>();
-  const free = new Set<number>();
-  const visit = (r: Region) => {
-    for (const p of r.params) defined.add(p.id);
-    for (const n of r.body) {
-      for (const i of n.inputs) if (!defined.has(i)) free.add(i);
-      for (const inner of n.regions ?? []) visit(inner);
-      defined.add(n.id);
-    }
-    for (const id of r.results) if (!defined.has(id)) free.add(id);
-  };
-  visit(region);
-  for (const id of defined) free.delete(id);
-  return free;
-}
+import type { Func, Node } from "../ir/types.js";
 
 /** The largest id used anywhere in the function, regions included; backward ids start above it. */
 export function maxId(func: Func): number {

@@ -1,7 +1,7 @@
 import { getOpSpec } from "../ir/ops/index.js";
 import { isFloatDType } from "../ir/type-utils.js";
 import type { Node } from "../ir/types.js";
-import { dependenciesOf } from "./dependencies.js";
+import { dependenciesOf } from "../ir/reads.js";
 
 /**
  * Which top-level values lie on a gradient path from selected parameters to one loss. A value is

@@ -1,5 +1,5 @@
 import type { Node } from "../ir/types.js";
-import { dependenciesOf } from "./dependencies.js";
+import { dependenciesOf } from "../ir/reads.js";
 
 /**
  * Drop backward nodes no result depends on. Gradient rules compute a gradient for every operand,

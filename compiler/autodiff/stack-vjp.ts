@@ -1,6 +1,6 @@
 import type { Node } from "../ir/types.js";
 import type { BackwardBuilder } from "./backward-builder.js";
-import { freeValues } from "./dependencies.js";
+import { freeValues } from "../ir/reads.js";
 import { equilibriumVjp } from "./equilibrium-vjp.js";
 import { repeatVjp } from "./repeat-vjp.js";
 import { reversibleVjp } from "./reversible-vjp.js";

@@ -2,7 +2,7 @@ import { getOpSpec } from "../ir/ops/index.js";
 import { formatType, isFloatDType, typesEqual } from "../ir/type-utils.js";
 import type { Node } from "../ir/types.js";
 import type { BackwardBuilder } from "./backward-builder.js";
-import { dependenciesOf } from "./dependencies.js";
+import { dependenciesOf } from "../ir/reads.js";
 import { isStack, stackVjp } from "./stack-vjp.js";
 
 /** A gradient rule broke its contract (ill-typed IR, a gradient of the wrong type, a throw). */

@@ -54,6 +54,7 @@ export const FRONTEND_CODES = {
   E512: "train-block entry has the wrong form",
   E513: "optimizer group names no member of the model",
   E514: "option not accepted by this optimizer",
+  E515: "`patience` without `select = best(…)` (early stopping needs a metric to watch)",
 } as const;
 
 export type FrontendCode = keyof typeof FRONTEND_CODES;

@@ -1,5 +1,5 @@
 import type { Expr, TrainDecl, TrainEntry } from "../../grammar/ast.js";
-import type { Span } from "../../grammar/span.js";
+import { joinSpans, type Span } from "../../grammar/span.js";
 import { didYouMean } from "../../grammar/suggest.js";
 import type { Module } from "../ir/types.js";
 import { buildModule } from "./build-module.js";
@@ -29,7 +29,7 @@ import {
   type TrainSpec,
 } from "./train-spec.js";
 
-const KEYS = ["data", "model", "loss", "optimizer", "epochs", "select", "report", "schedule", "lr_schedule", "passes", "seed"];
+const KEYS = ["data", "model", "loss", "optimizer", "epochs", "select", "report", "schedule", "lr_schedule", "passes", "seed", "eval_every", "patience"];
 const REQUIRED = ["data", "model", "loss", "optimizer", "epochs"];
 
 export interface TrainEnv {
@@ -63,7 +63,10 @@ export function checkTrain(decl: TrainDecl, env: TrainEnv): { spec?: TrainSpec; 
   const optimizer = attempt("optimizer", (e) => checkOptimizer(e.value, members, r));
   const epochs = attempt("epochs", (e) => wholeNumber(e, 1, r));
   const seed = attempt("seed", (e) => wholeNumber(e, 0, r));
+  const evalEvery = attempt("eval_every", (e) => wholeNumber(e, 1, r));
+  const selectEntry = entries.get("select");
   const select = attempt("select", (e) => checkSelect(e.value, r)) ?? { kind: "last", span: decl.name.span };
+  const patience = attempt("patience", (e) => checkPatience(e, selectEntry, r));
   const report = attempt("report", (e) => checkReport(e.value, r)) ?? [];
   const schedule = attempt("schedule", (e) => namedCall(e.value, "schedule", SCHEDULES, "E507", r));
   const lrSchedule = attempt("lr_schedule", (e) => namedCall(e.value, "learning-rate schedule", LR_SCHEDULES, "E508", r));
@@ -80,6 +83,8 @@ export function checkTrain(decl: TrainDecl, env: TrainEnv): { spec?: TrainSpec; 
     ...(lrSchedule ? { lrSchedule } : {}),
     epochs,
     ...(seed !== undefined ? { seed } : {}),
+    ...(evalEvery !== undefined ? { evalEvery } : {}),
+    ...(patience !== undefined ? { patience } : {}),
     select,
     report,
     ...(schedule ? { schedule } : {}),
@@ -183,12 +188,36 @@ function checkLoss(value: Expr, r: Reporter) {
   return { name: name as LossName, mask: ((opts.get("mask")?.value as string | undefined) ?? "train") as SplitName, span: value.span };
 }
 
+/** What each whole-number key means, shown when its value is wrong. */
+const WHOLE_NUMBER_HELP: Record<string, string> = {
+  epochs: "`epochs = 200` trains for 200 epochs",
+  seed: "`seed = 0` seeds initialisation and dropout",
+  eval_every: "`eval_every = 1` evaluates after every epoch, `eval_every = 5` after every fifth",
+  patience: "`patience = 20` stops after 20 evaluations in a row without a better selection metric",
+};
+
 function wholeNumber(e: TrainEntry, min: number, r: Reporter): number {
   const n = literalNumber(e.value, r);
   if (n === undefined || !Number.isInteger(n) || n < min) {
-    return r.fail("E512", `\`${e.key.name}\` must be a ${min > 0 ? "positive" : "non-negative"} whole number, found \`${exprText(e.value)}\``, e.value.span);
+    const help = WHOLE_NUMBER_HELP[e.key.name];
+    return r.fail("E512", `\`${e.key.name}\` must be a ${min > 0 ? "positive" : "non-negative"} whole number, found \`${exprText(e.value)}\``, e.value.span, help ? { help } : {});
   }
   return n;
+}
+
+/**
+ * Early stopping counts evaluations without a better selection metric, so it needs one:
+ * with `select = last` (or no `select`) there is nothing to watch and `patience` would do nothing.
+ */
+function checkPatience(e: TrainEntry, select: TrainEntry | undefined, r: Reporter): number {
+  const n = wholeNumber(e, 1, r);
+  const last = select?.value.kind === "Name" && select.value.name === "last";
+  // `best(…)`, or a malformed select that has already been reported.
+  if (select && !last) return n;
+  return r.fail("E515", "`patience` needs `select = best(split.metric)`: early stopping watches the selection metric", joinSpans(e.key.span, e.value.span), {
+    ...(select ? { labels: [{ span: select.value.span, message: "this selects the last epoch: no metric is watched" }] } : {}),
+    help: `${select ? "write" : "add"} \`select = best(val.accuracy)\`, or remove \`patience\``,
+  });
 }
 
 function checkSelect(value: Expr, r: Reporter): SelectSpec {

@@ -17,6 +17,13 @@ export interface TrainSpec {
   lrSchedule?: LrScheduleSpec;
   epochs: number;
   seed?: number;
+  /** `eval_every = K`: evaluate (and select) every K epochs and after the last; absent means every epoch. */
+  evalEvery?: number;
+  /**
+   * `patience = P`: stop after P evaluations in a row without a better selection metric. Only
+   * accepted with `select = best(…)`, the metric it watches.
+   */
+  patience?: number;
   select: SelectSpec;
   report: MetricSpec[];
   schedule?: ScheduleSpec;

@@ -4,7 +4,10 @@ import { getOpSpec } from "../../compiler/ir/ops/index.js";
 import type { InterpretContext } from "../../compiler/ir/spec.js";
 import type { Func, Node, Region } from "../../compiler/ir/types.js";
 import type { FloatPrecision, TensorValue, Value } from "../../compiler/ir/values.js";
+import { LEAF_OPS } from "../../compiler/ir/ops/struct.js";
+import { deathsAfter } from "../../compiler/plan/liveness.js";
 import { SymbolTable } from "./bind.js";
+import { MemoryMeter } from "./memory-meter.js";
 
 /**
  * The reference interpreter: walks a function's nodes in order and computes each with its op's
@@ -27,6 +30,8 @@ export interface RunEnv {
 export interface RunOptions {
   /** Float storage: f32 (default, what the device computes) or f64. */
   precision?: FloatPrecision;
+  /** Measures the run's peak bytes of held values (see memory-meter.ts). */
+  meter?: MemoryMeter;
 }
 
 /** A float tensor stored as Float64Array (widened exactly); other values unchanged. */
@@ -47,16 +52,45 @@ export class InterpretError extends Error {
   }
 }
 
-/** Values by id; a region's frame sees its enclosing frames (regions may use outer values). */
+/**
+ * Values by id; a region's frame sees its enclosing frames (regions may use outer values). A
+ * frame holds its computed values on the memory meter until they die (or the frame ends).
+ */
 class Frame {
   private readonly values = new Map<number, Value>();
-  constructor(private readonly parent?: Frame) {}
-  set(id: number, v: Value): void {
+  private readonly metered = new Set<number>();
+  constructor(
+    private readonly meter: MemoryMeter,
+    private readonly parent?: Frame,
+  ) {}
+  /** `held`: a value this frame owns for the meter (not an input or parameter held by the caller). */
+  set(id: number, v: Value, held: boolean): void {
     this.values.set(id, v);
+    if (!held) return;
+    this.meter.hold(v);
+    this.metered.add(id);
   }
   get(id: number): Value | undefined {
     return this.values.get(id) ?? this.parent?.get(id);
   }
+  drop(id: number): void {
+    const v = this.values.get(id);
+    if (!v) return;
+    this.values.delete(id);
+    if (this.metered.delete(id)) this.meter.release(v);
+  }
+  /** Release everything still held (a region's frame at the end of an iteration). */
+  close(): void {
+    for (const id of [...this.metered]) this.drop(id);
+  }
+}
+
+/** Liveness of each body, computed once per body. */
+const deathCache = new WeakMap<readonly Node[], (readonly number[])[]>();
+function deathsOf(params: readonly Node[], body: readonly Node[], results: readonly number[]): (readonly number[])[] {
+  let d = deathCache.get(body);
+  if (!d) deathCache.set(body, (d = deathsAfter(params, body, results)));
+  return d;
 }
 
 class Run {
@@ -64,25 +98,33 @@ class Run {
     private readonly env: RunEnv,
     private readonly symbols: SymbolTable,
     private readonly precision: FloatPrecision,
+    readonly meter: MemoryMeter,
   ) {}
 
-  body(nodes: readonly Node[], frame: Frame, owned: ReadonlySet<number> = new Set()): void {
-    for (const node of nodes) frame.set(node.id, this.node(node, frame, owned));
+  /** Run a body, freeing each value after its last use (the results stay). */
+  body(params: readonly Node[], nodes: readonly Node[], results: readonly number[], frame: Frame, owned: ReadonlySet<number> = new Set()): void {
+    const deaths = deathsOf(params, nodes, results);
+    nodes.forEach((node, i) => {
+      frame.set(node.id, this.node(node, frame, owned), !LEAF_OPS.has(node.op));
+      for (const id of deaths[i]) frame.drop(id);
+    });
   }
 
   region(region: Region, args: Value[], outer: Frame, ownedArgs: readonly boolean[] = []): Value[] {
     if (args.length !== region.params.length) {
       throw new Error(`region takes ${region.params.length} argument(s), got ${args.length}`);
     }
-    const frame = new Frame(outer);
+    const frame = new Frame(this.meter, outer);
     region.params.forEach((p, k) => {
       const why = this.symbols.check(p.type, args[k]);
       if (why) throw new InterpretError(p.op, p.id, `region argument ${k}: ${why}`, p.span);
-      frame.set(p.id, args[k]);
+      frame.set(p.id, args[k], true);
     });
     const owned = new Set(region.params.filter((_, k) => ownedArgs[k]).map((p) => p.id));
-    this.body(region.body, frame, owned);
-    return region.results.map((id) => this.lookup(frame, id));
+    this.body(region.params, region.body, region.results, frame, owned);
+    const results = region.results.map((id) => this.lookup(frame, id));
+    frame.close();
+    return results;
   }
 
   private lookup(frame: Frame, id: number): Value {
@@ -131,9 +173,9 @@ class Run {
 /** Run a function on concrete inputs and parameters; returns its results in order. */
 export function runFunc(func: Func, env: RunEnv, options: RunOptions = {}): Value[] {
   const precision = options.precision ?? "f32";
-  const run = new Run(env, new SymbolTable(env.symbols, precision), precision);
-  const frame = new Frame();
-  run.body(func.body, frame);
+  const run = new Run(env, new SymbolTable(env.symbols, precision), precision, options.meter ?? new MemoryMeter());
+  const frame = new Frame(run.meter);
+  run.body([], func.body, func.results, frame);
   return func.results.map((id) => {
     const v = frame.get(id);
     if (!v) throw new Error(`func ${func.name}: result %${id} was never computed`);

@@ -4,7 +4,7 @@ import type { TrainSpec } from "../../compiler/frontend/train-spec.js";
 import type { Module } from "../../compiler/ir/types.js";
 import { error } from "../../grammar/diagnostics.js";
 import { lowerTraining, TRAIN_CODES } from "../../compiler/train/index.js";
-import { runPipeline } from "../../compiler/passes/index.js";
+import { runPipeline, type PipelineResult } from "../../compiler/passes/index.js";
 import { loadDatasetSource, type SourceOptions } from "../data/index.js";
 import { bindDataset } from "./bind.js";
 import { lrScheduleProblems } from "./lr-schedule.js";
@@ -17,6 +17,7 @@ import { train, type TrainOptions, type TrainResult } from "./trainer.js";
  */
 export const TRAIN_PIPELINE = "cse,dce";
 
+/** `seed`, `evalEvery` and `patience` override the train block's `seed`, `eval_every` and `patience`. */
 export interface RunTrainingOptions extends Omit<TrainOptions, "seed"> {
   /** Overrides the train block's seed (default 0). */
   seed?: number;
@@ -24,6 +25,8 @@ export interface RunTrainingOptions extends Omit<TrainOptions, "seed"> {
   data?: SourceOptions;
   /** Milliseconds the frontend took; lowering's time is added to it. */
   compileMs?: number;
+  /** Receives the lowered module and the result of TRAIN_PIPELINE on it (run reports summarise them). */
+  onPipeline?(lowered: Module, cleaned: PipelineResult): void;
 }
 
 export type TrainingOutcome = { result: TrainResult; diagnostics?: undefined } | { result?: undefined; diagnostics: Diagnostic[] };
@@ -49,6 +52,7 @@ export function runTraining(spec: TrainSpec, module: Module, options: RunTrainin
   const cleaned = runPipeline(lowering, TRAIN_PIPELINE);
   if (cleaned.diagnostics.some((d) => d.severity === "error")) return { diagnostics: cleaned.diagnostics };
   const lowered = cleaned.module;
+  options.onPipeline?.(lowering, cleaned);
   const lowerMs = performance.now() - lowerStart;
   const schedule = spec.lrSchedule;
   const scheduleProblems = schedule ? lrScheduleProblems(schedule) : [];
@@ -58,7 +62,10 @@ export function runTraining(spec: TrainSpec, module: Module, options: RunTrainin
   const { dataset } = loadDatasetSource(spec.data.source, spec.data.transforms, options.data);
   const needed = [spec.loss.mask, ...spec.report.map((r) => r.split), ...(spec.select.kind === "best" ? [spec.select.split] : [])];
   const data = bindDataset(dataset, spec.data.name, lowered, needed);
-  const { epochs, evalEvery, patience, onEpoch } = options;
-  const result = train(lowered, spec, data, { epochs, evalEvery, patience, onEpoch, seed: options.seed ?? spec.seed ?? 0 });
+  // Options given by the caller (CLI flags) override the train block's keys.
+  const { epochs, onEpoch, start, onSelect } = options;
+  const evalEvery = options.evalEvery ?? spec.evalEvery;
+  const patience = options.patience ?? spec.patience;
+  const result = train(lowered, spec, data, { epochs, evalEvery, patience, onEpoch, start, onSelect, seed: options.seed ?? spec.seed ?? 0 });
   return { result: { ...result, compile_ms: (options.compileMs ?? 0) + lowerMs } };
 }

@@ -1,0 +1,36 @@
+import type { TrainSpec } from "../../compiler/frontend/train-spec.js";
+import { keyFromSeed } from "../../compiler/ir/rng.js";
+import type { Module } from "../../compiler/ir/types.js";
+import type { TensorValue } from "../../compiler/ir/values.js";
+import { loadDatasetSource, type SourceOptions } from "../data/index.js";
+import { runFunc } from "../reference/index.js";
+import { bindDataset } from "../train/bind.js";
+import type { Checkpoint } from "./checkpoint.js";
+import { isOptimizerState, matchParams } from "./match.js";
+
+export interface Predictions {
+  /** The model's output for every node (eval mode: no dropout, running statistics). */
+  output: TensorValue;
+  /** Class per node (−1 = unlabelled) and the splits' node ids, to score the output against. */
+  labels: Int32Array;
+  splits: Record<string, Int32Array>;
+}
+
+/**
+ * Run a train block's model with a checkpoint's parameters on the block's dataset: the module's
+ * `predict` function on the reference interpreter, as the trainer evaluates it. Optimizer states
+ * in the checkpoint are ignored; any other mismatch is a CheckpointError naming the tensor.
+ */
+export function predictWithCheckpoint(spec: TrainSpec, module: Module, checkpoint: Checkpoint, data: SourceOptions = {}): Predictions {
+  const predict = module.funcs.find((f) => f.name === "predict");
+  if (!predict) throw new Error(`module \`${module.name}\` has no \`predict\` function`);
+  const { dataset } = loadDatasetSource(spec.data.source, spec.data.transforms, data);
+  const bound = bindDataset(dataset, spec.data.name, module);
+  const params = matchParams(module, bound.symbols, checkpoint.tensors, checkpoint.path, { ignore: isOptimizerState });
+  // Eval mode draws nothing, but the function still takes a key: the trainer's, for the same seed.
+  const rng = { kind: "rng", key: keyFromSeed(checkpoint.info?.seed ?? spec.seed ?? 0) } as const;
+  const symbols = { ...module.symbols, ...bound.symbols };
+  const [output] = runFunc(predict, { inputs: { ...bound.inputs, rng }, params, symbols });
+  if (output?.kind !== "tensor") throw new Error(`\`predict\` of module \`${module.name}\` did not return a tensor`);
+  return { output, labels: dataset.labels, splits: dataset.splits };
+}
