@@ -2,4 +2,5 @@
 export { runFunc, InterpretError, type RunEnv, type RunOptions } from "./interpreter.js";
 export { initParams } from "./init.js";
 export { MemoryMeter } from "./memory-meter.js";
+export { DataMemo } from "./data-memo.js";
 export { SymbolTable, describe as describeValue } from "./bind.js";

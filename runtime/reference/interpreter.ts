@@ -7,6 +7,7 @@ import type { FloatPrecision, TensorValue, Value } from "../../compiler/ir/value
 import { LEAF_OPS } from "../../compiler/ir/ops/struct.js";
 import { deathsAfter } from "../../compiler/plan/liveness.js";
 import { SymbolTable } from "./bind.js";
+import type { DataMemo } from "./data-memo.js";
 import { MemoryMeter } from "./memory-meter.js";
 
 /**
@@ -32,6 +33,8 @@ export interface RunOptions {
   precision?: FloatPrecision;
   /** Measures the run's peak bytes of held values (see memory-meter.ts). */
   meter?: MemoryMeter;
+  /** Reuse values that depend only on unchanging inputs across calls (see data-memo.ts). */
+  memo?: DataMemo;
 }
 
 /** A float tensor stored as Float64Array (widened exactly); other values unchanged. */
@@ -99,13 +102,20 @@ class Run {
     private readonly symbols: SymbolTable,
     private readonly precision: FloatPrecision,
     readonly meter: MemoryMeter,
+    private readonly memo?: DataMemo,
   ) {}
 
   /** Run a body, freeing each value after its last use (the results stay). */
   body(params: readonly Node[], nodes: readonly Node[], results: readonly number[], frame: Frame, owned: ReadonlySet<number> = new Set()): void {
     const deaths = deathsOf(params, nodes, results);
+    const fixed = this.memo && params.length === 0 ? this.memo.staticIn(nodes) : undefined;
     nodes.forEach((node, i) => {
-      frame.set(node.id, this.node(node, frame, owned), !LEAF_OPS.has(node.op));
+      let value = fixed?.has(node.id) ? this.memo!.values.get(node) : undefined;
+      if (!value) {
+        value = this.node(node, frame, owned);
+        if (fixed?.has(node.id) && !LEAF_OPS.has(node.op)) this.memo!.values.set(node, value);
+      }
+      frame.set(node.id, value, !LEAF_OPS.has(node.op));
       for (const id of deaths[i]) frame.drop(id);
     });
   }
@@ -173,7 +183,7 @@ class Run {
 /** Run a function on concrete inputs and parameters; returns its results in order. */
 export function runFunc(func: Func, env: RunEnv, options: RunOptions = {}): Value[] {
   const precision = options.precision ?? "f32";
-  const run = new Run(env, new SymbolTable(env.symbols, precision), precision, options.meter ?? new MemoryMeter());
+  const run = new Run(env, new SymbolTable(env.symbols, precision), precision, options.meter ?? new MemoryMeter(), options.memo);
   const frame = new Frame(run.meter);
   run.body([], func.body, func.results, frame);
   return func.results.map((id) => {

@@ -10,7 +10,7 @@ import type { BoundData } from "./bind.js";
 import { metricValue } from "./evaluate.js";
 import { lrAt } from "./lr-schedule.js";
 import { predictPeakBytes } from "../../compiler/plan/peak.js";
-import { MemoryMeter } from "../reference/index.js";
+import { DataMemo, MemoryMeter } from "../reference/index.js";
 import { valueBytes } from "./held-bytes.js";
 import type { EpochProgress } from "./progress.js";
 
@@ -131,6 +131,8 @@ export function train(module: Module, spec: TrainSpec, data: BoundData, options:
   const history: EpochRecord[] = [];
   const epochMs: number[] = [];
   let measuredPeak = 0;
+  // What depends only on the features and the graph (normalisations, propagated features) is computed once.
+  const memo = new DataMemo(new Set(Object.keys(data.inputs)));
   let selected = resume?.metrics ? { epoch: resume.epoch, metrics: resume.metrics } : undefined;
   const resumedBest = select === undefined ? undefined : selected?.metrics[select];
   let best = resumedBest === undefined || Number.isNaN(resumedBest) ? -Infinity : resumedBest;
@@ -152,7 +154,7 @@ export function train(module: Module, spec: TrainSpec, data: BoundData, options:
     };
     for (const lr of lrInputs(spec.optimizer)) inputs[lr.name] = scalar(lrAt(spec.lrSchedule, lr.baseLr, e));
     const stepMeter = new MemoryMeter();
-    const outs = runFunc(step, { inputs, params, symbols }, { meter: stepMeter });
+    const outs = runFunc(step, { inputs, params, symbols }, { meter: stepMeter, memo });
     measuredPeak = Math.max(measuredPeak, stepMeter.peakBytes);
     const loss = (outs[0] as TensorValue).data[0];
     step.resultNames.forEach((name, k) => {
@@ -164,7 +166,7 @@ export function train(module: Module, spec: TrainSpec, data: BoundData, options:
     let stop = false;
     if (evaluate) {
       const evalMeter = new MemoryMeter();
-      const logits = runFunc(predict, { inputs: { ...data.inputs, rng: { kind: "rng", key: root } }, params, symbols }, { meter: evalMeter })[0] as TensorValue;
+      const logits = runFunc(predict, { inputs: { ...data.inputs, rng: { kind: "rng", key: root } }, params, symbols }, { meter: evalMeter, memo })[0] as TensorValue;
       measuredPeak = Math.max(measuredPeak, evalMeter.peakBytes);
       const metrics: Metrics = { train_loss: loss };
       for (const m of measured) {
@@ -196,7 +198,7 @@ export function train(module: Module, spec: TrainSpec, data: BoundData, options:
     if (stop) break;
   }
 
-  const held = valueBytes([...Object.values(params), ...Object.values(data.inputs), data.labels, ...Object.values(data.splits).map((s) => s.mask)]);
+  const held = valueBytes([...Object.values(params), ...Object.values(data.inputs), data.labels, ...Object.values(data.splits).map((s) => s.mask)]) + memo.heldBytes();
   return {
     run: spec.name,
     dataset: spec.data.name,
