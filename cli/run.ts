@@ -1,17 +1,19 @@
 import { didYouMean } from "../grammar/suggest.js";
 import { check } from "./commands/check.js";
 import { commandHelp, help, mainHelp } from "./commands/help.js";
+import { info } from "./commands/info.js";
 import { ir } from "./commands/ir.js";
 import { passes } from "./commands/passes.js";
 import { predict } from "./commands/predict.js";
 import { train } from "./commands/train.js";
 import { EXIT_ERRORS, EXIT_USAGE, UsageError, type Io } from "./io.js";
 
-type Command = (io: Io, argv: string[]) => number;
-const commands: Record<string, Command> = { check, ir, passes, train, predict, help };
+/** Commands that wait on the GPU are async; their exit code comes as a promise. */
+type Command = (io: Io, argv: string[]) => number | Promise<number>;
+const commands: Record<string, Command> = { check, ir, passes, train, predict, info, help };
 
 /** Run one gnnc invocation; returns the exit code. Never throws: internal errors are reported as such. */
-export function run(io: Io, argv: string[]): number {
+export function run(io: Io, argv: string[]): number | Promise<number> {
   const [name, ...rest] = argv;
   try {
     if (name === undefined || name === "--help" || name === "-h") {
@@ -31,17 +33,23 @@ export function run(io: Io, argv: string[]): number {
       io.out(commandHelp[name] + "\n");
       return 0;
     }
-    return command(io, rest);
+    const code = command(io, rest);
+    return typeof code === "number" ? code : code.catch((e: unknown) => failure(io, e));
   } catch (e) {
-    if (e instanceof UsageError) {
-      io.err(`error: ${e.message}\n`);
-      return EXIT_USAGE;
-    }
-    // A bug in gnnc, not in the user's input: say so plainly, keep the detail for the report.
-    const detail = e instanceof Error ? (e.stack ?? e.message) : String(e);
-    io.err(`error: internal compiler error — this is a bug in gnnc, please report it.\n`);
-    if (io.env.GNNC_DEBUG) io.err(detail + "\n");
-    else io.err(`  ${e instanceof Error ? e.message : String(e)}\n  (set GNNC_DEBUG=1 for the stack trace)\n`);
-    return EXIT_ERRORS;
+    return failure(io, e);
   }
+}
+
+/** The exit code of a command that threw, after saying why. */
+function failure(io: Io, e: unknown): number {
+  if (e instanceof UsageError) {
+    io.err(`error: ${e.message}\n`);
+    return EXIT_USAGE;
+  }
+  // A bug in gnnc, not in the user's input: say so plainly, keep the detail for the report.
+  const detail = e instanceof Error ? (e.stack ?? e.message) : String(e);
+  io.err(`error: internal compiler error — this is a bug in gnnc, please report it.\n`);
+  if (io.env.GNNC_DEBUG) io.err(detail + "\n");
+  else io.err(`  ${e instanceof Error ? e.message : String(e)}\n  (set GNNC_DEBUG=1 for the stack trace)\n`);
+  return EXIT_ERRORS;
 }

@@ -1,5 +1,6 @@
 import { EXIT_OK, UsageError, type Io } from "../io.js";
 import { checkHelp } from "./check.js";
+import { infoHelp } from "./info.js";
 import { irHelp } from "./ir.js";
 import { passesHelp } from "./passes.js";
 import { predictHelp } from "./predict.js";
@@ -15,6 +16,7 @@ Commands:
   passes            list the built-in IR passes
   train FILE        train a train block's model and report its metrics
   predict FILE      predict every node with a trained checkpoint (--params)
+  info              show the GPU adapter, its limits, versions and the datasets found
   help [COMMAND]    show help for a command
 
 Exit codes: 0 success, 1 the input has errors, 2 usage error.
@@ -26,6 +28,7 @@ export const commandHelp: Record<string, string> = {
   passes: passesHelp,
   train: trainHelp,
   predict: predictHelp,
+  info: infoHelp,
   help: "gnnc help [COMMAND]\n\nShow the overview, or the help of one command.",
 };
 

@@ -1,0 +1,86 @@
+import type { Span } from "../../grammar/span.js";
+import { evalDim } from "../ir/dims.js";
+import type { Dim } from "../ir/types.js";
+
+/**
+ * A kernel: one complete WGSL compute module plus what a runtime needs to launch it — which
+ * buffers go to which binding, the workgroup size, and how many workgroups a concrete problem size
+ * needs. Pure data (bar `dispatch`): the compiler knows nothing of GPUs.
+ */
+
+/** Where a binding's buffer comes from, relative to the IR node the kernel computes. */
+export type BindingSource =
+  /** The node's `input`-th operand (a tensor). */
+  | { kind: "input"; input: number }
+  /** One array of the graph that is the node's `input`-th operand. */
+  | { kind: "graph"; input: number; array: "indptr" | "src" | "dst" }
+  /** The node's result. */
+  | { kind: "output" }
+  /** The uniform holding the kernel's symbolic sizes, in `KernelSpec.uniforms` order (u32 each). */
+  | { kind: "sizes" };
+
+export type BindingAccess = "read" | "read_write" | "uniform";
+
+export interface KernelBinding {
+  /** `@binding(n)` in `@group(0)`. */
+  binding: number;
+  /** The WGSL variable name. */
+  name: string;
+  access: BindingAccess;
+  /** The WGSL store type, e.g. `array<vec4<f32>>` (vec4 arrays need byte sizes that are multiples of 16). */
+  wgslType: string;
+  source: BindingSource;
+}
+
+/** Workgroup counts for `dispatchWorkgroups(x, y, z)`; each at most the per-dimension limit. */
+export interface DispatchSize {
+  x: number;
+  y: number;
+  z: number;
+}
+
+export interface KernelSpec {
+  /** Stable name (labels the pipeline; errors name it). */
+  name: string;
+  /** The IR op it computes. */
+  op: string;
+  /** A complete WGSL module. Identical inputs to an emitter give byte-identical text. */
+  wgsl: string;
+  entryPoint: string;
+  workgroupSize: readonly [number, number, number];
+  bindings: readonly KernelBinding[];
+  /**
+   * Every size the kernel depends on, by name, as IR dims. Concrete ones are baked into the WGSL;
+   * the symbolic ones are passed at run time through the `sizes` uniform (see `uniforms`).
+   */
+  sizes: Readonly<Record<string, Dim>>;
+  /** Names of the sizes passed in the uniform, in struct order; empty when all are baked in. */
+  uniforms: readonly string[];
+  /** Workgroups to launch for the concrete sizes (all of `sizes`, resolved). */
+  dispatch(sizes: Readonly<Record<string, number>>): DispatchSize;
+  /** The `.gnn` text the kernel's IR came from. */
+  spans: readonly Span[];
+}
+
+/** Resolve a kernel's sizes against concrete symbol values; throws naming the first unbound one. */
+export function resolveKernelSizes(kernel: KernelSpec, symbols: Readonly<Record<string, number>>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [name, dim] of Object.entries(kernel.sizes)) {
+    const v = evalDim(dim, symbols);
+    if (v === undefined) throw new Error(`kernel ${kernel.name}: size ${name} = ${dim} is not bound to a value`);
+    if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) {
+      throw new Error(`kernel ${kernel.name}: size ${name} = ${dim} is ${v}, not a u32`);
+    }
+    out[name] = v;
+  }
+  return out;
+}
+
+/** The `sizes` uniform's contents: one u32 per name in `uniforms`, padded to 16 bytes. */
+export function packUniforms(kernel: KernelSpec, sizes: Readonly<Record<string, number>>): Uint32Array<ArrayBuffer> {
+  const data = new Uint32Array(Math.max(4, Math.ceil(kernel.uniforms.length / 4) * 4));
+  kernel.uniforms.forEach((name, k) => {
+    data[k] = sizes[name];
+  });
+  return data;
+}

@@ -1,0 +1,59 @@
+import type { Node, Type } from "../ir/types.js";
+import { BindingList } from "./bindings.js";
+import { CodegenError, tensorOperand, tensorResult, type EmitOptions } from "./emit-context.js";
+import type { KernelBinding } from "./kernel.js";
+import { SizeTable } from "./wgsl.js";
+
+/**
+ * What both matmul kernels share: operand checks, sizes and the vec4 decisions. Stored layouts:
+ * A is [M,K] (or [K,M] with transA), B is [K,N] (or [N,K] with transB), C is [M,N]. An operand
+ * is read as vec4s along its stored rows when their length is known to be a multiple of 4, so
+ * that every vec4 is aligned and lies wholly inside or outside the matrix.
+ */
+export interface MatmulSetup {
+  transA: boolean;
+  transB: boolean;
+  sizes: SizeTable;
+  /** WGSL expressions of the sizes. */
+  M: string;
+  N: string;
+  K: string;
+  aVec: boolean;
+  bVec: boolean;
+  cVec: boolean;
+  bindings: KernelBinding[];
+}
+
+function multipleOf4(sizes: SizeTable, name: string): boolean {
+  const v = sizes.known(name);
+  return v !== undefined && v % 4 === 0;
+}
+
+export function matmulSetup(node: Node, inputs: readonly Type[], options: EmitOptions): MatmulSetup {
+  const a = tensorOperand(node, inputs, 0);
+  const b = tensorOperand(node, inputs, 1);
+  const c = tensorResult(node);
+  if (a.dtype !== "f32" || b.dtype !== "f32") throw new CodegenError(node.op, `only f32 has a kernel, got ${a.dtype}`, node.span);
+  const transA = node.attrs.transA === true;
+  const transB = node.attrs.transB === true;
+  // Sizes only bound loops and tiles, so they are passed at run time: one pipeline per
+  // transpose/alignment variant serves every layer. Known sizes still choose the vec4 paths.
+  const sizes = new SizeTable(options.symbols);
+  const M = sizes.add("m", c.shape[0], "runtime");
+  const N = sizes.add("n", c.shape[1], "runtime");
+  const K = sizes.add("k", transA ? a.shape[0] : a.shape[1], "runtime");
+  const aVec = multipleOf4(sizes, transA ? "m" : "k");
+  const bVec = multipleOf4(sizes, transB ? "k" : "n");
+  const cVec = multipleOf4(sizes, "n");
+  const arr = (vec: boolean) => (vec ? "array<vec4<f32>>" : "array<f32>");
+  const bindings = new BindingList()
+    .add("a", "read", arr(aVec), { kind: "input", input: 0 })
+    .add("b", "read", arr(bVec), { kind: "input", input: 1 })
+    .add("c", "read_write", arr(cVec), { kind: "output" })
+    .finish(sizes);
+  return { transA, transB, sizes, M, N, K, aVec, bVec, cVec, bindings };
+}
+
+export function matmulName(options: EmitOptions, s: MatmulSetup, suffix = ""): string {
+  return options.name ?? `t_matmul_${s.transA ? "t" : "n"}${s.transB ? "t" : "n"}${suffix}`;
+}

@@ -1,0 +1,228 @@
+/// <reference types="@webgpu/types" />
+import { packUniforms, type KernelSpec, type DispatchSize } from "../../compiler/codegen/index.js";
+import { LIMITS_THAT_MATTER, USEFUL_FEATURES, findAdapter, type AdapterSummary, type FindAdapterOptions, type LimitName } from "./adapter.js";
+import { KernelRegistry } from "./error-map.js";
+import { GpuDeviceLostError, GpuKernelError } from "./errors.js";
+import { PipelineCache } from "./pipelines.js";
+
+/**
+ * A WebGPU device on Dawn, wrapped for gnnc: buffers, pipelines cached by WGSL text, launches of
+ * KernelSpecs, and errors attributed to kernels. `destroy()` it when done, or the process will not
+ * exit (dawn.node keeps it alive).
+ */
+
+export interface OpenDeviceOptions extends FindAdapterOptions {
+  /**
+   * Called with errors nothing was waiting for (raised by the device between sync points), already
+   * attributed to a kernel where possible. Default: kept, and thrown by the next `checkErrors()`.
+   */
+  onUncapturedError?: (error: GpuKernelError) => void;
+}
+
+/** Storage buffers gnnc creates: readable and writable by kernels, copyable both ways. */
+const STORAGE_USAGE = () => GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+
+/** Buffer sizes: at least 16 bytes (WebGPU rejects empty bindings) and whole vec4s. */
+export function paddedSize(bytes: number): number {
+  return Math.max(16, Math.ceil(bytes / 16) * 16);
+}
+
+export class GpuDevice {
+  private readonly kernels = new KernelRegistry();
+  private readonly pipelines: PipelineCache;
+  private readonly pending: GpuKernelError[] = [];
+  private destroyed = false;
+  private lostReason: string | undefined;
+
+  private constructor(
+    readonly device: GPUDevice,
+    readonly adapter: AdapterSummary,
+    options: OpenDeviceOptions,
+  ) {
+    this.pipelines = new PipelineCache(device, this.kernels);
+    const { kernels, pending } = this;
+    const report = options.onUncapturedError ?? ((error: GpuKernelError) => pending.push(error));
+    device.addEventListener("uncapturederror", (event) => {
+      report(kernels.map((event as GPUUncapturedErrorEvent).error));
+    });
+    void device.lost.then((info) => {
+      if (!this.destroyed) this.lostReason = `${info.reason}: ${info.message}`;
+    });
+  }
+
+  /** Open the first adapter of the backends tried (see FindAdapterOptions), at its limits. */
+  static async open(options: OpenDeviceOptions = {}): Promise<GpuDevice> {
+    const { adapter, summary } = await findAdapter(options);
+    const requiredLimits: Record<string, number> = {};
+    for (const name of LIMITS_THAT_MATTER) requiredLimits[name] = adapter.limits[name];
+    const requiredFeatures = USEFUL_FEATURES.filter((f) => adapter.features.has(f));
+    const device = await adapter.requestDevice({ label: "gnnc", requiredLimits, requiredFeatures });
+    return new GpuDevice(device, summary, options);
+  }
+
+  /** The device's values of the limits that matter (what kernels and plans must respect). */
+  get limits(): Record<LimitName, number> {
+    const out = {} as Record<LimitName, number>;
+    for (const name of LIMITS_THAT_MATTER) out[name] = this.device.limits[name];
+    return out;
+  }
+
+  /** Distinct pipelines compiled so far. */
+  get pipelineCount(): number {
+    return this.pipelines.size;
+  }
+
+  /** The kernel's pipeline, compiled (asynchronously) on first use. */
+  pipeline(kernel: KernelSpec): Promise<GPUComputePipeline> {
+    this.assertUsable();
+    return this.pipelines.get(kernel);
+  }
+
+  /** Compile every kernel up front, concurrently; rejects with the first kernel that fails. */
+  async compile(kernels: readonly KernelSpec[]): Promise<void> {
+    await Promise.all(kernels.map((k) => this.pipeline(k)));
+  }
+
+  createBuffer(bytes: number, label?: string, usage = STORAGE_USAGE()): GPUBuffer {
+    this.assertUsable();
+    return this.device.createBuffer({ size: paddedSize(bytes), usage, label });
+  }
+
+  /** A storage buffer holding `data` (zero-padded to whole vec4s). */
+  upload(data: ArrayBufferView, label?: string): GPUBuffer {
+    const buffer = this.createBuffer(data.byteLength, label);
+    // Host arrays are never shared memory here; WebGPU's typings want a plain ArrayBuffer.
+    const bytes = new Uint8Array(data.buffer as ArrayBuffer, data.byteOffset, data.byteLength);
+    const whole = bytes.byteLength - (bytes.byteLength % 4); // writeBuffer takes multiples of 4 bytes
+    if (whole > 0) this.device.queue.writeBuffer(buffer, 0, bytes, 0, whole);
+    if (whole < bytes.byteLength) {
+      const tail = new Uint8Array(4);
+      tail.set(bytes.subarray(whole));
+      this.device.queue.writeBuffer(buffer, whole, tail);
+    }
+    return buffer;
+  }
+
+  /** The first `bytes` bytes of a buffer, copied back to the CPU (one submit and a map). */
+  async read(buffer: GPUBuffer, bytes: number): Promise<ArrayBuffer> {
+    this.assertUsable();
+    const size = Math.ceil(bytes / 4) * 4;
+    if (size === 0) return new ArrayBuffer(0);
+    const staging = this.device.createBuffer({ size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, label: "gnnc readback" });
+    try {
+      const encoder = this.device.createCommandEncoder({ label: "gnnc readback" });
+      encoder.copyBufferToBuffer(buffer, 0, staging, 0, size);
+      this.device.queue.submit([encoder.finish()]);
+      await staging.mapAsync(GPUMapMode.READ);
+      return staging.getMappedRange().slice(0, bytes);
+    } finally {
+      staging.destroy();
+    }
+  }
+
+  /** The uniform buffer of a kernel's symbolic sizes; undefined when it has none. */
+  sizesBuffer(kernel: KernelSpec, sizes: Readonly<Record<string, number>>): GPUBuffer | undefined {
+    if (kernel.uniforms.length === 0) return undefined;
+    const data = packUniforms(kernel, sizes);
+    const buffer = this.createBuffer(data.byteLength, `${kernel.name} sizes`, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
+    this.device.queue.writeBuffer(buffer, 0, data);
+    return buffer;
+  }
+
+  /**
+   * The bind group of one launch. `buffers` holds one buffer per binding, in binding order; the
+   * `sizes` uniform's slot may hold `sizesBuffer(…)`.
+   */
+  bindGroup(kernel: KernelSpec, pipeline: GPUComputePipeline, buffers: readonly GPUBuffer[]): GPUBindGroup {
+    if (buffers.length !== kernel.bindings.length) {
+      throw new GpuKernelError("validation", kernel.name, `${kernel.bindings.length} bindings but ${buffers.length} buffers given`, kernel.spans);
+    }
+    return this.device.createBindGroup({
+      label: kernel.name,
+      layout: pipeline.getBindGroupLayout(0),
+      entries: buffers.map((buffer, k) => ({ binding: kernel.bindings[k].binding, resource: { buffer } })),
+    });
+  }
+
+  /** Record one launch into a compute pass (no submit): for whole steps in one encoder. */
+  encode(pass: GPUComputePassEncoder, pipeline: GPUComputePipeline, group: GPUBindGroup, grid: DispatchSize): void {
+    if (grid.x === 0 || grid.y === 0 || grid.z === 0) return; // nothing to compute (empty tensors)
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, group);
+    pass.dispatchWorkgroups(grid.x, grid.y, grid.z);
+  }
+
+  /**
+   * Launch one kernel and wait until the GPU has run it. `buffers` are those of every binding but
+   * the sizes uniform, in binding order; `sizes` are the kernel's sizes, resolved. Validation and
+   * memory errors of the launch are thrown as GpuKernelError naming the kernel.
+   */
+  async run(kernel: KernelSpec, buffers: readonly GPUBuffer[], sizes: Readonly<Record<string, number>>): Promise<void> {
+    const pipeline = await this.pipeline(kernel);
+    const device = this.device;
+    let uniform: GPUBuffer | undefined;
+    try {
+      await this.scoped(kernel, () => {
+        uniform = this.sizesBuffer(kernel, sizes);
+        const all = [...buffers];
+        const at = kernel.bindings.findIndex((b) => b.source.kind === "sizes");
+        if (uniform && at >= 0) all.splice(at, 0, uniform);
+        const group = this.bindGroup(kernel, pipeline, all);
+        const encoder = device.createCommandEncoder({ label: kernel.name });
+        const pass = encoder.beginComputePass({ label: kernel.name });
+        this.encode(pass, pipeline, group, kernel.dispatch(sizes));
+        pass.end();
+        device.queue.submit([encoder.finish()]);
+      });
+      await device.queue.onSubmittedWorkDone();
+    } finally {
+      uniform?.destroy();
+    }
+    this.checkErrors();
+  }
+
+  /**
+   * Run `record` (WebGPU calls) inside validation, out-of-memory and internal error scopes; the
+   * first error any of them catches is thrown as the kernel's.
+   */
+  async scoped(kernel: KernelSpec, record: () => void): Promise<void> {
+    const scopes: GPUErrorFilter[] = ["validation", "out-of-memory", "internal"];
+    for (const s of scopes) this.device.pushErrorScope(s);
+    let thrown: unknown;
+    try {
+      record();
+    } catch (e) {
+      thrown = e;
+    }
+    const errors: (GPUError | null)[] = [];
+    for (let k = scopes.length - 1; k >= 0; k--) errors.push(await this.device.popErrorScope());
+    const first = errors.find((e) => e !== null);
+    if (first) throw this.kernels.map(first, kernel);
+    if (thrown !== undefined) throw thrown;
+  }
+
+  /** Throw the first uncaptured error raised since the last check (and forget the rest). */
+  checkErrors(): void {
+    this.assertUsable();
+    const first = this.pending[0];
+    this.pending.length = 0;
+    if (first) throw first;
+  }
+
+  /** Release the device so the process can exit. Safe to call twice. */
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.device.destroy();
+  }
+
+  private assertUsable(): void {
+    if (this.lostReason !== undefined) throw new GpuDeviceLostError(this.lostReason);
+    if (this.destroyed) throw new GpuDeviceLostError("destroyed by gnnc");
+  }
+}
+
+/** Open a Dawn device: Vulkan (or the platform's native backend) first, then OpenGL ES compat. */
+export function openDevice(options: OpenDeviceOptions = {}): Promise<GpuDevice> {
+  return GpuDevice.open(options);
+}

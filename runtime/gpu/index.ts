@@ -1,0 +1,15 @@
+/** runtime/gpu: the Dawn (WebGPU) device — adapter selection, pipelines, launches, mapped errors. */
+export { GpuDevice, openDevice, paddedSize, type OpenDeviceOptions } from "./device.js";
+export {
+  findAdapter,
+  defaultBackends,
+  LIMITS_THAT_MATTER,
+  USEFUL_FEATURES,
+  type AdapterSummary,
+  type FindAdapterOptions,
+  type FoundAdapter,
+  type LimitName,
+} from "./adapter.js";
+export { nativeBackend, webgpuPackageVersion, type GpuBackend } from "./dawn.js";
+export { NoAdapterError, GpuKernelError, GpuDeviceLostError, INSTALL_HINT, type GpuErrorKind } from "./errors.js";
+export { runKernel } from "./launch.js";

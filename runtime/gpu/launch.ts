@@ -1,0 +1,80 @@
+/// <reference types="@webgpu/types" />
+import { resolveKernelSizes, type KernelSpec } from "../../compiler/codegen/index.js";
+import type { DType } from "../../compiler/ir/types.js";
+import type { TensorData, TensorValue, Value } from "../../compiler/ir/values.js";
+import type { GpuDevice } from "./device.js";
+
+/**
+ * One kernel on concrete values: upload the operands, launch, read the result back. This is how
+ * kernels are checked against the reference interpreter and measured one at a time; training
+ * steps keep everything resident instead.
+ */
+
+/** Host data in the layout the GPU stores (f32 floats, i32/u32 integers). */
+function deviceData(v: TensorValue): ArrayBufferView {
+  if (v.data instanceof Float64Array) return Float32Array.from(v.data);
+  if (v.data instanceof Uint8Array) return Uint32Array.from(v.data); // bool travels as u32
+  return v.data;
+}
+
+function hostArray(dtype: DType, bytes: ArrayBuffer): TensorData {
+  switch (dtype) {
+    case "i32":
+      return new Int32Array(bytes);
+    case "u32":
+      return new Uint32Array(bytes);
+    case "bool":
+      return Uint8Array.from(new Uint32Array(bytes));
+    default:
+      return new Float32Array(bytes);
+  }
+}
+
+function operandBuffer(gpu: GpuDevice, kernel: KernelSpec, k: number, inputs: readonly Value[]): GPUBuffer {
+  const b = kernel.bindings[k];
+  const source = b.source;
+  if (source.kind === "input") {
+    const v = inputs[source.input];
+    if (v?.kind !== "tensor") throw new Error(`kernel ${kernel.name}: operand ${source.input} must be a tensor`);
+    return gpu.upload(deviceData(v), `${kernel.name} ${b.name}`);
+  }
+  if (source.kind === "graph") {
+    const g = inputs[source.input];
+    if (g?.kind !== "graph") throw new Error(`kernel ${kernel.name}: operand ${source.input} must be a graph`);
+    return gpu.upload(g[source.array], `${kernel.name} ${b.name}`);
+  }
+  throw new Error(`kernel ${kernel.name}: binding ${b.name} is not an operand`);
+}
+
+/**
+ * Run `kernel` on `inputs` (the IR node's operand values) producing a tensor of `dtype` and
+ * concrete `shape`. `symbols` binds the kernel's symbolic sizes (N, E, …).
+ */
+export async function runKernel(
+  gpu: GpuDevice,
+  kernel: KernelSpec,
+  inputs: readonly Value[],
+  output: { dtype: DType; shape: readonly number[] },
+  symbols: Readonly<Record<string, number>> = {},
+): Promise<TensorValue> {
+  const sizes = resolveKernelSizes(kernel, symbols);
+  const bytes = output.shape.reduce((n, d) => n * d, 1) * 4;
+  const owned: GPUBuffer[] = [];
+  try {
+    let out: GPUBuffer | undefined;
+    const buffers: GPUBuffer[] = [];
+    kernel.bindings.forEach((b, k) => {
+      if (b.source.kind === "sizes") return; // filled by gpu.run
+      const buffer = b.source.kind === "output" ? gpu.createBuffer(bytes, `${kernel.name} out`) : operandBuffer(gpu, kernel, k, inputs);
+      if (b.source.kind === "output") out = buffer;
+      owned.push(buffer);
+      buffers.push(buffer);
+    });
+    if (!out) throw new Error(`kernel ${kernel.name} has no output binding`);
+    await gpu.run(kernel, buffers, sizes);
+    const data = hostArray(output.dtype, await gpu.read(out, bytes));
+    return { kind: "tensor", dtype: output.dtype, shape: [...output.shape], data };
+  } finally {
+    for (const b of owned) b.destroy();
+  }
+}

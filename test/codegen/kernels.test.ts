@@ -1,0 +1,162 @@
+import { describe, expect, it } from "vitest";
+import {
+  CodegenError,
+  MAX_WORKGROUPS_PER_DIMENSION,
+  emitKernel,
+  f32Literal,
+  gridFor,
+  kernelOps,
+  packUniforms,
+  resolveKernelSizes,
+  type EmitOptions,
+} from "../../compiler/codegen/index.js";
+import { FuncBuilder } from "../../compiler/ir/builder.js";
+import type { Attrs, Dim, DType, Node, Type } from "../../compiler/ir/types.js";
+
+// Codegen without a GPU: determinism, the launch contract (bindings, sizes, grids) and refusals.
+// Whether the WGSL compiles and computes the right numbers is test/gpu's job.
+
+const tensor = (shape: Dim[], dtype: DType = "f32"): Type => ({ kind: "tensor", dtype, shape });
+const graph = (nodes: Dim, edges: Dim): Type => ({ kind: "graph", nodes, edges, selfLoops: false });
+
+/** A fresh one-op function each call, so determinism is checked across independent builds. */
+function nodeOf(op: string, types: Type[], attrs: Attrs = {}): Node {
+  const b = new FuncBuilder("f");
+  const ids = types.map((t, i) => b.leaf("s.input", t, { name: `in${i}` }));
+  const out = b.emit(op, ids, attrs);
+  const f = b.finish([out], ["out"]);
+  return f.body[f.body.length - 1];
+}
+
+function emit(op: string, types: Type[], attrs: Attrs = {}, options: EmitOptions = {}) {
+  return emitKernel(nodeOf(op, types, attrs), types, options);
+}
+
+/** A representative operand list for each op with a kernel. */
+function sampleTypes(op: string): Type[] {
+  if (op === "t.matmul") return [tensor(["N", 32]), tensor([32, 16])];
+  if (op === "g.spmm") return [graph("N", "E"), tensor(["N", 16])];
+  if (["t.add", "t.sub", "t.mul", "t.div", "t.maximum"].includes(op)) return [tensor(["N", 8]), tensor([8])];
+  return [tensor(["N", 8])];
+}
+
+describe("emitKernel", () => {
+  it("covers elementwise unary/binary ops, t.matmul and g.spmm", () => {
+    expect(kernelOps()).toEqual(expect.arrayContaining(["t.add", "t.relu", "t.gelu", "t.matmul", "g.spmm"]));
+  });
+
+  it("gives byte-identical WGSL for identical input, for every op", () => {
+    for (const op of kernelOps()) {
+      const a = emit(op, sampleTypes(op));
+      const b = emit(op, sampleTypes(op));
+      expect(a.wgsl, op).toBe(b.wgsl);
+      expect(a.wgsl, op).toMatch(/^\/\/ gnnc kernel \S+: /);
+      expect(a.wgsl, op).toContain("@compute @workgroup_size(");
+    }
+  });
+
+  it("changes the text when something that matters changes", () => {
+    const base = emit("g.spmm", sampleTypes("g.spmm"), { reduce: "sum" }).wgsl;
+    expect(emit("g.spmm", sampleTypes("g.spmm"), { reduce: "max" }).wgsl).not.toBe(base);
+    expect(emit("g.spmm", [graph("N", "E"), tensor(["N", 12])], { reduce: "sum" }).wgsl).not.toBe(base);
+  });
+
+  it("passes symbolic sizes through a uniform and bakes the known ones in", () => {
+    const symbolic = emit("t.add", [tensor(["N", 8]), tensor([8])]);
+    expect(symbolic.uniforms).toEqual(["total", "d0"]);
+    expect(symbolic.bindings.at(-1)).toMatchObject({ name: "sizes", access: "uniform", source: { kind: "sizes" } });
+    const known = emit("t.add", [tensor(["N", 8]), tensor([8])], {}, { symbols: { N: 10 } });
+    expect(known.uniforms).toEqual([]);
+    expect(known.wgsl).toContain("80u");
+    expect(known.bindings.map((b) => b.name)).toEqual(["a", "b", "out"]);
+  });
+
+  it("reads a broadcast row vector by the column index and a [N,1] column by the row", () => {
+    const bias = emit("t.add", [tensor([10, 6]), tensor([6])]).wgsl;
+    expect(bias).toMatch(/let c1 = \(e\) % 6u;/);
+    expect(bias).toMatch(/let bi = c1;/);
+    const column = emit("t.mul", [tensor([10, 6]), tensor([10, 1])]).wgsl;
+    expect(column).toMatch(/let c0 = e \/ \(6u\);/);
+    expect(emit("t.mul", [tensor([10, 6]), tensor([])]).wgsl).toMatch(/let bi = 0u;/);
+  });
+
+  it("uses vec4 loads where rows are multiples of 4, splatting broadcast operands", () => {
+    const k = emit("t.mul", [tensor([10, 8]), tensor([10, 1])]);
+    expect(k.bindings.map((b) => b.wgslType)).toEqual(["array<vec4<f32>>", "array<f32>", "array<vec4<f32>>"]);
+    expect(k.wgsl).toContain("let bv = vec4<f32>(b[bi]);");
+    expect(emit("t.mul", [tensor([10, 7]), tensor([10, 1])]).bindings[0].wgslType).toBe("array<f32>");
+  });
+
+  it("binds the graph's CSR arrays, the edge weights and the features for g.spmm", () => {
+    const k = emit("g.spmm", [graph("N", "E"), tensor(["E"]), tensor(["N", 16])], { reduce: "mean" });
+    expect(k.bindings.map((b) => [b.name, b.access, b.source])).toEqual([
+      ["indptr", "read", { kind: "graph", input: 0, array: "indptr" }],
+      ["src", "read", { kind: "graph", input: 0, array: "src" }],
+      ["w", "read", { kind: "input", input: 1 }],
+      ["x", "read", { kind: "input", input: 2 }],
+      ["out", "read_write", { kind: "output" }],
+      ["sizes", "uniform", { kind: "sizes" }],
+    ]);
+    expect(k.name).toBe("g_spmm_mean_w");
+    expect(k.wgsl).not.toMatch(/atomic/);
+  });
+
+  it("names the matmul variant and reads every size of it at run time", () => {
+    const k = emit("t.matmul", [tensor([32, 64]), tensor([16, 64])], { transB: true });
+    expect(k.name).toBe("t_matmul_nt");
+    expect(k.uniforms).toEqual(["m", "n", "k"]);
+    // 16 columns: a 4×16 workgroup, so 64-row tiles.
+    expect(k.dispatch({ m: 100, n: 16, k: 64 })).toEqual({ x: 2, y: 1, z: 1 });
+    expect(emit("t.matmul", [tensor([32, 64]), tensor([16, 64])], { transB: true }, { matmulTiling: "workgroup" }).name).toBe("t_matmul_nt_wg");
+  });
+
+  it("labels kernels with the node's span", () => {
+    const span = { file: "m.gnn", start: { offset: 0, line: 3, column: 5 }, end: { offset: 4, line: 3, column: 9 } };
+    const n = { ...nodeOf("t.relu", [tensor([4])]), span };
+    expect(emitKernel(n, [tensor([4])]).spans).toEqual([span]);
+  });
+});
+
+describe("refusals", () => {
+  it("throws CodegenError for ops, dtypes and attributes without a kernel", () => {
+    expect(() => emit("t.transpose", [tensor([3, 4])])).toThrow(CodegenError);
+    expect(() => emit("t.exp", [tensor([4], "f16")])).toThrow(/dtype f16 has no GPU kernel/);
+    // The verifier already rejects this; codegen does not rely on it.
+    const intExp: Node = { id: 1, op: "t.exp", type: tensor([4], "i32"), inputs: [0], attrs: {} };
+    expect(() => emitKernel(intExp, [tensor([4], "i32")])).toThrow(/not defined on i32/);
+    expect(() => emit("t.leaky_relu", [tensor([4])], { slope: Infinity })).toThrow(/no f32 constant for Infinity/);
+    expect(() => emit("t.relu", [tensor([4])], {}, { workgroupSize: 48 })).toThrow(/power of two/);
+  });
+});
+
+describe("launch contract", () => {
+  it("resolves symbolic sizes and packs the uniform in declaration order", () => {
+    const k = emit("g.spmm", [graph("N", "E"), tensor(["N", "F"])]);
+    const sizes = resolveKernelSizes(k, { N: 7, E: 20, F: 3 });
+    expect(sizes).toEqual({ n: 7, f: 3 });
+    expect(Array.from(packUniforms(k, sizes))).toEqual([7, 3, 0, 0]);
+    expect(() => resolveKernelSizes(k, { N: 7 })).toThrow(/size f = F is not bound/);
+  });
+
+  it("splits grids over the per-dimension limit into two dimensions", () => {
+    expect(gridFor(0)).toEqual({ x: 0, y: 1, z: 1 });
+    expect(gridFor(MAX_WORKGROUPS_PER_DIMENSION)).toEqual({ x: 65_535, y: 1, z: 1 });
+    for (const groups of [65_536, 131_071, 1_000_003, 65_535 * 65_535]) {
+      const g = gridFor(groups);
+      expect(g.x).toBeLessThanOrEqual(65_535);
+      expect(g.y).toBeLessThanOrEqual(65_535);
+      expect(g.x * g.y).toBeGreaterThanOrEqual(groups);
+      expect(g.x * g.y - groups).toBeLessThan(g.y); // at most one partial row of surplus groups
+    }
+    expect(() => gridFor(65_535 * 65_535 + 1)).toThrow(/exceed/);
+  });
+
+  it("writes f32 literals WGSL reads as floats", () => {
+    expect(f32Literal(1)).toBe("1.0");
+    expect(f32Literal(0.01)).toBe("0.01");
+    expect(f32Literal(-2)).toBe("(-2.0)");
+    expect(f32Literal(1e-7)).toBe("1e-7");
+    expect(f32Literal(-0)).toBe("-0.0");
+    expect(() => f32Literal(NaN)).toThrow(RangeError);
+  });
+});

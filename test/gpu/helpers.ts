@@ -1,0 +1,153 @@
+import { afterAll, beforeAll, expect } from "vitest";
+import { emitKernel, type EmitOptions, type KernelSpec } from "../../compiler/codegen/index.js";
+import { FuncBuilder } from "../../compiler/ir/builder.js";
+import { graphFromEdges } from "../../compiler/ir/graph-value.js";
+import { keyFromSeed, uniform } from "../../compiler/ir/rng.js";
+import type { Attrs, DType, Type } from "../../compiler/ir/types.js";
+import type { GraphValue, TensorValue, Value } from "../../compiler/ir/values.js";
+import { runFunc } from "../../runtime/reference/index.js";
+import { NoAdapterError, openDevice, runKernel, type GpuDevice, type OpenDeviceOptions } from "../../runtime/gpu/index.js";
+
+/**
+ * GPU test plumbing: one device per file (opened in beforeAll, destroyed in afterAll), kernels
+ * checked against the reference interpreter on the same one-op IR function.
+ *
+ * Without an adapter the GPU tests skip — unless GNNC_REQUIRE_GPU=1 (CI), where they fail with
+ * the message that says how to install one.
+ */
+
+export const REQUIRE_GPU = process.env.GNNC_REQUIRE_GPU === "1";
+
+/**
+ * Registers the file's device; the returned getter skips the calling test when there is none.
+ * `optional` devices (a particular fallback backend) skip even when GPU tests are required.
+ */
+export function useGpu(
+  options: OpenDeviceOptions = {},
+  { optional = false } = {},
+): (ctx: { skip: (note?: string) => void }) => GpuDevice {
+  let gpu: GpuDevice | undefined;
+  let missing = "";
+  beforeAll(async () => {
+    try {
+      gpu = await openDevice(options);
+    } catch (e) {
+      if (!(e instanceof NoAdapterError) || (REQUIRE_GPU && !optional)) throw e;
+      missing = e.message;
+    }
+  }, 60_000);
+  afterAll(() => gpu?.destroy());
+  return (ctx) => {
+    if (!gpu) ctx.skip(missing);
+    return gpu!;
+  };
+}
+
+// ------------------------------------------------------------------ data
+
+/** Deterministic uniform numbers in [0, 1): a Philox stream (gnnc's own generator). */
+export function random(seed: number): () => number {
+  const key = keyFromSeed(seed);
+  let counter = 0;
+  return () => uniform(key, counter++);
+}
+
+export function tensor(dtype: DType, shape: number[], data: ArrayLike<number>): TensorValue {
+  const arr = dtype === "i32" ? Int32Array.from(data) : dtype === "u32" ? Uint32Array.from(data) : Float32Array.from(data);
+  return { kind: "tensor", dtype, shape, data: arr };
+}
+
+/** Uniform in [lo, hi); a share of exact zeros exercises the 0 branches of relu, step, …. */
+export function randomTensor(shape: number[], rand: () => number, lo = -2, hi = 2, zeros = 0.05): TensorValue {
+  const n = shape.reduce((a, b) => a * b, 1);
+  return tensor("f32", shape, Array.from({ length: n }, () => (rand() < zeros ? 0 : lo + (hi - lo) * rand())));
+}
+
+export function randomInts(dtype: "i32" | "u32", shape: number[], rand: () => number, lo: number, hi: number): TensorValue {
+  const n = shape.reduce((a, b) => a * b, 1);
+  return tensor(dtype, shape, Array.from({ length: n }, () => lo + Math.floor((hi - lo) * rand())));
+}
+
+/**
+ * A random graph: rows of varied degree (up to `maxDegree`), a share of rows with no incoming
+ * edge, and some nodes isolated (no edges at all).
+ */
+export function randomGraph(numNodes: number, rand: () => number, maxDegree = 12, emptyShare = 0.2): GraphValue {
+  const isolated = new Set<number>();
+  for (let i = 0; i < numNodes; i++) if (rand() < emptyShare / 2) isolated.add(i);
+  const sources = Array.from({ length: numNodes }, (_, i) => i).filter((i) => !isolated.has(i));
+  const src: number[] = [];
+  const dst: number[] = [];
+  for (let i = 0; i < numNodes; i++) {
+    if (isolated.has(i) || rand() < emptyShare / 2 || sources.length === 0) continue;
+    const degree = 1 + Math.floor(rand() * maxDegree);
+    for (let k = 0; k < degree; k++) {
+      src.push(sources[Math.floor(rand() * sources.length)]);
+      dst.push(i);
+    }
+  }
+  return graphFromEdges(numNodes, Int32Array.from(src), Int32Array.from(dst));
+}
+
+export function typeOf(v: Value): Type {
+  if (v.kind === "tensor") return { kind: "tensor", dtype: v.dtype, shape: v.shape };
+  if (v.kind === "graph") return { kind: "graph", nodes: v.numNodes, edges: v.numEdges, selfLoops: v.selfLoops };
+  return { kind: "rng" };
+}
+
+// ------------------------------------------------------------------ checking kernels
+
+export interface OpCase {
+  op: string;
+  inputs: Value[];
+  attrs?: Attrs;
+  /** Leaf types to declare (default: the values' concrete types); symbolic dims test the uniform path. */
+  types?: Type[];
+  /** Values of the symbols in `types`. */
+  symbols?: Record<string, number>;
+  emit?: EmitOptions;
+}
+
+export interface OpResult {
+  kernel: KernelSpec;
+  expected: TensorValue;
+  actual: TensorValue;
+}
+
+/** Interpret the one-op function, run its kernel on the GPU, return both results. */
+export async function runBoth(gpu: GpuDevice, c: OpCase): Promise<OpResult> {
+  const types = c.types ?? c.inputs.map(typeOf);
+  const b = new FuncBuilder("one_op");
+  const ids = types.map((t, i) => b.leaf("s.input", t, { name: `in${i}` }));
+  const out = b.emit(c.op, ids, c.attrs ?? {});
+  const func = b.finish([out], ["out"]);
+  const env = Object.fromEntries(c.inputs.map((v, i) => [`in${i}`, v]));
+  const expected = runFunc(func, { inputs: env, params: {}, symbols: c.symbols })[0];
+  if (expected.kind !== "tensor") throw new Error(`${c.op} did not give a tensor`);
+  const node = func.body[func.body.length - 1];
+  const kernel = emitKernel(node, types, c.emit ?? {});
+  const actual = await runKernel(gpu, kernel, c.inputs, expected, c.symbols ?? {});
+  return { kernel, expected, actual };
+}
+
+/** |actual − expected| ≤ atol + rtol·|expected| everywhere (f32 defaults); NaN matches NaN, ±Inf itself. */
+export function expectAllClose(actual: TensorValue, expected: TensorValue, atol = 1e-5, rtol = 1e-4): void {
+  expect(actual.shape).toEqual(expected.shape);
+  expect(actual.data.length).toBe(expected.data.length);
+  let bad = 0;
+  let first = "";
+  for (let k = 0; k < expected.data.length; k++) {
+    const a = actual.data[k];
+    const e = expected.data[k];
+    const ok = Number.isNaN(e) ? Number.isNaN(a) : !Number.isFinite(e) ? a === e : Math.abs(a - e) <= atol + rtol * Math.abs(e);
+    if (!ok && bad++ === 0) first = `element ${k}: got ${a}, expected ${e}`;
+  }
+  if (bad > 0) expect.fail(`${bad} of ${expected.data.length} elements differ; first: ${first}`);
+}
+
+/** Run the case on both devices and compare. */
+export async function checkOp(gpu: GpuDevice, c: OpCase): Promise<OpResult> {
+  const r = await runBoth(gpu, c);
+  expectAllClose(r.actual, r.expected);
+  return r;
+}

@@ -1,0 +1,87 @@
+import { describe, expect, it } from "vitest";
+import { checkOp, random, randomTensor, useGpu } from "./helpers.js";
+
+// t.matmul against the interpreter: every transpose variant of both tilings, sizes that are and
+// are not multiples of the tiles and of 4 (the vec4 paths), degenerate sizes and symbolic M.
+const gpu = useGpu();
+
+/** op(A) is m×k and op(B) k×n; the stored operands are transposed as the flags say. */
+function operands(m: number, k: number, n: number, transA: boolean, transB: boolean, seed: number) {
+  const rand = random(seed);
+  const a = randomTensor(transA ? [k, m] : [m, k], rand, -1, 1);
+  const b = randomTensor(transB ? [n, k] : [k, n], rand, -1, 1);
+  return [a, b];
+}
+
+const VARIANTS: Array<[boolean, boolean]> = [
+  [false, false],
+  [false, true],
+  [true, false],
+  [true, true],
+];
+
+const SIZES: Array<[string, number, number, number]> = [
+  ["ragged sizes (no vec4, partial tiles)", 70, 45, 37],
+  ["multiples of 4 (vec4 loads and stores), partial tiles", 68, 44, 36],
+  ["mixed alignment", 65, 20, 33],
+  ["several tiles in each direction, K over many steps", 130, 100, 129],
+  ["narrow output (4×16 workgroup shape), K with a single-step tail", 75, 30, 16],
+  ["one row and one column", 1, 7, 1],
+];
+
+describe("t.matmul", () => {
+  for (const [transA, transB] of VARIANTS) {
+    for (const [what, m, k, n] of SIZES) {
+      it(`transA=${transA} transB=${transB}: ${what} (${m}×${k}·${k}×${n})`, async (ctx) => {
+        const r = await checkOp(gpu(ctx), { op: "t.matmul", attrs: { transA, transB }, inputs: operands(m, k, n, transA, transB, m + k + n) });
+        expect(r.kernel.name).toBe(`t_matmul_${transA ? "t" : "n"}${transB ? "t" : "n"}`);
+      });
+    }
+  }
+
+  // The workgroup-memory variant (for hardware GPUs): every transpose, ragged or aligned (each
+  // distinct kernel costs a pipeline compilation of about a second on lavapipe).
+  VARIANTS.forEach(([transA, transB], v) => {
+    const [m, k, n] = v % 3 === 0 ? [70, 45, 37] : [68, 44, 36];
+    it(`workgroup tiling, transA=${transA} transB=${transB}: ${m}×${k}·${k}×${n}`, async (ctx) => {
+      const r = await checkOp(gpu(ctx), {
+        op: "t.matmul",
+        attrs: { transA, transB },
+        inputs: operands(m, k, n, transA, transB, m * k),
+        emit: { matmulTiling: "workgroup" },
+      });
+      expect(r.kernel.name).toMatch(/_wg$/);
+    });
+  });
+
+  it("gives zeros when the inner dimension is 0", async (ctx) => {
+    const r = await checkOp(gpu(ctx), { op: "t.matmul", inputs: operands(5, 0, 6, false, false, 1) });
+    expect(Array.from(r.actual.data)).toEqual(new Array(30).fill(0));
+  });
+
+  it("computes nothing for an empty result", async (ctx) => {
+    await checkOp(gpu(ctx), { op: "t.matmul", inputs: operands(0, 8, 6, false, false, 2) });
+  });
+
+  it("takes a symbolic row count (X[N,F]·W[F,H]) from the sizes uniform", async (ctx) => {
+    const [x, w] = operands(300, 24, 16, false, false, 3);
+    const r = await checkOp(gpu(ctx), {
+      op: "t.matmul",
+      inputs: [x, w],
+      types: [
+        { kind: "tensor", dtype: "f32", shape: ["N", 24] },
+        { kind: "tensor", dtype: "f32", shape: [24, 16] },
+      ],
+      symbols: { N: 300 },
+    });
+    expect(r.kernel.uniforms).toEqual(["m", "n", "k"]);
+    expect(r.kernel.bindings.map((b) => b.wgslType)).toEqual(["array<vec4<f32>>", "array<vec4<f32>>", "array<vec4<f32>>", "Sizes"]);
+  });
+
+  it("keeps sparse (mostly zero) features exact where the interpreter skips zeros", async (ctx) => {
+    const rand = random(4);
+    const x = randomTensor([90, 120], rand, -1, 1, 0.95);
+    const w = randomTensor([120, 16], rand, -1, 1, 0);
+    await checkOp(gpu(ctx), { op: "t.matmul", inputs: [x, w] });
+  });
+});
