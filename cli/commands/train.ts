@@ -3,6 +3,8 @@ import type { CompiledProgram } from "../../compiler/frontend/compile.js";
 import type { TensorValue } from "../../compiler/ir/values.js";
 import { loadCheckpoint, saveCheckpoint, writeFileAtomic, WriteFileError, type Checkpoint } from "../../runtime/checkpoint/index.js";
 import { DataError } from "../../runtime/data/index.js";
+import { CodegenError } from "../../compiler/codegen/index.js";
+import { GpuDeviceLostError, GpuKernelError, NoAdapterError, openDevice, type GpuDevice } from "../../runtime/gpu/index.js";
 import { InterpretError } from "../../runtime/reference/index.js";
 import { createReportFolder, resultJson, summarizePipeline, writeRunReport, type PipelineSummary } from "../../runtime/report/index.js";
 import { progressPrinter, type ProgressMode } from "../../runtime/train/progress.js";
@@ -19,7 +21,7 @@ export const trainHelp = `gnnc train FILE [--run NAME] [--device reference|gpu] 
 Train the model of a train block and report its metrics at the selected epoch.
 
   --run NAME        the train block to run (needed when FILE has several)
-  --device DEVICE   reference (the IR interpreter, default) or gpu (WebGPU; not built yet)
+  --device DEVICE   reference (the IR interpreter, default) or gpu (WebGPU through Dawn; models whose ops all have kernels)
   --data-dir DIR    where load("name") finds datasets (default: $GNNC_DATA_DIR, then ./data)
   --seed N          seed of initialisation and dropout (default: the checkpoint's when
                     resuming, else the block's seed, else 0)
@@ -72,6 +74,10 @@ export function loadTrainTarget(io: Io, command: string, file: string, dirs: str
 export function reportRunError(io: Io, e: unknown, doing: string): number {
   if (e instanceof DataError || e instanceof WriteFileError) io.err(`error: ${e.message}\n`);
   else if (e instanceof InterpretError) io.err(`error: ${doing} failed in ${e.message}\n`);
+  else if (e instanceof NoAdapterError) io.err(`error: ${e.message}\n`);
+  else if (e instanceof CodegenError) {
+    io.err(`error: ${doing} on the GPU is not possible yet: ${e.message}\n  help: train on the reference interpreter with --device reference\n`);
+  } else if (e instanceof GpuKernelError || e instanceof GpuDeviceLostError) io.err(`error: ${doing} failed on the GPU: ${e.message}\n`);
   else throw e;
   return EXIT_ERRORS;
 }
@@ -87,7 +93,7 @@ function summary(r: TrainResult): string {
   const resumed = r.start_epoch > 0 ? `, resumed after epoch ${r.start_epoch}` : "";
   return (
     `${r.run}: selected epoch ${r.selected_epoch} of ${r.epochs} (${metrics})\n` +
-    `  device reference, seed ${r.seed}${resumed}, median epoch ${r.epoch_ms_median.toFixed(1)} ms, compile ${r.compile_ms.toFixed(0)} ms, peak ${(r.peak_bytes / 2 ** 20).toFixed(1)} MiB\n`
+    `  device ${r.device}, seed ${r.seed}${resumed}, median epoch ${r.epoch_ms_median.toFixed(1)} ms, compile ${r.compile_ms.toFixed(0)} ms, peak ${(r.peak_bytes / 2 ** 20).toFixed(1)} MiB\n`
   );
 }
 
@@ -99,7 +105,7 @@ function startFrom(ckpt: Checkpoint, lastEpoch: number): StartState | string {
   return { tensors: ckpt.tensors, source: ckpt.path, epoch: info.epoch, metrics: info.metrics };
 }
 
-export function train(io: Io, argv: string[]): number {
+export async function train(io: Io, argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs("train", argv, {
     run: { type: "string" },
     device: { type: "string" },
@@ -117,10 +123,6 @@ export function train(io: Io, argv: string[]): number {
   if (!DEVICES.includes(device)) throw new UsageError(`gnnc train: --device must be one of ${DEVICES.join(", ")}, got \`${device}\``);
   let seed = wholeNumber("seed", values.seed as string | undefined, 0);
   const epochs = wholeNumber("epochs", values.epochs as string | undefined, 1);
-  if (device === "gpu") {
-    io.err("error: the WebGPU backend (--device gpu) is not built yet\n  help: train on the reference interpreter with --device reference\n");
-    return EXIT_ERRORS;
-  }
   const savePath = values.save as string | undefined;
   const resumePath = values.resume as string | undefined;
   const reportDir = values.report as string | undefined;
@@ -160,8 +162,11 @@ export function train(io: Io, argv: string[]): number {
   let pipeline: PipelineSummary | undefined;
   const trainStart = performance.now();
   let outcome;
+  let gpu: GpuDevice | undefined;
   try {
-    outcome = runTraining(target.spec, target.module, {
+    if (device === "gpu") gpu = await openDevice();
+    outcome = await runTraining(target.spec, target.module, {
+      gpu,
       seed,
       epochs,
       start,
@@ -174,6 +179,8 @@ export function train(io: Io, argv: string[]): number {
   } catch (e) {
     progress.done();
     return reportRunError(io, e, "training");
+  } finally {
+    gpu?.destroy();
   }
   progress.done();
   const trainMs = performance.now() - trainStart;

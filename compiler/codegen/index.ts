@@ -12,3 +12,5 @@ export { emitKernel, kernelOps, hasKernel } from "./emit.js";
 export { CodegenError, type EmitOptions, type KernelEmitter } from "./emit-context.js";
 export { MAX_WORKGROUPS_PER_DIMENSION, gridFor } from "./grid.js";
 export { f32Literal } from "./wgsl.js";
+export { scheduleFunc, type Schedule, type ScheduleOptions, type Slot, type Step } from "./schedule.js";
+export { scheduleBytes, allocatedSize } from "./schedule-bytes.js";

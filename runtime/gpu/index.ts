@@ -13,3 +13,5 @@ export {
 export { nativeBackend, webgpuPackageVersion, type GpuBackend } from "./dawn.js";
 export { NoAdapterError, GpuKernelError, GpuDeviceLostError, INSTALL_HINT, type GpuErrorKind } from "./errors.js";
 export { runKernel } from "./launch.js";
+export { GpuProgram, BufferStore } from "./program.js";
+export { loadFunction, type LoadOptions } from "./load-function.js";

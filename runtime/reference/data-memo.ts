@@ -1,5 +1,4 @@
-import { getOpSpec } from "../../compiler/ir/ops/index.js";
-import { dependenciesOf } from "../../compiler/ir/reads.js";
+import { unchangingNodes } from "../../compiler/plan/unchanging.js";
 import type { Node } from "../../compiler/ir/types.js";
 import type { Value } from "../../compiler/ir/values.js";
 
@@ -18,17 +17,7 @@ export class DataMemo {
   /** Top-level nodes of `body` whose value is the same on every call. */
   staticIn(body: readonly Node[]): ReadonlySet<number> {
     let set = this.staticNodes.get(body);
-    if (set) return set;
-    const found = new Set<number>();
-    for (const n of body) {
-      const fixed =
-        n.op === "s.input"
-          ? this.unchangingInputs.has(String(n.attrs.name))
-          : n.op !== "s.param" && getOpSpec(n.op)?.pure === true && dependenciesOf(n).every((d) => found.has(d));
-      if (fixed) found.add(n.id);
-    }
-    set = found;
-    this.staticNodes.set(body, set);
+    if (!set) this.staticNodes.set(body, (set = unchangingNodes(body, this.unchangingInputs)));
     return set;
   }
 

@@ -41,15 +41,16 @@ export function findTrain(program: CompiledProgram, name?: string): { spec: Trai
 }
 
 /**
- * Train one train block on the reference device: lower it to `train_step`, load and bind its
- * dataset, run the epochs. Problems with the program come back as diagnostics; data problems
- * throw DataError (its message names the places searched).
+ * Train one train block: lower it to `train_step`, load and bind its dataset, run the epochs on
+ * the reference device or, with `options.gpu`, on the GPU. Problems with the program come back as
+ * diagnostics; data problems throw DataError (its message names the places searched).
  */
-export function runTraining(spec: TrainSpec, module: Module, options: RunTrainingOptions = {}): TrainingOutcome {
+export async function runTraining(spec: TrainSpec, module: Module, options: RunTrainingOptions = {}): Promise<TrainingOutcome> {
   const lowerStart = performance.now();
   const lowering = lowerTraining(module, spec);
   if (Array.isArray(lowering)) return { diagnostics: lowering };
-  const cleaned = runPipeline(lowering, TRAIN_PIPELINE);
+  // The GPU runs reversible stacks' forwards as plain loops (their backward loops are already plain).
+  const cleaned = runPipeline(lowering, options.gpu ? `${TRAIN_PIPELINE},expand-reversible` : TRAIN_PIPELINE);
   if (cleaned.diagnostics.some((d) => d.severity === "error")) return { diagnostics: cleaned.diagnostics };
   const lowered = cleaned.module;
   options.onPipeline?.(lowering, cleaned);
@@ -63,9 +64,9 @@ export function runTraining(spec: TrainSpec, module: Module, options: RunTrainin
   const needed = [spec.loss.mask, ...spec.report.map((r) => r.split), ...(spec.select.kind === "best" ? [spec.select.split] : [])];
   const data = bindDataset(dataset, spec.data.name, lowered, needed);
   // Options given by the caller (CLI flags) override the train block's keys.
-  const { epochs, onEpoch, start, onSelect } = options;
+  const { epochs, onEpoch, start, onSelect, gpu } = options;
   const evalEvery = options.evalEvery ?? spec.evalEvery;
   const patience = options.patience ?? spec.patience;
-  const result = train(lowered, spec, data, { epochs, evalEvery, patience, onEpoch, start, onSelect, seed: options.seed ?? spec.seed ?? 0 });
+  const result = await train(lowered, spec, data, { epochs, evalEvery, patience, onEpoch, start, onSelect, gpu, seed: options.seed ?? spec.seed ?? 0 });
   return { result: { ...result, compile_ms: (options.compileMs ?? 0) + lowerMs } };
 }

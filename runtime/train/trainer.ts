@@ -5,13 +5,14 @@ import type { TensorValue, Value } from "../../compiler/ir/values.js";
 import { LABELS_INPUT, lrInputs, MASK_INPUT, STEP_INPUT, TRAIN_STEP_FUNC } from "../../compiler/train/index.js";
 import { matchParams } from "../checkpoint/match.js";
 import type { SafeTensor } from "../checkpoint/safetensors.js";
-import { initParams, runFunc } from "../reference/index.js";
+import { initParams } from "../reference/index.js";
+import type { GpuDevice } from "../gpu/index.js";
+import type { TrainDevice } from "./device.js";
+import { GpuTrainDevice } from "./device-gpu.js";
+import { ReferenceDevice } from "./device-reference.js";
 import type { BoundData } from "./bind.js";
 import { metricValue } from "./evaluate.js";
 import { lrAt } from "./lr-schedule.js";
-import { predictPeakBytes } from "../../compiler/plan/peak.js";
-import { DataMemo, MemoryMeter } from "../reference/index.js";
-import { valueBytes } from "./held-bytes.js";
 import type { EpochProgress } from "./progress.js";
 
 /** A run picked up where an earlier one stopped (a checkpoint: see runtime/checkpoint). */
@@ -46,6 +47,8 @@ export interface TrainOptions {
    * is enough to save the selected epoch later.
    */
   onSelect?(epoch: number, state: Readonly<Record<string, TensorValue>>): void;
+  /** Train on this GPU (see runtime/gpu); the reference interpreter when absent. */
+  gpu?: GpuDevice;
 }
 
 /** Metrics by name: `train_loss` and `<split>_<metric>` (`val_accuracy`, `test_accuracy`). */
@@ -60,7 +63,7 @@ export interface EpochRecord {
 export interface TrainResult {
   run: string;
   dataset: string;
-  device: "reference";
+  device: "reference" | "gpu";
   seed: number;
   /** The last epoch run (before the planned one after an early stop). */
   epochs: number;
@@ -107,7 +110,7 @@ function funcNamed(module: Module, name: string): Func {
  * so the same seed gives the same numbers — also across a resume, which continues the epoch
  * count (and with it the step count, dropout keys and learning-rate schedule) from its state.
  */
-export function train(module: Module, spec: TrainSpec, data: BoundData, options: TrainOptions): TrainResult {
+export async function train(module: Module, spec: TrainSpec, data: BoundData, options: TrainOptions): Promise<TrainResult> {
   const step = funcNamed(module, TRAIN_STEP_FUNC);
   const predict = funcNamed(module, "predict");
   const epochs = options.epochs ?? spec.epochs;
@@ -121,6 +124,28 @@ export function train(module: Module, spec: TrainSpec, data: BoundData, options:
   const root = keyFromSeed(options.seed);
   const lossMask = data.splits[spec.loss.mask]?.mask;
   if (!lossMask) throw new Error(`the dataset has no \`${spec.loss.mask}\` split for the loss`);
+  const unchanging: Record<string, Value> = { ...data.inputs, [LABELS_INPUT]: data.labels, [MASK_INPUT]: lossMask };
+  const device = options.gpu
+    ? await GpuTrainDevice.create(options.gpu, step, predict, unchanging, params, symbols)
+    : new ReferenceDevice(step, predict, unchanging, params, symbols);
+  try {
+    return await epochsOn(device, spec, data, options, { first, epochs, evalEvery, root, resume });
+  } finally {
+    device.destroy();
+  }
+}
+
+interface RunPlan {
+  first: number;
+  epochs: number;
+  evalEvery: number;
+  root: readonly [number, number];
+  resume?: StartState;
+}
+
+/** The epochs of a run on a device: steps, evaluation, selection by the best validation metric, early stopping. */
+async function epochsOn(device: TrainDevice, spec: TrainSpec, data: BoundData, options: TrainOptions, plan: RunPlan): Promise<TrainResult> {
+  const { first, epochs, evalEvery, root, resume } = plan;
 
   const select = spec.select.kind === "best" ? metricKey(spec.select.split, spec.select.metric) : undefined;
   const measured: { split: SplitName; metric: MetricName }[] = spec.report.map((r) => ({ split: r.split, metric: r.metric }));
@@ -130,44 +155,27 @@ export function train(module: Module, spec: TrainSpec, data: BoundData, options:
 
   const history: EpochRecord[] = [];
   const epochMs: number[] = [];
-  let measuredPeak = 0;
-  // What depends only on the features and the graph (normalisations, propagated features) is computed once.
-  const memo = new DataMemo(new Set(Object.keys(data.inputs)));
   let selected = resume?.metrics ? { epoch: resume.epoch, metrics: resume.metrics } : undefined;
   const resumedBest = select === undefined ? undefined : selected?.metrics[select];
   let best = resumedBest === undefined || Number.isNaN(resumedBest) ? -Infinity : resumedBest;
   let evalsSinceBest = 0;
-  const choose = (epoch: number, metrics: Metrics) => {
+  const choose = async (epoch: number, metrics: Metrics) => {
     selected = { epoch, metrics };
-    options.onSelect?.(epoch, { ...params });
+    if (options.onSelect) options.onSelect(epoch, await device.state());
   };
-  if (selected) options.onSelect?.(selected.epoch, { ...params });
+  if (selected && options.onSelect) options.onSelect(selected.epoch, await device.state());
 
   for (let e = first; e < epochs; e++) {
     const start = performance.now();
-    const inputs: Record<string, Value> = {
-      ...data.inputs,
-      rng: { kind: "rng", key: foldKey(root, e) },
-      [LABELS_INPUT]: data.labels,
-      [MASK_INPUT]: lossMask,
-      [STEP_INPUT]: scalar(e + 1),
-    };
-    for (const lr of lrInputs(spec.optimizer)) inputs[lr.name] = scalar(lrAt(spec.lrSchedule, lr.baseLr, e));
-    const stepMeter = new MemoryMeter();
-    const outs = runFunc(step, { inputs, params, symbols }, { meter: stepMeter, memo });
-    measuredPeak = Math.max(measuredPeak, stepMeter.peakBytes);
-    const loss = (outs[0] as TensorValue).data[0];
-    step.resultNames.forEach((name, k) => {
-      if (k > 0) params[name] = outs[k] as TensorValue;
-    });
+    const perStep: Record<string, Value> = { rng: { kind: "rng", key: foldKey(root, e) }, [STEP_INPUT]: scalar(e + 1) };
+    for (const lr of lrInputs(spec.optimizer)) perStep[lr.name] = scalar(lrAt(spec.lrSchedule, lr.baseLr, e));
+    const loss = await device.step(perStep);
 
     const record: EpochRecord = { epoch: e + 1, loss };
     const evaluate = (e + 1) % evalEvery === 0 || e === epochs - 1;
     let stop = false;
     if (evaluate) {
-      const evalMeter = new MemoryMeter();
-      const logits = runFunc(predict, { inputs: { ...data.inputs, rng: { kind: "rng", key: root } }, params, symbols }, { meter: evalMeter, memo })[0] as TensorValue;
-      measuredPeak = Math.max(measuredPeak, evalMeter.peakBytes);
+      const logits = await device.predict({ kind: "rng", key: root });
       const metrics: Metrics = { train_loss: loss };
       for (const m of measured) {
         const split = data.splits[m.split];
@@ -175,13 +183,13 @@ export function train(module: Module, spec: TrainSpec, data: BoundData, options:
         metrics[metricKey(m.split, m.metric)] = metricValue(m.metric, logits, data.labels.data as Int32Array, split.nodes);
       }
       for (const [k, v] of Object.entries(metrics)) if (k !== "train_loss") record[k] = v;
-      if (select === undefined) choose(e + 1, metrics);
+      if (select === undefined) await choose(e + 1, metrics);
       else if (metrics[select] > best) {
         best = metrics[select];
-        choose(e + 1, metrics);
+        await choose(e + 1, metrics);
         evalsSinceBest = 0;
       } else {
-        if (!selected) choose(e + 1, metrics); // a NaN metric: keep something to report
+        if (!selected) await choose(e + 1, metrics); // a NaN metric: keep something to report
         evalsSinceBest++;
         stop = options.patience !== undefined && select !== undefined && evalsSinceBest >= options.patience;
       }
@@ -198,11 +206,11 @@ export function train(module: Module, spec: TrainSpec, data: BoundData, options:
     if (stop) break;
   }
 
-  const held = valueBytes([...Object.values(params), ...Object.values(data.inputs), data.labels, ...Object.values(data.splits).map((s) => s.mask)]) + memo.heldBytes();
+  const held = device.heldBytes();
   return {
     run: spec.name,
     dataset: spec.data.name,
-    device: "reference",
+    device: device.kind,
     seed: options.seed,
     epochs: first + history.length,
     start_epoch: first,
@@ -210,8 +218,8 @@ export function train(module: Module, spec: TrainSpec, data: BoundData, options:
     selected_epoch: selected?.epoch ?? 0,
     epoch_ms_median: median(epochMs),
     compile_ms: 0,
-    peak_bytes: held + measuredPeak,
-    peak_bytes_predicted: held + Math.max(predictPeakBytes(step, symbols).total, predictPeakBytes(predict, symbols).total),
+    peak_bytes: held + device.peakValueBytes,
+    peak_bytes_predicted: held + device.predictedValueBytes(),
     history,
   };
 }

@@ -15,10 +15,10 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 type State = Readonly<Record<string, TensorValue>>;
 
 /** Train, keeping the state handed to onSelect at each selection. */
-function trainKeeping(source: string, options: RunTrainingOptions): { result: TrainResult; selected: Map<number, State> } {
+async function trainKeeping(source: string, options: RunTrainingOptions): Promise<{ result: TrainResult; selected: Map<number, State> }> {
   const { spec, module } = compileTrain(source);
   const selected = new Map<number, State>();
-  const outcome = runTraining(spec, module, { seed: 4, ...options, onSelect: (epoch, state) => selected.set(epoch, state) });
+  const outcome = await runTraining(spec, module, { seed: 4, ...options, onSelect: (epoch, state) => selected.set(epoch, state) });
   if (!outcome.result) throw new Error(outcome.diagnostics.map((d) => d.message).join("\n"));
   return { result: outcome.result, selected };
 }
@@ -31,13 +31,13 @@ describe("resuming from a checkpoint", () => {
   // Adam with a step-decayed learning rate: resuming must continue the step count, the schedule and the dropout keys.
   const source = gcnSource({ epochs: 6, extra: "lr_schedule = step(step_size = 2, gamma = 0.5)" }).replace("select    = best(val.accuracy)", "select = last");
 
-  it("continues exactly where an uninterrupted run would be", () => {
-    const straight = trainKeeping(source, {});
-    const first = trainKeeping(source, { epochs: 3 });
+  it("continues exactly where an uninterrupted run would be", async () => {
+    const straight = await trainKeeping(source, {});
+    const first = await trainKeeping(source, { epochs: 3 });
     const path = join(dir, "after3.safetensors");
     save(path, first.result, first.selected.get(3)!, "small");
     const ckpt = loadCheckpoint(path);
-    const resumed = trainKeeping(source, { start: { tensors: ckpt.tensors, source: path, epoch: ckpt.info!.epoch, metrics: ckpt.info!.metrics } });
+    const resumed = await trainKeeping(source, { start: { tensors: ckpt.tensors, source: path, epoch: ckpt.info!.epoch, metrics: ckpt.info!.metrics } });
 
     expect(resumed.result.start_epoch).toBe(3);
     expect(resumed.result.epochs).toBe(6);
@@ -49,33 +49,33 @@ describe("resuming from a checkpoint", () => {
     for (const k of Object.keys(a)) expect(b[k].data, k).toEqual(a[k].data);
   });
 
-  it("keeps the checkpoint's epoch selected unless a later one is better", () => {
+  it("keeps the checkpoint's epoch selected unless a later one is better", async () => {
     const best = gcnSource({ epochs: 4 });
-    const first = trainKeeping(best, { epochs: 2 });
+    const first = await trainKeeping(best, { epochs: 2 });
     const path = join(dir, "best.safetensors");
     save(path, first.result, first.selected.get(first.result.selected_epoch)!, "small");
     const ckpt = loadCheckpoint(path);
     // Claim a perfect score at the checkpoint: nothing after it can beat that.
     const metrics = { ...ckpt.info!.metrics, val_accuracy: 1 };
-    const resumed = trainKeeping(best, { start: { tensors: ckpt.tensors, source: path, epoch: 2, metrics } });
+    const resumed = await trainKeeping(best, { start: { tensors: ckpt.tensors, source: path, epoch: 2, metrics } });
     expect(resumed.result.selected_epoch).toBe(2);
     expect(resumed.result.metrics).toEqual(metrics);
     expect([...resumed.selected.keys()]).toEqual([2]); // the resumed state itself is the selection
   });
 
-  it("refuses a checkpoint of another model, naming the tensor and both shapes", () => {
+  it("refuses a checkpoint of another model, naming the tensor and both shapes", async () => {
     const path = join(dir, "wide.safetensors");
-    const wide = trainKeeping(gcnSource({ epochs: 1 }).replace("hidden: int = 16", "hidden: int = 8"), {});
+    const wide = await trainKeeping(gcnSource({ epochs: 1 }).replace("hidden: int = 16", "hidden: int = 8"), {});
     save(path, wide.result, wide.selected.get(1)!, "small");
     const ckpt = loadCheckpoint(path);
     const { spec, module } = compileTrain(gcnSource({ epochs: 3 }));
-    expect(() => runTraining(spec, module, { start: { tensors: ckpt.tensors, source: path, epoch: 1 } })).toThrow(
+    await expect(runTraining(spec, module, { start: { tensors: ckpt.tensors, source: path, epoch: 1 } })).rejects.toThrow(
       `${path}: tensor \`conv1.lin.weight\` has shape [8, 24], but the model expects [16, 24] (and`,
     );
   });
 
-  it("predicts with the saved state exactly as the run evaluated it", () => {
-    const run = trainKeeping(gcnSource({ epochs: 5 }), {});
+  it("predicts with the saved state exactly as the run evaluated it", async () => {
+    const run = await trainKeeping(gcnSource({ epochs: 5 }), {});
     expect(run.result.selected_epoch).toBeLessThan(5); // so the kept state outlived two more training steps
     const path = join(dir, "selected.safetensors");
     save(path, run.result, run.selected.get(run.result.selected_epoch)!, "small");

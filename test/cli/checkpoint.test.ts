@@ -13,10 +13,10 @@ const FILE = "small.gnn";
 const files = { [FILE]: gcnSource({ epochs: 6 }) };
 
 describe("gnnc train --save / --resume", () => {
-  it("saves the selected epoch's parameters and optimizer state with the run's metadata", () => {
+  it("saves the selected epoch's parameters and optimizer state with the run's metadata", async () => {
     const ckpt = join(dir, "small.safetensors");
     const json = join(dir, "small.json");
-    const r = runCli(["train", FILE, "--quiet", "--seed", "3", "--save", ckpt, "--json", json], files);
+    const r = await runCli(["train", FILE, "--quiet", "--seed", "3", "--save", ckpt, "--json", json], files);
     expect(r.code).toBe(0);
     const result = JSON.parse(readFileSync(json, "utf8"));
     expect(r.stdout).toContain(`  saved epoch ${result.selected_epoch} to ${ckpt}\n`);
@@ -36,13 +36,13 @@ describe("gnnc train --save / --resume", () => {
     expect(saved.tensors["conv1.lin.weight"]).toMatchObject({ dtype: "F32", shape: [16, 24] });
   });
 
-  it("resumes after the checkpoint's epoch with its seed, and continues to the block's epochs", () => {
+  it("resumes after the checkpoint's epoch with its seed, and continues to the block's epochs", async () => {
     const ckpt = join(dir, "last.safetensors");
     const last = gcnSource({ epochs: 6 }).replace("select    = best(val.accuracy)", "select = last");
-    const first = runCli(["train", "last.gnn", "--quiet", "--seed", "5", "--epochs", "4", "--save", ckpt], { "last.gnn": last });
+    const first = await runCli(["train", "last.gnn", "--quiet", "--seed", "5", "--epochs", "4", "--save", ckpt], { "last.gnn": last });
     expect(first.code).toBe(0);
     const json = join(dir, "resumed.json");
-    const r = runCli(["train", "last.gnn", "--resume", ckpt, "--json", json], { "last.gnn": last });
+    const r = await runCli(["train", "last.gnn", "--resume", ckpt, "--json", json], { "last.gnn": last });
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/^epoch 6\/6 /);
     expect(r.stdout).toContain("small: selected epoch 6 of 6");
@@ -52,47 +52,47 @@ describe("gnnc train --save / --resume", () => {
     expect(result.history.map((h: { epoch: number }) => h.epoch)).toEqual([5, 6]);
     // The same as training 6 epochs in one go.
     const straight = join(dir, "straight.json");
-    expect(runCli(["train", "last.gnn", "--quiet", "--seed", "5", "--json", straight], { "last.gnn": last }).code).toBe(0);
+    expect((await runCli(["train", "last.gnn", "--quiet", "--seed", "5", "--json", straight], { "last.gnn": last })).code).toBe(0);
     expect(JSON.parse(readFileSync(straight, "utf8")).history.slice(4)).toEqual(result.history);
   });
 
-  it("explains a checkpoint that cannot be resumed", () => {
+  it("explains a checkpoint that cannot be resumed", async () => {
     const ckpt = join(dir, "done.safetensors");
-    expect(runCli(["train", FILE, "--quiet", "--epochs", "2", "--save", ckpt], files).code).toBe(0);
+    expect((await runCli(["train", FILE, "--quiet", "--epochs", "2", "--save", ckpt], files)).code).toBe(0);
     const epoch = loadCheckpoint(ckpt).info!.epoch;
-    const done = runCli(["train", FILE, "--resume", ckpt, "--epochs", String(epoch)], files);
+    const done = await runCli(["train", FILE, "--resume", ckpt, "--epochs", String(epoch)], files);
     expect(done.code).toBe(1);
     expect(done.stderr).toContain(`${ckpt} is at epoch ${epoch}, and the run ends at epoch ${epoch}: nothing left to train`);
 
     const narrow = { "narrow.gnn": gcnSource({ epochs: 6 }).replace("hidden: int = 16", "hidden: int = 8") };
-    const wrong = runCli(["train", "narrow.gnn", "--resume", ckpt], narrow);
+    const wrong = await runCli(["train", "narrow.gnn", "--resume", ckpt], narrow);
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toMatch(/^error: .*done\.safetensors: tensor `conv1\.lin\.weight` has shape \[16, 24\], but the model expects \[8, 24\] \(and \d+ more mismatches\)\n$/);
 
     const sgd = { "sgd.gnn": gcnSource({ epochs: 6, optimizer: "sgd(lr = 0.1, momentum = 0.9)" }) };
-    const opt = runCli(["train", "sgd.gnn", "--resume", ckpt], sgd);
+    const opt = await runCli(["train", "sgd.gnn", "--resume", ckpt], sgd);
     expect(opt.code).toBe(1);
     expect(opt.stderr).toContain("no tensor `opt.buf.conv1.lin.weight`");
 
     const plain = join(dir, "plain.safetensors");
     writeSafetensors(plain, { w: { dtype: "F32", shape: [1], data: new Float32Array(1) } });
-    const foreign = runCli(["train", FILE, "--resume", plain], files);
+    const foreign = await runCli(["train", FILE, "--resume", plain], files);
     expect(foreign.code).toBe(1);
     expect(foreign.stderr).toContain(`${plain}: not a gnnc checkpoint`);
     expect(foreign.stderr).toContain("help: --resume takes a checkpoint written by `gnnc train --save`");
 
-    const missing = runCli(["train", FILE, "--resume", join(dir, "nope.safetensors")], files);
+    const missing = await runCli(["train", FILE, "--resume", join(dir, "nope.safetensors")], files);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toBe(`error: ${join(dir, "nope.safetensors")}: no such file\n`);
   });
 
-  it("documents the flags", () => {
-    const help = runCli(["help", "train"]).stdout;
+  it("documents the flags", async () => {
+    const help = (await runCli(["help", "train"])).stdout;
     for (const flag of ["--save PATH", "--resume PATH", "--report DIR", "--json PATH"]) expect(help).toContain(flag);
   });
 
-  it("reports an unwritable --save path without a stack trace", () => {
-    const r = runCli(["train", FILE, "--quiet", "--epochs", "1", "--save", join(dir, "no-dir", "x.safetensors")], files);
+  it("reports an unwritable --save path without a stack trace", async () => {
+    const r = await runCli(["train", FILE, "--quiet", "--epochs", "1", "--save", join(dir, "no-dir", "x.safetensors")], files);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^error: cannot write `.*no-dir\/x\.safetensors`: ENOENT/);
     expect(r.stderr).not.toContain("internal compiler error");

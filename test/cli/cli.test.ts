@@ -5,55 +5,55 @@ import { runCli } from "./harness.js";
 const examples = readdirSync("examples").filter((f) => f.endsWith(".gnn")).map((f) => `examples/${f}`);
 
 describe("gnnc CLI", () => {
-  it("prints help and exits 0 for --help, 2 with no command", () => {
-    const h = runCli(["--help"]);
+  it("prints help and exits 0 for --help, 2 with no command", async () => {
+    const h = await runCli(["--help"]);
     expect(h.code).toBe(0);
     expect(h.stdout).toContain("Usage: gnnc COMMAND");
-    expect(runCli([]).code).toBe(2);
+    expect((await runCli([])).code).toBe(2);
   });
 
-  it("shows help for each command", () => {
+  it("shows help for each command", async () => {
     for (const c of ["check", "ir", "passes", "help"]) {
-      const r = runCli(["help", c]);
+      const r = await runCli(["help", c]);
       expect(r.code).toBe(0);
       expect(r.stdout).toContain(`gnnc ${c}`);
     }
-    expect(runCli(["ir", "--help"]).stdout).toContain("--after PASS");
+    expect((await runCli(["ir", "--help"])).stdout).toContain("--after PASS");
   });
 
-  it("rejects unknown commands and flags with exit 2 and a hint", () => {
-    const r = runCli(["chek", "x.gnn"]);
+  it("rejects unknown commands and flags with exit 2 and a hint", async () => {
+    const r = await runCli(["chek", "x.gnn"]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("did you mean `check`");
-    const f = runCli(["check", "--bogus", "x.gnn"]);
+    const f = await runCli(["check", "--bogus", "x.gnn"]);
     expect(f.code).toBe(2);
     expect(f.stderr).toContain("--bogus");
-    expect(runCli(["help", "nope"]).code).toBe(2);
-    expect(runCli(["check"]).code).toBe(2);
+    expect((await runCli(["help", "nope"])).code).toBe(2);
+    expect((await runCli(["check"])).code).toBe(2);
   });
 
-  it("checks every example cleanly", () => {
+  it("checks every example cleanly", async () => {
     expect(examples.length).toBeGreaterThanOrEqual(8);
-    const r = runCli(["check", ...examples]);
+    const r = await runCli(["check", ...examples]);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     for (const e of examples) expect(r.stdout).toContain(`ok  ${e}`);
   });
 
-  it("exits 1 with formatted diagnostics for a bad file, and for a missing file", () => {
-    const bad = runCli(["check", "bad.gnn"], { "bad.gnn": "model M { conv = GCNconv(1, 2) }\n" });
+  it("exits 1 with formatted diagnostics for a bad file, and for a missing file", async () => {
+    const bad = await runCli(["check", "bad.gnn"], { "bad.gnn": "model M { conv = GCNconv(1, 2) }\n" });
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/error\[E\d+\]/);
     expect(bad.stderr).toContain("--> bad.gnn:1:18");
     expect(bad.stderr).toContain("did you mean `GCNConv`");
     expect(bad.stderr).not.toMatch(/\n\s+at .*\.ts:\d+/); // no stack traces
-    const missing = runCli(["check", "nope.gnn"]);
+    const missing = await runCli(["check", "nope.gnn"]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain("cannot read `nope.gnn`");
   });
 
-  it("prints typed IR with symbolic shapes and .gnn locations", () => {
-    const r = runCli(["ir", "examples/cora-gcn.gnn"]);
+  it("prints typed IR with symbolic shapes and .gnn locations", async () => {
+    const r = await runCli(["ir", "examples/cora-gcn.gnn"]);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("f32[N,16]");
@@ -61,24 +61,24 @@ describe("gnnc CLI", () => {
     expect(r.stdout).toContain("g.spmm");
   });
 
-  it("uses dataset sizes from --data-dir when given and symbols otherwise", () => {
-    const symbolic = runCli(["ir", "examples/cora-gcn.gnn"]);
+  it("uses dataset sizes from --data-dir when given and symbols otherwise", async () => {
+    const symbolic = await runCli(["ir", "examples/cora-gcn.gnn"]);
     expect(symbolic.stdout).toContain("cora.num_features");
   });
 
-  it("runs passes with --after and --print-ir-after", () => {
-    const after = runCli(["ir", "examples/cora-gcn.gnn", "--after", "cse"]);
+  it("runs passes with --after and --print-ir-after", async () => {
+    const after = await runCli(["ir", "examples/cora-gcn.gnn", "--after", "cse"]);
     expect(after.code).toBe(0);
-    const each = runCli(["ir", "examples/cora-gcn.gnn", "--print-ir-after", "all"]);
+    const each = await runCli(["ir", "examples/cora-gcn.gnn", "--print-ir-after", "all"]);
     expect(each.code).toBe(0);
     expect(each.stdout).toContain("IR after cse");
     expect(each.stdout).toContain("IR after dce");
-    const unknown = runCli(["ir", "examples/cora-gcn.gnn", "--after", "nosuch"]);
+    const unknown = await runCli(["ir", "examples/cora-gcn.gnn", "--after", "nosuch"]);
     expect(unknown.code).toBe(2);
   });
 
-  it("lists passes", () => {
-    const r = runCli(["passes"]);
+  it("lists passes", async () => {
+    const r = await runCli(["passes"]);
     expect(r.code).toBe(0);
     for (const p of ["shape-inference", "cse", "dce"]) expect(r.stdout).toContain(p);
   });

@@ -3,7 +3,7 @@ import type { Io } from "../../cli/io.js";
 import { run } from "../../cli/run.js";
 
 /** Run the CLI in-process with captured output; files come from `files` first, then the disk. */
-export function runCli(argv: string[], files: Record<string, string> = {}, env: Record<string, string> = {}) {
+export async function runCli(argv: string[], files: Record<string, string> = {}, env: Record<string, string> = {}) {
   let stdout = "";
   let stderr = "";
   const io: Io = {
@@ -20,6 +20,6 @@ export function runCli(argv: string[], files: Record<string, string> = {}, env: 
     env,
     color: false,
   };
-  const code = run(io, argv);
+  const code = await run(io, argv);
   return { code, stdout, stderr };
 }

@@ -13,17 +13,17 @@ const files = { [FILE]: gcnSource({ epochs: 5 }) };
 const ckpt = join(dir, "small.safetensors");
 let result: { metrics: Record<string, number>; selected_epoch: number };
 
-beforeAll(() => {
+beforeAll(async () => {
   const json = join(dir, "result.json");
-  const r = runCli(["train", FILE, "--quiet", "--save", ckpt, "--json", json], files);
+  const r = await runCli(["train", FILE, "--quiet", "--save", ckpt, "--json", json], files);
   if (r.code !== 0) throw new Error(r.stderr);
   result = JSON.parse(readFileSync(json, "utf8"));
 });
 
 describe("gnnc predict", () => {
-  it("writes node, prediction and class probabilities for every node", () => {
+  it("writes node, prediction and class probabilities for every node", async () => {
     const out = join(dir, "preds.csv");
-    const r = runCli(["predict", FILE, "--params", ckpt, "--out", out], files);
+    const r = await runCli(["predict", FILE, "--params", ckpt, "--out", out], files);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`  wrote ${out}\n`);
     const [header, ...rows] = readFileSync(out, "utf8").trimEnd().split("\n");
@@ -38,8 +38,8 @@ describe("gnnc predict", () => {
     });
   });
 
-  it("summarises on stdout: the selected epoch's accuracies, and the class counts", () => {
-    const r = runCli(["predict", FILE, "--params", ckpt], files);
+  it("summarises on stdout: the selected epoch's accuracies, and the class counts", async () => {
+    const r = await runCli(["predict", FILE, "--params", ckpt], files);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`small: predicted 300 nodes, 3 classes, with ${ckpt} (epoch ${result.selected_epoch})\n`);
     expect(r.stdout).toContain(`val ${result.metrics.val_accuracy.toFixed(4)}, test ${result.metrics.test_accuracy.toFixed(4)}`);
@@ -48,7 +48,7 @@ describe("gnnc predict", () => {
     expect(r.stdout).toContain("--out PATH");
   });
 
-  it("reads a plain safetensors state dict without gnnc metadata", () => {
+  it("reads a plain safetensors state dict without gnnc metadata", async () => {
     // Strip the checkpoint down to the model's tensors and no metadata, as a converted PyG state dict would be.
     const bytes = readFileSync(ckpt);
     const n = Number(bytes.readBigUInt64LE(0));
@@ -59,30 +59,30 @@ describe("gnnc predict", () => {
     const prefix = Buffer.alloc(8);
     prefix.writeBigUInt64LE(BigInt(text.length));
     writeFileSync(plain, Buffer.concat([prefix, text, bytes.subarray(8 + n)]));
-    const r = runCli(["predict", FILE, "--params", plain], files);
+    const r = await runCli(["predict", FILE, "--params", plain], files);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`with ${plain}\n`);
     expect(r.stdout).toContain(`test ${result.metrics.test_accuracy.toFixed(4)}`);
   });
 
-  it("rejects a checkpoint of another model with the tensor and both shapes", () => {
+  it("rejects a checkpoint of another model with the tensor and both shapes", async () => {
     const other = { "other.gnn": gcnSource({ epochs: 5 }).replace("hidden: int = 16", "hidden: int = 32") };
-    const r = runCli(["predict", "other.gnn", "--params", ckpt], other);
+    const r = await runCli(["predict", "other.gnn", "--params", ckpt], other);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`error: ${ckpt}: tensor \`conv1.lin.weight\` has shape [16, 24], but the model expects [32, 24]`);
     const corrupt = join(dir, "corrupt.safetensors");
     const whole = readFileSync(ckpt);
     writeFileSync(corrupt, whole.subarray(0, whole.length - 100)); // a download cut short
-    const c = runCli(["predict", FILE, "--params", corrupt], files);
+    const c = await runCli(["predict", FILE, "--params", corrupt], files);
     expect(c.code).toBe(1);
     expect(c.stderr).toMatch(/^error: .*corrupt\.safetensors: tensor `[^`]+`: data_offsets \[\d+, \d+\] run past the end of the data/);
   });
 
-  it("has usage errors for a missing --params or FILE, and help", () => {
-    expect(runCli(["predict", FILE], files).stderr).toContain("--params PATH is required");
-    expect(runCli(["predict", FILE], files).code).toBe(2);
-    expect(runCli(["predict", "--params", ckpt]).code).toBe(2);
-    expect(runCli(["help", "predict"]).stdout).toContain("gnnc predict FILE --params PATH");
-    expect(runCli(["--help"]).stdout).toContain("predict FILE");
+  it("has usage errors for a missing --params or FILE, and help", async () => {
+    expect((await runCli(["predict", FILE], files)).stderr).toContain("--params PATH is required");
+    expect((await runCli(["predict", FILE], files)).code).toBe(2);
+    expect((await runCli(["predict", "--params", ckpt])).code).toBe(2);
+    expect((await runCli(["help", "predict"])).stdout).toContain("gnnc predict FILE --params PATH");
+    expect((await runCli(["--help"])).stdout).toContain("predict FILE");
   });
 });

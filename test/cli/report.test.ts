@@ -10,10 +10,10 @@ const dir = mkdtempSync(join(tmpdir(), "gnnc-cli-report-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("gnnc train --report", () => {
-  it("creates the folder and writes result.json (as --json), curve.svg and report.md", () => {
+  it("creates the folder and writes result.json (as --json), curve.svg and report.md", async () => {
     const report = join(dir, "runs", "small");
     const json = join(dir, "result.json");
-    const r = runCli(["train", "small.gnn", "--quiet", "--report", report, "--json", json], { "small.gnn": gcnSource({ epochs: 4 }) });
+    const r = await runCli(["train", "small.gnn", "--quiet", "--report", report, "--json", json], { "small.gnn": gcnSource({ epochs: 4 }) });
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`  report in ${report}\n`);
     expect(readdirSync(report).sort()).toEqual(["curve.svg", "report.md", "result.json"]);
@@ -35,10 +35,10 @@ describe("gnnc train --report", () => {
     expect(md).toMatch(/peak resident memory of the gnnc process \| \d+\.\d MiB/);
   });
 
-  it("says before training when the report folder cannot be made", () => {
+  it("says before training when the report folder cannot be made", async () => {
     const file = join(dir, "a-file");
     writeFileSync(file, "");
-    const r = runCli(["train", "small.gnn", "--report", join(file, "sub")], { "small.gnn": gcnSource({ epochs: 4 }) });
+    const r = await runCli(["train", "small.gnn", "--report", join(file, "sub")], { "small.gnn": gcnSource({ epochs: 4 }) });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^error: cannot write `.*a-file\/sub`: ENOTDIR/);
     expect(r.stderr).not.toContain("epoch");

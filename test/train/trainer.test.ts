@@ -8,9 +8,9 @@ import { bindDataset } from "../../runtime/train/bind.js";
 import { runTraining } from "../../runtime/train/run.js";
 import { compileTrain, gcnSource } from "./helpers.js";
 
-function trainOf(source: string, options: Parameters<typeof runTraining>[2] = {}) {
+async function trainOf(source: string, options: Parameters<typeof runTraining>[2] = {}) {
   const { spec, module } = compileTrain(source);
-  const out = runTraining(spec, module, options);
+  const out = await runTraining(spec, module, options);
   if (!out.result) throw new Error(out.diagnostics.map((d) => `${d.code} ${d.message}`).join("\n"));
   return out.result;
 }
@@ -18,8 +18,8 @@ function trainOf(source: string, options: Parameters<typeof runTraining>[2] = {}
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 describe("training a GCN end to end on the reference device", () => {
-  it("lowers the loss and beats chance (1/3) on the test split by a wide margin", () => {
-    const r = trainOf(gcnSource({ epochs: 40 }));
+  it("lowers the loss and beats chance (1/3) on the test split by a wide margin", async () => {
+    const r = await trainOf(gcnSource({ epochs: 40 }));
     const losses = r.history.map((h) => h.loss);
     expect(mean(losses.slice(-5))).toBeLessThan(0.75 * mean(losses.slice(0, 5)));
     expect(r.metrics.test_accuracy).toBeGreaterThan(0.6);
@@ -27,11 +27,11 @@ describe("training a GCN end to end on the reference device", () => {
     expect(Math.max(...r.history.map((h) => h.val_accuracy))).toBe(r.metrics.val_accuracy);
   });
 
-  it("gives identical numbers for the same seed, different ones for another", () => {
+  it("gives identical numbers for the same seed, different ones for another", async () => {
     const source = gcnSource({ epochs: 8 });
-    const a = trainOf(source, { seed: 3 });
-    const b = trainOf(source, { seed: 3 });
-    const c = trainOf(source, { seed: 4 });
+    const a = await trainOf(source, { seed: 3 });
+    const b = await trainOf(source, { seed: 3 });
+    const c = await trainOf(source, { seed: 4 });
     expect(b.history).toEqual(a.history);
     expect(b.metrics).toEqual(a.metrics);
     expect(c.history.map((h) => h.loss)).not.toEqual(a.history.map((h) => h.loss));
@@ -41,8 +41,8 @@ describe("training a GCN end to end on the reference device", () => {
 describe("the trainer", () => {
   const linear = (opts: Parameters<typeof gcnSource>[0] = {}) => gcnSource({ layer: "Linear", ...opts });
 
-  it("reports the result schema with timings and peak bytes", () => {
-    const r = trainOf(linear({ epochs: 5 }), { compileMs: 12 });
+  it("reports the result schema with timings and peak bytes", async () => {
+    const r = await trainOf(linear({ epochs: 5 }), { compileMs: 12 });
     expect(r).toMatchObject({ run: "small", dataset: "syn", device: "reference", seed: 0, epochs: 5 });
     expect(Object.keys(r.metrics).sort()).toEqual(["test_accuracy", "train_loss", "val_accuracy"]);
     expect(r.compile_ms).toBeGreaterThanOrEqual(12);
@@ -52,25 +52,25 @@ describe("the trainer", () => {
     expect(r.history.map((h) => h.epoch)).toEqual([1, 2, 3, 4, 5]);
   });
 
-  it("evaluates every evalEvery epochs and after the last", () => {
-    const r = trainOf(linear({ epochs: 7 }), { evalEvery: 3 });
+  it("evaluates every evalEvery epochs and after the last", async () => {
+    const r = await trainOf(linear({ epochs: 7 }), { evalEvery: 3 });
     expect(r.history.filter((h) => "val_accuracy" in h).map((h) => h.epoch)).toEqual([3, 6, 7]);
   });
 
-  it("stops early after `patience` evaluations without a better selection metric", () => {
-    const r = trainOf(linear({ epochs: 200, optimizer: "sgd(lr = 0)" }), { patience: 3 });
+  it("stops early after `patience` evaluations without a better selection metric", async () => {
+    const r = await trainOf(linear({ epochs: 200, optimizer: "sgd(lr = 0)" }), { patience: 3 });
     // lr 0 never improves on the first evaluation: it stops 3 evaluations later.
     expect(r.epochs).toBe(4);
     expect(r.selected_epoch).toBe(1);
   });
 
-  it("follows the learning-rate schedule: a rate of 0 from epoch 2 on freezes the predictions", () => {
-    const r = trainOf(linear({ epochs: 5, extra: "lr_schedule = step(step_size = 1, gamma = 0)" }));
+  it("follows the learning-rate schedule: a rate of 0 from epoch 2 on freezes the predictions", async () => {
+    const r = await trainOf(linear({ epochs: 5, extra: "lr_schedule = step(step_size = 1, gamma = 0)" }));
     const val = r.history.map((h) => h.val_accuracy);
     expect(new Set(val.slice(1)).size).toBe(1);
   });
 
-  it("applies per-group weight decay to the chosen layer only", () => {
+  it("applies per-group weight decay to the chosen layer only", async () => {
     // One step from the same initial values, with and without decay on conv1: only conv1 moves.
     const stepWith = (optimizer: string) => {
       const { spec, module } = compileTrain(linear({ optimizer }));

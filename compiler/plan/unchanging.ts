@@ -1,0 +1,21 @@
+import { getOpSpec } from "../ir/ops/index.js";
+import { dependenciesOf } from "../ir/reads.js";
+import type { Node } from "../ir/types.js";
+
+/**
+ * The top-level nodes of a body whose values are the same on every call, given the names of the
+ * inputs that never change (the features, the graph): inputs among those, and pure ops reading
+ * only such nodes. A trainer computes them once — GCN normalisation, propagated features — on the
+ * host for the GPU, and memoised on the reference device.
+ */
+export function unchangingNodes(body: readonly Node[], unchangingInputs: ReadonlySet<string>): Set<number> {
+  const found = new Set<number>();
+  for (const n of body) {
+    const fixed =
+      n.op === "s.input"
+        ? unchangingInputs.has(String(n.attrs.name))
+        : n.op !== "s.param" && getOpSpec(n.op)?.pure === true && dependenciesOf(n).every((d) => found.has(d));
+    if (fixed) found.add(n.id);
+  }
+  return found;
+}
