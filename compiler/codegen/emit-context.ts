@@ -21,6 +21,12 @@ export interface EmitOptions {
    * hardware-GPU kernel).
    */
   matmulTiling?: "registers" | "workgroup";
+  /**
+   * For `t.scatter_slice` and `t.slice_add` only: update operand 0 (the base) in place — it is bound
+   * `read_write`, only its slice i is written, and there is no output binding (the result is the
+   * base's buffer). For loop accumulators the executor owns; no other op has an in-place variant.
+   */
+  inPlace?: boolean;
 }
 
 /** An emitter: one IR node (with its operand types) to one kernel. */

@@ -4,6 +4,9 @@ import { emitBinary, emitUnary } from "./elementwise.js";
 import { BINARY, UNARY } from "./elementwise-ops.js";
 import type { KernelSpec } from "./kernel.js";
 import { emitMatmul } from "./matmul.js";
+import { NN_EMITTERS } from "./nn-emitters.js";
+import { OPT_EMITTERS } from "./opt-emitters.js";
+import { SHAPE_GRAPH_EMITTERS } from "./shape-graph-emitters.js";
 import { emitSpmm } from "./spmm.js";
 
 /** The ops that have a kernel, and the one entry point that turns an IR node into its kernel. */
@@ -13,6 +16,9 @@ const EMITTERS: ReadonlyMap<string, KernelEmitter> = new Map<string, KernelEmitt
   ...Object.keys(BINARY).map((op): [string, KernelEmitter] => [op, emitBinary]),
   ["t.matmul", emitMatmul],
   ["g.spmm", emitSpmm],
+  ...NN_EMITTERS,
+  ...SHAPE_GRAPH_EMITTERS,
+  ...OPT_EMITTERS,
 ]);
 
 /** Ops with a kernel, sorted. */

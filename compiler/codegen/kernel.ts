@@ -14,6 +14,12 @@ export type BindingSource =
   | { kind: "input"; input: number }
   /** One array of the graph that is the node's `input`-th operand. */
   | { kind: "graph"; input: number; array: "indptr" | "src" | "dst" }
+  /**
+   * One array of the by-source view of the graph that is the node's `input`-th operand, which the
+   * executor computes on the host once per graph (`graphBySource` in graph-by-source.ts):
+   * `indptr` [N+1] and `edges` [E], the edge ids sorted stably by source.
+   */
+  | { kind: "graph_by_src"; input: number; array: "indptr" | "edges" }
   /** The node's result. */
   | { kind: "output" }
   /** The uniform holding the kernel's symbolic sizes, in `KernelSpec.uniforms` order (u32 each). */

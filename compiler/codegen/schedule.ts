@@ -3,8 +3,11 @@ import { evalDim } from "../ir/dims.js";
 import { formatLocation } from "../../grammar/span.js";
 import type { Func, Node, Region, Type } from "../ir/types.js";
 import { updateChains } from "../ir/update-chains.js";
+import { deathsAfter } from "../plan/liveness.js";
 import { CodegenError } from "./emit-context.js";
+import { concatLaunches, MAX_CONCAT_OPERANDS } from "./concat.js";
 import { emitKernel, hasKernel } from "./emit.js";
+import { globalNormLaunches, MAX_NORM_OPERANDS } from "./optimizer-clip.js";
 import { resolveKernelSizes, type KernelSpec } from "./kernel.js";
 
 /**
@@ -47,6 +50,11 @@ export interface Schedule {
   hosted: ReadonlyMap<number, readonly number[]>;
   /** Slots the runtime fills once with the given words (loop index tables). */
   constants: ReadonlyMap<number, Int32Array>;
+  /**
+   * Graphs whose source-grouped view (graphBySource: indptr, edges) some kernel reads: the value
+   * (an input by name, or a host value by id) and the two slots the runtime fills once at load.
+   */
+  bySource: readonly { graph: { input: string } | { hosted: number }; slots: readonly [number, number] }[];
   /** Each function result's slots (one per tuple item / graph array). */
   results: readonly (readonly number[])[];
 }
@@ -65,13 +73,13 @@ const IN_PLACE = new Set(["t.scatter_slice", "t.slice_add"]);
  * as one CodegenError: nothing half-runs on the GPU.
  */
 export function scheduleFunc(func: Func, options: ScheduleOptions): Schedule {
-  const s = new Scheduler(options);
+  const s = new Scheduler(options, func.results);
   const missing = s.missingKernels(func.body);
   if (missing.length) {
     const list = [...new Set(missing.map((n) => `\`${n.op}\`${n.span ? ` (${formatLocation(n.span)})` : ""}`))].join(", ");
     throw new CodegenError(missing[0].op, `no WGSL kernel yet for ${list}`, missing[0].span);
   }
-  const steps = s.body(func.body, new Set());
+  const steps = s.body(func.body, new Set(), true);
   return {
     slots: s.slots,
     kernels: s.kernels,
@@ -80,6 +88,7 @@ export function scheduleFunc(func: Func, options: ScheduleOptions): Schedule {
     params: s.params,
     hosted: s.hostedSlots,
     constants: s.constants,
+    bySource: s.bySource,
     results: func.results.map((id) => s.slotsOf(id)),
   };
 }
@@ -91,13 +100,22 @@ class Scheduler {
   readonly params = new Map<string, number>();
   readonly hostedSlots = new Map<number, number[]>();
   readonly constants = new Map<number, Int32Array>();
+  readonly bySource: { graph: { input: string } | { hosted: number }; slots: readonly [number, number] }[] = [];
+  private readonly bySourceOf = new Map<number, readonly [number, number]>();
+  private readonly inputNames = new Map<number, string>();
   private readonly byWgsl = new Map<string, number>();
   private readonly values = new Map<number, number[][]>(); // per value: one slot list per tuple item
   private readonly types = new Map<number, Type>();
   private readonly hosted: ReadonlySet<number>;
   private readonly pendingHost = new Set<number>();
+  /** Memory reuse: holders per reusable slot, and free reusable slots by byte size. */
+  private readonly holders = new Map<number, number>();
+  private readonly free = new Map<number, number[]>();
 
-  constructor(private readonly options: ScheduleOptions) {
+  constructor(
+    private readonly options: ScheduleOptions,
+    private readonly topResults: readonly number[],
+  ) {
     this.hosted = options.hosted ?? new Set();
   }
 
@@ -130,39 +148,114 @@ class Scheduler {
     return out;
   }
 
-  body(nodes: readonly Node[], owned: ReadonlySet<number>, top = true): Step[] {
+  /**
+   * Schedule a body. Values die after their last use (compiler/plan/liveness.ts) and their buffers
+   * go back to a free list that later values of the same size reuse: the GPU runs launches in
+   * order, so a buffer is rewritten only after its last reader has run.
+   */
+  body(nodes: readonly Node[], owned: ReadonlySet<number>, top = true, params: readonly Node[] = [], results: readonly number[] = []): Step[] {
     const steps: Step[] = [];
-    for (const n of nodes) {
+    const deaths = deathsAfter(params, nodes, top ? this.topResults : results);
+    nodes.forEach((n, i) => {
+      steps.push(...this.node(n, owned, top));
+      const v = this.values.get(n.id);
+      if (v && n.op !== "s.loop") this.hold(v.flat()); // a loop holds its state itself (see loop())
+      for (const id of deaths[i]) {
+        const dead = this.values.get(id);
+        if (dead) this.release(dead.flat());
+      }
+    });
+    return steps;
+  }
+
+  private node(n: Node, owned: ReadonlySet<number>, top: boolean): Step[] {
+    const steps: Step[] = [];
+    {
       this.types.set(n.id, n.type);
-      if (n.op === "s.input") this.values.set(n.id, [this.named(this.inputs, String(n.attrs.name), n.type)]);
+      if (n.op === "s.input") {
+        this.values.set(n.id, [this.named(this.inputs, String(n.attrs.name), n.type)]);
+        this.inputNames.set(n.id, String(n.attrs.name));
+      }
       else if (n.op === "s.param") this.values.set(n.id, [[this.param(String(n.attrs.name), n.type)]]);
       else if (top && this.hosted.has(n.id)) this.pendingHost.add(n.id);
       else if (n.op === "s.get") this.values.set(n.id, [this.valueOf(n.inputs[0])[n.attrs.index as number]]);
       else if (n.op === "s.loop") steps.push(...this.loop(n));
-      else steps.push(this.dispatch(n, owned));
+      else steps.push(...this.dispatch(n, owned));
     }
     return steps;
   }
 
-  private dispatch(n: Node, owned: ReadonlySet<number>): Step {
+  private hold(slots: readonly number[]): void {
+    for (const s of slots) if (this.holders.has(s)) this.holders.set(s, this.holders.get(s)! + 1);
+  }
+
+  private release(slots: readonly number[]): void {
+    for (const s of slots) {
+      const n = this.holders.get(s);
+      if (n === undefined) continue; // inputs, parameters, host values: never reused
+      if (n > 1) {
+        this.holders.set(s, n - 1);
+        continue;
+      }
+      this.holders.set(s, 0);
+      const bytes = this.slots[s].bytes;
+      const list = this.free.get(bytes);
+      if (list) list.push(s);
+      else this.free.set(bytes, [s]);
+    }
+  }
+
+  /** A buffer for a computed value: a free one of the same size, or a new one. */
+  private reusable(bytes: number, label: string): number {
+    const s = this.free.get(bytes)?.pop();
+    if (s !== undefined) return s;
+    const fresh = this.slot(bytes, label);
+    this.holders.set(fresh, 0);
+    return fresh;
+  }
+
+  private dispatch(n: Node, owned: ReadonlySet<number>): Step[] {
     const inPlace = IN_PLACE.has(n.op) && owned.has(n.inputs[0]);
-    const kernel = emitKernel(
-      n,
-      n.inputs.map((id) => this.types.get(id)!),
-      { symbols: this.options.symbols, ...(inPlace ? { inPlace: true } : {}) },
-    );
-    const out = inPlace ? this.valueOf(n.inputs[0]) : this.fresh(n.type, `${kernel.name} %${n.id}`);
+    const types = n.inputs.map((id) => this.types.get(id)!);
+    const options = { symbols: this.options.symbols, ...(inPlace ? { inPlace: true } : {}) };
+    // Ops with more operands than one kernel can bind run as several launches into one output.
+    const kernels =
+      n.op === "t.concat" && n.inputs.length > MAX_CONCAT_OPERANDS
+        ? concatLaunches(n, types, options)
+        : n.op === "opt.global_norm" && n.inputs.length > MAX_NORM_OPERANDS
+          ? globalNormLaunches(n, types, options)
+          : [emitKernel(n, types, options)];
+    const out = inPlace ? this.valueOf(n.inputs[0]) : this.fresh(n.type, `${kernels[0].name} %${n.id}`, true);
     this.values.set(n.id, out);
-    const buffers = kernel.bindings
-      .filter((b) => b.source.kind !== "sizes")
-      .map((b) => {
-        const src = b.source;
-        if (src.kind === "output") return out[0][0];
-        if (src.kind === "input") return this.slotsOf(n.inputs[src.input])[0];
-        if (src.kind === "graph") return this.slotsOf(n.inputs[src.input])[["indptr", "src", "dst"].indexOf(src.array)];
-        throw new CodegenError(n.op, `binding ${b.name} has an unknown source`, n.span);
-      });
-    return { kind: "dispatch", kernel: this.kernel(kernel), sizes: resolveKernelSizes(kernel, this.options.symbols), buffers };
+    return kernels.map((kernel) => {
+      const buffers = kernel.bindings
+        .filter((b) => b.source.kind !== "sizes")
+        .map((b) => {
+          const src = b.source;
+          if (src.kind === "output") return out[0][0];
+          if (src.kind === "input") return this.slotsOf(n.inputs[src.input])[0];
+          if (src.kind === "graph") return this.slotsOf(n.inputs[src.input])[["indptr", "src", "dst"].indexOf(src.array)];
+          if (src.kind === "graph_by_src") return this.sourceView(n, n.inputs[src.input])[src.array === "indptr" ? 0 : 1];
+          throw new CodegenError(n.op, `binding ${b.name} has an unknown source`, n.span);
+        });
+      return { kind: "dispatch" as const, kernel: this.kernel(kernel), sizes: resolveKernelSizes(kernel, this.options.symbols), buffers };
+    });
+  }
+
+  /** The source-grouped view of a graph, filled at load from the graph's host value (an input or a host value). */
+  private sourceView(n: Node, graph: number): readonly [number, number] {
+    const known = this.bySourceOf.get(graph);
+    if (known) return known;
+    const input = this.inputNames.get(graph);
+    if (input === undefined && !this.pendingHost.has(graph)) {
+      throw new CodegenError(n.op, "reads a graph computed on the GPU by source; only input graphs and graphs computed once at load have that view", n.span);
+    }
+    const type = this.types.get(graph)!;
+    if (type.kind !== "graph") throw new CodegenError(n.op, "operand is not a graph", n.span);
+    const slots = [this.slot((this.size(type.nodes) + 1) * 4, `%${graph} by source.indptr`), this.slot(this.size(type.edges) * 4, `%${graph} by source.edges`)] as const;
+    this.bySourceOf.set(graph, slots);
+    this.bySource.push({ graph: input !== undefined ? { input } : { hosted: graph }, slots });
+    return slots;
   }
 
   /**
@@ -181,17 +274,22 @@ class Scheduler {
     const steps: Step[] = [];
     const carried = carriedParams.map((p, k) => {
       this.types.set(p.id, p.type);
-      const slots = this.fresh(p.type, `loop %${n.id} carried ${k}`);
+      const slots = this.fresh(p.type, `loop %${n.id} carried ${k}`, true);
       this.values.set(p.id, slots);
+      this.hold(slots.flat()); // the loop's value's hold: the state outlives every iteration
+      this.hold(slots.flat()); // the region param's, released where the body last reads it
       steps.push(...this.copies(this.slotsOf(n.inputs[k]), slots.flat(), p.type));
       return slots.flat();
     });
     const owned = new Set(carriedParams.filter((_, k) => chains[k + 1]).map((p) => p.id));
-    const body = this.body(region.body, owned, false);
+    const body = this.body(region.body, owned, false, region.params, region.results);
     region.results.forEach((id, k) => {
       const from = this.slotsOf(id);
       if (from.some((s, j) => s !== carried[k][j])) body.push(...this.copies(from, carried[k], carriedParams[k].type));
     });
+    // After the copies, the iteration's own results are dead (the loop's value is the carried state).
+    const inside = new Set([...region.params, ...region.body].map((x) => x.id));
+    for (const id of region.results) if (inside.has(id)) this.release(this.slotsOf(id));
     const indexTable = this.slot(4 * trip, `loop %${n.id} indices`);
     this.constants.set(indexTable, Int32Array.from({ length: trip }, (_, i) => i));
     steps.push({ kind: "loop", trip, reverse: n.attrs.reverse === true, index, indexTable, body });
@@ -226,9 +324,14 @@ class Scheduler {
   }
 
   /** New slots for a value of `type`: one list per tuple item. */
-  private fresh(type: Type, label: string): number[][] {
-    if (type.kind === "tuple") return type.items.map((t, k) => this.fresh(t, `${label}.${k}`).flat());
-    return [this.byteSizes(type).map((bytes, j) => this.slot(bytes, type.kind === "graph" ? `${label}.${["indptr", "src", "dst"][j]}` : label))];
+  private fresh(type: Type, label: string, reuse = false): number[][] {
+    if (type.kind === "tuple") return type.items.map((t, k) => this.fresh(t, `${label}.${k}`, reuse).flat());
+    return [
+      this.byteSizes(type).map((bytes, j) => {
+        const name = type.kind === "graph" ? `${label}.${["indptr", "src", "dst"][j]}` : label;
+        return reuse ? this.reusable(bytes, name) : this.slot(bytes, name);
+      }),
+    ];
   }
 
   private byteSizes(type: Type): number[] {

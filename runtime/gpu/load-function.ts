@@ -31,7 +31,7 @@ export async function loadFunction(gpu: GpuDevice, func: Func, options: LoadOpti
   };
   const values = hosted.length ? runFunc(hostFunc, { inputs: options.data, params: {}, symbols: options.symbols }) : [];
   const schedule = scheduleFunc(func, { symbols: options.symbols, hosted: new Set(hosted) });
-  const program = await GpuProgram.create(gpu, schedule, options.store, new Map(hosted.map((id, k) => [id, values[k]])));
+  const program = await GpuProgram.create(gpu, schedule, options.store, new Map(hosted.map((id, k) => [id, values[k]])), options.data);
   for (const [name, value] of Object.entries(options.data)) program.setInput(name, value);
   return program;
 }

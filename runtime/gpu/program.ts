@@ -1,5 +1,6 @@
 /// <reference types="@webgpu/types" />
 import type { DispatchSize, KernelSpec, Schedule, Step } from "../../compiler/codegen/index.js";
+import { graphBySource } from "../../compiler/codegen/graph-by-source.js";
 import type { DType, TensorType } from "../../compiler/ir/types.js";
 import type { TensorData, TensorValue, Value } from "../../compiler/ir/values.js";
 import type { GpuDevice } from "./device.js";
@@ -83,7 +84,13 @@ export class GpuProgram {
    * Allocate, upload the constant and host-computed values, compile every kernel (concurrently)
    * and make every launch's bind group. `hosted` holds the values of `schedule.hosted`.
    */
-  static async create(gpu: GpuDevice, schedule: Schedule, store: BufferStore, hosted: ReadonlyMap<number, Value>): Promise<GpuProgram> {
+  static async create(
+    gpu: GpuDevice,
+    schedule: Schedule,
+    store: BufferStore,
+    hosted: ReadonlyMap<number, Value>,
+    inputs: Readonly<Record<string, Value>> = {},
+  ): Promise<GpuProgram> {
     const byName = new Map<number, string>();
     for (const [name, slots] of schedule.inputs) slots.forEach((s, j) => byName.set(s, slots.length > 1 ? `input ${name}.${j}` : `input ${name}`));
     for (const [name, slot] of schedule.params) byName.set(slot, `param ${name}`);
@@ -102,6 +109,12 @@ export class GpuProgram {
       const value = hosted.get(id);
       if (!value) throw new Error(`no host value for %${id}`);
       program.writeSlots(slots, value);
+    }
+    for (const { graph, slots } of schedule.bySource) {
+      const g = "input" in graph ? inputs[graph.input] : hosted.get(graph.hosted);
+      if (g?.kind !== "graph") throw new Error(`a kernel reads a graph by source, but ${JSON.stringify(graph)} has no host graph`);
+      const view = graphBySource(g);
+      [view.indptr, view.edges].forEach((a, j) => program.writeArray(slots[j], a));
     }
     await gpu.compile(schedule.kernels);
     await program.prepare(schedule.steps);
@@ -193,11 +206,12 @@ export class GpuProgram {
   private writeSlots(slots: readonly number[], value: Value): void {
     const arrays = valueArrays(value);
     if (arrays.length !== slots.length) throw new Error(`a ${value.kind} value fills ${arrays.length} buffer(s), not ${slots.length}`);
-    arrays.forEach((a, j) => {
-      if (a.byteLength === 0) return;
-      const words = new Uint8Array(a.buffer as ArrayBuffer, a.byteOffset, a.byteLength);
-      this.gpu.device.queue.writeBuffer(this.buffers[slots[j]], 0, words);
-    });
+    arrays.forEach((a, j) => this.writeArray(slots[j], a));
+  }
+
+  private writeArray(slot: number, a: ArrayBufferView): void {
+    if (a.byteLength === 0) return;
+    this.gpu.device.queue.writeBuffer(this.buffers[slot], 0, new Uint8Array(a.buffer as ArrayBuffer, a.byteOffset, a.byteLength));
   }
 
   /** One pipeline, sizes uniform and bind group per launch, made once (loops reuse them every iteration). */

@@ -1,0 +1,39 @@
+import type { GraphValue } from "../ir/values.js";
+import type { BindingSource } from "./kernel.js";
+
+/**
+ * The by-source view of a CSR-by-destination graph, for the kernels that sum over each node's
+ * OUTGOING edges (`g.spmm_t`, `g.scatter_sum_src`) without atomics: node j's out-edges are the
+ * edge ids `edges[indptr[j] .. indptr[j+1])`. Ids stay in increasing order within a node (a stable
+ * counting sort), so a kernel walking them sums in the same order as the interpreter, which loops
+ * over edges in order.
+ *
+ * It depends on the graph only: the executor computes it on the host once per graph (at load)
+ * and keeps the two i32 arrays resident, bound through `{kind:"graph_by_src"}` bindings.
+ */
+export interface GraphBySource {
+  /** [N+1] offsets into `edges` per source node. */
+  indptr: Int32Array;
+  /** [E] edge ids (positions in the CSR-by-destination order), grouped by source. */
+  edges: Int32Array;
+}
+
+export function graphBySource(g: GraphValue): GraphBySource {
+  const indptr = new Int32Array(g.numNodes + 1);
+  for (let e = 0; e < g.numEdges; e++) indptr[g.src[e] + 1]++;
+  for (let j = 0; j < g.numNodes; j++) indptr[j + 1] += indptr[j];
+  const next = indptr.slice(0, g.numNodes);
+  const edges = new Int32Array(g.numEdges);
+  for (let e = 0; e < g.numEdges; e++) edges[next[g.src[e]]++] = e;
+  return { indptr, edges };
+}
+
+/** The host array a graph binding reads (by-source views computed here; cache them per graph). */
+export function graphBindingArray(
+  g: GraphValue,
+  source: Extract<BindingSource, { kind: "graph" | "graph_by_src" }>,
+  bySource: () => GraphBySource = () => graphBySource(g),
+): Int32Array {
+  if (source.kind === "graph") return g[source.array];
+  return bySource()[source.array];
+}

@@ -1,0 +1,119 @@
+/// <reference types="@webgpu/types" />
+import { emitKernel, resolveKernelSizes, type EmitOptions, type KernelSpec } from "../../compiler/codegen/index.js";
+import { graphBindingArray, graphBySource, type GraphBySource } from "../../compiler/codegen/graph-by-source.js";
+import { FuncBuilder } from "../../compiler/ir/builder.js";
+import type { DType, Node, Type } from "../../compiler/ir/types.js";
+import type { GraphValue, TensorValue, Value } from "../../compiler/ir/values.js";
+import { runFunc } from "../../runtime/reference/index.js";
+import type { GpuDevice } from "../../runtime/gpu/index.js";
+import { expectAllClose, typeOf, type OpCase } from "./helpers.js";
+
+/**
+ * Launching the shape and graph kernels the way the executor must: several launches writing one
+ * output buffer (t.concat past 7 operands), in-place updates (no output binding: the result is
+ * operand 0's buffer) and the graph's by-source view (`graph_by_src` bindings, computed on the
+ * host once per graph). runtime/gpu's runKernel covers none of these.
+ */
+
+export interface ShapeGraphCase extends OpCase {
+  /** Launches to run instead of emitKernel's one (given the node and its operand types). */
+  launches?: (node: Node, types: Type[], options: EmitOptions) => KernelSpec[];
+  /** Compare bit for bit (data movement; the default for integer and bool results). */
+  exact?: boolean;
+}
+
+export interface ShapeGraphResult {
+  kernels: KernelSpec[];
+  expected: TensorValue;
+  actual: TensorValue;
+}
+
+/** The case's one-op function, interpreted: the node, its operand types and the expected value. */
+export function interpretOne(c: OpCase): { node: Node; types: Type[]; expected: TensorValue } {
+  const types = c.types ?? c.inputs.map(typeOf);
+  const b = new FuncBuilder("one_op");
+  const ids = types.map((t, i) => b.leaf("s.input", t, { name: `in${i}` }));
+  const func = b.finish([b.emit(c.op, ids, c.attrs ?? {})], ["out"]);
+  const env = Object.fromEntries(c.inputs.map((v, i) => [`in${i}`, v]));
+  // The interpreter may update a dead base in place; give it copies so the GPU sees the originals.
+  const copies = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v.kind === "tensor" ? { ...v, data: v.data.slice() } : v]));
+  const expected = runFunc(func, { inputs: copies, params: {}, symbols: c.symbols })[0];
+  if (expected.kind !== "tensor") throw new Error(`${c.op} did not give a tensor`);
+  return { node: func.body[func.body.length - 1], types, expected };
+}
+
+/** Host data in the layout the GPU stores (f32, 32-bit integers, bool as u32). */
+function deviceWords(v: TensorValue): ArrayBufferView {
+  if (v.data instanceof Float64Array) return Float32Array.from(v.data);
+  if (v.data instanceof Uint8Array) return Uint32Array.from(v.data);
+  return v.data;
+}
+
+function hostData(dtype: DType, bytes: ArrayBuffer) {
+  if (dtype === "i32") return new Int32Array(bytes);
+  if (dtype === "u32") return new Uint32Array(bytes);
+  if (dtype === "bool") return Uint8Array.from(new Uint32Array(bytes));
+  return new Float32Array(bytes);
+}
+
+/**
+ * Run `kernels` in order on `inputs`: each operand array uploaded once and shared by every launch,
+ * one output buffer shared likewise; returns the output (or, with no output binding, operand 0).
+ */
+export async function launchAll(
+  gpu: GpuDevice,
+  kernels: readonly KernelSpec[],
+  inputs: readonly Value[],
+  output: { dtype: DType; shape: readonly number[] },
+  symbols: Readonly<Record<string, number>> = {},
+): Promise<TensorValue> {
+  const bytes = output.shape.reduce((n, d) => n * d, 1) * 4;
+  const buffers = new Map<string, GPUBuffer>();
+  const bySource = new Map<number, GraphBySource>();
+  const buffer = (key: string, make: () => GPUBuffer) => {
+    let b = buffers.get(key);
+    if (!b) buffers.set(key, (b = make()));
+    return b;
+  };
+  try {
+    for (const kernel of kernels) {
+      const bound: GPUBuffer[] = [];
+      for (const b of kernel.bindings) {
+        const s = b.source;
+        if (s.kind === "sizes") continue;
+        if (s.kind === "output") bound.push(buffer("out", () => gpu.createBuffer(bytes, "out")));
+        else if (s.kind === "input") {
+          const v = inputs[s.input];
+          if (v?.kind !== "tensor") throw new Error(`${kernel.name}: operand ${s.input} is not a tensor`);
+          bound.push(buffer(`in${s.input}`, () => gpu.upload(deviceWords(v), b.name)));
+        } else {
+          const g = inputs[s.input] as GraphValue;
+          const view = () => bySource.get(s.input) ?? bySource.set(s.input, graphBySource(g)).get(s.input)!;
+          bound.push(buffer(`${s.kind}.${s.input}.${s.array}`, () => gpu.upload(graphBindingArray(g, s, view), b.name)));
+        }
+      }
+      await gpu.run(kernel, bound, resolveKernelSizes(kernel, symbols));
+    }
+    const result = buffers.get("out") ?? buffers.get("in0")!;
+    return { kind: "tensor", dtype: output.dtype, shape: [...output.shape], data: hostData(output.dtype, await gpu.read(result, bytes)) };
+  } finally {
+    for (const b of buffers.values()) b.destroy();
+  }
+}
+
+/** Interpret the case, run its kernel(s) on the GPU, return both. */
+export async function runCase(gpu: GpuDevice, c: ShapeGraphCase): Promise<ShapeGraphResult> {
+  const { node, types, expected } = interpretOne(c);
+  const options = c.emit ?? {};
+  const kernels = c.launches ? c.launches(node, types, options) : [emitKernel(node, types, options)];
+  const actual = await launchAll(gpu, kernels, c.inputs, expected, c.symbols ?? {});
+  return { kernels, expected, actual };
+}
+
+/** Run the case on both devices and compare (f32 tolerances; integers and bools exactly). */
+export async function checkCase(gpu: GpuDevice, c: ShapeGraphCase): Promise<ShapeGraphResult> {
+  const r = await runCase(gpu, c);
+  if (c.exact || r.expected.dtype !== "f32") expectAllClose(r.actual, r.expected, 0, 0);
+  else expectAllClose(r.actual, r.expected);
+  return r;
+}

@@ -1,0 +1,64 @@
+/// <reference types="@webgpu/types" />
+import { emitKernel, resolveKernelSizes, type KernelSpec } from "../../compiler/codegen/index.js";
+import { FuncBuilder } from "../../compiler/ir/builder.js";
+import type { Value } from "../../compiler/ir/values.js";
+import { runFunc } from "../../runtime/reference/index.js";
+import type { GpuDevice } from "../../runtime/gpu/index.js";
+import { typeOf, type OpCase } from "./helpers.js";
+
+/**
+ * Bit-level kernel checks for any operand and result kinds, rng keys included (helpers.ts's
+ * runKernel takes tensors only): values travel as the executor stores them — tensors as 32-bit
+ * words (bool as u32 0/1), an rng value as its two key words — and results come back as words.
+ */
+
+/** The 32-bit words a value occupies in its GPU buffer. */
+export function wordsOf(v: Value): Uint32Array {
+  if (v.kind === "rng") return Uint32Array.from(v.key);
+  if (v.kind !== "tensor") throw new Error(`no buffer layout for a ${v.kind} value here`);
+  if (v.dtype === "bool") return Uint32Array.from(v.data);
+  if (v.dtype === "i32") return new Uint32Array(Int32Array.from(v.data).buffer);
+  if (v.dtype === "u32") return Uint32Array.from(v.data);
+  return new Uint32Array(Float32Array.from(v.data).buffer);
+}
+
+export interface WordsResult {
+  kernel: KernelSpec;
+  expected: Uint32Array;
+  actual: Uint32Array;
+}
+
+/** Interpret the one-op function and run its kernel; both results as words. */
+export async function runWords(gpu: GpuDevice, c: OpCase): Promise<WordsResult> {
+  const types = c.types ?? c.inputs.map(typeOf);
+  const b = new FuncBuilder("one_op");
+  const ids = types.map((t, i) => b.leaf("s.input", t, { name: `in${i}` }));
+  const func = b.finish([b.emit(c.op, ids, c.attrs ?? {})], ["out"]);
+  const env = Object.fromEntries(c.inputs.map((v, i) => [`in${i}`, v]));
+  const expected = wordsOf(runFunc(func, { inputs: env, params: {}, symbols: c.symbols })[0]);
+  const kernel = emitKernel(func.body[func.body.length - 1], types, c.emit ?? {});
+
+  const owned: GPUBuffer[] = [];
+  try {
+    let out: GPUBuffer | undefined;
+    for (const binding of kernel.bindings) {
+      const s = binding.source;
+      if (s.kind === "sizes") continue; // gpu.run fills the uniform
+      const buffer = s.kind === "output" ? gpu.createBuffer(expected.byteLength) : gpu.upload(wordsOf(c.inputs[s.input]));
+      if (s.kind === "output") out = buffer;
+      owned.push(buffer);
+    }
+    await gpu.run(kernel, owned, resolveKernelSizes(kernel, c.symbols ?? {}));
+    const actual = new Uint32Array(await gpu.read(out!, expected.byteLength));
+    return { kernel, expected, actual };
+  } finally {
+    for (const buffer of owned) buffer.destroy();
+  }
+}
+
+/** The first index where two word arrays differ, or −1. */
+export function firstDifference(a: Uint32Array, b: Uint32Array): number {
+  if (a.length !== b.length) return Math.min(a.length, b.length);
+  for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) return k;
+  return -1;
+}
