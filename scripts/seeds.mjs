@@ -7,7 +7,7 @@
 //   GNNC_DATA_DIR=../shared/data node scripts/seeds.mjs examples/cora-gat.gnn [--seeds 10] [--json out.json]
 //
 // Options: --seeds N (seeds 0..N-1, default 10), --first S (start at seed S, default 0),
-// --run NAME, --data-dir DIR, --epochs N, --json PATH, --cli PATH (default dist/cli/main.js).
+// --run NAME, --data-dir DIR, --epochs N, --device reference|gpu, --json PATH, --cli PATH (default dist/cli/main.js).
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
@@ -24,6 +24,7 @@ const { values, positionals } = parseArgs({
     run: { type: "string" },
     "data-dir": { type: "string" },
     epochs: { type: "string" },
+    device: { type: "string" },
     json: { type: "string" },
     cli: { type: "string", default: join(root, "dist/cli/main.js") },
   },
@@ -61,6 +62,7 @@ function trainSeed(seed, scratch) {
   if (values.run) args.push("--run", values.run);
   if (values["data-dir"]) args.push("--data-dir", values["data-dir"]);
   if (values.epochs) args.push("--epochs", values.epochs);
+  if (values.device) args.push("--device", values.device);
   const child = spawnSync(process.execPath, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
   if (child.status !== 0) throw new Error(`gnnc train failed for seed ${seed} (exit ${child.status}):\n${child.stderr}${child.stdout}`);
   return JSON.parse(readFileSync(out, "utf8"));

@@ -1,5 +1,6 @@
 import { EXIT_OK, UsageError, type Io } from "../io.js";
 import { checkHelp } from "./check.js";
+import { compileHelp } from "./compile.js";
 import { infoHelp } from "./info.js";
 import { irHelp } from "./ir.js";
 import { passesHelp } from "./passes.js";
@@ -15,6 +16,7 @@ Commands:
   ir FILE           print the typed IR (optionally after passes)
   passes            list the built-in IR passes
   train FILE        train a train block's model and report its metrics
+  compile FILE      write a train block's GPU kernels, lowered IR and memory plan (--out DIR)
   predict FILE      predict every node with a trained checkpoint (--params)
   info              show the GPU adapter, its limits, versions and the datasets found
   help [COMMAND]    show help for a command
@@ -27,6 +29,7 @@ export const commandHelp: Record<string, string> = {
   ir: irHelp,
   passes: passesHelp,
   train: trainHelp,
+  compile: compileHelp,
   predict: predictHelp,
   info: infoHelp,
   help: "gnnc help [COMMAND]\n\nShow the overview, or the help of one command.",

@@ -14,3 +14,4 @@ export { MAX_WORKGROUPS_PER_DIMENSION, gridFor } from "./grid.js";
 export { f32Literal } from "./wgsl.js";
 export { scheduleFunc, type Schedule, type ScheduleOptions, type Slot, type Step } from "./schedule.js";
 export { scheduleBytes, allocatedSize } from "./schedule-bytes.js";
+export { planReport, type PlanReport, type FunctionPlan } from "./plan-report.js";

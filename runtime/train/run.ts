@@ -6,16 +6,16 @@ import { error } from "../../grammar/diagnostics.js";
 import { lowerTraining, TRAIN_CODES } from "../../compiler/train/index.js";
 import { runPipeline, type PipelineResult } from "../../compiler/passes/index.js";
 import { loadDatasetSource, type SourceOptions } from "../data/index.js";
-import { bindDataset } from "./bind.js";
+import { bindDataset, type BoundData } from "./bind.js";
 import { lrScheduleProblems } from "./lr-schedule.js";
 import { train, type TrainOptions, type TrainResult } from "./trainer.js";
 
 /**
  * Run on the lowered functions before training: the same cleanup `gnnc ir --passes` offers. Layers
  * expand independently, so without CSE each GCN layer rebuilds the self-loop graph and its
- * normalisation on every step.
+ * normalisation on every step; without LICM every block of a stack recomputes the graph's degrees.
  */
-export const TRAIN_PIPELINE = "cse,dce";
+export const TRAIN_PIPELINE = "cse,licm,cse,dce";
 
 /** `seed`, `evalEvery` and `patience` override the train block's `seed`, `eval_every` and `patience`. */
 export interface RunTrainingOptions extends Omit<TrainOptions, "seed"> {
@@ -40,19 +40,30 @@ export function findTrain(program: CompiledProgram, name?: string): { spec: Trai
   return module ? { spec, module } : undefined;
 }
 
+/** A train block lowered, cleaned and bound to its data: what training (or `gnnc compile`) starts from. */
+export interface PreparedTraining {
+  /** `train_step`, `loss` and `predict`, after TRAIN_PIPELINE (and expand-reversible for the GPU). */
+  lowered: Module;
+  data: BoundData;
+  symbols: Record<string, number>;
+  lowerMs: number;
+}
+
 /**
- * Train one train block: lower it to `train_step`, load and bind its dataset, run the epochs on
- * the reference device or, with `options.gpu`, on the GPU. Problems with the program come back as
- * diagnostics; data problems throw DataError (its message names the places searched).
+ * Lower a train block to `train_step`, clean it up, load and bind its dataset. Problems with the
+ * program come back as diagnostics; data problems throw DataError.
  */
-export async function runTraining(spec: TrainSpec, module: Module, options: RunTrainingOptions = {}): Promise<TrainingOutcome> {
+export function prepareTraining(
+  spec: TrainSpec,
+  module: Module,
+  options: Pick<RunTrainingOptions, "data" | "onPipeline"> & { forGpu?: boolean } = {},
+): PreparedTraining | { diagnostics: Diagnostic[] } {
   const lowerStart = performance.now();
   const lowering = lowerTraining(module, spec);
   if (Array.isArray(lowering)) return { diagnostics: lowering };
   // The GPU runs reversible stacks' forwards as plain loops (their backward loops are already plain).
-  const cleaned = runPipeline(lowering, options.gpu ? `${TRAIN_PIPELINE},expand-reversible` : TRAIN_PIPELINE);
+  const cleaned = runPipeline(lowering, options.forGpu ? `expand-reversible,${TRAIN_PIPELINE}` : TRAIN_PIPELINE);
   if (cleaned.diagnostics.some((d) => d.severity === "error")) return { diagnostics: cleaned.diagnostics };
-  const lowered = cleaned.module;
   options.onPipeline?.(lowering, cleaned);
   const lowerMs = performance.now() - lowerStart;
   const schedule = spec.lrSchedule;
@@ -62,11 +73,22 @@ export async function runTraining(spec: TrainSpec, module: Module, options: RunT
   }
   const { dataset } = loadDatasetSource(spec.data.source, spec.data.transforms, options.data);
   const needed = [spec.loss.mask, ...spec.report.map((r) => r.split), ...(spec.select.kind === "best" ? [spec.select.split] : [])];
-  const data = bindDataset(dataset, spec.data.name, lowered, needed);
+  const data = bindDataset(dataset, spec.data.name, cleaned.module, needed);
+  return { lowered: cleaned.module, data, symbols: { ...cleaned.module.symbols, ...data.symbols }, lowerMs };
+}
+
+/**
+ * Train one train block on the reference device or, with `options.gpu`, on the GPU. Problems with
+ * the program come back as diagnostics; data problems throw DataError (its message names the
+ * places searched).
+ */
+export async function runTraining(spec: TrainSpec, module: Module, options: RunTrainingOptions = {}): Promise<TrainingOutcome> {
+  const prepared = prepareTraining(spec, module, { data: options.data, onPipeline: options.onPipeline, forGpu: options.gpu !== undefined });
+  if ("diagnostics" in prepared) return { diagnostics: prepared.diagnostics };
   // Options given by the caller (CLI flags) override the train block's keys.
   const { epochs, onEpoch, start, onSelect, gpu } = options;
   const evalEvery = options.evalEvery ?? spec.evalEvery;
   const patience = options.patience ?? spec.patience;
-  const result = await train(lowered, spec, data, { epochs, evalEvery, patience, onEpoch, start, onSelect, gpu, seed: options.seed ?? spec.seed ?? 0 });
-  return { result: { ...result, compile_ms: (options.compileMs ?? 0) + lowerMs } };
+  const result = await train(prepared.lowered, spec, prepared.data, { epochs, evalEvery, patience, onEpoch, start, onSelect, gpu, seed: options.seed ?? spec.seed ?? 0 });
+  return { result: { ...result, compile_ms: (options.compileMs ?? 0) + prepared.lowerMs } };
 }

@@ -1,0 +1,91 @@
+import { mkdirSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { planReport, scheduleFunc, type Schedule } from "../../compiler/codegen/index.js";
+import { printModule } from "../../compiler/ir/print.js";
+import { unchangingNodes } from "../../compiler/plan/unchanging.js";
+import { LABELS_INPUT, MASK_INPUT, TRAIN_STEP_FUNC } from "../../compiler/train/index.js";
+import { writeFileAtomic } from "../../runtime/checkpoint/index.js";
+import { prepareTraining } from "../../runtime/train/run.js";
+import { parseCommandArgs } from "../args.js";
+import { EXIT_ERRORS, EXIT_OK, UsageError, type Io } from "../io.js";
+import { dataDirs } from "../load.js";
+import { reportDiagnostics } from "../report.js";
+import { loadTrainTarget, reportRunError } from "./train.js";
+
+export const compileHelp = `gnnc compile FILE --out DIR [--emit wgsl,ir,plan] [--run NAME] [--data-dir DIR]
+
+Compile a train block for the GPU without running it, and write what was made:
+  ir     DIR/module.ir       the lowered training module (train_step, loss, predict) as IR text
+  wgsl   DIR/kernels/*.wgsl  every distinct kernel, one complete WGSL module each
+  plan   DIR/plan.json       per function: kernel launches, peak bytes of values (activations apart),
+                            device bytes; parameter and optimizer-state bytes; distinct kernels
+Sizes come from the dataset, so load("name") needs --data-dir or GNNC_DATA_DIR.`;
+
+const EMITS = ["wgsl", "ir", "plan"];
+const FUNCS = [TRAIN_STEP_FUNC, "predict"];
+
+export function compile(io: Io, argv: string[]): number {
+  const { values, positionals } = parseCommandArgs("compile", argv, {
+    out: { type: "string" },
+    emit: { type: "string" },
+    run: { type: "string" },
+    "data-dir": { type: "string" },
+  });
+  if (positionals.length !== 1) throw new UsageError("gnnc compile: expected exactly one FILE");
+  const out = values.out as string | undefined;
+  if (out === undefined) throw new UsageError("gnnc compile: --out DIR is required");
+  const emit = ((values.emit as string | undefined) ?? EMITS.join(",")).split(",").map((e) => e.trim());
+  const unknown = emit.filter((e) => !EMITS.includes(e));
+  if (unknown.length) throw new UsageError(`gnnc compile: --emit takes ${EMITS.join(", ")}; got \`${unknown.join(", ")}\``);
+
+  const file = positionals[0];
+  const dirs = dataDirs(io, values["data-dir"] as string | undefined);
+  const target = loadTrainTarget(io, "compile", file, dirs, values.run as string | undefined);
+  if (!target) return EXIT_ERRORS;
+  try {
+    const prepared = prepareTraining(target.spec, target.module, { data: { dataDir: dirs, env: io.env, baseDir: dirname(resolve(file)) }, forGpu: true });
+    if ("diagnostics" in prepared) {
+      reportDiagnostics(io, prepared.diagnostics, target.sources);
+      return EXIT_ERRORS;
+    }
+    const { lowered, data, symbols } = prepared;
+    // As on the GPU: what depends only on these inputs is computed on the host once.
+    const unchanging = new Set([...Object.keys(data.inputs), LABELS_INPUT, MASK_INPUT]);
+    const schedules = new Map<string, Schedule>();
+    for (const name of FUNCS) {
+      const func = lowered.funcs.find((f) => f.name === name)!;
+      const fixed = unchangingNodes(func.body, unchanging);
+      const hosted = new Set(func.body.filter((n) => fixed.has(n.id) && n.op !== "s.input").map((n) => n.id));
+      schedules.set(name, scheduleFunc(func, { symbols, hosted }));
+    }
+    mkdirSync(out, { recursive: true });
+    const written: string[] = [];
+    if (emit.includes("ir")) {
+      writeFileAtomic(join(out, "module.ir"), printModule(lowered));
+      written.push("module.ir");
+    }
+    if (emit.includes("wgsl")) {
+      const dir = join(out, "kernels");
+      mkdirSync(dir, { recursive: true });
+      const seen = new Map<string, string>();
+      for (const s of schedules.values()) {
+        for (const k of s.kernels) {
+          if (seen.has(k.wgsl)) continue;
+          let name = k.name;
+          for (let i = 2; [...seen.values()].includes(name); i++) name = `${k.name}_${i}`;
+          seen.set(k.wgsl, name);
+          writeFileAtomic(join(dir, `${name}.wgsl`), k.wgsl);
+        }
+      }
+      written.push(`kernels/ (${seen.size} kernels)`);
+    }
+    if (emit.includes("plan")) {
+      writeFileAtomic(join(out, "plan.json"), JSON.stringify(planReport(lowered, schedules, symbols), null, 2) + "\n");
+      written.push("plan.json");
+    }
+    io.out(`${target.spec.name}: wrote ${written.join(", ")} to ${out}\n`);
+    return EXIT_OK;
+  } catch (e) {
+    return reportRunError(io, e, "compiling");
+  }
+}

@@ -1,0 +1,52 @@
+import { evalDim } from "../ir/dims.js";
+import type { Module } from "../ir/types.js";
+import { predictPeakBytes } from "../plan/peak.js";
+import type { Schedule, Step } from "./schedule.js";
+import { scheduleBytes } from "./schedule-bytes.js";
+
+/** What `gnnc compile --emit plan` writes: memory and work of each function, before anything runs. */
+export interface PlanReport {
+  /** Trainable parameters. */
+  parameter_bytes: number;
+  /** Optimizer states (`opt.*`) and buffers such as running statistics. */
+  state_bytes: number;
+  /** Distinct WGSL kernels (pipelines) over all functions. */
+  kernels: number;
+  /** Every buffer the GPU programs allocate (parameters and inputs once; all resident). */
+  device_bytes: number;
+  functions: FunctionPlan[];
+}
+
+export interface FunctionPlan {
+  name: string;
+  /** Kernel launches per call, loops unrolled. */
+  launches: number;
+  /** Peak bytes of values held at once on the reference device (liveness), and of those the graph-sized ones. */
+  peak_value_bytes: number;
+  activation_bytes: number;
+  /** Buffers of this function's GPU program alone. */
+  device_bytes: number;
+}
+
+function launches(steps: readonly Step[]): number {
+  return steps.reduce((n, s) => n + (s.kind === "dispatch" ? 1 : s.kind === "loop" ? s.trip * launches(s.body) : 0), 0);
+}
+
+export function planReport(module: Module, schedules: ReadonlyMap<string, Schedule>, symbols: Readonly<Record<string, number>>): PlanReport {
+  const bytesOf = (shape: readonly (number | string)[]) => shape.reduce<number>((n, d) => n * (evalDim(d, symbols) ?? NaN), 1) * 4;
+  const trainable = module.params.filter((p) => p.trainable);
+  const state = module.params.filter((p) => !p.trainable);
+  const wgsl = new Set<string>();
+  for (const s of schedules.values()) for (const k of s.kernels) wgsl.add(k.wgsl);
+  return {
+    parameter_bytes: trainable.reduce((n, p) => n + bytesOf(p.type.shape), 0),
+    state_bytes: state.reduce((n, p) => n + bytesOf(p.type.shape), 0),
+    kernels: wgsl.size,
+    device_bytes: scheduleBytes([...schedules.values()]),
+    functions: [...schedules].map(([name, s]) => {
+      const func = module.funcs.find((f) => f.name === name)!;
+      const peak = predictPeakBytes(func, symbols);
+      return { name, launches: launches(s.steps), peak_value_bytes: peak.total, activation_bytes: peak.activations, device_bytes: scheduleBytes([s]) };
+    }),
+  };
+}
