@@ -20,6 +20,12 @@ export type BindingSource =
    * `indptr` [N+1] and `edges` [E], the edge ids sorted stably by source.
    */
   | { kind: "graph_by_src"; input: number; array: "indptr" | "edges" }
+  /**
+   * The zero pattern of the node's `input`-th operand, a sparse matrix stored densely (input
+   * features, and dropout of them): its nonzero positions by row (CSR `rowptr`/`cols`) or by
+   * column (CSC `colptr`/`rows`), computed on the host from the data.
+   */
+  | { kind: "pattern"; input: number; array: "rowptr" | "cols" | "colptr" | "rows" }
   /** The node's result. */
   | { kind: "output" }
   /** The uniform holding the kernel's symbolic sizes, in `KernelSpec.uniforms` order (u32 each). */

@@ -7,6 +7,7 @@ import { deathsAfter } from "../plan/liveness.js";
 import { CodegenError } from "./emit-context.js";
 import { concatLaunches, MAX_CONCAT_OPERANDS } from "./concat.js";
 import { emitKernel, hasKernel } from "./emit.js";
+import { emitPatternMatmul } from "./matmul-pattern.js";
 import { globalNormLaunches, MAX_NORM_OPERANDS } from "./optimizer-clip.js";
 import { resolveKernelSizes, type KernelSpec } from "./kernel.js";
 
@@ -55,12 +56,16 @@ export interface Schedule {
    * (an input by name, or a host value by id) and the two slots the runtime fills once at load.
    */
   bySource: readonly { graph: { input: string } | { hosted: number }; slots: readonly [number, number] }[];
+  /** Patterned inputs some kernel reads the pattern of: the input and its rowptr, cols, colptr, rows slots. */
+  patterns: readonly { input: string; slots: readonly [number, number, number, number] }[];
   /** Each function result's slots (one per tuple item / graph array). */
   results: readonly (readonly number[])[];
 }
 
 export interface ScheduleOptions {
   symbols: Readonly<Record<string, number>>;
+  /** Inputs that are mostly zeros with a known pattern (see pattern.ts), with their nonzero counts: matmuls over them visit only nonzeros. */
+  patterned?: ReadonlyMap<string, number>;
   /** Top-level node ids computed on the host (graph normalisation and the like). */
   hosted?: ReadonlySet<number>;
 }
@@ -89,6 +94,7 @@ export function scheduleFunc(func: Func, options: ScheduleOptions): Schedule {
     hosted: s.hostedSlots,
     constants: s.constants,
     bySource: s.bySource,
+    patterns: s.patterns,
     results: func.results.map((id) => s.slotsOf(id)),
   };
 }
@@ -101,6 +107,9 @@ class Scheduler {
   readonly hostedSlots = new Map<number, number[]>();
   readonly constants = new Map<number, Int32Array>();
   readonly bySource: { graph: { input: string } | { hosted: number }; slots: readonly [number, number] }[] = [];
+  readonly patterns: { input: string; slots: readonly [number, number, number, number] }[] = [];
+  /** Values that are zero wherever a patterned input is: value id → that input's name. */
+  private readonly patternedValues = new Map<number, string>();
   private readonly bySourceOf = new Map<number, readonly [number, number]>();
   private readonly inputNames = new Map<number, string>();
   private readonly byWgsl = new Map<string, number>();
@@ -175,6 +184,7 @@ class Scheduler {
       if (n.op === "s.input") {
         this.values.set(n.id, [this.named(this.inputs, String(n.attrs.name), n.type)]);
         this.inputNames.set(n.id, String(n.attrs.name));
+        if (this.options.patterned?.has(String(n.attrs.name))) this.patternedValues.set(n.id, String(n.attrs.name));
       }
       else if (n.op === "s.param") this.values.set(n.id, [[this.param(String(n.attrs.name), n.type)]]);
       else if (top && this.hosted.has(n.id)) this.pendingHost.add(n.id);
@@ -219,8 +229,11 @@ class Scheduler {
     const types = n.inputs.map((id) => this.types.get(id)!);
     const options = { symbols: this.options.symbols, ...(inPlace ? { inPlace: true } : {}) };
     // Ops with more operands than one kernel can bind run as several launches into one output.
-    const kernels =
-      n.op === "t.concat" && n.inputs.length > MAX_CONCAT_OPERANDS
+    // Dropout keeps zeros zero: it inherits its input's pattern.
+    if (n.op === "nn.dropout" && this.patternedValues.has(n.inputs[0])) this.patternedValues.set(n.id, this.patternedValues.get(n.inputs[0])!);
+    const kernels = this.patternedMatmul(n)
+      ? [emitPatternMatmul(n, types, options)]
+      : n.op === "t.concat" && n.inputs.length > MAX_CONCAT_OPERANDS
         ? concatLaunches(n, types, options)
         : n.op === "opt.global_norm" && n.inputs.length > MAX_NORM_OPERANDS
           ? globalNormLaunches(n, types, options)
@@ -236,10 +249,36 @@ class Scheduler {
           if (src.kind === "input") return this.slotsOf(n.inputs[src.input])[0];
           if (src.kind === "graph") return this.slotsOf(n.inputs[src.input])[["indptr", "src", "dst"].indexOf(src.array)];
           if (src.kind === "graph_by_src") return this.sourceView(n, n.inputs[src.input])[src.array === "indptr" ? 0 : 1];
+          if (src.kind === "pattern") return this.patternSlots(n.inputs[src.input])[["rowptr", "cols", "colptr", "rows"].indexOf(src.array)];
           throw new CodegenError(n.op, `binding ${b.name} has an unknown source`, n.span);
         });
       return { kind: "dispatch" as const, kernel: this.kernel(kernel), sizes: resolveKernelSizes(kernel, this.options.symbols), buffers };
     });
+  }
+
+  /** A matmul whose mostly-zero operand has a known pattern: P·Wᵀ with P first, or Dᵀ·P with P second. */
+  private patternedMatmul(n: Node): boolean {
+    if (n.op !== "t.matmul") return false;
+    const [a, b] = n.inputs.map((id) => this.patternedValues.has(id));
+    const { transA, transB } = n.attrs;
+    return (a && !b && transA !== true && transB === true) || (b && !a && transA === true && transB !== true);
+  }
+
+  private patternSlots(value: number): readonly [number, number, number, number] {
+    const input = this.patternedValues.get(value)!;
+    const known = this.patterns.find((p) => p.input === input);
+    if (known) return known.slots;
+    const nnz = this.options.patterned!.get(input)!;
+    const type = this.types.get(value) as { shape: readonly (number | string)[] };
+    const [n, f] = type.shape.map((d) => this.size(d));
+    const slots = [
+      this.slot((n + 1) * 4, `${input} pattern.rowptr`),
+      this.slot(nnz * 4, `${input} pattern.cols`),
+      this.slot((f + 1) * 4, `${input} pattern.colptr`),
+      this.slot(nnz * 4, `${input} pattern.rows`),
+    ] as const;
+    this.patterns.push({ input, slots });
+    return slots;
   }
 
   /** The source-grouped view of a graph, filled at load from the graph's host value (an input or a host value). */

@@ -1,4 +1,5 @@
 import { scheduleFunc } from "../../compiler/codegen/index.js";
+import { nonzeros, worthPattern } from "../../compiler/codegen/pattern.js";
 import type { Func } from "../../compiler/ir/types.js";
 import type { Value } from "../../compiler/ir/values.js";
 import { unchangingNodes } from "../../compiler/plan/unchanging.js";
@@ -30,7 +31,12 @@ export async function loadFunction(gpu: GpuDevice, func: Func, options: LoadOpti
     resultNames: hosted.map((id) => `%${id}`),
   };
   const values = hosted.length ? runFunc(hostFunc, { inputs: options.data, params: {}, symbols: options.symbols }) : [];
-  const schedule = scheduleFunc(func, { symbols: options.symbols, hosted: new Set(hosted) });
+  // Mostly-zero features get a pattern: their matmuls visit only the nonzeros.
+  const patterned = new Map<string, number>();
+  for (const [name, v] of Object.entries(options.data)) {
+    if (v.kind === "tensor" && worthPattern(v)) patterned.set(name, nonzeros(v));
+  }
+  const schedule = scheduleFunc(func, { symbols: options.symbols, hosted: new Set(hosted), patterned });
   const program = await GpuProgram.create(gpu, schedule, options.store, new Map(hosted.map((id, k) => [id, values[k]])), options.data);
   for (const [name, value] of Object.entries(options.data)) program.setInput(name, value);
   return program;

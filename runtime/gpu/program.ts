@@ -1,6 +1,7 @@
 /// <reference types="@webgpu/types" />
 import type { DispatchSize, KernelSpec, Schedule, Step } from "../../compiler/codegen/index.js";
 import { graphBySource } from "../../compiler/codegen/graph-by-source.js";
+import { sparsePattern } from "../../compiler/codegen/pattern.js";
 import type { DType, TensorType } from "../../compiler/ir/types.js";
 import type { TensorData, TensorValue, Value } from "../../compiler/ir/values.js";
 import type { GpuDevice } from "./device.js";
@@ -115,6 +116,12 @@ export class GpuProgram {
       if (g?.kind !== "graph") throw new Error(`a kernel reads a graph by source, but ${JSON.stringify(graph)} has no host graph`);
       const view = graphBySource(g);
       [view.indptr, view.edges].forEach((a, j) => program.writeArray(slots[j], a));
+    }
+    for (const { input, slots } of schedule.patterns) {
+      const t = inputs[input];
+      if (t?.kind !== "tensor") throw new Error(`a kernel reads the pattern of input ${input}, which is not a tensor given at load`);
+      const p = sparsePattern(t);
+      [p.rowptr, p.cols, p.colptr, p.rows].forEach((a, j) => program.writeArray(slots[j], a));
     }
     await gpu.compile(schedule.kernels);
     await program.prepare(schedule.steps);

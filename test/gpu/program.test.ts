@@ -12,7 +12,45 @@ import { expectAllClose, random, randomGraph, randomTensor, useGpu } from "./hel
  */
 const gpuOf = useGpu();
 
+/** A [rows, cols] tensor with about `density` of its entries nonzero. */
+function sparseTensor(rows: number, cols: number, density: number, rand: () => number): TensorValue {
+  const data = new Float32Array(rows * cols);
+  for (let k = 0; k < data.length; k++) if (rand() < density) data[k] = rand() * 2 - 1;
+  for (let i = 0; i < rows; i += 7) data.fill(0, i * cols, (i + 1) * cols); // some all-zero rows
+  return { kind: "tensor", dtype: "f32", shape: [rows, cols], data };
+}
+
 describe("GPU programs", () => {
+  it("matmuls over mostly-zero features visit only the nonzeros, and give the dense result", async (ctx) => {
+    const gpu = gpuOf(ctx);
+    const m = compileModule(`model Net(in_channels: int = 50) {
+  lin = Linear(in_channels, 6)
+  forward(x: f32[N, in_channels], g: graph[N]) = lin(dropout(x, 0.4))
+}`);
+    const f = funcOf(m, "forward");
+    const rand = random(8);
+    const x = sparseTensor(257, 50, 0.03, rand);
+    const graph = randomGraph(257, rand);
+    const params = Object.fromEntries(m.params.map((p) => [p.name, randomTensor(p.type.shape as number[], rand, -0.5, 0.5)]));
+    const symbols = { N: 257, E: graph.numEdges };
+    const rng = { kind: "rng" as const, key: [3, 4] as const };
+    const store = new BufferStore(gpu);
+    const program = await loadFunction(gpu, f, { symbols, data: { x, graph }, store });
+    try {
+      expect(program.schedule.patterns.map((p) => p.input)).toEqual(["x"]);
+      expect(program.schedule.kernels.map((k) => k.name)).toContain("t_matmul_pattern_rows");
+      for (const [name, v] of Object.entries(params)) program.setParam(name, v);
+      program.setInput("rng", rng);
+      program.run();
+      const got = await program.readResult(0, { kind: "tensor", dtype: "f32", shape: [257, 6] }, [257, 6]);
+      const want = runFunc(f, { inputs: { x, graph, rng }, params, symbols })[0] as TensorValue;
+      expectAllClose(got, want);
+    } finally {
+      program.destroy();
+      store.destroy();
+    }
+  });
+
   it("a two-layer GCN forward equals the interpreter's, and a second call with new weights too", async (ctx) => {
     const gpu = gpuOf(ctx);
     const m = compileModule(`model Net(in_channels: int = 8) {

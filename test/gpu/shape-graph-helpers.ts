@@ -86,6 +86,8 @@ export async function launchAll(
           const v = inputs[s.input];
           if (v?.kind !== "tensor") throw new Error(`${kernel.name}: operand ${s.input} is not a tensor`);
           bound.push(buffer(`in${s.input}`, () => gpu.upload(deviceWords(v), b.name)));
+        } else if (s.kind === "pattern") {
+          throw new Error(`${kernel.name}: pattern bindings are not used by shape or graph kernels`);
         } else {
           const g = inputs[s.input] as GraphValue;
           const view = () => bySource.get(s.input) ?? bySource.set(s.input, graphBySource(g)).get(s.input)!;

@@ -1,0 +1,92 @@
+import type { Node, Type } from "../ir/types.js";
+import { assembleKernel } from "./assemble.js";
+import { BindingList } from "./bindings.js";
+import { CodegenError, tensorOperand, tensorResult, type EmitOptions } from "./emit-context.js";
+import { LINEAR_WORKGROUP, gridFor, groupsFor } from "./grid.js";
+import type { KernelSpec } from "./kernel.js";
+import { SizeTable } from "./wgsl.js";
+
+/**
+ * `t.matmul` where one operand P is mostly zeros with a pattern known at load (input features and
+ * dropout of them: dropout keeps zeros zero): only P's nonzero positions are visited, so the cost
+ * is nnz(P)·H instead of N·F·H — Cora's features are 1.3% nonzero. P stays stored densely (its
+ * values change every step under dropout); the pattern comes as CSR or CSC index arrays.
+ *
+ *  - rows: out[i,j] = Σ_{k ∈ row i of P} P[i,k] · W[j,k]   (P·Wᵀ, the layer's forward: transB)
+ *  - cols: out[h,k] = Σ_{i ∈ column k of P} D[i,h] · P[i,k] (Dᵀ·P, the weight's gradient: transA)
+ *
+ * One invocation per output element; sums in index order.
+ */
+
+const WORKGROUP = 64;
+
+export function emitPatternMatmul(node: Node, inputs: readonly Type[], options: EmitOptions): KernelSpec {
+  const rows = node.attrs.transA !== true && node.attrs.transB === true;
+  const cols = node.attrs.transA === true && node.attrs.transB !== true;
+  if (!rows && !cols) throw new CodegenError(node.op, "a patterned matmul is P·Wᵀ or Dᵀ·P", node.span);
+  const a = tensorOperand(node, inputs, 0);
+  const b = tensorOperand(node, inputs, 1);
+  tensorResult(node);
+  if (a.dtype !== "f32" || b.dtype !== "f32") throw new CodegenError(node.op, "only f32 has a patterned kernel", node.span);
+  const sizes = new SizeTable(options.symbols);
+  const list = new BindingList();
+  let body: string;
+  if (rows) {
+    // a = P [N, F], b = W [H, F], out [N, H]
+    const n = sizes.add("n", a.shape[0], "runtime");
+    const f = sizes.add("f", a.shape[1]);
+    const h = sizes.add("h", b.shape[0]);
+    list
+      .add("rowptr", "read", "array<i32>", { kind: "pattern", input: 0, array: "rowptr" })
+      .add("cols", "read", "array<i32>", { kind: "pattern", input: 0, array: "cols" })
+      .add("p", "read", "array<f32>", { kind: "input", input: 0 })
+      .add("w", "read", "array<f32>", { kind: "input", input: 1 })
+      .add("out", "read_write", "array<f32>", { kind: "output" });
+    body = `  let q = ${LINEAR_WORKGROUP} * ${WORKGROUP}u + lid;
+  if (q >= ${n} * ${h}) {
+    return;
+  }
+  let i = q / ${h};
+  let j = q % ${h};
+  var acc = 0.0;
+  for (var e = rowptr[i]; e < rowptr[i + 1u]; e++) {
+    let k = u32(cols[e]);
+    acc += p[i * ${f} + k] * w[j * ${f} + k];
+  }
+  out[q] = acc;
+`;
+  } else {
+    // a = D [N, H], b = P [N, F], out [H, F]
+    const h = sizes.add("h", a.shape[1]);
+    const f = sizes.add("f", b.shape[1]);
+    list
+      .add("colptr", "read", "array<i32>", { kind: "pattern", input: 1, array: "colptr" })
+      .add("rows", "read", "array<i32>", { kind: "pattern", input: 1, array: "rows" })
+      .add("d", "read", "array<f32>", { kind: "input", input: 0 })
+      .add("p", "read", "array<f32>", { kind: "input", input: 1 })
+      .add("out", "read_write", "array<f32>", { kind: "output" });
+    body = `  let q = ${LINEAR_WORKGROUP} * ${WORKGROUP}u + lid;
+  if (q >= ${h} * ${f}) {
+    return;
+  }
+  let j = q / ${f};
+  let k = q % ${f};
+  var acc = 0.0;
+  for (var e = colptr[k]; e < colptr[k + 1u]; e++) {
+    let i = u32(rows[e]);
+    acc += d[i * ${h} + j] * p[i * ${f} + k];
+  }
+  out[q] = acc;
+`;
+  }
+  const bindings = list.finish(sizes);
+  return assembleKernel(node, {
+    name: options.name ?? (rows ? "t_matmul_pattern_rows" : "t_matmul_pattern_cols"),
+    summary: rows ? "P·Wᵀ over P's nonzeros (CSR pattern)" : "Dᵀ·P over P's nonzeros (CSC pattern)",
+    sizes,
+    bindings,
+    body,
+    workgroup: WORKGROUP,
+    dispatch: (s) => gridFor(groupsFor(rows ? s.n * s.h : s.h * s.f, WORKGROUP)),
+  });
+}
