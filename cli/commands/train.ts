@@ -21,7 +21,8 @@ export const trainHelp = `gnnc train FILE [--run NAME] [--device reference|gpu] 
 Train the model of a train block and report its metrics at the selected epoch.
 
   --run NAME        the train block to run (needed when FILE has several)
-  --device DEVICE   reference (the IR interpreter, default) or gpu (WebGPU through Dawn; models whose ops all have kernels)
+  --device DEVICE   gpu (WebGPU through Dawn), reference (the IR interpreter on the CPU), or auto (default:
+                    the GPU when an adapter exists, else the reference device, saying so); $GNNC_DEVICE sets the default
   --data-dir DIR    where load("name") finds datasets (default: $GNNC_DATA_DIR, then ./data)
   --seed N          seed of initialisation and dropout (default: the checkpoint's when
                     resuming, else the block's seed, else 0)
@@ -40,7 +41,7 @@ Progress goes to stderr: one updating line on a terminal, else a line every 10 e
 Every file is written atomically (a temporary file, then a rename): a crash leaves the
 previous file whole.`;
 
-const DEVICES = ["reference", "gpu"];
+const DEVICES = ["auto", "reference", "gpu"];
 
 function wholeNumber(flag: string, text: string | undefined, min: number): number | undefined {
   if (text === undefined) return undefined;
@@ -119,7 +120,7 @@ export async function train(io: Io, argv: string[]): Promise<number> {
     quiet: { type: "boolean" },
   });
   if (positionals.length !== 1) throw new UsageError("gnnc train: expected exactly one FILE");
-  const device = (values.device as string | undefined) ?? "reference";
+  const device = (values.device as string | undefined) ?? io.env.GNNC_DEVICE ?? "auto";
   if (!DEVICES.includes(device)) throw new UsageError(`gnnc train: --device must be one of ${DEVICES.join(", ")}, got \`${device}\``);
   let seed = wholeNumber("seed", values.seed as string | undefined, 0);
   const epochs = wholeNumber("epochs", values.epochs as string | undefined, 1);
@@ -165,6 +166,14 @@ export async function train(io: Io, argv: string[]): Promise<number> {
   let gpu: GpuDevice | undefined;
   try {
     if (device === "gpu") gpu = await openDevice();
+    if (device === "auto") {
+      try {
+        gpu = await openDevice();
+      } catch (e) {
+        if (!(e instanceof NoAdapterError)) throw e;
+        io.err(`note: no WebGPU adapter, so training on the reference device (run \`npm run setup\` to install one; --device reference silences this)\n`);
+      }
+    }
     outcome = await runTraining(target.spec, target.module, {
       gpu,
       seed,

@@ -39,7 +39,7 @@ describe("gnnc train", () => {
   it("rejects an unknown --device as a usage error", async () => {
     const r = await runCli(["train", FILE, "--device", "tpu"], files);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain("--device must be one of reference, gpu");
+    expect(r.stderr).toContain("--device must be one of auto, reference, gpu");
   });
 
   it("names the places searched when a dataset is missing", async () => {

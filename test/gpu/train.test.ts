@@ -3,6 +3,7 @@ import type { TensorValue } from "../../compiler/ir/values.js";
 import { runTraining } from "../../runtime/train/run.js";
 import { compileTrain, gcnSource } from "../train/helpers.js";
 import type { GpuDevice } from "../../runtime/gpu/index.js";
+import { runCli } from "../cli/harness.js";
 import { useGpu } from "./helpers.js";
 
 /**
@@ -67,4 +68,13 @@ describe("training on the GPU matches the reference device step for step", () =>
       expect(dev.result.peak_bytes).toBe(dev.result.peak_bytes_predicted); // the plan's bytes are the bytes allocated
     }, 120_000);
   }
+});
+
+describe("gnnc train on the GPU", () => {
+  it("trains on the GPU by default when an adapter exists, and says which device ran", async (ctx) => {
+    gpuOf(ctx); // skips (or, with GNNC_REQUIRE_GPU=1, fails) without an adapter
+    const r = await runCli(["train", "small.gnn", "--epochs", "3", "--quiet"], { "small.gnn": gcnSource({ epochs: 3 }) }, {});
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/device gpu, seed 0/);
+  }, 60_000);
 });

@@ -1,0 +1,65 @@
+/// <reference types="@webgpu/types" />
+import { resolveKernelSizes, type KernelSpec } from "../compiler/codegen/index.js";
+import type { TensorValue, Value } from "../compiler/ir/values.js";
+import type { GpuDevice } from "../runtime/gpu/index.js";
+
+/**
+ * One kernel made resident for timing: its operands uploaded once, its bind group built once, then
+ * launched many times inside one compute pass per submission, so launch and submit costs are spread
+ * over the repetitions (runtime/gpu's runKernel uploads and reads back around every launch).
+ */
+export class ResidentKernel {
+  private constructor(
+    private readonly gpu: GpuDevice,
+    private readonly kernel: KernelSpec,
+    private readonly pipeline: GPUComputePipeline,
+    private readonly group: GPUBindGroup,
+    private readonly sizes: Readonly<Record<string, number>>,
+    private readonly buffers: readonly GPUBuffer[],
+  ) {}
+
+  /** `inputs` are the node's operand values; `outputWords` the result's size in 4-byte words. */
+  static async create(gpu: GpuDevice, kernel: KernelSpec, inputs: readonly Value[], outputWords: number, symbols: Readonly<Record<string, number>> = {}): Promise<ResidentKernel> {
+    const sizes = resolveKernelSizes(kernel, symbols);
+    const pipeline = await gpu.pipeline(kernel);
+    const buffers: GPUBuffer[] = [];
+    for (const b of kernel.bindings) {
+      const s = b.source;
+      if (s.kind === "sizes") buffers.push(gpu.sizesBuffer(kernel, sizes) as GPUBuffer);
+      else if (s.kind === "output") buffers.push(gpu.createBuffer(outputWords * 4, `${kernel.name} out`));
+      else if (s.kind === "input") buffers.push(gpu.upload(tensorOperand(inputs[s.input], kernel.name).data as ArrayBufferView, `${kernel.name} ${b.name}`));
+      else if (s.kind === "graph") {
+        const g = inputs[s.input];
+        if (g?.kind !== "graph") throw new Error(`kernel ${kernel.name}: operand ${s.input} must be a graph`);
+        buffers.push(gpu.upload(g[s.array], `${kernel.name} ${b.name}`));
+      } else throw new Error(`kernel ${kernel.name}: binding ${b.name} (${s.kind}) is not supported by the benchmark launcher`);
+    }
+    const group = gpu.bindGroup(kernel, pipeline, buffers);
+    return new ResidentKernel(gpu, kernel, pipeline, group, sizes, buffers);
+  }
+
+  /** Milliseconds per launch of `repetitions` launches recorded into one pass and submitted once. */
+  async time(repetitions: number): Promise<number> {
+    const device = this.gpu.device;
+    const grid = this.kernel.dispatch(this.sizes);
+    const start = performance.now();
+    const encoder = device.createCommandEncoder({ label: `bench ${this.kernel.name}` });
+    const pass = encoder.beginComputePass();
+    for (let r = 0; r < repetitions; r++) this.gpu.encode(pass, this.pipeline, this.group, grid);
+    pass.end();
+    device.queue.submit([encoder.finish()]);
+    await device.queue.onSubmittedWorkDone();
+    const ms = (performance.now() - start) / repetitions;
+    this.gpu.checkErrors();
+    return ms;
+  }
+
+  destroy(): void {
+    for (const b of this.buffers) b.destroy();
+  }
+}
+
+function tensorOperand(v: Value | undefined, kernel: string): TensorValue {
+  if (v?.kind !== "tensor") throw new Error(`kernel ${kernel}: operand must be a tensor`);
+  return v;
+}
