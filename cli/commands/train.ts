@@ -15,8 +15,8 @@ import { EXIT_ERRORS, EXIT_OK, UsageError, type Io } from "../io.js";
 import { compileFile, dataDirs, datasetResolver } from "../load.js";
 import { reportDiagnostics } from "../report.js";
 
-export const trainHelp = `gnnc train FILE [--run NAME] [--device reference|gpu] [--data-dir DIR] [--seed N] [--epochs N]
-                [--save PATH] [--resume PATH] [--json PATH] [--report DIR] [--quiet]
+export const trainHelp = `gnnc train FILE [--run NAME] [--device auto|gpu|reference] [--data-dir DIR] [--seed N] [--epochs N]
+                [--eval-every K] [--patience P] [--save PATH] [--resume PATH] [--json PATH] [--report DIR] [--quiet]
 
 Train the model of a train block and report its metrics at the selected epoch.
 
@@ -27,6 +27,8 @@ Train the model of a train block and report its metrics at the selected epoch.
   --seed N          seed of initialisation and dropout (default: the checkpoint's when
                     resuming, else the block's seed, else 0)
   --epochs N        the last epoch to train to (overrides the block's epochs)
+  --eval-every K    evaluate every K epochs and after the last (overrides the block's eval_every)
+  --patience P      stop after P evaluations without a better selection metric (overrides the block's patience)
   --save PATH       save the selected epoch's parameters, buffers and optimizer state as a
                     safetensors checkpoint (written atomically)
   --resume PATH     start from a checkpoint saved with --save: its parameters and optimizer
@@ -113,6 +115,8 @@ export async function train(io: Io, argv: string[]): Promise<number> {
     "data-dir": { type: "string" },
     seed: { type: "string" },
     epochs: { type: "string" },
+    "eval-every": { type: "string" },
+    patience: { type: "string" },
     save: { type: "string" },
     resume: { type: "string" },
     json: { type: "string" },
@@ -124,6 +128,8 @@ export async function train(io: Io, argv: string[]): Promise<number> {
   if (!DEVICES.includes(device)) throw new UsageError(`gnnc train: --device must be one of ${DEVICES.join(", ")}, got \`${device}\``);
   let seed = wholeNumber("seed", values.seed as string | undefined, 0);
   const epochs = wholeNumber("epochs", values.epochs as string | undefined, 1);
+  const evalEvery = wholeNumber("eval-every", values["eval-every"] as string | undefined, 1);
+  const patience = wholeNumber("patience", values.patience as string | undefined, 1);
   const savePath = values.save as string | undefined;
   const resumePath = values.resume as string | undefined;
   const reportDir = values.report as string | undefined;
@@ -178,6 +184,8 @@ export async function train(io: Io, argv: string[]): Promise<number> {
       gpu,
       seed,
       epochs,
+      evalEvery,
+      patience,
       start,
       compileMs: target.compileMs,
       data: { dataDir: dirs, env: io.env, baseDir: dirname(resolve(file)) },

@@ -3,6 +3,7 @@ import { resolveKernelSizes, type KernelSpec } from "../../compiler/codegen/inde
 import type { DType } from "../../compiler/ir/types.js";
 import type { TensorData, TensorValue, Value } from "../../compiler/ir/values.js";
 import type { GpuDevice } from "./device.js";
+import { deviceWords, hostArray } from "./host-data.js";
 
 /**
  * One kernel on concrete values: upload the operands, launch, read the result back. This is how
@@ -10,33 +11,13 @@ import type { GpuDevice } from "./device.js";
  * steps keep everything resident instead.
  */
 
-/** Host data in the layout the GPU stores (f32 floats, i32/u32 integers). */
-function deviceData(v: TensorValue): ArrayBufferView {
-  if (v.data instanceof Float64Array) return Float32Array.from(v.data);
-  if (v.data instanceof Uint8Array) return Uint32Array.from(v.data); // bool travels as u32
-  return v.data;
-}
-
-function hostArray(dtype: DType, bytes: ArrayBuffer): TensorData {
-  switch (dtype) {
-    case "i32":
-      return new Int32Array(bytes);
-    case "u32":
-      return new Uint32Array(bytes);
-    case "bool":
-      return Uint8Array.from(new Uint32Array(bytes));
-    default:
-      return new Float32Array(bytes);
-  }
-}
-
 function operandBuffer(gpu: GpuDevice, kernel: KernelSpec, k: number, inputs: readonly Value[]): GPUBuffer {
   const b = kernel.bindings[k];
   const source = b.source;
   if (source.kind === "input") {
     const v = inputs[source.input];
     if (v?.kind !== "tensor") throw new Error(`kernel ${kernel.name}: operand ${source.input} must be a tensor`);
-    return gpu.upload(deviceData(v), `${kernel.name} ${b.name}`);
+    return gpu.upload(deviceWords(v), `${kernel.name} ${b.name}`);
   }
   if (source.kind === "graph") {
     const g = inputs[source.input];

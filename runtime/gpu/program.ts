@@ -5,6 +5,7 @@ import { sparsePattern } from "../../compiler/codegen/pattern.js";
 import type { DType, TensorType } from "../../compiler/ir/types.js";
 import type { TensorData, TensorValue, Value } from "../../compiler/ir/values.js";
 import type { GpuDevice } from "./device.js";
+import { deviceWords, hostArray } from "./host-data.js";
 
 /**
  * A scheduled function resident on the GPU: its buffers allocated once, its pipelines compiled up
@@ -37,13 +38,6 @@ interface Launch {
   grid: DispatchSize;
 }
 
-/** Host data in the layout the GPU stores: f32 floats, 32-bit integers, bool as u32. */
-export function deviceWords(v: TensorValue): ArrayBufferView {
-  if (v.data instanceof Float64Array) return Float32Array.from(v.data);
-  if (v.data instanceof Uint8Array) return Uint32Array.from(v.data);
-  return v.data;
-}
-
 /** The arrays a value occupies, one per slot (tensor: 1; graph: indptr, src, dst; rng: the key). */
 function valueArrays(v: Value): ArrayBufferView[] {
   switch (v.kind) {
@@ -55,19 +49,6 @@ function valueArrays(v: Value): ArrayBufferView[] {
       return [Uint32Array.from(v.key)];
     case "tuple":
       return v.items.flatMap(valueArrays);
-  }
-}
-
-function hostArray(dtype: DType, bytes: ArrayBuffer): TensorData {
-  switch (dtype) {
-    case "i32":
-      return new Int32Array(bytes);
-    case "u32":
-      return new Uint32Array(bytes);
-    case "bool":
-      return Uint8Array.from(new Uint32Array(bytes));
-    default:
-      return new Float32Array(bytes);
   }
 }
 
