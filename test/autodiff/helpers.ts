@@ -1,4 +1,4 @@
-import { expect } from "vitest";
+import { expect, it } from "vitest";
 import { compile } from "../../compiler/index.js";
 import { differentiate, type LossSpec } from "../../compiler/autodiff/index.js";
 import { maxId } from "../../compiler/autodiff/dependencies.js";
@@ -10,6 +10,7 @@ import type { Attrs, Func, Module, Node, TensorType, Type } from "../../compiler
 import type { GraphValue, TensorValue, Value } from "../../compiler/ir/values.js";
 import { formatDiagnostic } from "../../grammar/format.js";
 import { initParams, runFunc } from "../../runtime/reference/index.js";
+import { verifyFunc } from "../../compiler/ir/verify.js";
 
 /** Shared fixtures of the autodiff tests: a small graph, seeded data, loss builders, finite differences. */
 
@@ -208,5 +209,28 @@ export function expectGradientsMatchFD(lossFunc: Func, grad: Func, env: Env, los
         tol * Math.max(1, Math.abs(fd)),
       );
     }
+  }
+}
+
+/**
+ * For each model (a `.gnn` source with `forward(x, g)`): the gradients of `sum(out * r)` and of
+ * masked cross-entropy w.r.t. every trainable parameter match finite differences, and the
+ * differentiated function verifies.
+ */
+export function itMatchesFiniteDifferences(models: Readonly<Record<string, string>>, width: number): void {
+  for (const [name, source] of Object.entries(models)) {
+    it(`${name}: sum(out * r)`, () => {
+      const m = compileModule(source);
+      const lossFunc = weightedSumLoss(funcOf(m, "forward"));
+      const grad = gradOk(lossFunc, [{ result: "loss", wrt: ["*"] }], m);
+      expect(verifyFunc(grad, m.params)).toEqual([]);
+      expectGradientsMatchFD(lossFunc, grad, makeEnv(m, lossFunc, width));
+    });
+    it(`${name}: masked cross-entropy`, () => {
+      const m = compileModule(source);
+      const lossFunc = crossEntropyLoss(funcOf(m, "forward"));
+      const grad = gradOk(lossFunc, [{ result: "loss", wrt: ["*"] }], m);
+      expectGradientsMatchFD(lossFunc, grad, makeEnv(m, lossFunc, width, 3));
+    });
   }
 }

@@ -1,13 +1,5 @@
-import { describe, it } from "vitest";
-import {
-  compileModule,
-  crossEntropyLoss,
-  expectGradientsMatchFD,
-  funcOf,
-  gradOk,
-  makeEnv,
-  weightedSumLoss,
-} from "./helpers.js";
+import { describe } from "vitest";
+import { itMatchesFiniteDifferences } from "./helpers.js";
 
 /**
  * Gradients of whole compiled models w.r.t. every trainable parameter, checked against central
@@ -37,19 +29,5 @@ const MODELS: Record<string, string> = {
 };
 
 describe("autodiff of compiled models matches finite differences", () => {
-  for (const [name, source] of Object.entries(MODELS)) {
-    it(`${name}: sum(out * r)`, () => {
-      const m = compileModule(source);
-      const lossFunc = weightedSumLoss(funcOf(m, "forward"));
-      const grad = gradOk(lossFunc, [{ result: "loss", wrt: ["*"] }], m);
-      expectGradientsMatchFD(lossFunc, grad, makeEnv(m, lossFunc, WIDTH));
-    });
-
-    it(`${name}: masked cross-entropy`, () => {
-      const m = compileModule(source);
-      const lossFunc = crossEntropyLoss(funcOf(m, "forward"));
-      const grad = gradOk(lossFunc, [{ result: "loss", wrt: ["*"] }], m);
-      expectGradientsMatchFD(lossFunc, grad, makeEnv(m, lossFunc, WIDTH, 3));
-    });
-  }
+  itMatchesFiniteDifferences(MODELS, WIDTH);
 });

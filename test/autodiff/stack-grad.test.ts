@@ -1,9 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { verifyFunc } from "../../compiler/ir/verify.js";
 import type { TensorValue } from "../../compiler/ir/values.js";
 import { runPipeline } from "../../compiler/passes/index.js";
 import { runFunc } from "../../runtime/reference/index.js";
-import { compileModule, crossEntropyLoss, expectGradientsMatchFD, funcOf, gradOk, makeEnv, weightedSumLoss } from "./helpers.js";
+import { compileModule, funcOf, gradOk, itMatchesFiniteDifferences, makeEnv, weightedSumLoss } from "./helpers.js";
 
 /**
  * Autodiff through stacks — repeat (stored block inputs), tied repeat, reversible (inverted
@@ -48,21 +47,7 @@ const MODELS: Record<string, string> = {
 };
 
 describe("autodiff through stacks matches finite differences", () => {
-  for (const [name, source] of Object.entries(MODELS)) {
-    it(`${name}: sum(out * r)`, () => {
-      const m = compileModule(source);
-      const lossFunc = weightedSumLoss(funcOf(m, "forward"));
-      const grad = gradOk(lossFunc, [{ result: "loss", wrt: ["*"] }], m);
-      expect(verifyFunc(grad, m.params)).toEqual([]);
-      expectGradientsMatchFD(lossFunc, grad, makeEnv(m, lossFunc, WIDTH));
-    });
-    it(`${name}: masked cross-entropy`, () => {
-      const m = compileModule(source);
-      const lossFunc = crossEntropyLoss(funcOf(m, "forward"));
-      const grad = gradOk(lossFunc, [{ result: "loss", wrt: ["*"] }], m);
-      expectGradientsMatchFD(lossFunc, grad, makeEnv(m, lossFunc, WIDTH, 3));
-    });
-  }
+  itMatchesFiniteDifferences(MODELS, WIDTH);
 });
 
 describe("reversible gradients equal plain autodiff through the same, stored computation", () => {
