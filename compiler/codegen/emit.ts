@@ -1,6 +1,7 @@
 import type { Node, Type } from "../ir/types.js";
 import { CodegenError, type EmitOptions, type KernelEmitter } from "./emit-context.js";
 import { emitBinary, emitUnary } from "./elementwise.js";
+import { FUSED_EMITTERS } from "./fused.js";
 import { BINARY, UNARY } from "./elementwise-ops.js";
 import type { KernelSpec } from "./kernel.js";
 import { emitMatmul } from "./matmul.js";
@@ -19,6 +20,7 @@ const EMITTERS: ReadonlyMap<string, KernelEmitter> = new Map<string, KernelEmitt
   ...NN_EMITTERS,
   ...SHAPE_GRAPH_EMITTERS,
   ...OPT_EMITTERS,
+  ...FUSED_EMITTERS,
 ]);
 
 /** Ops with a kernel, sorted. */

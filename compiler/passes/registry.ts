@@ -2,6 +2,7 @@ import { autodiff } from "./autodiff.js";
 import { cse } from "./cse.js";
 import { dce } from "./dce.js";
 import { expandReversible } from "./expand-reversible.js";
+import { fuseElementwise } from "./fuse-elementwise.js";
 import { licm } from "./licm.js";
 import type { AnyPass } from "./pass.js";
 import { shapeInference } from "./shape-inference.js";
@@ -14,7 +15,7 @@ export interface PassRegistry {
   all(): AnyPass[];
 }
 
-const BUILTINS: readonly AnyPass[] = [shapeInference, cse, dce, licm, autodiff, expandReversible];
+const BUILTINS: readonly AnyPass[] = [shapeInference, cse, dce, licm, autodiff, expandReversible, fuseElementwise];
 
 /** The built-in passes, in the order a listing shows them. */
 export function builtinPasses(): AnyPass[] {

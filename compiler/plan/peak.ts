@@ -73,9 +73,10 @@ class Simulation {
     });
   }
 
-  private region(region: Region, owned: readonly boolean[]): void {
+  /** One run of a region; `args` when its params are the caller's operands themselves (t.fused), else fresh buffers. */
+  private region(region: Region, owned: readonly boolean[], args?: readonly number[]): void {
     const frame = new Set<number>();
-    for (const p of region.params) this.define(p.id, this.fresh(p.type), frame);
+    region.params.forEach((p, k) => this.define(p.id, args ? this.buffers.get(args[k])! : this.fresh(p.type), frame));
     this.body(region.params, region.body, region.results, frame, new Set(region.params.filter((_, k) => owned[k]).map((p) => p.id)));
     for (const id of [...frame]) this.drop(id, frame);
   }
@@ -83,6 +84,7 @@ class Simulation {
   private regionsOf(n: Node): void {
     if (!n.regions) return;
     if (n.op === "s.loop") this.region(n.regions[0], updateChains(n.regions[0]));
+    else if (n.op === "t.fused") this.region(n.regions[0], [], n.inputs);
     else for (const r of n.regions) this.region(r, []);
   }
 

@@ -56,13 +56,15 @@ export interface PreparedTraining {
 export function prepareTraining(
   spec: TrainSpec,
   module: Module,
-  options: Pick<RunTrainingOptions, "data" | "onPipeline"> & { forGpu?: boolean } = {},
+  options: Pick<RunTrainingOptions, "data" | "onPipeline"> & { forGpu?: boolean; fuse?: boolean } = {},
 ): PreparedTraining | { diagnostics: Diagnostic[] } {
   const lowerStart = performance.now();
   const lowering = lowerTraining(module, spec);
   if (Array.isArray(lowering)) return { diagnostics: lowering };
-  // The GPU runs reversible stacks' forwards as plain loops (their backward loops are already plain).
-  const cleaned = runPipeline(lowering, options.forGpu ? `expand-reversible,${TRAIN_PIPELINE}` : TRAIN_PIPELINE);
+  // The GPU runs reversible stacks' forwards as plain loops (their backward loops are already plain),
+  // and elementwise chains as one kernel each.
+  const gpuPipeline = `expand-reversible,${TRAIN_PIPELINE}${options.fuse === false ? "" : ",fuse-elementwise"}`;
+  const cleaned = runPipeline(lowering, options.forGpu ? gpuPipeline : TRAIN_PIPELINE);
   if (cleaned.diagnostics.some((d) => d.severity === "error")) return { diagnostics: cleaned.diagnostics };
   options.onPipeline?.(lowering, cleaned);
   const lowerMs = performance.now() - lowerStart;

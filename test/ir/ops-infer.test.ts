@@ -38,7 +38,7 @@ describe("the op spec table", () => {
     "opt.sgd_buf", "opt.sgd_step", "opt.adam_m", "opt.adam_v", "opt.adam_step", "opt.l2", "opt.decay", "opt.global_norm", "opt.clip_factor",
     "t.stop_gradient", "t.zeros_like",
     "t.step", "t.erf", "t.argmax_onehot", "t.broadcast_to", "t.pad", "t.scatter_slice", "t.slice_add", "s.get", "s.reversible",
-    "g.spmm_t", "g.spmm_max_mask", "g.scatter_sum_src",
+    "g.spmm_t", "g.spmm_max_mask", "g.scatter_sum_src", "t.fused",
   ];
 
   it("registers every op of the contract, under exactly these names", () => {

@@ -1,4 +1,5 @@
 import type { OpSpec } from "../spec.js";
+import { fusedOps } from "./fused.js";
 import { gradientOps } from "./gradient.js";
 import { graphOps } from "./graph.js";
 import { lossOps } from "./loss.js";
@@ -33,3 +34,4 @@ registerOps(graphOps);
 registerOps(lossOps);
 registerOps(optOps);
 registerOps(gradientOps);
+registerOps(fusedOps);
