@@ -63,3 +63,30 @@ function tensorOperand(v: Value | undefined, kernel: string): TensorValue {
   if (v?.kind !== "tensor") throw new Error(`kernel ${kernel}: operand must be a tensor`);
   return v;
 }
+
+/**
+ * Copies of `bytes` bytes by the driver (copyBufferToBuffer; a memcpy on lavapipe) between two
+ * buffers made once — the first use also pays for WebGPU's zero-initialisation, which the warm-up
+ * absorbs. `time(r)` is ms per copy of r copies in one submission.
+ */
+export function bufferCopyProbe(gpu: GpuDevice, bytes: number): { time(repetitions: number): Promise<number>; destroy(): void } {
+  const from = gpu.createBuffer(bytes, "bench copy from");
+  const to = gpu.createBuffer(bytes, "bench copy to");
+  return {
+    async time(repetitions: number): Promise<number> {
+      const device = gpu.device;
+      const start = performance.now();
+      const encoder = device.createCommandEncoder({ label: "bench buffer copy" });
+      for (let r = 0; r < repetitions; r++) encoder.copyBufferToBuffer(from, 0, to, 0, bytes);
+      device.queue.submit([encoder.finish()]);
+      await device.queue.onSubmittedWorkDone();
+      const ms = (performance.now() - start) / repetitions;
+      gpu.checkErrors();
+      return ms;
+    },
+    destroy(): void {
+      from.destroy();
+      to.destroy();
+    },
+  };
+}

@@ -3,7 +3,7 @@ import { FuncBuilder } from "../compiler/ir/builder.js";
 import type { Attrs, Type } from "../compiler/ir/types.js";
 import type { GraphValue, TensorValue, Value } from "../compiler/ir/values.js";
 import type { GpuDevice } from "../runtime/gpu/index.js";
-import { ResidentKernel } from "./kernel-launch.js";
+import { bufferCopyProbe, ResidentKernel } from "./kernel-launch.js";
 import { copyBytes, matmulFlops, perSecondGiga, spmmBytes } from "./kernel-math.js";
 import { median } from "./stats.js";
 
@@ -65,54 +65,78 @@ function kernelFor(op: string, inputs: readonly Value[], attrs: Attrs = {}): Ker
   return emitKernel(func.body[func.body.length - 1], types);
 }
 
-async function timeKernel(gpu: GpuDevice, kernel: KernelSpec, inputs: readonly Value[], outputWords: number, o: KernelBenchOptions) {
-  const resident = await ResidentKernel.create(gpu, kernel, inputs, outputWords);
-  try {
-    const warm = await resident.time(1); // compiles lazily-created state and estimates one launch
-    const repetitions = Math.max(1, Math.min(1000, Math.ceil(o.trialMs / Math.max(warm, 1e-3))));
-    const times: number[] = [];
-    for (let t = 0; t < o.trials; t++) times.push(await resident.time(repetitions));
-    return { ms: median(times), repetitions, trials: o.trials };
-  } finally {
-    resident.destroy();
-  }
+/** A measurement: `time(r)` is ms per launch of r launches in one submission. */
+interface Probe {
+  time(repetitions: number): Promise<number>;
+  destroy?(): void;
 }
 
-/** SpMM on `graph` (F = `width`), matmuls, and the copy roof; GB/s of SpMM relative to the copy's. */
+/**
+ * Trials of every probe, interleaved (round t times each probe once), so that probes whose figures
+ * are compared saw the same machine load. Repetitions per probe come from a second warm-up call
+ * (the first also pays for lazy shader compilation). Returns ms per launch, [probe][trial].
+ */
+async function interleavedTrials(probes: readonly Probe[], o: KernelBenchOptions): Promise<{ repetitions: number[]; ms: number[][] }> {
+  const repetitions: number[] = [];
+  for (const p of probes) {
+    await p.time(1);
+    const warm = await p.time(1);
+    repetitions.push(Math.max(1, Math.min(1000, Math.ceil(o.trialMs / Math.max(warm, 1e-3)))));
+  }
+  const ms = probes.map((): number[] => []);
+  for (let t = 0; t < o.trials; t++) {
+    for (const [k, p] of probes.entries()) ms[k].push(await p.time(repetitions[k]));
+  }
+  return { repetitions, ms };
+}
+
+/** SpMM on `graph` (F = `width`), matmuls, and the copy roofs; SpMM's share of the copy kernel's GB/s. */
 export async function benchKernels(gpu: GpuDevice, graph: { label: string; value: GraphValue }, width: number, o: KernelBenchOptions): Promise<KernelTiming[]> {
-  const out: KernelTiming[] = [];
-
   const words = 8 * 2 ** 20; // 32 MiB each way: well past the CPU caches lavapipe runs on
-  const src = tensorOf([words], 1);
-  o.log(`kernels: copy of ${words * 4 / 2 ** 20} MiB`);
-  const copy = await timeKernel(gpu, kernelFor("t.reshape", [src], { shape: [words] }), [src], words, o);
-  const copyGb = perSecondGiga(copyBytes(words), copy.ms);
-  out.push({ kernel: "copy (t.reshape, vec4)", problem: `${words * 4 / 2 ** 20} MiB read + written`, ...copy, gbPerS: copyGb, ofCopy: 1 });
-
+  const mib = `${(words * 4) / 2 ** 20} MiB read + written`;
   const g = graph.value;
-  const x = tensorOf([g.numNodes, width], 2);
-  o.log(`kernels: g.spmm sum on ${graph.label} (N=${g.numNodes}, E=${g.numEdges}, F=${width})`);
-  const spmm = await timeKernel(gpu, kernelFor("g.spmm", [g, x], { reduce: "sum" }), [g, x], g.numNodes * width, o);
-  const bytes = spmmBytes(g.numNodes, g.numEdges, width);
-  const spmmGb = perSecondGiga(bytes.gathered, spmm.ms);
-  out.push({
-    kernel: "g.spmm sum",
-    problem: `${graph.label}, N=${g.numNodes}, E=${g.numEdges}, F=${width}`,
-    ...spmm,
-    gbPerS: spmmGb,
-    compulsoryGbPerS: perSecondGiga(bytes.compulsory, spmm.ms),
-    ofCopy: spmmGb / copyGb,
-  });
-
-  for (const [m, k, n] of [
+  const x = tensorOf([g.numNodes, width], 1);
+  const src = tensorOf([words], 2);
+  const matmuls = [
     [1024, 1024, 1024],
     [g.numNodes, 64, 64],
-  ]) {
-    const a = tensorOf([m, k], 3);
-    const b = tensorOf([k, n], 4);
-    o.log(`kernels: t.matmul ${m}×${k} · ${k}×${n}`);
-    const mm = await timeKernel(gpu, kernelFor("t.matmul", [a, b]), [a, b], m * n, o);
-    out.push({ kernel: "t.matmul", problem: `[${m},${k}]·[${k},${n}]`, ...mm, gflopPerS: perSecondGiga(matmulFlops(m, k, n), mm.ms) });
+  ];
+  const kernels: { kernel: KernelSpec; inputs: Value[]; words: number }[] = [
+    { kernel: kernelFor("t.reshape", [src], { shape: [words] }), inputs: [src], words },
+    { kernel: kernelFor("g.spmm", [g, x], { reduce: "sum" }), inputs: [g, x], words: g.numNodes * width },
+    ...matmuls.map(([m, k, n], j) => {
+      const ab = [tensorOf([m, k], 3 + j), tensorOf([k, n], 5 + j)];
+      return { kernel: kernelFor("t.matmul", ab), inputs: ab, words: m * n };
+    }),
+  ];
+  o.log(`kernels: copy of ${mib}, copyBufferToBuffer, g.spmm sum on ${graph.label} (N=${g.numNodes}, E=${g.numEdges}, F=${width}), ${matmuls.map(([m, k, n]) => `t.matmul ${m}×${k}·${k}×${n}`).join(", ")}; ${o.trials} interleaved trials`);
+  const probes: Probe[] = [];
+  try {
+    for (const k of kernels) {
+      const resident = await ResidentKernel.create(gpu, k.kernel, k.inputs, k.words);
+      probes.push({ time: (r) => resident.time(r), destroy: () => resident.destroy() });
+    }
+    probes.splice(1, 0, bufferCopyProbe(gpu, words * 4));
+    const { repetitions, ms } = await interleavedTrials(probes, o);
+    const at = (k: number) => ({ ms: median(ms[k]), repetitions: repetitions[k], trials: o.trials });
+    // GB/s of probe k in each trial over the copy kernel's in the same trial: the median ratio.
+    const ofCopy = (k: number, bytes: number) => median(ms[k].map((t, trial) => perSecondGiga(bytes, t) / perSecondGiga(copyBytes(words), ms[0][trial])));
+    const spmm = spmmBytes(g.numNodes, g.numEdges, width);
+    const out: KernelTiming[] = [
+      { kernel: "copy (t.reshape, vec4)", problem: mib, ...at(0), gbPerS: perSecondGiga(copyBytes(words), median(ms[0])), ofCopy: 1 },
+      { kernel: "copyBufferToBuffer (driver)", problem: mib, ...at(1), gbPerS: perSecondGiga(copyBytes(words), median(ms[1])), ofCopy: ofCopy(1, copyBytes(words)) },
+      {
+        kernel: "g.spmm sum",
+        problem: `${graph.label}, N=${g.numNodes}, E=${g.numEdges}, F=${width}`,
+        ...at(2),
+        gbPerS: perSecondGiga(spmm.gathered, median(ms[2])),
+        compulsoryGbPerS: perSecondGiga(spmm.compulsory, median(ms[2])),
+        ofCopy: ofCopy(2, spmm.gathered),
+      },
+      ...matmuls.map(([m, k, n], j): KernelTiming => ({ kernel: "t.matmul", problem: `[${m},${k}]·[${k},${n}]`, ...at(3 + j), gflopPerS: perSecondGiga(matmulFlops(m, k, n), median(ms[3 + j])) })),
+    ];
+    return out;
+  } finally {
+    for (const p of probes) p.destroy?.();
   }
-  return out;
 }

@@ -14,6 +14,8 @@ export interface BenchDataset {
   declaration: string;
   /** Nodes, for plotting time against graph size. */
   nodes: number;
+  /** Directed edges (estimated for a synthetic graph as nodes × mean degree): sizes the epoch count. */
+  edges: number;
   synthetic: boolean;
 }
 

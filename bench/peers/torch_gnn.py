@@ -11,6 +11,7 @@ edge list with a scatter softmax (GAT). Prints one JSON object on stdout.
 import argparse
 import json
 import os
+import re
 import time
 
 import numpy as np
@@ -234,6 +235,7 @@ def main():
         "peer": "pytorch-cpu",
         "torch": torch.__version__,
         "threads": torch.get_num_threads(),
+        "blas": (re.search(r"BLAS_INFO=(\w+)", torch.__config__.show()) or [None, "unknown"])[1],
         "model": args.model,
         "dataset": args.dataset,
         "epochs": args.epochs,

@@ -1,0 +1,72 @@
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { cpus } from "node:os";
+import { resolve } from "node:path";
+
+/**
+ * The PyTorch-CPU peer (bench/peers/torch_gnn.py) run in the same bench run. The interpreter must
+ * import torch: `GNNC_BENCH_PYTHON` if set, else Debian's `/usr/bin/python3` (python3-torch), else
+ * `python3` on PATH. Without one the peer is skipped with a note, never faked.
+ */
+
+export interface PeerResult {
+  peer: string;
+  torch: string;
+  /** PyTorch's BLAS (`BLAS_INFO` of its build: `generic` is the Netlib reference BLAS, `mkl`, `open`, …). */
+  blas?: string;
+  threads: number;
+  model: string;
+  dataset: string;
+  epochs: number;
+  median_epoch_ms: number;
+  test_accuracy: number;
+}
+
+export interface PeerRun {
+  /** The run with the lower median (the peer at its best thread count). */
+  best?: PeerResult;
+  /** Every run, one per thread count tried. */
+  runs: PeerResult[];
+  /** Why there is no result, when there is none. */
+  note?: string;
+}
+
+export function peerScript(repoRoot: string): string {
+  return resolve(repoRoot, "bench", "peers", "torch_gnn.py");
+}
+
+/** The first interpreter that imports torch, with its version; undefined with the reason when none does. */
+export function findTorchPython(env: NodeJS.ProcessEnv = process.env): { python: string; torch: string } | { note: string } {
+  const candidates = [env.GNNC_BENCH_PYTHON, "/usr/bin/python3", "python3"].filter((p): p is string => !!p);
+  for (const python of [...new Set(candidates)]) {
+    if (python.startsWith("/") && !existsSync(python)) continue;
+    const probe = spawnSync(python, ["-c", "import torch; print(torch.__version__)"], { encoding: "utf8", timeout: 60_000 });
+    if (probe.status === 0) return { python, torch: probe.stdout.trim() };
+  }
+  return { note: `no Python that imports torch among ${candidates.join(", ")} (install Debian's python3-torch, or set GNNC_BENCH_PYTHON)` };
+}
+
+/** Thread counts worth trying: one (no OpenMP contention on a busy machine) and every core. */
+export function peerThreadCounts(cores = cpus().length): number[] {
+  return [...new Set([1, Math.max(1, cores)])];
+}
+
+/**
+ * Train `model` on `dataset` for `epochs` epochs with each thread count; the best median is the
+ * peer's figure (the fairest comparison for gnnc is against the peer's best setting).
+ */
+export function runPeer(python: string, script: string, o: { model: string; dataset: string; dataDir: string; epochs: number; threads: readonly number[] }): PeerRun {
+  const runs: PeerResult[] = [];
+  const failures: string[] = [];
+  for (const threads of o.threads) {
+    const args = [script, "--model", o.model, "--dataset", o.dataset, "--data-dir", o.dataDir, "--epochs", String(o.epochs), "--threads", String(threads)];
+    const run = spawnSync(python, args, { encoding: "utf8", timeout: 30 * 60_000, maxBuffer: 16 * 2 ** 20 });
+    if (run.status !== 0) {
+      failures.push(`${threads} thread(s): ${(run.stderr || String(run.error ?? "")).trim().split("\n").pop()}`);
+      continue;
+    }
+    runs.push(JSON.parse(run.stdout.trim().split("\n").pop() as string) as PeerResult);
+  }
+  const best = runs.reduce<PeerResult | undefined>((b, r) => (b === undefined || r.median_epoch_ms < b.median_epoch_ms ? r : b), undefined);
+  return { best, runs, note: failures.length ? `peer failed with ${failures.join("; ")}` : undefined };
+}
