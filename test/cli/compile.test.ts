@@ -2,36 +2,13 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { revgnnSource } from "../train/sources.js";
 import { runCli } from "./harness.js";
 
 const dir = mkdtempSync(join(tmpdir(), "gnnc-compile-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function revgnn(blocks: number): string {
-  return `
-dataset syn = synthetic.csbm(nodes = 150, classes = 3, features = 12, avg_degree = 5, homophily = 0.8, signal = 1.5, seed = 1)
-block ResBlock(width: int) {
-  norm = LayerNorm(width, mode = "node")
-  conv = SAGEConv(width, width)
-  forward(h, g, m) = conv(relu(norm(h)) * m, g)
-}
-model RevGNN(in_channels: int, out_channels: int) {
-  lin_in = Linear(in_channels, 16)
-  stack = reversible(groups = 2) repeat(${blocks}) ResBlock(8)
-  lin_out = Linear(16, out_channels)
-  forward(x: f32[N, in_channels], g: graph[N]) -> f32[N, out_channels] {
-    h = lin_in(x)
-    return lin_out(relu(stack(h, g, dropout_mask(h, 0.1))))
-  }
-}
-train rev {
-  data = syn
-  model = RevGNN(syn.num_features, syn.num_classes)
-  loss = cross_entropy(mask = train)
-  optimizer = adam(lr = 0.003)
-  epochs = 1
-}`;
-}
+const revgnn = (blocks: number) => revgnnSource(blocks, 150);
 
 describe("gnnc compile", () => {
   it("writes the IR, one WGSL file per distinct kernel and the memory plan", async () => {

@@ -5,7 +5,7 @@ import { runPipeline } from "../../compiler/passes/index.js";
 import type { GpuDevice } from "../../runtime/gpu/index.js";
 import { train } from "../../runtime/train/trainer.js";
 import { TRAINING_SOURCES, prepareStep, type PreparedStep } from "../passes/fusion-fixtures.js";
-import { useGpu } from "./helpers.js";
+import { expectSameTraining, useGpu } from "./helpers.js";
 
 /**
  * Whole training steps with fused elementwise kernels: the GPU running the fused module matches
@@ -29,16 +29,7 @@ describe("training with fuse-elementwise on the GPU matches the unfused referenc
       expect(fused.diagnostics).toEqual([]);
       const ref = await fiveSteps(p, p.module);
       const dev = await fiveSteps(p, fused.module, gpu);
-      expect(dev.result.device).toBe("gpu");
-      const losses = (r: typeof ref) => r.result.history.map((h) => h.loss);
-      losses(dev).forEach((l, k) => expect(Math.abs(l - losses(ref)[k]), `loss at step ${k + 1}`).toBeLessThan(1e-4 * Math.max(1, Math.abs(losses(ref)[k]))));
-      expect(dev.result.selected_epoch).toBe(ref.result.selected_epoch);
-      for (const [param, want] of Object.entries(ref.state)) {
-        const got = dev.state[param];
-        const worst = Math.max(...want.data.map((v, j) => Math.abs(v - got.data[j]) / Math.max(1, Math.abs(v))));
-        expect(worst, param).toBeLessThan(1e-4);
-      }
-      expect(dev.result.peak_bytes).toBe(dev.result.peak_bytes_predicted);
+      expectSameTraining(ref, dev);
     }, 120_000);
   }
 });

@@ -151,3 +151,27 @@ export async function checkOp(gpu: GpuDevice, c: OpCase): Promise<OpResult> {
   expectAllClose(r.actual, r.expected);
   return r;
 }
+
+/** A training run and the state of its selected epoch, as the conformance tests compare them. */
+export interface RunAndState {
+  result: { device: string; history: readonly { loss: number }[]; selected_epoch: number; peak_bytes: number; peak_bytes_predicted: number };
+  state: Readonly<Record<string, TensorValue>>;
+}
+
+/**
+ * The GPU run `dev` matches the reference run `ref` step for step: every loss and every parameter
+ * of the selected epoch to f32 rounding (1e-4 relative), the same selection; and the GPU allocated
+ * exactly the bytes its plan predicted.
+ */
+export function expectSameTraining(ref: RunAndState, dev: RunAndState): void {
+  expect(dev.result.device).toBe("gpu");
+  const losses = (r: RunAndState) => r.result.history.map((h) => h.loss);
+  losses(dev).forEach((l, k) => expect(Math.abs(l - losses(ref)[k]), `loss at step ${k + 1}`).toBeLessThan(1e-4 * Math.max(1, Math.abs(losses(ref)[k]))));
+  expect(dev.result.selected_epoch).toBe(ref.result.selected_epoch);
+  for (const [param, want] of Object.entries(ref.state)) {
+    const got = dev.state[param];
+    const worst = Math.max(...want.data.map((v, j) => Math.abs(v - got.data[j]) / Math.max(1, Math.abs(v))));
+    expect(worst, param).toBeLessThan(1e-4);
+  }
+  expect(dev.result.peak_bytes).toBe(dev.result.peak_bytes_predicted);
+}

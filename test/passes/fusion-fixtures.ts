@@ -7,6 +7,7 @@ import { LABELS_INPUT, MASK_INPUT } from "../../compiler/train/index.js";
 import { initParams } from "../../runtime/reference/index.js";
 import type { BoundData } from "../../runtime/train/bind.js";
 import { prepareTraining } from "../../runtime/train/run.js";
+import { GAT_SOURCE, revgnnSource } from "../train/sources.js";
 import { compileTrain, gcnSource } from "../train/helpers.js";
 
 /**
@@ -14,55 +15,10 @@ import { compileTrain, gcnSource } from "../train/helpers.js";
  * lowered and cleaned as the GPU trainer prepares them, with their inputs and launch counts.
  */
 
-const GAT = `
-dataset syn = synthetic.csbm(nodes = 120, classes = 3, features = 12, avg_degree = 5, homophily = 0.8, signal = 1.5, seed = 4)
-model GAT(in_channels: int, out_channels: int) {
-  conv1 = GATConv(in_channels, 8, heads = 4, dropout = 0.3)
-  conv2 = GATConv(32, out_channels, heads = 1)
-  forward(x: f32[N, in_channels], g: graph[N]) -> f32[N, out_channels] {
-    return conv2(dropout(elu(conv1(dropout(x, 0.3), g)), 0.3), g)
-  }
-}
-train t {
-  data = syn
-  model = GAT(syn.num_features, syn.num_classes)
-  loss = cross_entropy(mask = train)
-  optimizer = adamw(lr = 0.01, weight_decay = 0.01, clip_norm = 1.0)
-  epochs = 5
-  select = best(val.accuracy)
-  report = [accuracy(val)]
-}`;
-
-const REVGNN = `
-dataset syn = synthetic.csbm(nodes = 90, classes = 3, features = 12, avg_degree = 5, homophily = 0.8, signal = 1.5, seed = 2)
-block ResBlock(width: int) {
-  norm = LayerNorm(width, mode = "node")
-  conv = SAGEConv(width, width)
-  forward(h, g, m) = conv(relu(norm(h)) * m, g)
-}
-model RevGNN(in_channels: int, out_channels: int) {
-  lin_in = Linear(in_channels, 16)
-  stack = reversible(groups = 2) repeat(3) ResBlock(8)
-  lin_out = Linear(16, out_channels)
-  forward(x: f32[N, in_channels], g: graph[N]) -> f32[N, out_channels] {
-    h = lin_in(dropout(x, 0.2))
-    return lin_out(relu(stack(h, g, dropout_mask(h, 0.2))))
-  }
-}
-train rev {
-  data = syn
-  model = RevGNN(syn.num_features, syn.num_classes)
-  loss = cross_entropy(mask = train)
-  optimizer = adam(lr = 0.003)
-  epochs = 5
-  select = best(val.accuracy)
-  report = [accuracy(val)]
-}`;
-
 export const TRAINING_SOURCES: Readonly<Record<string, string>> = {
   GCN: gcnSource({ epochs: 5, nodes: 150 }),
-  GAT,
-  RevGNN: REVGNN,
+  GAT: GAT_SOURCE,
+  RevGNN: revgnnSource(3, 90),
 };
 
 export interface PreparedStep {
