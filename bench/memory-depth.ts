@@ -10,14 +10,13 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { compile } from "../compiler/index.js";
 import type { Func } from "../compiler/ir/types.js";
-import type { TensorValue, Value } from "../compiler/ir/values.js";
-import { runPipeline } from "../compiler/passes/index.js";
 import { predictPeakBytes } from "../compiler/plan/peak.js";
-import { LABELS_INPUT, lowerTraining, lrInputs, MASK_INPUT, STEP_INPUT, TRAIN_STEP_FUNC } from "../compiler/train/index.js";
-import { describeDataset, loadDatasetSource } from "../runtime/data/index.js";
+import { TRAIN_STEP_FUNC } from "../compiler/train/index.js";
+import { describeDataset } from "../runtime/data/index.js";
 import { initParams, MemoryMeter, runFunc } from "../runtime/reference/index.js";
 import { lineChartSvg } from "../runtime/report/index.js";
-import { bindDataset } from "../runtime/train/bind.js";
+import { prepareTraining } from "../runtime/train/run.js";
+import { stepInputs, unchangingInputs } from "../runtime/train/step-inputs.js";
 
 const { values } = parseArgs({
   options: {
@@ -77,19 +76,14 @@ function measureOne(kind: "residual" | "reversible", blocks: number): Row {
   });
   if (!compiled.program) throw new Error(compiled.diagnostics.map((d) => d.message).join("\n"));
   const spec = compiled.program.trains[0];
-  const lowered = lowerTraining(compiled.program.modules[0], spec);
-  if (Array.isArray(lowered)) throw new Error(lowered.map((d) => d.message).join("\n"));
-  const module = runPipeline(lowered, "cse,dce").module;
-  const { dataset } = loadDatasetSource(spec.data.source, spec.data.transforms, { dataDir });
-  const data = bindDataset(dataset, spec.data.name, module);
-  const symbols = { ...module.symbols, ...data.symbols };
+  const prepared = prepareTraining(spec, compiled.program.modules[0], { data: { dataDir } });
+  if ("diagnostics" in prepared) throw new Error(prepared.diagnostics.map((d) => d.message).join("\n"));
+  const { lowered: module, data, symbols } = prepared;
   const step = module.funcs.find((f) => f.name === TRAIN_STEP_FUNC) as Func;
   const plan = predictPeakBytes(step, symbols);
   const row: Row = { stack: kind, blocks, activation_bytes: plan.activations, step_bytes: plan.total };
   if (blocks <= measureUpTo) {
-    const scalar = (v: number): TensorValue => ({ kind: "tensor", dtype: "f32", shape: [], data: Float32Array.of(v) });
-    const inputs: Record<string, Value> = { ...data.inputs, rng: { kind: "rng", key: [0, 1] }, [LABELS_INPUT]: data.labels, [MASK_INPUT]: data.splits.train.mask, [STEP_INPUT]: scalar(1) };
-    for (const lr of lrInputs(spec.optimizer)) inputs[lr.name] = scalar(lr.baseLr);
+    const inputs = { ...unchangingInputs(spec, data), ...stepInputs(spec, [0, 1], 0) };
     const meter = new MemoryMeter();
     const start = performance.now();
     runFunc(step, { inputs, params: initParams(module, 0, symbols), symbols }, { meter });

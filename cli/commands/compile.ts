@@ -2,10 +2,11 @@ import { mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { planReport, scheduleFunc, type Schedule } from "../../compiler/codegen/index.js";
 import { printModule } from "../../compiler/ir/print.js";
-import { unchangingNodes } from "../../compiler/plan/unchanging.js";
-import { LABELS_INPUT, MASK_INPUT, TRAIN_STEP_FUNC } from "../../compiler/train/index.js";
+import { computedOnce } from "../../compiler/plan/unchanging.js";
+import { TRAIN_STEP_FUNC } from "../../compiler/train/index.js";
 import { writeFileAtomic } from "../../runtime/checkpoint/index.js";
 import { prepareTraining } from "../../runtime/train/run.js";
+import { unchangingInputs } from "../../runtime/train/step-inputs.js";
 import { parseCommandArgs } from "../args.js";
 import { EXIT_ERRORS, EXIT_OK, UsageError, type Io } from "../io.js";
 import { dataDirs } from "../load.js";
@@ -49,14 +50,12 @@ export function compile(io: Io, argv: string[]): number {
       return EXIT_ERRORS;
     }
     const { lowered, data, symbols } = prepared;
-    // As on the GPU: what depends only on these inputs is computed on the host once.
-    const unchanging = new Set([...Object.keys(data.inputs), LABELS_INPUT, MASK_INPUT]);
+    // As on the GPU: what depends only on the unchanging inputs is computed on the host once.
+    const unchanging = new Set(Object.keys(unchangingInputs(target.spec, data)));
     const schedules = new Map<string, Schedule>();
     for (const name of FUNCS) {
       const func = lowered.funcs.find((f) => f.name === name)!;
-      const fixed = unchangingNodes(func.body, unchanging);
-      const hosted = new Set(func.body.filter((n) => fixed.has(n.id) && n.op !== "s.input").map((n) => n.id));
-      schedules.set(name, scheduleFunc(func, { symbols, hosted }));
+      schedules.set(name, scheduleFunc(func, { symbols, hosted: new Set(computedOnce(func.body, unchanging)) }));
     }
     mkdirSync(out, { recursive: true });
     const written: string[] = [];

@@ -14,15 +14,12 @@ export interface SparsePattern {
 /** Use a pattern when at most this share of the entries is nonzero. */
 export const PATTERN_MAX_DENSITY = 0.1;
 
-export function nonzeros(t: TensorValue): number {
+/** The nonzero count of a 2-D f32 tensor when few enough of its entries are nonzero to be worth a pattern; else undefined. */
+export function patternNonzeros(t: TensorValue): number | undefined {
+  if (t.shape.length !== 2 || t.dtype !== "f32" || t.data.length === 0) return undefined;
   let nnz = 0;
   for (let k = 0; k < t.data.length; k++) if (t.data[k] !== 0) nnz++;
-  return nnz;
-}
-
-export function worthPattern(t: TensorValue): boolean {
-  if (t.shape.length !== 2 || t.dtype !== "f32" || t.data.length === 0) return false;
-  return nonzeros(t) <= PATTERN_MAX_DENSITY * t.data.length;
+  return nnz <= PATTERN_MAX_DENSITY * t.data.length ? nnz : undefined;
 }
 
 export function sparsePattern(t: TensorValue): SparsePattern {

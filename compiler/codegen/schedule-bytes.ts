@@ -1,6 +1,6 @@
 import type { Schedule, Step } from "./schedule.js";
 
-/** Buffer sizes as allocated: at least 16 bytes, whole vec4s (see runtime/gpu paddedSize). */
+/** Buffer sizes as the GPU runtime allocates them: at least 16 bytes (WebGPU rejects empty bindings), whole vec4s. */
 export function allocatedSize(bytes: number): number {
   return Math.max(16, Math.ceil(bytes / 16) * 16);
 }

@@ -70,9 +70,6 @@ export interface ScheduleOptions {
   hosted?: ReadonlySet<number>;
 }
 
-/** The ops that write into an owned loop accumulator instead of a new buffer (see ir/update-chains.ts). */
-const IN_PLACE = new Set(["t.scatter_slice", "t.slice_add"]);
-
 /**
  * Schedule `func`. Ops without a kernel are reported all at once, each with its `.gnn` location,
  * as one CodegenError: nothing half-runs on the GPU.
@@ -225,7 +222,8 @@ class Scheduler {
   }
 
   private dispatch(n: Node, owned: ReadonlySet<number>): Step[] {
-    const inPlace = IN_PLACE.has(n.op) && owned.has(n.inputs[0]);
+    // An owned loop accumulator's single reader is its in-place update (see ir/update-chains.ts).
+    const inPlace = owned.has(n.inputs[0]);
     const types = n.inputs.map((id) => this.types.get(id)!);
     const options = { symbols: this.options.symbols, ...(inPlace ? { inPlace: true } : {}) };
     // Ops with more operands than one kernel can bind run as several launches into one output.

@@ -1,6 +1,5 @@
-import { evalDim } from "../ir/dims.js";
+import { bytesOf } from "../ir/ops/common.js";
 import { LEAF_OPS } from "../ir/ops/struct.js";
-import { dtypeBytes } from "../ir/type-utils.js";
 import type { Dim, Func, Node, Region, Type } from "../ir/types.js";
 import { updateChains } from "../ir/update-chains.js";
 import { HeldBytes } from "./held-bytes.js";
@@ -19,9 +18,6 @@ export interface PeakBytes {
    */
   activations: number;
 }
-
-/** Ops that write into an owned operand 0 instead of a new buffer (see ir/update-chains.ts). */
-const IN_PLACE = new Set(["t.scatter_slice", "t.slice_add"]);
 
 /**
  * The peak bytes of IR values a function holds at once when each value is freed after its last
@@ -90,7 +86,7 @@ class Simulation {
 
   private buffersOf(n: Node, owned: ReadonlySet<number>): Buffer[][] {
     if (n.op === "s.get") return [this.buffers.get(n.inputs[0])![n.attrs.index as number]];
-    if (IN_PLACE.has(n.op) && owned.has(n.inputs[0])) return this.buffers.get(n.inputs[0])!;
+    if (owned.has(n.inputs[0])) return this.buffers.get(n.inputs[0])!;
     return this.fresh(n.type);
   }
 
@@ -122,19 +118,8 @@ class Simulation {
     return dims.some((d) => symbolsIn(d).some((x) => this.graphSymbols.has(x)));
   }
 
+  /** Device bytes of a tensor or graph (the op table's rule); rng keys hold no buffer. */
   private bytes(t: Type): number | undefined {
-    const size = (d: number | string) => {
-      const v = evalDim(d, this.symbols);
-      if (v === undefined) throw new Error(`memory plan: dimension ${d} has no value`);
-      return v;
-    };
-    switch (t.kind) {
-      case "tensor":
-        return t.shape.reduce<number>((n, d) => n * size(d), 1) * dtypeBytes(t.dtype);
-      case "graph":
-        return (size(t.nodes) + 1 + 2 * size(t.edges)) * 4; // indptr, src, dst
-      default:
-        return undefined; // rng keys hold no buffer
-    }
+    return t.kind === "tensor" || t.kind === "graph" ? bytesOf(t, this.symbols) : undefined;
   }
 }

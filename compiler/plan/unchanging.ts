@@ -19,3 +19,9 @@ export function unchangingNodes(body: readonly Node[], unchangingInputs: Readonl
   }
   return found;
 }
+
+/** Of those, the computed ones (not the inputs themselves): what a trainer evaluates once up front. */
+export function computedOnce(body: readonly Node[], unchangingInputs: ReadonlySet<string>): number[] {
+  const fixed = unchangingNodes(body, unchangingInputs);
+  return body.filter((n) => fixed.has(n.id) && n.op !== "s.input").map((n) => n.id);
+}

@@ -1,5 +1,5 @@
 /// <reference types="@webgpu/types" />
-import { packUniforms, type KernelSpec, type DispatchSize } from "../../compiler/codegen/index.js";
+import { allocatedSize, packUniforms, type KernelSpec, type DispatchSize } from "../../compiler/codegen/index.js";
 import { LIMITS_THAT_MATTER, USEFUL_FEATURES, findAdapter, type AdapterSummary, type FindAdapterOptions, type LimitName } from "./adapter.js";
 import { KernelRegistry } from "./error-map.js";
 import { GpuDeviceLostError, GpuKernelError } from "./errors.js";
@@ -23,9 +23,7 @@ export interface OpenDeviceOptions extends FindAdapterOptions {
 const STORAGE_USAGE = () => GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
 
 /** Buffer sizes: at least 16 bytes (WebGPU rejects empty bindings) and whole vec4s. */
-export function paddedSize(bytes: number): number {
-  return Math.max(16, Math.ceil(bytes / 16) * 16);
-}
+export const paddedSize = allocatedSize;
 
 export class GpuDevice {
   private readonly kernels = new KernelRegistry();

@@ -1,8 +1,8 @@
 import { scheduleFunc } from "../../compiler/codegen/index.js";
-import { nonzeros, worthPattern } from "../../compiler/codegen/pattern.js";
+import { patternNonzeros } from "../../compiler/codegen/pattern.js";
 import type { Func } from "../../compiler/ir/types.js";
 import type { Value } from "../../compiler/ir/values.js";
-import { unchangingNodes } from "../../compiler/plan/unchanging.js";
+import { computedOnce } from "../../compiler/plan/unchanging.js";
 import { runFunc } from "../reference/index.js";
 import type { GpuDevice } from "./device.js";
 import { GpuProgram, type BufferStore } from "./program.js";
@@ -22,11 +22,11 @@ export interface LoadOptions {
  * and uploaded; the rest is scheduled as kernels.
  */
 export async function loadFunction(gpu: GpuDevice, func: Func, options: LoadOptions): Promise<GpuProgram> {
-  const unchanging = unchangingNodes(func.body, new Set(Object.keys(options.data)));
-  const hosted = func.body.filter((n) => unchanging.has(n.id) && n.op !== "s.input").map((n) => n.id);
+  const hosted = computedOnce(func.body, new Set(Object.keys(options.data)));
+  const onHost = new Set(hosted);
   const hostFunc: Func = {
     name: `${func.name}.host`,
-    body: func.body.filter((n) => unchanging.has(n.id)),
+    body: func.body.filter((n) => onHost.has(n.id) || (n.op === "s.input" && String(n.attrs.name) in options.data)),
     results: hosted,
     resultNames: hosted.map((id) => `%${id}`),
   };
@@ -34,9 +34,10 @@ export async function loadFunction(gpu: GpuDevice, func: Func, options: LoadOpti
   // Mostly-zero features get a pattern: their matmuls visit only the nonzeros.
   const patterned = new Map<string, number>();
   for (const [name, v] of Object.entries(options.data)) {
-    if (v.kind === "tensor" && worthPattern(v)) patterned.set(name, nonzeros(v));
+    const nnz = v.kind === "tensor" ? patternNonzeros(v) : undefined;
+    if (nnz !== undefined) patterned.set(name, nnz);
   }
-  const schedule = scheduleFunc(func, { symbols: options.symbols, hosted: new Set(hosted), patterned });
+  const schedule = scheduleFunc(func, { symbols: options.symbols, hosted: onHost, patterned });
   const program = await GpuProgram.create(gpu, schedule, options.store, new Map(hosted.map((id, k) => [id, values[k]])), options.data);
   for (const [name, value] of Object.entries(options.data)) program.setInput(name, value);
   return program;

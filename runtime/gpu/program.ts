@@ -171,19 +171,21 @@ export class GpuProgram {
   }
 
   /** Read result `k` back as a tensor of `type` (concrete `shape`); waits for the GPU. */
-  async readResult(k: number, type: TensorType, shape: readonly number[]): Promise<TensorValue> {
-    const [slot] = this.schedule.results[k];
-    const bytes = shape.reduce((n, d) => n * d, 1) * 4;
-    const data = hostArray(type.dtype, await this.gpu.read(this.buffers[slot], bytes));
-    this.gpu.checkErrors();
-    return { kind: "tensor", dtype: type.dtype, shape: [...shape], data };
+  readResult(k: number, type: TensorType, shape: readonly number[]): Promise<TensorValue> {
+    return this.readSlot(this.schedule.results[k][0], type, shape);
   }
 
   /** Read a parameter's current value (for checkpoints and selection). */
-  async readParam(name: string, type: TensorType, shape: readonly number[]): Promise<TensorValue> {
+  readParam(name: string, type: TensorType, shape: readonly number[]): Promise<TensorValue> {
     const slot = this.schedule.params.get(name);
     if (slot === undefined) throw new Error(`the program has no parameter ${name}`);
-    const data = hostArray(type.dtype, await this.gpu.read(this.buffers[slot], shape.reduce((n, d) => n * d, 1) * 4));
+    return this.readSlot(slot, type, shape);
+  }
+
+  private async readSlot(slot: number, type: TensorType, shape: readonly number[]): Promise<TensorValue> {
+    const bytes = shape.reduce((n, d) => n * d, 1) * 4;
+    const data = hostArray(type.dtype, await this.gpu.read(this.buffers[slot], bytes));
+    this.gpu.checkErrors();
     return { kind: "tensor", dtype: type.dtype, shape: [...shape], data };
   }
 

@@ -12,17 +12,23 @@ import type { TrainDevice } from "./device.js";
  */
 export class GpuTrainDevice implements TrainDevice {
   readonly kind = "gpu";
+  /** [result, parameter] pairs: the step's new weights and states, copied over the old on the GPU. */
+  private readonly updates: readonly (readonly [number, string])[];
+  private readonly outputType: TensorType;
+
   private constructor(
-    private readonly gpu: GpuDevice,
     private readonly store: BufferStore,
     private readonly stepProgram: GpuProgram,
     private readonly predictProgram: GpuProgram,
-    private readonly step_: Func,
-    private readonly predict_: Func,
-    private readonly paramTypes: ReadonlyMap<string, TensorValue>,
-    private readonly data: Readonly<Record<string, Value>>,
+    step: Func,
+    predict: Func,
+    /** Each parameter's and state's type, to read them back (checkpoints, selection). */
+    private readonly stateTypes: ReadonlyMap<string, TensorType>,
     private readonly symbols: Readonly<Record<string, number>>,
-  ) {}
+  ) {
+    this.updates = step.resultNames.flatMap((name, k): [number, string][] => (k > 0 ? [[k, name]] : []));
+    this.outputType = predict.body.find((n) => n.id === predict.results[0])!.type as TensorType;
+  }
 
   static async create(
     gpu: GpuDevice,
@@ -40,13 +46,13 @@ export class GpuTrainDevice implements TrainDevice {
       stepProgram.setParam(name, value);
       predictProgram.setParam(name, value);
     }
-    return new GpuTrainDevice(gpu, store, stepProgram, predictProgram, step, predict, new Map(Object.entries(params)), data, symbols);
+    const stateTypes = new Map(Object.entries(params).map(([name, v]): [string, TensorType] => [name, { kind: "tensor", dtype: v.dtype, shape: v.shape }]));
+    return new GpuTrainDevice(store, stepProgram, predictProgram, step, predict, stateTypes, symbols);
   }
 
   async step(perStep: Readonly<Record<string, Value>>): Promise<number> {
     for (const [name, value] of Object.entries(perStep)) this.stepProgram.setInput(name, value);
-    const updates = this.step_.resultNames.flatMap((name, k): [number, string][] => (k > 0 ? [[k, name]] : []));
-    this.stepProgram.run(updates);
+    this.stepProgram.run(this.updates);
     const loss = await this.stepProgram.readResult(0, { kind: "tensor", dtype: "f32", shape: [] }, []);
     return loss.data[0];
   }
@@ -54,14 +60,13 @@ export class GpuTrainDevice implements TrainDevice {
   async predict(rng: Value): Promise<TensorValue> {
     this.predictProgram.setInput("rng", rng);
     this.predictProgram.run();
-    const type = this.predict_.body.find((n) => n.id === this.predict_.results[0])!.type as TensorType;
-    return this.predictProgram.readResult(0, type, this.concrete(type));
+    return this.predictProgram.readResult(0, this.outputType, this.concrete(this.outputType));
   }
 
   async state(): Promise<Record<string, TensorValue>> {
     const out: Record<string, TensorValue> = {};
-    for (const [name, like] of this.paramTypes) {
-      out[name] = await this.stepProgram.readParam(name, { kind: "tensor", dtype: like.dtype, shape: like.shape }, like.shape);
+    for (const [name, type] of this.stateTypes) {
+      out[name] = await this.stepProgram.readParam(name, type, type.shape as number[]);
     }
     return out;
   }

@@ -1,8 +1,8 @@
 import type { MetricName, SplitName, TrainSpec } from "../../compiler/frontend/train-spec.js";
-import { foldKey, keyFromSeed } from "../../compiler/ir/rng.js";
+import { keyFromSeed } from "../../compiler/ir/rng.js";
 import type { Func, Module } from "../../compiler/ir/types.js";
-import type { TensorValue, Value } from "../../compiler/ir/values.js";
-import { LABELS_INPUT, lrInputs, MASK_INPUT, STEP_INPUT, TRAIN_STEP_FUNC } from "../../compiler/train/index.js";
+import type { TensorValue } from "../../compiler/ir/values.js";
+import { TRAIN_STEP_FUNC } from "../../compiler/train/index.js";
 import { matchParams } from "../checkpoint/match.js";
 import type { SafeTensor } from "../checkpoint/safetensors.js";
 import { initParams } from "../reference/index.js";
@@ -12,7 +12,7 @@ import { GpuTrainDevice } from "./device-gpu.js";
 import { ReferenceDevice } from "./device-reference.js";
 import type { BoundData } from "./bind.js";
 import { metricValue } from "./evaluate.js";
-import { lrAt } from "./lr-schedule.js";
+import { stepInputs, unchangingInputs } from "./step-inputs.js";
 import type { EpochProgress } from "./progress.js";
 
 /** A run picked up where an earlier one stopped (a checkpoint: see runtime/checkpoint). */
@@ -87,9 +87,6 @@ export interface TrainResult {
 
 const metricKey = (split: SplitName, metric: MetricName) => `${split}_${metric}`;
 
-function scalar(v: number): TensorValue {
-  return { kind: "tensor", dtype: "f32", shape: [], data: Float32Array.of(v) };
-}
 
 function median(xs: readonly number[]): number {
   if (xs.length === 0) return NaN;
@@ -122,9 +119,7 @@ export async function train(module: Module, spec: TrainSpec, data: BoundData, op
   if (first >= epochs) throw new Error(`the run starts after epoch ${first}, but it has ${epochs} epochs: nothing to train`);
   const params = resume ? matchParams(module, symbols, resume.tensors, resume.source) : initParams(module, options.seed, symbols);
   const root = keyFromSeed(options.seed);
-  const lossMask = data.splits[spec.loss.mask]?.mask;
-  if (!lossMask) throw new Error(`the dataset has no \`${spec.loss.mask}\` split for the loss`);
-  const unchanging: Record<string, Value> = { ...data.inputs, [LABELS_INPUT]: data.labels, [MASK_INPUT]: lossMask };
+  const unchanging = unchangingInputs(spec, data);
   const device = options.gpu
     ? await GpuTrainDevice.create(options.gpu, step, predict, unchanging, params, symbols)
     : new ReferenceDevice(step, predict, unchanging, params, symbols);
@@ -167,9 +162,7 @@ async function epochsOn(device: TrainDevice, spec: TrainSpec, data: BoundData, o
 
   for (let e = first; e < epochs; e++) {
     const start = performance.now();
-    const perStep: Record<string, Value> = { rng: { kind: "rng", key: foldKey(root, e) }, [STEP_INPUT]: scalar(e + 1) };
-    for (const lr of lrInputs(spec.optimizer)) perStep[lr.name] = scalar(lrAt(spec.lrSchedule, lr.baseLr, e));
-    const loss = await device.step(perStep);
+    const loss = await device.step(stepInputs(spec, root, e));
 
     const record: EpochRecord = { epoch: e + 1, loss };
     const evaluate = (e + 1) % evalEvery === 0 || e === epochs - 1;

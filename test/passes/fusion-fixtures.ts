@@ -3,10 +3,10 @@ import type { TrainSpec } from "../../compiler/frontend/train-spec.js";
 import type { Func, Module } from "../../compiler/ir/types.js";
 import type { Value } from "../../compiler/ir/values.js";
 import { unchangingNodes } from "../../compiler/plan/unchanging.js";
-import { LABELS_INPUT, MASK_INPUT } from "../../compiler/train/index.js";
 import { initParams } from "../../runtime/reference/index.js";
 import type { BoundData } from "../../runtime/train/bind.js";
 import { prepareTraining } from "../../runtime/train/run.js";
+import { unchangingInputs } from "../../runtime/train/step-inputs.js";
 import { GAT_SOURCE, revgnnSource } from "../train/sources.js";
 import { compileTrain, gcnSource } from "../train/helpers.js";
 
@@ -36,8 +36,7 @@ export function prepareStep(source: string): PreparedStep {
   const { spec, module } = compileTrain(source);
   const prepared = prepareTraining(spec, module, { forGpu: true, fuse: false }); // the GPU pipeline but for fusion: the tests fuse
   if ("diagnostics" in prepared) throw new Error(prepared.diagnostics.map((d) => `${d.code} ${d.message}`).join("\n"));
-  const mask = prepared.data.splits[spec.loss.mask].mask;
-  const data = { ...prepared.data.inputs, [LABELS_INPUT]: prepared.data.labels, [MASK_INPUT]: mask };
+  const data = unchangingInputs(spec, prepared.data);
   return { spec, module: prepared.lowered, data, bound: prepared.data, symbols: prepared.symbols };
 }
 

@@ -1,12 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { lowerTraining, TRAIN_STEP_FUNC } from "../../compiler/train/index.js";
-import { runPipeline } from "../../compiler/passes/index.js";
+import { TRAIN_STEP_FUNC } from "../../compiler/train/index.js";
 import { predictPeakBytes } from "../../compiler/plan/peak.js";
-import type { Func, Module } from "../../compiler/ir/types.js";
-import type { TensorValue, Value } from "../../compiler/ir/values.js";
-import { loadDatasetSource } from "../../runtime/data/index.js";
 import { initParams, MemoryMeter, runFunc } from "../../runtime/reference/index.js";
-import { bindDataset } from "../../runtime/train/bind.js";
+import { prepareTraining } from "../../runtime/train/run.js";
+import { stepInputs, unchangingInputs } from "../../runtime/train/step-inputs.js";
 import { compileTrain } from "../train/helpers.js";
 
 /**
@@ -39,24 +36,14 @@ train t {
 }`;
 }
 
-function stepOf(src: string): { step: Func; module: Module; inputs: Record<string, Value>; params: Record<string, TensorValue>; symbols: Record<string, number> } {
+/** A source's training step, prepared as `gnnc train` prepares it, with the inputs of its first step. */
+function stepOf(src: string) {
   const { spec, module } = compileTrain(src);
-  const lowered = lowerTraining(module, spec);
-  if (Array.isArray(lowered)) throw new Error(lowered.map((d) => d.message).join("\n"));
-  const cleaned = runPipeline(lowered, "cse,dce").module;
-  const { dataset } = loadDatasetSource(spec.data.source, spec.data.transforms);
-  const data = bindDataset(dataset, spec.data.name, cleaned);
-  const symbols = { ...cleaned.symbols, ...data.symbols };
-  const scalar = (v: number): TensorValue => ({ kind: "tensor", dtype: "f32", shape: [], data: Float32Array.of(v) });
-  const inputs: Record<string, Value> = {
-    ...data.inputs,
-    rng: { kind: "rng", key: [1, 2] },
-    labels: data.labels,
-    mask: data.splits.train.mask,
-    t: scalar(1),
-    lr: scalar(0.01),
-  };
-  return { step: cleaned.funcs.find((f) => f.name === TRAIN_STEP_FUNC)!, module: cleaned, inputs, params: initParams(cleaned, 0, symbols), symbols };
+  const prepared = prepareTraining(spec, module);
+  if ("diagnostics" in prepared) throw new Error(prepared.diagnostics.map((d) => d.message).join("\n"));
+  const { lowered, data, symbols } = prepared;
+  const inputs = { ...unchangingInputs(spec, data), ...stepInputs(spec, [1, 2], 0) };
+  return { step: lowered.funcs.find((f) => f.name === TRAIN_STEP_FUNC)!, inputs, params: initParams(lowered, 0, symbols), symbols };
 }
 
 function measure(src: string): { predicted: number; activations: number; measured: number } {
