@@ -1,10 +1,10 @@
 import { mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { planReport, scheduleFunc, type Schedule } from "../../compiler/codegen/index.js";
+import { planReport, type Schedule } from "../../compiler/codegen/index.js";
 import { printModule } from "../../compiler/ir/print.js";
-import { computedOnce } from "../../compiler/plan/unchanging.js";
 import { TRAIN_STEP_FUNC } from "../../compiler/train/index.js";
 import { writeFileAtomic } from "../../runtime/checkpoint/index.js";
+import { planFunction } from "../../runtime/gpu/load-function.js";
 import { prepareTraining } from "../../runtime/train/run.js";
 import { unchangingInputs } from "../../runtime/train/step-inputs.js";
 import { parseCommandArgs } from "../args.js";
@@ -50,12 +50,12 @@ export function compile(io: Io, argv: string[]): number {
       return EXIT_ERRORS;
     }
     const { lowered, data, symbols } = prepared;
-    // As on the GPU: what depends only on the unchanging inputs is computed on the host once.
-    const unchanging = new Set(Object.keys(unchangingInputs(target.spec, data)));
+    // As on the GPU (runtime/gpu/load-function.ts): host values computed once, mostly-zero data compact.
+    const unchanging = unchangingInputs(target.spec, data);
     const schedules = new Map<string, Schedule>();
     for (const name of FUNCS) {
       const func = lowered.funcs.find((f) => f.name === name)!;
-      schedules.set(name, scheduleFunc(func, { symbols, hosted: new Set(computedOnce(func.body, unchanging)) }));
+      schedules.set(name, planFunction(func, { symbols, data: unchanging }).schedule);
     }
     mkdirSync(out, { recursive: true });
     const written: string[] = [];

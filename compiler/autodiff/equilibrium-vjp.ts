@@ -10,7 +10,8 @@ import { sweep } from "./sweep.js";
  * h* (outside any loop), iterate u with the same max_iter and tol as the forward (each step is one
  * sweep of that f, reading its values from outside the loop), then sweep f once more, seeded with u,
  * for the captured values. Memory does not grow with the iterations; the initial value gets no
- * gradient (h* does not depend on it once converged).
+ * gradient (h* does not depend on it once converged). The adjoint iteration is accelerated like
+ * the forward (`anderson = m`): on this linear fixed point Anderson mixing acts like GMRES.
  */
 export function equilibriumVjp(b: BackwardBuilder, loop: Node, cotangent: number, isActive: (id: number) => boolean): Map<number, number> {
   const region = loop.regions![0];
@@ -19,8 +20,14 @@ export function equilibriumVjp(b: BackwardBuilder, loop: Node, cotangent: number
   const index = b.emit("t.const", [], { value: 0, dtype: "i32" });
   const f = cloneRegion(b, region, [index, fixedPoint]);
   const seed = (u: number) => new Map([[f.results[0], u]]);
-  const { trip, max_iter, tol } = loop.attrs;
-  const attrs = { trip, mode: "equilibrium", ...(max_iter !== undefined ? { max_iter } : {}), ...(tol !== undefined ? { tol } : {}) };
+  const { trip, max_iter, tol, anderson } = loop.attrs;
+  const attrs = {
+    trip,
+    mode: "equilibrium",
+    ...(max_iter !== undefined ? { max_iter } : {}),
+    ...(tol !== undefined ? { tol } : {}),
+    ...(anderson ? { anderson } : {}),
+  };
   const [u] = b.loop([cotangent], attrs, (_i, [uIn]) => {
     const back = sweep(b, f.nodes, seed(uIn), new Set([fixedPoint])).get(fixedPoint);
     return [back === undefined ? cotangent : b.emit("t.add", [cotangent, back])];

@@ -1,6 +1,7 @@
 import type { Node, Type } from "../ir/types.js";
 import { CodegenError, type EmitOptions, type KernelEmitter } from "./emit-context.js";
 import { emitBinary, emitUnary } from "./elementwise.js";
+import { EPILOGUE_EMITTERS } from "./epilogue.js";
 import { FUSED_EMITTERS } from "./fused.js";
 import { BINARY, UNARY } from "./elementwise-ops.js";
 import type { KernelSpec } from "./kernel.js";
@@ -21,6 +22,7 @@ const EMITTERS: ReadonlyMap<string, KernelEmitter> = new Map<string, KernelEmitt
   ...SHAPE_GRAPH_EMITTERS,
   ...OPT_EMITTERS,
   ...FUSED_EMITTERS,
+  ...EPILOGUE_EMITTERS,
 ]);
 
 /** Ops with a kernel, sorted. */

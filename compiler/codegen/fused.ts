@@ -32,7 +32,7 @@ function dropoutConstants(p: number): { threshold: string; scale: string } {
 }
 
 /** Statements drawing dropout j's mask for the unit: a vec4 for four lanes, else the scalar of element e. */
-function maskLines(d: FusedDropout, j: number, lanes: number): string[] {
+export function maskLines(d: FusedDropout, j: number, lanes: number): string[] {
   const { threshold, scale } = dropoutConstants(d.p);
   const key = `vec2<u32>(p${d.rng}[0], p${d.rng}[1])`;
   if (lanes === 4) {

@@ -1,6 +1,7 @@
 import type { Span } from "../../grammar/span.js";
 import { evalDim } from "../ir/dims.js";
 import type { Dim } from "../ir/types.js";
+import type { PatternArray } from "./pattern.js";
 
 /**
  * A kernel: one complete WGSL compute module plus what a runtime needs to launch it — which
@@ -21,11 +22,12 @@ export type BindingSource =
    */
   | { kind: "graph_by_src"; input: number; array: "indptr" | "edges" }
   /**
-   * The zero pattern of the node's `input`-th operand, a sparse matrix stored densely (input
-   * features, and dropout of them): its nonzero positions by row (CSR `rowptr`/`cols`) or by
-   * column (CSC `colptr`/`rows`), computed on the host from the data.
+   * The zero pattern of the node's `input`-th operand, a mostly-zero matrix stored compactly (its
+   * nonzero values in row order: input features, and dropout of them): the nonzero positions by
+   * row (CSR `rowptr`/`cols`) or by column (CSC `colptr`/`rows`, and `perm`, each one's position
+   * in row order), computed on the host from the data (pattern.ts).
    */
-  | { kind: "pattern"; input: number; array: "rowptr" | "cols" | "colptr" | "rows" }
+  | { kind: "pattern"; input: number; array: PatternArray }
   /** The node's result. */
   | { kind: "output" }
   /** The uniform holding the kernel's symbolic sizes, in `KernelSpec.uniforms` order (u32 each). */

@@ -1,5 +1,6 @@
 import type { Node, Type } from "../ir/types.js";
 import { BindingList } from "./bindings.js";
+import type { EpilogueHook, KernelEpilogue } from "./epilogue-apply.js";
 import { CodegenError, tensorOperand, tensorResult, type EmitOptions } from "./emit-context.js";
 import type { KernelBinding } from "./kernel.js";
 import { SizeTable } from "./wgsl.js";
@@ -22,6 +23,7 @@ export interface MatmulSetup {
   bVec: boolean;
   cVec: boolean;
   bindings: KernelBinding[];
+  epilogue?: KernelEpilogue;
 }
 
 function multipleOf4(sizes: SizeTable, name: string): boolean {
@@ -29,7 +31,8 @@ function multipleOf4(sizes: SizeTable, name: string): boolean {
   return v !== undefined && v % 4 === 0;
 }
 
-export function matmulSetup(node: Node, inputs: readonly Type[], options: EmitOptions): MatmulSetup {
+/** `hook`: an epilogue applied before each store (epilogue-apply.ts); its operands bind before C. */
+export function matmulSetup(node: Node, inputs: readonly Type[], options: EmitOptions, hook?: EpilogueHook): MatmulSetup {
   const a = tensorOperand(node, inputs, 0);
   const b = tensorOperand(node, inputs, 1);
   const c = tensorResult(node);
@@ -46,12 +49,12 @@ export function matmulSetup(node: Node, inputs: readonly Type[], options: EmitOp
   const bVec = multipleOf4(sizes, transB ? "k" : "n");
   const cVec = multipleOf4(sizes, "n");
   const arr = (vec: boolean) => (vec ? "array<vec4<f32>>" : "array<f32>");
-  const bindings = new BindingList()
+  const list = new BindingList()
     .add("a", "read", arr(aVec), { kind: "input", input: 0 })
-    .add("b", "read", arr(bVec), { kind: "input", input: 1 })
-    .add("c", "read_write", arr(cVec), { kind: "output" })
-    .finish(sizes);
-  return { transA, transB, sizes, M, N, K, aVec, bVec, cVec, bindings };
+    .add("b", "read", arr(bVec), { kind: "input", input: 1 });
+  const epilogue = hook?.(sizes, list);
+  const bindings = list.add("c", "read_write", arr(cVec), { kind: "output" }).finish(sizes);
+  return { transA, transB, sizes, M, N, K, aVec, bVec, cVec, bindings, epilogue };
 }
 
 export function matmulName(options: EmitOptions, s: MatmulSetup, suffix = ""): string {

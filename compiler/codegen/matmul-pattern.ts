@@ -9,11 +9,11 @@ import { SizeTable } from "./wgsl.js";
 /**
  * `t.matmul` where one operand P is mostly zeros with a pattern known at load (input features and
  * dropout of them: dropout keeps zeros zero): only P's nonzero positions are visited, so the cost
- * is nnz(P)·H instead of N·F·H — Cora's features are 1.3% nonzero. P stays stored densely (its
- * values change every step under dropout); the pattern comes as CSR or CSC index arrays.
+ * is nnz(P)·H instead of N·F·H — Cora's features are 1.3% nonzero. P is stored compactly: its
+ * nonzero values in row order (pattern.ts); the pattern comes as CSR or CSC index arrays.
  *
- *  - rows: out[i,j] = Σ_{k ∈ row i of P} P[i,k] · W[j,k]   (P·Wᵀ, the layer's forward: transB)
- *  - cols: out[h,k] = Σ_{i ∈ column k of P} D[i,h] · P[i,k] (Dᵀ·P, the weight's gradient: transA)
+ *  - rows: out[i,j] = Σ_{e ∈ row i of P} p[e] · W[j, cols[e]]             (P·Wᵀ, the layer's forward: transB)
+ *  - cols: out[h,k] = Σ_{e ∈ column k of P} D[rows[e], h] · p[perm[e]]    (Dᵀ·P, the weight's gradient: transA)
  *
  * One invocation per output element; sums in index order.
  */
@@ -50,8 +50,7 @@ export function emitPatternMatmul(node: Node, inputs: readonly Type[], options: 
   let j = q % ${h};
   var acc = 0.0;
   for (var e = rowptr[i]; e < rowptr[i + 1u]; e++) {
-    let k = u32(cols[e]);
-    acc += p[i * ${f} + k] * w[j * ${f} + k];
+    acc += p[e] * w[j * ${f} + u32(cols[e])];
   }
   out[q] = acc;
 `;
@@ -62,6 +61,7 @@ export function emitPatternMatmul(node: Node, inputs: readonly Type[], options: 
     list
       .add("colptr", "read", "array<i32>", { kind: "pattern", input: 1, array: "colptr" })
       .add("rows", "read", "array<i32>", { kind: "pattern", input: 1, array: "rows" })
+      .add("perm", "read", "array<i32>", { kind: "pattern", input: 1, array: "perm" })
       .add("d", "read", "array<f32>", { kind: "input", input: 0 })
       .add("p", "read", "array<f32>", { kind: "input", input: 1 })
       .add("out", "read_write", "array<f32>", { kind: "output" });
@@ -69,14 +69,15 @@ export function emitPatternMatmul(node: Node, inputs: readonly Type[], options: 
   if (q >= ${h} * ${f}) {
     return;
   }
-  let j = q / ${f};
-  let k = q % ${f};
+  // Neighbouring invocations share column k (its nonzeros are few or many: Zipf-like words):
+  // they loop equally long and read neighbouring d elements.
+  let k = q / ${h};
+  let j = q % ${h};
   var acc = 0.0;
   for (var e = colptr[k]; e < colptr[k + 1u]; e++) {
-    let i = u32(rows[e]);
-    acc += d[i * ${h} + j] * p[i * ${f} + k];
+    acc += d[u32(rows[e]) * ${h} + j] * p[perm[e]];
   }
-  out[q] = acc;
+  out[j * ${f} + k] = acc;
 `;
   }
   const bindings = list.finish(sizes);

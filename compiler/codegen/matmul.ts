@@ -1,6 +1,7 @@
 import { evalDim } from "../ir/dims.js";
 import type { Node, Type } from "../ir/types.js";
-import { spansOf, type EmitOptions } from "./emit-context.js";
+import { CodegenError, spansOf, type EmitOptions } from "./emit-context.js";
+import type { EpilogueHook } from "./epilogue-apply.js";
 import { ENTRY_PARAMS, LINEAR_WORKGROUP, gridFor } from "./grid.js";
 import type { KernelSpec } from "./kernel.js";
 import { emitMatmulWorkgroup } from "./matmul-workgroup.js";
@@ -56,20 +57,33 @@ function stepCode(s: MatmulSetup, offsets: readonly number[], indent: string): s
   return lines.map((l) => `${indent}${l}`).join("\n");
 }
 
+/** Stores of the in-bounds parts of the 4×4 block, each value through the epilogue when there is one. */
 function storeCode(s: MatmulSetup): string {
-  const { M, N, cVec } = s;
+  const { M, N, cVec, epilogue } = s;
   return Q.map((r) => {
     const row = `i0 + ${r}u`;
-    const store = cVec
-      ? `    c[((${row}) * ${N} + j0) / 4u] = acc${r};`
-      : Q.map((q) => `    if (j0 + ${q}u < ${N}) { c[(${row}) * ${N} + j0 + ${q}u] = acc${r}[${q}]; }`).join("\n");
+    let store: string;
+    if (cVec) {
+      const at = `c[((${row}) * ${N} + j0) / 4u]`;
+      store = epilogue ? epilogue.apply(4, `(${row}) * ${N} + j0`, `acc${r}`, (v) => `${at} = ${v};`, "    ") : `    ${at} = acc${r};`;
+    } else {
+      store = Q.map((q) => {
+        const at = `c[(${row}) * ${N} + j0 + ${q}u]`;
+        if (!epilogue) return `    if (j0 + ${q}u < ${N}) { ${at} = acc${r}[${q}]; }`;
+        return `    if (j0 + ${q}u < ${N}) {\n${epilogue.apply(1, `(${row}) * ${N} + j0 + ${q}u`, `acc${r}[${q}]`, (v) => `${at} = ${v};`, "      ")}\n    }`;
+      }).join("\n");
+    }
     return `  if (${row} < ${M}) {\n${store}\n  }`;
   }).join("\n");
 }
 
-export function emitMatmul(node: Node, inputs: readonly Type[], options: EmitOptions): KernelSpec {
-  if (options.matmulTiling === "workgroup") return emitMatmulWorkgroup(node, inputs, options);
-  const setup = matmulSetup(node, inputs, options);
+/** `epilogue`: applied to each value before it is stored (t.matmul_epilogue, see epilogue.ts). */
+export function emitMatmul(node: Node, inputs: readonly Type[], options: EmitOptions, epilogue?: EpilogueHook): KernelSpec {
+  if (options.matmulTiling === "workgroup") {
+    if (epilogue) throw new CodegenError(node.op, "the workgroup-tiled matmul has no epilogue variant", node.span);
+    return emitMatmulWorkgroup(node, inputs, options);
+  }
+  const setup = matmulSetup(node, inputs, options, epilogue);
   const { sizes, M, N, K, bindings } = setup;
   const wx = columnsAcross(setup);
   const wy = INVOCATIONS / wx;
@@ -109,12 +123,14 @@ ${stepCode(setup, [0], "    ")}
 }${storeCode(setup)}
 }
 `;
-  const name = matmulName(options, setup);
-  const summary = `C = ${setup.transA ? "Aᵀ" : "A"}·${setup.transB ? "Bᵀ" : "B"}, ${ROWS}×${COLS} per invocation, ${tileRows}×${tileCols} per workgroup`;
+  const name = matmulName(options, setup, setup.epilogue ? "_epilogue" : "");
+  const summary =
+    `C = ${setup.transA ? "Aᵀ" : "A"}·${setup.transB ? "Bᵀ" : "B"}, ${ROWS}×${COLS} per invocation, ${tileRows}×${tileCols} per workgroup` +
+    (setup.epilogue ? `, then ${setup.epilogue.ops}` : "");
   return {
     name,
     op: node.op,
-    wgsl: moduleText({ name, summary, sizes, bindings, body }),
+    wgsl: moduleText({ name, summary, sizes, bindings, helpers: setup.epilogue?.helpers, body }),
     entryPoint: "main",
     workgroupSize: [INVOCATIONS, 1, 1],
     bindings,

@@ -52,17 +52,21 @@ ${byIndex}  out[0] = key.x;
   });
 }
 
+/** Dropout's keep test and scale: keep iff (Philox word >> 8) ≥ `threshold`; kept values times `scale` (a WGSL literal). */
+export function dropoutDraw(node: Node): { p: number; threshold: number; scale: string } {
+  const p = node.attrs.p as number;
+  if (!(p >= 0 && p <= 1)) throw new CodegenError(node.op, `p = ${p} is not in [0, 1]`, node.span);
+  // p = 1 keeps nothing, so its infinite scale is never used.
+  return { p, threshold: Math.ceil(p * 2 ** 24), scale: p === 1 ? "0.0" : f32Literal(Math.fround(1 / (1 - p))) };
+}
+
 export function emitDropout(node: Node, inputs: readonly Type[], options: EmitOptions): KernelSpec {
   const maskOnly = node.op === "nn.dropout_mask";
   const x = tensorOperand(node, inputs, 0);
   tensorResult(node);
   if (x.dtype !== "f32") throw new CodegenError(node.op, `only f32 has a kernel, got ${x.dtype}`, node.span);
   if (inputs[1]?.kind !== "rng") throw new CodegenError(node.op, "operand 1 must be an rng key", node.span);
-  const p = node.attrs.p as number;
-  if (!(p >= 0 && p <= 1)) throw new CodegenError(node.op, `p = ${p} is not in [0, 1]`, node.span);
-  const threshold = Math.ceil(p * 2 ** 24);
-  // p = 1 keeps nothing, so its infinite scale is never used.
-  const scale = p === 1 ? "0.0" : f32Literal(Math.fround(1 / (1 - p)));
+  const { p, threshold, scale } = dropoutDraw(node);
   const wg = workgroupSizeOf(node, options, DEFAULT_WORKGROUP);
 
   const sizes = new SizeTable(options.symbols);

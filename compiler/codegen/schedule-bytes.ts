@@ -5,10 +5,42 @@ export function allocatedSize(bytes: number): number {
   return Math.max(16, Math.ceil(bytes / 16) * 16);
 }
 
+/** Offsets in a packed buffer are multiples of this (WebGPU's largest allowed minStorageBufferOffsetAlignment). */
+export const PACK_ALIGNMENT = 256;
+
+/** Where each named entry lies in one packed buffer, and the buffer's size. */
+export interface PackLayout {
+  offsets: ReadonlyMap<string, number>;
+  bytes: number;
+}
+
+/**
+ * Parameters and optimizer states share one buffer: entries in name order (deterministic), each
+ * at an offset aligned for binding, each as large as its own buffer would be.
+ */
+export function packLayout(entries: ReadonlyMap<string, number>): PackLayout {
+  const offsets = new Map<string, number>();
+  let end = 0;
+  for (const name of [...entries.keys()].sort()) {
+    const at = Math.ceil(end / PACK_ALIGNMENT) * PACK_ALIGNMENT;
+    offsets.set(name, at);
+    end = at + allocatedSize(entries.get(name)!);
+  }
+  return { offsets, bytes: end === 0 ? 0 : allocatedSize(end) };
+}
+
+/** Every parameter (and optimizer state) the schedules read, with its bytes: what the pack holds. */
+export function packedParams(schedules: readonly Schedule[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const s of schedules) for (const [name, slot] of s.params) out.set(name, Math.max(out.get(name) ?? 0, s.slots[slot].bytes));
+  return out;
+}
+
 /**
  * The device memory a set of schedules sharing named buffers (parameters, inputs) will allocate,
- * predicted before anything is allocated: every slot (padded), named slots once across
- * schedules, and one uniform buffer per launch of a kernel with run-time sizes.
+ * predicted before anything is allocated: every slot (padded), inputs once across schedules,
+ * parameters and optimizer states in one pack (packLayout), and one uniform buffer per launch of
+ * a kernel with run-time sizes.
  */
 export function scheduleBytes(schedules: readonly Schedule[]): number {
   const named = new Map<string, number>();
@@ -16,10 +48,11 @@ export function scheduleBytes(schedules: readonly Schedule[]): number {
   for (const s of schedules) {
     const names = new Map<number, string>();
     for (const [name, slots] of s.inputs) slots.forEach((slot, j) => names.set(slot, slots.length > 1 ? `input ${name}.${j}` : `input ${name}`));
-    for (const [name, slot] of s.params) names.set(slot, `param ${name}`);
+    for (const slot of s.params.values()) names.set(slot, "");
     s.slots.forEach((slot, k) => {
       const name = names.get(k);
       if (name) named.set(name, allocatedSize(slot.bytes));
+      else if (name === "") return; // packed
       else own += allocatedSize(slot.bytes);
     });
     const uniforms = (steps: readonly Step[]): number =>
@@ -32,5 +65,5 @@ export function scheduleBytes(schedules: readonly Schedule[]): number {
     own += uniforms(s.steps);
   }
   for (const bytes of named.values()) own += bytes;
-  return own;
+  return own + packLayout(packedParams(schedules)).bytes;
 }

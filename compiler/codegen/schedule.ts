@@ -1,15 +1,18 @@
 import type { Span } from "../../grammar/span.js";
 import { evalDim } from "../ir/dims.js";
 import { formatLocation } from "../../grammar/span.js";
-import type { Func, Node, Region, Type } from "../ir/types.js";
+import type { Func, Node, Region, TensorType, Type } from "../ir/types.js";
 import { updateChains } from "../ir/update-chains.js";
 import { deathsAfter } from "../plan/liveness.js";
 import { CodegenError } from "./emit-context.js";
 import { concatLaunches, MAX_CONCAT_OPERANDS } from "./concat.js";
 import { emitKernel, hasKernel } from "./emit.js";
 import { emitPatternMatmul } from "./matmul-pattern.js";
+import { emitDensify, emitPatternDropout } from "./pattern-kernels.js";
+import { PATTERN_ARRAYS } from "./pattern.js";
 import { globalNormLaunches, MAX_NORM_OPERANDS } from "./optimizer-clip.js";
 import { resolveKernelSizes, type KernelSpec } from "./kernel.js";
+import { equilibriumUpdate, type EquilibriumScheduler } from "./schedule-equilibrium.js";
 
 /**
  * A function scheduled for a GPU: every value gets buffer slots, every node a kernel launch (or a
@@ -36,6 +39,12 @@ export type Step =
       index: number;
       indexTable: number;
       body: readonly Step[];
+      /**
+       * Equilibrium loops: the slot of the loop's flag words (codegen/equilibrium.ts). The body ends
+       * with the convergence check and a state update that stops once converged, so the runtime may
+       * run iterations in chunks, reading `flag` back between them and stopping when word 0 is set.
+       */
+      until?: { flag: number };
     };
 
 export interface Schedule {
@@ -56,15 +65,24 @@ export interface Schedule {
    * (an input by name, or a host value by id) and the two slots the runtime fills once at load.
    */
   bySource: readonly { graph: { input: string } | { hosted: number }; slots: readonly [number, number] }[];
-  /** Patterned inputs some kernel reads the pattern of: the input and its rowptr, cols, colptr, rows slots. */
-  patterns: readonly { input: string; slots: readonly [number, number, number, number] }[];
+  /**
+   * Inputs stored compactly (their nonzero values in row order, see pattern.ts): the runtime
+   * derives the pattern from the value given at load and uploads only the values.
+   */
+  compact: readonly string[];
+  /** Patterned inputs some kernel reads the pattern of: the input and its slots in PATTERN_ARRAYS order. */
+  patterns: readonly { input: string; slots: readonly number[] }[];
   /** Each function result's slots (one per tuple item / graph array). */
   results: readonly (readonly number[])[];
 }
 
 export interface ScheduleOptions {
   symbols: Readonly<Record<string, number>>;
-  /** Inputs that are mostly zeros with a known pattern (see pattern.ts), with their nonzero counts: matmuls over them visit only nonzeros. */
+  /**
+   * Inputs that are mostly zeros with a pattern known at load (see pattern.ts), with their nonzero
+   * counts: stored compactly; dropout and matmuls over them visit only the nonzeros, and any
+   * other op reads a dense copy made just before it.
+   */
   patterned?: ReadonlyMap<string, number>;
   /** Top-level node ids computed on the host (graph normalisation and the like). */
   hosted?: ReadonlySet<number>;
@@ -91,8 +109,9 @@ export function scheduleFunc(func: Func, options: ScheduleOptions): Schedule {
     hosted: s.hostedSlots,
     constants: s.constants,
     bySource: s.bySource,
+    compact: [...s.inputs.keys()].filter((name) => options.patterned?.has(name)),
     patterns: s.patterns,
-    results: func.results.map((id) => s.slotsOf(id)),
+    results: func.results.map((id) => s.resultSlots(id)),
   };
 }
 
@@ -104,7 +123,7 @@ class Scheduler {
   readonly hostedSlots = new Map<number, number[]>();
   readonly constants = new Map<number, Int32Array>();
   readonly bySource: { graph: { input: string } | { hosted: number }; slots: readonly [number, number] }[] = [];
-  readonly patterns: { input: string; slots: readonly [number, number, number, number] }[] = [];
+  readonly patterns: { input: string; slots: readonly number[] }[] = [];
   /** Values that are zero wherever a patterned input is: value id → that input's name. */
   private readonly patternedValues = new Map<number, string>();
   private readonly bySourceOf = new Map<number, readonly [number, number]>();
@@ -123,6 +142,13 @@ class Scheduler {
     private readonly topResults: readonly number[],
   ) {
     this.hosted = options.hosted ?? new Set();
+  }
+
+  /** A function result's slots; the runtime reads results densely, so a compactly stored one is refused. */
+  resultSlots(id: number): number[] {
+    const input = this.patternedValues.get(id);
+    if (input !== undefined) throw new CodegenError("schedule", `a function result is input ${input} (or dropout of it), which is stored compactly; return a value computed from it`);
+    return this.slotsOf(id);
   }
 
   slotsOf(id: number): number[] {
@@ -147,7 +173,6 @@ class Scheduler {
     for (const n of body) {
       if (top && this.hosted.has(n.id)) continue;
       if (n.op === "s.loop") {
-        if (n.attrs.mode === "equilibrium") out.push(n); // early stopping needs a readback per iteration: not on the GPU yet
         out.push(...this.missingKernels(n.regions![0].body, false));
       } else if (!["s.input", "s.param", "s.get"].includes(n.op) && !hasKernel(n.op)) out.push(n);
     }
@@ -179,9 +204,12 @@ class Scheduler {
     {
       this.types.set(n.id, n.type);
       if (n.op === "s.input") {
-        this.values.set(n.id, [this.named(this.inputs, String(n.attrs.name), n.type)]);
-        this.inputNames.set(n.id, String(n.attrs.name));
-        if (this.options.patterned?.has(String(n.attrs.name))) this.patternedValues.set(n.id, String(n.attrs.name));
+        const name = String(n.attrs.name);
+        const nnz = this.options.patterned?.get(name);
+        if (nnz !== undefined && !this.inputs.has(name)) this.inputs.set(name, [this.slot(nnz * 4, `${name} (nonzeros)`)]);
+        this.values.set(n.id, [this.named(this.inputs, name, n.type)]);
+        this.inputNames.set(n.id, name);
+        if (nnz !== undefined) this.patternedValues.set(n.id, name);
       }
       else if (n.op === "s.param") this.values.set(n.id, [[this.param(String(n.attrs.name), n.type)]]);
       else if (top && this.hosted.has(n.id)) this.pendingHost.add(n.id);
@@ -226,10 +254,13 @@ class Scheduler {
     const inPlace = owned.has(n.inputs[0]);
     const types = n.inputs.map((id) => this.types.get(id)!);
     const options = { symbols: this.options.symbols, ...(inPlace ? { inPlace: true } : {}) };
+    const pattern = this.patternedValues.get(n.inputs[0]);
+    if (n.op === "nn.dropout" && pattern !== undefined) return this.patternDropout(n, pattern);
+    const steps: Step[] = [];
+    const patterned = this.patternedMatmul(n);
+    const dense = patterned ? new Map<number, number>() : this.densified(n, steps);
     // Ops with more operands than one kernel can bind run as several launches into one output.
-    // Dropout keeps zeros zero: it inherits its input's pattern.
-    if (n.op === "nn.dropout" && this.patternedValues.has(n.inputs[0])) this.patternedValues.set(n.id, this.patternedValues.get(n.inputs[0])!);
-    const kernels = this.patternedMatmul(n)
+    const kernels = patterned
       ? [emitPatternMatmul(n, types, options)]
       : n.op === "t.concat" && n.inputs.length > MAX_CONCAT_OPERANDS
         ? concatLaunches(n, types, options)
@@ -238,20 +269,51 @@ class Scheduler {
           : [emitKernel(n, types, options)];
     const out = inPlace ? this.valueOf(n.inputs[0]) : this.fresh(n.type, `${kernels[0].name} %${n.id}`, true);
     this.values.set(n.id, out);
-    return kernels.map((kernel) => {
-      const buffers = kernel.bindings
-        .filter((b) => b.source.kind !== "sizes")
-        .map((b) => {
-          const src = b.source;
-          if (src.kind === "output") return out[0][0];
-          if (src.kind === "input") return this.slotsOf(n.inputs[src.input])[0];
-          if (src.kind === "graph") return this.slotsOf(n.inputs[src.input])[["indptr", "src", "dst"].indexOf(src.array)];
-          if (src.kind === "graph_by_src") return this.sourceView(n, n.inputs[src.input])[src.array === "indptr" ? 0 : 1];
-          if (src.kind === "pattern") return this.patternSlots(n.inputs[src.input])[["rowptr", "cols", "colptr", "rows"].indexOf(src.array)];
-          throw new CodegenError(n.op, `binding ${b.name} has an unknown source`, n.span);
-        });
-      return { kind: "dispatch" as const, kernel: this.kernel(kernel), sizes: resolveKernelSizes(kernel, this.options.symbols), buffers };
+    for (const kernel of kernels) steps.push(this.launch(n, kernel, out[0][0], (id) => dense.get(id) ?? this.slotsOf(id)[0]));
+    this.release([...dense.values()]);
+    return steps;
+  }
+
+  /** One launch of `kernel` for node `n`: each binding's slot (`operand` gives a tensor operand's). */
+  private launch(n: Node, kernel: KernelSpec, out: number, operand: (id: number) => number): Step {
+    const buffers = kernel.bindings
+      .filter((b) => b.source.kind !== "sizes")
+      .map((b) => {
+        const src = b.source;
+        if (src.kind === "output") return out;
+        if (src.kind === "input") return operand(n.inputs[src.input]);
+        if (src.kind === "graph") return this.slotsOf(n.inputs[src.input])[["indptr", "src", "dst"].indexOf(src.array)];
+        if (src.kind === "graph_by_src") return this.sourceView(n, n.inputs[src.input])[src.array === "indptr" ? 0 : 1];
+        if (src.kind === "pattern") return this.patternSlots(n.inputs[src.input])[PATTERN_ARRAYS.indexOf(src.array)];
+        throw new CodegenError(n.op, `binding ${b.name} has an unknown source`, n.span);
+      });
+    return { kind: "dispatch", kernel: this.kernel(kernel), sizes: resolveKernelSizes(kernel, this.options.symbols), buffers };
+  }
+
+  /**
+   * Dense copies of the compactly stored operands of `n` (value id → slot), made by launches
+   * appended to `steps`; the caller releases them once `n` is scheduled.
+   */
+  private densified(n: Node, steps: Step[]): Map<number, number> {
+    const dense = new Map<number, number>();
+    n.inputs.forEach((id, k) => {
+      if (!this.patternedValues.has(id) || dense.has(id)) return;
+      const type = this.types.get(id) as TensorType;
+      const slot = this.reusable(this.byteSizes(type)[0], `${this.patternedValues.get(id)} dense for %${n.id}`);
+      this.hold([slot]);
+      dense.set(id, slot);
+      steps.push(this.launch(n, emitDensify(n, k, type, { symbols: this.options.symbols }), slot, (v) => this.slotsOf(v)[0]));
     });
+    return dense;
+  }
+
+  /** Dropout of a compactly stored matrix: compact in, compact out (the zeros stay zero). */
+  private patternDropout(n: Node, input: string): Step[] {
+    const out = this.reusable(this.options.patterned!.get(input)! * 4, `nn_dropout_pattern %${n.id}`);
+    this.values.set(n.id, [[out]]);
+    this.patternedValues.set(n.id, input);
+    const kernel = emitPatternDropout(n, this.types.get(n.inputs[0]) as TensorType, { symbols: this.options.symbols });
+    return [this.launch(n, kernel, out, (id) => this.slotsOf(id)[0])];
   }
 
   /** A matmul whose mostly-zero operand has a known pattern: P·Wᵀ with P first, or Dᵀ·P with P second. */
@@ -262,19 +324,15 @@ class Scheduler {
     return (a && !b && transA !== true && transB === true) || (b && !a && transA === true && transB !== true);
   }
 
-  private patternSlots(value: number): readonly [number, number, number, number] {
+  private patternSlots(value: number): readonly number[] {
     const input = this.patternedValues.get(value)!;
     const known = this.patterns.find((p) => p.input === input);
     if (known) return known.slots;
     const nnz = this.options.patterned!.get(input)!;
     const type = this.types.get(value) as { shape: readonly (number | string)[] };
     const [n, f] = type.shape.map((d) => this.size(d));
-    const slots = [
-      this.slot((n + 1) * 4, `${input} pattern.rowptr`),
-      this.slot(nnz * 4, `${input} pattern.cols`),
-      this.slot((f + 1) * 4, `${input} pattern.colptr`),
-      this.slot(nnz * 4, `${input} pattern.rows`),
-    ] as const;
+    const lengths = { rowptr: n + 1, cols: nnz, colptr: f + 1, rows: nnz, perm: nnz };
+    const slots = PATTERN_ARRAYS.map((a) => this.slot(lengths[a] * 4, `${input} pattern.${a}`));
     this.patterns.push({ input, slots });
     return slots;
   }
@@ -303,7 +361,9 @@ class Scheduler {
   private loop(n: Node): Step[] {
     const region: Region = n.regions![0];
     const trip = this.size(n.attrs.trip, n.span);
-    const chains = updateChains(region);
+    const equilibrium = n.attrs.mode === "equilibrium";
+    // An equilibrium iteration compares its result with the carried state: no in-place chains.
+    const chains = equilibrium ? region.params.map(() => false) : updateChains(region);
     const [indexParam, ...carriedParams] = region.params;
     const index = this.slot(4, `loop %${n.id} index`);
     this.values.set(indexParam.id, [[index]]);
@@ -315,23 +375,47 @@ class Scheduler {
       this.values.set(p.id, slots);
       this.hold(slots.flat()); // the loop's value's hold: the state outlives every iteration
       this.hold(slots.flat()); // the region param's, released where the body last reads it
-      steps.push(...this.copies(this.slotsOf(n.inputs[k]), slots.flat(), p.type));
+      steps.push(...this.initCarried(n, k, slots.flat(), p.type));
       return slots.flat();
     });
     const owned = new Set(carriedParams.filter((_, k) => chains[k + 1]).map((p) => p.id));
     const body = this.body(region.body, owned, false, region.params, region.results);
-    region.results.forEach((id, k) => {
-      const from = this.slotsOf(id);
-      if (from.some((s, j) => s !== carried[k][j])) body.push(...this.copies(from, carried[k], carriedParams[k].type));
-    });
+    let until: { flag: number } | undefined;
+    if (equilibrium) {
+      const types = carriedParams.map((p) => p.type);
+      const update = equilibriumUpdate(this.equilibriumScheduler(), n, types, index, region.results.map((id) => this.slotsOf(id)), carried);
+      body.push(...update.steps);
+      until = { flag: update.flag };
+    } else {
+      region.results.forEach((id, k) => {
+        const from = this.slotsOf(id);
+        if (from.some((s, j) => s !== carried[k][j])) body.push(...this.copies(from, carried[k], carriedParams[k].type));
+      });
+    }
     // After the copies, the iteration's own results are dead (the loop's value is the carried state).
     const inside = new Set([...region.params, ...region.body].map((x) => x.id));
     for (const id of region.results) if (inside.has(id)) this.release(this.slotsOf(id));
     const indexTable = this.slot(4 * trip, `loop %${n.id} indices`);
     this.constants.set(indexTable, Int32Array.from({ length: trip }, (_, i) => i));
-    steps.push({ kind: "loop", trip, reverse: n.attrs.reverse === true, index, indexTable, body });
+    steps.push({ kind: "loop", trip, reverse: n.attrs.reverse === true, index, indexTable, body, ...(until ? { until } : {}) });
     this.values.set(n.id, carried.map((slots) => slots));
     return steps;
+  }
+
+  /** Slots and launches for an equilibrium loop's control kernels (schedule-equilibrium.ts). */
+  private equilibriumScheduler(): EquilibriumScheduler {
+    return {
+      slot: (bytes, label) => this.slot(bytes, label),
+      launch: (kernel, buffers) => ({ kind: "dispatch", kernel: this.kernel(kernel), sizes: resolveKernelSizes(kernel, {}), buffers }),
+      byteSizes: (type) => this.byteSizes(type),
+    };
+  }
+
+  /** Fill carried value `k`'s slots with the loop's operand k: a copy, or the dense form of a compactly stored operand. */
+  private initCarried(loop: Node, k: number, to: readonly number[], type: Type): Step[] {
+    const id = loop.inputs[k];
+    if (!this.patternedValues.has(id)) return this.copies(this.slotsOf(id), to, type);
+    return [this.launch(loop, emitDensify(loop, k, type as TensorType, { symbols: this.options.symbols }), to[0], (v) => this.slotsOf(v)[0])];
   }
 
   private copies(from: readonly number[], to: readonly number[], type: Type): Step[] {

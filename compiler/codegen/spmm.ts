@@ -1,6 +1,7 @@
 import { dimMul } from "../ir/dims.js";
 import type { Node, Type } from "../ir/types.js";
 import { BindingList } from "./bindings.js";
+import type { EpilogueHook } from "./epilogue-apply.js";
 import { CodegenError, spansOf, tensorOperand, tensorResult, workgroupSizeOf, type EmitOptions } from "./emit-context.js";
 import { ENTRY_PARAMS, LINEAR_WORKGROUP, gridFor, groupsFor } from "./grid.js";
 import type { KernelSpec } from "./kernel.js";
@@ -25,7 +26,8 @@ const MAX_ACCUMULATORS = 4;
 
 type Reduce = "sum" | "mean" | "max";
 
-export function emitSpmm(node: Node, inputs: readonly Type[], options: EmitOptions): KernelSpec {
+/** `epilogue`: applied to each value before it is stored (g.spmm_epilogue, see epilogue.ts). */
+export function emitSpmm(node: Node, inputs: readonly Type[], options: EmitOptions, epilogue?: EpilogueHook): KernelSpec {
   const g = inputs[0];
   if (g?.kind !== "graph") throw new CodegenError(node.op, "operand 0 must be a graph", node.span);
   const weighted = inputs.length === 3;
@@ -61,8 +63,9 @@ export function emitSpmm(node: Node, inputs: readonly Type[], options: EmitOptio
     .add("indptr", "read", "array<i32>", { kind: "graph", input: 0, array: "indptr" })
     .add("src", "read", "array<i32>", { kind: "graph", input: 0, array: "src" });
   if (w) list.add("w", "read", "array<f32>", { kind: "input", input: 1 });
-  list.add("x", "read", `array<${T}>`, { kind: "input", input: inputs.length - 1 }).add("out", "read_write", `array<${T}>`, { kind: "output" });
-  const bindings = list.finish(sizes);
+  list.add("x", "read", `array<${T}>`, { kind: "input", input: inputs.length - 1 });
+  const apply = epilogue?.(sizes, list);
+  const bindings = list.add("out", "read_write", `array<${T}>`, { kind: "output" }).finish(sizes);
   if (out.shape[0] !== x.shape[0]) throw new CodegenError(node.op, "result rows differ from x's", node.span);
 
   const accs = Array.from({ length: perInvocation }, (_, p) => p);
@@ -82,7 +85,11 @@ export function emitSpmm(node: Node, inputs: readonly Type[], options: EmitOptio
     .join("\n");
   const finish = (p: number) => {
     const v = reduce === "mean" ? `acc${p} / f32(count)` : `acc${p}`;
-    return `    ${guarded(p, `out[row + ${p}u] = select(${T}(0.0), ${v}, count > 0u);`)}`;
+    const value = `select(${T}(0.0), ${v}, count > 0u)`;
+    if (!apply) return `    ${guarded(p, `out[row + ${p}u] = ${value};`)}`;
+    // Unit row + p holds elements (row + p)·lanes onwards of the result.
+    const block = apply.apply(lanes, vec4 ? `(row + ${p}u) * 4u` : `row + ${p}u`, value, (r) => `out[row + ${p}u] = ${r};`, "    ");
+    return `    ${guarded(p, block.trimStart())}`;
   };
 
   const body = `@compute @workgroup_size(${wg})
@@ -107,12 +114,12 @@ ${accs.map(finish).join("\n")}
   }
 }
 `;
-  const name = options.name ?? `g_spmm_${reduce}${w ? (perHead ? "_wh" : "_w") : ""}`;
-  const summary = `${reduce} over in-edges${w ? ", edge-weighted" : ""}, ${perInvocation} ${T} per invocation`;
+  const name = options.name ?? `g_spmm_${reduce}${w ? (perHead ? "_wh" : "_w") : ""}${apply ? "_epilogue" : ""}`;
+  const summary = `${reduce} over in-edges${w ? ", edge-weighted" : ""}, ${perInvocation} ${T} per invocation${apply ? `, then ${apply.ops}` : ""}`;
   return {
     name,
     op: node.op,
-    wgsl: moduleText({ name, summary, sizes, bindings, body }),
+    wgsl: moduleText({ name, summary, sizes, bindings, helpers: apply?.helpers, body }),
     entryPoint: "main",
     workgroupSize: [wg, 1, 1],
     bindings,

@@ -15,6 +15,8 @@ export interface ModuleRequest {
   model: BlockInstance;
   /** Sizes known at compile time (`N`, `E` from the dataset). */
   symbols: Record<string, number>;
+  /** Told of every stack call while elaborating (see `Elaborator.onStackCall`). */
+  onStackCall?: Elaborator["onStackCall"];
 }
 
 /**
@@ -25,6 +27,7 @@ export function buildModule(req: ModuleRequest, instantiator: Instantiator, repo
   const params = collectParams(req.model);
   const funcs: Func[] = [true, false].map((training) => {
     const el = new Elaborator(training ? "forward" : "predict", training, reporter, instantiator, params);
+    el.onStackCall = req.onStackCall;
     const fwd = requireForward(el, req.model, req.model.decl.name.span);
     const statics = instantiator.staticScope(req.model.params);
     const bindings = new Map<string, Dim>();

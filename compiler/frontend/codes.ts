@@ -16,6 +16,7 @@ export const FRONTEND_CODES = {
   E210: "a layer is created inside `forward` (declare it as a member)",
   E211: "a name is used as the wrong kind of thing (e.g. a block where a model is expected)",
   W201: "dataset not available here: its sizes stay symbolic",
+  W202: "a model pass of a train block changes nothing (e.g. `to_reversible` finds no residual stack)",
   // types and shapes
   E301: "a layer input has the wrong shape",
   E302: "an operation rejects its operand types",
@@ -55,6 +56,7 @@ export const FRONTEND_CODES = {
   E513: "optimizer group names no member of the model",
   E514: "option not accepted by this optimizer",
   E515: "`patience` without `select = best(…)` (early stopping needs a metric to watch)",
+  E516: "the `to_reversible` pass cannot tell which parameter of a residual block is its width",
 } as const;
 
 export type FrontendCode = keyof typeof FRONTEND_CODES;

@@ -1,10 +1,10 @@
 import type { Label } from "../../grammar/diagnostics.js";
 import type { Span } from "../../grammar/span.js";
 import { BuildError, FuncBuilder } from "../ir/builder.js";
-import type { Attrs, Dim, Func, ParamInfo, Region, Type } from "../ir/types.js";
+import type { Attrs, Dim, Func, ParamInfo, Region, TensorType, Type } from "../ir/types.js";
 import { formatShape } from "../ir/dims.js";
 import type { FunctionDef } from "./functions.js";
-import { joinPath, type Instance, type LayerInstance } from "./instance.js";
+import { joinPath, type Instance, type LayerInstance, type StackInstance } from "./instance.js";
 import type { Instantiator } from "./instantiate.js";
 import type { LayerContext } from "./layers/layer.js";
 import { runForward } from "./forward-body.js";
@@ -43,6 +43,8 @@ export class Elaborator {
   private rngLeaf: number | undefined;
   private rngUsed = false;
   private nextSalt = 0;
+  /** Told of every stack call and the type of the value it carries (the `to_reversible` pass needs the width). */
+  onStackCall?: (stack: StackInstance, carried: TensorType) => void;
 
   constructor(
     funcName: string,

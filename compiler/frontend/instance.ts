@@ -31,6 +31,8 @@ export interface BlockInstance extends InstanceBase {
   readonly decl: ModuleDecl;
   /** The block's parameters (`width`, `p`), in declaration order. */
   readonly params: ReadonlyMap<string, Value>;
+  /** The parameters given by the call; the others took their defaults (re-instantiation re-evaluates those). */
+  readonly given: ReadonlySet<string>;
   /** Members in declaration order. */
   readonly members: ReadonlyMap<string, Instance>;
 }
@@ -48,6 +50,8 @@ export interface LoopSpec {
   readonly groups?: number;
   readonly maxIter?: number;
   readonly tol?: number;
+  /** Equilibrium: Anderson acceleration memory (absent: plain fixed-point iteration). */
+  readonly anderson?: number;
   /** The modifier that fixes `groups`, for "does not divide" errors. */
   readonly groupsSpan?: Span;
 }

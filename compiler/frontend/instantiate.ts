@@ -1,6 +1,7 @@
 import type { Arg, CallExpr, ModuleDecl, ParamDecl, StackExpr, StackModifier } from "../../grammar/ast.js";
 import type { Span } from "../../grammar/span.js";
 import { didYouMean } from "../../grammar/suggest.js";
+import { MAX_ANDERSON_MEMORY } from "../ir/ops/anderson.js";
 import type { DatasetTable } from "./datasets.js";
 import { evaluate, type EvalScope } from "./eval.js";
 import { getFunction } from "./functions.js";
@@ -20,9 +21,20 @@ const MODIFIERS: Record<StackModifier["kind"], Signature> = {
     params: [
       { name: "max_iter", kind: "int", default: int(30), min: 1 },
       { name: "tol", kind: "float", default: float(1e-5), min: 0 },
+      // Anderson memory m; 0 = plain iteration. Its range is checked with a hint (andersonMemory).
+      { name: "anderson", kind: "int", default: int(0) },
     ],
   },
 };
+
+/** `equilibrium(anderson = m)`: 0 (off) or a memory the solver supports, else E406 at the argument. */
+function andersonMemory(args: BoundArgs, modifierSpan: Span, r: Reporter): number {
+  const m = argInt(args, "anderson");
+  if (typeof m === "number" && m >= 0 && m <= MAX_ANDERSON_MEMORY) return m;
+  return r.fail("E406", `\`anderson\` of \`equilibrium\` must be an int in [0, ${MAX_ANDERSON_MEMORY}], found ${m}`, args.get("anderson")?.span ?? modifierSpan, {
+    help: "`anderson = m` mixes the last m iterates (3 to 10 is typical); 0 turns acceleration off",
+  });
+}
 
 /**
  * Turns layer calls, block/model calls and stacks into instances: arguments bound and checked,
@@ -136,7 +148,8 @@ export class Instantiator {
     }
     this.active.push(decl);
     try {
-      return { kind: "block", typeName: name, decl, params, members: this.members(decl, params), span: callSpan };
+      const given = new Set(decl.params.map((p) => p.name.name).filter((n) => bound.has(n)));
+      return { kind: "block", typeName: name, decl, params, given, members: this.members(decl, params), span: callSpan };
     } finally {
       this.active.pop();
     }
@@ -202,7 +215,8 @@ export class Instantiator {
     if (equilibrium) {
       const maxIter = argInt(equilibrium.args, "max_iter");
       if (typeof maxIter !== "number") r.fail("E311", "`max_iter` of `equilibrium` must be a known number", equilibrium.span);
-      loop = { mode: "equilibrium", trip: maxIter, tied: true, maxIter, tol: argFloat(equilibrium.args, "tol") };
+      const anderson = andersonMemory(equilibrium.args, equilibrium.span, r);
+      loop = { mode: "equilibrium", trip: maxIter, tied: true, maxIter, tol: argFloat(equilibrium.args, "tol"), ...(anderson ? { anderson } : {}) };
     } else {
       const trip = repeat ? argInt(repeat.args, "n") : 1;
       const tied = repeat ? argBool(repeat.args, "tied") : false;

@@ -32,6 +32,7 @@ export function callStack(el: Elaborator, inst: StackInstance, path: string, dis
     r.fail("E305", `the first input of \`${display}\` is the value carried from block to block and must be a tensor, found ${describeValue(first.value)}`, first.span);
   }
   const carried = first.value as TensorValue;
+  el.onStackCall?.(inst, carried.type);
   const loop = inst.loop;
   if (loop.mode === "reversible") return reversibleStack(el, inst, path, display, carried, first.span, args.slice(1), callSpan);
   const region = el.builder.region(
@@ -44,7 +45,10 @@ export function callStack(el: Elaborator, inst: StackInstance, path: string, dis
     },
     callSpan,
   );
-  const attrs: Attrs = loop.mode === "repeat" ? { trip: loop.trip } : { trip: loop.trip, mode: "equilibrium", max_iter: loop.maxIter!, tol: loop.tol! };
+  const attrs: Attrs =
+    loop.mode === "repeat"
+      ? { trip: loop.trip }
+      : { trip: loop.trip, mode: "equilibrium", max_iter: loop.maxIter!, tol: loop.tol!, ...(loop.anderson ? { anderson: loop.anderson } : {}) };
   return el.tensorOf(el.emit("s.loop", [carried.id], attrs, { span: callSpan }, [region]));
 }
 

@@ -10,9 +10,10 @@ import { exprText } from "./expr-text.js";
 import type { BlockInstance } from "./instance.js";
 import type { Instantiator } from "./instantiate.js";
 import { getLayer } from "./layers/index.js";
-import { Abort, didYouMeanHelp, type Reporter } from "./report.js";
+import { Abort, didYouMeanHelp, Reporter } from "./report.js";
 import { bindOptions, freeValue, literalNumber, splitName } from "./train-options.js";
 import { checkOptimizer } from "./train-optimizer.js";
+import { applyModelPasses, isModelPass } from "./model-passes.js";
 import { checkPasses } from "./train-passes.js";
 import {
   LOSSES,
@@ -24,6 +25,7 @@ import {
   type MetricSpec,
   type ModelCall,
   type OptionValue,
+  type PassSpec,
   type SelectSpec,
   type SplitName,
   type TrainSpec,
@@ -57,7 +59,12 @@ export function checkTrain(decl: TrainDecl, env: TrainEnv): { spec?: TrainSpec; 
     }
   };
   const data = attempt("data", (e) => checkData(e.value, env));
-  const compiled = attempt("model", (e) => checkModel(e.value, decl, data, env));
+  // Passes first: model-stage ones (`to_reversible`) rewrite the model before its module is built.
+  // Their diagnostics join the others in the block's order, after the schedules.
+  const passCheck = new Reporter();
+  const passes = attempt("passes", (e) => checkPasses(e.value, env.file, env.resolvePath, passCheck)) ?? [];
+  const modelPasses = passes.filter(isModelPass);
+  const compiled = attempt("model", (e) => checkModel(e.value, decl, data, modelPasses, env));
   const members = compiled ? [...compiled.instance.members.keys()] : undefined;
   const loss = attempt("loss", (e) => checkLoss(e.value, r));
   const optimizer = attempt("optimizer", (e) => checkOptimizer(e.value, members, r));
@@ -70,7 +77,7 @@ export function checkTrain(decl: TrainDecl, env: TrainEnv): { spec?: TrainSpec; 
   const report = attempt("report", (e) => checkReport(e.value, r)) ?? [];
   const schedule = attempt("schedule", (e) => namedCall(e.value, "schedule", SCHEDULES, "E507", r));
   const lrSchedule = attempt("lr_schedule", (e) => namedCall(e.value, "learning-rate schedule", LR_SCHEDULES, "E508", r));
-  const passes = attempt("passes", (e) => checkPasses(e.value, env.file, env.resolvePath, r)) ?? [];
+  r.add(passCheck.diagnostics);
   if (r.errors > before || !data || !compiled || !loss || !optimizer || epochs === undefined) return {};
   const spec: TrainSpec = {
     name: decl.name.name,
@@ -88,7 +95,8 @@ export function checkTrain(decl: TrainDecl, env: TrainEnv): { spec?: TrainSpec; 
     select,
     report,
     ...(schedule ? { schedule } : {}),
-    passes,
+    passes: passes.filter((p) => !isModelPass(p)),
+    ...(modelPasses.length ? { modelPasses } : {}),
   };
   return { spec, module: compiled.module };
 }
@@ -134,7 +142,13 @@ function checkData(value: Expr, env: TrainEnv): DatasetRef {
   return env.datasets.check(value, undefined, value.span);
 }
 
-function checkModel(value: Expr, decl: TrainDecl, data: DatasetRef | undefined, env: TrainEnv): { call: ModelCall; instance: BlockInstance; module: Module } {
+function checkModel(
+  value: Expr,
+  decl: TrainDecl,
+  data: DatasetRef | undefined,
+  modelPasses: readonly PassSpec[],
+  env: TrainEnv,
+): { call: ModelCall; instance: BlockInstance; module: Module } {
   const r: Reporter = env.reporter;
   if (value.kind !== "Call" || value.callee.kind !== "Name") {
     return r.fail("E512", `\`model\` is a call of a model, e.g. \`GCN(cora.num_features, cora.num_classes)\`, found \`${exprText(value)}\``, value.span);
@@ -152,9 +166,15 @@ function checkModel(value: Expr, decl: TrainDecl, data: DatasetRef | undefined, 
   }
   const scope = env.instantiator.staticScope(new Map());
   const args = value.args.map((a) => ({ name: a.name, value: evaluate(a.value, scope), span: a.value.span }));
-  const instance = env.instantiator.instantiateTemplate(template, args, value.span);
-  const module = buildModule({ name: decl.name.name, span: decl.span, model: instance, symbols: {} }, env.instantiator, r);
-  return { call: modelCall(name, instance, value.span), instance, module: data ? withDataSymbols(module, data) : module };
+  const written = env.instantiator.instantiateTemplate(template, args, value.span);
+  const request = { name: decl.name.name, span: decl.span, symbols: {} };
+  const instance = applyModelPasses(written, modelPasses, {
+    reporter: r,
+    instantiator: env.instantiator,
+    elaborate: (model, onStackCall) => void buildModule({ ...request, model, onStackCall }, env.instantiator, r),
+  });
+  const module = buildModule({ ...request, model: instance }, env.instantiator, r);
+  return { call: modelCall(name, written, value.span), instance, module: data ? withDataSymbols(module, data) : module };
 }
 
 function modelCall(name: string, inst: BlockInstance, span: Span): ModelCall {

@@ -27,7 +27,10 @@ export interface TrainSpec {
   select: SelectSpec;
   report: MetricSpec[];
   schedule?: ScheduleSpec;
+  /** IR passes to run on the module (model-stage passes are not among them: see `modelPasses`). */
   passes: PassSpec[];
+  /** Model-stage passes (`to_reversible`), already applied to the model that `module` was built from. */
+  modelPasses?: PassSpec[];
 }
 
 export const SPLITS = ["train", "val", "test"] as const;

@@ -18,6 +18,7 @@ export const PASS_CODES = {
   duplicateOption: { code: "E606", summary: "a pass option is given twice" },
   unmetRequirement: { code: "E607", summary: "a pass requires a property no earlier pass provides" },
   unknownPrintTarget: { code: "E608", summary: "print-ir-after names a pass that is not in the pipeline" },
+  modelStageInPipeline: { code: "E609", summary: "a model-stage pass (it changes parameter shapes) is run on an IR module; list it in a train block's `passes`" },
 
   inferFailed: { code: "E620", summary: "shape inference rejects a node's inputs or attributes" },
   typeMismatch: { code: "E621", summary: "a node's stored type disagrees with the type inferred from the op spec table" },

@@ -53,6 +53,13 @@ export interface Pass<O = Record<string, unknown>> {
   provides?: string[];
   /** Properties this pass may break; they must be re-established before a later pass requires them. */
   invalidates?: string[];
+  /**
+   * Where the pass applies. "ir" (the default): to IR modules, in a pipeline. "model": to the
+   * instantiated model before its parameters exist, because it changes parameter shapes (the
+   * `to-reversible` conversion); it is listed in a train block's `passes = [...]` and applied by the
+   * frontend, and its `run` only reports that it cannot apply to an IR module.
+   */
+  stage?: "ir" | "model";
   run(module: Module, ctx: PassContext, options: O): PassResult;
 }
 

@@ -3,9 +3,12 @@ import { cse } from "./cse.js";
 import { dce } from "./dce.js";
 import { expandReversible } from "./expand-reversible.js";
 import { fuseElementwise } from "./fuse-elementwise.js";
+import { fuseEpilogue } from "./fuse-epilogue.js";
 import { licm } from "./licm.js";
 import type { AnyPass } from "./pass.js";
+import { toReversible } from "./to-reversible.js";
 import { shapeInference } from "./shape-inference.js";
+import { transformFirst } from "./transform-first.js";
 
 /** Passes by name: what pipelines resolve names against and what `gnnc passes` lists. */
 export interface PassRegistry {
@@ -15,7 +18,7 @@ export interface PassRegistry {
   all(): AnyPass[];
 }
 
-const BUILTINS: readonly AnyPass[] = [shapeInference, cse, dce, licm, autodiff, expandReversible, fuseElementwise];
+const BUILTINS: readonly AnyPass[] = [shapeInference, cse, dce, licm, autodiff, expandReversible, fuseElementwise, fuseEpilogue, toReversible, transformFirst];
 
 /** The built-in passes, in the order a listing shows them. */
 export function builtinPasses(): AnyPass[] {

@@ -69,10 +69,16 @@ class Simulation {
     });
   }
 
-  /** One run of a region; `args` when its params are the caller's operands themselves (t.fused), else fresh buffers. */
-  private region(region: Region, owned: readonly boolean[], args?: readonly number[]): void {
+  /**
+   * One run of a region; `args` when its params are the caller's operands themselves (t.fused;
+   * `undefined`: a value held in registers, as an epilogue's product), else fresh buffers.
+   */
+  private region(region: Region, owned: readonly boolean[], args?: readonly (number | undefined)[]): void {
     const frame = new Set<number>();
-    region.params.forEach((p, k) => this.define(p.id, args ? this.buffers.get(args[k])! : this.fresh(p.type), frame));
+    region.params.forEach((p, k) => {
+      const arg = args?.[k];
+      this.define(p.id, !args ? this.fresh(p.type) : arg === undefined ? [[]] : this.buffers.get(arg)!, frame);
+    });
     this.body(region.params, region.body, region.results, frame, new Set(region.params.filter((_, k) => owned[k]).map((p) => p.id)));
     for (const id of [...frame]) this.drop(id, frame);
   }
@@ -81,6 +87,11 @@ class Simulation {
     if (!n.regions) return;
     if (n.op === "s.loop") this.region(n.regions[0], updateChains(n.regions[0]));
     else if (n.op === "t.fused") this.region(n.regions[0], [], n.inputs);
+    else if (n.op === "t.matmul_epilogue" || n.op === "g.spmm_epilogue") {
+      // ^(product, extras…): the product never leaves the kernel; the extras are the last operands.
+      const extras = n.regions[0].params.length - 1;
+      this.region(n.regions[0], [], [undefined, ...n.inputs.slice(n.inputs.length - extras)]);
+    }
     else for (const r of n.regions) this.region(r, []);
   }
 

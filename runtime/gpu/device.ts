@@ -102,14 +102,14 @@ export class GpuDevice {
   }
 
   /** The first `bytes` bytes of a buffer, copied back to the CPU (one submit and a map). */
-  async read(buffer: GPUBuffer, bytes: number): Promise<ArrayBuffer> {
+  async read(buffer: GPUBuffer, bytes: number, offset = 0): Promise<ArrayBuffer> {
     this.assertUsable();
     const size = Math.ceil(bytes / 4) * 4;
     if (size === 0) return new ArrayBuffer(0);
     const staging = this.device.createBuffer({ size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, label: "gnnc readback" });
     try {
       const encoder = this.device.createCommandEncoder({ label: "gnnc readback" });
-      encoder.copyBufferToBuffer(buffer, 0, staging, 0, size);
+      encoder.copyBufferToBuffer(buffer, offset, staging, 0, size);
       this.device.queue.submit([encoder.finish()]);
       await staging.mapAsync(GPUMapMode.READ);
       return staging.getMappedRange().slice(0, bytes);
@@ -131,14 +131,14 @@ export class GpuDevice {
    * The bind group of one launch. `buffers` holds one buffer per binding, in binding order; the
    * `sizes` uniform's slot may hold `sizesBuffer(…)`.
    */
-  bindGroup(kernel: KernelSpec, pipeline: GPUComputePipeline, buffers: readonly GPUBuffer[]): GPUBindGroup {
+  bindGroup(kernel: KernelSpec, pipeline: GPUComputePipeline, buffers: readonly (GPUBuffer | GPUBufferBinding)[]): GPUBindGroup {
     if (buffers.length !== kernel.bindings.length) {
       throw new GpuKernelError("validation", kernel.name, `${kernel.bindings.length} bindings but ${buffers.length} buffers given`, kernel.spans);
     }
     return this.device.createBindGroup({
       label: kernel.name,
       layout: pipeline.getBindGroupLayout(0),
-      entries: buffers.map((buffer, k) => ({ binding: kernel.bindings[k].binding, resource: { buffer } })),
+      entries: buffers.map((b, k) => ({ binding: kernel.bindings[k].binding, resource: "buffer" in b ? b : { buffer: b } })),
     });
   }
 

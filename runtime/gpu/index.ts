@@ -14,4 +14,4 @@ export { nativeBackend, webgpuPackageVersion, type GpuBackend } from "./dawn.js"
 export { NoAdapterError, GpuKernelError, GpuDeviceLostError, INSTALL_HINT, type GpuErrorKind } from "./errors.js";
 export { runKernel } from "./launch.js";
 export { GpuProgram, BufferStore } from "./program.js";
-export { loadFunction, type LoadOptions } from "./load-function.js";
+export { loadFunction, planFunction, type FunctionPlan, type LoadOptions } from "./load-function.js";

@@ -1,4 +1,4 @@
-import { scheduleFunc } from "../../compiler/codegen/index.js";
+import { scheduleFunc, type Schedule } from "../../compiler/codegen/index.js";
 import { patternNonzeros } from "../../compiler/codegen/pattern.js";
 import type { Func } from "../../compiler/ir/types.js";
 import type { Value } from "../../compiler/ir/values.js";
@@ -16,13 +16,30 @@ export interface LoadOptions {
   store: BufferStore;
 }
 
+/** A function's GPU schedule for the given data, and the values computed on the host once (ids, in order). */
+export interface FunctionPlan {
+  schedule: Schedule;
+  hosted: number[];
+}
+
 /**
- * Put a function on the GPU: what depends only on the unchanging data (self loops, degrees, GCN
- * normalisation, propagated features) is computed once on the host by the reference interpreter
- * and uploaded; the rest is scheduled as kernels.
+ * Plan a function for the GPU: what depends only on the unchanging data (self loops, degrees, GCN
+ * normalisation, propagated features) is computed once on the host; mostly-zero data is stored
+ * compactly by its zero pattern (pattern.ts); the rest is scheduled as kernels.
  */
-export async function loadFunction(gpu: GpuDevice, func: Func, options: LoadOptions): Promise<GpuProgram> {
+export function planFunction(func: Func, options: Pick<LoadOptions, "symbols" | "data">): FunctionPlan {
   const hosted = computedOnce(func.body, new Set(Object.keys(options.data)));
+  const patterned = new Map<string, number>();
+  for (const [name, v] of Object.entries(options.data)) {
+    const nnz = v.kind === "tensor" ? patternNonzeros(v) : undefined;
+    if (nnz !== undefined) patterned.set(name, nnz);
+  }
+  return { schedule: scheduleFunc(func, { symbols: options.symbols, hosted: new Set(hosted), patterned }), hosted };
+}
+
+/** Put a function on the GPU as planFunction plans it: host values computed by the reference interpreter and uploaded. */
+export async function loadFunction(gpu: GpuDevice, func: Func, options: LoadOptions): Promise<GpuProgram> {
+  const { schedule, hosted } = planFunction(func, options);
   const onHost = new Set(hosted);
   const hostFunc: Func = {
     name: `${func.name}.host`,
@@ -31,13 +48,6 @@ export async function loadFunction(gpu: GpuDevice, func: Func, options: LoadOpti
     resultNames: hosted.map((id) => `%${id}`),
   };
   const values = hosted.length ? runFunc(hostFunc, { inputs: options.data, params: {}, symbols: options.symbols }) : [];
-  // Mostly-zero features get a pattern: their matmuls visit only the nonzeros.
-  const patterned = new Map<string, number>();
-  for (const [name, v] of Object.entries(options.data)) {
-    const nnz = v.kind === "tensor" ? patternNonzeros(v) : undefined;
-    if (nnz !== undefined) patterned.set(name, nnz);
-  }
-  const schedule = scheduleFunc(func, { symbols: options.symbols, hosted: onHost, patterned });
   const program = await GpuProgram.create(gpu, schedule, options.store, new Map(hosted.map((id, k) => [id, values[k]])), options.data);
   for (const [name, value] of Object.entries(options.data)) program.setInput(name, value);
   return program;

@@ -1,7 +1,8 @@
 /// <reference types="@webgpu/types" />
-import type { DispatchSize, KernelSpec, Schedule, Step } from "../../compiler/codegen/index.js";
+import { allocatedSize, packedParams, packLayout, type DispatchSize, type KernelSpec, type PackLayout, type Schedule, type Step } from "../../compiler/codegen/index.js";
+import { FLAG_WORDS } from "../../compiler/codegen/equilibrium.js";
 import { graphBySource } from "../../compiler/codegen/graph-by-source.js";
-import { sparsePattern } from "../../compiler/codegen/pattern.js";
+import { compactValues, PATTERN_ARRAYS, sparsePattern, type SparsePattern } from "../../compiler/codegen/pattern.js";
 import type { DType, TensorType } from "../../compiler/ir/types.js";
 import type { TensorData, TensorValue, Value } from "../../compiler/ir/values.js";
 import type { GpuDevice } from "./device.js";
@@ -10,20 +11,55 @@ import { deviceWords, hostArray } from "./host-data.js";
 /**
  * A scheduled function resident on the GPU: its buffers allocated once, its pipelines compiled up
  * front, a bind group per launch made once; `run()` records every step — loops unrolled on the host,
- * copies between passes — into ONE command encoder and submits it. Nothing is read back unless
+ * copies between passes — into ONE command encoder and submits it (equilibrium loops excepted:
+ * they submit in chunks and read their convergence flag back between chunks). Nothing is read back unless
  * asked for. Parameters and inputs live in a `BufferStore` shared by the functions of one model
  * (the training step updates the weights the evaluation reads).
  */
 
-/** Named buffers shared between programs: parameters and inputs, created on first use. */
+/** A slot's place on the device: a whole buffer, or a range of the parameter pack. */
+interface Place {
+  buffer: GPUBuffer;
+  offset: number;
+  size: number;
+}
+
+/**
+ * What programs of one model share: inputs by name, created on first use, and one buffer packing
+ * every parameter and optimizer state (packLayout), made for the first program loaded — the
+ * training step, whose parameters include the evaluation's.
+ */
 export class BufferStore {
   readonly buffers = new Map<string, GPUBuffer>();
+  private pack: { buffer: GPUBuffer; layout: PackLayout; params: ReadonlyMap<string, number> } | undefined;
   constructor(private readonly gpu: GpuDevice) {}
 
   get(name: string, bytes: number): GPUBuffer {
     let b = this.buffers.get(name);
     if (!b) this.buffers.set(name, (b = this.gpu.createBuffer(bytes, name)));
     return b;
+  }
+
+  /** Parameter `name`'s range in the pack, which is made from `params` (name → bytes) when it does not exist yet. */
+  param(name: string, params: ReadonlyMap<string, number>): Place {
+    if (!this.pack) {
+      const layout = packLayout(params);
+      this.pack = { buffer: this.gpu.createBuffer(layout.bytes, "parameters and optimizer states"), layout, params };
+      this.buffers.set("parameters", this.pack.buffer);
+    }
+    const offset = this.pack.layout.offsets.get(name);
+    if (offset === undefined) throw new Error(`parameter ${name} is not in the parameter pack, which was made for the first program loaded`);
+    return { buffer: this.pack.buffer, offset, size: allocatedSize(params.get(name)!) };
+  }
+
+  /** Every packed parameter and state, read back at once (one wait): name → its bytes. */
+  async readParams(): Promise<Map<string, ArrayBuffer>> {
+    const out = new Map<string, ArrayBuffer>();
+    if (!this.pack) return out;
+    const all = await this.gpu.read(this.pack.buffer, this.pack.layout.bytes);
+    this.gpu.checkErrors();
+    for (const [name, offset] of this.pack.layout.offsets) out.set(name, all.slice(offset, offset + this.pack.params.get(name)!));
+    return out;
   }
 
   destroy(): void {
@@ -52,14 +88,62 @@ function valueArrays(v: Value): ArrayBufferView[] {
   }
 }
 
+/** How one execution of an equilibrium loop went on the GPU. */
+export interface EquilibriumRun {
+  /** Iterations that counted (= the reference interpreter's iteration count). */
+  iterations: number;
+  converged: boolean;
+  /** Iterations recorded (≥ iterations: a chunk may run past convergence, changing nothing). */
+  launched: number;
+  /** Flag readbacks (one per chunk). */
+  readbacks: number;
+  /** The loop's iteration cap (max_iter). */
+  cap: number;
+}
+
+/** The longest chunk of equilibrium iterations submitted between two flag readbacks. */
+export const MAX_CHUNK = 16;
+
+type LoopStep = Extract<Step, { kind: "loop" }>;
+
+/** One command encoder at a time, with its open compute pass; `submit` starts the next encoder. */
+class Recorder {
+  encoder: GPUCommandEncoder;
+  private open: GPUComputePassEncoder | undefined;
+
+  constructor(private readonly device: GPUDevice) {
+    this.encoder = device.createCommandEncoder({ label: "gnnc step" });
+  }
+
+  pass(): GPUComputePassEncoder {
+    return (this.open ??= this.encoder.beginComputePass());
+  }
+
+  endPass(): void {
+    this.open?.end();
+    this.open = undefined;
+  }
+
+  submit(): void {
+    this.endPass();
+    this.device.queue.submit([this.encoder.finish()]);
+    this.encoder = this.device.createCommandEncoder({ label: "gnnc step" });
+  }
+}
+
 export class GpuProgram {
   private readonly launches = new Map<Step, Launch>();
+  private readonly waiting = new Map<Step, boolean>();
+  /** Each equilibrium loop's iteration count in its last run: the next run's first chunk. */
+  private readonly expected = new Map<Step, number>();
   private readonly owned: GPUBuffer[] = [];
+  /** The zero patterns of the inputs stored compactly, fixed by the values given at load. */
+  private readonly compact = new Map<string, SparsePattern>();
 
   private constructor(
     private readonly gpu: GpuDevice,
     readonly schedule: Schedule,
-    private readonly buffers: GPUBuffer[],
+    private readonly buffers: Place[],
   ) {}
 
   /**
@@ -75,18 +159,20 @@ export class GpuProgram {
   ): Promise<GpuProgram> {
     const byName = new Map<number, string>();
     for (const [name, slots] of schedule.inputs) slots.forEach((s, j) => byName.set(s, slots.length > 1 ? `input ${name}.${j}` : `input ${name}`));
-    for (const [name, slot] of schedule.params) byName.set(slot, `param ${name}`);
+    const paramOf = new Map([...schedule.params].map(([name, slot]) => [slot, name]));
+    const params = packedParams([schedule]);
     const owned: GPUBuffer[] = [];
-    const buffers = schedule.slots.map((slot, k) => {
+    const buffers = schedule.slots.map((slot, k): Place => {
+      const param = paramOf.get(k);
+      if (param !== undefined) return store.param(param, params);
       const name = byName.get(k);
-      if (name) return store.get(name, slot.bytes);
-      const b = gpu.createBuffer(slot.bytes, slot.label);
-      owned.push(b);
-      return b;
+      const b = name ? store.get(name, slot.bytes) : gpu.createBuffer(slot.bytes, slot.label);
+      if (!name) owned.push(b);
+      return { buffer: b, offset: 0, size: b.size };
     });
     const program = new GpuProgram(gpu, schedule, buffers);
     program.owned.push(...owned);
-    for (const [slot, words] of schedule.constants) gpu.device.queue.writeBuffer(buffers[slot], 0, new Uint8Array(words.buffer as ArrayBuffer, words.byteOffset, words.byteLength));
+    for (const [slot, words] of schedule.constants) program.writeArray(slot, words);
     for (const [id, slots] of schedule.hosted) {
       const value = hosted.get(id);
       if (!value) throw new Error(`no host value for %${id}`);
@@ -98,11 +184,15 @@ export class GpuProgram {
       const view = graphBySource(g);
       [view.indptr, view.edges].forEach((a, j) => program.writeArray(slots[j], a));
     }
-    for (const { input, slots } of schedule.patterns) {
+    for (const input of schedule.compact) {
       const t = inputs[input];
-      if (t?.kind !== "tensor") throw new Error(`a kernel reads the pattern of input ${input}, which is not a tensor given at load`);
-      const p = sparsePattern(t);
-      [p.rowptr, p.cols, p.colptr, p.rows].forEach((a, j) => program.writeArray(slots[j], a));
+      if (t?.kind !== "tensor") throw new Error(`input ${input} is stored by its zero pattern, but no tensor was given for it at load`);
+      program.compact.set(input, sparsePattern(t));
+    }
+    for (const { input, slots } of schedule.patterns) {
+      const p = program.compact.get(input);
+      if (!p) throw new Error(`a kernel reads the zero pattern of input ${input}, which is not stored compactly`);
+      PATTERN_ARRAYS.forEach((a, j) => program.writeArray(slots[j], p[a]));
     }
     await gpu.compile(schedule.kernels);
     await program.prepare(schedule.steps);
@@ -112,7 +202,10 @@ export class GpuProgram {
   /** Fill an input's buffers (features, labels, the step's rng key and learning rate, …). */
   setInput(name: string, value: Value): void {
     const slots = this.schedule.inputs.get(name);
-    if (slots) this.writeSlots(slots, value);
+    if (!slots) return;
+    const pattern = this.compact.get(name);
+    if (pattern && value.kind === "tensor") this.writeArray(slots[0], compactValues(value, pattern, name));
+    else this.writeSlots(slots, value);
   }
 
   /** Overwrite a parameter (initial values, a checkpoint). */
@@ -130,43 +223,117 @@ export class GpuProgram {
    * Record the whole function into one encoder and submit it (returns before the GPU finishes).
    * `updates` [result, parameter] are copied at the end of the same submission: a training step's
    * new weights become the parameters the next step (and the evaluation) read.
+   *
+   * Equilibrium loops (steps with `until`) are the exception to one submission: their iterations
+   * go in chunks, each submitted and followed by a readback of the loop's flag, until it says
+   * converged or the cap is reached (see `equilibrium`). Without them nothing is awaited.
    */
-  run(updates: readonly (readonly [number, string])[] = []): void {
-    const encoder = this.gpu.device.createCommandEncoder({ label: "gnnc step" });
-    let pass: GPUComputePassEncoder | undefined;
-    const endPass = () => {
-      pass?.end();
-      pass = undefined;
-    };
-    const record = (steps: readonly Step[]) => {
-      for (const step of steps) {
-        if (step.kind === "dispatch") {
-          const l = this.launches.get(step)!;
-          pass ??= encoder.beginComputePass();
-          this.gpu.encode(pass, l.pipeline, l.group, l.grid);
-        } else if (step.kind === "copy") {
-          if (step.bytes === 0 || step.from === step.to) continue;
-          endPass();
-          encoder.copyBufferToBuffer(this.buffers[step.from], 0, this.buffers[step.to], 0, step.bytes);
-        } else {
-          for (let it = 0; it < step.trip; it++) {
-            const i = step.reverse ? step.trip - 1 - it : it;
-            endPass();
-            encoder.copyBufferToBuffer(this.buffers[step.indexTable], 4 * i, this.buffers[step.index], 0, 4);
-            record(step.body);
-          }
-        }
-      }
-    };
-    record(this.schedule.steps);
-    endPass();
+  async run(updates: readonly (readonly [number, string])[] = []): Promise<void> {
+    const rec = new Recorder(this.gpu.device);
+    this.lastRun = [];
+    await this.record(this.schedule.steps, rec);
+    rec.endPass();
     for (const [k, name] of updates) {
       const to = this.schedule.params.get(name);
       const [from] = this.schedule.results[k];
       if (to !== undefined && to !== from && this.schedule.slots[from].bytes > 0) {
-        encoder.copyBufferToBuffer(this.buffers[from], 0, this.buffers[to], 0, this.schedule.slots[from].bytes);
+        this.copy(rec.encoder, from, to, this.schedule.slots[from].bytes);
       }
     }
+    rec.submit();
+  }
+
+  /** Each equilibrium loop the last `run()` executed, in order: how it converged and what it cost. */
+  lastRun: EquilibriumRun[] = [];
+
+  /** Record steps; returns a promise only where an equilibrium loop needs readbacks. */
+  private record(steps: readonly Step[], rec: Recorder): Promise<void> | void {
+    for (let k = 0; k < steps.length; k++) {
+      const step = steps[k];
+      if (step.kind === "loop" && this.waits(step)) return this.recordWaiting(steps, k, rec);
+      if (step.kind === "dispatch") {
+        const l = this.launches.get(step)!;
+        this.gpu.encode(rec.pass(), l.pipeline, l.group, l.grid);
+      } else if (step.kind === "copy") {
+        if (step.bytes === 0 || step.from === step.to) continue;
+        rec.endPass();
+        this.copy(rec.encoder, step.from, step.to, step.bytes);
+      } else {
+        for (let it = 0; it < step.trip; it++) {
+          this.recordIndex(step, it, rec);
+          void this.record(step.body, rec); // waits() is false: synchronous
+        }
+      }
+    }
+  }
+
+  private async recordWaiting(steps: readonly Step[], from: number, rec: Recorder): Promise<void> {
+    for (let k = from; k < steps.length; k++) {
+      const step = steps[k];
+      if (step.kind !== "loop" || !this.waits(step)) await this.record([step], rec);
+      else if (step.until) await this.equilibrium(step, step.until.flag, rec);
+      else {
+        for (let it = 0; it < step.trip; it++) {
+          this.recordIndex(step, it, rec);
+          await this.record(step.body, rec);
+        }
+      }
+    }
+  }
+
+  private recordIndex(step: LoopStep, it: number, rec: Recorder): void {
+    const i = step.reverse ? step.trip - 1 - it : it;
+    rec.endPass();
+    this.copy(rec.encoder, step.indexTable, step.index, 4, 4 * i);
+  }
+
+  /** Whether a loop (or one nested in it) stops on a readback. */
+  private waits(step: LoopStep): boolean {
+    let w = this.waiting.get(step);
+    if (w === undefined) {
+      w = step.until !== undefined || step.body.some((b) => b.kind === "loop" && this.waits(b));
+      this.waiting.set(step, w);
+    }
+    return w;
+  }
+
+  /**
+   * An equilibrium loop: chunks of iterations, a flag readback after each. The first chunk is as
+   * long as the loop's previous run took (a training step's solve takes about as many iterations
+   * as the last step's), then 1, 2, 4, … up to MAX_CHUNK. Iterations past convergence within a
+   * chunk leave the state unchanged (the flag's update word is 0), so the result is the
+   * interpreter's.
+   */
+  private async equilibrium(step: LoopStep, flag: number, rec: Recorder): Promise<void> {
+    let it = 0;
+    let readbacks = 0;
+    let words = new Uint32Array(FLAG_WORDS);
+    const expected = this.expected.get(step);
+    let chunk = Math.max(1, expected ?? 1);
+    let grow = expected === undefined ? 2 : 1;
+    while (it < step.trip) {
+      const end = Math.min(step.trip, it + chunk);
+      for (; it < end; it++) {
+        this.recordIndex(step, it, rec);
+        await this.record(step.body, rec);
+      }
+      rec.submit();
+      words = new Uint32Array(await this.read(flag, FLAG_WORDS * 4));
+      readbacks++;
+      if (words[0] === 1) break;
+      chunk = grow;
+      grow = Math.min(2 * grow, MAX_CHUNK);
+    }
+    const iterations = words[2];
+    if (step.trip > 0) this.expected.set(step, iterations);
+    this.lastRun.push({ iterations, converged: words[0] === 1, launched: it, readbacks, cap: step.trip });
+  }
+
+  /** Append a copy of result `k`'s first `bytes` to `to` at `offset`, on the GPU, after what was submitted so far. */
+  copyResult(k: number, to: GPUBuffer, offset: number, bytes: number): void {
+    const encoder = this.gpu.device.createCommandEncoder({ label: "gnnc result copy" });
+    const from = this.buffers[this.schedule.results[k][0]];
+    encoder.copyBufferToBuffer(from.buffer, from.offset, to, offset, bytes);
     this.gpu.device.queue.submit([encoder.finish()]);
   }
 
@@ -184,7 +351,7 @@ export class GpuProgram {
 
   private async readSlot(slot: number, type: TensorType, shape: readonly number[]): Promise<TensorValue> {
     const bytes = shape.reduce((n, d) => n * d, 1) * 4;
-    const data = hostArray(type.dtype, await this.gpu.read(this.buffers[slot], bytes));
+    const data = hostArray(type.dtype, await this.read(slot, bytes));
     this.gpu.checkErrors();
     return { kind: "tensor", dtype: type.dtype, shape: [...shape], data };
   }
@@ -201,7 +368,20 @@ export class GpuProgram {
 
   private writeArray(slot: number, a: ArrayBufferView): void {
     if (a.byteLength === 0) return;
-    this.gpu.device.queue.writeBuffer(this.buffers[slot], 0, new Uint8Array(a.buffer as ArrayBuffer, a.byteOffset, a.byteLength));
+    const { buffer, offset } = this.buffers[slot];
+    this.gpu.device.queue.writeBuffer(buffer, offset, new Uint8Array(a.buffer as ArrayBuffer, a.byteOffset, a.byteLength));
+  }
+
+  private read(slot: number, bytes: number): Promise<ArrayBuffer> {
+    const { buffer, offset } = this.buffers[slot];
+    return this.gpu.read(buffer, bytes, offset);
+  }
+
+  /** Copy `bytes` from one slot to another (at `fromOffset` within the first). */
+  private copy(encoder: GPUCommandEncoder, from: number, to: number, bytes: number, fromOffset = 0): void {
+    const a = this.buffers[from];
+    const b = this.buffers[to];
+    encoder.copyBufferToBuffer(a.buffer, a.offset + fromOffset, b.buffer, b.offset, bytes);
   }
 
   /** One pipeline, sizes uniform and bind group per launch, made once (loops reuse them every iteration). */
@@ -211,7 +391,7 @@ export class GpuProgram {
       if (step.kind !== "dispatch") continue;
       const kernel: KernelSpec = this.schedule.kernels[step.kernel];
       const pipeline = await this.gpu.pipeline(kernel);
-      const all = step.buffers.map((s) => this.buffers[s]);
+      const all: (GPUBuffer | GPUBufferBinding)[] = step.buffers.map((s) => this.buffers[s]);
       const uniform = this.gpu.sizesBuffer(kernel, step.sizes);
       if (uniform) {
         this.owned.push(uniform);

@@ -2,21 +2,32 @@ import { evalDim } from "../../compiler/ir/dims.js";
 import type { Func, TensorType } from "../../compiler/ir/types.js";
 import type { TensorValue, Value } from "../../compiler/ir/values.js";
 import { scheduleBytes } from "../../compiler/codegen/index.js";
-import { BufferStore, loadFunction, type GpuDevice, type GpuProgram } from "../gpu/index.js";
+import { BufferStore, loadFunction, paddedSize, type GpuDevice, type GpuProgram } from "../gpu/index.js";
+import { hostArray } from "../gpu/host-data.js";
 import type { TrainDevice } from "./device.js";
+
+/** Room for this many steps' losses between readbacks (when full, the next step reads them back). */
+const LOSS_LOG_BYTES = 4 * 1024;
 
 /**
  * The GPU device: the training step and the evaluation function resident on Dawn, sharing their
  * parameter buffers. A step is one submission; the updated weights are copied into the parameter
- * buffers on the GPU; only the loss (and, at evaluation, the output) is read back.
+ * buffers on the GPU, and the loss into a log on the GPU. Nothing is read back until the trainer
+ * asks: the losses when it reports them, the output at evaluation.
  */
 export class GpuTrainDevice implements TrainDevice {
   readonly kind = "gpu";
   /** [result, parameter] pairs: the step's new weights and states, copied over the old on the GPU. */
   private readonly updates: readonly (readonly [number, string])[];
   private readonly outputType: TensorType;
+  /** Each step's loss, copied on the GPU into the next entry; read back by `losses()`. */
+  private readonly lossLog: GPUBuffer;
+  private logged = 0;
+  /** Losses read back because the log filled up, not yet asked for. */
+  private held: number[] = [];
 
   private constructor(
+    private readonly gpu: GpuDevice,
     private readonly store: BufferStore,
     private readonly stepProgram: GpuProgram,
     private readonly predictProgram: GpuProgram,
@@ -28,6 +39,7 @@ export class GpuTrainDevice implements TrainDevice {
   ) {
     this.updates = step.resultNames.flatMap((name, k): [number, string][] => (k > 0 ? [[k, name]] : []));
     this.outputType = predict.body.find((n) => n.id === predict.results[0])!.type as TensorType;
+    this.lossLog = store.get("loss log", LOSS_LOG_BYTES);
   }
 
   static async create(
@@ -47,26 +59,38 @@ export class GpuTrainDevice implements TrainDevice {
       predictProgram.setParam(name, value);
     }
     const stateTypes = new Map(Object.entries(params).map(([name, v]): [string, TensorType] => [name, { kind: "tensor", dtype: v.dtype, shape: v.shape }]));
-    return new GpuTrainDevice(store, stepProgram, predictProgram, step, predict, stateTypes, symbols);
+    return new GpuTrainDevice(gpu, store, stepProgram, predictProgram, step, predict, stateTypes, symbols);
   }
 
-  async step(perStep: Readonly<Record<string, Value>>): Promise<number> {
+  async step(perStep: Readonly<Record<string, Value>>): Promise<void> {
     for (const [name, value] of Object.entries(perStep)) this.stepProgram.setInput(name, value);
-    this.stepProgram.run(this.updates);
-    const loss = await this.stepProgram.readResult(0, { kind: "tensor", dtype: "f32", shape: [] }, []);
-    return loss.data[0];
+    await this.stepProgram.run(this.updates);
+    this.stepProgram.copyResult(0, this.lossLog, 4 * this.logged++, 4);
+    if (this.logged * 4 === LOSS_LOG_BYTES) this.held.push(...(await this.losses()));
+  }
+
+  async losses(): Promise<number[]> {
+    const read = new Float32Array(await this.gpu.read(this.lossLog, 4 * this.logged));
+    this.gpu.checkErrors();
+    const out = [...this.held, ...read];
+    this.held = [];
+    this.logged = 0;
+    return out;
   }
 
   async predict(rng: Value): Promise<TensorValue> {
     this.predictProgram.setInput("rng", rng);
-    this.predictProgram.run();
+    await this.predictProgram.run();
     return this.predictProgram.readResult(0, this.outputType, this.concrete(this.outputType));
   }
 
   async state(): Promise<Record<string, TensorValue>> {
+    const packed = await this.store.readParams();
     const out: Record<string, TensorValue> = {};
     for (const [name, type] of this.stateTypes) {
-      out[name] = await this.stepProgram.readParam(name, type, type.shape as number[]);
+      const bytes = packed.get(name);
+      if (!bytes) throw new Error(`parameter ${name} is not on the device`);
+      out[name] = { kind: "tensor", dtype: type.dtype, shape: [...type.shape] as number[], data: hostArray(type.dtype, bytes) };
     }
     return out;
   }
@@ -85,7 +109,7 @@ export class GpuTrainDevice implements TrainDevice {
   }
 
   predictedValueBytes(): number {
-    return scheduleBytes([this.stepProgram.schedule, this.predictProgram.schedule]);
+    return scheduleBytes([this.stepProgram.schedule, this.predictProgram.schedule]) + paddedSize(LOSS_LOG_BYTES);
   }
 
   destroy(): void {

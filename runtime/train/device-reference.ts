@@ -14,6 +14,7 @@ export class ReferenceDevice implements TrainDevice {
   readonly kind = "reference";
   peakValueBytes = 0;
   private readonly memo: DataMemo;
+  private pending: number[] = [];
 
   constructor(
     private readonly step_: Func,
@@ -25,12 +26,18 @@ export class ReferenceDevice implements TrainDevice {
     this.memo = new DataMemo(new Set(Object.keys(data)));
   }
 
-  async step(perStep: Readonly<Record<string, Value>>): Promise<number> {
+  async step(perStep: Readonly<Record<string, Value>>): Promise<void> {
     const outs = this.run(this.step_, { ...this.data, ...perStep });
     this.step_.resultNames.forEach((name, k) => {
       if (k > 0) this.params[name] = outs[k] as TensorValue;
     });
-    return (outs[0] as TensorValue).data[0];
+    this.pending.push((outs[0] as TensorValue).data[0]);
+  }
+
+  async losses(): Promise<number[]> {
+    const out = this.pending;
+    this.pending = [];
+    return out;
   }
 
   async predict(rng: Value): Promise<TensorValue> {

@@ -7,8 +7,13 @@ import type { TensorValue, Value } from "../../compiler/ir/values.js";
  */
 export interface TrainDevice {
   readonly kind: "reference" | "gpu";
-  /** One training step with the per-step inputs (rng key, step count, learning rates); returns the loss. */
-  step(perStep: Readonly<Record<string, Value>>): Promise<number>;
+  /**
+   * One training step with the per-step inputs (rng key, step count, learning rates). Its loss
+   * stays on the device until `losses()`: a GPU runs ahead, reading back only when asked.
+   */
+  step(perStep: Readonly<Record<string, Value>>): Promise<void>;
+  /** The losses of the steps since the last call, in order (one wait for the GPU). */
+  losses(): Promise<number[]>;
   /** The model's output in evaluation mode. */
   predict(rng: Value): Promise<TensorValue>;
   /** Every parameter, buffer and optimizer state, as host tensors (copies the caller may keep). */

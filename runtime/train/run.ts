@@ -17,6 +17,9 @@ import { train, type TrainOptions, type TrainResult } from "./trainer.js";
  */
 export const TRAIN_PIPELINE = "cse,licm,cse,dce";
 
+/** Run on the model's forward before training is lowered (see compiler/passes/transform-first.ts). */
+export const FORWARD_PIPELINE = "transform-first";
+
 /** `seed`, `evalEvery` and `patience` override the train block's `seed`, `eval_every` and `patience`. */
 export interface RunTrainingOptions extends Omit<TrainOptions, "seed"> {
   /** Overrides the train block's seed (default 0). */
@@ -59,11 +62,14 @@ export function prepareTraining(
   options: Pick<RunTrainingOptions, "data" | "onPipeline"> & { forGpu?: boolean; fuse?: boolean } = {},
 ): PreparedTraining | { diagnostics: Diagnostic[] } {
   const lowerStart = performance.now();
-  const lowering = lowerTraining(module, spec);
+  // Aggregations move after the transforms that narrow them, before autodiff: the backward follows.
+  const forward = runPipeline(module, FORWARD_PIPELINE);
+  if (forward.diagnostics.some((d) => d.severity === "error")) return { diagnostics: forward.diagnostics };
+  const lowering = lowerTraining(forward.module, spec);
   if (Array.isArray(lowering)) return { diagnostics: lowering };
   // The GPU runs reversible stacks' forwards as plain loops (their backward loops are already plain),
   // and elementwise chains as one kernel each.
-  const gpuPipeline = `expand-reversible,${TRAIN_PIPELINE}${options.fuse === false ? "" : ",fuse-elementwise"}`;
+  const gpuPipeline = `expand-reversible,${TRAIN_PIPELINE}${options.fuse === false ? "" : ",fuse-elementwise,fuse-epilogue"}`;
   const cleaned = runPipeline(lowering, options.forGpu ? gpuPipeline : TRAIN_PIPELINE);
   if (cleaned.diagnostics.some((d) => d.severity === "error")) return { diagnostics: cleaned.diagnostics };
   options.onPipeline?.(lowering, cleaned);
@@ -88,9 +94,9 @@ export async function runTraining(spec: TrainSpec, module: Module, options: RunT
   const prepared = prepareTraining(spec, module, { data: options.data, onPipeline: options.onPipeline, forGpu: options.gpu !== undefined });
   if ("diagnostics" in prepared) return { diagnostics: prepared.diagnostics };
   // Options given by the caller (CLI flags) override the train block's keys.
-  const { epochs, onEpoch, start, onSelect, gpu } = options;
+  const { epochs, onEpoch, start, onSelect, gpu, progressMs } = options;
   const evalEvery = options.evalEvery ?? spec.evalEvery;
   const patience = options.patience ?? spec.patience;
-  const result = await train(prepared.lowered, spec, prepared.data, { epochs, evalEvery, patience, onEpoch, start, onSelect, gpu, seed: options.seed ?? spec.seed ?? 0 });
+  const result = await train(prepared.lowered, spec, prepared.data, { epochs, evalEvery, patience, onEpoch, start, onSelect, gpu, progressMs, seed: options.seed ?? spec.seed ?? 0 });
   return { result: { ...result, compile_ms: (options.compileMs ?? 0) + prepared.lowerMs } };
 }

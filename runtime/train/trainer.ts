@@ -49,6 +49,11 @@ export interface TrainOptions {
   onSelect?(epoch: number, state: Readonly<Record<string, TensorValue>>): void;
   /** Train on this GPU (see runtime/gpu); the reference interpreter when absent. */
   gpu?: GpuDevice;
+  /**
+   * Between evaluations, read the losses back for progress after this many milliseconds
+   * (default 1000; Infinity: only with the metrics). Each readback waits for the device.
+   */
+  progressMs?: number;
 }
 
 /** Metrics by name: `train_loss` and `<split>_<metric>` (`val_accuracy`, `test_accuracy`). */
@@ -86,6 +91,9 @@ export interface TrainResult {
 }
 
 const metricKey = (split: SplitName, metric: MetricName) => `${split}_${metric}`;
+
+/** Between evaluations, losses are still read back (for the progress line) about this often by default. */
+const PROGRESS_MS = 1000;
 
 
 function median(xs: readonly number[]): number {
@@ -160,12 +168,16 @@ async function epochsOn(device: TrainDevice, spec: TrainSpec, data: BoundData, o
   };
   if (selected && options.onSelect) options.onSelect(selected.epoch, await device.state());
 
+  // Losses are read back when metrics are (and every progressMs or so, so progress keeps moving):
+  // between readbacks the device runs ahead, and the epochs in between share the time measured.
+  let flushedAt = performance.now();
   for (let e = first; e < epochs; e++) {
-    const start = performance.now();
-    const loss = await device.step(stepInputs(spec, root, e));
-
-    const record: EpochRecord = { epoch: e + 1, loss };
+    await device.step(stepInputs(spec, root, e));
     const evaluate = (e + 1) % evalEvery === 0 || e === epochs - 1;
+    if (!evaluate && performance.now() - flushedAt < (options.progressMs ?? PROGRESS_MS)) continue;
+    const losses = await device.losses();
+    const loss = losses[losses.length - 1];
+    const record: EpochRecord = { epoch: e + 1, loss };
     let stop = false;
     if (evaluate) {
       const logits = await device.predict({ kind: "rng", key: root });
@@ -187,14 +199,20 @@ async function epochsOn(device: TrainDevice, spec: TrainSpec, data: BoundData, o
         stop = options.patience !== undefined && select !== undefined && evalsSinceBest >= options.patience;
       }
     }
-    history.push(record);
-    epochMs.push(performance.now() - start);
-    options.onEpoch?.({
-      epoch: e + 1,
-      epochs,
-      loss,
-      ...(select !== undefined && record[select] !== undefined ? { metric: { name: select, value: record[select] } } : {}),
-      epochMs: epochMs[epochMs.length - 1],
+    const now = performance.now();
+    const each = (now - flushedAt) / losses.length;
+    flushedAt = now;
+    losses.forEach((l, j) => {
+      const r = j === losses.length - 1 ? record : { epoch: e + 2 - losses.length + j, loss: l };
+      history.push(r);
+      epochMs.push(each);
+      options.onEpoch?.({
+        epoch: r.epoch,
+        epochs,
+        loss: l,
+        ...(select !== undefined && r[select] !== undefined ? { metric: { name: select, value: r[select] } } : {}),
+        epochMs: each,
+      });
     });
     if (stop) break;
   }

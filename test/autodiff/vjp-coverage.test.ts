@@ -16,9 +16,10 @@ import { gradientFunc } from "./gradcheck.js";
  * The documented exceptions: stacks are differentiated structurally by the autodiff pass (a
  * backward loop, see compiler/autodiff/stack-vjp.ts), and `s.get` only ever appears in what autodiff
  * builds (a multi-value loop's results), never on a forward gradient path; `t.fused` is made by
- * fuse-elementwise after autodiff, from ops that each have their rule.
+ * fuse-elementwise after autodiff, from ops that each have their rule, and so are the matmul/SpMM
+ * epilogues (fuse-epilogue).
  */
-const STRUCTURAL = new Set(["s.loop", "s.reversible", "s.get", "t.fused"]);
+const STRUCTURAL = new Set(["s.loop", "s.reversible", "s.get", "t.fused", "t.matmul_epilogue", "g.spmm_epilogue"]);
 
 describe("gradient rules cover the op table", () => {
   it("every op has a vjp, is nondifferentiable, is a leaf, or is structural", () => {

@@ -41,10 +41,54 @@ describe("GPU programs", () => {
       expect(program.schedule.kernels.map((k) => k.name)).toContain("t_matmul_pattern_rows");
       for (const [name, v] of Object.entries(params)) program.setParam(name, v);
       program.setInput("rng", rng);
-      program.run();
+      await program.run();
       const got = await program.readResult(0, { kind: "tensor", dtype: "f32", shape: [257, 6] }, [257, 6]);
       const want = runFunc(f, { inputs: { x, graph, rng }, params, symbols })[0] as TensorValue;
       expectAllClose(got, want);
+    } finally {
+      program.destroy();
+      store.destroy();
+    }
+  });
+
+  it("mostly-zero features stay compact on the GPU: dropout and matmuls read the nonzeros, other ops a dense copy", async (ctx) => {
+    const gpu = gpuOf(ctx);
+    const m = compileModule(`block Step(width: int) {
+  lin = Linear(width, width)
+  forward(h) = relu(lin(h))
+}
+model Net(in_channels: int = 50) {
+  lin = Linear(in_channels, 6)
+  sage = SAGEConv(in_channels, 6)
+  stack = repeat(2) Step(in_channels)
+  out = Linear(in_channels, 6)
+  forward(x: f32[N, in_channels], g: graph[N]) = lin(dropout(x, 0.4)) + sage(x, g) + out(stack(x))
+}`);
+    const f = funcOf(m, "forward");
+    const rand = random(9);
+    const x = sparseTensor(203, 50, 0.04, rand);
+    const graph = randomGraph(203, rand);
+    const params = Object.fromEntries(m.params.map((p) => [p.name, randomTensor(p.type.shape as number[], rand, -0.5, 0.5)]));
+    const symbols = { N: 203, E: graph.numEdges };
+    const rng = { kind: "rng" as const, key: [5, 6] as const };
+    const store = new BufferStore(gpu);
+    const program = await loadFunction(gpu, f, { symbols, data: { x, graph }, store });
+    try {
+      const s = program.schedule;
+      const nnz = x.data.filter((v) => v !== 0).length;
+      expect(s.compact).toEqual(["x"]);
+      expect(s.slots[s.inputs.get("x")![0]].bytes).toBe(nnz * 4);
+      expect(s.kernels.map((k) => k.name)).toEqual(expect.arrayContaining(["nn_dropout_pattern", "t_matmul_pattern_rows", "pattern_densify"]));
+      for (const [name, v] of Object.entries(params)) program.setParam(name, v);
+      program.setInput("rng", rng);
+      await program.run();
+      const got = await program.readResult(0, { kind: "tensor", dtype: "f32", shape: [203, 6] }, [203, 6]);
+      const want = runFunc(f, { inputs: { x, graph, rng }, params, symbols })[0] as TensorValue;
+      expectAllClose(got, want);
+      // The pattern is fixed at load: a nonzero where it has a zero cannot be stored.
+      const zero = x.data.findIndex((v) => v === 0);
+      const moved = { ...x, data: x.data.map((v, k) => (k === zero ? 1 : v)) };
+      expect(() => program.setInput("x", moved)).toThrow(`element [${Math.floor(zero / 50)}, ${zero % 50}] = 1 is nonzero`);
     } finally {
       program.destroy();
       store.destroy();
@@ -70,13 +114,18 @@ describe("GPU programs", () => {
       for (let call = 0; call < 2; call++) {
         if (call === 1) for (const k of Object.keys(params)) params[k] = randomTensor(params[k].shape, rand, -0.5, 0.5);
         for (const [name, v] of Object.entries(params)) program.setParam(name, v);
-        program.run();
+        await program.run();
         const out = f.body.find((n) => n.id === f.results[0])!.type as TensorType;
         const got = await program.readResult(0, out, [300, 3]);
         const want = runFunc(f, { inputs: { x, graph }, params, symbols })[0] as TensorValue;
         expectAllClose(got, want);
       }
       expect(program.schedule.hosted.size).toBeGreaterThan(0); // self loops and normalisation came from the host
+      // The four parameters share one buffer, each at a 256-byte-aligned offset; read back at once.
+      expect([...store.buffers.keys()].filter((k) => !k.startsWith("input ")).sort()).toEqual(["parameters"]);
+      const packed = await store.readParams();
+      expect([...packed.keys()].sort()).toEqual(Object.keys(params).sort());
+      for (const [name, v] of Object.entries(params)) expect(new Float32Array(packed.get(name)!)).toEqual(v.data);
     } finally {
       program.destroy();
       store.destroy();

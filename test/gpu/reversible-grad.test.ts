@@ -34,7 +34,7 @@ async function gradientsOnGpu(gpu: GpuDevice, grad: Func, m: Module, env: Return
   const program = await loadFunction(gpu, grad, { symbols, data: { x: env.inputs.x, graph, r: env.inputs.r }, store });
   try {
     for (const [name, v] of Object.entries(env.params)) program.setParam(name, v);
-    program.run();
+    await program.run();
     const out = new Map<string, TensorValue>();
     for (const [k, name] of grad.resultNames.entries()) {
       if (!name.startsWith("grad.")) continue;

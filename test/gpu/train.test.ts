@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { TensorValue } from "../../compiler/ir/values.js";
 import { runTraining } from "../../runtime/train/run.js";
 import { compileTrain, gcnSource } from "../train/helpers.js";
@@ -42,6 +42,21 @@ describe("training on the GPU matches the reference device step for step", () =>
       expectSameTraining(ref, dev);
     }, 120_000);
   }
+});
+
+describe("readbacks", () => {
+  it("reads the losses back only with the metrics, yet reports every epoch's loss", async (ctx) => {
+    const gpu = gpuOf(ctx);
+    const { spec, module } = compileTrain(gcnSource({ epochs: 10 }));
+    const every = await runTraining(spec, module, { seed: 1, gpu });
+    const read = vi.spyOn(gpu, "read");
+    const sparse = await runTraining(spec, module, { seed: 1, gpu, evalEvery: 5, progressMs: Infinity });
+    // Epochs 5 and 10: the losses, then the model's output.
+    expect(read).toHaveBeenCalledTimes(4);
+    read.mockRestore();
+    expect(sparse.result!.history.map((r) => r.loss)).toEqual(every.result!.history.map((r) => r.loss));
+    expect(sparse.result!.history.map((r) => r.epoch)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  }, 60_000);
 });
 
 describe("gnnc train on the GPU", () => {

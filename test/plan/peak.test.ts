@@ -37,17 +37,17 @@ train t {
 }
 
 /** A source's training step, prepared as `gnnc train` prepares it, with the inputs of its first step. */
-function stepOf(src: string) {
+function stepOf(src: string, forGpu = false) {
   const { spec, module } = compileTrain(src);
-  const prepared = prepareTraining(spec, module);
+  const prepared = prepareTraining(spec, module, { forGpu });
   if ("diagnostics" in prepared) throw new Error(prepared.diagnostics.map((d) => d.message).join("\n"));
   const { lowered, data, symbols } = prepared;
   const inputs = { ...unchangingInputs(spec, data), ...stepInputs(spec, [1, 2], 0) };
   return { step: lowered.funcs.find((f) => f.name === TRAIN_STEP_FUNC)!, inputs, params: initParams(lowered, 0, symbols), symbols };
 }
 
-function measure(src: string): { predicted: number; activations: number; measured: number } {
-  const { step, inputs, params, symbols } = stepOf(src);
+function measure(src: string, forGpu = false): { predicted: number; activations: number; measured: number } {
+  const { step, inputs, params, symbols } = stepOf(src, forGpu);
   const meter = new MemoryMeter();
   runFunc(step, { inputs, params, symbols }, { meter });
   const plan = predictPeakBytes(step, symbols);
@@ -62,6 +62,16 @@ describe("memory plan", () => {
       expect(predicted).toBe(measured);
     });
   }
+
+  it("predicts exactly the measured peak of the GPU pipeline's step too (fused chains, matmul epilogues)", () => {
+    const { step } = stepOf(source("repeat(N)", 3), true);
+    const ops = new Set<string>();
+    const visit = (nodes: typeof step.body) => nodes.forEach((n) => (ops.add(n.op), n.regions?.forEach((r) => visit(r.body))));
+    visit(step.body);
+    expect([...ops]).toEqual(expect.arrayContaining(["t.fused", "t.matmul_epilogue"]));
+    const { predicted, measured } = measure(source("repeat(N)", 3), true);
+    expect(predicted).toBe(measured);
+  });
 
   it("reversible stacks hold flat activation memory in depth; repeat stacks grow with it", () => {
     const at = (stack: string, blocks: number) => measure(source(stack, blocks)).activations;

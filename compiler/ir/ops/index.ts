@@ -1,4 +1,5 @@
 import type { OpSpec } from "../spec.js";
+import { epilogueOps } from "./epilogue.js";
 import { fusedOps } from "./fused.js";
 import { gradientOps } from "./gradient.js";
 import { graphOps } from "./graph.js";
@@ -35,3 +36,4 @@ registerOps(lossOps);
 registerOps(optOps);
 registerOps(gradientOps);
 registerOps(fusedOps);
+registerOps(epilogueOps);

@@ -2,8 +2,9 @@ import { foldKey } from "../rng.js";
 import type { OpSpec } from "../spec.js";
 import { formatType, typesEqual } from "../type-utils.js";
 import type { Region, Type } from "../types.js";
-import type { TensorValue, Value } from "../values.js";
-import { asRng, concrete, fail, rngAt } from "./common.js";
+import type { FloatPrecision, TensorValue, Value } from "../values.js";
+import { AndersonMixer, MAX_ANDERSON_MEMORY } from "./anderson.js";
+import { alloc, asRng, concrete, fail, rngAt } from "./common.js";
 import { reversible } from "./reversible.js";
 import { updateChains } from "../update-chains.js";
 
@@ -48,6 +49,17 @@ function copyValue(v: Value): Value {
   return v.kind === "tensor" ? { ...v, data: v.data.slice() } : v;
 }
 
+/** x_{k+1} from (x_k, f(x_k)) by Anderson mixing, in a fresh tensor of the run's precision. */
+function andersonMixer(m: number, init: Value, precision: FloatPrecision | undefined): (x: TensorValue, g: TensorValue) => TensorValue {
+  if (init.kind !== "tensor") throw new Error("anderson acceleration mixes a tensor");
+  const mixer = new AndersonMixer(m, init.data.length, precision === "f64" ? (v) => v : Math.fround);
+  return (x, g) => {
+    const out = alloc(g.dtype, g.shape, precision);
+    mixer.next(x.data, g.data, out.data);
+    return out;
+  };
+}
+
 /** The loop's result: its one carried value, or a tuple of all of them. */
 function carriedResult(items: readonly Type[]): Type {
   return items.length === 1 ? items[0] : { kind: "tuple", items };
@@ -58,7 +70,8 @@ const loop: OpSpec = {
   summary:
     "carried = inits; for i in 0..trip (trip-1..0 when reverse): carried = region(i, ...carried); the region takes (i: i32[], ...carried) " +
     "and returns the next carried values. One carried value is the result; several make a tuple (see s.get). " +
-    "mode=equilibrium stops after the first iteration that changes no element of carried value 0 by more than tol",
+    "mode=equilibrium stops after the first iteration that changes no element of carried value 0 by more than tol; " +
+    "with anderson=m (one carried f32 value) the next iterate is Anderson-mixed from the last m residuals (see ops/anderson.ts)",
   arity: [1, Infinity],
   attrs: {
     trip: { kind: "dim", doc: "iteration count (a size or a symbol); for equilibrium, the iteration cap" },
@@ -67,6 +80,7 @@ const loop: OpSpec = {
     max_iter: { kind: "int", optional: true, doc: "equilibrium: the user's max_iter (= trip)" },
     tol: { kind: "float", optional: true, doc: "equilibrium: stop once max |next − carried| ≤ tol" },
     reverse: { kind: "bool", optional: true, doc: "count the index down (a backward sweep over a stack)" },
+    anderson: { kind: "int", optional: true, doc: "equilibrium: Anderson acceleration memory m (0 or absent: plain iteration)" },
   },
   regions: 1,
   pure: true,
@@ -90,6 +104,13 @@ const loop: OpSpec = {
         return fail(`loop region param ${k + 1} is ${formatType(r.params[k + 1].type)} but carried value ${k} is ${formatType(inputs[k])}`, [k]);
       }
     }
+    const m = attrs.anderson;
+    if (m !== undefined && m !== 0) {
+      if (attrs.mode !== "equilibrium") return fail("anderson acceleration needs mode=equilibrium");
+      if (!(typeof m === "number" && Number.isInteger(m) && m >= 1 && m <= MAX_ANDERSON_MEMORY)) return fail(`anderson memory ${String(m)} is not an int in [0, ${MAX_ANDERSON_MEMORY}]`);
+      const t = inputs[0];
+      if (inputs.length !== 1 || t.kind !== "tensor" || t.dtype !== "f32") return fail("anderson acceleration mixes one carried f32 tensor");
+    }
     if (r.results.length !== inputs.length) return fail(`the loop region must return ${inputs.length} value(s), got ${r.results.length}`);
     for (let k = 0; k < inputs.length; k++) {
       const next = regionValueType(r, r.results[k]);
@@ -104,16 +125,19 @@ const loop: OpSpec = {
     const region = ctx.regions?.[0];
     if (!region) throw new Error("s.loop: the interpreter gave no region");
     const trip = concrete(attrs.trip, "trip");
-    const tol = attrs.mode === "equilibrium" && typeof attrs.tol === "number" ? attrs.tol : undefined;
-    // Update chains (accumulators, stashes) get one private copy, then are updated in place.
-    const owned = updateChains(region);
+    const equilibrium = attrs.mode === "equilibrium";
+    const tol = equilibrium && typeof attrs.tol === "number" ? attrs.tol : undefined;
+    // Update chains (accumulators, stashes) get one private copy, then are updated in place. An
+    // equilibrium loop compares each iterate with the previous one, so it keeps both (no chains).
+    const owned = equilibrium ? region.params.map(() => false) : updateChains(region);
+    const mixer = equilibrium && typeof attrs.anderson === "number" && attrs.anderson > 0 ? andersonMixer(attrs.anderson, inputs[0], ctx.precision) : undefined;
     let carried: Value[] = inputs.map((v, k) => (owned[k + 1] && trip > 0 ? copyValue(v) : v));
     for (let step = 0; step < trip; step++) {
       const i = attrs.reverse ? trip - 1 - step : step;
       const index: TensorValue = { kind: "tensor", dtype: "i32", shape: [], data: Int32Array.of(i) };
       const next = ctx.runRegion(region, [index, ...carried], owned);
       const converged = tol !== undefined && maxAbsChange(next[0], carried[0]) <= tol;
-      carried = next;
+      carried = converged || !mixer ? next : [mixer(carried[0] as TensorValue, next[0] as TensorValue)];
       if (converged) break;
     }
     return carried.length === 1 ? carried[0] : { kind: "tuple", items: carried };

@@ -1,0 +1,101 @@
+import type { Node, TensorType } from "../ir/types.js";
+import { assembleKernel } from "./assemble.js";
+import { BindingList } from "./bindings.js";
+import { CodegenError } from "./emit-context.js";
+import { LINEAR_WORKGROUP, gridFor, groupsFor } from "./grid.js";
+import type { KernelSpec } from "./kernel.js";
+import { PHILOX_WGSL } from "./philox.js";
+import { dropoutDraw } from "./rng.js";
+import { SizeTable } from "./wgsl.js";
+
+/**
+ * Kernels over a compactly stored mostly-zero matrix P [N, F] (pattern.ts: its nonzero values in
+ * row order). One invocation per row: rows are short (Cora's average 18 nonzeros).
+ *
+ * - dropout: compact in, compact out. Nonzero (i, k) draws Philox element i·F + k, exactly the
+ *   draw the dense kernel (rng.ts) and the interpreter make, so the masks agree bit for bit; the
+ *   zeros of P stay zero under any mask, so the result keeps P's pattern.
+ * - densify: the dense [N, F] matrix, for an op with no pattern-aware kernel.
+ */
+
+const WORKGROUP = 64;
+
+function matrixSizes(node: Node, type: TensorType, options: { symbols?: Readonly<Record<string, number>> }) {
+  if (type.shape.length !== 2 || type.dtype !== "f32") throw new CodegenError(node.op, "a patterned operand is a 2-D f32 matrix", node.span);
+  const sizes = new SizeTable(options.symbols);
+  const n = sizes.add("n", type.shape[0], "runtime");
+  const f = sizes.add("f", type.shape[1]);
+  return { sizes, n, f };
+}
+
+/** `nn.dropout{p}(P, rng)` over P's nonzeros. */
+export function emitPatternDropout(node: Node, type: TensorType, options: { symbols?: Readonly<Record<string, number>> }): KernelSpec {
+  const { threshold, scale, p } = dropoutDraw(node);
+  const { sizes, n, f } = matrixSizes(node, type, options);
+  const bindings = new BindingList()
+    .add("rowptr", "read", "array<i32>", { kind: "pattern", input: 0, array: "rowptr" })
+    .add("cols", "read", "array<i32>", { kind: "pattern", input: 0, array: "cols" })
+    .add("x", "read", "array<f32>", { kind: "input", input: 0 })
+    .add("rng", "read", "array<u32>", { kind: "input", input: 1 })
+    .add("out", "read_write", "array<f32>", { kind: "output" })
+    .finish(sizes);
+  const body = `  let i = ${LINEAR_WORKGROUP} * ${WORKGROUP}u + lid;
+  if (i >= ${n}) {
+    return;
+  }
+  let key = vec2<u32>(rng[0], rng[1]);
+  for (var e = u32(rowptr[i]); e < u32(rowptr[i + 1u]); e++) {
+    let k = i * ${f} + u32(cols[e]);
+    let words = gnnc_philox(vec4<u32>(k / 4u, 0u, 0u, 0u), key);
+    out[e] = x[e] * select(0.0, ${scale}, (words[k % 4u] >> 8u) >= ${threshold}u);
+  }
+`;
+  return assembleKernel(node, {
+    name: "nn_dropout_pattern",
+    summary: `dropout with p = ${p} over a compact mostly-zero matrix's nonzeros, one row per invocation`,
+    sizes,
+    bindings,
+    helpers: [PHILOX_WGSL],
+    body,
+    workgroup: WORKGROUP,
+    dispatch: (s) => gridFor(groupsFor(s.n, WORKGROUP)),
+  });
+}
+
+/**
+ * The dense form of the patterned operand `input` of `node` (the node that reads it densely; its
+ * span names the kernel's source). Writes every element, zeros included: the buffer may be reused.
+ */
+export function emitDensify(node: Node, input: number, type: TensorType, options: { symbols?: Readonly<Record<string, number>> }): KernelSpec {
+  const { sizes, n, f } = matrixSizes(node, type, options);
+  const bindings = new BindingList()
+    .add("rowptr", "read", "array<i32>", { kind: "pattern", input, array: "rowptr" })
+    .add("cols", "read", "array<i32>", { kind: "pattern", input, array: "cols" })
+    .add("x", "read", "array<f32>", { kind: "input", input })
+    .add("out", "read_write", "array<f32>", { kind: "output" })
+    .finish(sizes);
+  const body = `  let i = ${LINEAR_WORKGROUP} * ${WORKGROUP}u + lid;
+  if (i >= ${n}) {
+    return;
+  }
+  var e = u32(rowptr[i]);
+  let end = u32(rowptr[i + 1u]);
+  for (var k = 0u; k < ${f}; k++) {
+    var v = 0.0;
+    if (e < end && u32(cols[e]) == k) {
+      v = x[e];
+      e++;
+    }
+    out[i * ${f} + k] = v;
+  }
+`;
+  return assembleKernel(node, {
+    name: "pattern_densify",
+    summary: "the dense form of a compact mostly-zero matrix, one row per invocation",
+    sizes,
+    bindings,
+    body,
+    workgroup: WORKGROUP,
+    dispatch: (s) => gridFor(groupsFor(s.n, WORKGROUP)),
+  });
+}
