@@ -3,7 +3,7 @@ import type { Span } from "../../grammar/span.js";
 import { didYouMean } from "../../grammar/suggest.js";
 import { BuildError } from "../ir/builder.js";
 import { formatType } from "../ir/type-utils.js";
-import type { Func, Node, ParamInfo, Type } from "../ir/types.js";
+import type { Func, Node, ParamInfo } from "../ir/types.js";
 import { PASS_CODES } from "../passes/codes.js";
 import { nodesById } from "../passes/ir-walk.js";
 import { placeholderSpan } from "../passes/placeholder-span.js";

@@ -6,7 +6,7 @@ import { CodegenError, identOf, tensorOperand, tensorResult, workgroupSizeOf, ty
 import { helperTexts } from "./elementwise-ops.js";
 import { LINEAR_WORKGROUP, gridFor, groupsFor } from "./grid.js";
 import type { KernelSpec } from "./kernel.js";
-import { SizeTable } from "./wgsl.js";
+import { SizeTable, VEC4_LANES } from "./wgsl.js";
 import { refuseInPlace } from "./words.js";
 
 /**
@@ -19,7 +19,6 @@ import { refuseInPlace } from "./words.js";
  */
 
 const DEFAULT_WORKGROUP = 64;
-const LANES = ["x", "y", "z", "w"];
 
 type Word = "f32" | "i32" | "u32" | "bool";
 
@@ -90,7 +89,7 @@ export function emitCast(node: Node, inputs: readonly Type[], options: EmitOptio
     .add("x", "read", `array<vec4<${c.from}>>`, { kind: "input", input: 0 })
     .add("out", "read_write", `array<vec4<${c.to}>>`, { kind: "output" })
     .finish(sizes);
-  const value = `vec4<${c.to}>(${LANES.map((l) => c.expr(`v.${l}`)).join(", ")})`;
+  const value = `vec4<${c.to}>(${VEC4_LANES.map((l) => c.expr(`v.${l}`)).join(", ")})`;
   const body = `  let q = ${LINEAR_WORKGROUP} * ${wg}u + lid;
   if (q < (${total} + 3u) / 4u) {
     let v = x[q];

@@ -7,6 +7,7 @@ import { flatKernel } from "./flat-kernel.js";
 import type { KernelSpec } from "./kernel.js";
 import { SizeTable } from "./wgsl.js";
 import { addDivisor, checkWords, inUnits, lanesFor, refuseInPlace, unitType } from "./words.js";
+import { MAX_STORAGE_BUFFERS } from "./kernel.js";
 
 /**
  * `t.concat` along any axis. Each outer row of the result is the operands' runs of words side by
@@ -22,7 +23,6 @@ import { addDivisor, checkWords, inUnits, lanesFor, refuseInPlace, unitType } fr
  */
 
 const DEFAULT_WORKGROUP = 64;
-const MAX_STORAGE_BUFFERS = 8;
 export const MAX_CONCAT_OPERANDS = MAX_STORAGE_BUFFERS - 1;
 
 interface ConcatLayout {

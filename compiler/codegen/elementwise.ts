@@ -14,7 +14,7 @@ import {
 import { BINARY, UNARY, helperTexts, type HelperName, type Scalar } from "./elementwise-ops.js";
 import { ENTRY_PARAMS, LINEAR_WORKGROUP, gridFor, groupsFor } from "./grid.js";
 import type { KernelSpec } from "./kernel.js";
-import { SizeTable, moduleText, wgslScalar } from "./wgsl.js";
+import { SizeTable, VEC4_LANES, moduleText, wgslScalar } from "./wgsl.js";
 
 /**
  * Elementwise kernels, flat over the output; operands are read through broadcast indices.
@@ -26,7 +26,6 @@ import { SizeTable, moduleText, wgslScalar } from "./wgsl.js";
 
 const DEFAULT_WORKGROUP = 64;
 const PER_INVOCATION = 4;
-const LANES = ["x", "y", "z", "w"];
 
 interface ElementwiseOp {
   name: string;
@@ -69,7 +68,7 @@ function elementwiseKernel(node: Node, inputs: readonly Type[], options: EmitOpt
     return plan.contiguous[i] ? `let ${n}v = ${n}[${n}i / 4u];` : `let ${n}v = ${vec}(${n}[${n}i]);`;
   });
   const call = (lane?: string) => `gnnc_op(${argNames.map((n) => (lane ? `${n}v.${lane}` : `${n}v`)).join(", ")})`;
-  const value = lanes === 1 ? call() : `${vec}(${LANES.map(call).join(", ")})`;
+  const value = lanes === 1 ? call() : `${vec}(${VEC4_LANES.map(call).join(", ")})`;
   const indent = (text: string) => text.split("\n").map((l) => `      ${l}`).join("\n");
   const units = lanes === 4 ? `(${total} / 4u)` : total;
   const params = argNames.map((n) => `${n}: ${scalar}`).join(", ");

@@ -6,7 +6,7 @@ import { CodegenError, tensorResult } from "./emit-context.js";
 import { maskLines } from "./fused.js";
 import { fusedBody, type FusedBody } from "./fused-body.js";
 import { PHILOX_WGSL } from "./philox.js";
-import type { SizeTable } from "./wgsl.js";
+import { VEC4_LANES, type SizeTable } from "./wgsl.js";
 
 /**
  * The epilogue of `t.matmul_epilogue` / `g.spmm_epilogue` inside the producer's kernel: the
@@ -21,7 +21,6 @@ import type { SizeTable } from "./wgsl.js";
  * every operand (the innermost broadcast axis is a known multiple of 4), else lane by lane.
  */
 
-const LANES = ["x", "y", "z", "w"];
 
 export interface KernelEpilogue {
   /** Helper functions the kernel module must declare. */
@@ -99,7 +98,7 @@ class EpilogueCode implements KernelEpilogue {
       return [
         `let prod = ${value};`,
         `var res = vec4<f32>(0.0);`,
-        ...LANES.flatMap((lane, l) => [
+        ...VEC4_LANES.flatMap((lane, l) => [
           `{`,
           ...[`let e = ${e} + ${l}u;`, ...this.scalarLines(`prod.${lane}`, (r) => `res.${lane} = ${r};`)].map((s) => `  ${s}`),
           `}`,
@@ -110,11 +109,11 @@ class EpilogueCode implements KernelEpilogue {
     const contiguous = (k: number) => this.plan!.contiguous[this.extras.indexOf(k)];
     const loads = this.extras.map((k) =>
       contiguous(k)
-        ? `let p${k}v = vec4<f32>(${LANES.map((_, l) => `p${k}[p${k}i${l ? ` + ${l}u` : ""}]`).join(", ")});`
+        ? `let p${k}v = vec4<f32>(${VEC4_LANES.map((_, l) => `p${k}[p${k}i${l ? ` + ${l}u` : ""}]`).join(", ")});`
         : `let p${k}v = vec4<f32>(p${k}[p${k}i]);`,
     );
     const masks = this.body.dropouts.flatMap((d, j) => maskLines(d, j, 4));
-    const calls = LANES.map((lane) => this.call(`prod.${lane}`, (k) => `p${k}v.${lane}`, (j) => `m${j}.${lane}`));
+    const calls = VEC4_LANES.map((lane) => this.call(`prod.${lane}`, (k) => `p${k}v.${lane}`, (j) => `m${j}.${lane}`));
     return [
       `let e = ${e};`,
       `let prod = ${value};`,

@@ -5,6 +5,7 @@ import { epilogueHook } from "./epilogue-apply.js";
 import type { KernelSpec } from "./kernel.js";
 import { emitMatmul } from "./matmul.js";
 import { emitSpmm } from "./spmm.js";
+import { MAX_STORAGE_BUFFERS } from "./kernel.js";
 
 /**
  * Kernels of `t.matmul_epilogue` and `g.spmm_epilogue`: the producer's own kernel (the tiled
@@ -15,7 +16,6 @@ import { emitSpmm } from "./spmm.js";
  */
 
 /** The WebGPU default `maxStorageBuffersPerShaderStage`. */
-const MAX_STORAGE_BUFFERS = 8;
 
 function emitEpilogue(producerOp: string, emit: typeof emitMatmul): KernelEmitter {
   return (node: Node, inputs: readonly Type[], options: EmitOptions): KernelSpec => {

@@ -7,9 +7,9 @@ import { SizeTable } from "./wgsl.js";
 
 /**
  * The control kernels of an equilibrium loop on the GPU (scheduled by schedule.ts, one set per
- * iteration after the body). They make the carried state stop changing at exactly the iteration
- * the interpreter stops at, so the host may run a few iterations past convergence between
- * readbacks without changing the result.
+ * iteration after the body). They make the carried state stop changing at the iteration that
+ * converged (the interpreter's, up to the rounding of the values tested against tol), so the host
+ * may run a few iterations past convergence between readbacks without changing the result.
  *
  * The loop's *flag* buffer holds four u32 words:
  *   [0] done — set by the iteration whose max |next − carried| ≤ tol, then sticky;

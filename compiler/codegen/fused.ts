@@ -8,7 +8,9 @@ import { assembleKernel } from "./assemble.js";
 import { LINEAR_WORKGROUP, gridFor, groupsFor } from "./grid.js";
 import type { KernelSpec } from "./kernel.js";
 import { PHILOX_WGSL } from "./philox.js";
-import { SizeTable, f32Literal, wgslScalar } from "./wgsl.js";
+import { SizeTable, VEC4_LANES, wgslScalar } from "./wgsl.js";
+import { MAX_STORAGE_BUFFERS } from "./kernel.js";
+import { dropoutConstants } from "./rng.js";
 
 /**
  * The kernel of `t.fused`: flat over the output like the elementwise kernels — each invocation
@@ -22,18 +24,11 @@ import { SizeTable, f32Literal, wgslScalar } from "./wgsl.js";
 
 const DEFAULT_WORKGROUP = 64;
 const PER_INVOCATION = 4;
-/** The WebGPU default `maxStorageBuffersPerShaderStage`: the operands plus the output. */
-const MAX_STORAGE_BUFFERS = 8;
-const LANES = ["x", "y", "z", "w"];
-
-/** Dropout's integer keep threshold and its keep scale literal (p = 1 keeps nothing, so its scale is never used). */
-function dropoutConstants(p: number): { threshold: string; scale: string } {
-  return { threshold: `${Math.ceil(p * 2 ** 24)}u`, scale: p === 1 ? "0.0" : f32Literal(Math.fround(1 / (1 - p))) };
-}
 
 /** Statements drawing dropout j's mask for the unit: a vec4 for four lanes, else the scalar of element e. */
 export function maskLines(d: FusedDropout, j: number, lanes: number): string[] {
-  const { threshold, scale } = dropoutConstants(d.p);
+  const { threshold: t, scale } = dropoutConstants(d.p);
+  const threshold = `${t}u`;
   const key = `vec2<u32>(p${d.rng}[0], p${d.rng}[1])`;
   if (lanes === 4) {
     return [
@@ -94,7 +89,7 @@ export function emitFused(node: Node, inputs: readonly Type[], options: EmitOpti
     const args = [...tensors.map((k) => `p${k}v`), ...body.dropouts.map((_, j) => `m${j}`)];
     return `gnnc_fused(${args.map((a) => (lane ? `${a}.${lane}` : a)).join(", ")})`;
   };
-  const value = lanes === 1 ? call() : `${vec}(${LANES.map(call).join(", ")})`;
+  const value = lanes === 1 ? call() : `${vec}(${VEC4_LANES.map(call).join(", ")})`;
   const units = lanes === 4 ? `(${total} / 4u)` : total;
   const statements = [plan.code, ...loads, ...masks].filter((s) => s !== "").join("\n");
   const indent = (text: string) => text.split("\n").map((l) => `      ${l}`).join("\n");

@@ -9,6 +9,9 @@ import type { PatternArray } from "./pattern.js";
  * needs. Pure data (bar `dispatch`): the compiler knows nothing of GPUs.
  */
 
+/** WebGPU's default `maxStorageBuffersPerShaderStage`: every kernel's operands plus its output fit in it. */
+export const MAX_STORAGE_BUFFERS = 8;
+
 /** Where a binding's buffer comes from, relative to the IR node the kernel computes. */
 export type BindingSource =
   /** The node's `input`-th operand (a tensor). */

@@ -9,6 +9,7 @@ import { teamPlan, teamReducer } from "./team.js";
 import { attrLiteral } from "./update-kernel.js";
 import { SizeTable } from "./wgsl.js";
 import { refuseInPlace } from "./words.js";
+import { MAX_STORAGE_BUFFERS } from "./kernel.js";
 
 /**
  * Gradient clipping by global norm (compiler/ir/ops/opt-clip.ts): `opt.global_norm`, the 2-norm of
@@ -34,7 +35,6 @@ import { refuseInPlace } from "./words.js";
  * runs once per training step, on the gradients alone, so one workgroup suffices.
  */
 
-const MAX_STORAGE_BUFFERS = 8;
 export const MAX_NORM_OPERANDS = MAX_STORAGE_BUFFERS - 1;
 
 function checkNormOperands(node: Node, inputs: readonly Type[], options: EmitOptions): void {

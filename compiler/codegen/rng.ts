@@ -53,11 +53,16 @@ ${byIndex}  out[0] = key.x;
 }
 
 /** Dropout's keep test and scale: keep iff (Philox word >> 8) ≥ `threshold`; kept values times `scale` (a WGSL literal). */
+export function dropoutConstants(p: number): { threshold: number; scale: string } {
+  // p = 1 keeps nothing, so its infinite scale is never used.
+  return { threshold: Math.ceil(p * 2 ** 24), scale: p === 1 ? "0.0" : f32Literal(Math.fround(1 / (1 - p))) };
+}
+
+/** A dropout node's p (checked) and its dropoutConstants. */
 export function dropoutDraw(node: Node): { p: number; threshold: number; scale: string } {
   const p = node.attrs.p as number;
   if (!(p >= 0 && p <= 1)) throw new CodegenError(node.op, `p = ${p} is not in [0, 1]`, node.span);
-  // p = 1 keeps nothing, so its infinite scale is never used.
-  return { p, threshold: Math.ceil(p * 2 ** 24), scale: p === 1 ? "0.0" : f32Literal(Math.fround(1 / (1 - p))) };
+  return { p, ...dropoutConstants(p) };
 }
 
 export function emitDropout(node: Node, inputs: readonly Type[], options: EmitOptions): KernelSpec {

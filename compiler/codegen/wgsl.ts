@@ -9,6 +9,9 @@ import type { KernelBinding } from "./kernel.js";
  * exponent so WGSL reads a float. WGSL has no way to write Inf or NaN as a constant (even a
  * bitcast is rejected), so those throw; callers refuse such attributes.
  */
+/** The components of a vec4, in order. */
+export const VEC4_LANES = ["x", "y", "z", "w"] as const;
+
 export function f32Literal(v: number): string {
   if (!Number.isFinite(v)) throw new RangeError(`WGSL has no f32 constant for ${v}`);
   if (Object.is(v, -0)) return "-0.0";

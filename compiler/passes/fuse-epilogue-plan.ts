@@ -47,7 +47,11 @@ function isConsumer(n: Node): boolean {
   return FUSABLE_OPS.has(n.op) && !n.regions?.length;
 }
 
-/** Whether a matmul operand is (a dropout of) a function input: a candidate for the patterned product. */
+/**
+ * Whether a matmul operand is (a dropout of) a function input: a candidate for the patterned
+ * product (compact mostly-zero features; the pass runs before the data, and with it the zero
+ * pattern, is known). Dense inputs are left unfused too — one epilogue per step, for simplicity.
+ */
 function patternedCandidate(id: number, defs: ReadonlyMap<number, Node>): boolean {
   const d = defs.get(id);
   if (d?.op === "s.input") return true;

@@ -6,6 +6,7 @@ import { PRODUCER_OPS, epiloguePlans, type EpiloguePlan } from "./fuse-epilogue-
 import { mapFuncs, nodesById, rebuildNode } from "./ir-walk.js";
 import type { Pass } from "./pass.js";
 import { placeholderSpan } from "./placeholder-span.js";
+import { MAX_STORAGE_BUFFERS } from "../codegen/kernel.js";
 
 /**
  * Epilogue fusion: an elementwise consumer of a matmul or SpMM result — a `t.fused` chain or a
@@ -19,7 +20,6 @@ import { placeholderSpan } from "./placeholder-span.js";
  */
 
 /** The WebGPU default `maxStorageBuffersPerShaderStage`, which the kernels are written against. */
-const MAX_STORAGE_BUFFERS = 8;
 
 export const fuseEpilogue: Pass<{ max_storage_buffers: number }> = {
   name: "fuse-epilogue",

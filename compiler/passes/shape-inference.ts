@@ -5,7 +5,7 @@ import { getOpSpec } from "../ir/ops/index.js";
 import { LEAF_OPS } from "../ir/ops/struct.js";
 import { isInferError } from "../ir/spec.js";
 import { formatType, typesEqual } from "../ir/type-utils.js";
-import type { Func, Module, Node, ParamInfo, Region, Type } from "../ir/types.js";
+import type { Func, Node, ParamInfo, Region, Type } from "../ir/types.js";
 import { PASS_CODES } from "./codes.js";
 import { nodesById, rebuildRegion } from "./ir-walk.js";
 import type { Pass } from "./pass.js";

@@ -5,6 +5,8 @@ import type { TensorValue } from "../../compiler/ir/values.js";
 import { loadDatasetSource, type SourceOptions } from "../data/index.js";
 import { runFunc } from "../reference/index.js";
 import { bindDataset } from "../train/bind.js";
+import { FORWARD_PIPELINE } from "../train/run.js";
+import { runPipeline } from "../../compiler/passes/index.js";
 import type { Checkpoint } from "./checkpoint.js";
 import { isOptimizerState, matchParams } from "./match.js";
 
@@ -21,7 +23,9 @@ export interface Predictions {
  * `predict` function on the reference interpreter, as the trainer evaluates it. Optimizer states
  * in the checkpoint are ignored; any other mismatch is a CheckpointError naming the tensor.
  */
-export function predictWithCheckpoint(spec: TrainSpec, module: Module, checkpoint: Checkpoint, data: SourceOptions = {}): Predictions {
+export function predictWithCheckpoint(spec: TrainSpec, model: Module, checkpoint: Checkpoint, data: SourceOptions = {}): Predictions {
+  // The same forward rewrites as training, so the outputs are those the checkpoint was selected by.
+  const module = runPipeline(model, FORWARD_PIPELINE).module;
   const predict = module.funcs.find((f) => f.name === "predict");
   if (!predict) throw new Error(`module \`${module.name}\` has no \`predict\` function`);
   const { dataset } = loadDatasetSource(spec.data.source, spec.data.transforms, data);

@@ -13,5 +13,6 @@ export {
 export { nativeBackend, webgpuPackageVersion, type GpuBackend } from "./dawn.js";
 export { NoAdapterError, GpuKernelError, GpuDeviceLostError, INSTALL_HINT, type GpuErrorKind } from "./errors.js";
 export { runKernel } from "./launch.js";
-export { GpuProgram, BufferStore } from "./program.js";
+export { GpuProgram } from "./program.js";
+export { BufferStore } from "./buffer-store.js";
 export { loadFunction, planFunction, type FunctionPlan, type LoadOptions } from "./load-function.js";

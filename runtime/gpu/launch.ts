@@ -1,7 +1,7 @@
 /// <reference types="@webgpu/types" />
 import { resolveKernelSizes, type KernelSpec } from "../../compiler/codegen/index.js";
 import type { DType } from "../../compiler/ir/types.js";
-import type { TensorData, TensorValue, Value } from "../../compiler/ir/values.js";
+import type { TensorValue, Value } from "../../compiler/ir/values.js";
 import type { GpuDevice } from "./device.js";
 import { deviceWords, hostArray } from "./host-data.js";
 

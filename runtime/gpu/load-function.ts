@@ -5,7 +5,8 @@ import type { Value } from "../../compiler/ir/values.js";
 import { computedOnce } from "../../compiler/plan/unchanging.js";
 import { runFunc } from "../reference/index.js";
 import type { GpuDevice } from "./device.js";
-import { GpuProgram, type BufferStore } from "./program.js";
+import type { BufferStore } from "./buffer-store.js";
+import { GpuProgram } from "./program.js";
 
 export interface LoadOptions {
   /** Every symbol's value (the module's and the bound data's). */
@@ -14,6 +15,8 @@ export interface LoadOptions {
   data: Readonly<Record<string, Value>>;
   /** Parameters and inputs shared with the model's other functions. */
   store: BufferStore;
+  /** The function's plan when already made (planFunction with the same symbols and data). */
+  plan?: FunctionPlan;
 }
 
 /** A function's GPU schedule for the given data, and the values computed on the host once (ids, in order). */
@@ -39,7 +42,7 @@ export function planFunction(func: Func, options: Pick<LoadOptions, "symbols" | 
 
 /** Put a function on the GPU as planFunction plans it: host values computed by the reference interpreter and uploaded. */
 export async function loadFunction(gpu: GpuDevice, func: Func, options: LoadOptions): Promise<GpuProgram> {
-  const { schedule, hosted } = planFunction(func, options);
+  const { schedule, hosted } = options.plan ?? planFunction(func, options);
   const onHost = new Set(hosted);
   const hostFunc: Func = {
     name: `${func.name}.host`,

@@ -1,11 +1,12 @@
 /// <reference types="@webgpu/types" />
-import { allocatedSize, packedParams, packLayout, type DispatchSize, type KernelSpec, type PackLayout, type Schedule, type Step } from "../../compiler/codegen/index.js";
+import { packedParams, type DispatchSize, type KernelSpec, type Schedule, type Step } from "../../compiler/codegen/index.js";
 import { FLAG_WORDS } from "../../compiler/codegen/equilibrium.js";
 import { graphBySource } from "../../compiler/codegen/graph-by-source.js";
 import { compactValues, PATTERN_ARRAYS, sparsePattern, type SparsePattern } from "../../compiler/codegen/pattern.js";
-import type { DType, TensorType } from "../../compiler/ir/types.js";
-import type { TensorData, TensorValue, Value } from "../../compiler/ir/values.js";
+import type { TensorType } from "../../compiler/ir/types.js";
+import type { TensorValue, Value } from "../../compiler/ir/values.js";
 import type { GpuDevice } from "./device.js";
+import type { BufferStore, Place } from "./buffer-store.js";
 import { deviceWords, hostArray } from "./host-data.js";
 
 /**
@@ -16,57 +17,6 @@ import { deviceWords, hostArray } from "./host-data.js";
  * asked for. Parameters and inputs live in a `BufferStore` shared by the functions of one model
  * (the training step updates the weights the evaluation reads).
  */
-
-/** A slot's place on the device: a whole buffer, or a range of the parameter pack. */
-interface Place {
-  buffer: GPUBuffer;
-  offset: number;
-  size: number;
-}
-
-/**
- * What programs of one model share: inputs by name, created on first use, and one buffer packing
- * every parameter and optimizer state (packLayout), made for the first program loaded — the
- * training step, whose parameters include the evaluation's.
- */
-export class BufferStore {
-  readonly buffers = new Map<string, GPUBuffer>();
-  private pack: { buffer: GPUBuffer; layout: PackLayout; params: ReadonlyMap<string, number> } | undefined;
-  constructor(private readonly gpu: GpuDevice) {}
-
-  get(name: string, bytes: number): GPUBuffer {
-    let b = this.buffers.get(name);
-    if (!b) this.buffers.set(name, (b = this.gpu.createBuffer(bytes, name)));
-    return b;
-  }
-
-  /** Parameter `name`'s range in the pack, which is made from `params` (name → bytes) when it does not exist yet. */
-  param(name: string, params: ReadonlyMap<string, number>): Place {
-    if (!this.pack) {
-      const layout = packLayout(params);
-      this.pack = { buffer: this.gpu.createBuffer(layout.bytes, "parameters and optimizer states"), layout, params };
-      this.buffers.set("parameters", this.pack.buffer);
-    }
-    const offset = this.pack.layout.offsets.get(name);
-    if (offset === undefined) throw new Error(`parameter ${name} is not in the parameter pack, which was made for the first program loaded`);
-    return { buffer: this.pack.buffer, offset, size: allocatedSize(params.get(name)!) };
-  }
-
-  /** Every packed parameter and state, read back at once (one wait): name → its bytes. */
-  async readParams(): Promise<Map<string, ArrayBuffer>> {
-    const out = new Map<string, ArrayBuffer>();
-    if (!this.pack) return out;
-    const all = await this.gpu.read(this.pack.buffer, this.pack.layout.bytes);
-    this.gpu.checkErrors();
-    for (const [name, offset] of this.pack.layout.offsets) out.set(name, all.slice(offset, offset + this.pack.params.get(name)!));
-    return out;
-  }
-
-  destroy(): void {
-    for (const b of this.buffers.values()) b.destroy();
-    this.buffers.clear();
-  }
-}
 
 interface Launch {
   pipeline: GPUComputePipeline;
@@ -90,7 +40,7 @@ function valueArrays(v: Value): ArrayBufferView[] {
 
 /** How one execution of an equilibrium loop went on the GPU. */
 export interface EquilibriumRun {
-  /** Iterations that counted (= the reference interpreter's iteration count). */
+  /** Iterations that counted (the reference interpreter's count, up to rounding at the tol test). */
   iterations: number;
   converged: boolean;
   /** Iterations recorded (≥ iterations: a chunk may run past convergence, changing nothing). */
@@ -319,6 +269,7 @@ export class GpuProgram {
       }
       rec.submit();
       words = new Uint32Array(await this.read(flag, FLAG_WORDS * 4));
+      this.gpu.checkErrors(); // an invalid chunk leaves the flag unset: report it now, not at the cap
       readbacks++;
       if (words[0] === 1) break;
       chunk = grow;
@@ -381,6 +332,8 @@ export class GpuProgram {
   private copy(encoder: GPUCommandEncoder, from: number, to: number, bytes: number, fromOffset = 0): void {
     const a = this.buffers[from];
     const b = this.buffers[to];
+    // WebGPU copies between two buffers only: a copy within the parameter pack would be invalid.
+    if (a.buffer === b.buffer) throw new Error(`internal: a copy from slot ${from} to slot ${to} stays within one buffer`);
     encoder.copyBufferToBuffer(a.buffer, a.offset + fromOffset, b.buffer, b.offset, bytes);
   }
 
@@ -391,6 +344,15 @@ export class GpuProgram {
       if (step.kind !== "dispatch") continue;
       const kernel: KernelSpec = this.schedule.kernels[step.kernel];
       const pipeline = await this.gpu.pipeline(kernel);
+      // Kernels only read the parameter pack (updates are copied in): a writable range of it next
+      // to read-only ones would be a usage conflict within the dispatch.
+      const storage = kernel.bindings.filter((bd) => bd.source.kind !== "sizes");
+      const paramSlots = new Set(this.schedule.params.values());
+      step.buffers.forEach((s, k) => {
+        if (storage[k].access === "read_write" && paramSlots.has(s)) {
+          throw new Error(`internal: kernel ${kernel.name} would write parameter slot ${s} in place`);
+        }
+      });
       const all: (GPUBuffer | GPUBufferBinding)[] = step.buffers.map((s) => this.buffers[s]);
       const uniform = this.gpu.sizesBuffer(kernel, step.sizes);
       if (uniform) {

@@ -1,8 +1,8 @@
 import { evalDim } from "../../compiler/ir/dims.js";
 import type { Func, TensorType } from "../../compiler/ir/types.js";
 import type { TensorValue, Value } from "../../compiler/ir/values.js";
-import { scheduleBytes } from "../../compiler/codegen/index.js";
-import { BufferStore, loadFunction, paddedSize, type GpuDevice, type GpuProgram } from "../gpu/index.js";
+import { packedParams, scheduleBytes } from "../../compiler/codegen/index.js";
+import { BufferStore, loadFunction, paddedSize, planFunction, type GpuDevice, type GpuProgram } from "../gpu/index.js";
 import { hostArray } from "../gpu/host-data.js";
 import type { TrainDevice } from "./device.js";
 
@@ -50,10 +50,13 @@ export class GpuTrainDevice implements TrainDevice {
     params: Readonly<Record<string, TensorValue>>,
     symbols: Readonly<Record<string, number>>,
   ): Promise<GpuTrainDevice> {
-    const store = new BufferStore(gpu);
-    const stepProgram = await loadFunction(gpu, step, { symbols, data, store });
     const predictData = Object.fromEntries(Object.entries(data).filter(([name]) => name !== "labels" && name !== "mask"));
-    const predictProgram = await loadFunction(gpu, predict, { symbols, data: predictData, store });
+    const stepPlan = planFunction(step, { symbols, data });
+    const predictPlan = planFunction(predict, { symbols, data: predictData });
+    // One pack for both programs' parameters and states, as the memory plan counts it.
+    const store = new BufferStore(gpu, packedParams([stepPlan.schedule, predictPlan.schedule]));
+    const stepProgram = await loadFunction(gpu, step, { symbols, data, store, plan: stepPlan });
+    const predictProgram = await loadFunction(gpu, predict, { symbols, data: predictData, store, plan: predictPlan });
     for (const [name, value] of Object.entries(params)) {
       stepProgram.setParam(name, value);
       predictProgram.setParam(name, value);

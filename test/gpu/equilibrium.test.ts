@@ -5,11 +5,10 @@ import { BufferStore, loadFunction, type GpuDevice } from "../../runtime/gpu/ind
 import type { EquilibriumRun } from "../../runtime/gpu/program.js";
 import { runPipeline } from "../../compiler/passes/index.js";
 import { runFunc } from "../../runtime/reference/index.js";
-import { runTraining, TRAIN_PIPELINE } from "../../runtime/train/run.js";
+import { TRAIN_PIPELINE } from "../../runtime/train/run.js";
 import { compileModule, funcOf, gradOk, weightedSumLoss } from "../autodiff/helpers.js";
-import { compileTrain } from "../train/helpers.js";
 import { equilibriumLoops, referenceIterations } from "./equilibrium-iterations.js";
-import { expectAllClose, expectSameTraining, random, randomGraph, randomTensor, useGpu } from "./helpers.js";
+import { expectAllClose, expectSameTraining, random, randomGraph, randomTensor, fiveSteps, useGpu } from "./helpers.js";
 
 /**
  * Equilibrium stacks on the GPU: the fixed-point loop stops at exactly the iteration the reference
@@ -145,14 +144,6 @@ describe("equilibrium loops on the GPU stop where the interpreter stops", () => 
     got.results.forEach((v, k) => expectAllClose(v, expected[k], 1e-5, 1e-3));
   }, 60_000);
 });
-
-async function fiveSteps(source: string, gpu?: GpuDevice) {
-  const { spec, module } = compileTrain(source);
-  let state: Readonly<Record<string, TensorValue>> = {};
-  const out = await runTraining(spec, module, { seed: 3, epochs: 5, gpu, onSelect: (_, s) => void (state = s) });
-  if (!out.result) throw new Error(out.diagnostics.map((d) => `${d.code} ${d.message}`).join("\n"));
-  return { result: out.result, state };
-}
 
 describe("an equilibrium model trains on the GPU as on the reference device, step for step", () => {
   for (const [name, modifier] of Object.entries({ plain: PLAIN, "Anderson (m = 5)": ANDERSON })) {

@@ -7,6 +7,8 @@ import type { Attrs, DType, Type } from "../../compiler/ir/types.js";
 import type { GraphValue, TensorValue, Value } from "../../compiler/ir/values.js";
 import { runFunc } from "../../runtime/reference/index.js";
 import { NoAdapterError, openDevice, runKernel, type GpuDevice, type OpenDeviceOptions } from "../../runtime/gpu/index.js";
+import { runTraining } from "../../runtime/train/run.js";
+import { compileTrain } from "../train/helpers.js";
 
 /**
  * GPU test plumbing: one device per file (opened in beforeAll, destroyed in afterAll), kernels
@@ -174,4 +176,13 @@ export function expectSameTraining(ref: RunAndState, dev: RunAndState): void {
     expect(worst, param).toBeLessThan(1e-4);
   }
   expect(dev.result.peak_bytes).toBe(dev.result.peak_bytes_predicted);
+}
+
+/** Five training epochs of `source` (seed 3) on the GPU, or on the reference device without one; the state after the selected epoch. */
+export async function fiveSteps(source: string, gpu?: GpuDevice) {
+  const { spec, module } = compileTrain(source);
+  let state: Readonly<Record<string, TensorValue>> = {};
+  const out = await runTraining(spec, module, { seed: 3, epochs: 5, gpu, onSelect: (_, s) => void (state = s) });
+  if (!out.result) throw new Error(out.diagnostics.map((d) => `${d.code} ${d.message}`).join("\n"));
+  return { result: out.result, state };
 }

@@ -1,11 +1,9 @@
 import { describe, expect, it, vi } from "vitest";
-import type { TensorValue } from "../../compiler/ir/values.js";
 import { runTraining } from "../../runtime/train/run.js";
 import { compileTrain, gcnSource } from "../train/helpers.js";
 import { GAT_SOURCE, revgnnSource } from "../train/sources.js";
-import type { GpuDevice } from "../../runtime/gpu/index.js";
 import { runCli } from "../cli/harness.js";
-import { expectSameTraining, useGpu } from "./helpers.js";
+import { expectSameTraining, fiveSteps, useGpu } from "./helpers.js";
 
 /**
  * Whole training steps on the GPU against the reference device, step for step: the same seed
@@ -13,14 +11,6 @@ import { expectSameTraining, useGpu } from "./helpers.js";
  * weights after each step must agree to f32 rounding.
  */
 const gpuOf = useGpu();
-
-async function fiveSteps(source: string, gpu?: GpuDevice) {
-  const { spec, module } = compileTrain(source);
-  let state: Readonly<Record<string, TensorValue>> = {};
-  const out = await runTraining(spec, module, { seed: 3, epochs: 5, gpu, onSelect: (_, s) => void (state = s) });
-  if (!out.result) throw new Error(out.diagnostics.map((d) => `${d.code} ${d.message}`).join("\n"));
-  return { result: out.result, state };
-}
 
 const SAGE = gcnSource({ epochs: 5 }).replace(/GCNConv/g, "SAGEConv");
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { FuncBuilder } from "../../compiler/ir/builder.js";
 import { printModule } from "../../compiler/ir/print.js";
-import type { Module, Type } from "../../compiler/ir/types.js";
+import type { Module } from "../../compiler/ir/types.js";
 import { verifyModule } from "../../compiler/ir/verify.js";
 import { cse } from "../../compiler/passes/cse.js";
 import { countNodes } from "../../compiler/passes/ir-walk.js";

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { Func } from "../../compiler/ir/types.js";
 import type { TensorValue } from "../../compiler/ir/values.js";
 import { runPipeline } from "../../compiler/passes/index.js";
+import { parseModule } from "../../compiler/ir/parse.js";
 import { runFunc } from "../../runtime/reference/index.js";
 import { compileModule, funcOf, makeEnv } from "../autodiff/helpers.js";
 
@@ -48,5 +49,28 @@ describe("transform-first", () => {
       expect(spmmReaders(before)).toContain("t.matmul");
       expect(funcOf(runPipeline(m, "transform-first").module, "forward").body).toEqual(before.body);
     }
+  });
+
+  it("leaves an aggregate with a second reader, and rewrites with one weight per edge", () => {
+    const text = (second: string) => `module M
+param w: f32[3,12] init=zeros
+
+func forward {
+  %0: f32[N,12] = s.input{name=x}()
+  %1: graph[N,E] = s.input{name=graph}()
+  %2: f32[3,12] = s.param{name=w}()
+  %3: f32[E] = s.input{name=ew}()
+  %4: f32[N,12] = g.spmm{reduce=sum}(%1, %3, %0)
+  %5: f32[N,3] = t.matmul{transA=false, transB=true}(%4, %2)
+  ${second}
+}
+`;
+    const shared = parseModule(text("%6: f32[N,12] = t.relu(%4)\n  return out=%5, agg=%6"));
+    expect(funcOf(runPipeline(shared, "transform-first").module, "forward").body).toEqual(funcOf(shared, "forward").body);
+    const weighted = parseModule(text("return out=%5"));
+    const after = funcOf(runPipeline(weighted, "transform-first").module, "forward");
+    const agg = after.body.find((n) => n.op === "g.spmm")!;
+    expect(agg.inputs.slice(0, 2)).toEqual([1, 3]);
+    expect(after.body.find((n) => n.id === agg.inputs[2])!.op).toBe("t.matmul");
   });
 });

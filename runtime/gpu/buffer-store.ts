@@ -1,0 +1,59 @@
+/// <reference types="@webgpu/types" />
+import { allocatedSize, packLayout, type PackLayout } from "../../compiler/codegen/index.js";
+import type { GpuDevice } from "./device.js";
+
+/** A slot's place on the device: a whole buffer, or a range of the parameter pack. */
+export interface Place {
+  buffer: GPUBuffer;
+  offset: number;
+  size: number;
+}
+
+/**
+ * What programs of one model share: inputs by name, created on first use, and one buffer packing
+ * every parameter and optimizer state (packLayout). Give the parameters of every program that
+ * will share the store (packedParams of their schedules) — the memory plan packs the same set;
+ * without them the pack is made for the first program loaded.
+ */
+export class BufferStore {
+  readonly buffers = new Map<string, GPUBuffer>();
+  private pack: { buffer: GPUBuffer; layout: PackLayout; params: ReadonlyMap<string, number> } | undefined;
+  constructor(
+    private readonly gpu: GpuDevice,
+    private readonly packed?: ReadonlyMap<string, number>,
+  ) {}
+
+  get(name: string, bytes: number): GPUBuffer {
+    let b = this.buffers.get(name);
+    if (!b) this.buffers.set(name, (b = this.gpu.createBuffer(bytes, name)));
+    return b;
+  }
+
+  /** Parameter `name`'s range in the pack; `params` (name → bytes) are the loading program's. */
+  param(name: string, params: ReadonlyMap<string, number>): Place {
+    if (!this.pack) {
+      params = this.packed ?? params;
+      const layout = packLayout(params);
+      this.pack = { buffer: this.gpu.createBuffer(layout.bytes, "parameters and optimizer states"), layout, params };
+      this.buffers.set("parameters", this.pack.buffer);
+    }
+    const offset = this.pack.layout.offsets.get(name);
+    if (offset === undefined) throw new Error(`internal: parameter ${name} is not in the parameter pack (give the store every program's parameters)`);
+    return { buffer: this.pack.buffer, offset, size: allocatedSize(this.pack.params.get(name)!) };
+  }
+
+  /** Every packed parameter and state, read back at once (one wait): name → its bytes. */
+  async readParams(): Promise<Map<string, ArrayBuffer>> {
+    const out = new Map<string, ArrayBuffer>();
+    if (!this.pack) return out;
+    const all = await this.gpu.read(this.pack.buffer, this.pack.layout.bytes);
+    this.gpu.checkErrors();
+    for (const [name, offset] of this.pack.layout.offsets) out.set(name, all.slice(offset, offset + this.pack.params.get(name)!));
+    return out;
+  }
+
+  destroy(): void {
+    for (const b of this.buffers.values()) b.destroy();
+    this.buffers.clear();
+  }
+}
