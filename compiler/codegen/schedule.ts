@@ -1,14 +1,13 @@
 import type { Span } from "../../grammar/span.js";
 import { evalDim } from "../ir/dims.js";
 import { formatLocation } from "../../grammar/span.js";
-import type { Func, Node, Region, TensorType, Type } from "../ir/types.js";
+import type { Func, Node, Region, Type } from "../ir/types.js";
 import { updateChains } from "../ir/update-chains.js";
 import { deathsAfter } from "../plan/liveness.js";
 import { CodegenError } from "./emit-context.js";
 import { concatLaunches, MAX_CONCAT_OPERANDS } from "./concat.js";
 import { emitKernel, hasKernel } from "./emit.js";
-import { emitPatternMatmul } from "./matmul-pattern.js";
-import { emitDensify, emitPatternDropout } from "./pattern-kernels.js";
+import { CompactValues } from "./schedule-compact.js";
 import { PATTERN_ARRAYS } from "./pattern.js";
 import { globalNormLaunches, MAX_NORM_OPERANDS } from "./optimizer-clip.js";
 import { resolveKernelSizes, type KernelSpec } from "./kernel.js";
@@ -110,7 +109,7 @@ export function scheduleFunc(func: Func, options: ScheduleOptions): Schedule {
     constants: s.constants,
     bySource: s.bySource,
     compact: [...s.inputs.keys()].filter((name) => options.patterned?.has(name)),
-    patterns: s.patterns,
+    patterns: s.compact.patterns,
     results: func.results.map((id) => s.resultSlots(id)),
   };
 }
@@ -123,9 +122,8 @@ class Scheduler {
   readonly hostedSlots = new Map<number, number[]>();
   readonly constants = new Map<number, Int32Array>();
   readonly bySource: { graph: { input: string } | { hosted: number }; slots: readonly [number, number] }[] = [];
-  readonly patterns: { input: string; slots: readonly number[] }[] = [];
-  /** Values that are zero wherever a patterned input is: value id → that input's name. */
-  private readonly patternedValues = new Map<number, string>();
+  /** Mostly-zero inputs stored compactly, and the values that share their pattern. */
+  readonly compact: CompactValues;
   private readonly bySourceOf = new Map<number, readonly [number, number]>();
   private readonly inputNames = new Map<number, string>();
   private readonly byWgsl = new Map<string, number>();
@@ -142,11 +140,22 @@ class Scheduler {
     private readonly topResults: readonly number[],
   ) {
     this.hosted = options.hosted ?? new Set();
+    this.compact = new CompactValues(options.patterned ?? new Map(), {
+      symbols: options.symbols,
+      typeOf: (id) => this.types.get(id)!,
+      size: (d) => this.size(d),
+      byteSizes: (type) => this.byteSizes(type),
+      slot: (bytes, label) => this.slot(bytes, label),
+      reusable: (bytes, label) => this.reusable(bytes, label),
+      hold: (slots) => this.hold(slots),
+      launch: (n, kernel, out, operand) => this.launch(n, kernel, out, operand),
+      slotsOf: (id) => this.slotsOf(id),
+    });
   }
 
   /** A function result's slots; the runtime reads results densely, so a compactly stored one is refused. */
   resultSlots(id: number): number[] {
-    const input = this.patternedValues.get(id);
+    const input = this.compact.inputOf(id);
     if (input !== undefined) throw new CodegenError("schedule", `a function result is input ${input} (or dropout of it), which is stored compactly; return a value computed from it`);
     return this.slotsOf(id);
   }
@@ -205,11 +214,11 @@ class Scheduler {
       this.types.set(n.id, n.type);
       if (n.op === "s.input") {
         const name = String(n.attrs.name);
-        const nnz = this.options.patterned?.get(name);
+        const nnz = this.compact.nonzerosOf(name);
         if (nnz !== undefined && !this.inputs.has(name)) this.inputs.set(name, [this.slot(nnz * 4, `${name} (nonzeros)`)]);
         this.values.set(n.id, [this.named(this.inputs, name, n.type)]);
         this.inputNames.set(n.id, name);
-        if (nnz !== undefined) this.patternedValues.set(n.id, name);
+        this.compact.input(n.id, name);
       }
       else if (n.op === "s.param") this.values.set(n.id, [[this.param(String(n.attrs.name), n.type)]]);
       else if (top && this.hosted.has(n.id)) this.pendingHost.add(n.id);
@@ -254,14 +263,17 @@ class Scheduler {
     const inPlace = owned.has(n.inputs[0]);
     const types = n.inputs.map((id) => this.types.get(id)!);
     const options = { symbols: this.options.symbols, ...(inPlace ? { inPlace: true } : {}) };
-    const pattern = this.patternedValues.get(n.inputs[0]);
-    if (n.op === "nn.dropout" && pattern !== undefined) return this.patternDropout(n, pattern);
+    const dropout = this.compact.dropout(n);
+    if (dropout) {
+      this.values.set(n.id, [[dropout.out]]);
+      return dropout.steps;
+    }
     const steps: Step[] = [];
-    const patterned = this.patternedMatmul(n);
-    const dense = patterned ? new Map<number, number>() : this.densified(n, steps);
+    const patterned = this.compact.matmul(n, types, options);
+    const dense = patterned ? new Map<number, number>() : this.compact.densified(n, steps);
     // Ops with more operands than one kernel can bind run as several launches into one output.
     const kernels = patterned
-      ? [emitPatternMatmul(n, types, options)]
+      ? [patterned]
       : n.op === "t.concat" && n.inputs.length > MAX_CONCAT_OPERANDS
         ? concatLaunches(n, types, options)
         : n.op === "opt.global_norm" && n.inputs.length > MAX_NORM_OPERANDS
@@ -284,57 +296,10 @@ class Scheduler {
         if (src.kind === "input") return operand(n.inputs[src.input]);
         if (src.kind === "graph") return this.slotsOf(n.inputs[src.input])[["indptr", "src", "dst"].indexOf(src.array)];
         if (src.kind === "graph_by_src") return this.sourceView(n, n.inputs[src.input])[src.array === "indptr" ? 0 : 1];
-        if (src.kind === "pattern") return this.patternSlots(n.inputs[src.input])[PATTERN_ARRAYS.indexOf(src.array)];
+        if (src.kind === "pattern") return this.compact.patternSlots(n.inputs[src.input])[PATTERN_ARRAYS.indexOf(src.array)];
         throw new CodegenError(n.op, `binding ${b.name} has an unknown source`, n.span);
       });
     return { kind: "dispatch", kernel: this.kernel(kernel), sizes: resolveKernelSizes(kernel, this.options.symbols), buffers };
-  }
-
-  /**
-   * Dense copies of the compactly stored operands of `n` (value id → slot), made by launches
-   * appended to `steps`; the caller releases them once `n` is scheduled.
-   */
-  private densified(n: Node, steps: Step[]): Map<number, number> {
-    const dense = new Map<number, number>();
-    n.inputs.forEach((id, k) => {
-      if (!this.patternedValues.has(id) || dense.has(id)) return;
-      const type = this.types.get(id) as TensorType;
-      const slot = this.reusable(this.byteSizes(type)[0], `${this.patternedValues.get(id)} dense for %${n.id}`);
-      this.hold([slot]);
-      dense.set(id, slot);
-      steps.push(this.launch(n, emitDensify(n, k, type, { symbols: this.options.symbols }), slot, (v) => this.slotsOf(v)[0]));
-    });
-    return dense;
-  }
-
-  /** Dropout of a compactly stored matrix: compact in, compact out (the zeros stay zero). */
-  private patternDropout(n: Node, input: string): Step[] {
-    const out = this.reusable(this.options.patterned!.get(input)! * 4, `nn_dropout_pattern %${n.id}`);
-    this.values.set(n.id, [[out]]);
-    this.patternedValues.set(n.id, input);
-    const kernel = emitPatternDropout(n, this.types.get(n.inputs[0]) as TensorType, { symbols: this.options.symbols });
-    return [this.launch(n, kernel, out, (id) => this.slotsOf(id)[0])];
-  }
-
-  /** A matmul whose mostly-zero operand has a known pattern: P·Wᵀ with P first, or Dᵀ·P with P second. */
-  private patternedMatmul(n: Node): boolean {
-    if (n.op !== "t.matmul") return false;
-    const [a, b] = n.inputs.map((id) => this.patternedValues.has(id));
-    const { transA, transB } = n.attrs;
-    return (a && !b && transA !== true && transB === true) || (b && !a && transA === true && transB !== true);
-  }
-
-  private patternSlots(value: number): readonly number[] {
-    const input = this.patternedValues.get(value)!;
-    const known = this.patterns.find((p) => p.input === input);
-    if (known) return known.slots;
-    const nnz = this.options.patterned!.get(input)!;
-    const type = this.types.get(value) as { shape: readonly (number | string)[] };
-    const [n, f] = type.shape.map((d) => this.size(d));
-    const lengths = { rowptr: n + 1, cols: nnz, colptr: f + 1, rows: nnz, perm: nnz };
-    const slots = PATTERN_ARRAYS.map((a) => this.slot(lengths[a] * 4, `${input} pattern.${a}`));
-    this.patterns.push({ input, slots });
-    return slots;
   }
 
   /** The source-grouped view of a graph, filled at load from the graph's host value (an input or a host value). */
@@ -414,8 +379,8 @@ class Scheduler {
   /** Fill carried value `k`'s slots with the loop's operand k: a copy, or the dense form of a compactly stored operand. */
   private initCarried(loop: Node, k: number, to: readonly number[], type: Type): Step[] {
     const id = loop.inputs[k];
-    if (!this.patternedValues.has(id)) return this.copies(this.slotsOf(id), to, type);
-    return [this.launch(loop, emitDensify(loop, k, type as TensorType, { symbols: this.options.symbols }), to[0], (v) => this.slotsOf(v)[0])];
+    if (this.compact.inputOf(id) === undefined) return this.copies(this.slotsOf(id), to, type);
+    return [this.compact.densify(loop, k, type, to[0])];
   }
 
   private copies(from: readonly number[], to: readonly number[], type: Type): Step[] {
