@@ -1,6 +1,6 @@
 /// <reference types="@webgpu/types" />
 import { describe, expect, it } from "vitest";
-import { CodegenError, emitKernel, resolveKernelSizes, type EmitOptions, type KernelSpec } from "../../compiler/codegen/index.js";
+import { CodegenError, emitKernel, type EmitOptions, type KernelSpec } from "../../compiler/codegen/index.js";
 import { FuncBuilder } from "../../compiler/ir/builder.js";
 import type { Func, Node, Type } from "../../compiler/ir/types.js";
 import type { RngValue, TensorValue, Value } from "../../compiler/ir/values.js";
@@ -8,7 +8,7 @@ import { runPipeline } from "../../compiler/passes/index.js";
 import { runFunc } from "../../runtime/reference/index.js";
 import type { GpuDevice } from "../../runtime/gpu/index.js";
 import { expectAllClose, random, randomGraph, randomTensor, tensor, typeOf, useGpu } from "./helpers.js";
-import { firstDifference, wordsOf } from "./word-launch.js";
+import { firstDifference, launchWords, wordsOf } from "./word-launch.js";
 
 // Matmul and SpMM kernels with fused epilogues (bias, activations, masks, dropout) against the
 // interpreter running the unfused ops: every transpose variant, vec4 and scalar stores, ragged
@@ -48,28 +48,7 @@ async function runEpilogue(g: GpuDevice, c: EpilogueCase, after: Func, node: Nod
   const kernel = emitKernel(node, types, c.emit ?? {});
   const upTo = { ...after, body: after.body.slice(0, -1), results: node.inputs, resultNames: node.inputs.map((id) => `%${id}`) };
   const operands = runFunc(upTo, env);
-  const valueOf = (input: number) => operands[input];
-  const owned: GPUBuffer[] = [];
-  try {
-    let out: GPUBuffer | undefined;
-    for (const binding of kernel.bindings) {
-      const s = binding.source;
-      if (s.kind === "sizes") continue;
-      let buffer: GPUBuffer;
-      if (s.kind === "output") buffer = out = g.createBuffer(Math.max(bytes, 4));
-      else if (s.kind === "graph") {
-        const graph = valueOf(s.input);
-        if (graph.kind !== "graph") throw new Error("graph binding of a non-graph operand");
-        buffer = g.upload(graph[s.array]);
-      } else if (s.kind === "input") buffer = g.upload(wordsOf(valueOf(s.input)));
-      else throw new Error(`unexpected binding source ${s.kind}`);
-      owned.push(buffer);
-    }
-    await g.run(kernel, owned, resolveKernelSizes(kernel, c.symbols ?? {}));
-    return { kernel, words: bytes === 0 ? new Uint32Array(0) : new Uint32Array(await g.read(out!, bytes)) };
-  } finally {
-    for (const buffer of owned) buffer.destroy();
-  }
+  return { kernel, words: await launchWords(g, kernel, (input) => operands[input], c.symbols ?? {}, bytes) };
 }
 
 /** Fuse, check the fused interpretation word for word, run on the GPU, compare with the unfused ops. */

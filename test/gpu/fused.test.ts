@@ -1,6 +1,6 @@
 /// <reference types="@webgpu/types" />
 import { describe, expect, it } from "vitest";
-import { emitKernel, resolveKernelSizes, type EmitOptions, type KernelSpec } from "../../compiler/codegen/index.js";
+import { emitKernel, type EmitOptions, type KernelSpec } from "../../compiler/codegen/index.js";
 import { FuncBuilder } from "../../compiler/ir/builder.js";
 import type { Func, Type } from "../../compiler/ir/types.js";
 import type { RngValue, TensorValue, Value } from "../../compiler/ir/values.js";
@@ -8,7 +8,7 @@ import { runPipeline } from "../../compiler/passes/index.js";
 import { runFunc } from "../../runtime/reference/index.js";
 import type { GpuDevice } from "../../runtime/gpu/index.js";
 import { expectAllClose, random, randomInts, randomTensor, tensor, typeOf, useGpu } from "./helpers.js";
-import { firstDifference, wordsOf } from "./word-launch.js";
+import { firstDifference, launchWords, wordsOf } from "./word-launch.js";
 
 // Fused elementwise kernels against the interpreter running the unfused chain: chains of
 // arithmetic and activations with broadcast operands, vec4 and scalar layouts, integer chains,
@@ -45,21 +45,8 @@ async function runFused(g: GpuDevice, c: FusedCase, after: Func, bytes: number):
   const types = node.inputs.map((id) => after.body.find((n) => n.id === id)!.type);
   const kernel = emitKernel(node, types, c.emit ?? {});
   const position = new Map(after.body.map((n, k) => [n.id, k]));
-  const owned: GPUBuffer[] = [];
-  try {
-    let out: GPUBuffer | undefined;
-    for (const binding of kernel.bindings) {
-      const s = binding.source;
-      if (s.kind === "sizes") continue;
-      const buffer = s.kind === "output" ? g.createBuffer(Math.max(bytes, 4)) : g.upload(wordsOf(c.inputs[position.get(node.inputs[(s as { input: number }).input])!]));
-      if (s.kind === "output") out = buffer;
-      owned.push(buffer);
-    }
-    await g.run(kernel, owned, resolveKernelSizes(kernel, c.symbols ?? {}));
-    return { kernel, words: bytes === 0 ? new Uint32Array(0) : new Uint32Array(await g.read(out!, bytes)) };
-  } finally {
-    for (const buffer of owned) buffer.destroy();
-  }
+  const words = await launchWords(g, kernel, (input) => c.inputs[position.get(node.inputs[input])!], c.symbols ?? {}, bytes);
+  return { kernel, words };
 }
 
 /** Fuse, run on the GPU, compare with the unfused chain (and the fused interpretation with it, word for word). */

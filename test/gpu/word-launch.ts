@@ -37,20 +37,39 @@ export async function runWords(gpu: GpuDevice, c: OpCase): Promise<WordsResult> 
   const env = Object.fromEntries(c.inputs.map((v, i) => [`in${i}`, v]));
   const expected = wordsOf(runFunc(func, { inputs: env, params: {}, symbols: c.symbols })[0]);
   const kernel = emitKernel(func.body[func.body.length - 1], types, c.emit ?? {});
+  const actual = await launchWords(gpu, kernel, (k) => c.inputs[k], c.symbols ?? {}, expected.byteLength);
+  return { kernel, expected, actual };
+}
 
+/**
+ * Run `kernel` once with operand k's value from `operand(k)` (tensors and rng keys as words, a
+ * graph by its arrays) and return the first `bytes` of its output as words.
+ */
+export async function launchWords(
+  gpu: GpuDevice,
+  kernel: KernelSpec,
+  operand: (k: number) => Value,
+  symbols: Readonly<Record<string, number>>,
+  bytes: number,
+): Promise<Uint32Array> {
   const owned: GPUBuffer[] = [];
   try {
     let out: GPUBuffer | undefined;
     for (const binding of kernel.bindings) {
       const s = binding.source;
       if (s.kind === "sizes") continue; // gpu.run fills the uniform
-      const buffer = s.kind === "output" ? gpu.createBuffer(expected.byteLength) : gpu.upload(wordsOf(c.inputs[s.input]));
-      if (s.kind === "output") out = buffer;
+      let buffer: GPUBuffer;
+      if (s.kind === "output") buffer = out = gpu.createBuffer(Math.max(bytes, 4));
+      else if (s.kind === "input") buffer = gpu.upload(wordsOf(operand(s.input)));
+      else if (s.kind === "graph") {
+        const graph = operand(s.input);
+        if (graph.kind !== "graph") throw new Error("graph binding of a non-graph operand");
+        buffer = gpu.upload(graph[s.array]);
+      } else throw new Error(`unexpected binding source ${s.kind}`);
       owned.push(buffer);
     }
-    await gpu.run(kernel, owned, resolveKernelSizes(kernel, c.symbols ?? {}));
-    const actual = new Uint32Array(await gpu.read(out!, expected.byteLength));
-    return { kernel, expected, actual };
+    await gpu.run(kernel, owned, resolveKernelSizes(kernel, symbols));
+    return bytes === 0 ? new Uint32Array(0) : new Uint32Array(await gpu.read(out!, bytes));
   } finally {
     for (const buffer of owned) buffer.destroy();
   }
