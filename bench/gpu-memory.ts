@@ -13,18 +13,19 @@ export interface GpuStepMemory {
   /** The same, predicted from the schedules before allocating (GpuTrainDevice.predictedValueBytes). */
   predicted: number;
   /**
-   * The step program's buffers for values computed every step whose size depends on the graph
-   * (a node or edge count): activations, the stacks kept for the backward, their gradients.
-   * Undefined when the allocations could not be matched to the step's schedule.
+   * The step program's buffers for values whose size depends on the graph (a node or edge count):
+   * activations, the stacks kept for the backward (with the zeros they start from, computed once
+   * on the host), their gradients, graph values computed once on the host. Not the data and its
+   * layouts. Undefined when the allocations could not be matched to the step's schedule.
    */
   activations?: number;
-  /** Parameters and optimizer states (the shared store's `param …` buffers). */
+  /** Parameters and optimizer states (the shared store's parameter buffers, labelled `param…`). */
   parametersAndStates: number;
   /** Data and per-step inputs (the shared store's `input …` buffers). */
   inputs: number;
-  /** The step program's other per-step values: parameter-sized gradients, new weights and states, the loss. */
+  /** The step program's other values: parameter-sized gradients, new weights and states, the loss, loop indices. */
   stepParameterSized?: number;
-  /** The step program's buffers filled once at load: host-computed graph values, index tables, graph views. */
+  /** The step program's buffers filled once at load that hold no value of the model: loop index tables, views and zero patterns of the data. */
   stepFilledOnce?: number;
   /** The rest: the evaluation program, kernel-size uniforms, the loss log. */
   rest: number;
@@ -94,10 +95,11 @@ function graphSized(type: Type, symbols: ReadonlySet<string>): boolean {
 
 /**
  * The type of the value a step slot was made for, read from its label: `loop %id carried k[.j]`
- * (the loop's carried value k) or `<kernel> %id[.j]` (the value %id, tuple item j). A reused slot
+ * (the loop's carried value k) or `<kernel> %id[.j]` / `host %id` (the value %id, tuple item j). A reused slot
  * is classed by this first value; reuse only shares equal sizes.
  */
 function slotType(label: string, nodes: ReadonlyMap<number, Node>): Type | undefined {
+  if (/^loop %\d+ index$/.test(label)) return undefined; // the iteration's i32 index, not the loop's value
   const carried = /^loop %(\d+) carried (\d+)(?:\.(\d+))?/.exec(label);
   const plain = carried ? undefined : /%(\d+)(?:\.(\d+))?/.exec(label);
   const node = nodes.get(Number((carried ?? plain)?.[1]));
@@ -117,8 +119,8 @@ function stepShares(step: Func, data: Readonly<Record<string, Value>>, symbols: 
     else queues.set(a.label, [a.bytes]);
   }
   const named = new Set([...schedule.inputs.values()].flat().concat([...schedule.params.values()]));
+  // Filled once at load and not a value of the model: index tables, views and patterns of the data.
   const once = new Set([
-    ...[...schedule.hosted.values()].flat(),
     ...schedule.constants.keys(),
     ...schedule.bySource.flatMap((b) => b.slots),
     ...schedule.patterns.flatMap((p) => p.slots),
@@ -163,7 +165,7 @@ export async function measureGpuStep(
     const logged = log.reduce((n, a) => n + a.bytes, 0);
     if (logged !== allocated) console.error(`note: buffers seen created (${logged} B) differ from the device's count (${allocated} B)`);
     const sum = (prefix: string) => log.filter((a) => a.label.startsWith(prefix)).reduce((n, a) => n + a.bytes, 0);
-    const parametersAndStates = sum("param ");
+    const parametersAndStates = sum("param");
     const inputs = sum("input ");
     const shares = stepShares(funcs.step, data, symbols, log);
     if (!shares) console.error("note: the step's buffers could not be matched to its schedule by label; activation share left out");

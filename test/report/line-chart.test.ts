@@ -30,3 +30,15 @@ describe("the line chart", () => {
     expect(doc).toContain("blocks (log scale)");
   });
 });
+
+describe("the line chart's log y axis", () => {
+  it("ticks every power of ten spanning the values, and spaces decades equally", () => {
+    const doc = lineChartSvg({ title: "t", xLabel: "x", yLabel: "MiB", logY: true, series: [{ name: "s", points: [{ x: 1, y: 8 }, { x: 2, y: 80 }, { x: 3, y: 1600 }] }] });
+    expect(xmlProblems(doc)).toEqual([]);
+    const ticks = [...doc.matchAll(/<text x="74" y="([\d.]+)" text-anchor="end">([^<]+)<\/text>/g)].map((m) => [Number(m[1]), m[2]] as const);
+    expect(ticks.map(([, label]) => label)).toEqual(["1", "10", "100", "1000", "10000"]);
+    const gaps = ticks.slice(1).map(([y], k) => ticks[k][0] - y);
+    for (const g of gaps) expect(g).toBeCloseTo(gaps[0], 1);
+    expect(doc).toContain("MiB (log scale)");
+  });
+});
