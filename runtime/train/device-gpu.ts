@@ -6,8 +6,8 @@ import { BufferStore, loadFunction, paddedSize, planFunction, type GpuDevice, ty
 import { hostArray } from "../gpu/host-data.js";
 import type { TrainDevice } from "./device.js";
 
-/** Room for this many steps' losses between readbacks (when full, the next step reads them back). */
-const LOSS_LOG_BYTES = 4 * 1024;
+/** Room for this many steps' losses between readbacks by default (when full, the step reads them back). */
+const LOSS_LOG_STEPS = 1024;
 
 /**
  * The GPU device: the training step and the evaluation function resident on Dawn, sharing their
@@ -36,10 +36,11 @@ export class GpuTrainDevice implements TrainDevice {
     /** Each parameter's and state's type, to read them back (checkpoints, selection). */
     private readonly stateTypes: ReadonlyMap<string, TensorType>,
     private readonly symbols: Readonly<Record<string, number>>,
+    private readonly logSteps: number,
   ) {
     this.updates = step.resultNames.flatMap((name, k): [number, string][] => (k > 0 ? [[k, name]] : []));
     this.outputType = predict.body.find((n) => n.id === predict.results[0])!.type as TensorType;
-    this.lossLog = store.get("loss log", LOSS_LOG_BYTES);
+    this.lossLog = store.get("loss log", 4 * logSteps);
   }
 
   static async create(
@@ -49,6 +50,7 @@ export class GpuTrainDevice implements TrainDevice {
     data: Readonly<Record<string, Value>>,
     params: Readonly<Record<string, TensorValue>>,
     symbols: Readonly<Record<string, number>>,
+    options: { lossLogSteps?: number } = {},
   ): Promise<GpuTrainDevice> {
     const predictData = Object.fromEntries(Object.entries(data).filter(([name]) => name !== "labels" && name !== "mask"));
     const stepPlan = planFunction(step, { symbols, data });
@@ -62,14 +64,17 @@ export class GpuTrainDevice implements TrainDevice {
       predictProgram.setParam(name, value);
     }
     const stateTypes = new Map(Object.entries(params).map(([name, v]): [string, TensorType] => [name, { kind: "tensor", dtype: v.dtype, shape: v.shape }]));
-    return new GpuTrainDevice(gpu, store, stepProgram, predictProgram, step, predict, stateTypes, symbols);
+    return new GpuTrainDevice(gpu, store, stepProgram, predictProgram, step, predict, stateTypes, symbols, options.lossLogSteps ?? LOSS_LOG_STEPS);
   }
 
   async step(perStep: Readonly<Record<string, Value>>): Promise<void> {
     for (const [name, value] of Object.entries(perStep)) this.stepProgram.setInput(name, value);
     await this.stepProgram.run(this.updates);
     this.stepProgram.copyResult(0, this.lossLog, 4 * this.logged++, 4);
-    if (this.logged * 4 === LOSS_LOG_BYTES) this.held.push(...(await this.losses()));
+    if (this.logged === this.logSteps) {
+      const early = await this.losses(); // resets `held`: append after it returns
+      this.held.push(...early);
+    }
   }
 
   async losses(): Promise<number[]> {
@@ -112,7 +117,7 @@ export class GpuTrainDevice implements TrainDevice {
   }
 
   predictedValueBytes(): number {
-    return scheduleBytes([this.stepProgram.schedule, this.predictProgram.schedule]) + paddedSize(LOSS_LOG_BYTES);
+    return scheduleBytes([this.stepProgram.schedule, this.predictProgram.schedule]) + paddedSize(4 * this.logSteps);
   }
 
   destroy(): void {

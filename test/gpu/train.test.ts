@@ -1,5 +1,9 @@
 import { describe, expect, it, vi } from "vitest";
-import { runTraining } from "../../runtime/train/run.js";
+import { prepareTraining, runTraining } from "../../runtime/train/run.js";
+import { GpuTrainDevice } from "../../runtime/train/device-gpu.js";
+import { stepInputs, unchangingInputs } from "../../runtime/train/step-inputs.js";
+import { initParams } from "../../runtime/reference/index.js";
+import { TRAIN_STEP_FUNC } from "../../compiler/train/index.js";
 import { compileTrain, gcnSource } from "../train/helpers.js";
 import { GAT_SOURCE, revgnnSource } from "../train/sources.js";
 import { runCli } from "../cli/harness.js";
@@ -46,6 +50,27 @@ describe("readbacks", () => {
     read.mockRestore();
     expect(sparse.result!.history.map((r) => r.loss)).toEqual(every.result!.history.map((r) => r.loss));
     expect(sparse.result!.history.map((r) => r.epoch)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  }, 60_000);
+
+  it("keeps every loss when the log on the GPU fills up between readbacks", async (ctx) => {
+    const gpu = gpuOf(ctx);
+    const { spec, module } = compileTrain(gcnSource({ epochs: 10 }));
+    const prepared = prepareTraining(spec, module, { forGpu: true });
+    if ("diagnostics" in prepared) throw new Error("does not compile");
+    const { lowered, data, symbols } = prepared;
+    const func = (name: string) => lowered.funcs.find((f) => f.name === name)!;
+    const run = async (lossLogSteps?: number) => {
+      const device = await GpuTrainDevice.create(gpu, func(TRAIN_STEP_FUNC), func("predict"), unchangingInputs(spec, data), initParams(lowered, 0, symbols), symbols, { lossLogSteps });
+      try {
+        for (let e = 0; e < 10; e++) await device.step(stepInputs(spec, [1, 2], e));
+        return await device.losses();
+      } finally {
+        device.destroy();
+      }
+    };
+    const wrapped = await run(4); // full after steps 4 and 8: read back early, kept
+    expect(wrapped).toHaveLength(10);
+    expect(wrapped).toEqual(await run());
   }, 60_000);
 });
 
