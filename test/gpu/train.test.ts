@@ -50,6 +50,12 @@ describe("readbacks", () => {
     read.mockRestore();
     expect(sparse.result!.history.map((r) => r.loss)).toEqual(every.result!.history.map((r) => r.loss));
     expect(sparse.result!.history.map((r) => r.epoch)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    // For progress, losses come back at least every progressMs: with 0, after every step.
+    const progress = vi.spyOn(gpu, "read");
+    const eager = await runTraining(spec, module, { seed: 1, gpu, evalEvery: 5, progressMs: 0 });
+    expect(progress).toHaveBeenCalledTimes(12);
+    progress.mockRestore();
+    expect(eager.result!.history.map((r) => r.loss)).toEqual(every.result!.history.map((r) => r.loss));
   }, 60_000);
 
   it("keeps every loss when the log on the GPU fills up between readbacks", async (ctx) => {
