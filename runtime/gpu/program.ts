@@ -7,6 +7,7 @@ import type { TensorType } from "../../compiler/ir/types.js";
 import type { TensorValue, Value } from "../../compiler/ir/values.js";
 import type { GpuDevice } from "./device.js";
 import type { BufferStore, Place } from "./buffer-store.js";
+import { Recorder } from "./recorder.js";
 import { deviceWords, hostArray } from "./host-data.js";
 
 /**
@@ -55,31 +56,6 @@ export interface EquilibriumRun {
 export const MAX_CHUNK = 16;
 
 type LoopStep = Extract<Step, { kind: "loop" }>;
-
-/** One command encoder at a time, with its open compute pass; `submit` starts the next encoder. */
-class Recorder {
-  encoder: GPUCommandEncoder;
-  private open: GPUComputePassEncoder | undefined;
-
-  constructor(private readonly device: GPUDevice) {
-    this.encoder = device.createCommandEncoder({ label: "gnnc step" });
-  }
-
-  pass(): GPUComputePassEncoder {
-    return (this.open ??= this.encoder.beginComputePass());
-  }
-
-  endPass(): void {
-    this.open?.end();
-    this.open = undefined;
-  }
-
-  submit(): void {
-    this.endPass();
-    this.device.queue.submit([this.encoder.finish()]);
-    this.encoder = this.device.createCommandEncoder({ label: "gnnc step" });
-  }
-}
 
 export class GpuProgram {
   private readonly launches = new Map<Step, Launch>();
