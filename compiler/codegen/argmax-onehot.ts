@@ -1,14 +1,13 @@
-import { normAxis } from "../ir/ops/common.js";
 import type { Node, Type } from "../ir/types.js";
 import { assembleKernel } from "./assemble.js";
 import { BindingList } from "./bindings.js";
-import { CodegenError, identOf, tensorOperand, tensorResult, type EmitOptions } from "./emit-context.js";
+import { identOf, tensorOperand, tensorResult, type EmitOptions } from "./emit-context.js";
 import { helperTexts } from "./elementwise-ops.js";
 import { gridFor, groupsFor } from "./grid.js";
 import type { KernelSpec } from "./kernel.js";
-import { lineLayout } from "./lines.js";
+import { reducedLines } from "./lines.js";
 import { teamPlan, teamPrologue, teamReducer } from "./team.js";
-import { SizeTable, wgslScalar } from "./wgsl.js";
+
 import { refuseInPlace } from "./words.js";
 
 /**
@@ -47,13 +46,7 @@ export function emitArgmaxOnehot(node: Node, inputs: readonly Type[], options: E
   refuseInPlace(node, options);
   const x = tensorOperand(node, inputs, 0);
   tensorResult(node);
-  const scalar = wgslScalar(x.dtype);
-  if (!scalar) throw new CodegenError(node.op, `dtype ${x.dtype} has no GPU kernel yet`, node.span);
-  const axes = (node.attrs.axes as number[]).map((a) => normAxis(a, x.shape.length));
-  if (axes.some((a) => a === undefined)) throw new CodegenError(node.op, "an axis is out of range", node.span);
-
-  const sizes = new SizeTable(options.symbols);
-  const layout = lineLayout(x.shape, axes as number[], sizes);
+  const { scalar, sizes, layout } = reducedLines(node, x, options.symbols);
   const plan = teamPlan(node, options, sizes.known("len"));
   const bindings = new BindingList()
     .add("x", "read", `array<${scalar}>`, { kind: "input", input: 0 })

@@ -1,12 +1,12 @@
 import type { Node, Type } from "../ir/types.js";
 import { assembleKernel } from "./assemble.js";
 import { BindingList } from "./bindings.js";
-import { CodegenError, tensorOperand, tensorResult, type EmitOptions } from "./emit-context.js";
+import { CodegenError, attrLiteral, tensorOperand, tensorResult, type EmitOptions } from "./emit-context.js";
 import { gridFor, groupsFor } from "./grid.js";
 import type { KernelSpec } from "./kernel.js";
 import { lineLayout } from "./lines.js";
 import { teamPlan, teamPrologue, teamReducer } from "./team.js";
-import { SizeTable, f32Literal } from "./wgsl.js";
+import { SizeTable } from "./wgsl.js";
 
 /**
  * `nn.batch_norm(x[N,C], weight, bias, running_mean, running_var)`: y = (x − μ_c)·1/√(σ²_c + eps)
@@ -20,12 +20,7 @@ export function emitBatchNorm(node: Node, inputs: readonly Type[], options: Emit
   tensorResult(node);
   if (x.dtype !== "f32" || x.shape.length !== 2) throw new CodegenError(node.op, `needs x f32[N,C], got ${x.dtype} of rank ${x.shape.length}`, node.span);
   const training = node.attrs.training !== false;
-  let eps: string;
-  try {
-    eps = f32Literal(node.attrs.eps as number);
-  } catch {
-    throw new CodegenError(node.op, `eps = ${node.attrs.eps} has no f32 constant`, node.span);
-  }
+  const eps = attrLiteral(node, node.attrs.eps as number, "eps");
 
   const sizes = new SizeTable(options.symbols);
   const layout = lineLayout(x.shape, [0], sizes);

@@ -2,6 +2,7 @@ import type { Span } from "../../grammar/span.js";
 import { formatType } from "../ir/type-utils.js";
 import type { Node, TensorType, Type } from "../ir/types.js";
 import type { KernelSpec } from "./kernel.js";
+import { f32Literal } from "./wgsl.js";
 
 /** What every emitter takes and how it refuses: the shared contract of `compiler/codegen`. */
 
@@ -69,4 +70,12 @@ export function spansOf(node: Node): Span[] {
 /** `t.matmul` → `t_matmul`: op names as WGSL/label-friendly identifiers. */
 export function identOf(op: string): string {
   return op.replace(/[^A-Za-z0-9]/g, "_");
+}
+
+/** A float attribute as a WGSL f32 literal; values that are not finite in f32 (WGSL cannot write them) are refused. */
+export function attrLiteral(node: Node, value: number, what: string): string {
+  if (!Number.isFinite(Math.fround(value))) {
+    throw new CodegenError(node.op, `${what} = ${value} is not a finite f32 and cannot be written in WGSL`, node.span);
+  }
+  return f32Literal(value);
 }

@@ -2,6 +2,7 @@ import type { GraphType, Node, Type } from "../ir/types.js";
 import { BindingList } from "./bindings.js";
 import { CodegenError, tensorOperand, workgroupSizeOf, type EmitOptions } from "./emit-context.js";
 import { flatKernel } from "./flat-kernel.js";
+import { LINEAR_WORKGROUP } from "./grid.js";
 import type { KernelSpec } from "./kernel.js";
 import { SizeTable } from "./wgsl.js";
 import { addDivisor, arithmeticScalar, checkWords, inUnits, lanesFor, product, refuseInPlace, unitType } from "./words.js";
@@ -108,4 +109,21 @@ out[q] = acc;`;
     // A dot product loops over D: one per invocation spreads long rows over more invocations.
     perInvocation: dot ? 1 : undefined,
   });
+}
+
+/**
+ * The start of a row-per-invocation graph kernel (spmm.ts, graph-sum.ts): invocation t takes
+ * unit t % S of row i = t / S — `perInvocation` units from unit g0 — and the row's range of edges
+ * [first, last) in the CSR `indptr`. Statements indented by two spaces, newline-terminated.
+ */
+export function rowUnitPrologue(wg: number, n: string, S: string, perInvocation: number): string {
+  return `  let t = ${LINEAR_WORKGROUP} * ${wg}u + lid;
+  if (t >= ${n} * ${S}) {
+    return;
+  }
+  let i = t / ${S};
+  let g0 = (t % ${S}) * ${perInvocation}u;
+  let first = u32(indptr[i]);
+  let last = u32(indptr[i + 1u]);
+`;
 }

@@ -1,8 +1,8 @@
 import type { Node, Type } from "../ir/types.js";
 import { BindingList } from "./bindings.js";
 import { spansOf, tensorOperand, tensorResult, workgroupSizeOf, type EmitOptions } from "./emit-context.js";
-import { graphOperand } from "./graph-edge.js";
-import { ENTRY_PARAMS, LINEAR_WORKGROUP, gridFor, groupsFor } from "./grid.js";
+import { graphOperand, rowUnitPrologue } from "./graph-edge.js";
+import { ENTRY_PARAMS, gridFor, groupsFor } from "./grid.js";
 import type { KernelSpec } from "./kernel.js";
 import { SizeTable, moduleText } from "./wgsl.js";
 import { addDivisor, arithmeticScalar, product, refuseInPlace, unitType } from "./words.js";
@@ -78,15 +78,7 @@ function emitEdgeSum(node: Node, inputs: readonly Type[], options: EmitOptions, 
   const rowOf = kind.message === "edge-row" ? "e" : "u32(dst[e])";
   const body = `@compute @workgroup_size(${wg})
 fn main(${ENTRY_PARAMS}) {
-  let t = ${LINEAR_WORKGROUP} * ${wg}u + lid;
-  if (t >= ${n} * ${S}) {
-    return;
-  }
-  let i = t / ${S};
-  let g0 = (t % ${S}) * ${perInvocation}u;
-  let first = u32(indptr[i]);
-  let last = u32(indptr[i + 1u]);
-${accs.map((p) => `  var acc${p} = ${T}(0);`).join("\n")}
+${rowUnitPrologue(wg, n, S, perInvocation)}${accs.map((p) => `  var acc${p} = ${T}(0);`).join("\n")}
   for (var k = first; k < last; k = k + 1u) {
     let e = ${edgeOf};
     let s = ${rowOf} * ${G} + g0;

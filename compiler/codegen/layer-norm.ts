@@ -1,12 +1,12 @@
 import type { Node, Type } from "../ir/types.js";
 import { assembleKernel } from "./assemble.js";
 import { BindingList } from "./bindings.js";
-import { CodegenError, tensorOperand, tensorResult, type EmitOptions } from "./emit-context.js";
+import { CodegenError, attrLiteral, tensorOperand, tensorResult, type EmitOptions } from "./emit-context.js";
 import { gridFor, groupsFor } from "./grid.js";
 import type { KernelSpec } from "./kernel.js";
 import { lineLayout } from "./lines.js";
 import { teamPlan, teamPrologue, teamReducer } from "./team.js";
-import { SizeTable, f32Literal } from "./wgsl.js";
+import { SizeTable } from "./wgsl.js";
 
 /**
  * `nn.layer_norm`, both modes of the interpreter:
@@ -25,12 +25,7 @@ export function emitLayerNorm(node: Node, inputs: readonly Type[], options: Emit
   const graph = node.attrs.mode === "graph";
   const weighted = inputs.length > 1;
   const biased = inputs.length > 2;
-  let eps: string;
-  try {
-    eps = f32Literal(node.attrs.eps as number);
-  } catch {
-    throw new CodegenError(node.op, `eps = ${node.attrs.eps} has no f32 constant`, node.span);
-  }
+  const eps = attrLiteral(node, node.attrs.eps as number, "eps");
 
   const sizes = new SizeTable(options.symbols);
   const rank = x.shape.length;

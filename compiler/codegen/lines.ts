@@ -1,6 +1,8 @@
 import { dimMul } from "../ir/dims.js";
-import type { Dim } from "../ir/types.js";
-import type { SizeTable } from "./wgsl.js";
+import { normAxis } from "../ir/ops/common.js";
+import type { Dim, Node, TensorType } from "../ir/types.js";
+import { CodegenError } from "./emit-context.js";
+import { SizeTable, wgslScalar } from "./wgsl.js";
 
 /**
  * Lines: the groups of elements that a reduction folds into one output, or that a softmax or a
@@ -81,4 +83,17 @@ export function lineLayout(shape: readonly Dim[], axes: readonly number[], sizes
   const last = runs.length - 1;
   const sideBySide = last >= 0 && !runs[last].along ? sizes.known(`d${last}`) : undefined;
   return { lines, length, helpers, contiguous: step === "j" || step === "0u", sideBySide };
+}
+
+/**
+ * The lines a reduction over `node.attrs.axes` of `x` folds, with a fresh size table and x's WGSL
+ * scalar; refuses dtypes without a kernel and axes out of range.
+ */
+export function reducedLines(node: Node, x: TensorType, symbols?: Readonly<Record<string, number>>): { scalar: "f32" | "i32" | "u32"; sizes: SizeTable; layout: LineLayout } {
+  const scalar = wgslScalar(x.dtype);
+  if (!scalar) throw new CodegenError(node.op, `dtype ${x.dtype} has no GPU kernel yet`, node.span);
+  const axes = (node.attrs.axes as number[]).map((a) => normAxis(a, x.shape.length));
+  if (axes.some((a) => a === undefined)) throw new CodegenError(node.op, "an axis is out of range", node.span);
+  const sizes = new SizeTable(symbols);
+  return { scalar, sizes, layout: lineLayout(x.shape, axes as number[], sizes) };
 }

@@ -1,7 +1,8 @@
 import type { Node, Type } from "../ir/types.js";
 import type { EmitOptions } from "./emit-context.js";
 import type { KernelSpec } from "./kernel.js";
-import { attrLiteral, updateKernel } from "./update-kernel.js";
+import { attrLiteral } from "./emit-context.js";
+import { updateKernel } from "./update-kernel.js";
 
 /**
  * Adam's kernels, as compiler/ir/ops/opt-adam.ts defines them (torch.optim.Adam): both moments and

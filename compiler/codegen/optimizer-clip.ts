@@ -6,7 +6,7 @@ import { CodegenError, tensorOperand, tensorResult, type EmitOptions } from "./e
 import { helperTexts } from "./elementwise-ops.js";
 import type { KernelSpec } from "./kernel.js";
 import { teamPlan, teamReducer } from "./team.js";
-import { attrLiteral } from "./update-kernel.js";
+import { attrLiteral } from "./emit-context.js";
 import { SizeTable } from "./wgsl.js";
 import { refuseInPlace } from "./words.js";
 import { MAX_STORAGE_BUFFERS } from "./kernel.js";

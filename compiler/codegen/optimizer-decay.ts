@@ -1,7 +1,8 @@
 import type { Node, Type } from "../ir/types.js";
 import type { EmitOptions } from "./emit-context.js";
 import type { KernelSpec } from "./kernel.js";
-import { attrLiteral, updateKernel } from "./update-kernel.js";
+import { attrLiteral } from "./emit-context.js";
+import { updateKernel } from "./update-kernel.js";
 
 /** Weight decay's kernels (compiler/ir/ops/opt-decay.ts): L2 on the gradient, and decoupled on the parameter. */
 

@@ -1,7 +1,8 @@
 import type { Node, Type } from "../ir/types.js";
 import { CodegenError, type EmitOptions } from "./emit-context.js";
 import type { KernelSpec } from "./kernel.js";
-import { attrLiteral, updateKernel } from "./update-kernel.js";
+import { attrLiteral } from "./emit-context.js";
+import { updateKernel } from "./update-kernel.js";
 
 /**
  * SGD's kernels, as compiler/ir/ops/opt-sgd.ts defines them (torch.optim.SGD): the momentum buffer

@@ -1,13 +1,12 @@
-import { normAxis } from "../ir/ops/common.js";
 import type { Node, Type } from "../ir/types.js";
 import { assembleKernel } from "./assemble.js";
 import { BindingList } from "./bindings.js";
-import { CodegenError, identOf, tensorOperand, tensorResult, type EmitOptions } from "./emit-context.js";
+import { identOf, tensorOperand, tensorResult, type EmitOptions } from "./emit-context.js";
 import { gridFor, groupsFor } from "./grid.js";
 import type { KernelSpec } from "./kernel.js";
-import { lineLayout, type LineLayout } from "./lines.js";
+import { reducedLines, type LineLayout } from "./lines.js";
 import { F32_MAX_HELPERS, teamPlan, teamPrologue, teamReducer } from "./team.js";
-import { SizeTable, wgslScalar } from "./wgsl.js";
+import { SizeTable } from "./wgsl.js";
 
 /**
  * `t.sum`, `t.mean`, `t.max` over any set of axes: one team per output element folds its line
@@ -70,13 +69,7 @@ export function emitReduction(node: Node, inputs: readonly Type[], options: Emit
   const kind = node.op.slice(2) as Kind;
   const x = tensorOperand(node, inputs, 0);
   tensorResult(node);
-  const scalar = wgslScalar(x.dtype);
-  if (!scalar) throw new CodegenError(node.op, `dtype ${x.dtype} has no GPU kernel yet`, node.span);
-  const axes = (node.attrs.axes as number[]).map((a) => normAxis(a, x.shape.length));
-  if (axes.some((a) => a === undefined)) throw new CodegenError(node.op, "an axis is out of range", node.span);
-
-  const sizes = new SizeTable(options.symbols);
-  const layout = lineLayout(x.shape, axes as number[], sizes);
+  const { scalar, sizes, layout } = reducedLines(node, x, options.symbols);
   const lanes = lanesOf(layout, sizes);
   const vec = `vec4<${scalar}>`;
   // What a team folds (vec4s of four lines when across), and what a member loads.

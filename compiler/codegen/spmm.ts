@@ -3,7 +3,8 @@ import type { Node, Type } from "../ir/types.js";
 import { BindingList } from "./bindings.js";
 import type { EpilogueHook } from "./epilogue-apply.js";
 import { CodegenError, spansOf, tensorOperand, tensorResult, workgroupSizeOf, type EmitOptions } from "./emit-context.js";
-import { ENTRY_PARAMS, LINEAR_WORKGROUP, gridFor, groupsFor } from "./grid.js";
+import { ENTRY_PARAMS, gridFor, groupsFor } from "./grid.js";
+import { rowUnitPrologue } from "./graph-edge.js";
 import type { KernelSpec } from "./kernel.js";
 import { SizeTable, moduleText } from "./wgsl.js";
 
@@ -94,15 +95,7 @@ export function emitSpmm(node: Node, inputs: readonly Type[], options: EmitOptio
 
   const body = `@compute @workgroup_size(${wg})
 fn main(${ENTRY_PARAMS}) {
-  let t = ${LINEAR_WORKGROUP} * ${wg}u + lid;
-  if (t >= ${n} * ${S}) {
-    return;
-  }
-  let i = t / ${S};
-  let g0 = (t % ${S}) * ${perInvocation}u;
-  let first = u32(indptr[i]);
-  let last = u32(indptr[i + 1u]);
-  let count = last - first;
+${rowUnitPrologue(wg, n, S, perInvocation)}  let count = last - first;
 ${accs.map((p) => `  var acc${p} = ${T}(0.0);`).join("\n")}
   for (var e = first; e < last; e = e + 1u) {
     let s = u32(src[e]) * ${G} + g0;

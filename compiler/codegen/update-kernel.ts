@@ -6,7 +6,7 @@ import { CodegenError, tensorOperand, tensorResult, workgroupSizeOf, type EmitOp
 import { indent } from "./flat-kernel.js";
 import { LINEAR_WORKGROUP, gridFor, groupsFor } from "./grid.js";
 import type { KernelSpec } from "./kernel.js";
-import { f32Literal, SizeTable } from "./wgsl.js";
+import { SizeTable } from "./wgsl.js";
 import { refuseInPlace } from "./words.js";
 
 /**
@@ -50,14 +50,6 @@ function requireF32(node: Node, inputs: readonly Type[], operands: readonly Upda
     const t = tensorOperand(node, inputs, o.input);
     if (t.dtype !== "f32") throw new CodegenError(node.op, `operand ${o.name} is ${t.dtype}: only f32 has a GPU kernel`, node.span);
   }
-}
-
-/** A float attribute as a WGSL f32 literal; values that are not finite in f32 (WGSL cannot write them) are refused. */
-export function attrLiteral(node: Node, value: number, what: string): string {
-  if (!Number.isFinite(Math.fround(value))) {
-    throw new CodegenError(node.op, `${what} = ${value} is not a finite f32 and cannot be written in WGSL`, node.span);
-  }
-  return f32Literal(value);
 }
 
 export function updateKernel(node: Node, inputs: readonly Type[], options: EmitOptions, def: UpdateKernelDef): KernelSpec {

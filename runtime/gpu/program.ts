@@ -148,13 +148,14 @@ export class GpuProgram {
   /**
    * Record the whole function into one encoder and submit it (returns before the GPU finishes).
    * `updates` [result, parameter] are copied at the end of the same submission: a training step's
-   * new weights become the parameters the next step (and the evaluation) read.
+   * new weights become the parameters the next step (and the evaluation) read. `log` appends a
+   * copy of a result (the loss) to a buffer in the same submission.
    *
    * Equilibrium loops (steps with `until`) are the exception to one submission: their iterations
    * go in chunks, each submitted and followed by a readback of the loop's flag, until it says
    * converged or the cap is reached (see `equilibrium`). Without them nothing is awaited.
    */
-  async run(updates: readonly (readonly [number, string])[] = []): Promise<void> {
+  async run(updates: readonly (readonly [number, string])[] = [], log?: { result: number; to: GPUBuffer; offset: number }): Promise<void> {
     const rec = new Recorder(this.gpu.device);
     this.lastRun = [];
     await this.record(this.schedule.steps, rec);
@@ -165,6 +166,11 @@ export class GpuProgram {
       if (to !== undefined && to !== from && this.schedule.slots[from].bytes > 0) {
         this.copy(rec.encoder, from, to, this.schedule.slots[from].bytes);
       }
+    }
+    if (log) {
+      const [slot] = this.schedule.results[log.result];
+      const from = this.buffers[slot];
+      rec.encoder.copyBufferToBuffer(from.buffer, from.offset, log.to, log.offset, this.schedule.slots[slot].bytes);
     }
     rec.submit();
   }
@@ -256,14 +262,6 @@ export class GpuProgram {
     this.lastRun.push({ iterations, converged: words[0] === 1, launched: it, readbacks, cap: step.trip });
   }
 
-  /** Append a copy of result `k`'s first `bytes` to `to` at `offset`, on the GPU, after what was submitted so far. */
-  copyResult(k: number, to: GPUBuffer, offset: number, bytes: number): void {
-    const encoder = this.gpu.device.createCommandEncoder({ label: "gnnc result copy" });
-    const from = this.buffers[this.schedule.results[k][0]];
-    encoder.copyBufferToBuffer(from.buffer, from.offset, to, offset, bytes);
-    this.gpu.device.queue.submit([encoder.finish()]);
-  }
-
   /** Read result `k` back as a tensor of `type` (concrete `shape`); waits for the GPU. */
   readResult(k: number, type: TensorType, shape: readonly number[]): Promise<TensorValue> {
     return this.readSlot(this.schedule.results[k][0], type, shape);
@@ -314,16 +312,15 @@ export class GpuProgram {
   }
 
   /** One pipeline, sizes uniform and bind group per launch, made once (loops reuse them every iteration). */
-  private async prepare(steps: readonly Step[]): Promise<void> {
+  private async prepare(steps: readonly Step[], paramSlots: ReadonlySet<number> = new Set(this.schedule.params.values())): Promise<void> {
     for (const step of steps) {
-      if (step.kind === "loop") await this.prepare(step.body);
+      if (step.kind === "loop") await this.prepare(step.body, paramSlots);
       if (step.kind !== "dispatch") continue;
       const kernel: KernelSpec = this.schedule.kernels[step.kernel];
       const pipeline = await this.gpu.pipeline(kernel);
       // Kernels only read the parameter pack (updates are copied in): a writable range of it next
       // to read-only ones would be a usage conflict within the dispatch.
       const storage = kernel.bindings.filter((bd) => bd.source.kind !== "sizes");
-      const paramSlots = new Set(this.schedule.params.values());
       step.buffers.forEach((s, k) => {
         if (storage[k].access === "read_write" && paramSlots.has(s)) {
           throw new Error(`internal: kernel ${kernel.name} would write parameter slot ${s} in place`);

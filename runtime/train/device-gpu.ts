@@ -69,8 +69,7 @@ export class GpuTrainDevice implements TrainDevice {
 
   async step(perStep: Readonly<Record<string, Value>>): Promise<void> {
     for (const [name, value] of Object.entries(perStep)) this.stepProgram.setInput(name, value);
-    await this.stepProgram.run(this.updates);
-    this.stepProgram.copyResult(0, this.lossLog, 4 * this.logged++, 4);
+    await this.stepProgram.run(this.updates, { result: 0, to: this.lossLog, offset: 4 * this.logged++ });
     if (this.logged === this.logSteps) {
       const early = await this.losses(); // resets `held`: append after it returns
       this.held.push(...early);

@@ -116,18 +116,21 @@ export interface OpResult {
   actual: TensorValue;
 }
 
-/** Interpret the one-op function, run its kernel on the GPU, return both results. */
-export async function runBoth(gpu: GpuDevice, c: OpCase): Promise<OpResult> {
+/** The case as a one-op function of `in0…`: its kernel, and the interpreter's result. */
+export function interpretOneOp(c: OpCase): { kernel: KernelSpec; expected: Value } {
   const types = c.types ?? c.inputs.map(typeOf);
   const b = new FuncBuilder("one_op");
   const ids = types.map((t, i) => b.leaf("s.input", t, { name: `in${i}` }));
-  const out = b.emit(c.op, ids, c.attrs ?? {});
-  const func = b.finish([out], ["out"]);
+  const func = b.finish([b.emit(c.op, ids, c.attrs ?? {})], ["out"]);
   const env = Object.fromEntries(c.inputs.map((v, i) => [`in${i}`, v]));
   const expected = runFunc(func, { inputs: env, params: {}, symbols: c.symbols })[0];
+  return { kernel: emitKernel(func.body[func.body.length - 1], types, c.emit ?? {}), expected };
+}
+
+/** Interpret the one-op function, run its kernel on the GPU, return both results. */
+export async function runBoth(gpu: GpuDevice, c: OpCase): Promise<OpResult> {
+  const { kernel, expected } = interpretOneOp(c);
   if (expected.kind !== "tensor") throw new Error(`${c.op} did not give a tensor`);
-  const node = func.body[func.body.length - 1];
-  const kernel = emitKernel(node, types, c.emit ?? {});
   const actual = await runKernel(gpu, kernel, c.inputs, expected, c.symbols ?? {});
   return { kernel, expected, actual };
 }

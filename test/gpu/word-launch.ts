@@ -1,10 +1,8 @@
 /// <reference types="@webgpu/types" />
-import { emitKernel, resolveKernelSizes, type KernelSpec } from "../../compiler/codegen/index.js";
-import { FuncBuilder } from "../../compiler/ir/builder.js";
+import { resolveKernelSizes, type KernelSpec } from "../../compiler/codegen/index.js";
 import type { Value } from "../../compiler/ir/values.js";
-import { runFunc } from "../../runtime/reference/index.js";
 import type { GpuDevice } from "../../runtime/gpu/index.js";
-import { typeOf, type OpCase } from "./helpers.js";
+import { interpretOneOp, type OpCase } from "./helpers.js";
 
 /**
  * Bit-level kernel checks for any operand and result kinds, rng keys included (helpers.ts's
@@ -30,13 +28,9 @@ export interface WordsResult {
 
 /** Interpret the one-op function and run its kernel; both results as words. */
 export async function runWords(gpu: GpuDevice, c: OpCase): Promise<WordsResult> {
-  const types = c.types ?? c.inputs.map(typeOf);
-  const b = new FuncBuilder("one_op");
-  const ids = types.map((t, i) => b.leaf("s.input", t, { name: `in${i}` }));
-  const func = b.finish([b.emit(c.op, ids, c.attrs ?? {})], ["out"]);
-  const env = Object.fromEntries(c.inputs.map((v, i) => [`in${i}`, v]));
-  const expected = wordsOf(runFunc(func, { inputs: env, params: {}, symbols: c.symbols })[0]);
-  const kernel = emitKernel(func.body[func.body.length - 1], types, c.emit ?? {});
+  const one = interpretOneOp(c);
+  const kernel = one.kernel;
+  const expected = wordsOf(one.expected);
   const actual = await launchWords(gpu, kernel, (k) => c.inputs[k], c.symbols ?? {}, expected.byteLength);
   return { kernel, expected, actual };
 }
