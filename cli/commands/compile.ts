@@ -4,7 +4,7 @@ import { planReport, type Schedule } from "../../compiler/codegen/index.js";
 import { printModule } from "../../compiler/ir/print.js";
 import { TRAIN_STEP_FUNC } from "../../compiler/train/index.js";
 import { writeFileAtomic } from "../../runtime/checkpoint/index.js";
-import { planFunction } from "../../runtime/gpu/load-function.js";
+import { planTraining } from "../../runtime/gpu/load-function.js";
 import { prepareTraining } from "../../runtime/train/run.js";
 import { unchangingInputs } from "../../runtime/train/step-inputs.js";
 import { parseCommandArgs } from "../args.js";
@@ -51,12 +51,12 @@ export function compile(io: Io, argv: string[]): number {
     }
     const { lowered, data, symbols } = prepared;
     // As on the GPU (runtime/gpu/load-function.ts): host values computed once, mostly-zero data compact.
-    const unchanging = unchangingInputs(target.spec, data);
-    const schedules = new Map<string, Schedule>();
-    for (const name of FUNCS) {
-      const func = lowered.funcs.find((f) => f.name === name)!;
-      schedules.set(name, planFunction(func, { symbols, data: unchanging }).schedule);
-    }
+    const [step, predict] = FUNCS.map((name) => lowered.funcs.find((f) => f.name === name)!);
+    const plans = planTraining(step, predict, { symbols, data: unchangingInputs(target.spec, data) });
+    const schedules = new Map<string, Schedule>([
+      [TRAIN_STEP_FUNC, plans.step.schedule],
+      ["predict", plans.predict.schedule],
+    ]);
     mkdirSync(out, { recursive: true });
     const written: string[] = [];
     if (emit.includes("ir")) {

@@ -9,7 +9,7 @@ import { nodesById } from "../passes/ir-walk.js";
 import { placeholderSpan } from "../passes/placeholder-span.js";
 import { BackwardBuilder } from "./backward-builder.js";
 import { checkGradientPaths } from "./check-paths.js";
-import { maxId } from "./dependencies.js";
+import { maxId } from "../ir/reads.js";
 import { gradientPaths } from "./gradient-paths.js";
 import { pruneBackward } from "./prune-backward.js";
 import { withStashes } from "./stash.js";

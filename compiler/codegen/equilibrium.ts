@@ -4,6 +4,7 @@ import { BindingList } from "./bindings.js";
 import { LINEAR_WORKGROUP, gridFor, groupsFor } from "./grid.js";
 import type { KernelSpec } from "./kernel.js";
 import { SizeTable } from "./wgsl.js";
+import { storedWord } from "./fill.js";
 
 /**
  * The control kernels of an equilibrium loop on the GPU (scheduled by schedule.ts, one set per
@@ -27,11 +28,6 @@ export const FLAG_WORDS = 4;
 const CHECK_WORKGROUP = 256;
 const COPY_WORKGROUP = 64;
 
-/** The f32 word of `tol` (passed at run time, so one pipeline checks every loop). */
-export function tolWord(tol: number): number {
-  return new Uint32Array(Float32Array.of(tol).buffer)[0];
-}
-
 /**
  * One workgroup: is every element of `next` within `tol` of `carried` (f32, `count` elements)?
  * Updates the flag words as described above. Slots: next, carried, index (i32), flag.
@@ -40,7 +36,7 @@ export function tolWord(tol: number): number {
 export function convergenceKernel(loop: Node, count: number, tol: number): KernelSpec {
   const sizes = new SizeTable();
   const total = sizes.add("total", count, "runtime");
-  const tolBits = sizes.add("tol_bits", tolWord(tol), "runtime");
+  const tolBits = sizes.add("tol_bits", storedWord(tol, "f32"), "runtime"); // at run time: one pipeline checks every loop
   const bindings = new BindingList()
     .add("next", "read", "array<f32>", { kind: "input", input: 0 })
     .add("carried", "read", "array<f32>", { kind: "input", input: 1 })

@@ -13,5 +13,5 @@ export { CodegenError, type EmitOptions, type KernelEmitter } from "./emit-conte
 export { MAX_WORKGROUPS_PER_DIMENSION, gridFor } from "./grid.js";
 export { f32Literal } from "./wgsl.js";
 export { scheduleFunc, type Schedule, type ScheduleOptions, type Slot, type Step } from "./schedule.js";
-export { scheduleBytes, allocatedSize, packLayout, packedParams, PACK_ALIGNMENT, type PackLayout } from "./schedule-bytes.js";
+export { scheduleBytes, allocatedSize, inputBufferNames, packLayout, packedParams, PACK_ALIGNMENT, type PackLayout } from "./schedule-bytes.js";
 export { planReport, type PlanReport, type FunctionPlan } from "./plan-report.js";

@@ -93,9 +93,14 @@ export function resolveKernelSizes(kernel: KernelSpec, symbols: Readonly<Record<
   return out;
 }
 
+/** The u32 words of a kernel's sizes uniform: whole vec4s, at least one (0 when it has none). */
+export function uniformWords(kernel: KernelSpec): number {
+  return kernel.uniforms.length ? Math.max(4, Math.ceil(kernel.uniforms.length / 4) * 4) : 0;
+}
+
 /** The `sizes` uniform's contents: one u32 per name in `uniforms`, padded to 16 bytes. */
 export function packUniforms(kernel: KernelSpec, sizes: Readonly<Record<string, number>>): Uint32Array<ArrayBuffer> {
-  const data = new Uint32Array(Math.max(4, Math.ceil(kernel.uniforms.length / 4) * 4));
+  const data = new Uint32Array(Math.max(4, uniformWords(kernel)));
   kernel.uniforms.forEach((name, k) => {
     data[k] = sizes[name];
   });

@@ -1,8 +1,16 @@
 import type { Schedule, Step } from "./schedule.js";
+import { uniformWords } from "./kernel.js";
 
 /** Buffer sizes as the GPU runtime allocates them: at least 16 bytes (WebGPU rejects empty bindings), whole vec4s. */
 export function allocatedSize(bytes: number): number {
   return Math.max(16, Math.ceil(bytes / 16) * 16);
+}
+
+/** The shared buffer name of each input slot (`input x`; a graph's arrays `input graph.0` …): programs of one model share these. */
+export function inputBufferNames(s: Schedule): Map<number, string> {
+  const names = new Map<number, string>();
+  for (const [name, slots] of s.inputs) slots.forEach((slot, j) => names.set(slot, slots.length > 1 ? `input ${name}.${j}` : `input ${name}`));
+  return names;
 }
 
 /** Offsets in a packed buffer are multiples of this (WebGPU's largest allowed minStorageBufferOffsetAlignment). */
@@ -47,7 +55,7 @@ export function scheduleBytes(schedules: readonly Schedule[]): number {
   let own = 0;
   for (const s of schedules) {
     const names = new Map<number, string>();
-    for (const [name, slots] of s.inputs) slots.forEach((slot, j) => names.set(slot, slots.length > 1 ? `input ${name}.${j}` : `input ${name}`));
+    for (const [slot, name] of inputBufferNames(s)) names.set(slot, name);
     for (const slot of s.params.values()) names.set(slot, "");
     s.slots.forEach((slot, k) => {
       const name = names.get(k);
@@ -59,8 +67,8 @@ export function scheduleBytes(schedules: readonly Schedule[]): number {
       steps.reduce((n, step) => {
         if (step.kind === "loop") return n + uniforms(step.body);
         if (step.kind !== "dispatch") return n;
-        const count = s.kernels[step.kernel].uniforms.length;
-        return n + (count ? allocatedSize(Math.max(4, Math.ceil(count / 4) * 4) * 4) : 0);
+        const words = uniformWords(s.kernels[step.kernel]);
+        return n + (words ? allocatedSize(words * 4) : 0);
       }, 0);
     own += uniforms(s.steps);
   }

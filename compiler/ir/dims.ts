@@ -77,6 +77,15 @@ export function dimDiv(a: Dim, b: Dim): Dim | undefined {
   return `${wrap(a)}/${wrap(b)}`;
 }
 
+/** Every dim of `shape` evaluated in `env`; an unbound one throws, the message led by `what`. */
+export function concreteShape(shape: readonly Dim[], env: Readonly<Record<string, number>>, what: string): number[] {
+  return shape.map((d) => {
+    const v = evalDim(d, env);
+    if (v === undefined) throw new Error(`${what}: dimension ${d} has no value`);
+    return v;
+  });
+}
+
 /** Evaluate a dim given symbol values; undefined if a symbol is unbound. */
 export function evalDim(d: Dim, env: Readonly<Record<string, number>>): number | undefined {
   if (typeof d === "number") return d;

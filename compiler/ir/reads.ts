@@ -1,4 +1,4 @@
-import type { Node, Region } from "./types.js";
+import type { Func, Node, Region } from "./types.js";
 
 /**
  * What a node reads: its inputs, plus the outer values its regions use (a loop body reads the
@@ -28,4 +28,20 @@ export function freeValues(region: Region): Set<number> {
   visit(region);
   for (const id of defined) free.delete(id);
   return free;
+}
+
+/** The largest id used anywhere in the function, regions included; backward ids start above it. */
+export function maxId(func: Func): number {
+  let max = -1;
+  const visit = (nodes: readonly Node[]) => {
+    for (const n of nodes) {
+      max = Math.max(max, n.id);
+      for (const r of n.regions ?? []) {
+        visit(r.params);
+        visit(r.body);
+      }
+    }
+  };
+  visit(func.body);
+  return max;
 }

@@ -1,6 +1,6 @@
 import { BackwardBuilder } from "../autodiff/backward-builder.js";
 import { cloneRegion } from "../autodiff/clone-region.js";
-import { maxId } from "../autodiff/dependencies.js";
+import { maxId } from "../ir/reads.js";
 import { dimDiv, dimMul } from "../ir/dims.js";
 import type { Func, Node, TensorType } from "../ir/types.js";
 import { mapFuncs } from "./ir-walk.js";

@@ -1,5 +1,5 @@
 import { error } from "../../grammar/diagnostics.js";
-import { maxId } from "../autodiff/dependencies.js";
+import { maxId } from "../ir/reads.js";
 import type { Func, Node, Region, Type } from "../ir/types.js";
 import { PASS_CODES } from "./codes.js";
 import { fusionGroups, type FusionGroup } from "./fusion-groups.js";

@@ -1,4 +1,4 @@
-import { maxId } from "../autodiff/dependencies.js";
+import { maxId } from "../ir/reads.js";
 import { evalDim } from "../ir/dims.js";
 import { dependenciesOf } from "../ir/reads.js";
 import type { Func, Node, Region, TensorType } from "../ir/types.js";

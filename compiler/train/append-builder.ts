@@ -2,20 +2,8 @@ import type { Span } from "../../grammar/span.js";
 import { BuildError, withDefaults } from "../ir/builder.js";
 import { getOpSpec } from "../ir/ops/index.js";
 import { isInferError } from "../ir/spec.js";
+import { maxId } from "../ir/reads.js";
 import type { Attrs, Func, Node, Type } from "../ir/types.js";
-
-/** Largest node id of a function, nested regions included. */
-function maxNodeId(nodes: readonly Node[]): number {
-  let max = -1;
-  for (const n of nodes) {
-    max = Math.max(max, n.id);
-    for (const r of n.regions ?? []) {
-      for (const p of r.params) max = Math.max(max, p.id);
-      max = Math.max(max, maxNodeId(r.body));
-    }
-  }
-  return max;
-}
 
 /**
  * Extends an existing function with new nodes: ids above every existing one (ids stay unique and
@@ -29,7 +17,7 @@ export class FuncAppender {
   constructor(base: Func) {
     this.nodes = [...base.body];
     for (const n of base.body) this.types.set(n.id, n.type);
-    this.nextId = maxNodeId(base.body) + 1;
+    this.nextId = maxId(base) + 1;
   }
 
   typeOf(id: number): Type {

@@ -1,4 +1,4 @@
-import { evalDim } from "../../compiler/ir/dims.js";
+import { concreteShape } from "../../compiler/ir/dims.js";
 import type { DType, Module, ParamInfo } from "../../compiler/ir/types.js";
 import type { TensorData, TensorValue } from "../../compiler/ir/values.js";
 import type { SafetensorsDType } from "./dtypes.js";
@@ -26,11 +26,7 @@ function formatShape(shape: readonly number[]): string {
 }
 
 function shapeOf(p: ParamInfo, env: Readonly<Record<string, number>>): number[] {
-  return p.type.shape.map((d) => {
-    const n = evalDim(d, env);
-    if (n === undefined) throw new Error(`parameter ${p.name}: dimension ${d} has no value once the data is bound`);
-    return n;
-  });
+  return concreteShape(p.type.shape, env, `parameter ${p.name} (once the data is bound)`);
 }
 
 /** The checkpoint's data as the parameter's dtype holds it, or undefined when it cannot be (the caller reports it). */

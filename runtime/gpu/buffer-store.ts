@@ -1,5 +1,7 @@
 /// <reference types="@webgpu/types" />
 import { allocatedSize, packLayout, type PackLayout } from "../../compiler/codegen/index.js";
+import { sparsePattern, type SparsePattern } from "../../compiler/codegen/pattern.js";
+import type { TensorValue } from "../../compiler/ir/values.js";
 import type { GpuDevice } from "./device.js";
 
 /** A slot's place on the device: a whole buffer, or a range of the parameter pack. */
@@ -17,6 +19,8 @@ export interface Place {
  */
 export class BufferStore {
   readonly buffers = new Map<string, GPUBuffer>();
+  private readonly filled = new Set<string>();
+  private readonly patterns = new Map<string, SparsePattern>();
   private pack: { buffer: GPUBuffer; layout: PackLayout; params: ReadonlyMap<string, number> } | undefined;
   constructor(
     private readonly gpu: GpuDevice,
@@ -27,6 +31,20 @@ export class BufferStore {
     let b = this.buffers.get(name);
     if (!b) this.buffers.set(name, (b = this.gpu.createBuffer(bytes, name)));
     return b;
+  }
+
+  /** True the first time it is asked for input `name`: the caller uploads it (programs share the buffer). */
+  firstFill(name: string): boolean {
+    if (this.filled.has(name)) return false;
+    this.filled.add(name);
+    return true;
+  }
+
+  /** The zero pattern of input `name` (stored compactly), derived once from its value at load. */
+  pattern(name: string, value: TensorValue): SparsePattern {
+    let p = this.patterns.get(name);
+    if (!p) this.patterns.set(name, (p = sparsePattern(value)));
+    return p;
   }
 
   /** Parameter `name`'s range in the pack; `params` (name → bytes) are the loading program's. */

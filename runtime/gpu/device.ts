@@ -22,9 +22,6 @@ export interface OpenDeviceOptions extends FindAdapterOptions {
 /** Storage buffers gnnc creates: readable and writable by kernels, copyable both ways. */
 const STORAGE_USAGE = () => GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
 
-/** Buffer sizes: at least 16 bytes (WebGPU rejects empty bindings) and whole vec4s. */
-export const paddedSize = allocatedSize;
-
 export class GpuDevice {
   private readonly kernels = new KernelRegistry();
   private readonly pipelines: PipelineCache;
@@ -83,7 +80,7 @@ export class GpuDevice {
 
   createBuffer(bytes: number, label?: string, usage = STORAGE_USAGE()): GPUBuffer {
     this.assertUsable();
-    return this.device.createBuffer({ size: paddedSize(bytes), usage, label });
+    return this.device.createBuffer({ size: allocatedSize(bytes), usage, label });
   }
 
   /** A storage buffer holding `data` (zero-padded to whole vec4s). */

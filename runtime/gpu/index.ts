@@ -1,5 +1,5 @@
 /** runtime/gpu: the Dawn (WebGPU) device — adapter selection, pipelines, launches, mapped errors. */
-export { GpuDevice, openDevice, paddedSize, type OpenDeviceOptions } from "./device.js";
+export { GpuDevice, openDevice, type OpenDeviceOptions } from "./device.js";
 export {
   findAdapter,
   defaultBackends,
@@ -15,4 +15,4 @@ export { NoAdapterError, GpuKernelError, GpuDeviceLostError, INSTALL_HINT, type 
 export { runKernel } from "./launch.js";
 export { GpuProgram } from "./program.js";
 export { BufferStore } from "./buffer-store.js";
-export { loadFunction, planFunction, type FunctionPlan, type LoadOptions } from "./load-function.js";
+export { loadFunction, planFunction, planTraining, type FunctionPlan, type LoadOptions } from "./load-function.js";

@@ -30,14 +30,32 @@ export interface FunctionPlan {
  * normalisation, propagated features) is computed once on the host; mostly-zero data is stored
  * compactly by its zero pattern (pattern.ts); the rest is scheduled as kernels.
  */
-export function planFunction(func: Func, options: Pick<LoadOptions, "symbols" | "data">): FunctionPlan {
+export function planFunction(
+  func: Func,
+  options: Pick<LoadOptions, "symbols" | "data">,
+  patterned: ReadonlyMap<string, number> = patternedInputs(options.data),
+): FunctionPlan {
   const hosted = computedOnce(func.body, new Set(Object.keys(options.data)));
+  return { schedule: scheduleFunc(func, { symbols: options.symbols, hosted: new Set(hosted), patterned }), hosted };
+}
+
+/** The inputs mostly zero enough to be stored by their zero pattern, with their nonzero counts. */
+export function patternedInputs(data: Readonly<Record<string, Value>>): Map<string, number> {
   const patterned = new Map<string, number>();
-  for (const [name, v] of Object.entries(options.data)) {
+  for (const [name, v] of Object.entries(data)) {
     const nnz = v.kind === "tensor" ? patternNonzeros(v) : undefined;
     if (nnz !== undefined) patterned.set(name, nnz);
   }
-  return { schedule: scheduleFunc(func, { symbols: options.symbols, hosted: new Set(hosted), patterned }), hosted };
+  return patterned;
+}
+
+/**
+ * The training step's and the evaluation's plans over the same data: what the GPU device loads
+ * and `gnnc compile` writes. The data is scanned for zero patterns once.
+ */
+export function planTraining(step: Func, predict: Func, options: Pick<LoadOptions, "symbols" | "data">): { step: FunctionPlan; predict: FunctionPlan } {
+  const patterned = patternedInputs(options.data);
+  return { step: planFunction(step, options, patterned), predict: planFunction(predict, options, patterned) };
 }
 
 /** Put a function on the GPU as planFunction plans it: host values computed by the reference interpreter and uploaded. */
@@ -52,6 +70,9 @@ export async function loadFunction(gpu: GpuDevice, func: Func, options: LoadOpti
   };
   const values = hosted.length ? runFunc(hostFunc, { inputs: options.data, params: {}, symbols: options.symbols }) : [];
   const program = await GpuProgram.create(gpu, schedule, options.store, new Map(hosted.map((id, k) => [id, values[k]])), options.data);
-  for (const [name, value] of Object.entries(options.data)) program.setInput(name, value);
+  // Programs sharing a store share its input buffers: each input is uploaded once.
+  for (const [name, value] of Object.entries(options.data)) {
+    if (schedule.inputs.has(name) && options.store.firstFill(name)) program.setInput(name, value);
+  }
   return program;
 }

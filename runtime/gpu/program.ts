@@ -1,8 +1,8 @@
 /// <reference types="@webgpu/types" />
-import { packedParams, type DispatchSize, type KernelSpec, type Schedule, type Step } from "../../compiler/codegen/index.js";
+import { inputBufferNames, packedParams, type DispatchSize, type KernelSpec, type Schedule, type Step } from "../../compiler/codegen/index.js";
 import { FLAG_WORDS } from "../../compiler/codegen/equilibrium.js";
 import { graphBySource } from "../../compiler/codegen/graph-by-source.js";
-import { compactValues, PATTERN_ARRAYS, sparsePattern, type SparsePattern } from "../../compiler/codegen/pattern.js";
+import { compactValues, PATTERN_ARRAYS, type SparsePattern } from "../../compiler/codegen/pattern.js";
 import type { TensorType } from "../../compiler/ir/types.js";
 import type { TensorValue, Value } from "../../compiler/ir/values.js";
 import type { GpuDevice } from "./device.js";
@@ -83,8 +83,7 @@ export class GpuProgram {
     hosted: ReadonlyMap<number, Value>,
     inputs: Readonly<Record<string, Value>> = {},
   ): Promise<GpuProgram> {
-    const byName = new Map<number, string>();
-    for (const [name, slots] of schedule.inputs) slots.forEach((s, j) => byName.set(s, slots.length > 1 ? `input ${name}.${j}` : `input ${name}`));
+    const byName = inputBufferNames(schedule);
     const paramOf = new Map([...schedule.params].map(([name, slot]) => [slot, name]));
     const params = packedParams([schedule]);
     const owned: GPUBuffer[] = [];
@@ -113,7 +112,7 @@ export class GpuProgram {
     for (const input of schedule.compact) {
       const t = inputs[input];
       if (t?.kind !== "tensor") throw new Error(`input ${input} is stored by its zero pattern, but no tensor was given for it at load`);
-      program.compact.set(input, sparsePattern(t));
+      program.compact.set(input, store.pattern(input, t));
     }
     for (const { input, slots } of schedule.patterns) {
       const p = program.compact.get(input);

@@ -1,4 +1,4 @@
-import { evalDim } from "../../compiler/ir/dims.js";
+import { concreteShape } from "../../compiler/ir/dims.js";
 import { alloc } from "../../compiler/ir/ops/common.js";
 import { foldKey, hashName, keyFromSeed, uniformFill } from "../../compiler/ir/rng.js";
 import type { Module, ParamInfo } from "../../compiler/ir/types.js";
@@ -70,12 +70,7 @@ export function initParams(
   const env = { ...module.symbols, ...symbols };
   const out: Record<string, TensorValue> = {};
   for (const p of module.params) {
-    const shape = p.type.shape.map((d) => {
-      const n = evalDim(d, env);
-      if (n === undefined) throw new Error(`cannot initialise ${p.name}: dimension ${d} has no value`);
-      return n;
-    });
-    out[p.name] = initOne(p, shape, seed);
+    out[p.name] = initOne(p, concreteShape(p.type.shape, env, `cannot initialise ${p.name}`), seed);
   }
   return out;
 }

@@ -1,8 +1,8 @@
-import { evalDim } from "../../compiler/ir/dims.js";
+import { concreteShape } from "../../compiler/ir/dims.js";
 import type { Func, TensorType } from "../../compiler/ir/types.js";
 import type { TensorValue, Value } from "../../compiler/ir/values.js";
-import { packedParams, scheduleBytes } from "../../compiler/codegen/index.js";
-import { BufferStore, loadFunction, paddedSize, planFunction, type GpuDevice, type GpuProgram } from "../gpu/index.js";
+import { allocatedSize, packedParams, scheduleBytes } from "../../compiler/codegen/index.js";
+import { BufferStore, loadFunction, planTraining, type GpuDevice, type GpuProgram } from "../gpu/index.js";
 import { hostArray } from "../gpu/host-data.js";
 import type { TrainDevice } from "./device.js";
 
@@ -52,13 +52,11 @@ export class GpuTrainDevice implements TrainDevice {
     symbols: Readonly<Record<string, number>>,
     options: { lossLogSteps?: number } = {},
   ): Promise<GpuTrainDevice> {
-    const predictData = Object.fromEntries(Object.entries(data).filter(([name]) => name !== "labels" && name !== "mask"));
-    const stepPlan = planFunction(step, { symbols, data });
-    const predictPlan = planFunction(predict, { symbols, data: predictData });
+    const plans = planTraining(step, predict, { symbols, data });
     // One pack for both programs' parameters and states, as the memory plan counts it.
-    const store = new BufferStore(gpu, packedParams([stepPlan.schedule, predictPlan.schedule]));
-    const stepProgram = await loadFunction(gpu, step, { symbols, data, store, plan: stepPlan });
-    const predictProgram = await loadFunction(gpu, predict, { symbols, data: predictData, store, plan: predictPlan });
+    const store = new BufferStore(gpu, packedParams([plans.step.schedule, plans.predict.schedule]));
+    const stepProgram = await loadFunction(gpu, step, { symbols, data, store, plan: plans.step });
+    const predictProgram = await loadFunction(gpu, predict, { symbols, data, store, plan: plans.predict });
     for (const [name, value] of Object.entries(params)) {
       stepProgram.setParam(name, value);
       predictProgram.setParam(name, value);
@@ -88,7 +86,7 @@ export class GpuTrainDevice implements TrainDevice {
   async predict(rng: Value): Promise<TensorValue> {
     this.predictProgram.setInput("rng", rng);
     await this.predictProgram.run();
-    return this.predictProgram.readResult(0, this.outputType, this.concrete(this.outputType));
+    return this.predictProgram.readResult(0, this.outputType, concreteShape(this.outputType.shape, this.symbols, "the model's output"));
   }
 
   async state(): Promise<Record<string, TensorValue>> {
@@ -116,20 +114,12 @@ export class GpuTrainDevice implements TrainDevice {
   }
 
   predictedValueBytes(): number {
-    return scheduleBytes([this.stepProgram.schedule, this.predictProgram.schedule]) + paddedSize(4 * this.logSteps);
+    return scheduleBytes([this.stepProgram.schedule, this.predictProgram.schedule]) + allocatedSize(4 * this.logSteps);
   }
 
   destroy(): void {
     this.stepProgram.destroy();
     this.predictProgram.destroy();
     this.store.destroy();
-  }
-
-  private concrete(t: TensorType): number[] {
-    return t.shape.map((d) => {
-      const v = evalDim(d, this.symbols);
-      if (v === undefined) throw new Error(`dimension ${d} has no value`);
-      return v;
-    });
   }
 }

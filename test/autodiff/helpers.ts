@@ -1,7 +1,7 @@
 import { expect, it } from "vitest";
 import { compile } from "../../compiler/index.js";
 import { differentiate, type LossSpec } from "../../compiler/autodiff/index.js";
-import { maxId } from "../../compiler/autodiff/dependencies.js";
+import { maxId } from "../../compiler/ir/reads.js";
 import { withDefaults } from "../../compiler/ir/builder.js";
 import { graphFromEdges } from "../../compiler/ir/graph-value.js";
 import { getOpSpec } from "../../compiler/ir/ops/index.js";
