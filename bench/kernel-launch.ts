@@ -25,8 +25,8 @@ export class ResidentKernel {
     const buffers: GPUBuffer[] = [];
     for (const b of kernel.bindings) {
       const s = b.source;
-      if (s.kind === "sizes") buffers.push(gpu.sizesBuffer(kernel, sizes) as GPUBuffer);
-      else if (s.kind === "output") buffers.push(gpu.createBuffer(outputWords * 4, `${kernel.name} out`));
+      if (s.kind === "sizes") continue; // launchGroup makes the uniform
+      if (s.kind === "output") buffers.push(gpu.createBuffer(outputWords * 4, `${kernel.name} out`));
       else if (s.kind === "input") buffers.push(gpu.upload(tensorOperand(inputs[s.input], kernel.name).data as ArrayBufferView, `${kernel.name} ${b.name}`));
       else if (s.kind === "graph") {
         const g = inputs[s.input];
@@ -34,7 +34,8 @@ export class ResidentKernel {
         buffers.push(gpu.upload(g[s.array], `${kernel.name} ${b.name}`));
       } else throw new Error(`kernel ${kernel.name}: binding ${b.name} (${s.kind}) is not supported by the benchmark launcher`);
     }
-    const group = gpu.bindGroup(kernel, pipeline, buffers);
+    const { group, uniform } = gpu.launchGroup(kernel, pipeline, buffers, sizes);
+    if (uniform) buffers.push(uniform); // destroyed with the rest
     return new ResidentKernel(gpu, kernel, pipeline, group, sizes, buffers);
   }
 

@@ -1,8 +1,7 @@
-import { evalDim } from "../ir/dims.js";
 import type { Module } from "../ir/types.js";
 import { predictPeakBytes } from "../plan/peak.js";
 import type { Schedule, Step } from "./schedule.js";
-import { scheduleBytes } from "./schedule-bytes.js";
+import { packedParams, scheduleBytes } from "./schedule-bytes.js";
 
 /** What `gnnc compile --emit plan` writes: memory and work of each function, before anything runs. */
 export interface PlanReport {
@@ -33,14 +32,14 @@ function launches(steps: readonly Step[]): number {
 }
 
 export function planReport(module: Module, schedules: ReadonlyMap<string, Schedule>, symbols: Readonly<Record<string, number>>): PlanReport {
-  const bytesOf = (shape: readonly (number | string)[]) => shape.reduce<number>((n, d) => n * (evalDim(d, symbols) ?? NaN), 1) * 4;
-  const trainable = module.params.filter((p) => p.trainable);
-  const state = module.params.filter((p) => !p.trainable);
+  // As the GPU holds them: the parameter pack's entries (packedParams).
+  const packed = packedParams([...schedules.values()]);
+  const bytesOf = (params: readonly { name: string }[]) => params.reduce((n, p) => n + (packed.get(p.name) ?? 0), 0);
   const wgsl = new Set<string>();
   for (const s of schedules.values()) for (const k of s.kernels) wgsl.add(k.wgsl);
   return {
-    parameter_bytes: trainable.reduce((n, p) => n + bytesOf(p.type.shape), 0),
-    state_bytes: state.reduce((n, p) => n + bytesOf(p.type.shape), 0),
+    parameter_bytes: bytesOf(module.params.filter((p) => p.trainable)),
+    state_bytes: bytesOf(module.params.filter((p) => !p.trainable)),
     kernels: wgsl.size,
     device_bytes: scheduleBytes([...schedules.values()]),
     functions: [...schedules].map(([name, s]) => {

@@ -115,8 +115,26 @@ export class GpuDevice {
     }
   }
 
+  /**
+   * The bind group of one launch of `kernel` with its sizes: `buffers` are those of every binding
+   * but the sizes uniform, in binding order; the uniform (when the kernel has symbolic sizes) is
+   * made here and returned, for the caller to keep alive and destroy.
+   */
+  launchGroup(
+    kernel: KernelSpec,
+    pipeline: GPUComputePipeline,
+    buffers: readonly (GPUBuffer | GPUBufferBinding)[],
+    sizes: Readonly<Record<string, number>>,
+  ): { group: GPUBindGroup; uniform?: GPUBuffer } {
+    const uniform = this.sizesBuffer(kernel, sizes);
+    const all = [...buffers];
+    const at = kernel.bindings.findIndex((b) => b.source.kind === "sizes");
+    if (uniform && at >= 0) all.splice(at, 0, uniform);
+    return { group: this.bindGroup(kernel, pipeline, all), ...(uniform ? { uniform } : {}) };
+  }
+
   /** The uniform buffer of a kernel's symbolic sizes; undefined when it has none. */
-  sizesBuffer(kernel: KernelSpec, sizes: Readonly<Record<string, number>>): GPUBuffer | undefined {
+  private sizesBuffer(kernel: KernelSpec, sizes: Readonly<Record<string, number>>): GPUBuffer | undefined {
     if (kernel.uniforms.length === 0) return undefined;
     const data = packUniforms(kernel, sizes);
     const buffer = this.createBuffer(data.byteLength, `${kernel.name} sizes`, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
@@ -125,10 +143,9 @@ export class GpuDevice {
   }
 
   /**
-   * The bind group of one launch. `buffers` holds one buffer per binding, in binding order; the
-   * `sizes` uniform's slot may hold `sizesBuffer(…)`.
+   * The bind group of one launch: one buffer per binding, in binding order (the sizes uniform included).
    */
-  bindGroup(kernel: KernelSpec, pipeline: GPUComputePipeline, buffers: readonly (GPUBuffer | GPUBufferBinding)[]): GPUBindGroup {
+  private bindGroup(kernel: KernelSpec, pipeline: GPUComputePipeline, buffers: readonly (GPUBuffer | GPUBufferBinding)[]): GPUBindGroup {
     if (buffers.length !== kernel.bindings.length) {
       throw new GpuKernelError("validation", kernel.name, `${kernel.bindings.length} bindings but ${buffers.length} buffers given`, kernel.spans);
     }
@@ -158,11 +175,8 @@ export class GpuDevice {
     let uniform: GPUBuffer | undefined;
     try {
       await this.scoped(kernel, () => {
-        uniform = this.sizesBuffer(kernel, sizes);
-        const all = [...buffers];
-        const at = kernel.bindings.findIndex((b) => b.source.kind === "sizes");
-        if (uniform && at >= 0) all.splice(at, 0, uniform);
-        const group = this.bindGroup(kernel, pipeline, all);
+        let group: GPUBindGroup;
+        ({ group, uniform } = this.launchGroup(kernel, pipeline, buffers, sizes));
         const encoder = device.createCommandEncoder({ label: kernel.name });
         const pass = encoder.beginComputePass({ label: kernel.name });
         this.encode(pass, pipeline, group, kernel.dispatch(sizes));

@@ -325,19 +325,11 @@ export class GpuProgram {
           throw new Error(`internal: kernel ${kernel.name} would write parameter slot ${s} in place`);
         }
       });
-      const all: (GPUBuffer | GPUBufferBinding)[] = step.buffers.map((s) => this.buffers[s]);
-      const uniform = this.gpu.sizesBuffer(kernel, step.sizes);
-      if (uniform) {
-        this.owned.push(uniform);
-        all.splice(
-          kernel.bindings.findIndex((b) => b.source.kind === "sizes"),
-          0,
-          uniform,
-        );
-      }
       let group: GPUBindGroup | undefined;
       await this.gpu.scoped(kernel, () => {
-        group = this.gpu.bindGroup(kernel, pipeline, all);
+        const made = this.gpu.launchGroup(kernel, pipeline, step.buffers.map((s) => this.buffers[s]), step.sizes);
+        if (made.uniform) this.owned.push(made.uniform);
+        group = made.group;
       });
       this.launches.set(step, { pipeline, group: group!, grid: kernel.dispatch(step.sizes) });
     }
