@@ -1,4 +1,5 @@
-import { dimMul } from "../ir/dims.js";
+import { edgeWeights } from "./edge-weights.js";
+import { product } from "./words.js";
 import type { Node, Type } from "../ir/types.js";
 import { BindingList } from "./bindings.js";
 import type { EpilogueHook } from "./epilogue-apply.js";
@@ -31,9 +32,7 @@ type Reduce = "sum" | "mean" | "max";
 export function emitSpmm(node: Node, inputs: readonly Type[], options: EmitOptions, epilogue?: EpilogueHook): KernelSpec {
   const g = inputs[0];
   if (g?.kind !== "graph") throw new CodegenError(node.op, "operand 0 must be a graph", node.span);
-  const weighted = inputs.length === 3;
   const x = tensorOperand(node, inputs, inputs.length - 1);
-  const w = weighted ? tensorOperand(node, inputs, 1) : undefined;
   const out = tensorResult(node);
   if (x.dtype !== "f32") throw new CodegenError(node.op, `only f32 has a kernel, got ${x.dtype}`, node.span);
   const reduce = node.attrs.reduce as Reduce;
@@ -42,17 +41,13 @@ export function emitSpmm(node: Node, inputs: readonly Type[], options: EmitOptio
   const sizes = new SizeTable(options.symbols);
   // The node count only bounds the grid: passed at run time, so one pipeline serves every graph.
   const n = sizes.add("n", g.nodes, "runtime");
-  const rowDim = x.shape.slice(1).reduce((acc, d) => dimMul(acc, d), 1);
-  sizes.add("f", rowDim);
-  // Per-head weights w [E,H] scale x [N,H,C] head by head: channel f belongs to head f / C.
-  const perHead = w !== undefined && w.shape.length === 2;
-  if (perHead) sizes.add("heads", w.shape[1]);
-  const headWidth = perHead ? sizes.add("c", x.shape[2]) : undefined;
-
-  // vec4 lanes when the row (and each head's slice) splits into whole vec4s — known at compile time.
+  sizes.add("f", product(x.shape.slice(1)));
+  // Per-head weights w [E,H] scale x [N,H,C] head by head; vec4 lanes when the row (and each
+  // head's slice) splits into whole vec4s — known at compile time.
+  const weights = edgeWeights(node, inputs, sizes, options.symbols ?? {});
+  const { w, perHead, lanes } = weights;
+  const vec4 = lanes === 4;
   const f = sizes.known("f");
-  const vec4 = f !== undefined && f % 4 === 0 && (!perHead || (sizes.known("c") ?? 1) % 4 === 0);
-  const lanes = vec4 ? 4 : 1;
   const groups = f !== undefined ? f / lanes : undefined; // lanes-wide groups per row
   const perInvocation = groups !== undefined ? Math.max(1, Math.min(MAX_ACCUMULATORS, groups)) : 1;
   const slices = groups !== undefined ? Math.ceil(groups / perInvocation) : undefined;
@@ -75,12 +70,7 @@ export function emitSpmm(node: Node, inputs: readonly Type[], options: EmitOptio
   // Group p of this invocation is group q = g0 + p of the row; guard it when the row has fewer.
   const guarded = (p: number, stmt: string) =>
     groups !== undefined && groups % perInvocation === 0 ? stmt : `if (g0 + ${p}u < ${G}) { ${stmt} }`;
-  const weightOf = (p: number) => {
-    if (!w) return "";
-    if (!perHead) return "we * ";
-    const head = `(g0 + ${p}u) * ${lanes}u / ${headWidth}`;
-    return `w[e * ${sizes.expr("heads")} + ${head}] * `;
-  };
+  const weightOf = (p: number) => weights.scale(`g0 + ${p}u`);
   const edgeBody = accs
     .map((p) => `      ${guarded(p, `acc${p} = ${combine(`acc${p}`, `${weightOf(p)}x[s + ${p}u]`)};`)}`)
     .join("\n");
