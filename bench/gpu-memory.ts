@@ -1,16 +1,17 @@
-// GPU memory of one training step as training allocates it: GpuTrainDevice.create (the step and the
+// GPU memory of one training step as training allocates it: GpuRunner.open (the step and the
 // evaluation programs sharing a BufferStore), one step run, and the bytes allocated, split by what
 // the buffers hold. Every GPU buffer of a run is allocated at load and kept, so the sum is the peak.
 import type { Func, Node, Type } from "../compiler/ir/types.js";
 import type { TensorValue, Value } from "../compiler/ir/values.js";
 import { planFunction, type GpuDevice } from "../runtime/gpu/index.js";
-import { GpuTrainDevice } from "../runtime/train/device-gpu.js";
+import { GpuRunner } from "../runtime/runner/index.js";
+import { LOSS_RESULT, TRAIN_STEP_FUNC } from "../compiler/train/index.js";
 
 /** Bytes allocated on the GPU for one training run, measured (sizes of the buffers created). */
 export interface GpuStepMemory {
-  /** Every buffer the two programs and the shared store created (GpuTrainDevice.peakValueBytes). */
+  /** Every buffer the two programs and the shared store created (GpuRunner.memory().peakBytes). */
   allocated: number;
-  /** The same, predicted from the schedules before allocating (GpuTrainDevice.predictedValueBytes). */
+  /** The same, predicted from the schedules before allocating (GpuRunner.memory().predictedBytes). */
   predicted: number;
   /**
    * The step program's buffers for values whose size depends on the graph (a node or edge count):
@@ -155,13 +156,14 @@ export async function measureGpuStep(
   perStep: Readonly<Record<string, Value>>,
 ): Promise<GpuStepMemory> {
   const loadStart = performance.now();
-  const { result: device, log } = await recordAllocations(gpu, () => GpuTrainDevice.create(gpu, funcs.step, funcs.predict, data, params, symbols));
+  const { result: runner, log } = await recordAllocations(gpu, () => GpuRunner.open(gpu, { funcs: [funcs.step, funcs.predict], data, state: params, symbols }));
   try {
     const stepStart = performance.now();
-    await device.step(perStep);
-    const [loss] = await device.losses();
+    await runner.run(TRAIN_STEP_FUNC, perStep, { log: LOSS_RESULT });
+    const [loss] = await runner.logged();
     const stepMs = performance.now() - stepStart;
-    const allocated = device.peakValueBytes;
+    const memory = runner.memory();
+    const allocated = memory.peakBytes;
     const logged = log.reduce((n, a) => n + a.bytes, 0);
     if (logged !== allocated) console.error(`note: buffers seen created (${logged} B) differ from the device's count (${allocated} B)`);
     const sum = (prefix: string) => log.filter((a) => a.label.startsWith(prefix)).reduce((n, a) => n + a.bytes, 0);
@@ -172,7 +174,7 @@ export async function measureGpuStep(
     const split = (shares?.activations ?? 0) + (shares?.stepParameterSized ?? 0) + (shares?.stepFilledOnce ?? 0);
     return {
       allocated,
-      predicted: device.predictedValueBytes(),
+      predicted: memory.predictedBytes,
       ...shares,
       parametersAndStates,
       inputs,
@@ -182,6 +184,6 @@ export async function measureGpuStep(
       stepMs,
     };
   } finally {
-    device.destroy();
+    runner.destroy();
   }
 }

@@ -15,7 +15,7 @@ import { compile } from "../compiler/index.js";
 import type { Func, Module } from "../compiler/ir/types.js";
 import { predictPeakBytes } from "../compiler/plan/peak.js";
 import { TRAIN_STEP_FUNC } from "../compiler/train/index.js";
-import type { CompiledProgram } from "../compiler/frontend/compile.js";
+import type { CompiledProgram } from "../compiler/train/program.js";
 import { describeDataset } from "../runtime/data/index.js";
 import { NoAdapterError, openDevice, type AdapterSummary } from "../runtime/gpu/index.js";
 import { initParams, MemoryMeter, runFunc } from "../runtime/reference/index.js";
@@ -96,7 +96,7 @@ function compileRun(kind: Kind, blocks: number): CompiledProgram {
 
 /** The run lowered and bound as training prepares it for the reference device or the GPU. */
 function prepare(program: CompiledProgram, forGpu: boolean): PreparedTraining {
-  const prepared = prepareTraining(program.trains[0], program.modules[0], { data: { dataDir }, forGpu });
+  const prepared = prepareTraining(program.trains[0], program.modules[0], { data: { dataDir }, target: forGpu ? "gpu" : "reference" });
   if ("diagnostics" in prepared) throw new Error(prepared.diagnostics.map((d) => d.message).join("\n"));
   return prepared;
 }

@@ -1,6 +1,6 @@
 import { dirname, resolve } from "node:path";
 import { compile, type CompileResult } from "../compiler/index.js";
-import type { DatasetResolver } from "../compiler/frontend/dataset-info.js";
+import type { DatasetResolver } from "../compiler/train/dataset.js";
 import { describeDataset } from "../runtime/data/index.js";
 import type { Io } from "./io.js";
 

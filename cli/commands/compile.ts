@@ -44,7 +44,7 @@ export function compile(io: Io, argv: string[]): number {
   const target = loadTrainTarget(io, "compile", file, dirs, values.run as string | undefined);
   if (!target) return EXIT_ERRORS;
   try {
-    const prepared = prepareTraining(target.spec, target.module, { data: { dataDir: dirs, env: io.env, baseDir: dirname(resolve(file)) }, forGpu: true });
+    const prepared = prepareTraining(target.spec, target.module, { data: { dataDir: dirs, env: io.env, baseDir: dirname(resolve(file)) }, target: "gpu" });
     if ("diagnostics" in prepared) {
       reportDiagnostics(io, prepared.diagnostics, target.sources);
       return EXIT_ERRORS;

@@ -1,5 +1,5 @@
 import { dirname, resolve } from "node:path";
-import type { CompiledProgram } from "../../compiler/frontend/compile.js";
+import type { CompiledProgram } from "../../compiler/train/program.js";
 import type { TensorValue } from "../../compiler/ir/values.js";
 import { loadCheckpoint, saveCheckpoint, writeFileAtomic, WriteFileError, type Checkpoint } from "../../runtime/checkpoint/index.js";
 import { DataError } from "../../runtime/data/index.js";
@@ -191,7 +191,7 @@ export async function train(io: Io, argv: string[]): Promise<number> {
       data: { dataDir: dirs, env: io.env, baseDir: dirname(resolve(file)) },
       onEpoch: (p) => progress.epoch(p),
       onSelect: (_, state) => void (selectedState = state),
-      onPipeline: (lowered, cleaned) => void (pipeline = summarizePipeline(lowered, cleaned)),
+      onCompiled: (training) => void (pipeline = summarizePipeline(training)),
     });
   } catch (e) {
     progress.done();

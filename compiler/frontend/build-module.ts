@@ -1,5 +1,6 @@
 import type { Span } from "../../grammar/span.js";
 import type { Dim, Func, Module } from "../ir/types.js";
+import { FORWARD_FUNC, PREDICT_FUNC } from "../train/names.js";
 import { Elaborator } from "./elaborator.js";
 import { execForward, requireForward } from "./forward-body.js";
 import type { BlockInstance } from "./instance.js";
@@ -26,7 +27,7 @@ export interface ModuleRequest {
 export function buildModule(req: ModuleRequest, instantiator: Instantiator, reporter: Reporter): Module {
   const params = collectParams(req.model);
   const funcs: Func[] = [true, false].map((training) => {
-    const el = new Elaborator(training ? "forward" : "predict", training, reporter, instantiator, params);
+    const el = new Elaborator(training ? FORWARD_FUNC : PREDICT_FUNC, training, reporter, instantiator, params);
     el.onStackCall = req.onStackCall;
     const fwd = requireForward(el, req.model, req.model.decl.name.span);
     const statics = instantiator.staticScope(req.model.params);

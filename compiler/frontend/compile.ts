@@ -1,14 +1,17 @@
 import type { Diagnostic } from "../../grammar/diagnostics.js";
 import type { Module } from "../ir/types.js";
 import { buildModule } from "./build-module.js";
-import type { DatasetResolver } from "./dataset-info.js";
+import type { DatasetResolver } from "../train/dataset.js";
 import { DatasetTable } from "./datasets.js";
 import { collectGlobals, type Globals } from "./globals.js";
 import { Instantiator } from "./instantiate.js";
 import { Abort, Reporter } from "./report.js";
 import { loadSources, resolveImport } from "./sources.js";
 import { checkTrain } from "./train-check.js";
-import type { TrainSpec } from "./train-spec.js";
+import type { CompiledProgram } from "../train/program.js";
+import type { TrainSpec } from "../train/spec.js";
+
+export type { CompiledProgram };
 
 export interface CompileOptions {
   /** The source's file name, for spans and relative imports. */
@@ -28,12 +31,6 @@ export interface CompileResult {
   /** Present iff no error was reported. */
   program?: CompiledProgram;
   diagnostics: Diagnostic[];
-}
-
-export interface CompiledProgram {
-  file: string;
-  modules: Module[];
-  trains: TrainSpec[];
 }
 
 /**

@@ -1,14 +1,14 @@
 import type { CallExpr, DatasetDecl, Expr } from "../../grammar/ast.js";
 import type { Span } from "../../grammar/span.js";
 import { didYouMean } from "../../grammar/suggest.js";
-import type { DatasetResolver } from "./dataset-info.js";
+import type { DatasetResolver } from "../train/dataset.js";
 import {
   DATASET_TRANSFORMS,
   type DatasetRef,
   type DatasetSizes,
   type DatasetSource,
   type DatasetTransform,
-} from "./dataset-ref.js";
+} from "../train/dataset.js";
 import { evaluate, type EvalScope } from "./eval.js";
 import { exprText } from "./expr-text.js";
 import { Abort, didYouMeanHelp, type Reporter } from "./report.js";

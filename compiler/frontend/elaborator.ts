@@ -1,3 +1,4 @@
+import { OUTPUT_RESULT } from "../train/names.js";
 import type { Label } from "../../grammar/diagnostics.js";
 import type { Span } from "../../grammar/span.js";
 import { BuildError, FuncBuilder } from "../ir/builder.js";
@@ -70,7 +71,7 @@ export class Elaborator {
   /** Finish the function: results are the model output and, in training mode, updated buffers. */
   finish(out: TensorValue): Func {
     const results = [out.id];
-    const names = ["out"];
+    const names = [OUTPUT_RESULT];
     for (const p of this.params) {
       const updated = this.bufferUpdates.get(p.name);
       if (updated !== undefined) {

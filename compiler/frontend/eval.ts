@@ -2,7 +2,7 @@ import type { BinaryExpr, BinaryOp, CallExpr, Expr, StackExpr } from "../../gram
 import type { Span } from "../../grammar/span.js";
 import { didYouMean } from "../../grammar/suggest.js";
 import { dimAdd, dimDiv, dimMul, dimSub } from "../ir/dims.js";
-import { DATASET_ATTRIBUTES, datasetAttribute, type DatasetAttribute } from "./dataset-ref.js";
+import { DATASET_ATTRIBUTES, datasetAttribute, type DatasetAttribute } from "../train/dataset.js";
 import { exprText } from "./expr-text.js";
 import { didYouMeanHelp, type Reporter } from "./report.js";
 import { describeValue, float, int, numericValue, type TensorValue, type Value } from "./value.js";

@@ -2,7 +2,7 @@ import type { TensorType } from "../ir/types.js";
 import type { BlockInstance, StackInstance } from "./instance.js";
 import type { Instantiator } from "./instantiate.js";
 import type { Reporter } from "./report.js";
-import type { PassSpec } from "./train-spec.js";
+import type { PassSpec } from "../train/spec.js";
 
 /** What the frontend half of a model-stage pass may use. */
 export interface ModelPassEnv {

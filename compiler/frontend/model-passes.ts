@@ -2,7 +2,7 @@ import { getPass } from "../passes/registry.js";
 import type { BlockInstance } from "./instance.js";
 import type { ModelPassEnv, ModelRewrite } from "./model-pass-env.js";
 import { convertResidualStacks } from "./reversible-rewrite.js";
-import type { PassSpec } from "./train-spec.js";
+import type { PassSpec } from "../train/spec.js";
 
 /** The frontend half of every built-in pass whose `stage` is "model", by pass name. */
 const MODEL_REWRITES: Readonly<Record<string, ModelRewrite>> = {

@@ -9,7 +9,7 @@ import { Abort } from "./report.js";
 import { residualBranch } from "./residual-form.js";
 import { mapStacks } from "./stack-map.js";
 import type { ArgInput } from "./signature.js";
-import type { PassSpec } from "./train-spec.js";
+import type { PassSpec } from "../train/spec.js";
 import { int } from "./value.js";
 
 /** A plain residual stack found in the model, with the branch F its block adds to `h`. */

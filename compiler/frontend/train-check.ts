@@ -3,7 +3,7 @@ import { joinSpans, type Span } from "../../grammar/span.js";
 import { didYouMean } from "../../grammar/suggest.js";
 import type { Module } from "../ir/types.js";
 import { buildModule } from "./build-module.js";
-import type { DatasetRef } from "./dataset-ref.js";
+import type { DatasetRef } from "../train/dataset.js";
 import type { DatasetTable } from "./datasets.js";
 import { evaluate } from "./eval.js";
 import { exprText } from "./expr-text.js";
@@ -29,7 +29,7 @@ import {
   type SelectSpec,
   type SplitName,
   type TrainSpec,
-} from "./train-spec.js";
+} from "../train/spec.js";
 
 const KEYS = ["data", "model", "loss", "optimizer", "epochs", "select", "report", "schedule", "lr_schedule", "passes", "seed", "eval_every", "patience"];
 const REQUIRED = ["data", "model", "loss", "optimizer", "epochs"];

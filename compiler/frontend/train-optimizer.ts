@@ -4,7 +4,7 @@ import { didYouMean } from "../../grammar/suggest.js";
 import { exprText } from "./expr-text.js";
 import { Abort, didYouMeanHelp, type Reporter } from "./report.js";
 import { bindOptions, type BoundOption, type OptParam } from "./train-options.js";
-import { OPTIMIZERS, type OptimizerGroup, type OptimizerName, type OptimizerOptions, type OptimizerSpec } from "./train-spec.js";
+import { OPTIMIZERS, type OptimizerGroup, type OptimizerName, type OptimizerOptions, type OptimizerSpec } from "../train/spec.js";
 
 /** Per-optimizer options with torch's defaults. */
 const OPTION_PARAMS: Record<string, OptParam> = {

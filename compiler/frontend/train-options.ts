@@ -4,7 +4,7 @@ import { didYouMean } from "../../grammar/suggest.js";
 import { evaluate } from "./eval.js";
 import { exprText } from "./expr-text.js";
 import { Abort, didYouMeanHelp, type Reporter } from "./report.js";
-import { SPLITS, type OptionValue } from "./train-spec.js";
+import { SPLITS, type OptionValue } from "../train/spec.js";
 
 /**
  * Arguments of the calls inside a train block (`adam(lr = 0.01)`, `cross_entropy(mask = train)`,

@@ -5,7 +5,7 @@ import { builtinPasses } from "../passes/registry.js";
 import { exprText } from "./expr-text.js";
 import { Abort, didYouMeanHelp, type Reporter } from "./report.js";
 import { freeValue } from "./train-options.js";
-import type { OptionValue, PassSpec } from "./train-spec.js";
+import type { OptionValue, PassSpec } from "../train/spec.js";
 
 /** Technique passes of techniques.md that later issues implement; their options are not checked yet. */
 const PLANNED_PASSES = ["decouple", "admm", "soup", "reversible", "tie-weights", "equilibrium", "sparsify"];

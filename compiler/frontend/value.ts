@@ -1,7 +1,7 @@
 import type { Dim, GraphType, TensorType } from "../ir/types.js";
 import { formatShape } from "../ir/dims.js";
 import type { Instance } from "./instance.js";
-import type { DatasetRef } from "./dataset-ref.js";
+import type { DatasetRef } from "../train/dataset.js";
 
 /**
  * The values the frontend computes with. Static values (numbers, strings, layer instances,

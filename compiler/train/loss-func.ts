@@ -2,7 +2,7 @@ import { error, type Diagnostic } from "../../grammar/diagnostics.js";
 import { BuildError } from "../ir/builder.js";
 import { formatType } from "../ir/type-utils.js";
 import type { Func } from "../ir/types.js";
-import type { LossSpec } from "../frontend/train-spec.js";
+import type { LossSpec } from "./spec.js";
 import { FuncAppender } from "./append-builder.js";
 import { TRAIN_CODES } from "./codes.js";
 

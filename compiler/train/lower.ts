@@ -1,11 +1,12 @@
 import { error, type Diagnostic } from "../../grammar/diagnostics.js";
 import type { Span } from "../../grammar/span.js";
 import { differentiate, gradResultName } from "../autodiff/index.js";
-import type { TrainSpec } from "../frontend/train-spec.js";
+import type { TrainSpec } from "./spec.js";
 import { BuildError } from "../ir/builder.js";
 import type { Func, Module, ParamInfo } from "../ir/types.js";
 import { FuncAppender } from "./append-builder.js";
 import { TRAIN_CODES } from "./codes.js";
+import { FORWARD_FUNC } from "./names.js";
 import { buildLossFunc, LOSS_RESULT } from "./loss-func.js";
 import { LR_INPUT, lrInputFor, optionsFor, STEP_INPUT } from "./optimizer-options.js";
 import { emitUpdate } from "./optimizer-update.js";
@@ -28,7 +29,7 @@ const SCALAR = { kind: "tensor", dtype: "f32", shape: [] } as const;
  * Optimizer states are non-trainable `Module.params` entries `opt.<state>.<param>`, zeros at start.
  */
 export function lowerTraining(module: Module, spec: TrainSpec): Module | Diagnostic[] {
-  const forward = module.funcs.find((f) => f.name === "forward");
+  const forward = module.funcs.find((f) => f.name === FORWARD_FUNC);
   if (!forward) {
     return [error(TRAIN_CODES.noForward.code, `module \`${module.name}\` has no \`forward\` function to train`, spec.span)];
   }

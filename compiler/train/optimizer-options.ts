@@ -1,4 +1,4 @@
-import type { OptimizerGroup, OptimizerOptions, OptimizerSpec } from "../frontend/train-spec.js";
+import type { OptimizerGroup, OptimizerOptions, OptimizerSpec } from "./spec.js";
 
 /** The learning-rate input every parameter outside a group with its own `lr` reads. */
 export const LR_INPUT = "lr";

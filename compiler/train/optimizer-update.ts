@@ -1,5 +1,5 @@
 import type { Span } from "../../grammar/span.js";
-import type { OptimizerName, OptimizerOptions } from "../frontend/train-spec.js";
+import type { OptimizerName, OptimizerOptions } from "./spec.js";
 import type { TensorType } from "../ir/types.js";
 import type { FuncAppender } from "./append-builder.js";
 import { stateName } from "./optimizer-options.js";

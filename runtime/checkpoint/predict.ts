@@ -1,12 +1,12 @@
-import type { TrainSpec } from "../../compiler/frontend/train-spec.js";
+import type { TrainSpec } from "../../compiler/train/spec.js";
 import { keyFromSeed } from "../../compiler/ir/rng.js";
 import type { Module } from "../../compiler/ir/types.js";
 import type { TensorValue } from "../../compiler/ir/values.js";
 import { loadDatasetSource, type SourceOptions } from "../data/index.js";
 import { runFunc } from "../reference/index.js";
 import { bindDataset } from "../train/bind.js";
-import { FORWARD_PIPELINE } from "../train/run.js";
-import { runPipeline } from "../../compiler/passes/index.js";
+import { compileForward } from "../../compiler/pipeline.js";
+import { OUTPUT_RESULT, PREDICT_FUNC } from "../../compiler/train/names.js";
 import type { Checkpoint } from "./checkpoint.js";
 import { isOptimizerState, matchParams } from "./match.js";
 
@@ -25,8 +25,8 @@ export interface Predictions {
  */
 export function predictWithCheckpoint(spec: TrainSpec, model: Module, checkpoint: Checkpoint, data: SourceOptions = {}): Predictions {
   // The same forward rewrites as training, so the outputs are those the checkpoint was selected by.
-  const module = runPipeline(model, FORWARD_PIPELINE).module;
-  const predict = module.funcs.find((f) => f.name === "predict");
+  const module = compileForward(model).module;
+  const predict = module.funcs.find((f) => f.name === PREDICT_FUNC);
   if (!predict) throw new Error(`module \`${module.name}\` has no \`predict\` function`);
   const { dataset } = loadDatasetSource(spec.data.source, spec.data.transforms, data);
   const bound = bindDataset(dataset, spec.data.name, module);

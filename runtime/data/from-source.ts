@@ -1,5 +1,5 @@
 import { isAbsolute, resolve } from "node:path";
-import type { DatasetSource, DatasetTransform } from "../../compiler/frontend/dataset-ref.js";
+import type { DatasetSource, DatasetTransform } from "../../compiler/train/dataset.js";
 import { csbm } from "./csbm.js";
 import type { Dataset, LoadResult } from "./dataset.js";
 import { loadEdgeList } from "./edgelist.js";

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { delimiter, join, resolve } from "node:path";
-import type { DatasetInfo, DatasetResolver } from "../../compiler/frontend/dataset-info.js";
+import type { DatasetInfo, DatasetResolver } from "../../compiler/train/dataset.js";
 import { type BinaryLoadOptions, loadBinaryDataset } from "./binary.js";
 import type { LoadResult } from "./dataset.js";
 import { DataError } from "./errors.js";

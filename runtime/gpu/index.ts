@@ -15,4 +15,4 @@ export { NoAdapterError, GpuKernelError, GpuDeviceLostError, INSTALL_HINT, type 
 export { runKernel } from "./launch.js";
 export { GpuProgram } from "./program.js";
 export { BufferStore } from "./buffer-store.js";
-export { loadFunction, planFunction, planTraining, type FunctionPlan, type LoadOptions } from "./load-function.js";
+export { loadFunction, planFunction, planTraining, patternedInputs, type FunctionPlan, type LoadOptions } from "./load-function.js";

@@ -1,6 +1,6 @@
 import type { Module } from "../../compiler/ir/types.js";
 import type { TensorValue, Value } from "../../compiler/ir/values.js";
-import type { SplitName } from "../../compiler/frontend/train-spec.js";
+import type { SplitName } from "../../compiler/train/spec.js";
 import { DataError, type Dataset } from "../data/index.js";
 
 /** A dataset as interpreter inputs: what every function of a training run reads. */

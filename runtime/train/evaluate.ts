@@ -1,6 +1,40 @@
-import type { MetricName } from "../../compiler/frontend/train-spec.js";
-import type { TensorValue } from "../../compiler/ir/values.js";
+import type { MetricName, SplitName, TrainSpec } from "../../compiler/train/spec.js";
+import { OUTPUT_RESULT, PREDICT_FUNC } from "../../compiler/train/names.js";
+import type { TensorValue, Value } from "../../compiler/ir/values.js";
+import type { Runner } from "../runner/runner.js";
+import type { BoundData } from "./bind.js";
 import { accuracy, macroF1, rocAuc } from "./metrics.js";
+import { metricKey, type Metrics } from "./metrics-keys.js";
+
+/** A metric on a split, as `report = [accuracy(val), …]` and `select = best(val.accuracy)` name them. */
+export interface Measured {
+  split: SplitName;
+  metric: MetricName;
+}
+
+/** What a run evaluates: the reported metrics, and the selection metric if it is not among them. */
+export function measuredMetrics(spec: TrainSpec): Measured[] {
+  const measured: Measured[] = spec.report.map((r) => ({ split: r.split, metric: r.metric }));
+  const s = spec.select;
+  if (s.kind === "best" && !measured.some((m) => m.split === s.split && m.metric === s.metric)) measured.push({ split: s.split, metric: s.metric });
+  return measured;
+}
+
+/**
+ * Run the model in evaluation mode (`predict`) on the runner and score its output on each
+ * measured split. `rng` is the key `predict` takes (eval mode draws nothing with it).
+ */
+export async function evaluate(runner: Runner, data: BoundData, measured: readonly Measured[], rng: Value): Promise<Metrics> {
+  await runner.run(PREDICT_FUNC, { rng });
+  const logits = await runner.read(PREDICT_FUNC, OUTPUT_RESULT);
+  const metrics: Metrics = {};
+  for (const m of measured) {
+    const split = data.splits[m.split];
+    if (!split) throw new Error(`the dataset has no \`${m.split}\` split to report ${m.metric} on`);
+    metrics[metricKey(m.split, m.metric)] = metricValue(m.metric, logits, data.labels.data as Int32Array, split.nodes);
+  }
+  return metrics;
+}
 
 /** Row-wise softmax, so that per-class scores compare across nodes as probabilities do. */
 function softmaxRows(logits: TensorValue): TensorValue {

@@ -1,4 +1,4 @@
-import type { LrScheduleSpec, OptionValue } from "../../compiler/frontend/train-spec.js";
+import type { LrScheduleSpec, OptionValue } from "../../compiler/train/spec.js";
 
 /**
  * Learning-rate schedules in PyTorch's closed forms. `epoch` counts from 0: `lrAt(s, lr, e)` is the

@@ -1,24 +1,15 @@
 import type { Diagnostic } from "../../grammar/diagnostics.js";
-import type { CompiledProgram } from "../../compiler/frontend/compile.js";
-import type { TrainSpec } from "../../compiler/frontend/train-spec.js";
+import type { TrainSpec } from "../../compiler/train/spec.js";
 import type { Module } from "../../compiler/ir/types.js";
 import { error } from "../../grammar/diagnostics.js";
-import { lowerTraining, TRAIN_CODES } from "../../compiler/train/index.js";
-import { runPipeline, type PipelineResult } from "../../compiler/passes/index.js";
+import { TRAIN_CODES } from "../../compiler/train/index.js";
+import { compileTraining, type CompiledTraining, type Target } from "../../compiler/pipeline.js";
 import { loadDatasetSource, type SourceOptions } from "../data/index.js";
 import { bindDataset, type BoundData } from "./bind.js";
 import { lrScheduleProblems } from "./lr-schedule.js";
 import { train, type TrainOptions, type TrainResult } from "./trainer.js";
 
-/**
- * Run on the lowered functions before training: the same cleanup `gnnc ir --passes` offers. Layers
- * expand independently, so without CSE each GCN layer rebuilds the self-loop graph and its
- * normalisation on every step; without LICM every block of a stack recomputes the graph's degrees.
- */
-export const TRAIN_PIPELINE = "cse,licm,cse,dce";
-
-/** Run on the model's forward before training is lowered (see compiler/passes/transform-first.ts). */
-export const FORWARD_PIPELINE = "transform-first";
+export { findTrain } from "../../compiler/train/program.js";
 
 /** `seed`, `evalEvery` and `patience` override the train block's `seed`, `eval_every` and `patience`. */
 export interface RunTrainingOptions extends Omit<TrainOptions, "seed"> {
@@ -28,24 +19,15 @@ export interface RunTrainingOptions extends Omit<TrainOptions, "seed"> {
   data?: SourceOptions;
   /** Milliseconds the frontend took; lowering's time is added to it. */
   compileMs?: number;
-  /** Receives the lowered module and the result of TRAIN_PIPELINE on it (run reports summarise them). */
-  onPipeline?(lowered: Module, cleaned: PipelineResult): void;
+  /** Receives what the compile pipeline made (run reports summarise it). */
+  onCompiled?(training: CompiledTraining): void;
 }
 
 export type TrainingOutcome = { result: TrainResult; diagnostics?: undefined } | { result?: undefined; diagnostics: Diagnostic[] };
 
-/** The train block named `name`, or the only one; undefined when ambiguous or absent. */
-export function findTrain(program: CompiledProgram, name?: string): { spec: TrainSpec; module: Module } | undefined {
-  const k = name === undefined ? (program.trains.length === 1 ? 0 : -1) : program.trains.findIndex((t) => t.name === name);
-  if (k < 0) return undefined;
-  const spec = program.trains[k];
-  const module = program.modules.find((m) => m.name === spec.module);
-  return module ? { spec, module } : undefined;
-}
-
-/** A train block lowered, cleaned and bound to its data: what training (or `gnnc compile`) starts from. */
+/** A train block compiled and bound to its data: what training (or `gnnc compile`) starts from. */
 export interface PreparedTraining {
-  /** `train_step`, `loss` and `predict`, after TRAIN_PIPELINE (and expand-reversible for the GPU). */
+  /** `train_step`, `loss` and `predict`, after the compile pipeline for the target. */
   lowered: Module;
   data: BoundData;
   symbols: Record<string, number>;
@@ -53,36 +35,27 @@ export interface PreparedTraining {
 }
 
 /**
- * Lower a train block to `train_step`, clean it up, load and bind its dataset. Problems with the
- * program come back as diagnostics; data problems throw DataError.
+ * Compile a train block for a target (compiler/pipeline.ts), load and bind its dataset. Problems
+ * with the program come back as diagnostics; data problems throw DataError.
  */
 export function prepareTraining(
   spec: TrainSpec,
   module: Module,
-  options: Pick<RunTrainingOptions, "data" | "onPipeline"> & { forGpu?: boolean; fuse?: boolean } = {},
+  options: Pick<RunTrainingOptions, "data" | "onCompiled"> & { target?: Target; fuse?: boolean } = {},
 ): PreparedTraining | { diagnostics: Diagnostic[] } {
-  const lowerStart = performance.now();
-  // Aggregations move after the transforms that narrow them, before autodiff: the backward follows.
-  const forward = runPipeline(module, FORWARD_PIPELINE);
-  if (forward.diagnostics.some((d) => d.severity === "error")) return { diagnostics: forward.diagnostics };
-  const lowering = lowerTraining(forward.module, spec);
-  if (Array.isArray(lowering)) return { diagnostics: lowering };
-  // The GPU runs reversible stacks' forwards as plain loops (their backward loops are already plain),
-  // and elementwise chains as one kernel each.
-  const gpuPipeline = `expand-reversible,${TRAIN_PIPELINE}${options.fuse === false ? "" : ",fuse-elementwise,fuse-epilogue"}`;
-  const cleaned = runPipeline(lowering, options.forGpu ? gpuPipeline : TRAIN_PIPELINE);
-  if (cleaned.diagnostics.some((d) => d.severity === "error")) return { diagnostics: cleaned.diagnostics };
-  options.onPipeline?.(lowering, cleaned);
-  const lowerMs = performance.now() - lowerStart;
+  const compiled = compileTraining(module, spec, { target: options.target ?? "reference", fuse: options.fuse });
+  if (!compiled.training) return { diagnostics: compiled.diagnostics };
+  options.onCompiled?.(compiled.training);
   const schedule = spec.lrSchedule;
   const scheduleProblems = schedule ? lrScheduleProblems(schedule) : [];
   if (schedule && scheduleProblems.length) {
     return { diagnostics: scheduleProblems.map((p) => error(TRAIN_CODES.badLrSchedule.code, p, schedule.span)) };
   }
+  const lowered = compiled.training.module;
   const { dataset } = loadDatasetSource(spec.data.source, spec.data.transforms, options.data);
   const needed = [spec.loss.mask, ...spec.report.map((r) => r.split), ...(spec.select.kind === "best" ? [spec.select.split] : [])];
-  const data = bindDataset(dataset, spec.data.name, cleaned.module, needed);
-  return { lowered: cleaned.module, data, symbols: { ...cleaned.module.symbols, ...data.symbols }, lowerMs };
+  const data = bindDataset(dataset, spec.data.name, lowered, needed);
+  return { lowered, data, symbols: { ...lowered.symbols, ...data.symbols }, lowerMs: compiled.training.ms };
 }
 
 /**
@@ -91,7 +64,7 @@ export function prepareTraining(
  * places searched).
  */
 export async function runTraining(spec: TrainSpec, module: Module, options: RunTrainingOptions = {}): Promise<TrainingOutcome> {
-  const prepared = prepareTraining(spec, module, { data: options.data, onPipeline: options.onPipeline, forGpu: options.gpu !== undefined });
+  const prepared = prepareTraining(spec, module, { data: options.data, onCompiled: options.onCompiled, target: options.gpu ? "gpu" : "reference" });
   if ("diagnostics" in prepared) return { diagnostics: prepared.diagnostics };
   // Options given by the caller (CLI flags) override the train block's keys.
   const { epochs, onEpoch, start, onSelect, gpu, progressMs } = options;

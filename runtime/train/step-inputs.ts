@@ -1,4 +1,4 @@
-import type { TrainSpec } from "../../compiler/frontend/train-spec.js";
+import type { TrainSpec } from "../../compiler/train/spec.js";
 import { foldKey } from "../../compiler/ir/rng.js";
 import type { TensorValue, Value } from "../../compiler/ir/values.js";
 import { LABELS_INPUT, lrInputs, MASK_INPUT, STEP_INPUT } from "../../compiler/train/index.js";

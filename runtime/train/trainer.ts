@@ -1,19 +1,22 @@
-import type { MetricName, SplitName, TrainSpec } from "../../compiler/frontend/train-spec.js";
+import type { TrainSpec } from "../../compiler/train/spec.js";
 import { keyFromSeed } from "../../compiler/ir/rng.js";
 import type { Func, Module } from "../../compiler/ir/types.js";
 import type { TensorValue } from "../../compiler/ir/values.js";
-import { TRAIN_STEP_FUNC } from "../../compiler/train/index.js";
+import { LOSS_RESULT, PREDICT_FUNC, TRAIN_STEP_FUNC } from "../../compiler/train/index.js";
 import { matchParams } from "../checkpoint/match.js";
 import type { SafeTensor } from "../checkpoint/safetensors.js";
 import { initParams } from "../reference/index.js";
 import type { GpuDevice } from "../gpu/index.js";
-import type { TrainDevice } from "./device.js";
-import { GpuTrainDevice } from "./device-gpu.js";
-import { ReferenceDevice } from "./device-reference.js";
+import { openRunner } from "../runner/open.js";
+import type { Runner } from "../runner/runner.js";
 import type { BoundData } from "./bind.js";
-import { metricValue } from "./evaluate.js";
-import { stepInputs, unchangingInputs } from "./step-inputs.js";
+import { evaluate, measuredMetrics } from "./evaluate.js";
+import type { Metrics } from "./metrics-keys.js";
 import type { EpochProgress } from "./progress.js";
+import { Selection, type Selected } from "./selection.js";
+import { stepInputs, unchangingInputs } from "./step-inputs.js";
+
+export type { Metrics } from "./metrics-keys.js";
 
 /** A run picked up where an earlier one stopped (a checkpoint: see runtime/checkpoint). */
 export interface StartState {
@@ -56,9 +59,6 @@ export interface TrainOptions {
   progressMs?: number;
 }
 
-/** Metrics by name: `train_loss` and `<split>_<metric>` (`val_accuracy`, `test_accuracy`). */
-export type Metrics = Record<string, number>;
-
 export interface EpochRecord {
   epoch: number;
   loss: number;
@@ -90,11 +90,8 @@ export interface TrainResult {
   history: EpochRecord[];
 }
 
-const metricKey = (split: SplitName, metric: MetricName) => `${split}_${metric}`;
-
 /** Between evaluations, losses are still read back (for the progress line) about this often by default. */
 const PROGRESS_MS = 1000;
-
 
 function median(xs: readonly number[]): number {
   if (xs.length === 0) return NaN;
@@ -110,14 +107,12 @@ function funcNamed(module: Module, name: string): Func {
 }
 
 /**
- * Train a lowered module (see compiler/train) on bound data with the reference interpreter.
- * Every random draw derives from `seed`: parameters from initParams, dropout from a key per epoch,
- * so the same seed gives the same numbers — also across a resume, which continues the epoch
- * count (and with it the step count, dropout keys and learning-rate schedule) from its state.
+ * Train a lowered module (see compiler/pipeline.ts) on bound data, on the GPU or the reference
+ * device. Every random draw derives from `seed`: parameters from initParams, dropout from a key
+ * per epoch, so the same seed gives the same numbers — also across a resume, which continues the
+ * epoch count (and with it the step count, dropout keys and learning-rate schedule) from its state.
  */
 export async function train(module: Module, spec: TrainSpec, data: BoundData, options: TrainOptions): Promise<TrainResult> {
-  const step = funcNamed(module, TRAIN_STEP_FUNC);
-  const predict = funcNamed(module, "predict");
   const epochs = options.epochs ?? spec.epochs;
   const evalEvery = options.evalEvery ?? 1;
   if (!(Number.isInteger(evalEvery) && evalEvery >= 1)) throw new Error(`evalEvery must be an integer ≥ 1, got ${evalEvery}`);
@@ -125,79 +120,54 @@ export async function train(module: Module, spec: TrainSpec, data: BoundData, op
   const resume = options.start;
   const first = resume?.epoch ?? 0;
   if (first >= epochs) throw new Error(`the run starts after epoch ${first}, but it has ${epochs} epochs: nothing to train`);
-  const params = resume ? matchParams(module, symbols, resume.tensors, resume.source) : initParams(module, options.seed, symbols);
-  const root = keyFromSeed(options.seed);
-  const unchanging = unchangingInputs(spec, data);
-  const device = options.gpu
-    ? await GpuTrainDevice.create(options.gpu, step, predict, unchanging, params, symbols)
-    : new ReferenceDevice(step, predict, unchanging, params, symbols);
+  const state = resume ? matchParams(module, symbols, resume.tensors, resume.source) : initParams(module, options.seed, symbols);
+  const funcs = [funcNamed(module, TRAIN_STEP_FUNC), funcNamed(module, PREDICT_FUNC)];
+  const runner = await openRunner({ funcs, data: unchangingInputs(spec, data), state, symbols }, options.gpu);
   try {
-    return await epochsOn(device, spec, data, options, { first, epochs, evalEvery, root, resume });
+    return await trainEpochs(runner, spec, data, options, { first, epochs, evalEvery });
   } finally {
-    device.destroy();
+    runner.destroy();
   }
 }
 
-interface RunPlan {
+interface EpochPlan {
   first: number;
   epochs: number;
   evalEvery: number;
-  root: readonly [number, number];
-  resume?: StartState;
 }
 
-/** The epochs of a run on a device: steps, evaluation, selection by the best validation metric, early stopping. */
-async function epochsOn(device: TrainDevice, spec: TrainSpec, data: BoundData, options: TrainOptions, plan: RunPlan): Promise<TrainResult> {
-  const { first, epochs, evalEvery, root, resume } = plan;
-
-  const select = spec.select.kind === "best" ? metricKey(spec.select.split, spec.select.metric) : undefined;
-  const measured: { split: SplitName; metric: MetricName }[] = spec.report.map((r) => ({ split: r.split, metric: r.metric }));
-  if (spec.select.kind === "best" && !measured.some((m) => metricKey(m.split, m.metric) === select)) {
-    measured.push({ split: spec.select.split, metric: spec.select.metric });
-  }
+/**
+ * The epochs of a run on a runner: a training step each, an evaluation every `evalEvery`, the
+ * selection and early stopping. Losses are read back when metrics are (and every progressMs or
+ * so, so progress keeps moving): between readbacks the device runs ahead, and the epochs in
+ * between share the time measured.
+ */
+async function trainEpochs(runner: Runner, spec: TrainSpec, data: BoundData, options: TrainOptions, plan: EpochPlan): Promise<TrainResult> {
+  const { first, epochs, evalEvery } = plan;
+  const root = keyFromSeed(options.seed);
+  const measured = measuredMetrics(spec);
+  const resumed: Selected | undefined = options.start?.metrics ? { epoch: options.start.epoch, metrics: options.start.metrics } : undefined;
+  const selection = new Selection(spec.select, options.patience, resumed);
+  const select = selection.metric;
+  if (resumed && options.onSelect) options.onSelect(resumed.epoch, await runner.state());
 
   const history: EpochRecord[] = [];
   const epochMs: number[] = [];
-  let selected = resume?.metrics ? { epoch: resume.epoch, metrics: resume.metrics } : undefined;
-  const resumedBest = select === undefined ? undefined : selected?.metrics[select];
-  let best = resumedBest === undefined || Number.isNaN(resumedBest) ? -Infinity : resumedBest;
-  let evalsSinceBest = 0;
-  const choose = async (epoch: number, metrics: Metrics) => {
-    selected = { epoch, metrics };
-    if (options.onSelect) options.onSelect(epoch, await device.state());
-  };
-  if (selected && options.onSelect) options.onSelect(selected.epoch, await device.state());
-
-  // Losses are read back when metrics are (and every progressMs or so, so progress keeps moving):
-  // between readbacks the device runs ahead, and the epochs in between share the time measured.
   let flushedAt = performance.now();
   for (let e = first; e < epochs; e++) {
-    await device.step(stepInputs(spec, root, e));
-    const evaluate = (e + 1) % evalEvery === 0 || e === epochs - 1;
-    if (!evaluate && performance.now() - flushedAt < (options.progressMs ?? PROGRESS_MS)) continue;
-    const losses = await device.losses();
+    await runner.run(TRAIN_STEP_FUNC, stepInputs(spec, root, e), { log: LOSS_RESULT });
+    const evaluating = (e + 1) % evalEvery === 0 || e === epochs - 1;
+    if (!evaluating && performance.now() - flushedAt < (options.progressMs ?? PROGRESS_MS)) continue;
+    const losses = await runner.logged();
     const loss = losses[losses.length - 1];
     const record: EpochRecord = { epoch: e + 1, loss };
     let stop = false;
-    if (evaluate) {
-      const logits = await device.predict({ kind: "rng", key: root });
-      const metrics: Metrics = { train_loss: loss };
-      for (const m of measured) {
-        const split = data.splits[m.split];
-        if (!split) throw new Error(`the dataset has no \`${m.split}\` split to report ${m.metric} on`);
-        metrics[metricKey(m.split, m.metric)] = metricValue(m.metric, logits, data.labels.data as Int32Array, split.nodes);
-      }
+    if (evaluating) {
+      const metrics: Metrics = { train_loss: loss, ...(await evaluate(runner, data, measured, { kind: "rng", key: root })) };
       for (const [k, v] of Object.entries(metrics)) if (k !== "train_loss") record[k] = v;
-      if (select === undefined) await choose(e + 1, metrics);
-      else if (metrics[select] > best) {
-        best = metrics[select];
-        await choose(e + 1, metrics);
-        evalsSinceBest = 0;
-      } else {
-        if (!selected) await choose(e + 1, metrics); // a NaN metric: keep something to report
-        evalsSinceBest++;
-        stop = options.patience !== undefined && select !== undefined && evalsSinceBest >= options.patience;
-      }
+      const offer = selection.offer(e + 1, metrics);
+      if (offer.chosen && options.onSelect) options.onSelect(e + 1, await runner.state());
+      stop = offer.stop;
     }
     const now = performance.now();
     const each = (now - flushedAt) / losses.length;
@@ -217,20 +187,20 @@ async function epochsOn(device: TrainDevice, spec: TrainSpec, data: BoundData, o
     if (stop) break;
   }
 
-  const held = device.heldBytes();
+  const memory = runner.memory();
   return {
     run: spec.name,
     dataset: spec.data.name,
-    device: device.kind,
+    device: runner.kind,
     seed: options.seed,
     epochs: first + history.length,
     start_epoch: first,
-    metrics: selected?.metrics ?? {},
-    selected_epoch: selected?.epoch ?? 0,
+    metrics: selection.selected?.metrics ?? {},
+    selected_epoch: selection.selected?.epoch ?? 0,
     epoch_ms_median: median(epochMs),
     compile_ms: 0,
-    peak_bytes: held + device.peakValueBytes,
-    peak_bytes_predicted: held + device.predictedValueBytes(),
+    peak_bytes: memory.heldBytes + memory.peakBytes,
+    peak_bytes_predicted: memory.heldBytes + memory.predictedBytes,
     history,
   };
 }

@@ -1,9 +1,9 @@
 import { describe, expect, it, vi } from "vitest";
 import { prepareTraining, runTraining } from "../../runtime/train/run.js";
-import { GpuTrainDevice } from "../../runtime/train/device-gpu.js";
+import { GpuRunner } from "../../runtime/runner/index.js";
 import { stepInputs, unchangingInputs } from "../../runtime/train/step-inputs.js";
 import { initParams } from "../../runtime/reference/index.js";
-import { TRAIN_STEP_FUNC } from "../../compiler/train/index.js";
+import { LOSS_RESULT, TRAIN_STEP_FUNC } from "../../compiler/train/index.js";
 import { compileTrain, gcnSource } from "../train/helpers.js";
 import { GAT_SOURCE, revgnnSource } from "../train/sources.js";
 import { runCli } from "../cli/harness.js";
@@ -61,17 +61,18 @@ describe("readbacks", () => {
   it("keeps every loss when the log on the GPU fills up between readbacks", async (ctx) => {
     const gpu = gpuOf(ctx);
     const { spec, module } = compileTrain(gcnSource({ epochs: 10 }));
-    const prepared = prepareTraining(spec, module, { forGpu: true });
+    const prepared = prepareTraining(spec, module, { target: "gpu" });
     if ("diagnostics" in prepared) throw new Error("does not compile");
     const { lowered, data, symbols } = prepared;
     const func = (name: string) => lowered.funcs.find((f) => f.name === name)!;
     const run = async (lossLogSteps?: number) => {
-      const device = await GpuTrainDevice.create(gpu, func(TRAIN_STEP_FUNC), func("predict"), unchangingInputs(spec, data), initParams(lowered, 0, symbols), symbols, { lossLogSteps });
+      const program = { funcs: [func(TRAIN_STEP_FUNC), func("predict")], data: unchangingInputs(spec, data), state: initParams(lowered, 0, symbols), symbols };
+      const runner = await GpuRunner.open(gpu, program, { logEntries: lossLogSteps });
       try {
-        for (let e = 0; e < 10; e++) await device.step(stepInputs(spec, [1, 2], e));
-        return await device.losses();
+        for (let e = 0; e < 10; e++) await runner.run(TRAIN_STEP_FUNC, stepInputs(spec, [1, 2], e), { log: LOSS_RESULT });
+        return await runner.logged();
       } finally {
-        device.destroy();
+        runner.destroy();
       }
     };
     const wrapped = await run(4); // full after steps 4 and 8: read back early, kept

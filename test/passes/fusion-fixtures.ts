@@ -1,5 +1,5 @@
 import { scheduleFunc, type Step } from "../../compiler/codegen/index.js";
-import type { TrainSpec } from "../../compiler/frontend/train-spec.js";
+import type { TrainSpec } from "../../compiler/train/spec.js";
 import type { Func, Module } from "../../compiler/ir/types.js";
 import type { Value } from "../../compiler/ir/values.js";
 import { unchangingNodes } from "../../compiler/plan/unchanging.js";
@@ -34,7 +34,7 @@ export interface PreparedStep {
 
 export function prepareStep(source: string): PreparedStep {
   const { spec, module } = compileTrain(source);
-  const prepared = prepareTraining(spec, module, { forGpu: true, fuse: false }); // the GPU pipeline but for fusion: the tests fuse
+  const prepared = prepareTraining(spec, module, { target: "gpu", fuse: false }); // the GPU pipeline but for fusion: the tests fuse
   if ("diagnostics" in prepared) throw new Error(prepared.diagnostics.map((d) => `${d.code} ${d.message}`).join("\n"));
   const data = unchangingInputs(spec, prepared.data);
   return { spec, module: prepared.lowered, data, bound: prepared.data, symbols: prepared.symbols };

@@ -39,7 +39,7 @@ train t {
 /** A source's training step, prepared as `gnnc train` prepares it, with the inputs of its first step. */
 function stepOf(src: string, forGpu = false) {
   const { spec, module } = compileTrain(src);
-  const prepared = prepareTraining(spec, module, { forGpu });
+  const prepared = prepareTraining(spec, module, { target: forGpu ? "gpu" : "reference" });
   if ("diagnostics" in prepared) throw new Error(prepared.diagnostics.map((d) => d.message).join("\n"));
   const { lowered, data, symbols } = prepared;
   const inputs = { ...unchangingInputs(spec, data), ...stepInputs(spec, [1, 2], 0) };

@@ -1,8 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { runReportMarkdown, summarizePipeline } from "../../runtime/report/index.js";
-import { runPipeline } from "../../compiler/passes/index.js";
-import { lowerTraining } from "../../compiler/train/index.js";
-import type { Module } from "../../compiler/ir/types.js";
+import { compileTraining } from "../../compiler/pipeline.js";
 import type { TrainResult } from "../../runtime/train/trainer.js";
 import { compileTrain, gcnSource } from "../train/helpers.js";
 
@@ -28,12 +26,11 @@ const RESULT: TrainResult = {
 
 describe("the Markdown run report", () => {
   const { spec, module } = compileTrain(gcnSource());
-  const lowered = lowerTraining(module, spec) as Module;
-  const cleaned = runPipeline(lowered, "cse,dce");
-  const pipeline = summarizePipeline(lowered, cleaned);
+  const training = compileTraining(module, spec, { target: "reference" }).training!;
+  const pipeline = summarizePipeline(training);
 
   it("summarises the compiled pipeline: passes, node counts before and after, parameter kinds", () => {
-    expect(pipeline.passes.map((p) => p.name)).toEqual(["cse", "dce"]);
+    expect(pipeline.passes.map((p) => p.name)).toEqual(["cse", "licm", "cse", "dce"]);
     expect(pipeline.functions.map((f) => f.name)).toEqual(["forward", "predict", "loss", "train_step"]);
     for (const f of pipeline.functions) expect(f.nodesAfter).toBeLessThanOrEqual(f.nodesBefore);
     expect(pipeline.functions.some((f) => f.nodesAfter < f.nodesBefore)).toBe(true); // CSE merges the layers' shared normalisation

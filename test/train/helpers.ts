@@ -1,5 +1,5 @@
 import { compile } from "../../compiler/index.js";
-import type { TrainSpec } from "../../compiler/frontend/train-spec.js";
+import type { TrainSpec } from "../../compiler/train/spec.js";
 import type { Module } from "../../compiler/ir/types.js";
 
 /** A small two-layer GCN on a CSBM graph: trains in well under a second on the reference device. */

@@ -1,5 +1,5 @@
 import type { Span } from "../../grammar/span.js";
-import type { DatasetRef } from "./dataset-ref.js";
+import type { DatasetRef } from "./dataset.js";
 
 /**
  * A checked `train` block: every name validated, every value typed, spans kept so that later

@@ -1,0 +1,138 @@
+import { hasErrors, type Diagnostic } from "../grammar/diagnostics.js";
+import type { Module } from "./ir/types.js";
+import { runPipeline, type PassRegistry, type PassTiming, type PipelineEntry } from "./passes/index.js";
+import { lowerTraining } from "./train/lower.js";
+import type { TrainSpec } from "./train/spec.js";
+
+/**
+ * The compile pipeline of a train block: its model's IR module in, the functions a runner loads
+ * out (`train_step`, `loss`, `predict`). One list of named stages, run in order; each is a pass
+ * pipeline (verified after every pass) except `lower`. Sizes stay symbolic: what depends on the
+ * data (launch plans, zero patterns) is planned once the data is bound, in `compiler/plan`.
+ *
+ * Passes plug in at named points — the train block's technique passes and user passes choose one
+ * by their `stage`:
+ *   forward   on the model's functions before autodiff, so gradients follow the rewrite
+ *             (DropEdge, fake quantisation of weights)
+ *   training  on the lowered training functions (masks on weights and their updates)
+ *   kernels   on the GPU's functions after fusion, just before launch planning
+ * Model-stage passes (`to_reversible`) change parameter shapes, so the frontend applies them to the
+ * instantiated model before there is any IR.
+ */
+
+export type Target = "reference" | "gpu";
+
+export const INSERTION_POINTS = ["forward", "training", "kernels"] as const;
+export type InsertionPoint = (typeof INSERTION_POINTS)[number];
+
+export interface TrainingPipelineOptions {
+  /** Which device the functions are for: the GPU's are rewritten into kernel-sized pieces. */
+  target: Target;
+  /** Fuse elementwise chains and epilogues into kernels on the GPU (default true). */
+  fuse?: boolean;
+  /** Passes run at each insertion point, after the stage's own passes. */
+  inserted?: Partial<Record<InsertionPoint, readonly PipelineEntry[]>>;
+  /** Where pass names are looked up (user passes registered); the built-ins by default. */
+  registry?: PassRegistry;
+  /** Receives the passes' `ctx.log` output. */
+  log?(msg: string): void;
+}
+
+interface Stage {
+  name: string;
+  /** The stage's own passes (pipeline text), for the target; empty: none. */
+  passes(options: TrainingPipelineOptions): string;
+  /** Lowers the train block instead of running passes. */
+  lowers?: true;
+  /** Inserted passes run here, after the stage's own. */
+  point?: InsertionPoint;
+  /** Only for this target. */
+  only?: Target;
+}
+
+const STAGES: readonly Stage[] = [
+  // Rewrites of the model's forward, before autodiff so that the backward follows them:
+  // aggregations move after the linear transforms that narrow their channels.
+  { name: "forward", passes: () => "transform-first", point: "forward" },
+  // The train block becomes functions: the loss, its gradients and the optimizer's update
+  // (`train_step`), beside the model's `predict`.
+  { name: "lower", passes: () => "", lowers: true },
+  // Technique passes over the training functions.
+  { name: "training", passes: () => "", point: "training" },
+  // The GPU runs reversible stacks' forwards as plain loops (their backward loops already are).
+  { name: "loops", passes: () => "expand-reversible", only: "gpu" },
+  // Layers expand independently: CSE shares each graph's self loops and normalisation between
+  // them; LICM moves graph invariants (degrees) out of stacks; DCE drops what nothing reads.
+  { name: "cleanup", passes: () => "cse,licm,cse,dce" },
+  // Elementwise chains become one kernel each, then fold into the matmul or SpMM feeding them.
+  { name: "fusion", passes: (o) => (o.fuse === false ? "" : "fuse-elementwise,fuse-epilogue"), only: "gpu", point: "kernels" },
+];
+
+/** The names of the stages, in order, for a target (reports, `gnnc compile`). */
+export function stageNames(target: Target): string[] {
+  return STAGES.filter((s) => !s.only || s.only === target).map((s) => s.name);
+}
+
+export interface CompiledTraining {
+  /** The functions a runner loads, after every stage. */
+  module: Module;
+  /** The module right after lowering (reports compare node counts before and after cleanup). */
+  lowered: Module;
+  /** Every pass run after lowering, in order, with its stage. */
+  timings: (PassTiming & { stage: string })[];
+  /** Time the whole pipeline took. */
+  ms: number;
+}
+
+/**
+ * Run the stages on a train block's module. Problems come back as diagnostics (located at the
+ * `.gnn` text or the pass entry that caused them); the pipeline stops at the first stage with an
+ * error.
+ */
+export function compileTraining(module: Module, spec: TrainSpec, options: TrainingPipelineOptions): { training?: CompiledTraining; diagnostics: Diagnostic[] } {
+  const start = performance.now();
+  const diagnostics: Diagnostic[] = [];
+  const timings: CompiledTraining["timings"] = [];
+  let current = module;
+  let lowered: Module | undefined;
+  let properties: string[] = [];
+  for (const stage of STAGES) {
+    if (stage.only && stage.only !== options.target) continue;
+    if (stage.lowers) {
+      const result = lowerTraining(current, spec);
+      if (Array.isArray(result)) return { diagnostics: [...diagnostics, ...result] };
+      current = lowered = result;
+      properties = []; // new functions: what held of the model's says nothing of them
+      continue;
+    }
+    const entries: (string | readonly PipelineEntry[])[] = [stage.passes(options), stage.point ? options.inserted?.[stage.point] ?? [] : []];
+    for (const pipeline of entries) {
+      if (pipeline.length === 0) continue;
+      const result = runPipeline(current, pipeline, { registry: options.registry, log: options.log, properties });
+      diagnostics.push(...result.diagnostics);
+      if (hasErrors(result.diagnostics)) return { diagnostics };
+      properties = result.properties;
+      if (lowered) timings.push(...result.timings.map((t) => ({ ...t, stage: stage.name })));
+      current = result.module;
+    }
+  }
+  return { training: { module: current, lowered: lowered!, timings, ms: performance.now() - start }, diagnostics };
+}
+
+/**
+ * The model's functions as training compiles them up to lowering (the `forward` stage), for
+ * running `predict` outside training: a checkpoint's outputs are those it was selected by.
+ */
+export function compileForward(module: Module, options: Pick<TrainingPipelineOptions, "inserted" | "registry" | "log"> = {}): { module: Module; diagnostics: Diagnostic[] } {
+  const forward = STAGES.find((s) => s.name === "forward")!;
+  let current = module;
+  const diagnostics: Diagnostic[] = [];
+  for (const pipeline of [forward.passes({ target: "reference" }), options.inserted?.forward ?? []]) {
+    if (pipeline.length === 0) continue;
+    const result = runPipeline(current, pipeline, { registry: options.registry, log: options.log });
+    diagnostics.push(...result.diagnostics);
+    if (hasErrors(result.diagnostics)) break;
+    current = result.module;
+  }
+  return { module: current, diagnostics };
+}

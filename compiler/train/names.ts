@@ -1,0 +1,11 @@
+/**
+ * The names the compiler gives a train block's functions and results: the contract with every
+ * runner client (the epoch trainer, evaluation, schedules).
+ */
+
+/** The model in evaluation mode (no dropout, running statistics); result `out`. */
+export const PREDICT_FUNC = "predict";
+/** The model in training mode, as the frontend builds it; lowering turns it into `loss` and `train_step`. */
+export const FORWARD_FUNC = "forward";
+/** The model's output among a forward's results. */
+export const OUTPUT_RESULT = "out";
