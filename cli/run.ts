@@ -1,4 +1,5 @@
 import { didYouMean } from "../grammar/suggest.js";
+import { GNNC_VERSION } from "../compiler/version.js";
 import { check } from "./commands/check.js";
 import { compile } from "./commands/compile.js";
 import { commandHelp, help, mainHelp } from "./commands/help.js";
@@ -22,7 +23,7 @@ export function run(io: Io, argv: string[]): number | Promise<number> {
       return name === undefined ? EXIT_USAGE : 0;
     }
     if (name === "--version" || name === "-V") {
-      io.out("gnnc 0.1.0\n");
+      io.out(`gnnc ${GNNC_VERSION}\n`);
       return 0;
     }
     const command = commands[name];

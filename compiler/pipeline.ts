@@ -34,8 +34,8 @@ export interface TrainingPipelineOptions {
   inserted?: Partial<Record<InsertionPoint, readonly PipelineEntry[]>>;
   /** Where pass names are looked up (user passes registered); the built-ins by default. */
   registry?: PassRegistry;
-  /** Receives the passes' `ctx.log` output. */
-  log?(msg: string): void;
+  /** Receives the passes' `ctx.log` output, with the name of the pass that logged it. */
+  log?(msg: string, pass: string): void;
 }
 
 interface Stage {

@@ -1,5 +1,7 @@
 import { printModule } from "../../compiler/ir/print.js";
+import { resolve } from "node:path";
 import { parsePipeline, runPipeline, type PipelineStep } from "../../compiler/passes/index.js";
+import { pipelineRegistry } from "../../compiler/user-passes/pipeline.js";
 import { EXIT_ERRORS, EXIT_OK, UsageError, type Io } from "../io.js";
 import { compileFile, dataDirs, datasetResolver } from "../load.js";
 import { reportDiagnostics } from "../report.js";
@@ -15,10 +17,12 @@ export const irHelp = `gnnc ir FILE [--after PASS] [--passes LIST] [--print-ir-a
 Print the typed IR of each module in FILE (one per train block), with .gnn locations.
 
   --after PASS            run the pipeline up to and including PASS, then print
-  --passes LIST           the pipeline, e.g. "shape-inference,cse,dce" (default: ${DEFAULT_PIPELINE})
+  --passes LIST           the pipeline, e.g. "shape-inference,cse,dce" (default: ${DEFAULT_PIPELINE});
+                          a user pass is named by its path: "cse,./passes/count-ops.ts"
   --print-ir-after PASS   print the IR after every run of PASS ("all": after every pass);
                           the pipeline runs in full
   --timing                print how long each pass took (to stderr)
+  --verbose               also print what built-in passes log (user passes' logs are always printed)
   --module NAME           only the module of that train block / model
   --data-dir DIR          where load("name") finds dataset sizes (default: $GNNC_DATA_DIR)
 
@@ -30,6 +34,7 @@ export function ir(io: Io, argv: string[]): number {
     passes: { type: "string" },
     "print-ir-after": { type: "string" },
     timing: { type: "boolean" },
+    verbose: { type: "boolean" },
     module: { type: "string" },
     "data-dir": { type: "string" },
   });
@@ -55,9 +60,19 @@ export function ir(io: Io, argv: string[]): number {
   const runsPasses = after !== undefined || printAfter !== undefined || values.passes !== undefined;
 
   let steps: PipelineStep[] = [];
+  let users = { userPassNames: new Set<string>() };
   if (runsPasses) {
     loaded.sources.set(PIPELINE_FILE, pipelineText);
-    const parsed = parsePipeline(pipelineText, { file: PIPELINE_FILE });
+    // User passes are paths relative to the working directory, as a shell user expects.
+    const readFile = (path: string) => {
+      const text = io.readFile(path);
+      if (text !== undefined) loaded.sources.set(path, text);
+      return text;
+    };
+    const loadedPasses = pipelineRegistry(pipelineText, PIPELINE_FILE, resolve("."), { readFile });
+    if (reportDiagnostics(io, loadedPasses.diagnostics, loaded.sources) > 0) return EXIT_ERRORS;
+    users = loadedPasses;
+    const parsed = parsePipeline(pipelineText, { file: PIPELINE_FILE, registry: loadedPasses.registry });
     if (reportDiagnostics(io, parsed.diagnostics, loaded.sources) > 0 || !parsed.passes) return EXIT_ERRORS;
     steps = parsed.passes;
     if (after !== undefined) {
@@ -74,6 +89,10 @@ export function ir(io: Io, argv: string[]): number {
     }
     const result = runPipeline(module, steps, {
       verify: true,
+      // What a user pass logs is what it is for (an op histogram); built-in passes' logs are debug output.
+      log: (msg, pass) => {
+        if (values.verbose || users.userPassNames.has(pass)) io.err(`${msg}\n`);
+      },
       printIrAfter: printAfter === undefined ? [] : printAfter === "all" ? "all" : [printAfter],
       onPrint: (pass, text) => io.out(`// ----- IR after ${pass} (${module.name})\n${text}\n`),
     });

@@ -4,7 +4,7 @@ export { PASS_CODES, allPassCodes, type CodeInfo, type PassCodeName } from "./co
 export { placeholderSpan } from "./placeholder-span.js";
 export { parsePipeline, formatPipeline, type ParsePipelineOptions, type PipelineEntry, type PipelineStep } from "./pipeline.js";
 export { runPipeline, type PassTiming, type PipelineResult, type RunPipelineOptions } from "./manager.js";
-export { builtinPasses, getPass, createRegistry, providersOf, type PassRegistry } from "./registry.js";
+export { builtinPasses, getPass, createRegistry, providersOf, withAliases, type PassRegistry } from "./registry.js";
 export { shapeInference } from "./shape-inference.js";
 export { cse } from "./cse.js";
 export { dce } from "./dce.js";

@@ -22,8 +22,8 @@ export interface RunPipelineOptions {
   registry?: PassRegistry;
   /** Properties the input module already has. */
   properties?: readonly string[];
-  /** Receives the passes' `ctx.log` output. */
-  log?(msg: string): void;
+  /** Receives the passes' `ctx.log` output, with the name of the pass that logged it. */
+  log?(msg: string, pass: string): void;
 }
 
 export interface PassTiming {
@@ -104,7 +104,8 @@ interface StepOutcome {
 /** Run one pass, guarding against every way a pass can fail, then print and verify its output. */
 function runStep(step: PipelineStep, input: Module, properties: ReadonlySet<string>, opts: RunPipelineOptions, verify: boolean): StepOutcome {
   const name = step.pass.name;
-  const ctx: PassContext = { log: opts.log ?? (() => {}), span: step.span, properties: new Set(properties) };
+  const log = opts.log;
+  const ctx: PassContext = { log: log ? (msg) => log(msg, name) : () => {}, span: step.span, properties: new Set(properties) };
   const start = performance.now();
   let result: PassResult;
   try {

@@ -42,6 +42,8 @@ export interface PassResult {
   diagnostics: Diagnostic[];
 }
 
+export type PassStage = "forward" | "training" | "kernels" | "model";
+
 export interface Pass<O = Record<string, unknown>> {
   /** Kebab-case, unique: `shape-inference`, `cse`, `sparsify`. */
   name: string;
@@ -54,12 +56,16 @@ export interface Pass<O = Record<string, unknown>> {
   /** Properties this pass may break; they must be re-established before a later pass requires them. */
   invalidates?: string[];
   /**
-   * Where the pass applies. "ir" (the default): to IR modules, in a pipeline. "model": to the
-   * instantiated model before its parameters exist, because it changes parameter shapes (the
-   * `to-reversible` conversion); it is listed in a train block's `passes = [...]` and applied by the
-   * frontend, and its `run` only reports that it cannot apply to an IR module.
+   * Where a train block's `passes = [...]` runs the pass in the training compile pipeline
+   * (compiler/pipeline.ts); a `--passes` pipeline runs it where it is written, whatever its stage.
+   *   forward (default)  on the model's functions before autodiff, so gradients follow the rewrite
+   *   training           on the lowered training functions (`train_step`, `loss`, `predict`)
+   *   kernels            on the GPU's functions after fusion (the reference device skips it)
+   *   model              on the instantiated model before its parameters exist, because it changes
+   *                      parameter shapes (`to-reversible`); applied by the frontend, and its `run`
+   *                      only reports that it cannot apply to an IR module
    */
-  stage?: "ir" | "model";
+  stage?: PassStage;
   run(module: Module, ctx: PassContext, options: O): PassResult;
 }
 

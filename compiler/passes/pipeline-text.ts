@@ -6,10 +6,11 @@ import { PASS_CODES } from "./codes.js";
  * The textual pipeline form used by `--passes` and tests:
  *
  *   pipeline := entry ("," entry)*
- *   entry    := NAME ("{" option ("," option)* "}")?
+ *   entry    := (NAME | PATH) ("{" option ("," option)* "}")?
  *   option   := NAME "=" VALUE          VALUE: a bare word, or a "double-quoted" string
  *
- * e.g. `shape-inference,cse,dce` or `sparsify{density=0.1,method=rigl}`. Parsing recovers at the
+ * e.g. `shape-inference,cse,dce`, `sparsify{density=0.1,method=rigl}` or `cse,./my-pass.ts{p=0.2}`
+ * (a PATH starts with `./`, `../` or `/` and names a user pass). Parsing recovers at the
  * next top-level comma, so one bad entry does not hide errors in the others. Values stay text
  * here; the option schema of the named pass decides how to read them.
  */
@@ -31,6 +32,12 @@ export interface TextEntry {
 }
 
 const NAME = /[A-Za-z_][A-Za-z0-9_.-]*/y;
+const NAME_OR_PATH = /\.{0,2}\/[A-Za-z0-9_.\/@+-]*|[A-Za-z_][A-Za-z0-9_.-]*/y;
+
+/** True for a pipeline entry that names a user pass's file rather than a registered pass. */
+export function isPassPath(name: string): boolean {
+  return /^\.{0,2}\//.test(name);
+}
 
 /** Recoverable syntax error inside one entry. */
 class EntryError {
@@ -79,7 +86,7 @@ export function parsePipelineText(text: string, file = "<pipeline>"): { entries:
 }
 
 function parseEntry(text: string, start: number, span: SpanMaker): { entry: TextEntry; end: number } {
-  const name = readName(text, start, "a pass name");
+  const name = readName(text, start, "a pass name", NAME_OR_PATH);
   let pos = skipSpace(text, name.end);
   const options: TextOption[] = [];
   if (text[pos] === "(") {
@@ -119,9 +126,9 @@ interface Token {
   end: number;
 }
 
-function readName(text: string, pos: number, what: string): Token {
-  NAME.lastIndex = pos;
-  const m = NAME.exec(text);
+function readName(text: string, pos: number, what: string, pattern = NAME): Token {
+  pattern.lastIndex = pos;
+  const m = pattern.exec(text);
   if (!m) {
     const found = pos >= text.length ? "end of input" : `\`${text[pos]}\``;
     throw new EntryError(`expected ${what}, found ${found}`, pos);

@@ -50,3 +50,11 @@ export function createRegistry(extra: readonly AnyPass[] = [], base: readonly An
 export function providersOf(registry: PassRegistry, property: string): AnyPass[] {
   return registry.all().filter((p) => p.provides?.includes(property));
 }
+
+/**
+ * `registry` with extra names for some passes — a user pass is named in a pipeline by its file's
+ * path, which is not its `name`.
+ */
+export function withAliases(registry: PassRegistry, aliases: ReadonlyMap<string, AnyPass>): PassRegistry {
+  return { ...registry, get: (name) => aliases.get(name) ?? registry.get(name) };
+}
