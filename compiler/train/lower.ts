@@ -2,9 +2,8 @@ import { error, type Diagnostic } from "../../grammar/diagnostics.js";
 import type { Span } from "../../grammar/span.js";
 import { differentiate, gradResultName } from "../autodiff/index.js";
 import type { TrainSpec } from "../frontend/train-spec.js";
-import { BuildError } from "../ir/builder.js";
+import { BuildError, FuncBuilder } from "../ir/builder.js";
 import type { Func, Module, ParamInfo } from "../ir/types.js";
-import { FuncAppender } from "./append-builder.js";
 import { TRAIN_CODES } from "./codes.js";
 import { buildLossFunc, LOSS_RESULT } from "./loss-func.js";
 import { LR_INPUT, lrInputFor, optionsFor, STEP_INPUT } from "./optimizer-options.js";
@@ -90,13 +89,13 @@ function unsupported(forward: Func, spec: TrainSpec): Diagnostic[] {
 }
 
 function buildStep(grads: Func, lossFunc: Func, params: readonly ParamInfo[], spec: TrainSpec): { step: Func; states: ParamInfo[] } {
-  const b = new FuncAppender(grads);
+  const b = new FuncBuilder(TRAIN_STEP_FUNC, grads);
   const span: Span = spec.optimizer.span;
-  const t = b.leaf("s.input", STEP_INPUT, SCALAR, span);
+  const t = b.leaf("s.input", SCALAR, { name: STEP_INPUT }, span);
   const lrIds = new Map<string, number>();
   const lrFor = (param: string) => {
     const name = lrInputFor(spec.optimizer, param);
-    if (!lrIds.has(name)) lrIds.set(name, b.leaf("s.input", name, SCALAR, span));
+    if (!lrIds.has(name)) lrIds.set(name, b.leaf("s.input", SCALAR, { name }, span));
     return lrIds.get(name)!;
   };
   lrFor(LR_INPUT); // always an input, so every step takes the same scalars
@@ -113,7 +112,7 @@ function buildStep(grads: Func, lossFunc: Func, params: readonly ParamInfo[], sp
   const names = [LOSS_RESULT];
   const states: ParamInfo[] = [];
   trained.forEach((p, k) => {
-    const value = b.leafOnce("s.param", p.name, p.type, p.span);
+    const value = b.findLeaf("s.param", p.name) ?? b.leaf("s.param", p.type, { name: p.name }, p.span);
     const updated = emitUpdate(b, spec.optimizer.name, { name: p.name, type: p.type, value, grad: gradIds[k], span: p.span }, optionsFor(spec.optimizer, p.name), {
       lr: lrFor(p.name),
       t,
@@ -131,5 +130,5 @@ function buildStep(grads: Func, lossFunc: Func, params: readonly ParamInfo[], sp
     results.push(grads.results[1 + k]);
     names.push(name);
   });
-  return { step: b.finish(TRAIN_STEP_FUNC, results, names), states };
+  return { step: b.finish(results, names), states };
 }
