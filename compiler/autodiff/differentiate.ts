@@ -1,12 +1,10 @@
 import { error, type Diagnostic } from "../../grammar/diagnostics.js";
-import type { Span } from "../../grammar/span.js";
+import { placeholderSpan, type Span } from "../../grammar/span.js";
 import { didYouMean } from "../../grammar/suggest.js";
 import { BuildError, FuncBuilder } from "../ir/builder.js";
 import { formatType } from "../ir/type-utils.js";
 import type { Func, Node, ParamInfo } from "../ir/types.js";
-import { PASS_CODES } from "../passes/codes.js";
-import { nodesById } from "../passes/ir-walk.js";
-import { placeholderSpan } from "../passes/placeholder-span.js";
+import { AUTODIFF_CODES } from "./codes.js";
 import { checkGradientPaths } from "./check-paths.js";
 import { gradientPaths } from "./gradient-paths.js";
 import { pruneBackward } from "./prune-backward.js";
@@ -46,7 +44,8 @@ export function gradResultName(param: string): string {
  */
 export function differentiate(func: Func, opts: DifferentiateOptions): Func | Diagnostic[] {
   const fallback = opts.span ?? placeholderSpan();
-  const nodes = nodesById(func);
+  // Losses and parameters are top-level values of the function.
+  const nodes = new Map(func.body.map((n) => [n.id, n]));
   const candidates = candidatesOf(func, opts.params);
   const diagnostics: Diagnostic[] = [];
 
@@ -120,7 +119,7 @@ function lossNode(func: Func, nodes: ReadonlyMap<number, Node>, result: string, 
   if (k < 0) {
     const guess = didYouMean(result, func.resultNames);
     out.push(
-      error(PASS_CODES.unknownLoss.code, `loss \`${result}\` is not a result of function \`${func.name}\``, fallback, {
+      error(AUTODIFF_CODES.unknownLoss.code, `loss \`${result}\` is not a result of function \`${func.name}\``, fallback, {
         help: guess ? `did you mean \`${guess}\`?` : `\`${func.name}\` returns: ${func.resultNames.join(", ")}`,
       }),
     );
@@ -130,7 +129,7 @@ function lossNode(func: Func, nodes: ReadonlyMap<number, Node>, result: string, 
   const t = node.type;
   if (!(t.kind === "tensor" && t.dtype === "f32" && t.shape.length === 0)) {
     out.push(
-      error(PASS_CODES.lossNotScalar.code, `loss \`${result}\` must be a scalar f32[], but it is ${formatType(t)}`, node.span ?? fallback, {
+      error(AUTODIFF_CODES.lossNotScalar.code, `loss \`${result}\` must be a scalar f32[], but it is ${formatType(t)}`, node.span ?? fallback, {
         help: "reduce it to one number first, e.g. with mean or sum",
       }),
     );
@@ -142,5 +141,5 @@ function lossNode(func: Func, nodes: ReadonlyMap<number, Node>, result: string, 
 function ruleFailure(e: GradientRuleError | BuildError, fallback: Span): Diagnostic {
   const span = e instanceof GradientRuleError ? e.node.span : e.span;
   const message = e instanceof GradientRuleError ? e.message : `a gradient rule built an ill-typed \`${e.op}\`: ${e.detail.error}`;
-  return error(PASS_CODES.badGradientRule.code, `internal error: ${message}`, span ?? fallback);
+  return error(AUTODIFF_CODES.badGradientRule.code, `internal error: ${message}`, span ?? fallback);
 }

@@ -4,8 +4,7 @@ import { FuncBuilder } from "../../compiler/ir/builder.js";
 import { registerOps } from "../../compiler/ir/ops/index.js";
 import type { OpSpec } from "../../compiler/ir/spec.js";
 import type { Func, TensorType } from "../../compiler/ir/types.js";
-import { placeholderSpan } from "../../compiler/passes/placeholder-span.js";
-import type { Span } from "../../grammar/span.js";
+import { placeholderSpan, type Span } from "../../grammar/span.js";
 import { compileModule, funcOf, gradOk, weightedSumLoss } from "./helpers.js";
 
 const f32 = (...shape: number[]): TensorType => ({ kind: "tensor", dtype: "f32", shape });

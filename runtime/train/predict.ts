@@ -4,11 +4,10 @@ import type { Module } from "../../compiler/ir/types.js";
 import type { TensorValue } from "../../compiler/ir/values.js";
 import { loadDatasetSource, type SourceOptions } from "../data/index.js";
 import { runFunc } from "../reference/index.js";
-import { bindDataset } from "../train/bind.js";
-import { FORWARD_PIPELINE } from "../train/run.js";
 import { runPipeline } from "../../compiler/passes/index.js";
-import type { Checkpoint } from "./checkpoint.js";
-import { isOptimizerState, matchParams } from "./match.js";
+import { isOptimizerState, matchParams, type Checkpoint } from "../checkpoint/index.js";
+import { bindDataset } from "./bind.js";
+import { FORWARD_PIPELINE } from "./run.js";
 
 export interface Predictions {
   /** The model's output for every node (eval mode: no dropout, running statistics). */
