@@ -4,6 +4,7 @@ import { getOpSpec } from "../../compiler/ir/ops/index.js";
 import type { InferError } from "../../compiler/ir/spec.js";
 import type { Type } from "../../compiler/ir/types.js";
 import { f64, interpret, runOp, tensor } from "./loss-helpers.js";
+import { f32 } from "../support/tensors.js";
 
 /** Loss values against the PyTorch formulas written out by hand. */
 
@@ -111,7 +112,6 @@ describe("loss results follow the float inputs' storage", () => {
 });
 
 describe("loss type inference", () => {
-  const f32 = (...shape: (number | string)[]): Type => ({ kind: "tensor", dtype: "f32", shape });
   const i32 = (...shape: (number | string)[]): Type => ({ kind: "tensor", dtype: "i32", shape });
   const bool = (...shape: (number | string)[]): Type => ({ kind: "tensor", dtype: "bool", shape });
   const infer = (op: string, inputs: Type[]) => getOpSpec(op)!.infer(inputs, {});

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { differentiate } from "../../compiler/autodiff/index.js";
 import { FuncBuilder } from "../../compiler/ir/builder.js";
 import { formatLocation } from "../../grammar/span.js";
-import type { Func, TensorType } from "../../compiler/ir/types.js";
+import type { Func } from "../../compiler/ir/types.js";
 import type { TensorValue } from "../../compiler/ir/values.js";
 import { runFunc } from "../../runtime/reference/index.js";
 import {
@@ -18,8 +18,7 @@ import {
   weightedSumLoss,
   type Env,
 } from "./helpers.js";
-
-const f32 = (...shape: number[]): TensorType => ({ kind: "tensor", dtype: "f32", shape });
+import { f32 } from "../support/tensors.js";
 const tensor = (shape: number[], values: number[]): TensorValue => ({ kind: "tensor", dtype: "f32", shape, data: Float32Array.from(values) });
 
 /** Two linear layers and a head, so subsets and losses can pick parts. `conv10` guards prefix matching. */

@@ -4,10 +4,9 @@ import type { Func } from "../../compiler/ir/types.js";
 import type { TensorValue } from "../../compiler/ir/values.js";
 import { runFunc } from "../../runtime/reference/index.js";
 import { indexScalar, randomValues, testGraph } from "./gradcheck.js";
+import { f32 } from "../support/tensors.js";
 
 /** The interpreter's f64 mode: float tensors stored as Float64Array end to end; f32 stays the default. */
-
-const f32 = (...shape: (number | string)[]) => ({ kind: "tensor" as const, dtype: "f32" as const, shape });
 
 /** (x + tiny) − x, summed, then a gcn-normalised aggregation and a loop-free select of a stacked param. */
 function sample(): Func {

@@ -7,9 +7,10 @@ import { linalgOps } from "../../compiler/ir/ops/linalg.js";
 import { nnOps } from "../../compiler/ir/ops/nn.js";
 import { reduceOps } from "../../compiler/ir/ops/reduce.js";
 import { shapeOps } from "../../compiler/ir/ops/shape.js";
-import type { Attrs, Dim, Type } from "../../compiler/ir/types.js";
+import type { Attrs, Type } from "../../compiler/ir/types.js";
 import type { TensorValue, Value } from "../../compiler/ir/values.js";
 import { awayFromZero, gradcheck, indexScalar, randomValues, rngKey, testGraph } from "./gradcheck.js";
+import { f32 } from "../support/tensors.js";
 
 /**
  * Every gradient rule of the tensor, nn and graph ops against central differences in f64
@@ -30,7 +31,6 @@ const E = g.numEdges;
 const Nn = g.numNodes;
 const r = (shape: number[], seed: number) => randomValues(shape, seed);
 const pos = (shape: number[], seed: number) => randomValues(shape, seed, 0.5, 2);
-const f32 = (...shape: Dim[]): Type => ({ kind: "tensor", dtype: "f32", shape });
 const graphT: Type = { kind: "graph", nodes: "N", edges: "E", selfLoops: false };
 
 const elementwise: Case[] = [

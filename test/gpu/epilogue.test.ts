@@ -9,6 +9,7 @@ import { runFunc } from "../../runtime/reference/index.js";
 import type { GpuDevice } from "../../runtime/gpu/index.js";
 import { expectAllClose, random, randomGraph, randomTensor, tensor, typeOf, useGpu } from "./helpers.js";
 import { firstDifference, launchWords, wordsOf } from "./word-launch.js";
+import { f32 } from "../support/tensors.js";
 
 // Matmul and SpMM kernels with fused epilogues (bias, activations, masks, dropout) against the
 // interpreter running the unfused ops: every transpose variant, vec4 and scalar stores, ragged
@@ -219,7 +220,6 @@ describe("g.spmm_epilogue", () => {
 });
 
 describe("epilogue kernels without a device", () => {
-  const f32 = (...shape: (number | string)[]): Type => ({ kind: "tensor", dtype: "f32", shape });
 
   function fusedSpmm(extras: number): { func: Func; node: Node; types: Type[] } {
     const b = new FuncBuilder("f");

@@ -8,11 +8,10 @@ import { verifyFunc } from "../../compiler/ir/verify.js";
 import { runPipeline } from "../../compiler/passes/index.js";
 import { runFunc } from "../../runtime/reference/index.js";
 import { randomTensor } from "../autodiff/helpers.js";
+import { f32 } from "../support/tensors.js";
 
 // fuse-elementwise on hand-built functions: what joins a group, what never does, and that the
 // fused function computes the same words as the original.
-
-const f32 = (...shape: (number | string)[]): Type => ({ kind: "tensor", dtype: "f32", shape });
 const RNG: Type = { kind: "rng" };
 
 function moduleOf(f: Func): Module {

@@ -10,11 +10,10 @@ import { verifyFunc } from "../../compiler/ir/verify.js";
 import { runPipeline } from "../../compiler/passes/index.js";
 import { runFunc } from "../../runtime/reference/index.js";
 import { randomTensor } from "../autodiff/helpers.js";
+import { f32 } from "../support/tensors.js";
 
 // fuse-epilogue on hand-built functions: which elementwise consumers merge into their matmul or
 // SpMM and which never do, and that the fused function computes the same words as the original.
-
-const f32 = (...shape: (number | string)[]): Type => ({ kind: "tensor", dtype: "f32", shape });
 const RNG: Type = { kind: "rng" };
 const GRAPH: Type = { kind: "graph", nodes: 6, edges: 9, selfLoops: false };
 const EPILOGUE_OPS = new Set(["t.matmul_epilogue", "g.spmm_epilogue"]);

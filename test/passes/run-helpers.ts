@@ -1,5 +1,5 @@
 import { registerOps } from "../../compiler/ir/ops/index.js";
-import type { Module, Type } from "../../compiler/ir/types.js";
+import type { Module } from "../../compiler/ir/types.js";
 import type { Value } from "../../compiler/ir/values.js";
 import { runFunc } from "../../runtime/reference/index.js";
 import { mulberry32, randomTensor, type RandomCase } from "./random-func.js";
@@ -20,8 +20,6 @@ export function reshuffle(c: RandomCase, seed: number): RandomCase {
 
 /** The context a pass gets when run directly in a test. */
 export const passCtx = { log: () => {}, properties: new Set<string>() };
-
-export const f32 = (...shape: number[]): Type => ({ kind: "tensor", dtype: "f32", shape });
 
 /** Register an identity op with a side effect (test only): CSE must never merge it, DCE never drop it. */
 export function registerEffectOp(name: string): void {

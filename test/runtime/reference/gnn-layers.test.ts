@@ -1,10 +1,11 @@
 import { describe, it, expect } from "vitest";
 import { FuncBuilder } from "../../../compiler/ir/builder.js";
 import { verifyFunc } from "../../../compiler/ir/verify.js";
-import type { Func, TensorType } from "../../../compiler/ir/types.js";
+import type { Func } from "../../../compiler/ir/types.js";
 import type { GraphValue, TensorValue } from "../../../compiler/ir/values.js";
 import { runFunc } from "../../../runtime/reference/index.js";
 import { expectClose, graph, randomTensor, seeded } from "./helpers.js";
+import { f32 } from "../../support/tensors.js";
 
 /**
  * Whole GNN layers written as IR (as the frontend expands them) and run through the interpreter,
@@ -30,7 +31,6 @@ function randomGraph(): GraphValue {
 
 const g = randomGraph();
 const x = randomTensor([N, F], rand);
-const f32 = (...shape: (number | string)[]): TensorType => ({ kind: "tensor", dtype: "f32", shape });
 
 /** Dense row-major helpers in f64. */
 const at = (t: TensorValue, ...idx: number[]) => {

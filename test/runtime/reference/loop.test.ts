@@ -5,8 +5,7 @@ import type { TensorType } from "../../../compiler/ir/types.js";
 import type { TensorValue } from "../../../compiler/ir/values.js";
 import { runFunc } from "../../../runtime/reference/index.js";
 import { expectClose, tensor } from "./helpers.js";
-
-const f32 = (...shape: (number | string)[]): TensorType => ({ kind: "tensor", dtype: "f32", shape });
+import { f32 } from "../../support/tensors.js";
 const i32Scalar: TensorType = { kind: "tensor", dtype: "i32", shape: [] };
 
 describe("s.loop", () => {
