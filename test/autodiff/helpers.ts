@@ -11,6 +11,7 @@ import type { GraphValue, TensorValue, Value } from "../../compiler/ir/values.js
 import { formatDiagnostic } from "../../grammar/format.js";
 import { initParams, runFunc } from "../../runtime/reference/index.js";
 import { verifyFunc } from "../../compiler/ir/verify.js";
+import { random, randomTensor, UNIFORM } from "../support/tensors.js";
 
 /** Shared fixtures of the autodiff tests: a small graph, seeded data, loss builders, finite differences. */
 
@@ -22,24 +23,6 @@ const EDGES: [number, number][] = [
   [0, 1], [1, 0], [1, 2], [2, 1], [2, 3], [3, 2], [0, 3],
 ];
 export const graph: GraphValue = graphFromEdges(N, Int32Array.from(EDGES.map((e) => e[0])), Int32Array.from(EDGES.map((e) => e[1])));
-
-/** Deterministic uniform numbers in [-1, 1) (mulberry32). */
-export function uniform(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  };
-}
-
-export function randomTensor(shape: number[], seed: number): TensorValue {
-  const next = uniform(seed);
-  const n = shape.reduce((a, b) => a * b, 1);
-  return { kind: "tensor", dtype: "f32", shape, data: Float32Array.from({ length: n }, next) };
-}
 
 export function compileModule(source: string): Module {
   const { program, diagnostics } = compile(source, { file: FILE });
@@ -150,10 +133,10 @@ export function makeEnv(m: Module, f: Func, width: number, seed = 1): Env {
   const mask = Uint8Array.from({ length: N }, (_, i) => (i === 2 ? 0 : 1));
   return {
     inputs: {
-      x: randomTensor([N, width], seed),
+      x: randomTensor([N, width], random(seed), UNIFORM),
       graph,
       rng: { kind: "rng", key: [seed, 99] },
-      r: randomTensor([N, classes], seed + 100),
+      r: randomTensor([N, classes], random(seed + 100), UNIFORM),
       labels: { kind: "tensor", dtype: "i32", shape: [N], data: labels },
       mask: { kind: "tensor", dtype: "bool", shape: [N], data: mask },
     },
@@ -163,9 +146,9 @@ export function makeEnv(m: Module, f: Func, width: number, seed = 1): Env {
 
 /** Initial biases are zero and norm weights one; nudge every parameter so no gradient is trivially symmetric. */
 function perturbParams(params: Record<string, TensorValue>, seed: number): Record<string, TensorValue> {
-  const next = uniform(seed + 7);
+  const next = random(seed + 7);
   const out: Record<string, TensorValue> = {};
-  for (const [name, p] of Object.entries(params)) out[name] = { ...p, data: p.data.map((v) => v + 0.3 * next()) as Float32Array };
+  for (const [name, p] of Object.entries(params)) out[name] = { ...p, data: p.data.map((v) => v + 0.6 * next() - 0.3) as Float32Array };
   return out;
 }
 

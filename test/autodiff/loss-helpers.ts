@@ -22,20 +22,6 @@ export function typeOf(v: TensorValue): Type {
   return { kind: "tensor", dtype: v.dtype, shape: v.shape };
 }
 
-/** Deterministic numbers in [-1, 1). */
-export function uniform(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a * 1664525 + 1013904223) >>> 0;
-    return (a / 4294967296) * 2 - 1;
-  };
-}
-
-export function randomTensor(shape: number[], seed: number, scale = 1): TensorValue {
-  const next = uniform(seed);
-  return tensor(shape, Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => scale * next()));
-}
-
 /** Interpret one op directly from the spec table (inputs keep their array type). */
 export function interpret(op: string, inputs: Value[], attrs: Attrs = {}): TensorValue {
   const v = getOpSpec(op)!.interpret(inputs, withDefaults(op, attrs), { runRegion: () => [] });

@@ -5,20 +5,8 @@ import { formatLocation } from "../../grammar/span.js";
 import type { Func } from "../../compiler/ir/types.js";
 import type { TensorValue } from "../../compiler/ir/values.js";
 import { runFunc } from "../../runtime/reference/index.js";
-import {
-  Appender,
-  compileModule,
-  expectGradientsMatchFD,
-  funcOf,
-  gradients,
-  gradOk,
-  makeEnv,
-  randomTensor,
-  resultId,
-  weightedSumLoss,
-  type Env,
-} from "./helpers.js";
-import { f32 } from "../support/tensors.js";
+import { Appender, compileModule, expectGradientsMatchFD, funcOf, gradients, gradOk, makeEnv, resultId, weightedSumLoss, type Env } from "./helpers.js";
+import { f32, random, randomTensor, UNIFORM } from "../support/tensors.js";
 const tensor = (shape: number[], values: number[]): TensorValue => ({ kind: "tensor", dtype: "f32", shape, data: Float32Array.from(values) });
 
 /** Two linear layers and a head, so subsets and losses can pick parts. `conv10` guards prefix matching. */
@@ -199,7 +187,7 @@ describe("several losses", () => {
     const one = weightedSumLoss(funcOf(m, "forward"));
     const both = weightedSumLoss(one, "out", "aux", "s");
     const env = makeEnv(m, both, 4);
-    env.inputs.s = randomTensor([5, 2], 77);
+    env.inputs.s = randomTensor([5, 2], random(77), UNIFORM);
     return { m, both, env };
   }
 

@@ -8,7 +8,8 @@ import { runFunc } from "../../runtime/reference/index.js";
 import { TRAIN_PIPELINE } from "../../runtime/train/run.js";
 import { compileModule, funcOf, gradOk, weightedSumLoss } from "../autodiff/helpers.js";
 import { equilibriumLoops, referenceIterations } from "./equilibrium-iterations.js";
-import { expectAllClose, expectSameTraining, random, randomGraph, randomTensor, fiveSteps, useGpu } from "./helpers.js";
+import { expectAllClose, expectSameTraining, randomGraph, fiveSteps, useGpu } from "./helpers.js";
+import { random, randomTensor } from "../support/tensors.js";
 
 /**
  * Equilibrium stacks on the GPU: the fixed-point loop stops at exactly the iteration the reference
@@ -74,9 +75,9 @@ function gradientCase(modifier: string, seed: number, scale = 0.4): Case {
   const func = funcOf(runPipeline({ ...m, funcs: [grad] }, TRAIN_PIPELINE).module, grad.name);
   const rand = random(seed);
   const graph = randomGraph(90, rand, 6);
-  const x = randomTensor([90, 6], rand, -1, 1);
-  const r = randomTensor([90, 3], rand, -1, 1);
-  const params = Object.fromEntries(m.params.map((p) => [p.name, randomTensor(p.type.shape as number[], rand, -0.5, 0.5)]));
+  const x = randomTensor([90, 6], rand, { lo: -1, hi: 1 });
+  const r = randomTensor([90, 3], rand, { lo: -1, hi: 1 });
+  const params = Object.fromEntries(m.params.map((p) => [p.name, randomTensor(p.type.shape as number[], rand, { lo: -0.5, hi: 0.5 })]));
   const symbols = { N: 90, E: graph.numEdges };
   const shapes = func.results.map((id) => {
     const t = func.body.find((n) => n.id === id)!.type as TensorType;

@@ -2,7 +2,6 @@ import { afterAll, beforeAll, expect } from "vitest";
 import { emitKernel, type EmitOptions, type KernelSpec } from "../../compiler/codegen/index.js";
 import { FuncBuilder } from "../../compiler/ir/builder.js";
 import { graphFromEdges } from "../../compiler/ir/graph-value.js";
-import { keyFromSeed, uniform } from "../../compiler/ir/rng.js";
 import type { Attrs, DType, Type } from "../../compiler/ir/types.js";
 import type { GraphValue, TensorValue, Value } from "../../compiler/ir/values.js";
 import { runFunc } from "../../runtime/reference/index.js";
@@ -47,22 +46,9 @@ export function useGpu(
 
 // ------------------------------------------------------------------ data
 
-/** Deterministic uniform numbers in [0, 1): a Philox stream (gnnc's own generator). */
-export function random(seed: number): () => number {
-  const key = keyFromSeed(seed);
-  let counter = 0;
-  return () => uniform(key, counter++);
-}
-
 export function tensor(dtype: DType, shape: number[], data: ArrayLike<number>): TensorValue {
   const arr = dtype === "i32" ? Int32Array.from(data) : dtype === "u32" ? Uint32Array.from(data) : Float32Array.from(data);
   return { kind: "tensor", dtype, shape, data: arr };
-}
-
-/** Uniform in [lo, hi); a share of exact zeros exercises the 0 branches of relu, step, …. */
-export function randomTensor(shape: number[], rand: () => number, lo = -2, hi = 2, zeros = 0.05): TensorValue {
-  const n = shape.reduce((a, b) => a * b, 1);
-  return tensor("f32", shape, Array.from({ length: n }, () => (rand() < zeros ? 0 : lo + (hi - lo) * rand())));
 }
 
 export function randomInts(dtype: "i32" | "u32", shape: number[], rand: () => number, lo: number, hi: number): TensorValue {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { checkOp, expectAllClose, random, randomInts, randomTensor, runBoth, tensor, useGpu } from "./helpers.js";
+import { checkOp, expectAllClose, randomInts, runBoth, tensor, useGpu } from "./helpers.js";
+import { random, randomTensor } from "../support/tensors.js";
 
 // t.sum / t.mean / t.max against the interpreter: every kind of axis set (merged runs, strided
 // and contiguous lines, whole tensors), integers, keepdims, long lines and columns (teams of 256),

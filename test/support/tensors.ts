@@ -19,8 +19,8 @@ export interface Spread {
   zeros?: number;
 }
 
-/** No exact zeros: finite differences must not sit on a kink (relu, abs, l1 at 0). */
-export const SMOOTH: Spread = { lo: -1, hi: 1, zeros: 0 };
+/** Plain uniform in [-1, 1), no exact zeros: finite differences must not sit on a kink (relu, abs, l1 at 0). */
+export const UNIFORM: Spread = { lo: -1, hi: 1, zeros: 0 };
 
 /**
  * An f32 tensor of values drawn from `rand`. By default a share of exact zeros reaches the 0
@@ -28,6 +28,6 @@ export const SMOOTH: Spread = { lo: -1, hi: 1, zeros: 0 };
  */
 export function randomTensor(shape: readonly number[], rand: () => number, { lo = -2, hi = 2, zeros = 0.05 }: Spread = {}): TensorValue {
   const n = shape.reduce((a, b) => a * b, 1);
-  const data = Float32Array.from({ length: n }, () => (rand() < zeros ? 0 : lo + (hi - lo) * rand()));
+  const data = Float32Array.from({ length: n }, () => (zeros > 0 && rand() < zeros ? 0 : lo + (hi - lo) * rand()));
   return { kind: "tensor", dtype: "f32", shape: [...shape], data };
 }

@@ -4,8 +4,8 @@ import { verifyFunc } from "../../../compiler/ir/verify.js";
 import type { Func } from "../../../compiler/ir/types.js";
 import type { GraphValue, TensorValue } from "../../../compiler/ir/values.js";
 import { runFunc } from "../../../runtime/reference/index.js";
-import { expectClose, graph, randomTensor, seeded } from "./helpers.js";
-import { f32 } from "../../support/tensors.js";
+import { expectClose, graph } from "./helpers.js";
+import { f32, random, randomTensor, UNIFORM } from "../../support/tensors.js";
 
 /**
  * Whole GNN layers written as IR (as the frontend expands them) and run through the interpreter,
@@ -14,7 +14,7 @@ import { f32 } from "../../support/tensors.js";
 
 const N = 7; // node 6 is isolated
 const F = 5;
-const rand = seeded(11);
+const rand = random(11);
 
 function randomGraph(): GraphValue {
   const edges: Array<[number, number]> = [];
@@ -30,7 +30,7 @@ function randomGraph(): GraphValue {
 }
 
 const g = randomGraph();
-const x = randomTensor([N, F], rand);
+const x = randomTensor([N, F], rand, UNIFORM);
 
 /** Dense row-major helpers in f64. */
 const at = (t: TensorValue, ...idx: number[]) => {
@@ -58,8 +58,8 @@ function leaves(b: FuncBuilder) {
 describe("GCNConv", () => {
   it("equals D̃^-½(A+I)D̃^-½ · X · Wᵀ + b built densely", () => {
     const H = 3;
-    const W = randomTensor([H, F], rand);
-    const bias = randomTensor([H], rand);
+    const W = randomTensor([H, F], rand, UNIFORM);
+    const bias = randomTensor([H], rand, UNIFORM);
     const b = new FuncBuilder("gcn");
     const { x: xi, g: gi } = leaves(b);
     const wi = b.leaf("s.param", f32(H, F), { name: "conv.lin.weight" });
@@ -95,9 +95,9 @@ describe("GCNConv", () => {
 describe("SAGEConv (mean)", () => {
   it("equals lin_l(mean_j x_j) + lin_r(x_i)", () => {
     const H = 4;
-    const Wl = randomTensor([H, F], rand);
-    const bl = randomTensor([H], rand);
-    const Wr = randomTensor([H, F], rand);
+    const Wl = randomTensor([H, F], rand, UNIFORM);
+    const bl = randomTensor([H], rand, UNIFORM);
+    const Wr = randomTensor([H, F], rand, UNIFORM);
     const b = new FuncBuilder("sage");
     const { x: xi, g: gi } = leaves(b);
     const wl = b.leaf("s.param", f32(H, F), { name: "lin_l.weight" });
@@ -125,9 +125,9 @@ describe("SAGEConv (mean)", () => {
 describe("GATConv (2 heads)", () => {
   const heads = 2;
   const C = 3;
-  const W = randomTensor([heads * C, F], rand);
-  const attSrc = randomTensor([1, heads, C], rand);
-  const attDst = randomTensor([1, heads, C], rand);
+  const W = randomTensor([heads * C, F], rand, UNIFORM);
+  const attSrc = randomTensor([1, heads, C], rand, UNIFORM);
+  const attDst = randomTensor([1, heads, C], rand, UNIFORM);
 
   /** α_ij = softmax_j(LeakyReLU_0.2(a_sᵀΘx_j + a_dᵀΘx_i)) over j ∈ N(i) ∪ {i}; out_i = Σ_j α_ij Θx_j per head. */
   function direct(): number[][][] {
@@ -169,7 +169,7 @@ describe("GATConv (2 heads)", () => {
   }
 
   it("concatenates heads", () => {
-    const bias = randomTensor([heads * C], rand);
+    const bias = randomTensor([heads * C], rand, UNIFORM);
     const got = run(build(true), { "lin.weight": W, att_src: attSrc, att_dst: attDst, bias });
     const expected = direct().flatMap((hs) => hs.flat().map((v, k) => v + bias.data[k]));
     expect(got.shape).toEqual([N, heads * C]);
@@ -177,7 +177,7 @@ describe("GATConv (2 heads)", () => {
   });
 
   it("averages heads", () => {
-    const bias = randomTensor([C], rand);
+    const bias = randomTensor([C], rand, UNIFORM);
     const got = run(build(false), { "lin.weight": W, att_src: attSrc, att_dst: attDst, bias });
     const expected = direct().flatMap((hs) =>
       Array.from({ length: C }, (_, c) => hs.reduce((s, hv) => s + hv[c], 0) / heads + bias.data[c]),

@@ -1,7 +1,6 @@
 import { expect } from "vitest";
 import { FuncBuilder } from "../../../compiler/ir/builder.js";
 import { graphFromEdges } from "../../../compiler/ir/graph-value.js";
-import { keyFromSeed, uniform } from "../../../compiler/ir/rng.js";
 import type { Attrs, DType, Type } from "../../../compiler/ir/types.js";
 import type { GraphValue, TensorValue, Value } from "../../../compiler/ir/values.js";
 import { runFunc } from "../../../runtime/reference/index.js";
@@ -54,16 +53,4 @@ export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
     const ok = Number.isNaN(e) ? Number.isNaN(a) : Math.abs(a - e) <= tol * Math.max(1, Math.abs(e));
     if (!ok) expect.fail(`element ${k}: got ${a}, expected ${e} (tol ${tol})`);
   }
-}
-
-/** Deterministic pseudo-random numbers in [0,1) for test data (a Philox stream). */
-export function seeded(seed: number): () => number {
-  const key = keyFromSeed(seed);
-  let counter = 0;
-  return () => uniform(key, counter++);
-}
-
-export function randomTensor(shape: number[], rand: () => number): TensorValue {
-  const n = shape.reduce((a, b) => a * b, 1);
-  return tensor(shape, Array.from({ length: n }, () => rand() * 2 - 1));
 }
