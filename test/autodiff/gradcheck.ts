@@ -9,6 +9,7 @@ import type { GraphValue, RngValue, TensorValue, Value } from "../../compiler/ir
 import { verifyFunc } from "../../compiler/ir/verify.js";
 import { runFunc } from "../../runtime/reference/index.js";
 import { random, randomTensor, UNIFORM } from "../support/tensors.js";
+import { oneOpFunc } from "../support/one-op.js";
 
 /**
  * Finite-difference check of one op's gradient rule. A tiny function holds leaves for the inputs
@@ -70,9 +71,7 @@ export function gradientFunc(op: string, types: readonly Type[], attrs: Attrs = 
 function build(op: string, types: readonly Type[], attrs: Attrs, override?: GradCheckOptions["rule"]): Built {
   const rule = override ?? getOpSpec(op)?.vjp;
   if (!rule) throw new Error(`${op} has no gradient rule`);
-  const b = new FuncBuilder(`grad_${op}`);
-  const ids = types.map((t, i) => b.leaf("s.input", t, { name: `in${i}` }));
-  const forward = b.finish([b.emit(op, ids, attrs)], ["out"]);
+  const forward = oneOpFunc(op, types, attrs);
 
   const g = new FuncBuilder(`grad_${op}`);
   const gIds = types.map((t, i) => g.leaf("s.input", t, { name: `in${i}` }));

@@ -1,13 +1,12 @@
 import { afterAll, beforeAll, expect } from "vitest";
 import { emitKernel, type EmitOptions, type KernelSpec } from "../../compiler/codegen/index.js";
-import { FuncBuilder } from "../../compiler/ir/builder.js";
 import { graphFromEdges } from "../../compiler/ir/graph-value.js";
-import type { Attrs, DType, Type } from "../../compiler/ir/types.js";
+import type { Attrs, DType, Node, Type } from "../../compiler/ir/types.js";
 import type { GraphValue, TensorValue, Value } from "../../compiler/ir/values.js";
-import { runFunc } from "../../runtime/reference/index.js";
 import { NoAdapterError, openDevice, runKernel, type GpuDevice, type OpenDeviceOptions } from "../../runtime/gpu/index.js";
 import { runTraining } from "../../runtime/train/run.js";
 import { compileTrain } from "../train/helpers.js";
+import { oneOpFunc, opNode, runOneOpFunc, typeOf } from "../support/one-op.js";
 
 /**
  * GPU test plumbing: one device per file (opened in beforeAll, destroyed in afterAll), kernels
@@ -77,12 +76,6 @@ export function randomGraph(numNodes: number, rand: () => number, maxDegree = 12
   return graphFromEdges(numNodes, Int32Array.from(src), Int32Array.from(dst));
 }
 
-export function typeOf(v: Value): Type {
-  if (v.kind === "tensor") return { kind: "tensor", dtype: v.dtype, shape: v.shape };
-  if (v.kind === "graph") return { kind: "graph", nodes: v.numNodes, edges: v.numEdges, selfLoops: v.selfLoops };
-  return { kind: "rng" };
-}
-
 // ------------------------------------------------------------------ checking kernels
 
 export interface OpCase {
@@ -102,21 +95,18 @@ export interface OpResult {
   actual: TensorValue;
 }
 
-/** The case as a one-op function of `in0…`: its kernel, and the interpreter's result. */
-export function interpretOneOp(c: OpCase): { kernel: KernelSpec; expected: Value } {
+/** The case as a one-op function of `in0…`: the op's node, its operand types, and the interpreter's result. */
+export function interpretOneOp(c: OpCase): { node: Node; types: Type[]; expected: Value } {
   const types = c.types ?? c.inputs.map(typeOf);
-  const b = new FuncBuilder("one_op");
-  const ids = types.map((t, i) => b.leaf("s.input", t, { name: `in${i}` }));
-  const func = b.finish([b.emit(c.op, ids, c.attrs ?? {})], ["out"]);
-  const env = Object.fromEntries(c.inputs.map((v, i) => [`in${i}`, v]));
-  const expected = runFunc(func, { inputs: env, params: {}, symbols: c.symbols })[0];
-  return { kernel: emitKernel(func.body[func.body.length - 1], types, c.emit ?? {}), expected };
+  const func = oneOpFunc(c.op, types, c.attrs);
+  return { node: opNode(func), types, expected: runOneOpFunc(func, c.inputs, c.symbols) };
 }
 
 /** Interpret the one-op function, run its kernel on the GPU, return both results. */
 export async function runBoth(gpu: GpuDevice, c: OpCase): Promise<OpResult> {
-  const { kernel, expected } = interpretOneOp(c);
+  const { node, types, expected } = interpretOneOp(c);
   if (expected.kind !== "tensor") throw new Error(`${c.op} did not give a tensor`);
+  const kernel = emitKernel(node, types, c.emit ?? {});
   const actual = await runKernel(gpu, kernel, c.inputs, expected, c.symbols ?? {});
   return { kernel, expected, actual };
 }

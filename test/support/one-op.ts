@@ -1,6 +1,6 @@
 import { FuncBuilder } from "../../compiler/ir/builder.js";
 import type { Attrs, Func, Node, Type } from "../../compiler/ir/types.js";
-import type { Value } from "../../compiler/ir/values.js";
+import type { TensorValue, Value } from "../../compiler/ir/values.js";
 import { runFunc } from "../../runtime/reference/index.js";
 
 /** The concrete type of a value, to declare the leaf it is bound to. */
@@ -22,18 +22,29 @@ export function opNode(func: Func): Node {
   return func.body[func.body.length - 1];
 }
 
-export interface OneOpOptions {
-  /** Leaf types to declare (default: the values' concrete types); symbolic dims take `symbols`. */
-  types?: readonly Type[];
-  symbols?: Readonly<Record<string, number>>;
+/** The node of `op(in0, in1, …)`, freshly built (so repeated calls are independent builds). */
+export function oneOpNode(op: string, types: readonly Type[], attrs: Attrs = {}): Node {
+  return opNode(oneOpFunc(op, types, attrs));
 }
 
 /**
- * Run `op(inputs…)` on the reference interpreter as a one-op function. The inputs are copied first:
- * the interpreter may update a dead operand in place, and callers compare against the originals.
+ * A one-op function's result on the reference interpreter, `inputs[k]` bound to `in{k}`. The inputs
+ * are copied first: the interpreter may update a dead operand in place, and callers compare
+ * against the originals.
  */
-export function runOneOp(op: string, inputs: readonly Value[], attrs: Attrs = {}, { types, symbols }: OneOpOptions = {}): Value {
-  const func = oneOpFunc(op, types ?? inputs.map(typeOf), attrs);
+export function runOneOpFunc(func: Func, inputs: readonly Value[], symbols?: Readonly<Record<string, number>>): Value {
   const env = Object.fromEntries(inputs.map((v, i) => [`in${i}`, v.kind === "tensor" ? { ...v, data: v.data.slice() } : v]));
   return runFunc(func, { inputs: env, params: {}, symbols })[0];
+}
+
+/** `op(inputs…)` on the reference interpreter, the inputs declared with their concrete types. */
+export function runOneOp(op: string, inputs: readonly Value[], attrs: Attrs = {}): Value {
+  return runOneOpFunc(oneOpFunc(op, inputs.map(typeOf), attrs), inputs);
+}
+
+/** runOneOp for an op that gives a tensor. */
+export function runTensorOp(op: string, inputs: readonly Value[], attrs: Attrs = {}): TensorValue {
+  const v = runOneOp(op, inputs, attrs);
+  if (v.kind !== "tensor") throw new Error(`${op} did not return a tensor`);
+  return v;
 }

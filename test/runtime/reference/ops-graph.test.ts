@@ -1,6 +1,7 @@
 import { describe, it, expect } from "vitest";
 import type { GraphValue } from "../../../compiler/ir/values.js";
-import { expectClose, graph, runOp, runTensorOp, tensor } from "./helpers.js";
+import { expectClose, graph, tensor } from "./helpers.js";
+import { runOneOp, runTensorOp } from "../../support/one-op.js";
 
 // 4 nodes; node 3 is isolated (no edges in or out). CSR by destination gives the edge order
 // e0: 1→0 | e1: 0→1, e2: 2→1 | e3: 0→2 | (row 3 empty).
@@ -14,7 +15,7 @@ const x = tensor([4, 2], [1, 2, 3, 4, 5, 6, 7, 8]);
 
 describe("g.add_self_loops / g.degree", () => {
   it("appends one loop at the end of every row, isolated nodes included", () => {
-    const gl = runOp("g.add_self_loops", [g]) as GraphValue;
+    const gl = runOneOp("g.add_self_loops", [g]) as GraphValue;
     expect(gl.numEdges).toBe(8);
     expect(gl.selfLoops).toBe(true);
     expect(Array.from(gl.indptr)).toEqual([0, 2, 5, 7, 8]);
@@ -29,14 +30,14 @@ describe("g.add_self_loops / g.degree", () => {
 
 describe("g.gcn_norm", () => {
   it("is deg^-½[src]·deg^-½[dst] with self loops counted", () => {
-    const gl = runOp("g.add_self_loops", [g]) as GraphValue;
+    const gl = runOneOp("g.add_self_loops", [g]) as GraphValue;
     const deg = [2, 3, 2, 1];
     const expected = Array.from(gl.src, (s, e) => 1 / Math.sqrt(deg[s] * deg[gl.dst[e]]));
     expectClose(runTensorOp("g.gcn_norm", [gl]).data, expected);
   });
 
   it("weighs self loops 2 when improved (PyG fill value)", () => {
-    const gl = runOp("g.add_self_loops", [g]) as GraphValue;
+    const gl = runOneOp("g.add_self_loops", [g]) as GraphValue;
     const deg = [3, 4, 3, 2];
     const expected = Array.from(gl.src, (s, e) => {
       const d = gl.dst[e];

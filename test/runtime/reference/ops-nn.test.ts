@@ -3,8 +3,9 @@ import { FuncBuilder } from "../../../compiler/ir/builder.js";
 import { uniform } from "../../../compiler/ir/rng.js";
 import type { RngValue, TensorValue } from "../../../compiler/ir/values.js";
 import { runFunc } from "../../../runtime/reference/index.js";
-import { expectClose, runOp, runTensorOp, tensor } from "./helpers.js";
+import { expectClose, tensor } from "./helpers.js";
 import { random, randomTensor, UNIFORM } from "../../support/tensors.js";
+import { runOneOp, runTensorOp } from "../../support/one-op.js";
 
 const rng: RngValue = { kind: "rng", key: [0x1234, 0xabcd] };
 
@@ -70,9 +71,9 @@ describe("nn.dropout", () => {
 
 describe("s.rng_fold", () => {
   it("derives a deterministic key that differs per salt", () => {
-    const a = runOp("s.rng_fold", [rng], { salt: 1 }) as RngValue;
-    const again = runOp("s.rng_fold", [rng], { salt: 1 }) as RngValue;
-    const b = runOp("s.rng_fold", [rng], { salt: 2 }) as RngValue;
+    const a = runOneOp("s.rng_fold", [rng], { salt: 1 }) as RngValue;
+    const again = runOneOp("s.rng_fold", [rng], { salt: 1 }) as RngValue;
+    const b = runOneOp("s.rng_fold", [rng], { salt: 2 }) as RngValue;
     expect(a.key).toEqual(again.key);
     expect(a.key).not.toEqual(b.key);
     expect(a.key).not.toEqual(rng.key);

@@ -1,6 +1,7 @@
 import { describe, it, expect } from "vitest";
 import { erf, gelu } from "../../../compiler/ir/ops/math.js";
-import { expectClose, runTensorOp, scalarI32, tensor } from "./helpers.js";
+import { expectClose, scalarI32, tensor } from "./helpers.js";
+import { runTensorOp } from "../../support/one-op.js";
 
 const x23 = tensor([2, 3], [1, 2, 3, 4, 5, 6]);
 
