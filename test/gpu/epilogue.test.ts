@@ -7,10 +7,11 @@ import type { RngValue, TensorValue, Value } from "../../compiler/ir/values.js";
 import { runPipeline } from "../../compiler/passes/index.js";
 import { runFunc } from "../../runtime/reference/index.js";
 import type { GpuDevice } from "../../runtime/gpu/index.js";
-import { expectAllClose, randomGraph, tensor, useGpu } from "./helpers.js";
+import { randomGraph, tensor, useGpu } from "./helpers.js";
 import { firstDifference, launchWords, wordsOf } from "./word-launch.js";
 import { f32, random, randomTensor } from "../support/tensors.js";
 import { typeOf } from "../support/one-op.js";
+import { expectAllClose } from "../support/allclose.js";
 
 // Matmul and SpMM kernels with fused epilogues (bias, activations, masks, dropout) against the
 // interpreter running the unfused ops: every transpose variant, vec4 and scalar stores, ragged

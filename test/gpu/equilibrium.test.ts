@@ -8,8 +8,9 @@ import { runFunc } from "../../runtime/reference/index.js";
 import { TRAIN_PIPELINE } from "../../runtime/train/run.js";
 import { compileModule, funcOf, gradOk, weightedSumLoss } from "../autodiff/helpers.js";
 import { equilibriumLoops, referenceIterations } from "./equilibrium-iterations.js";
-import { expectAllClose, expectSameTraining, randomGraph, fiveSteps, useGpu } from "./helpers.js";
+import { expectSameTraining, randomGraph, fiveSteps, useGpu } from "./helpers.js";
 import { random, randomTensor } from "../support/tensors.js";
+import { expectAllClose } from "../support/allclose.js";
 
 /**
  * Equilibrium stacks on the GPU: the fixed-point loop stops at exactly the iteration the reference
@@ -128,7 +129,7 @@ describe("equilibrium loops on the GPU stop where the interpreter stops", () => 
         expect(runs.every((r) => r.converged && r.launched >= r.iterations)).toBe(true);
       }
       expect(got.runs[1].every((r) => r.readbacks === 1)).toBe(true);
-      got.results.forEach((v, k) => expectAllClose(v, expected[k], 1e-5, 1e-3));
+      got.results.forEach((v, k) => expectAllClose(v, expected[k], { atol: 1e-5, rtol: 1e-3 }));
       console.log(`${name}: iterations [forward, adjoint] = ${want}; readbacks first call ${got.runs[0].map((r) => r.readbacks)}, second ${got.runs[1].map((r) => r.readbacks)}`);
     }, 60_000);
   }
@@ -142,7 +143,7 @@ describe("equilibrium loops on the GPU stop where the interpreter stops", () => 
       [7, false, 7],
     ]);
     const expected = runFunc(c.func, c.env) as TensorValue[];
-    got.results.forEach((v, k) => expectAllClose(v, expected[k], 1e-5, 1e-3));
+    got.results.forEach((v, k) => expectAllClose(v, expected[k], { atol: 1e-5, rtol: 1e-3 }));
   }, 60_000);
 });
 

@@ -7,10 +7,11 @@ import type { RngValue, TensorValue, Value } from "../../compiler/ir/values.js";
 import { runPipeline } from "../../compiler/passes/index.js";
 import { runFunc } from "../../runtime/reference/index.js";
 import type { GpuDevice } from "../../runtime/gpu/index.js";
-import { expectAllClose, randomInts, tensor, useGpu } from "./helpers.js";
+import { randomInts, tensor, useGpu } from "./helpers.js";
 import { firstDifference, launchWords, wordsOf } from "./word-launch.js";
 import { random, randomTensor } from "../support/tensors.js";
 import { typeOf } from "../support/one-op.js";
+import { expectAllClose } from "../support/allclose.js";
 
 // Fused elementwise kernels against the interpreter running the unfused chain: chains of
 // arithmetic and activations with broadcast operands, vec4 and scalar layouts, integer chains,

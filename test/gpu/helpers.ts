@@ -7,6 +7,7 @@ import { NoAdapterError, openDevice, runKernel, type GpuDevice, type OpenDeviceO
 import { runTraining } from "../../runtime/train/run.js";
 import { compileTrain } from "../train/helpers.js";
 import { oneOpFunc, opNode, runOneOpFunc, typeOf } from "../support/one-op.js";
+import { expectAllClose } from "../support/allclose.js";
 
 /**
  * GPU test plumbing: one device per file (opened in beforeAll, destroyed in afterAll), kernels
@@ -109,21 +110,6 @@ export async function runBoth(gpu: GpuDevice, c: OpCase): Promise<OpResult> {
   const kernel = emitKernel(node, types, c.emit ?? {});
   const actual = await runKernel(gpu, kernel, c.inputs, expected, c.symbols ?? {});
   return { kernel, expected, actual };
-}
-
-/** |actual − expected| ≤ atol + rtol·|expected| everywhere (f32 defaults); NaN matches NaN, ±Inf itself. */
-export function expectAllClose(actual: TensorValue, expected: TensorValue, atol = 1e-5, rtol = 1e-4): void {
-  expect(actual.shape).toEqual(expected.shape);
-  expect(actual.data.length).toBe(expected.data.length);
-  let bad = 0;
-  let first = "";
-  for (let k = 0; k < expected.data.length; k++) {
-    const a = actual.data[k];
-    const e = expected.data[k];
-    const ok = Number.isNaN(e) ? Number.isNaN(a) : !Number.isFinite(e) ? a === e : Math.abs(a - e) <= atol + rtol * Math.abs(e);
-    if (!ok && bad++ === 0) first = `element ${k}: got ${a}, expected ${e}`;
-  }
-  if (bad > 0) expect.fail(`${bad} of ${expected.data.length} elements differ; first: ${first}`);
 }
 
 /** Run the case on both devices and compare. */

@@ -4,8 +4,9 @@ import type { TensorValue } from "../../compiler/ir/values.js";
 import { BufferStore, loadFunction } from "../../runtime/gpu/index.js";
 import { runFunc } from "../../runtime/reference/index.js";
 import { compileModule, funcOf } from "../autodiff/helpers.js";
-import { expectAllClose, randomGraph, useGpu } from "./helpers.js";
+import { randomGraph, useGpu } from "./helpers.js";
 import { random, randomTensor } from "../support/tensors.js";
+import { expectAllClose } from "../support/allclose.js";
 
 /**
  * Whole functions on the GPU (scheduled, resident, one encoder per call) against the interpreter:

@@ -5,7 +5,8 @@ import type { DType, Node, Type } from "../../compiler/ir/types.js";
 import type { GraphValue, TensorValue, Value } from "../../compiler/ir/values.js";
 import { deviceWords, hostArray } from "../../runtime/gpu/host-data.js";
 import type { GpuDevice } from "../../runtime/gpu/index.js";
-import { expectAllClose, interpretOneOp, type OpCase } from "./helpers.js";
+import { interpretOneOp, type OpCase } from "./helpers.js";
+import { expectAllClose } from "../support/allclose.js";
 
 /**
  * Launching the shape and graph kernels the way the executor must: several launches writing one
@@ -93,7 +94,7 @@ export async function runCase(gpu: GpuDevice, c: ShapeGraphCase): Promise<ShapeG
 /** Run the case on both devices and compare (f32 tolerances; integers and bools exactly). */
 export async function checkCase(gpu: GpuDevice, c: ShapeGraphCase): Promise<ShapeGraphResult> {
   const r = await runCase(gpu, c);
-  if (c.exact || r.expected.dtype !== "f32") expectAllClose(r.actual, r.expected, 0, 0);
+  if (c.exact || r.expected.dtype !== "f32") expectAllClose(r.actual, r.expected, { atol: 0, rtol: 0 });
   else expectAllClose(r.actual, r.expected);
   return r;
 }

@@ -4,8 +4,9 @@ import { verifyFunc } from "../../../compiler/ir/verify.js";
 import type { Func } from "../../../compiler/ir/types.js";
 import type { GraphValue, TensorValue } from "../../../compiler/ir/values.js";
 import { runFunc } from "../../../runtime/reference/index.js";
-import { expectClose, graph } from "./helpers.js";
+import { graph } from "./helpers.js";
 import { f32, random, randomTensor, UNIFORM } from "../../support/tensors.js";
+import { expectAllClose, ROUNDING } from "../../support/allclose.js";
 
 /**
  * Whole GNN layers written as IR (as the frontend expands them) and run through the interpreter,
@@ -86,9 +87,9 @@ describe("GCNConv", () => {
       expected.push(...h.map((v, o) => v + bias.data[o]));
     }
     expect(got.shape).toEqual([N, H]);
-    expectClose(got.data, expected, 1e-6);
+    expectAllClose(got.data, expected, ROUNDING);
     // The isolated node only sees itself: Â_66 = 1.
-    expectClose(row(got, 6), linear(W, row(x, 6)).map((v, o) => v + bias.data[o]), 1e-6);
+    expectAllClose(row(got, 6), linear(W, row(x, 6)).map((v, o) => v + bias.data[o]), ROUNDING);
   });
 });
 
@@ -118,7 +119,7 @@ describe("SAGEConv (mean)", () => {
       const r = linear(Wr, row(x, i));
       expected.push(...l.map((v, o) => v + bl.data[o] + r[o]));
     }
-    expectClose(got.data, expected, 1e-6);
+    expectAllClose(got.data, expected, ROUNDING);
   });
 });
 
@@ -173,7 +174,7 @@ describe("GATConv (2 heads)", () => {
     const got = run(build(true), { "lin.weight": W, att_src: attSrc, att_dst: attDst, bias });
     const expected = direct().flatMap((hs) => hs.flat().map((v, k) => v + bias.data[k]));
     expect(got.shape).toEqual([N, heads * C]);
-    expectClose(got.data, expected, 1e-6);
+    expectAllClose(got.data, expected, ROUNDING);
   });
 
   it("averages heads", () => {
@@ -183,6 +184,6 @@ describe("GATConv (2 heads)", () => {
       Array.from({ length: C }, (_, c) => hs.reduce((s, hv) => s + hv[c], 0) / heads + bias.data[c]),
     );
     expect(got.shape).toEqual([N, C]);
-    expectClose(got.data, expected, 1e-6);
+    expectAllClose(got.data, expected, ROUNDING);
   });
 });

@@ -1,4 +1,3 @@
-import { expect } from "vitest";
 import { graphFromEdges } from "../../../compiler/ir/graph-value.js";
 import type { DType } from "../../../compiler/ir/types.js";
 import type { GraphValue, TensorValue } from "../../../compiler/ir/values.js";
@@ -20,13 +19,3 @@ export function graph(numNodes: number, edges: Array<[number, number]>): GraphVa
   return graphFromEdges(numNodes, Int32Array.from(edges.map((e) => e[0])), Int32Array.from(edges.map((e) => e[1])));
 }
 
-/** Elementwise closeness with a helpful failure message. */
-export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol = 1e-6): void {
-  expect(actual.length).toBe(expected.length);
-  for (let k = 0; k < expected.length; k++) {
-    const a = actual[k];
-    const e = expected[k];
-    const ok = Number.isNaN(e) ? Number.isNaN(a) : Math.abs(a - e) <= tol * Math.max(1, Math.abs(e));
-    if (!ok) expect.fail(`element ${k}: got ${a}, expected ${e} (tol ${tol})`);
-  }
-}
