@@ -1,12 +1,9 @@
 import { expect, it } from "vitest";
 import { compile } from "../../compiler/index.js";
 import { differentiate, type LossSpec } from "../../compiler/autodiff/index.js";
-import { maxId } from "../../compiler/ir/reads.js";
-import { withDefaults } from "../../compiler/ir/builder.js";
+import { FuncBuilder } from "../../compiler/ir/builder.js";
 import { graphFromEdges } from "../../compiler/ir/graph-value.js";
-import { getOpSpec } from "../../compiler/ir/ops/index.js";
-import { isInferError } from "../../compiler/ir/spec.js";
-import type { Attrs, Func, Module, Node, TensorType, Type } from "../../compiler/ir/types.js";
+import type { Func, Module, TensorType } from "../../compiler/ir/types.js";
 import type { GraphValue, TensorValue, Value } from "../../compiler/ir/values.js";
 import { formatDiagnostic } from "../../grammar/format.js";
 import { initParams, runFunc } from "../../runtime/reference/index.js";
@@ -37,55 +34,6 @@ export function funcOf(m: Module, name: string): Func {
   return f!;
 }
 
-/** Appends typed nodes to a copy of a function (new ids above the old ones), for building loss functions. */
-export class Appender {
-  readonly nodes: Node[] = [];
-  private nextId: number;
-  private readonly types = new Map<number, Type>();
-
-  constructor(readonly func: Func) {
-    this.nextId = maxId(func) + 1;
-    const visit = (ns: readonly Node[]) => {
-      for (const n of ns) {
-        this.types.set(n.id, n.type);
-        for (const r of n.regions ?? []) visit([...r.params, ...r.body]);
-      }
-    };
-    visit(func.body);
-  }
-
-  typeOf(id: number): Type {
-    return this.types.get(id)!;
-  }
-
-  input(name: string, type: Type): number {
-    return this.push("s.input", type, [], { name });
-  }
-
-  emit(op: string, inputs: number[], attrs: Attrs = {}): number {
-    const full = withDefaults(op, attrs);
-    const type = getOpSpec(op)!.infer(inputs.map((i) => this.typeOf(i)), full);
-    if (isInferError(type)) throw new Error(`${op}: ${type.error}`);
-    return this.push(op, type, inputs, full);
-  }
-
-  finish(results: { name: string; id: number }[], name = this.func.name): Func {
-    return {
-      name,
-      body: [...this.func.body, ...this.nodes],
-      results: [...this.func.results, ...results.map((r) => r.id)],
-      resultNames: [...this.func.resultNames, ...results.map((r) => r.name)],
-    };
-  }
-
-  private push(op: string, type: Type, inputs: number[], attrs: Attrs): number {
-    const id = this.nextId++;
-    this.types.set(id, type);
-    this.nodes.push({ id, op, type, inputs, attrs });
-    return id;
-  }
-}
-
 export function resultId(f: Func, name: string): number {
   const k = f.resultNames.indexOf(name);
   expect(k, `${f.name} returns ${name}`).toBeGreaterThanOrEqual(0);
@@ -97,23 +45,23 @@ export function resultId(f: Func, name: string): number {
  * element a different weight (so a wrong index in a gradient rule cannot cancel out).
  */
 export function weightedSumLoss(f: Func, out = "out", lossName = "loss", weightsInput = "r"): Func {
-  const a = new Appender(f);
+  const b = new FuncBuilder(f.name, f);
   const o = resultId(f, out);
-  const t = a.typeOf(o) as TensorType;
-  const r = a.input(weightsInput, t);
-  const prod = a.emit("t.mul", [o, r]);
-  const loss = a.emit("t.sum", [prod], { axes: t.shape.map((_, k) => k) });
-  return a.finish([{ name: lossName, id: loss }]);
+  const t = b.typeOf(o) as TensorType;
+  const r = b.leaf("s.input", t, { name: weightsInput });
+  const prod = b.emit("t.mul", [o, r]);
+  const loss = b.emit("t.sum", [prod], { axes: t.shape.map((_, k) => k) });
+  return b.finish([...f.results, loss], [...f.resultNames, lossName]);
 }
 
 /** `loss = cross_entropy(out, labels, mask)` with `labels: i32[N]` and `mask: bool[N]` inputs. */
 export function crossEntropyLoss(f: Func, out = "out", lossName = "loss"): Func {
-  const a = new Appender(f);
+  const b = new FuncBuilder(f.name, f);
   const o = resultId(f, out);
-  const rows = (a.typeOf(o) as TensorType).shape[0];
-  const labels = a.input("labels", { kind: "tensor", dtype: "i32", shape: [rows] });
-  const mask = a.input("mask", { kind: "tensor", dtype: "bool", shape: [rows] });
-  return a.finish([{ name: lossName, id: a.emit("nn.cross_entropy", [o, labels, mask]) }]);
+  const rows = (b.typeOf(o) as TensorType).shape[0];
+  const labels = b.leaf("s.input", { kind: "tensor", dtype: "i32", shape: [rows] }, { name: "labels" });
+  const mask = b.leaf("s.input", { kind: "tensor", dtype: "bool", shape: [rows] }, { name: "mask" });
+  return b.finish([...f.results, b.emit("nn.cross_entropy", [o, labels, mask])], [...f.resultNames, lossName]);
 }
 
 /** Differentiate and insist on success. */

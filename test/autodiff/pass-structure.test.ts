@@ -5,7 +5,7 @@ import { formatLocation } from "../../grammar/span.js";
 import type { Func } from "../../compiler/ir/types.js";
 import type { TensorValue } from "../../compiler/ir/values.js";
 import { runFunc } from "../../runtime/reference/index.js";
-import { Appender, compileModule, expectGradientsMatchFD, funcOf, gradients, gradOk, makeEnv, resultId, weightedSumLoss, type Env } from "./helpers.js";
+import { compileModule, expectGradientsMatchFD, funcOf, gradients, gradOk, makeEnv, resultId, weightedSumLoss, type Env } from "./helpers.js";
 import { f32, random, randomTensor, UNIFORM } from "../support/tensors.js";
 const tensor = (shape: number[], values: number[]): TensorValue => ({ kind: "tensor", dtype: "f32", shape, data: Float32Array.from(values) });
 
@@ -214,9 +214,9 @@ describe("several losses", () => {
       g[n].data.forEach((v, i) => expect(v).toBeCloseTo(fromLoss[n].data[i] + fromAux[n].data[i], 12));
     }
     // And against finite differences of loss + aux.
-    const a = new Appender(both);
-    const total = a.emit("t.add", [resultId(both, "loss"), resultId(both, "aux")]);
-    const summed = a.finish([{ name: "total", id: total }]);
+    const b = new FuncBuilder(both.name, both);
+    const total = b.emit("t.add", [resultId(both, "loss"), resultId(both, "aux")]);
+    const summed = b.finish([...both.results, total], [...both.resultNames, "total"]);
     expectGradientsMatchFD(summed, gradOk(summed, [{ result: "total", wrt: ["head"] }], m), env, "total");
   });
 
