@@ -23,7 +23,7 @@ const SCALAR = { kind: "tensor", dtype: "f32", shape: [] } as const;
  * optimizer's update of every trainable parameter with its group's options). `train_step` takes
  * the forward's inputs plus `labels`, `mask`, the learning rate(s) and the step count `t`, and
  * returns `loss`, then every updated parameter and optimizer state and every updated buffer under
- * its own name, so a runtime (the interpreter now, the GPU later) just swaps values.
+ * its own name, so a runtime (the interpreter or the GPU) just swaps values.
  * Optimizer states are non-trainable `Module.params` entries `opt.<state>.<param>`, zeros at start.
  */
 export function lowerTraining(module: Module, spec: TrainSpec): Module | Diagnostic[] {
@@ -55,7 +55,7 @@ export function lowerTraining(module: Module, spec: TrainSpec): Module | Diagnos
   }
 }
 
-/** Training features of the spec or the model that this round cannot lower, each reported. */
+/** Training features of the spec or the model that lowering does not handle, each reported rather than ignored. */
 function unsupported(forward: Func, spec: TrainSpec): Diagnostic[] {
   const out: Diagnostic[] = [];
   if (spec.schedule) {
