@@ -191,7 +191,7 @@ async function main(): Promise<void> {
   write(results, new Set(all.filter((d) => d.synthetic).map((d) => d.key)));
 }
 
-/** Amazon Computers' graph when present (the issue's SpMM target), else the largest synthetic graph. */
+/** Amazon Computers' graph when present (the graph the SpMM target is set on), else the largest synthetic graph. */
 function spmmGraph(): { label: string; value: GraphValue } {
   if (dataDir && describeDataset("amazon_computers", [dataDir])) {
     return { label: "Amazon Computers", value: openDataset("amazon_computers", { dataDir }).dataset.graph };

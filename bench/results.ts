@@ -102,7 +102,7 @@ function spmmDetail(spmm: KernelTiming, kernels: readonly KernelTiming[]): strin
   return `${spmm.problem}; counting x once: ${percent(ratio(spmm.compulsoryGbPerS, copy))}; of the driver's copyBufferToBuffer: ${percent(ratio(spmm.gbPerS, driver))}`;
 }
 
-/** The issue's performance targets from the measurements. */
+/** The performance targets (README, "Benchmarks") judged from the measurements. */
 export function performanceTargets(peers: readonly PeerComparison[], kernels: readonly KernelTiming[], training: readonly TrainRow[]): Target[] {
   const gcn = peers.find((p) => p.model === "GCN" && p.dataset === "cora");
   const spmm = kernels.find((k) => k.kernel.startsWith("g.spmm"));

@@ -1,5 +1,5 @@
 import { didYouMean } from "../grammar/suggest.js";
-import { GNNC_VERSION } from "../compiler/version.js";
+import { GNNC_VERSION } from "../compiler/api/version.js";
 import { check } from "./commands/check.js";
 import { compile } from "./commands/compile.js";
 import { commandHelp, help, mainHelp } from "./commands/help.js";

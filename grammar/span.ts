@@ -23,3 +23,9 @@ export function joinSpans(a: Span, b: Span): Span {
 export function formatLocation(span: Span): string {
   return `${span.file}:${span.start.line}:${span.start.column}`;
 }
+
+/** Spans are required on diagnostics; pipeline entries built in code have no source, so they point here. */
+export function placeholderSpan(file = "<pipeline>"): Span {
+  const at = { offset: 0, line: 1, column: 1 };
+  return { file, start: at, end: at };
+}

@@ -1,5 +1,6 @@
 import { dirname, resolve } from "node:path";
-import { loadCheckpoint, predictWithCheckpoint, writeFileAtomic, type Predictions } from "../../runtime/checkpoint/index.js";
+import { loadCheckpoint, writeFileAtomic } from "../../runtime/checkpoint/index.js";
+import { predictWithCheckpoint, type Predictions } from "../../runtime/train/predict.js";
 import { argmaxRows, predictionsCsv } from "../../runtime/report/index.js";
 import { accuracy } from "../../runtime/train/metrics.js";
 import { parseCommandArgs } from "../args.js";

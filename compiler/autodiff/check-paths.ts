@@ -2,7 +2,7 @@ import { error, type Diagnostic } from "../../grammar/diagnostics.js";
 import { formatLocation, type Span } from "../../grammar/span.js";
 import { getOpSpec } from "../ir/ops/index.js";
 import type { Node } from "../ir/types.js";
-import { PASS_CODES } from "../passes/codes.js";
+import { AUTODIFF_CODES } from "./codes.js";
 import { freeValues } from "../ir/reads.js";
 import { activeIn } from "./sweep.js";
 
@@ -27,13 +27,13 @@ export function checkGradientPaths(body: readonly Node[], onPath: ReadonlySet<nu
     if (n.op === "s.param") return;
     if (n.op === "s.loop" || n.op === "s.reversible") {
       if (n.inputs.length !== 1) {
-        report(n, PASS_CODES.unsupportedStack.code, `cannot differentiate the loop at {where}: it carries ${n.inputs.length} values`, "autodiff supports loops that carry one value");
+        report(n, AUTODIFF_CODES.unsupportedStack.code, `cannot differentiate the loop at {where}: it carries ${n.inputs.length} values`, "autodiff supports loops that carry one value");
         return;
       }
       if (nested && n.op === "s.loop" && n.attrs.mode !== "equilibrium") {
         report(
           n,
-          PASS_CODES.unsupportedStack.code,
+          AUTODIFF_CODES.unsupportedStack.code,
           `cannot differentiate the repeat stack at {where}: it is nested inside another stack, and loss \`${lossName}\` needs gradients through it`,
           "autodiff stores a repeat stack's block inputs at the top level only; use a reversible or equilibrium stack inside, or unnest it",
         );
@@ -49,7 +49,7 @@ export function checkGradientPaths(body: readonly Node[], onPath: ReadonlySet<nu
     if (!getOpSpec(n.op)?.vjp) {
       report(
         n,
-        PASS_CODES.noGradientRule.code,
+        AUTODIFF_CODES.noGradientRule.code,
         `cannot differentiate \`${n.op}\` at {where}: the op has no gradient rule, and loss \`${lossName}\` needs gradients through it`,
         "leave the parameters that feed it out of `wrt`, or give the op a vjp in the op spec table",
       );

@@ -1,19 +1,14 @@
 import { error, type Diagnostic } from "../../grammar/diagnostics.js";
-import type { Span } from "../../grammar/span.js";
+import { placeholderSpan, type Span } from "../../grammar/span.js";
 import { didYouMean } from "../../grammar/suggest.js";
-import { BuildError } from "../ir/builder.js";
+import { BuildError, FuncBuilder } from "../ir/builder.js";
 import { formatType } from "../ir/type-utils.js";
 import type { Func, Node, ParamInfo } from "../ir/types.js";
-import { PASS_CODES } from "../passes/codes.js";
-import { nodesById } from "../passes/ir-walk.js";
-import { placeholderSpan } from "../passes/placeholder-span.js";
-import { BackwardBuilder } from "./backward-builder.js";
+import { AUTODIFF_CODES } from "./codes.js";
 import { checkGradientPaths } from "./check-paths.js";
-import { maxId } from "../ir/reads.js";
 import { gradientPaths } from "./gradient-paths.js";
 import { pruneBackward } from "./prune-backward.js";
-import { withStashes } from "./stash.js";
-import { GradientRuleError, sweep } from "./sweep.js";
+import { backwardOf, GradientRuleError } from "./sweep.js";
 import { selectParams, type Candidate } from "./select-params.js";
 
 /** One loss: a result of the function, and the parameters (names, dotted prefixes or `*`) it trains. */
@@ -49,7 +44,8 @@ export function gradResultName(param: string): string {
  */
 export function differentiate(func: Func, opts: DifferentiateOptions): Func | Diagnostic[] {
   const fallback = opts.span ?? placeholderSpan();
-  const nodes = nodesById(func);
+  // Losses and parameters are top-level values of the function.
+  const nodes = new Map(func.body.map((n) => [n.id, n]));
   const candidates = candidatesOf(func, opts.params);
   const diagnostics: Diagnostic[] = [];
 
@@ -65,14 +61,16 @@ export function differentiate(func: Func, opts: DifferentiateOptions): Func | Di
   }
   if (diagnostics.length) return diagnostics;
 
-  const b = new BackwardBuilder(func.body, maxId(func) + 1);
+  const name = opts.name ?? `${func.name}_grad`;
+  const b = new FuncBuilder(name, func);
+  const bw = backwardOf(b);
   const total = new Map<string, number>();
   try {
     for (const plan of plans) {
       // Each loss reaches only its own parameters: the s.param nodes of its `wrt` are the roots.
       const roots = new Set(func.body.filter((n) => n.op === "s.param" && plan.selected.has(String(n.attrs.name))).map((n) => n.id));
       const one = b.at(plan.loss.span).emit("t.const", [], { value: 1, dtype: "f32" });
-      for (const [id, g] of sweep(b, func.body, new Map([[plan.loss.id, one]]), roots)) {
+      for (const [id, g] of bw.sweep(func.body, new Map([[plan.loss.id, one]]), roots)) {
         // The same parameter may be read by several s.param nodes: their gradients add.
         const param = String(nodes.get(id)!.attrs.name);
         const earlier = total.get(param);
@@ -95,8 +93,8 @@ export function differentiate(func: Func, opts: DifferentiateOptions): Func | Di
   );
   const results = [...func.results, ...gradIds];
   return {
-    name: opts.name ?? `${func.name}_grad`,
-    body: [...withStashes(func.body, b), ...pruneBackward(b.nodes, results)],
+    name,
+    body: [...bw.stashes.fill(func.body), ...pruneBackward(b.added, results)],
     results,
     resultNames: [...func.resultNames, ...gradParams.map((c) => gradResultName(c.name))],
   };
@@ -121,7 +119,7 @@ function lossNode(func: Func, nodes: ReadonlyMap<number, Node>, result: string, 
   if (k < 0) {
     const guess = didYouMean(result, func.resultNames);
     out.push(
-      error(PASS_CODES.unknownLoss.code, `loss \`${result}\` is not a result of function \`${func.name}\``, fallback, {
+      error(AUTODIFF_CODES.unknownLoss.code, `loss \`${result}\` is not a result of function \`${func.name}\``, fallback, {
         help: guess ? `did you mean \`${guess}\`?` : `\`${func.name}\` returns: ${func.resultNames.join(", ")}`,
       }),
     );
@@ -131,7 +129,7 @@ function lossNode(func: Func, nodes: ReadonlyMap<number, Node>, result: string, 
   const t = node.type;
   if (!(t.kind === "tensor" && t.dtype === "f32" && t.shape.length === 0)) {
     out.push(
-      error(PASS_CODES.lossNotScalar.code, `loss \`${result}\` must be a scalar f32[], but it is ${formatType(t)}`, node.span ?? fallback, {
+      error(AUTODIFF_CODES.lossNotScalar.code, `loss \`${result}\` must be a scalar f32[], but it is ${formatType(t)}`, node.span ?? fallback, {
         help: "reduce it to one number first, e.g. with mean or sum",
       }),
     );
@@ -143,5 +141,5 @@ function lossNode(func: Func, nodes: ReadonlyMap<number, Node>, result: string, 
 function ruleFailure(e: GradientRuleError | BuildError, fallback: Span): Diagnostic {
   const span = e instanceof GradientRuleError ? e.node.span : e.span;
   const message = e instanceof GradientRuleError ? e.message : `a gradient rule built an ill-typed \`${e.op}\`: ${e.detail.error}`;
-  return error(PASS_CODES.badGradientRule.code, `internal error: ${message}`, span ?? fallback);
+  return error(AUTODIFF_CODES.badGradientRule.code, `internal error: ${message}`, span ?? fallback);
 }

@@ -1,8 +1,5 @@
-import type { Node } from "../ir/types.js";
-import type { BackwardBuilder } from "./backward-builder.js";
-import { cloneRegion } from "./clone-region.js";
-import { capturedActive } from "./stack-vjp.js";
-import { sweep } from "./sweep.js";
+import { cloneRegion } from "../ir/clone-region.js";
+import { capturedActive, type StackVjp } from "./backward.js";
 
 /**
  * Backward of an equilibrium loop by implicit differentiation. At the fixed point h* = f(h*, θ),
@@ -13,7 +10,8 @@ import { sweep } from "./sweep.js";
  * gradient (h* does not depend on it once converged). The adjoint iteration is accelerated like
  * the forward (`anderson = m`): on this linear fixed point Anderson mixing acts like GMRES.
  */
-export function equilibriumVjp(b: BackwardBuilder, loop: Node, cotangent: number, isActive: (id: number) => boolean): Map<number, number> {
+export const equilibriumVjp: StackVjp = (bw, loop, cotangent, isActive) => {
+  const b = bw.b;
   const region = loop.regions![0];
   const captured = capturedActive(loop, isActive);
   const fixedPoint = loop.id;
@@ -29,8 +27,8 @@ export function equilibriumVjp(b: BackwardBuilder, loop: Node, cotangent: number
     ...(anderson ? { anderson } : {}),
   };
   const [u] = b.loop([cotangent], attrs, (_i, [uIn]) => {
-    const back = sweep(b, f.nodes, seed(uIn), new Set([fixedPoint])).get(fixedPoint);
+    const back = bw.sweep(f.nodes, seed(uIn), new Set([fixedPoint])).get(fixedPoint);
     return [back === undefined ? cotangent : b.emit("t.add", [cotangent, back])];
   });
-  return sweep(b, f.nodes, seed(u), new Set(captured));
-}
+  return bw.sweep(f.nodes, seed(u), new Set(captured));
+};

@@ -1,6 +1,6 @@
 import { error, type Diagnostic } from "../../grammar/diagnostics.js";
 import type { Span } from "../../grammar/span.js";
-import { PASS_CODES } from "../passes/codes.js";
+import { AUTODIFF_CODES } from "./codes.js";
 import type { LossSpec } from "./differentiate.js";
 
 const FORM = 'write `loss:conv1,conv2;aux:head` (a result, `:`, the parameters it trains; `;` between losses), or `loss:*`';
@@ -12,7 +12,7 @@ const FORM = 'write `loss:conv1,conv2;aux:head` (a result, `:`, the parameters i
 export function parseLossesOption(text: string, span: Span): { losses: LossSpec[]; diagnostics: Diagnostic[] } {
   const losses: LossSpec[] = [];
   const diagnostics: Diagnostic[] = [];
-  const bad = (message: string) => diagnostics.push(error(PASS_CODES.badLossesOption.code, message, span, { help: FORM }));
+  const bad = (message: string) => diagnostics.push(error(AUTODIFF_CODES.badLossesOption.code, message, span, { help: FORM }));
   const parts = text.split(";").map((p) => p.trim());
   if (parts.every((p) => p === "")) bad("`losses` names no loss");
   for (const part of parts) {

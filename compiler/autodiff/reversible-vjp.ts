@@ -1,9 +1,7 @@
+import { cloneRegion, type Clone } from "../ir/clone-region.js";
 import { dimDiv, dimMul } from "../ir/dims.js";
-import type { Node, TensorType } from "../ir/types.js";
-import type { BackwardBuilder } from "./backward-builder.js";
-import { cloneRegion, type Clone } from "./clone-region.js";
-import { accumulate, addGrad, capturedActive, zerosLike } from "./stack-vjp.js";
-import { sum, sweep } from "./sweep.js";
+import type { TensorType } from "../ir/types.js";
+import { accumulate, addGrad, capturedActive, sum, zerosLike, type StackVjp } from "./backward.js";
 
 /**
  * Backward of `s.reversible` (RevGNN): nothing from the forward is kept but the stack's output. A
@@ -16,7 +14,8 @@ import { sum, sweep } from "./sweep.js";
  *  3. carries (x, x̄) to block i − 1.
  * Dropout inside F replays exactly: its key folds in the block index, which is the same here.
  */
-export function reversibleVjp(b: BackwardBuilder, stack: Node, cotangent: number, isActive: (id: number) => boolean): Map<number, number> {
+export const reversibleVjp: StackVjp = (bw, stack, cotangent, isActive) => {
+  const b = bw.b;
   const groups = stack.attrs.groups as number;
   const regions = stack.regions!;
   const type = stack.type as TensorType;
@@ -40,7 +39,7 @@ export function reversibleVjp(b: BackwardBuilder, stack: Node, cotangent: number
 
     const capturedGrads: (number | undefined)[][] = captured.map(() => []);
     const sweepBlock = (g: number, input: number): number | undefined => {
-      const grads = sweep(b, blocks[g].nodes, new Map([[blocks[g].results[0], yb[g]]]), new Set([input, ...captured]));
+      const grads = bw.sweep(blocks[g].nodes, new Map([[blocks[g].results[0], yb[g]]]), new Set([input, ...captured]));
       captured.forEach((id, k) => capturedGrads[k].push(grads.get(id)));
       return grads.get(input);
     };
@@ -58,4 +57,4 @@ export function reversibleVjp(b: BackwardBuilder, stack: Node, cotangent: number
   const grads = new Map(captured.map((id, k) => [id, outs[k + 2]]));
   if (isActive(stack.inputs[0])) addGrad(b, grads, stack.inputs[0], outs[1]);
   return grads;
-}
+};

@@ -2,7 +2,7 @@ import { error, type Diagnostic } from "../../grammar/diagnostics.js";
 import type { Span } from "../../grammar/span.js";
 import { didYouMean } from "../../grammar/suggest.js";
 import type { TensorType } from "../ir/types.js";
-import { PASS_CODES } from "../passes/codes.js";
+import { AUTODIFF_CODES } from "./codes.js";
 
 /** A parameter autodiff may differentiate with respect to. */
 export interface Candidate {
@@ -47,7 +47,7 @@ function nothingSelected(entry: string, candidates: readonly Candidate[], lossNa
       ? `trainable parameters: ${candidates.map((c) => c.name).join(", ")}`
       : "the function has no trainable parameters";
   return error(
-    PASS_CODES.wrtSelectsNothing.code,
+    AUTODIFF_CODES.wrtSelectsNothing.code,
     `\`${entry}\` (in the parameters of loss \`${lossName}\`) selects no trainable parameter`,
     span,
     { help },

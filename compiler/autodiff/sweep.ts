@@ -1,9 +1,11 @@
 import { getOpSpec } from "../ir/ops/index.js";
 import { formatType, isFloatDType, typesEqual } from "../ir/type-utils.js";
-import type { Node } from "../ir/types.js";
-import type { BackwardBuilder } from "./backward-builder.js";
+import type { FuncBuilder } from "../ir/builder.js";
 import { dependenciesOf } from "../ir/reads.js";
-import { isStack, stackVjp } from "./stack-vjp.js";
+import type { Node } from "../ir/types.js";
+import { sum, type Backward } from "./backward.js";
+import { Stashes } from "./stash.js";
+import { stackVjpOf } from "./stack-vjp.js";
 
 /** A gradient rule broke its contract (ill-typed IR, a gradient of the wrong type, a throw). */
 export class GradientRuleError extends Error {
@@ -27,6 +29,12 @@ export function activeIn(nodes: readonly Node[], roots: ReadonlySet<number>): (i
   return isActive;
 }
 
+/** The backward of the function `b` appends to: fresh stashes, and the sweep below. */
+export function backwardOf(b: FuncBuilder): Backward {
+  const bw: Backward = { b, stashes: new Stashes(b), sweep: (nodes, seeds, roots) => sweep(bw, nodes, seeds, roots) };
+  return bw;
+}
+
 /**
  * Reverse-mode sweep over a list of nodes (a function's body, or a region body re-emitted by a
  * loop's backward): start from the `seeds` (value id → cotangent id), walk the nodes from last to
@@ -36,12 +44,8 @@ export function activeIn(nodes: readonly Node[], roots: ReadonlySet<number>): (i
  * `roots` are the values gradients are wanted for: `s.param` nodes of the list, or values defined
  * outside it (a region's captured values). Returns each reached root's summed cotangent.
  */
-export function sweep(
-  b: BackwardBuilder,
-  nodes: readonly Node[],
-  seeds: ReadonlyMap<number, number>,
-  roots: ReadonlySet<number>,
-): Map<number, number> {
+function sweep(bw: Backward, nodes: readonly Node[], seeds: ReadonlyMap<number, number>, roots: ReadonlySet<number>): Map<number, number> {
+  const b = bw.b;
   const isActive = activeIn(nodes, roots);
   const contributions = new Map<number, number[]>();
   const add = (id: number, g: number) => {
@@ -63,7 +67,7 @@ export function sweep(
       reached.set(node.id, cotangent);
       continue;
     }
-    for (const [input, g] of inputGradients(b, node, cotangent, isActive)) {
+    for (const [input, g] of inputGradients(bw, node, cotangent, isActive)) {
       if (!isActive(input)) continue;
       const want = b.typeOf(input);
       const got = b.typeOf(g);
@@ -79,20 +83,19 @@ export function sweep(
 }
 
 /** The gradient contributions a node sends to the values it reads. */
-function inputGradients(b: BackwardBuilder, node: Node, cotangent: number, isActive: (id: number) => boolean): [number, number][] {
-  if (isStack(node)) {
-    try {
-      return [...stackVjp(b, node, cotangent, isActive)];
-    } catch (e) {
-      if (e instanceof GradientRuleError) throw e;
-      throw new GradientRuleError(node, (e as Error).message);
-    }
+function inputGradients(bw: Backward, node: Node, cotangent: number, isActive: (id: number) => boolean): [number, number][] {
+  try {
+    const stackVjp = stackVjpOf(node);
+    if (stackVjp) return [...stackVjp(bw, node, cotangent, isActive)];
+  } catch (e) {
+    if (e instanceof GradientRuleError) throw e;
+    throw new GradientRuleError(node, (e as Error).message);
   }
   const spec = getOpSpec(node.op);
   if (!spec?.vjp) throw new GradientRuleError(node, "the op has no gradient rule (paths were not checked)");
   let grads: readonly (number | undefined)[];
   try {
-    grads = spec.vjp(b, { node, output: node.id, cotangent });
+    grads = spec.vjp(bw.b, { node, output: node.id, cotangent });
   } catch (e) {
     throw new GradientRuleError(node, (e as Error).message);
   }
@@ -106,11 +109,4 @@ function inputGradients(b: BackwardBuilder, node: Node, cotangent: number, isAct
     if (g !== undefined) out.push([input, g]);
   });
   return out;
-}
-
-/** Left-to-right sum of a value's cotangent contributions. */
-export function sum(b: BackwardBuilder, parts: readonly number[]): number {
-  let acc = parts[0];
-  for (let k = 1; k < parts.length; k++) acc = b.emit("t.add", [acc, parts[k]]);
-  return acc;
 }

@@ -7,7 +7,10 @@ import { Abort, didYouMeanHelp, type Reporter } from "./report.js";
 import { freeValue } from "./train-options.js";
 import type { OptionValue, PassSpec } from "../train/spec.js";
 
-/** Technique passes of techniques.md that later issues implement; their options are not checked yet. */
+/**
+ * Technique passes of techniques.md with no implementation: a train block may name them (training
+ * then refuses the block, see train/lower.ts); having no option schema, their options are not checked.
+ */
 const PLANNED_PASSES = ["decouple", "admm", "soup", "reversible", "tie-weights", "equilibrium", "sparsify"];
 
 /** `passes = [cse, sparsify(density = 0.1), pass("./my-pass.ts", level = 2)]`. */

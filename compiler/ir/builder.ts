@@ -1,6 +1,7 @@
 import type { Span } from "../../grammar/span.js";
 import { getOpSpec } from "./ops/index.js";
-import { isInferError, type InferError } from "./spec.js";
+import { maxId } from "./reads.js";
+import { isInferError, type InferError, type VjpBuilder } from "./spec.js";
 import type { AttrValue, Attrs, Func, Node, Region, Type } from "./types.js";
 
 /** Thrown by the builder when an op's type inference rejects its inputs; the frontend turns it into a diagnostic. */
@@ -27,16 +28,45 @@ export function withDefaults(op: string, attrs: Attrs): Attrs {
   return out;
 }
 
-/**
- * Builds one function, inferring every node's type from the op spec table as it goes.
- * Nested regions are built with `region`, which opens a fresh body sharing the id counter.
- */
-export class FuncBuilder {
-  private nextId = 0;
-  private readonly bodies: Node[][] = [[]];
-  private readonly types = new Map<number, Type>();
+const INDEX: Type = { kind: "tensor", dtype: "i32", shape: [] };
 
-  constructor(readonly name: string) {}
+/**
+ * Builds one function, inferring every node's type from the op spec table as it goes. It starts
+ * empty, or from a `base` function whose nodes it keeps as they are: new ids start above every id
+ * the base uses (regions included), so the frontend, the training lowering and autodiff all number
+ * their nodes the same way. Nodes go to the innermost open region (see `region`), else to the top
+ * level after the base's. Each node carries the span given to `emit`, else the one set by `at`.
+ */
+export class FuncBuilder implements VjpBuilder {
+  /** The top-level nodes built here, in order (the base's not included). */
+  readonly added: Node[] = [];
+  private readonly open: Node[][] = [this.added];
+  private readonly types = new Map<number, Type>();
+  private readonly built = new Map<number, Node>();
+  private readonly baseTopLevel: ReadonlySet<number>;
+  private nextId: number;
+  private span: Span | undefined;
+
+  constructor(
+    readonly name: string,
+    private readonly base?: Func,
+  ) {
+    const visit = (nodes: readonly Node[]) => {
+      for (const n of nodes) {
+        this.types.set(n.id, n.type);
+        for (const r of n.regions ?? []) visit([...r.params, ...r.body]);
+      }
+    };
+    visit(base?.body ?? []);
+    this.baseTopLevel = new Set(base?.body.map((n) => n.id));
+    this.nextId = base ? maxId(base) + 1 : 0;
+  }
+
+  /** Stamp the nodes built from now on with `span` (when `emit` is given none). */
+  at(span: Span | undefined): this {
+    this.span = span;
+    return this;
+  }
 
   typeOf(id: number): Type {
     const t = this.types.get(id);
@@ -44,8 +74,30 @@ export class FuncBuilder {
     return t;
   }
 
+  /** The node this builder built for `id` (undefined for the base's values and region params). */
+  nodeOf(id: number): Node | undefined {
+    return this.built.get(id);
+  }
+
+  /** Whether `id` is a top-level node of the base function. */
+  isBaseTopLevel(id: number): boolean {
+    return this.baseTopLevel.has(id);
+  }
+
+  /** The base's or an added top-level leaf `op{name}`, if there is one. */
+  findLeaf(op: "s.input" | "s.param", name: string): number | undefined {
+    return [...(this.base?.body ?? []), ...this.added].find((n) => n.op === op && n.attrs.name === name)?.id;
+  }
+
+  /** A fresh id of type `type`, for a node the caller builds itself (see `append`). */
+  fresh(type: Type): number {
+    const id = this.nextId++;
+    this.types.set(id, type);
+    return id;
+  }
+
   /** Append a node; returns its id. Throws BuildError when type inference fails. */
-  emit(op: string, inputs: readonly number[], attrs: Attrs = {}, span?: Span, regions?: readonly Region[]): number {
+  emit(op: string, inputs: readonly number[], attrs: Attrs = {}, span: Span | undefined = this.span, regions?: readonly Region[]): number {
     const spec = getOpSpec(op);
     if (!spec) throw new BuildError(op, { error: `unknown op ${op}` }, span);
     const full = withDefaults(op, attrs);
@@ -55,43 +107,50 @@ export class FuncBuilder {
       regions,
     );
     if (isInferError(type)) throw new BuildError(op, type, span);
-    return this.push({ op, type, inputs, attrs: full, span, regions });
+    const id = this.fresh(type);
+    this.append({ id, op, type, inputs: [...inputs], attrs: full, span, ...(regions ? { regions } : {}) });
+    return id;
   }
 
   /** Append a node whose type is given rather than inferred (leaves such as `s.input`). */
-  leaf(op: string, type: Type, attrs: Attrs = {}, span?: Span): number {
-    return this.push({ op, type, inputs: [], attrs: withDefaults(op, attrs), span });
-  }
-
-  /** Build a nested region whose parameters have the given types. */
-  region(paramTypes: readonly Type[], build: (params: number[]) => number[], span?: Span): Region {
-    this.bodies.push([]);
-    const params: Node[] = paramTypes.map((type, index) => {
-      const id = this.nextId++;
-      this.types.set(id, type);
-      return { id, op: "s.arg", type, inputs: [], attrs: { index }, span };
-    });
-    let results: number[];
-    try {
-      results = build(params.map((p) => p.id));
-    } catch (e) {
-      this.bodies.pop(); // leave the builder usable after a BuildError inside a region
-      throw e;
-    }
-    const body = this.bodies.pop()!;
-    return { params, body, results };
-  }
-
-  finish(results: readonly number[], resultNames: readonly string[]): Func {
-    if (this.bodies.length !== 1) throw new Error("builder: unfinished region");
-    return { name: this.name, body: this.bodies[0], results, resultNames };
-  }
-
-  private push(n: Omit<Node, "id">): number {
-    const id = this.nextId++;
-    const node: Node = Object.freeze({ id, ...n, span: n.span });
-    this.types.set(id, n.type);
-    this.bodies[this.bodies.length - 1].push(node);
+  leaf(op: string, type: Type, attrs: Attrs = {}, span: Span | undefined = this.span): number {
+    const id = this.fresh(type);
+    this.append({ id, op, type, inputs: [], attrs: withDefaults(op, attrs), span });
     return id;
+  }
+
+  /** Append an already typed node (a clone of another, its id from `fresh`) to the innermost open body. */
+  append(node: Node): void {
+    this.types.set(node.id, node.type);
+    this.built.set(node.id, node);
+    this.open[this.open.length - 1].push(Object.freeze(node));
+  }
+
+  /** Build a region: `s.arg` params of the given types, a body of what `build` emits, its results. */
+  region(paramTypes: readonly Type[], build: (params: number[]) => number[], span: Span | undefined = this.span): Region {
+    const params = paramTypes.map((type, index): Node => Object.freeze({ id: this.fresh(type), op: "s.arg", type, inputs: [], attrs: { index }, span }));
+    const body: Node[] = [];
+    this.open.push(body);
+    try {
+      return { params, body, results: build(params.map((p) => p.id)) };
+    } finally {
+      this.open.pop(); // leaves the builder usable after a BuildError inside a region
+    }
+  }
+
+  /**
+   * An `s.loop` carrying `inits`, its body built by `build(i, carried)`; returns the final carried
+   * values (taken out of the loop's tuple with `s.get` when there are several).
+   */
+  loop(inits: readonly number[], attrs: Attrs, build: (index: number, carried: number[]) => number[]): number[] {
+    const region = this.region([INDEX, ...inits.map((id) => this.typeOf(id))], ([i, ...carried]) => build(i, carried));
+    const loop = this.emit("s.loop", inits, attrs, this.span, [region]);
+    return inits.length === 1 ? [loop] : inits.map((_, k) => this.emit("s.get", [loop], { index: k }));
+  }
+
+  /** The function: the base's nodes, then the added ones. */
+  finish(results: readonly number[], resultNames: readonly string[]): Func {
+    if (this.open.length !== 1) throw new Error("builder: unfinished region");
+    return { name: this.name, body: [...(this.base?.body ?? []), ...this.added], results: [...results], resultNames: [...resultNames] };
   }
 }

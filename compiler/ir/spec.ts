@@ -3,8 +3,8 @@ import type { FloatPrecision, Value } from "./values.js";
 
 /**
  * The contract of an entry in the op spec table. The verifier, the builder's type inference,
- * the reference interpreter, the cost model and (from the training issue on) autodiff all read
- * this table; adding an op means adding one entry (plus its WGSL kernel).
+ * the reference interpreter, the cost model and autodiff all read this table, so adding an op
+ * means adding one entry (plus its WGSL kernel).
  */
 
 export type AttrKind = "int" | "float" | "bool" | "string" | "ints" | "dim" | "dims" | "strings";

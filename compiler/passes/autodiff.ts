@@ -3,7 +3,7 @@ import { differentiate } from "../autodiff/differentiate.js";
 import { parseLossesOption } from "../autodiff/losses-option.js";
 import { PASS_CODES } from "./codes.js";
 import type { Pass } from "./pass.js";
-import { placeholderSpan } from "./placeholder-span.js";
+import { placeholderSpan } from "../../grammar/span.js";
 
 interface AutodiffOptions {
   func: string;

@@ -1,3 +1,5 @@
+import { AUTODIFF_CODES } from "../autodiff/codes.js";
+
 /**
  * Diagnostic codes of the pass layer (E6xx). One table so that codes never collide and
  * `gnnc explain` can describe each. Ranges: E600–E619 pipelines and the manager,
@@ -34,19 +36,13 @@ export const PASS_CODES = {
   unknownOp: { code: "E622", summary: "a node uses an op that is not in the op spec table" },
   paramMismatch: { code: "E623", summary: "an s.param node disagrees with the module's parameter table" },
 
-  unknownLoss: { code: "E630", summary: "autodiff: a loss names a result the function does not return" },
-  lossNotScalar: { code: "E631", summary: "autodiff: a loss result is not a scalar f32[]" },
-  wrtSelectsNothing: { code: "E632", summary: "autodiff: a `wrt` entry selects no trainable parameter" },
-  noGradientRule: { code: "E633", summary: "autodiff: an op on a gradient path has no gradient rule (vjp)" },
-  unsupportedStack: { code: "E634", summary: "autodiff: a stack on a gradient path has a form autodiff does not support (nested repeat, several carried values)" },
-  badLossesOption: { code: "E635", summary: "autodiff: the `losses` option is malformed" },
-  badAutodiffTarget: { code: "E636", summary: "autodiff: the function to differentiate is missing, or the output name is taken" },
+  // E630–E639 and E694: autodiff's own (autodiff/codes.ts).
+  ...AUTODIFF_CODES,
 
   invalidInput: { code: "E690", summary: "internal error: the module given to the pipeline fails verification" },
   invalidOutput: { code: "E691", summary: "internal error: a pass produced IR that fails verification" },
   passThrew: { code: "E692", summary: "internal error: a pass threw instead of returning diagnostics" },
   badPassResult: { code: "E693", summary: "internal error: a pass returned something that is not a PassResult" },
-  badGradientRule: { code: "E694", summary: "internal error: an op's gradient rule emitted ill-typed IR or a gradient of the wrong type" },
 } as const satisfies Record<string, CodeInfo>;
 
 export type PassCodeName = keyof typeof PASS_CODES;

@@ -1,6 +1,5 @@
-import { BackwardBuilder } from "../autodiff/backward-builder.js";
-import { cloneRegion } from "../autodiff/clone-region.js";
-import { maxId } from "../ir/reads.js";
+import { FuncBuilder } from "../ir/builder.js";
+import { cloneRegion } from "../ir/clone-region.js";
 import { dimDiv, dimMul } from "../ir/dims.js";
 import type { Func, Node, TensorType } from "../ir/types.js";
 import { mapFuncs } from "./ir-walk.js";
@@ -30,16 +29,16 @@ export const expandReversible: Pass<Record<string, never>> = {
 };
 
 function expandFunc(func: Func): Func {
-  const b = new BackwardBuilder(func.body, maxId(func) + 1);
+  const b = new FuncBuilder(func.name, func);
   const body: Node[] = [];
   for (const n of func.body) {
     if (n.op !== "s.reversible" || n.attrs.inverse) {
       body.push(n);
       continue;
     }
-    const from = b.nodes.length;
+    const from = b.added.length;
     const [loop] = b.at(n.span).loop([n.inputs[0]], { trip: n.attrs.trip }, (i, [x]) => [coupling(b, n, i, x)]);
-    const emitted = b.nodes.slice(from);
+    const emitted = b.added.slice(from);
     // The loop takes the stack's id, so every later use is unchanged.
     body.push(...emitted.slice(0, -1), Object.freeze({ ...emitted[emitted.length - 1], id: n.id }));
     if (emitted[emitted.length - 1].id !== loop) throw new Error("expand-reversible: the loop must be the last node emitted");
@@ -48,7 +47,7 @@ function expandFunc(func: Func): Func {
 }
 
 /** One block of the coupling on x, with the stack's regions re-emitted as the F_g. */
-function coupling(b: BackwardBuilder, stack: Node, i: number, x: number): number {
+function coupling(b: FuncBuilder, stack: Node, i: number, x: number): number {
   const groups = stack.attrs.groups as number;
   const type = stack.type as TensorType;
   const axis = type.shape.length - 1;

@@ -5,7 +5,7 @@ import { PASS_CODES } from "./codes.js";
 import { fusionGroups, type FusionGroup } from "./fusion-groups.js";
 import { mapFuncs, nodesById, rebuildNode } from "./ir-walk.js";
 import type { Pass } from "./pass.js";
-import { placeholderSpan } from "./placeholder-span.js";
+import { placeholderSpan } from "../../grammar/span.js";
 
 /**
  * Elementwise fusion: each maximal group of elementwise nodes (see fusion-groups.ts) becomes one

@@ -5,8 +5,8 @@ import { PASS_CODES } from "./codes.js";
 import { PRODUCER_OPS, epiloguePlans, type EpiloguePlan } from "./fuse-epilogue-plan.js";
 import { mapFuncs, nodesById, rebuildNode } from "./ir-walk.js";
 import type { Pass } from "./pass.js";
-import { placeholderSpan } from "./placeholder-span.js";
 import { MAX_STORAGE_BUFFERS } from "../codegen/kernel.js";
+import { placeholderSpan } from "../../grammar/span.js";
 
 /**
  * Epilogue fusion: an elementwise consumer of a matmul or SpMM result — a `t.fused` chain or a

@@ -1,13 +1,12 @@
 import { error, hasErrors, type Diagnostic } from "../../grammar/diagnostics.js";
 import { didYouMean } from "../../grammar/suggest.js";
 import { printModule } from "../ir/print.js";
-import type { Span } from "../../grammar/span.js";
+import { placeholderSpan, type Span } from "../../grammar/span.js";
 import type { Module } from "../ir/types.js";
 import { verifyModule, type VerifyProblem } from "../ir/verify.js";
 import { PASS_CODES } from "./codes.js";
 import type { PassContext, PassResult } from "./pass.js";
 import { parsePipeline, type PipelineEntry, type PipelineStep } from "./pipeline.js";
-import { placeholderSpan } from "./placeholder-span.js";
 import { createRegistry, providersOf, type PassRegistry } from "./registry.js";
 
 export interface RunPipelineOptions {

@@ -1,11 +1,10 @@
 import { error, type Diagnostic } from "../../grammar/diagnostics.js";
-import type { Span } from "../../grammar/span.js";
+import { placeholderSpan, type Span } from "../../grammar/span.js";
 import { didYouMean } from "../../grammar/suggest.js";
 import { PASS_CODES } from "./codes.js";
 import { resolveOptions, type GivenOption } from "./options.js";
 import type { AnyPass, OptionValue } from "./pass.js";
 import { parsePipelineText } from "./pipeline-text.js";
-import { placeholderSpan } from "./placeholder-span.js";
 import { createRegistry, type PassRegistry } from "./registry.js";
 
 /**

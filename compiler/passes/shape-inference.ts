@@ -1,5 +1,5 @@
 import { error, type Diagnostic, type Label } from "../../grammar/diagnostics.js";
-import type { Span } from "../../grammar/span.js";
+import { placeholderSpan, type Span } from "../../grammar/span.js";
 import { withDefaults } from "../ir/builder.js";
 import { getOpSpec } from "../ir/ops/index.js";
 import { LEAF_OPS } from "../ir/ops/struct.js";
@@ -9,7 +9,6 @@ import type { Func, Node, ParamInfo, Region, Type } from "../ir/types.js";
 import { PASS_CODES } from "./codes.js";
 import { nodesById, rebuildRegion } from "./ir-walk.js";
 import type { Pass } from "./pass.js";
-import { placeholderSpan } from "./placeholder-span.js";
 
 interface ShapeInferenceOptions {
   update: boolean;

@@ -1,7 +1,7 @@
 import { error } from "../../grammar/diagnostics.js";
 import { PASS_CODES } from "./codes.js";
 import type { Pass } from "./pass.js";
-import { placeholderSpan } from "./placeholder-span.js";
+import { placeholderSpan } from "../../grammar/span.js";
 
 export interface ToReversibleOptions {
   groups: number;

@@ -1,6 +1,7 @@
 /**
  * Diagnostic codes of lowering a checked train block to IR training functions (E54x, in the
- * train-block range E5xx): what a `.gnn` file may say but this round cannot train yet.
+ * train-block range E5xx): what a `.gnn` file may say but training cannot lower, refused with
+ * a code instead of being ignored.
  */
 export const TRAIN_CODES = {
   noForward: { code: "E540", summary: "the module has no `forward` function to train" },

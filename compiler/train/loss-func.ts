@@ -1,9 +1,8 @@
 import { error, type Diagnostic } from "../../grammar/diagnostics.js";
-import { BuildError } from "../ir/builder.js";
+import { BuildError, FuncBuilder } from "../ir/builder.js";
 import { formatType } from "../ir/type-utils.js";
 import type { Func } from "../ir/types.js";
 import type { LossSpec } from "./spec.js";
-import { FuncAppender } from "./append-builder.js";
 import { TRAIN_CODES } from "./codes.js";
 
 /** Names of the inputs the loss adds to the forward's. */
@@ -31,7 +30,7 @@ export function buildLossFunc(forward: Func, loss: LossSpec): Func | Diagnostic[
       }),
     ];
   }
-  const b = new FuncAppender(forward);
+  const b = new FuncBuilder(LOSS_RESULT, forward);
   const out = forward.results[0];
   const outType = b.typeOf(out);
   if (outType.kind !== "tensor" || outType.shape.length !== 2 || outType.dtype !== "f32") {
@@ -40,8 +39,8 @@ export function buildLossFunc(forward: Func, loss: LossSpec): Func | Diagnostic[
     ];
   }
   const n = outType.shape[0];
-  const labels = b.leaf("s.input", LABELS_INPUT, { kind: "tensor", dtype: "i32", shape: [n] }, loss.span);
-  const mask = b.leaf("s.input", MASK_INPUT, { kind: "tensor", dtype: "f32", shape: [n] }, loss.span);
+  const labels = b.leaf("s.input", { kind: "tensor", dtype: "i32", shape: [n] }, { name: LABELS_INPUT }, loss.span);
+  const mask = b.leaf("s.input", { kind: "tensor", dtype: "f32", shape: [n] }, { name: MASK_INPUT }, loss.span);
   let value: number;
   try {
     value = b.emit(op, [out, labels, mask], {}, loss.span);
@@ -49,5 +48,5 @@ export function buildLossFunc(forward: Func, loss: LossSpec): Func | Diagnostic[
     if (!(e instanceof BuildError)) throw e;
     return [error(TRAIN_CODES.badOutput.code, `\`${loss.name}\` cannot take the model's predictions: ${e.detail.error}`, loss.span)];
   }
-  return b.finish(LOSS_RESULT, [value, ...forward.results.slice(1)], [LOSS_RESULT, ...forward.resultNames.slice(1)]);
+  return b.finish([value, ...forward.results.slice(1)], [LOSS_RESULT, ...forward.resultNames.slice(1)]);
 }

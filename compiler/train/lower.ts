@@ -2,9 +2,8 @@ import { error, type Diagnostic } from "../../grammar/diagnostics.js";
 import type { Span } from "../../grammar/span.js";
 import { differentiate, gradResultName } from "../autodiff/index.js";
 import type { TrainSpec } from "./spec.js";
-import { BuildError } from "../ir/builder.js";
+import { BuildError, FuncBuilder } from "../ir/builder.js";
 import type { Func, Module, ParamInfo } from "../ir/types.js";
-import { FuncAppender } from "./append-builder.js";
 import { TRAIN_CODES } from "./codes.js";
 import { FORWARD_FUNC } from "./names.js";
 import { buildLossFunc, LOSS_RESULT } from "./loss-func.js";
@@ -25,7 +24,7 @@ const SCALAR = { kind: "tensor", dtype: "f32", shape: [] } as const;
  * optimizer's update of every trainable parameter with its group's options). `train_step` takes
  * the forward's inputs plus `labels`, `mask`, the learning rate(s) and the step count `t`, and
  * returns `loss`, then every updated parameter and optimizer state and every updated buffer under
- * its own name, so a runtime (the interpreter now, the GPU later) just swaps values.
+ * its own name, so a runtime (the interpreter or the GPU) just swaps values.
  * Optimizer states are non-trainable `Module.params` entries `opt.<state>.<param>`, zeros at start.
  */
 export function lowerTraining(module: Module, spec: TrainSpec): Module | Diagnostic[] {
@@ -57,7 +56,7 @@ export function lowerTraining(module: Module, spec: TrainSpec): Module | Diagnos
   }
 }
 
-/** Training features of the spec or the model that this round cannot lower, each reported. */
+/** Training features of the spec or the model that lowering does not handle, each reported rather than ignored. */
 function unsupported(forward: Func, spec: TrainSpec): Diagnostic[] {
   const out: Diagnostic[] = [];
   if (spec.schedule) {
@@ -91,13 +90,13 @@ function unsupported(forward: Func, spec: TrainSpec): Diagnostic[] {
 }
 
 function buildStep(grads: Func, lossFunc: Func, params: readonly ParamInfo[], spec: TrainSpec): { step: Func; states: ParamInfo[] } {
-  const b = new FuncAppender(grads);
+  const b = new FuncBuilder(TRAIN_STEP_FUNC, grads);
   const span: Span = spec.optimizer.span;
-  const t = b.leaf("s.input", STEP_INPUT, SCALAR, span);
+  const t = b.leaf("s.input", SCALAR, { name: STEP_INPUT }, span);
   const lrIds = new Map<string, number>();
   const lrFor = (param: string) => {
     const name = lrInputFor(spec.optimizer, param);
-    if (!lrIds.has(name)) lrIds.set(name, b.leaf("s.input", name, SCALAR, span));
+    if (!lrIds.has(name)) lrIds.set(name, b.leaf("s.input", SCALAR, { name }, span));
     return lrIds.get(name)!;
   };
   lrFor(LR_INPUT); // always an input, so every step takes the same scalars
@@ -114,7 +113,7 @@ function buildStep(grads: Func, lossFunc: Func, params: readonly ParamInfo[], sp
   const names = [LOSS_RESULT];
   const states: ParamInfo[] = [];
   trained.forEach((p, k) => {
-    const value = b.leafOnce("s.param", p.name, p.type, p.span);
+    const value = b.findLeaf("s.param", p.name) ?? b.leaf("s.param", p.type, { name: p.name }, p.span);
     const updated = emitUpdate(b, spec.optimizer.name, { name: p.name, type: p.type, value, grad: gradIds[k], span: p.span }, optionsFor(spec.optimizer, p.name), {
       lr: lrFor(p.name),
       t,
@@ -132,5 +131,5 @@ function buildStep(grads: Func, lossFunc: Func, params: readonly ParamInfo[], sp
     results.push(grads.results[1 + k]);
     names.push(name);
   });
-  return { step: b.finish(TRAIN_STEP_FUNC, results, names), states };
+  return { step: b.finish(results, names), states };
 }

@@ -1,7 +1,7 @@
 import type { Span } from "../../grammar/span.js";
 import type { OptimizerName, OptimizerOptions } from "./spec.js";
 import type { TensorType } from "../ir/types.js";
-import type { FuncAppender } from "./append-builder.js";
+import type { FuncBuilder } from "../ir/builder.js";
 import { stateName } from "./optimizer-options.js";
 
 /** One parameter to update: its current value, its (possibly clipped) gradient. */
@@ -32,8 +32,8 @@ export interface StepScalars {
  * - adamw: decoupled decay of the parameter (by lr·wd), then Adam's step without L2.
  * States are read as `s.param` leaves named `opt.<state>.<param>` (zeros at the start).
  */
-export function emitUpdate(b: FuncAppender, optimizer: OptimizerName, p: ParamToUpdate, o: OptimizerOptions, s: StepScalars): UpdatedParam {
-  const state = (kind: string) => b.leaf("s.param", stateName(kind, p.name), p.type, p.span);
+export function emitUpdate(b: FuncBuilder, optimizer: OptimizerName, p: ParamToUpdate, o: OptimizerOptions, s: StepScalars): UpdatedParam {
+  const state = (kind: string) => b.leaf("s.param", p.type, { name: stateName(kind, p.name) }, p.span);
   const wd = o.weightDecay;
   if (optimizer === "sgd") {
     const g = wd > 0 ? b.emit("opt.l2", [p.grad, p.value], { weight_decay: wd }, p.span) : p.grad;

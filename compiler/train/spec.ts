@@ -2,8 +2,8 @@ import type { Span } from "../../grammar/span.js";
 import type { DatasetRef } from "./dataset.js";
 
 /**
- * A checked `train` block: every name validated, every value typed, spans kept so that later
- * stages (the training issue) can point back at the text.
+ * A checked `train` block: every name validated, every value typed, spans kept so that lowering
+ * and training can point their diagnostics back at the text.
  */
 export interface TrainSpec {
   name: string;

@@ -4,7 +4,7 @@ import type { Span } from "../../grammar/span.js";
 import type { Module } from "../ir/types.js";
 import { PASS_CODES } from "../passes/codes.js";
 import type { AnyPass, PassContext, PassResult } from "../passes/pass.js";
-import { placeholderSpan } from "../passes/placeholder-span.js";
+import { placeholderSpan } from "../../grammar/span.js";
 import { thrownAt } from "./locate.js";
 import { callWithin, TimeoutError } from "./sandbox.js";
 import type { Transpiled } from "./transpile.js";

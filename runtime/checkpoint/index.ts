@@ -1,4 +1,4 @@
-/** Checkpoints: the safetensors format, atomic writes, gnnc's checkpoint contents, and predicting from one. */
+/** Checkpoints: the safetensors format, atomic writes, gnnc's checkpoint contents and matching them to a module. */
 export { SAFETENSORS_DTYPES, isSafetensorsDType, type SafetensorsDType, type TensorArray } from "./dtypes.js";
 export { CheckpointError } from "./errors.js";
 export { encodeSafetensors, decodeSafetensors, type SafeTensor, type Metadata, type SafetensorsContents } from "./safetensors.js";
@@ -6,4 +6,3 @@ export { writeSafetensors, readSafetensors } from "./safetensors-file.js";
 export { writeFileAtomic, WriteFileError, type AtomicWriteOptions } from "./atomic-write.js";
 export { saveCheckpoint, loadCheckpoint, CHECKPOINT_FORMAT, CHECKPOINT_VERSION, type Checkpoint, type CheckpointInfo } from "./checkpoint.js";
 export { matchParams, isOptimizerState, type MatchOptions } from "./match.js";
-export { predictWithCheckpoint, type Predictions } from "./predict.js";

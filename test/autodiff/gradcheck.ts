@@ -2,12 +2,14 @@ import { FuncBuilder, withDefaults } from "../../compiler/ir/builder.js";
 import { graphFromEdges } from "../../compiler/ir/graph-value.js";
 import { getOpSpec } from "../../compiler/ir/ops/index.js";
 import type { OpSpec } from "../../compiler/ir/spec.js";
-import { keyFromSeed, uniform } from "../../compiler/ir/rng.js";
+import { keyFromSeed } from "../../compiler/ir/rng.js";
 import { formatType, typesEqual } from "../../compiler/ir/type-utils.js";
 import type { Attrs, Func, Node, Type } from "../../compiler/ir/types.js";
 import type { GraphValue, RngValue, TensorValue, Value } from "../../compiler/ir/values.js";
 import { verifyFunc } from "../../compiler/ir/verify.js";
 import { runFunc } from "../../runtime/reference/index.js";
+import { random, randomTensor, UNIFORM } from "../support/tensors.js";
+import { oneOpFunc } from "../support/one-op.js";
 
 /**
  * Finite-difference check of one op's gradient rule. A tiny function holds leaves for the inputs
@@ -69,9 +71,7 @@ export function gradientFunc(op: string, types: readonly Type[], attrs: Attrs = 
 function build(op: string, types: readonly Type[], attrs: Attrs, override?: GradCheckOptions["rule"]): Built {
   const rule = override ?? getOpSpec(op)?.vjp;
   if (!rule) throw new Error(`${op} has no gradient rule`);
-  const b = new FuncBuilder(`grad_${op}`);
-  const ids = types.map((t, i) => b.leaf("s.input", t, { name: `in${i}` }));
-  const forward = b.finish([b.emit(op, ids, attrs)], ["out"]);
+  const forward = oneOpFunc(op, types, attrs);
 
   const g = new FuncBuilder(`grad_${op}`);
   const gIds = types.map((t, i) => g.leaf("s.input", t, { name: `in${i}` }));
@@ -146,7 +146,7 @@ export function gradcheck(op: string, inputs: readonly Value[], opts: GradCheckO
 
 /** A random cotangent of the output's type (integer outputs get small integers). */
 function cotangentFor(out: TensorValue, seed: number): TensorValue {
-  const values = randomValues(out.shape, seed).data;
+  const values = randomTensor(out.shape, random(seed), UNIFORM).data;
   if (out.dtype === "f32" || out.dtype === "f16") return { ...out, data: Float64Array.from(values) };
   const ints = Array.from(values, (v) => Math.round(3 * v));
   const data = out.dtype === "i32" ? Int32Array.from(ints) : out.dtype === "u32" ? Uint32Array.from(ints, Math.abs) : Uint8Array.from(ints, (v) => (v ? 1 : 0));
@@ -155,17 +155,9 @@ function cotangentFor(out: TensorValue, seed: number): TensorValue {
 
 // ------------------------------------------------------------------ inputs
 
-/** Seeded uniform values in [lo, hi) as an f32 tensor. */
-export function randomValues(shape: number[], seed: number, lo = -1, hi = 1): TensorValue {
-  const key = keyFromSeed(seed);
-  const n = shape.reduce((a, b) => a * b, 1);
-  const data = Float32Array.from({ length: n }, (_, k) => lo + (hi - lo) * uniform(key, k));
-  return { kind: "tensor", dtype: "f32", shape, data };
-}
-
 /** Seeded values with |x| ∈ [0.1, 1): away from the kink of relu, abs, leaky_relu, elu at 0. */
 export function awayFromZero(shape: number[], seed: number): TensorValue {
-  const t = randomValues(shape, seed);
+  const t = randomTensor(shape, random(seed), UNIFORM);
   for (let k = 0; k < t.data.length; k++) t.data[k] = Math.sign(t.data[k] || 1) * (0.1 + 0.9 * Math.abs(t.data[k]));
   return t;
 }

@@ -1,16 +1,14 @@
 import { expect, it } from "vitest";
 import { compile } from "../../compiler/index.js";
 import { differentiate, type LossSpec } from "../../compiler/autodiff/index.js";
-import { maxId } from "../../compiler/ir/reads.js";
-import { withDefaults } from "../../compiler/ir/builder.js";
+import { FuncBuilder } from "../../compiler/ir/builder.js";
 import { graphFromEdges } from "../../compiler/ir/graph-value.js";
-import { getOpSpec } from "../../compiler/ir/ops/index.js";
-import { isInferError } from "../../compiler/ir/spec.js";
-import type { Attrs, Func, Module, Node, TensorType, Type } from "../../compiler/ir/types.js";
+import type { Func, Module, TensorType } from "../../compiler/ir/types.js";
 import type { GraphValue, TensorValue, Value } from "../../compiler/ir/values.js";
 import { formatDiagnostic } from "../../grammar/format.js";
 import { initParams, runFunc } from "../../runtime/reference/index.js";
 import { verifyFunc } from "../../compiler/ir/verify.js";
+import { random, randomTensor, UNIFORM } from "../support/tensors.js";
 
 /** Shared fixtures of the autodiff tests: a small graph, seeded data, loss builders, finite differences. */
 
@@ -22,24 +20,6 @@ const EDGES: [number, number][] = [
   [0, 1], [1, 0], [1, 2], [2, 1], [2, 3], [3, 2], [0, 3],
 ];
 export const graph: GraphValue = graphFromEdges(N, Int32Array.from(EDGES.map((e) => e[0])), Int32Array.from(EDGES.map((e) => e[1])));
-
-/** Deterministic uniform numbers in [-1, 1) (mulberry32). */
-export function uniform(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  };
-}
-
-export function randomTensor(shape: number[], seed: number): TensorValue {
-  const next = uniform(seed);
-  const n = shape.reduce((a, b) => a * b, 1);
-  return { kind: "tensor", dtype: "f32", shape, data: Float32Array.from({ length: n }, next) };
-}
 
 export function compileModule(source: string): Module {
   const { program, diagnostics } = compile(source, { file: FILE });
@@ -54,55 +34,6 @@ export function funcOf(m: Module, name: string): Func {
   return f!;
 }
 
-/** Appends typed nodes to a copy of a function (new ids above the old ones), for building loss functions. */
-export class Appender {
-  readonly nodes: Node[] = [];
-  private nextId: number;
-  private readonly types = new Map<number, Type>();
-
-  constructor(readonly func: Func) {
-    this.nextId = maxId(func) + 1;
-    const visit = (ns: readonly Node[]) => {
-      for (const n of ns) {
-        this.types.set(n.id, n.type);
-        for (const r of n.regions ?? []) visit([...r.params, ...r.body]);
-      }
-    };
-    visit(func.body);
-  }
-
-  typeOf(id: number): Type {
-    return this.types.get(id)!;
-  }
-
-  input(name: string, type: Type): number {
-    return this.push("s.input", type, [], { name });
-  }
-
-  emit(op: string, inputs: number[], attrs: Attrs = {}): number {
-    const full = withDefaults(op, attrs);
-    const type = getOpSpec(op)!.infer(inputs.map((i) => this.typeOf(i)), full);
-    if (isInferError(type)) throw new Error(`${op}: ${type.error}`);
-    return this.push(op, type, inputs, full);
-  }
-
-  finish(results: { name: string; id: number }[], name = this.func.name): Func {
-    return {
-      name,
-      body: [...this.func.body, ...this.nodes],
-      results: [...this.func.results, ...results.map((r) => r.id)],
-      resultNames: [...this.func.resultNames, ...results.map((r) => r.name)],
-    };
-  }
-
-  private push(op: string, type: Type, inputs: number[], attrs: Attrs): number {
-    const id = this.nextId++;
-    this.types.set(id, type);
-    this.nodes.push({ id, op, type, inputs, attrs });
-    return id;
-  }
-}
-
 export function resultId(f: Func, name: string): number {
   const k = f.resultNames.indexOf(name);
   expect(k, `${f.name} returns ${name}`).toBeGreaterThanOrEqual(0);
@@ -114,23 +45,23 @@ export function resultId(f: Func, name: string): number {
  * element a different weight (so a wrong index in a gradient rule cannot cancel out).
  */
 export function weightedSumLoss(f: Func, out = "out", lossName = "loss", weightsInput = "r"): Func {
-  const a = new Appender(f);
+  const b = new FuncBuilder(f.name, f);
   const o = resultId(f, out);
-  const t = a.typeOf(o) as TensorType;
-  const r = a.input(weightsInput, t);
-  const prod = a.emit("t.mul", [o, r]);
-  const loss = a.emit("t.sum", [prod], { axes: t.shape.map((_, k) => k) });
-  return a.finish([{ name: lossName, id: loss }]);
+  const t = b.typeOf(o) as TensorType;
+  const r = b.leaf("s.input", t, { name: weightsInput });
+  const prod = b.emit("t.mul", [o, r]);
+  const loss = b.emit("t.sum", [prod], { axes: t.shape.map((_, k) => k) });
+  return b.finish([...f.results, loss], [...f.resultNames, lossName]);
 }
 
 /** `loss = cross_entropy(out, labels, mask)` with `labels: i32[N]` and `mask: bool[N]` inputs. */
 export function crossEntropyLoss(f: Func, out = "out", lossName = "loss"): Func {
-  const a = new Appender(f);
+  const b = new FuncBuilder(f.name, f);
   const o = resultId(f, out);
-  const rows = (a.typeOf(o) as TensorType).shape[0];
-  const labels = a.input("labels", { kind: "tensor", dtype: "i32", shape: [rows] });
-  const mask = a.input("mask", { kind: "tensor", dtype: "bool", shape: [rows] });
-  return a.finish([{ name: lossName, id: a.emit("nn.cross_entropy", [o, labels, mask]) }]);
+  const rows = (b.typeOf(o) as TensorType).shape[0];
+  const labels = b.leaf("s.input", { kind: "tensor", dtype: "i32", shape: [rows] }, { name: "labels" });
+  const mask = b.leaf("s.input", { kind: "tensor", dtype: "bool", shape: [rows] }, { name: "mask" });
+  return b.finish([...f.results, b.emit("nn.cross_entropy", [o, labels, mask])], [...f.resultNames, lossName]);
 }
 
 /** Differentiate and insist on success. */
@@ -150,10 +81,10 @@ export function makeEnv(m: Module, f: Func, width: number, seed = 1): Env {
   const mask = Uint8Array.from({ length: N }, (_, i) => (i === 2 ? 0 : 1));
   return {
     inputs: {
-      x: randomTensor([N, width], seed),
+      x: randomTensor([N, width], random(seed), UNIFORM),
       graph,
       rng: { kind: "rng", key: [seed, 99] },
-      r: randomTensor([N, classes], seed + 100),
+      r: randomTensor([N, classes], random(seed + 100), UNIFORM),
       labels: { kind: "tensor", dtype: "i32", shape: [N], data: labels },
       mask: { kind: "tensor", dtype: "bool", shape: [N], data: mask },
     },
@@ -163,9 +94,9 @@ export function makeEnv(m: Module, f: Func, width: number, seed = 1): Env {
 
 /** Initial biases are zero and norm weights one; nudge every parameter so no gradient is trivially symmetric. */
 function perturbParams(params: Record<string, TensorValue>, seed: number): Record<string, TensorValue> {
-  const next = uniform(seed + 7);
+  const next = random(seed + 7);
   const out: Record<string, TensorValue> = {};
-  for (const [name, p] of Object.entries(params)) out[name] = { ...p, data: p.data.map((v) => v + 0.3 * next()) as Float32Array };
+  for (const [name, p] of Object.entries(params)) out[name] = { ...p, data: p.data.map((v) => v + 0.6 * next() - 0.3) as Float32Array };
   return out;
 }
 

@@ -6,26 +6,21 @@ import { printFunc } from "../../compiler/ir/print.js";
 import type { Type } from "../../compiler/ir/types.js";
 import type { TensorValue } from "../../compiler/ir/values.js";
 import { verifyFunc } from "../../compiler/ir/verify.js";
-import { f64, interpret, numericGrad, randomTensor, runVjp, scalar, tensor } from "./loss-helpers.js";
+import { f64, interpret, numericGrad, runVjp, scalar, tensor } from "./loss-helpers.js";
+import { random, randomTensor, UNIFORM } from "../support/tensors.js";
+import { expectAllClose } from "../support/allclose.js";
 
 /** Each loss's VJP, emitted into IR and run by the interpreter, against central differences in f64. */
-
-function expectCloseTo(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: number): void {
-  expect(actual.length).toBe(expected.length);
-  for (let k = 0; k < expected.length; k++) {
-    if (Math.abs(actual[k] - expected[k]) > tol) expect.fail(`element ${k}: got ${actual[k]}, expected ${expected[k]}`);
-  }
-}
 
 /** The VJP's gradient of input `which` (cotangent c) equals c · the numeric gradient. */
 function checkGradient(op: string, inputs: TensorValue[], which: number, cot = 1.7): void {
   const grads = runVjp(op, inputs, cot);
   const numeric = numericGrad(op, inputs, which).map((g) => cot * g);
-  expectCloseTo(grads[which]!.data, numeric, 2e-6);
+  expectAllClose(grads[which]!.data, numeric, { atol: 2e-6, rtol: 0 });
 }
 
 const labels = tensor([5], [2, 0, -1, 3, 1], "i32");
-const logits = randomTensor([5, 4], 11, 3);
+const logits = randomTensor([5, 4], random(11), { lo: -3, hi: 3, zeros: 0 });
 
 describe("loss gradients match central differences", () => {
   it("nn.cross_entropy: no mask, bool mask, float weights", () => {
@@ -40,16 +35,16 @@ describe("loss gradients match central differences", () => {
   });
 
   it("nn.bce_with_logits: per-row and per-element masks", () => {
-    const x = randomTensor([4, 3], 5, 4);
+    const x = randomTensor([4, 3], random(5), { lo: -4, hi: 4, zeros: 0 });
     const y = tensor([4, 3], [1, 0, 0, 1, 1, 0, 0.5, 0, 1, 1, 1, 0]);
     checkGradient("nn.bce_with_logits", [x, y], 0);
     checkGradient("nn.bce_with_logits", [x, y, tensor([4], [1, 0, 1, 1], "bool")], 0);
-    checkGradient("nn.bce_with_logits", [x, y, randomTensor([4, 3], 9)], 0);
+    checkGradient("nn.bce_with_logits", [x, y, randomTensor([4, 3], random(9), UNIFORM)], 0);
   });
 
   it("nn.mse with respect to both operands", () => {
-    const a = randomTensor([3, 2], 1);
-    const b = randomTensor([3, 2], 2);
+    const a = randomTensor([3, 2], random(1), UNIFORM);
+    const b = randomTensor([3, 2], random(2), UNIFORM);
     const mask = tensor([3], [1, 1, 0], "bool");
     checkGradient("nn.mse", [a, b, mask], 0);
     checkGradient("nn.mse", [a, b, mask], 1);
@@ -60,7 +55,7 @@ describe("loss VJPs", () => {
   it("give no gradient to labels, targets or masks", () => {
     const mask = tensor([5], [1, 1, 1, 1, 1], "bool");
     expect(runVjp("nn.cross_entropy", [logits, labels, mask], 1).slice(1)).toEqual([undefined, undefined]);
-    const x = randomTensor([2, 2], 3);
+    const x = randomTensor([2, 2], random(3), UNIFORM);
     expect(runVjp("nn.bce_with_logits", [x, x], 1)[1]).toBeUndefined();
     expect(runVjp("nn.mse", [x, x, tensor([2], [1, 0], "bool")], 1)[2]).toBeUndefined();
   });
@@ -74,7 +69,7 @@ describe("loss VJPs", () => {
     const row = [0.5, -1, 2];
     const [g] = runVjp("nn.cross_entropy", [tensor([1, 3], row), tensor([1], [1], "i32")], 1);
     const z = row.reduce((s, v) => s + Math.exp(v), 0);
-    expectCloseTo(g!.data, row.map((v, k) => Math.exp(v) / z - (k === 1 ? 1 : 0)), 1e-6);
+    expectAllClose(g!.data, row.map((v, k) => Math.exp(v) / z - (k === 1 ? 1 : 0)), { atol: 1e-6, rtol: 0 });
   });
 
   it("compute in f64 end to end in the interpreter's f64 mode", () => {
@@ -82,7 +77,7 @@ describe("loss VJPs", () => {
     const inputs = [logits, labels, tensor([5], [0.5, 2, 1, 0.25, 1])];
     const [g] = runVjp("nn.cross_entropy", inputs, 1, "f64");
     expect(g!.data).toBeInstanceOf(Float64Array);
-    expectCloseTo(g!.data, numericGrad("nn.cross_entropy", inputs, 0, 1e-5), 1e-8);
+    expectAllClose(g!.data, numericGrad("nn.cross_entropy", inputs, 0, 1e-5), { atol: 1e-8, rtol: 0 });
   });
 
   it("gradient ops compute in the inputs' storage (f64 in, f64 out)", () => {

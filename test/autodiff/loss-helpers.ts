@@ -1,10 +1,11 @@
 import { FuncBuilder, withDefaults } from "../../compiler/ir/builder.js";
 import { getOpSpec } from "../../compiler/ir/ops/index.js";
-import type { Attrs, DType, Node, Type } from "../../compiler/ir/types.js";
+import type { Attrs, DType, Node } from "../../compiler/ir/types.js";
 import type { TensorValue, Value } from "../../compiler/ir/values.js";
 import { runFunc } from "../../runtime/reference/index.js";
+import { typeOf } from "../support/one-op.js";
 
-/** Fixtures of the loss tests: tensors, running one op, and a loss's VJP run through the interpreter. */
+/** Fixtures of the loss tests: tensors, one op interpreted from the spec table, and a loss's VJP run through the interpreter. */
 
 export function tensor(shape: number[], data: ArrayLike<number>, dtype: DType = "f32"): TensorValue {
   const arr = dtype === "i32" ? Int32Array.from(data) : dtype === "bool" ? Uint8Array.from(data) : Float32Array.from(data);
@@ -18,38 +19,11 @@ export function f64(t: TensorValue): TensorValue {
 
 export const scalar = (v: number): TensorValue => tensor([], [v]);
 
-export function typeOf(v: TensorValue): Type {
-  return { kind: "tensor", dtype: v.dtype, shape: v.shape };
-}
-
-/** Deterministic numbers in [-1, 1). */
-export function uniform(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a * 1664525 + 1013904223) >>> 0;
-    return (a / 4294967296) * 2 - 1;
-  };
-}
-
-export function randomTensor(shape: number[], seed: number, scale = 1): TensorValue {
-  const next = uniform(seed);
-  return tensor(shape, Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => scale * next()));
-}
-
 /** Interpret one op directly from the spec table (inputs keep their array type). */
 export function interpret(op: string, inputs: Value[], attrs: Attrs = {}): TensorValue {
   const v = getOpSpec(op)!.interpret(inputs, withDefaults(op, attrs), { runRegion: () => [] });
   if (v.kind !== "tensor") throw new Error(`${op} returned no tensor`);
   return v;
-}
-
-/** Build `op(inputs…)` with type inference and run it through the reference interpreter. */
-export function runOp(op: string, inputs: TensorValue[], attrs: Attrs = {}): TensorValue {
-  const b = new FuncBuilder("one_op");
-  const ids = inputs.map((v, i) => b.leaf("s.input", typeOf(v), { name: `in${i}` }));
-  const out = b.emit(op, ids, attrs);
-  const env = Object.fromEntries(inputs.map((v, i) => [`in${i}`, v]));
-  return runFunc(b.finish([out], ["out"]), { inputs: env, params: {} })[0] as TensorValue;
 }
 
 /**

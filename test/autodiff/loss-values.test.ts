@@ -3,7 +3,9 @@ import { BuildError, FuncBuilder } from "../../compiler/ir/builder.js";
 import { getOpSpec } from "../../compiler/ir/ops/index.js";
 import type { InferError } from "../../compiler/ir/spec.js";
 import type { Type } from "../../compiler/ir/types.js";
-import { f64, interpret, runOp, tensor } from "./loss-helpers.js";
+import { f64, interpret, tensor } from "./loss-helpers.js";
+import { f32 } from "../support/tensors.js";
+import { runTensorOp } from "../support/one-op.js";
 
 /** Loss values against the PyTorch formulas written out by hand. */
 
@@ -22,7 +24,7 @@ describe("nn.cross_entropy", () => {
   const labels = tensor([3], [2, 0, -1], "i32");
 
   it("is the mean of −log_softmax[label] over labelled rows (−1 ignored)", () => {
-    const out = runOp("nn.cross_entropy", [logits, labels]);
+    const out = runTensorOp("nn.cross_entropy", [logits, labels]);
     expect(out.shape).toEqual([]);
     close(out.data[0], (ceRow(rows[0], 2) + ceRow(rows[1], 0)) / 2);
     close(out.data[0], 0.7531091);
@@ -30,36 +32,36 @@ describe("nn.cross_entropy", () => {
 
   it("averages over the masked rows only; a float mask weights them", () => {
     const labels3 = tensor([3], [2, 0, 1], "i32");
-    close(runOp("nn.cross_entropy", [logits, labels3, tensor([3], [1, 0, 1], "bool")]).data[0], (ceRow(rows[0], 2) + ceRow(rows[2], 1)) / 2);
+    close(runTensorOp("nn.cross_entropy", [logits, labels3, tensor([3], [1, 0, 1], "bool")]).data[0], (ceRow(rows[0], 2) + ceRow(rows[2], 1)) / 2);
     const weights = tensor([3], [0.5, 2, 0]);
-    close(runOp("nn.cross_entropy", [logits, labels3, weights]).data[0], (0.5 * ceRow(rows[0], 2) + 2 * ceRow(rows[1], 0)) / 2.5);
+    close(runTensorOp("nn.cross_entropy", [logits, labels3, weights]).data[0], (0.5 * ceRow(rows[0], 2) + 2 * ceRow(rows[1], 0)) / 2.5);
   });
 
   it("is 0, not NaN, when no row is selected", () => {
-    expect(runOp("nn.cross_entropy", [logits, labels, tensor([3], [0, 0, 1], "bool")]).data[0]).toBe(0);
-    expect(runOp("nn.cross_entropy", [logits, tensor([3], [-1, -1, -1], "i32")]).data[0]).toBe(0);
+    expect(runTensorOp("nn.cross_entropy", [logits, labels, tensor([3], [0, 0, 1], "bool")]).data[0]).toBe(0);
+    expect(runTensorOp("nn.cross_entropy", [logits, tensor([3], [-1, -1, -1], "i32")]).data[0]).toBe(0);
   });
 
   it("stays finite for large logits (max-subtracted)", () => {
-    const big = runOp("nn.cross_entropy", [tensor([1, 2], [1000, 0]), tensor([1], [1], "i32")]);
+    const big = runTensorOp("nn.cross_entropy", [tensor([1, 2], [1000, 0]), tensor([1], [1], "i32")]);
     close(big.data[0], 1000);
   });
 
   it("rejects a label outside [0, C) other than −1 when run", () => {
-    expect(() => runOp("nn.cross_entropy", [logits, tensor([3], [0, 3, 1], "i32")])).toThrow(/label 3 of row 1 is out of range/);
+    expect(() => runTensorOp("nn.cross_entropy", [logits, tensor([3], [0, 3, 1], "i32")])).toThrow(/label 3 of row 1 is out of range/);
   });
 });
 
 describe("nn.nll", () => {
   it("is the mean of −logp[label] over masked, labelled rows", () => {
     const logp = tensor([3, 2], [-0.1, -2.3, -1.2, -0.4, -0.7, -0.7]);
-    close(runOp("nn.nll", [logp, tensor([3], [1, 0, -1], "i32")]).data[0], (2.3 + 1.2) / 2);
-    close(runOp("nn.nll", [logp, tensor([3], [1, 0, 1], "i32"), tensor([3], [0, 1, 1], "bool")]).data[0], (1.2 + 0.7) / 2);
+    close(runTensorOp("nn.nll", [logp, tensor([3], [1, 0, -1], "i32")]).data[0], (2.3 + 1.2) / 2);
+    close(runTensorOp("nn.nll", [logp, tensor([3], [1, 0, 1], "i32"), tensor([3], [0, 1, 1], "bool")]).data[0], (1.2 + 0.7) / 2);
   });
 
   it("ignores −inf log-probabilities of rows it does not count", () => {
     const logp = tensor([2, 2], [-Infinity, 0, -0.5, -1]);
-    close(runOp("nn.nll", [logp, tensor([2], [0, 1], "i32"), tensor([2], [0, 1], "bool")]).data[0], 1);
+    close(runTensorOp("nn.nll", [logp, tensor([2], [0, 1], "i32"), tensor([2], [0, 1], "bool")]).data[0], 1);
   });
 });
 
@@ -72,19 +74,19 @@ describe("nn.bce_with_logits", () => {
   const ys = [1, 0, 0.25, 1, 0, 1];
 
   it("matches −[y·log σ(x) + (1−y)·log(1−σ(x))] averaged over elements", () => {
-    const out = runOp("nn.bce_with_logits", [tensor([3, 2], xs), tensor([3, 2], ys)]);
+    const out = runTensorOp("nn.bce_with_logits", [tensor([3, 2], xs), tensor([3, 2], ys)]);
     close(out.data[0], xs.reduce((s, x, k) => s + bce(x, ys[k]), 0) / 6);
   });
 
   it("takes a per-row or a per-element mask", () => {
-    const perRow = runOp("nn.bce_with_logits", [tensor([3, 2], xs), tensor([3, 2], ys), tensor([3], [1, 0, 1], "bool")]);
+    const perRow = runTensorOp("nn.bce_with_logits", [tensor([3, 2], xs), tensor([3, 2], ys), tensor([3], [1, 0, 1], "bool")]);
     close(perRow.data[0], (bce(xs[0], ys[0]) + bce(xs[1], ys[1]) + bce(xs[4], ys[4]) + bce(xs[5], ys[5])) / 4);
-    const perElement = runOp("nn.bce_with_logits", [tensor([3, 2], xs), tensor([3, 2], ys), tensor([3, 2], [0, 1, 0, 0, 1, 0], "bool")]);
+    const perElement = runTensorOp("nn.bce_with_logits", [tensor([3, 2], xs), tensor([3, 2], ys), tensor([3, 2], [0, 1, 0, 0, 1, 0], "bool")]);
     close(perElement.data[0], (bce(xs[1], ys[1]) + bce(xs[4], ys[4])) / 2);
   });
 
   it("is stable where the naive form overflows", () => {
-    const out = runOp("nn.bce_with_logits", [tensor([2], [100, -100]), tensor([2], [0, 1])]);
+    const out = runTensorOp("nn.bce_with_logits", [tensor([2], [100, -100]), tensor([2], [0, 1])]);
     close(out.data[0], 100);
   });
 });
@@ -93,10 +95,10 @@ describe("nn.mse", () => {
   it("is the mean squared difference, masked by rows or elements", () => {
     const a = tensor([2, 2], [1, 2, 3, 4]);
     const b = tensor([2, 2], [0, 0, 1, 1]);
-    close(runOp("nn.mse", [a, b]).data[0], (1 + 4 + 4 + 9) / 4);
-    close(runOp("nn.mse", [a, b, tensor([2], [0, 1], "bool")]).data[0], (4 + 9) / 2);
-    close(runOp("nn.mse", [a, b, tensor([2, 2], [1, 0, 0, 1])]).data[0], (1 + 9) / 2);
-    expect(runOp("nn.mse", [a, b, tensor([2], [0, 0], "bool")]).data[0]).toBe(0);
+    close(runTensorOp("nn.mse", [a, b]).data[0], (1 + 4 + 4 + 9) / 4);
+    close(runTensorOp("nn.mse", [a, b, tensor([2], [0, 1], "bool")]).data[0], (4 + 9) / 2);
+    close(runTensorOp("nn.mse", [a, b, tensor([2, 2], [1, 0, 0, 1])]).data[0], (1 + 9) / 2);
+    expect(runTensorOp("nn.mse", [a, b, tensor([2], [0, 0], "bool")]).data[0]).toBe(0);
   });
 });
 
@@ -111,7 +113,6 @@ describe("loss results follow the float inputs' storage", () => {
 });
 
 describe("loss type inference", () => {
-  const f32 = (...shape: (number | string)[]): Type => ({ kind: "tensor", dtype: "f32", shape });
   const i32 = (...shape: (number | string)[]): Type => ({ kind: "tensor", dtype: "i32", shape });
   const bool = (...shape: (number | string)[]): Type => ({ kind: "tensor", dtype: "bool", shape });
   const infer = (op: string, inputs: Type[]) => getOpSpec(op)!.infer(inputs, {});

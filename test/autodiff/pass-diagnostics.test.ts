@@ -3,12 +3,10 @@ import { differentiate, parseLossesOption } from "../../compiler/autodiff/index.
 import { FuncBuilder } from "../../compiler/ir/builder.js";
 import { registerOps } from "../../compiler/ir/ops/index.js";
 import type { OpSpec } from "../../compiler/ir/spec.js";
-import type { Func, TensorType } from "../../compiler/ir/types.js";
-import { placeholderSpan } from "../../compiler/passes/placeholder-span.js";
-import type { Span } from "../../grammar/span.js";
+import type { Func } from "../../compiler/ir/types.js";
+import { placeholderSpan, type Span } from "../../grammar/span.js";
 import { compileModule, funcOf, gradOk, weightedSumLoss } from "./helpers.js";
-
-const f32 = (...shape: number[]): TensorType => ({ kind: "tensor", dtype: "f32", shape });
+import { f32 } from "../support/tensors.js";
 const SPAN = placeholderSpan("test.gnn");
 
 // A differentiable-looking op with no gradient rule, registered for this file only.

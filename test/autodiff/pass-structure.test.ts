@@ -2,24 +2,11 @@ import { describe, expect, it } from "vitest";
 import { differentiate } from "../../compiler/autodiff/index.js";
 import { FuncBuilder } from "../../compiler/ir/builder.js";
 import { formatLocation } from "../../grammar/span.js";
-import type { Func, TensorType } from "../../compiler/ir/types.js";
+import type { Func } from "../../compiler/ir/types.js";
 import type { TensorValue } from "../../compiler/ir/values.js";
 import { runFunc } from "../../runtime/reference/index.js";
-import {
-  Appender,
-  compileModule,
-  expectGradientsMatchFD,
-  funcOf,
-  gradients,
-  gradOk,
-  makeEnv,
-  randomTensor,
-  resultId,
-  weightedSumLoss,
-  type Env,
-} from "./helpers.js";
-
-const f32 = (...shape: number[]): TensorType => ({ kind: "tensor", dtype: "f32", shape });
+import { compileModule, expectGradientsMatchFD, funcOf, gradients, gradOk, makeEnv, resultId, weightedSumLoss, type Env } from "./helpers.js";
+import { f32, random, randomTensor, UNIFORM } from "../support/tensors.js";
 const tensor = (shape: number[], values: number[]): TensorValue => ({ kind: "tensor", dtype: "f32", shape, data: Float32Array.from(values) });
 
 /** Two linear layers and a head, so subsets and losses can pick parts. `conv10` guards prefix matching. */
@@ -200,7 +187,7 @@ describe("several losses", () => {
     const one = weightedSumLoss(funcOf(m, "forward"));
     const both = weightedSumLoss(one, "out", "aux", "s");
     const env = makeEnv(m, both, 4);
-    env.inputs.s = randomTensor([5, 2], 77);
+    env.inputs.s = randomTensor([5, 2], random(77), UNIFORM);
     return { m, both, env };
   }
 
@@ -227,9 +214,9 @@ describe("several losses", () => {
       g[n].data.forEach((v, i) => expect(v).toBeCloseTo(fromLoss[n].data[i] + fromAux[n].data[i], 12));
     }
     // And against finite differences of loss + aux.
-    const a = new Appender(both);
-    const total = a.emit("t.add", [resultId(both, "loss"), resultId(both, "aux")]);
-    const summed = a.finish([{ name: "total", id: total }]);
+    const b = new FuncBuilder(both.name, both);
+    const total = b.emit("t.add", [resultId(both, "loss"), resultId(both, "aux")]);
+    const summed = b.finish([...both.results, total], [...both.resultNames, "total"]);
     expectGradientsMatchFD(summed, gradOk(summed, [{ result: "total", wrt: ["head"] }], m), env, "total");
   });
 

@@ -6,6 +6,7 @@ import { printFunc } from "../../compiler/ir/print.js";
 import type { Attrs, Type } from "../../compiler/ir/types.js";
 import { verifyFunc } from "../../compiler/ir/verify.js";
 import { gradientFunc } from "./gradcheck.js";
+import { f32 } from "../support/tensors.js";
 
 /**
  * Every op in the table must say how gradients pass through it: a `vjp`, or `nondifferentiable`,
@@ -46,7 +47,6 @@ describe("gradient rules cover the op table", () => {
 });
 
 describe("gradient IR prints and parses back", () => {
-  const f32 = (...shape: (number | string)[]): Type => ({ kind: "tensor", dtype: "f32", shape });
   const g: Type = { kind: "graph", nodes: "N", edges: "E", selfLoops: false };
   const cases: Array<[string, Type[], Attrs]> = [
     ["t.slice", [f32("N", 4)], { axis: 1, start: 1, size: 2 }],

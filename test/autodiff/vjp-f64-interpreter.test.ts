@@ -3,11 +3,10 @@ import { FuncBuilder } from "../../compiler/ir/builder.js";
 import type { Func } from "../../compiler/ir/types.js";
 import type { TensorValue } from "../../compiler/ir/values.js";
 import { runFunc } from "../../runtime/reference/index.js";
-import { indexScalar, randomValues, testGraph } from "./gradcheck.js";
+import { indexScalar, testGraph } from "./gradcheck.js";
+import { f32, random, randomTensor, UNIFORM } from "../support/tensors.js";
 
 /** The interpreter's f64 mode: float tensors stored as Float64Array end to end; f32 stays the default. */
-
-const f32 = (...shape: (number | string)[]) => ({ kind: "tensor" as const, dtype: "f32" as const, shape });
 
 /** (x + tiny) − x, summed, then a gcn-normalised aggregation and a loop-free select of a stacked param. */
 function sample(): Func {
@@ -25,8 +24,8 @@ function sample(): Func {
 
 const g = testGraph();
 const env = () => ({
-  inputs: { x: randomValues([g.numNodes, 3], 1, 2, 3), g, i: indexScalar(1) },
-  params: { w: randomValues([2, 3], 2) },
+  inputs: { x: randomTensor([g.numNodes, 3], random(1), { lo: 2, hi: 3, zeros: 0 }), g, i: indexScalar(1) },
+  params: { w: randomTensor([2, 3], random(2), UNIFORM) },
 });
 
 describe("runFunc precision", () => {

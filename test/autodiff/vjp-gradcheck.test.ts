@@ -7,9 +7,10 @@ import { linalgOps } from "../../compiler/ir/ops/linalg.js";
 import { nnOps } from "../../compiler/ir/ops/nn.js";
 import { reduceOps } from "../../compiler/ir/ops/reduce.js";
 import { shapeOps } from "../../compiler/ir/ops/shape.js";
-import type { Attrs, Dim, Type } from "../../compiler/ir/types.js";
+import type { Attrs, Type } from "../../compiler/ir/types.js";
 import type { TensorValue, Value } from "../../compiler/ir/values.js";
-import { awayFromZero, gradcheck, indexScalar, randomValues, rngKey, testGraph } from "./gradcheck.js";
+import { awayFromZero, gradcheck, indexScalar, rngKey, testGraph } from "./gradcheck.js";
+import { f32, random, randomTensor, UNIFORM } from "../support/tensors.js";
 
 /**
  * Every gradient rule of the tensor, nn and graph ops against central differences in f64
@@ -28,9 +29,8 @@ interface Case {
 const g = testGraph();
 const E = g.numEdges;
 const Nn = g.numNodes;
-const r = (shape: number[], seed: number) => randomValues(shape, seed);
-const pos = (shape: number[], seed: number) => randomValues(shape, seed, 0.5, 2);
-const f32 = (...shape: Dim[]): Type => ({ kind: "tensor", dtype: "f32", shape });
+const r = (shape: number[], seed: number) => randomTensor(shape, random(seed), UNIFORM);
+const pos = (shape: number[], seed: number) => randomTensor(shape, random(seed), { lo: 0.5, hi: 2, zeros: 0 });
 const graphT: Type = { kind: "graph", nodes: "N", edges: "E", selfLoops: false };
 
 const elementwise: Case[] = [

@@ -15,8 +15,8 @@ import { SHAPE_GRAPH_EMITTERS } from "../../compiler/codegen/shape-graph-emitter
 import { OPT_EMITTERS } from "../../compiler/codegen/opt-emitters.js";
 import { EPILOGUE_EMITTERS } from "../../compiler/codegen/epilogue.js";
 import { FUSED_EMITTERS } from "../../compiler/codegen/fused.js";
-import { FuncBuilder } from "../../compiler/ir/builder.js";
 import type { Attrs, Dim, DType, Node, Type } from "../../compiler/ir/types.js";
+import { oneOpNode } from "../support/one-op.js";
 
 // Codegen without a GPU: determinism, the launch contract (bindings, sizes, grids) and refusals.
 // Whether the WGSL compiles and computes the right numbers is test/gpu's job.
@@ -24,17 +24,8 @@ import type { Attrs, Dim, DType, Node, Type } from "../../compiler/ir/types.js";
 const tensor = (shape: Dim[], dtype: DType = "f32"): Type => ({ kind: "tensor", dtype, shape });
 const graph = (nodes: Dim, edges: Dim): Type => ({ kind: "graph", nodes, edges, selfLoops: false });
 
-/** A fresh one-op function each call, so determinism is checked across independent builds. */
-function nodeOf(op: string, types: Type[], attrs: Attrs = {}): Node {
-  const b = new FuncBuilder("f");
-  const ids = types.map((t, i) => b.leaf("s.input", t, { name: `in${i}` }));
-  const out = b.emit(op, ids, attrs);
-  const f = b.finish([out], ["out"]);
-  return f.body[f.body.length - 1];
-}
-
 function emit(op: string, types: Type[], attrs: Attrs = {}, options: EmitOptions = {}) {
-  return emitKernel(nodeOf(op, types, attrs), types, options);
+  return emitKernel(oneOpNode(op, types, attrs), types, options);
 }
 
 /** A representative operand list for each op with a kernel. */
@@ -120,7 +111,7 @@ describe("emitKernel", () => {
 
   it("labels kernels with the node's span", () => {
     const span = { file: "m.gnn", start: { offset: 0, line: 3, column: 5 }, end: { offset: 4, line: 3, column: 9 } };
-    const n = { ...nodeOf("t.relu", [tensor([4])]), span };
+    const n = { ...oneOpNode("t.relu", [tensor([4])]), span };
     expect(emitKernel(n, [tensor([4])]).spans).toEqual([span]);
   });
 });

@@ -3,8 +3,8 @@ import { CodegenError, emitKernel, kernelOps, type EmitOptions } from "../../com
 import { storedWord } from "../../compiler/codegen/fill.js";
 import { gradientGroups } from "../../compiler/codegen/loss-parts.js";
 import { NN_EMITTERS } from "../../compiler/codegen/nn-emitters.js";
-import { FuncBuilder } from "../../compiler/ir/builder.js";
-import type { Attrs, Dim, DType, Node, Type } from "../../compiler/ir/types.js";
+import type { Attrs, Dim, DType, Type } from "../../compiler/ir/types.js";
+import { oneOpNode } from "../support/one-op.js";
 
 // The reduction, norm, loss, RNG and fill kernels without a GPU: determinism, the launch
 // contract (bindings, uniforms, grids), the team choice, pipeline sharing and refusals. The
@@ -13,15 +13,8 @@ import type { Attrs, Dim, DType, Node, Type } from "../../compiler/ir/types.js";
 const tensor = (shape: Dim[], dtype: DType = "f32"): Type => ({ kind: "tensor", dtype, shape });
 const RNG: Type = { kind: "rng" };
 
-function nodeOf(op: string, types: Type[], attrs: Attrs = {}): Node {
-  const b = new FuncBuilder("f");
-  const ids = types.map((t, i) => b.leaf("s.input", t, { name: `in${i}` }));
-  const f = b.finish([b.emit(op, ids, attrs)], ["out"]);
-  return f.body[f.body.length - 1];
-}
-
 function emit(op: string, types: Type[], attrs: Attrs = {}, options: EmitOptions = {}) {
-  return emitKernel(nodeOf(op, types, attrs), types, options);
+  return emitKernel(oneOpNode(op, types, attrs), types, options);
 }
 
 const x = tensor(["N", 16]);

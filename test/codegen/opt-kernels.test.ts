@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { CodegenError, emitKernel, hasKernel, resolveKernelSizes, type EmitOptions } from "../../compiler/codegen/index.js";
 import { MAX_NORM_OPERANDS, globalNormLaunches } from "../../compiler/codegen/optimizer-clip.js";
-import { FuncBuilder } from "../../compiler/ir/builder.js";
 import { allOpSpecs } from "../../compiler/ir/ops/index.js";
-import type { Attrs, Dim, DType, Node, Type } from "../../compiler/ir/types.js";
+import type { Attrs, Dim, DType, Type } from "../../compiler/ir/types.js";
+import { oneOpNode } from "../support/one-op.js";
 
 // Codegen of the optimizer updates, t.cast and t.argmax_onehot without a GPU: coverage of the op
 // table, pipeline sharing, the launch contract of chained global norms, and refusals.
@@ -11,14 +11,7 @@ import type { Attrs, Dim, DType, Node, Type } from "../../compiler/ir/types.js";
 const tensor = (shape: Dim[], dtype: DType = "f32"): Type => ({ kind: "tensor", dtype, shape });
 const scalar = tensor([]);
 
-function nodeOf(op: string, types: Type[], attrs: Attrs = {}): Node {
-  const b = new FuncBuilder("f");
-  const ids = types.map((t, i) => b.leaf("s.input", t, { name: `in${i}` }));
-  const f = b.finish([b.emit(op, ids, attrs)], ["out"]);
-  return f.body[f.body.length - 1];
-}
-
-const emit = (op: string, types: Type[], attrs: Attrs = {}, options: EmitOptions = {}) => emitKernel(nodeOf(op, types, attrs), types, options);
+const emit = (op: string, types: Type[], attrs: Attrs = {}, options: EmitOptions = {}) => emitKernel(oneOpNode(op, types, attrs), types, options);
 
 const inputsOf = (k: { bindings: readonly { source: { kind: string; input?: number } }[] }) =>
   k.bindings.flatMap((b) => (b.source.kind === "input" ? [b.source.input] : []));
@@ -85,7 +78,7 @@ describe("opt.global_norm launches", () => {
 
   it("chain over chunks of 7 operands: every operand once, in order, one output, flags in the uniform", () => {
     const types = grads(20);
-    const launches = globalNormLaunches(nodeOf("opt.global_norm", types), types);
+    const launches = globalNormLaunches(oneOpNode("opt.global_norm", types), types);
     expect(launches).toHaveLength(3);
     expect(launches.flatMap(inputsOf)).toEqual(Array.from({ length: 20 }, (_, i) => i));
     for (const k of launches) {

@@ -3,9 +3,9 @@ import { concatLaunches, MAX_CONCAT_OPERANDS } from "../../compiler/codegen/conc
 import { graphBindingArray, graphBySource } from "../../compiler/codegen/graph-by-source.js";
 import { CodegenError, emitKernel, kernelOps, resolveKernelSizes, type EmitOptions } from "../../compiler/codegen/index.js";
 import { SHAPE_GRAPH_EMITTERS } from "../../compiler/codegen/shape-graph-emitters.js";
-import { FuncBuilder } from "../../compiler/ir/builder.js";
 import { graphFromEdges } from "../../compiler/ir/graph-value.js";
-import type { Attrs, Dim, DType, Node, Type } from "../../compiler/ir/types.js";
+import type { Attrs, Dim, DType, Type } from "../../compiler/ir/types.js";
+import { oneOpNode } from "../support/one-op.js";
 
 // The shape and graph kernels without a GPU: determinism, the launch contract (bindings, the
 // in-place variants, concat's launches, the by-source graph view), the storage-buffer limit and
@@ -15,15 +15,7 @@ const tensor = (shape: Dim[], dtype: DType = "f32"): Type => ({ kind: "tensor", 
 const graph: Type = { kind: "graph", nodes: "N", edges: "E", selfLoops: false };
 const index = tensor([], "i32");
 
-/** A fresh one-op node each call, so determinism is checked across independent builds. */
-function nodeOf(op: string, types: Type[], attrs: Attrs = {}): Node {
-  const b = new FuncBuilder("f");
-  const ids = types.map((t, i) => b.leaf("s.input", t, { name: `in${i}` }));
-  const f = b.finish([b.emit(op, ids, attrs)], ["out"]);
-  return f.body[f.body.length - 1];
-}
-
-const emit = (op: string, types: Type[], attrs: Attrs = {}, options: EmitOptions = {}) => emitKernel(nodeOf(op, types, attrs), types, options);
+const emit = (op: string, types: Type[], attrs: Attrs = {}, options: EmitOptions = {}) => emitKernel(oneOpNode(op, types, attrs), types, options);
 
 /** Representative operands (the widest binding lists) of every op of the family. */
 const SAMPLES: Record<string, { types: Type[]; attrs?: Attrs }> = {
@@ -132,7 +124,7 @@ describe("t.concat's launches", () => {
 
   it(`is one kernel reading every operand up to ${MAX_CONCAT_OPERANDS} operands`, () => {
     const types = many(MAX_CONCAT_OPERANDS);
-    const node = nodeOf("t.concat", types, { axis: 1 });
+    const node = oneOpNode("t.concat", types, { axis: 1 });
     const [only, ...rest] = concatLaunches(node, types);
     expect(rest).toEqual([]);
     expect(only.wgsl).toBe(emitKernel(node, types).wgsl);
@@ -141,7 +133,7 @@ describe("t.concat's launches", () => {
 
   it("is one launch per operand past that, writing one output, sharing one WGSL text", () => {
     const types = many(12, 2);
-    const node = nodeOf("t.concat", types, { axis: 1 });
+    const node = oneOpNode("t.concat", types, { axis: 1 });
     expect(() => emitKernel(node, types)).toThrow(/concatLaunches/);
     const launches = concatLaunches(node, types);
     expect(launches).toHaveLength(12);

@@ -4,6 +4,7 @@ import type { Module } from "../../compiler/ir/types.js";
 import type { GraphValue, TensorValue } from "../../compiler/ir/values.js";
 import { initParams, runFunc } from "../../runtime/reference/index.js";
 import { compileOk, func, onlyModule } from "./helpers.js";
+import { expectAllClose } from "../support/allclose.js";
 
 /**
  * Layer expansions checked against direct dense computations of PyG's formulas, on a small graph
@@ -37,11 +38,6 @@ const relu = (a: Matrix) => a.map((r) => r.map((x) => Math.max(0, x)));
 /** Incoming neighbours of each node. */
 const incoming = (i: number) => EDGES.filter((e) => e[1] === i).map((e) => e[0]);
 
-function expectClose(actual: Matrix, expected: Matrix): void {
-  expect(actual.length).toBe(expected.length);
-  actual.forEach((row, i) => row.forEach((x, j) => expect(x).toBeCloseTo(expected[i][j], 5)));
-}
-
 function run(m: Module, name: "forward" | "predict", x: Matrix, params = initParams(m, 7)) {
   return { outs: runFunc(func(m, name), { inputs: { x: tensor(x), graph, rng: { kind: "rng", key: [1, 2] } }, params }) as TensorValue[], params };
 }
@@ -61,7 +57,7 @@ describe("layer expansions agree with PyG's formulas", () => {
     const agg = h.map((_, i) =>
       h[0].map((__, c) => [...incoming(i), i].reduce((s, j) => s + h[j][c] / Math.sqrt(deg[i] * deg[j]), 0)),
     );
-    expectClose(matrix(outs[0]), addRow(agg, params["conv.bias"].data));
+    expectAllClose(matrix(outs[0]).flat(), addRow(agg, params["conv.bias"].data).flat(), { atol: 5e-6, rtol: 0 });
   });
 
   it("SAGEConv (mean): lin_l(mean_j x_j) + lin_r(x_i)", () => {
@@ -69,7 +65,7 @@ describe("layer expansions agree with PyG's formulas", () => {
     const { outs, params } = run(m, "predict", x);
     const mean = x.map((_, i) => x[0].map((__, c) => (incoming(i).length ? incoming(i).reduce((s, j) => s + x[j][c], 0) / incoming(i).length : 0)));
     const expected = add(addRow(matmulT(mean, mat(params["conv.lin_l.weight"])), params["conv.lin_l.bias"].data), matmulT(x, mat(params["conv.lin_r.weight"])));
-    expectClose(matrix(outs[0]), expected);
+    expectAllClose(matrix(outs[0]).flat(), expected.flat(), { atol: 5e-6, rtol: 0 });
   });
 
   it("GINConv: nn((1 + ε)·x_i + Σ_j x_j) with a trainable ε", () => {
@@ -78,7 +74,7 @@ describe("layer expansions agree with PyG's formulas", () => {
     params["conv.eps"] = { kind: "tensor", dtype: "f32", shape: [1], data: Float32Array.of(0.25) };
     const { outs } = run(m, "predict", x, params);
     const combined = x.map((row, i) => row.map((v, c) => 1.75 * v + incoming(i).reduce((s, j) => s + x[j][c], 0)));
-    expectClose(matrix(outs[0]), addRow(matmulT(combined, mat(params["conv.nn.weight"])), params["conv.nn.bias"].data));
+    expectAllClose(matrix(outs[0]).flat(), addRow(matmulT(combined, mat(params["conv.nn.weight"])), params["conv.nn.bias"].data).flat(), { atol: 5e-6, rtol: 0 });
   });
 
   it("SGConv: lin(Â^K x) with K unrolled", () => {
@@ -86,7 +82,7 @@ describe("layer expansions agree with PyG's formulas", () => {
     const { outs, params } = run(m, "predict", x);
     const deg = Array.from({ length: N }, (_, i) => incoming(i).length + 1);
     const prop = (h: Matrix) => h.map((_, i) => h[0].map((__, c) => [...incoming(i), i].reduce((s, j) => s + h[j][c] / Math.sqrt(deg[i] * deg[j]), 0)));
-    expectClose(matrix(outs[0]), addRow(matmulT(prop(prop(x)), mat(params["conv.lin.weight"])), params["conv.lin.bias"].data));
+    expectAllClose(matrix(outs[0]).flat(), addRow(matmulT(prop(prop(x)), mat(params["conv.lin.weight"])), params["conv.lin.bias"].data).flat(), { atol: 5e-6, rtol: 0 });
   });
 
   it("BatchNorm: batch statistics in training, running statistics updated with the unbiased variance", () => {
@@ -99,10 +95,10 @@ describe("layer expansions agree with PyG's formulas", () => {
     outs[1].data.forEach((v, c) => expect(v).toBeCloseTo(0.1 * mean[c], 6));
     outs[2].data.forEach((v, c) => expect(v).toBeCloseTo(0.9 + 0.1 * unbiased[c], 6));
     const biased = unbiased.map((v) => (v * (N - 1)) / N);
-    expectClose(matrix(outs[0]), x.map((r) => r.map((v, c) => (v - mean[c]) / Math.sqrt(biased[c] + 1e-5))));
+    expectAllClose(matrix(outs[0]).flat(), x.map((r) => r.map((v, c) => (v - mean[c]) / Math.sqrt(biased[c] + 1e-5))).flat(), { atol: 5e-6, rtol: 0 });
     // Eval mode normalises with the (initial) running statistics: mean 0, variance 1.
     const { outs: evalOuts } = run(m, "predict", x);
-    expectClose(matrix(evalOuts[0]), x.map((r) => r.map((v) => v / Math.sqrt(1 + 1e-5))));
+    expectAllClose(matrix(evalOuts[0]).flat(), x.map((r) => r.map((v) => v / Math.sqrt(1 + 1e-5))).flat(), { atol: 5e-6, rtol: 0 });
   });
 
   it("repeat(3) applies three differently-weighted copies of the block in order", () => {
@@ -123,7 +119,7 @@ model Net(in_channels: int = 3) {
       const wi = matrix({ ...w, shape: [3, 3], data: w.data.subarray(i * 9, (i + 1) * 9) });
       h = relu(addRow(matmulT(h, wi), b.data.subarray(i * 3, (i + 1) * 3)));
     }
-    expectClose(matrix(outs[0]), h);
+    expectAllClose(matrix(outs[0]).flat(), h.flat(), { atol: 5e-6, rtol: 0 });
   });
 
   it("reversible(groups = 2): X'_0 = X_2, X'_1 = X_1 + f_1(X'_0), X'_2 = X_2 + f_2(X'_1)", () => {
@@ -148,6 +144,6 @@ model Net(in_channels: int = 4) {
     const x2 = x4.map((r) => r.slice(2));
     const y1 = add(x1, f(0, x2));
     const y2 = add(x2, f(1, y1));
-    expectClose(matrix(outs[0]), y1.map((r, i) => [...r, ...y2[i]]));
+    expectAllClose(matrix(outs[0]).flat(), y1.map((r, i) => [...r, ...y2[i]]).flat(), { atol: 5e-6, rtol: 0 });
   });
 });

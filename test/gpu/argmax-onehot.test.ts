@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { TensorValue } from "../../compiler/ir/values.js";
-import { random, randomInts, randomTensor, runBoth, tensor, useGpu } from "./helpers.js";
+import { randomInts, runBoth, tensor, useGpu } from "./helpers.js";
+import { random, randomTensor } from "../support/tensors.js";
 
 // t.argmax_onehot against the interpreter, compared exactly: every kind of axis set, ties (the
 // first maximum in row-major order wins), NaN where the interpreter's scan keeps or skips it,

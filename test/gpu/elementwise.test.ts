@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { checkOp, random, randomInts, randomTensor, tensor, useGpu } from "./helpers.js";
+import { checkOp, randomInts, tensor, useGpu } from "./helpers.js";
+import { random, randomTensor } from "../support/tensors.js";
 
 // Elementwise kernels against the interpreter: every unary op, binary ops with the common
 // broadcasts, integer dtypes, symbolic sizes, empty tensors and a grid over 65,535 workgroups.
@@ -23,12 +24,12 @@ const UNARY_F32: Array<[string, Record<string, number>?]> = [
 describe("unary kernels", () => {
   for (const [op, attrs] of UNARY_F32) {
     it(`${op}${attrs ? JSON.stringify(attrs) : ""} on f32[37,13]`, async (ctx) => {
-      await checkOp(gpu(ctx), { op, attrs, inputs: [randomTensor([37, 13], random(op.length), -6, 6)] });
+      await checkOp(gpu(ctx), { op, attrs, inputs: [randomTensor([37, 13], random(op.length), { lo: -6, hi: 6 })] });
     });
   }
 
   it("log, sqrt and rsqrt on positive values, and their 0 (±Inf) and negative (NaN) edges", async (ctx) => {
-    const x = randomTensor([300], random(5), 0.01, 50, 0);
+    const x = randomTensor([300], random(5), { lo: 0.01, hi: 50, zeros: 0 });
     x.data.set([0, -1, 1e-30, 1], 0);
     for (const op of ["t.log", "t.sqrt", "t.rsqrt"]) await checkOp(gpu(ctx), { op, inputs: [x] });
   });
@@ -61,7 +62,7 @@ describe("binary kernels", () => {
   for (const op of ["t.add", "t.sub", "t.mul", "t.div", "t.maximum"]) {
     for (const [what, sa, sb] of shapes) {
       it(`${op} with ${what}`, async (ctx) => {
-        await checkOp(gpu(ctx), { op, inputs: [randomTensor(sa, rand), randomTensor(sb, rand, 0.5, 3)] });
+        await checkOp(gpu(ctx), { op, inputs: [randomTensor(sa, rand), randomTensor(sb, rand, { lo: 0.5, hi: 3 })] });
       });
     }
   }

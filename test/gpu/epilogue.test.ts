@@ -7,8 +7,11 @@ import type { RngValue, TensorValue, Value } from "../../compiler/ir/values.js";
 import { runPipeline } from "../../compiler/passes/index.js";
 import { runFunc } from "../../runtime/reference/index.js";
 import type { GpuDevice } from "../../runtime/gpu/index.js";
-import { expectAllClose, random, randomGraph, randomTensor, tensor, typeOf, useGpu } from "./helpers.js";
+import { randomGraph, tensor, useGpu } from "./helpers.js";
 import { firstDifference, launchWords, wordsOf } from "./word-launch.js";
+import { f32, random, randomTensor } from "../support/tensors.js";
+import { typeOf } from "../support/one-op.js";
+import { expectAllClose } from "../support/allclose.js";
 
 // Matmul and SpMM kernels with fused epilogues (bias, activations, masks, dropout) against the
 // interpreter running the unfused ops: every transpose variant, vec4 and scalar stores, ragged
@@ -158,13 +161,13 @@ describe("g.spmm_epilogue", () => {
 
   it("edge-weighted [E] and per-head [E,H], the per-head result seen as [N,H·C] plus a bias (GAT)", async (ctx) => {
     const r = random(11);
-    const w = randomTensor([g.numEdges], r, 0, 1);
+    const w = randomTensor([g.numEdges], r, { lo: 0, hi: 1 });
     await check(gpu(ctx), {
       inputs: [g, w, randomTensor([g.numNodes, 12], r), randomTensor([g.numNodes, 12], r)],
       build: (b, [graph, ew, x, h]) => b.emit("t.mul", [b.emit("g.spmm", [graph, ew, x], { reduce: "sum" }), b.emit("t.step", [h])]),
     });
     for (const c of [8, 5]) {
-      const wh = randomTensor([g.numEdges, 3], r, 0, 1);
+      const wh = randomTensor([g.numEdges, 3], r, { lo: 0, hi: 1 });
       await check(gpu(ctx), {
         inputs: [g, wh, randomTensor([g.numNodes, 3, c], r), randomTensor([3 * c], r)],
         build: (b, [graph, ew, x, bias]) =>
@@ -219,7 +222,6 @@ describe("g.spmm_epilogue", () => {
 });
 
 describe("epilogue kernels without a device", () => {
-  const f32 = (...shape: (number | string)[]): Type => ({ kind: "tensor", dtype: "f32", shape });
 
   function fusedSpmm(extras: number): { func: Func; node: Node; types: Type[] } {
     const b = new FuncBuilder("f");

@@ -7,7 +7,9 @@ import { runPipeline } from "../../compiler/passes/index.js";
 import { runFunc } from "../../runtime/reference/index.js";
 import { compileModule, funcOf, gradOk, weightedSumLoss } from "../autodiff/helpers.js";
 import { equilibriumLoops, referenceIterations } from "./equilibrium-iterations.js";
-import { expectAllClose, expectSameTraining, random, randomGraph, randomTensor, fiveSteps, useGpu } from "./helpers.js";
+import { expectSameTraining, randomGraph, fiveSteps, useGpu } from "./helpers.js";
+import { random, randomTensor } from "../support/tensors.js";
+import { expectAllClose } from "../support/allclose.js";
 
 /**
  * Equilibrium stacks on the GPU: the fixed-point loop stops at exactly the iteration the reference
@@ -73,9 +75,9 @@ function gradientCase(modifier: string, seed: number, scale = 0.4): Case {
   const func = funcOf(runPipeline({ ...m, funcs: [grad] }, "cse,licm,cse,dce").module, grad.name);
   const rand = random(seed);
   const graph = randomGraph(90, rand, 6);
-  const x = randomTensor([90, 6], rand, -1, 1);
-  const r = randomTensor([90, 3], rand, -1, 1);
-  const params = Object.fromEntries(m.params.map((p) => [p.name, randomTensor(p.type.shape as number[], rand, -0.5, 0.5)]));
+  const x = randomTensor([90, 6], rand, { lo: -1, hi: 1 });
+  const r = randomTensor([90, 3], rand, { lo: -1, hi: 1 });
+  const params = Object.fromEntries(m.params.map((p) => [p.name, randomTensor(p.type.shape as number[], rand, { lo: -0.5, hi: 0.5 })]));
   const symbols = { N: 90, E: graph.numEdges };
   const shapes = func.results.map((id) => {
     const t = func.body.find((n) => n.id === id)!.type as TensorType;
@@ -126,7 +128,7 @@ describe("equilibrium loops on the GPU stop where the interpreter stops", () => 
         expect(runs.every((r) => r.converged && r.launched >= r.iterations)).toBe(true);
       }
       expect(got.runs[1].every((r) => r.readbacks === 1)).toBe(true);
-      got.results.forEach((v, k) => expectAllClose(v, expected[k], 1e-5, 1e-3));
+      got.results.forEach((v, k) => expectAllClose(v, expected[k], { atol: 1e-5, rtol: 1e-3 }));
       console.log(`${name}: iterations [forward, adjoint] = ${want}; readbacks first call ${got.runs[0].map((r) => r.readbacks)}, second ${got.runs[1].map((r) => r.readbacks)}`);
     }, 60_000);
   }
@@ -140,7 +142,7 @@ describe("equilibrium loops on the GPU stop where the interpreter stops", () => 
       [7, false, 7],
     ]);
     const expected = runFunc(c.func, c.env) as TensorValue[];
-    got.results.forEach((v, k) => expectAllClose(v, expected[k], 1e-5, 1e-3));
+    got.results.forEach((v, k) => expectAllClose(v, expected[k], { atol: 1e-5, rtol: 1e-3 }));
   }, 60_000);
 });
 

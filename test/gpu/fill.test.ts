@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { TensorValue } from "../../compiler/ir/values.js";
-import { random, randomInts, randomTensor, useGpu } from "./helpers.js";
+import { randomInts, useGpu } from "./helpers.js";
 import { runWords } from "./word-launch.js";
+import { random, randomTensor } from "../support/tensors.js";
 
 // Fills and copies word for word against the interpreter: every dtype's conversion of the fill
 // value (truncation, wrap-around, bool, ±Inf, NaN, −0), counts that are not whole vec4s, and

@@ -7,8 +7,11 @@ import type { RngValue, TensorValue, Value } from "../../compiler/ir/values.js";
 import { runPipeline } from "../../compiler/passes/index.js";
 import { runFunc } from "../../runtime/reference/index.js";
 import type { GpuDevice } from "../../runtime/gpu/index.js";
-import { expectAllClose, random, randomInts, randomTensor, tensor, typeOf, useGpu } from "./helpers.js";
+import { randomInts, tensor, useGpu } from "./helpers.js";
 import { firstDifference, launchWords, wordsOf } from "./word-launch.js";
+import { random, randomTensor } from "../support/tensors.js";
+import { typeOf } from "../support/one-op.js";
+import { expectAllClose } from "../support/allclose.js";
 
 // Fused elementwise kernels against the interpreter running the unfused chain: chains of
 // arithmetic and activations with broadcast operands, vec4 and scalar layouts, integer chains,
@@ -90,7 +93,7 @@ describe("fused chains", () => {
 
   it("broadcasts columns, outer products and per-head scales, with every unary op in one chain", async (ctx) => {
     const r = random(3);
-    const inputs = [randomTensor([10, 3, 5], r, -3, 3), randomTensor([10, 3, 1], r), randomTensor([1, 5], r, 0.5, 2)];
+    const inputs = [randomTensor([10, 3, 5], r, { lo: -3, hi: 3 }), randomTensor([10, 3, 1], r), randomTensor([1, 5], r, { lo: 0.5, hi: 2 })];
     const chain: Chain = (b, [x, head, col]) => {
       let v = b.emit("t.mul", [x, head]);
       for (const [op, attrs] of [["t.gelu"], ["t.leaky_relu", { slope: 0.2 }], ["t.sigmoid"], ["t.erf"], ["t.abs"], ["t.neg"], ["t.exp"]] as const) {

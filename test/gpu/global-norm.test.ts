@@ -5,7 +5,10 @@ import { FuncBuilder } from "../../compiler/ir/builder.js";
 import type { TensorValue } from "../../compiler/ir/values.js";
 import { runFunc } from "../../runtime/reference/index.js";
 import type { GpuDevice } from "../../runtime/gpu/index.js";
-import { checkOp, expectAllClose, random, randomTensor, tensor, typeOf, useGpu } from "./helpers.js";
+import { checkOp, tensor, useGpu } from "./helpers.js";
+import { random, randomTensor } from "../support/tensors.js";
+import { typeOf } from "../support/one-op.js";
+import { expectAllClose } from "../support/allclose.js";
 
 // opt.global_norm and opt.clip_factor against the interpreter. Norms of more than 7 operands run
 // as several launches accumulating into one output buffer, executed here the way the executor

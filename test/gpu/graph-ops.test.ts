@@ -2,8 +2,9 @@ import { describe, expect, it } from "vitest";
 import { graphFromEdges } from "../../compiler/ir/graph-value.js";
 import type { Type } from "../../compiler/ir/types.js";
 import type { TensorValue } from "../../compiler/ir/values.js";
-import { random, randomGraph, randomInts, randomTensor, tensor, useGpu } from "./helpers.js";
+import { randomGraph, randomInts, tensor, useGpu } from "./helpers.js";
 import { checkCase, type ShapeGraphCase } from "./shape-graph-helpers.js";
+import { random, randomTensor } from "../support/tensors.js";
 
 // The graph ops besides g.spmm against the interpreter: edge-parallel (gathers, sddmm), per
 // destination row (edge softmax, scatter_sum, the max mask) and per source row through the
@@ -54,8 +55,8 @@ describe("g.sddmm", () => {
 
   it("takes dot products over the last axis, per head", async (ctx) => {
     for (const shape of [[16], [7], [3, 5], [2, 8], [1]]) {
-      const a = randomTensor([N, ...shape], random(11), -1, 1);
-      const b = randomTensor([N, ...shape], random(12), -1, 1);
+      const a = randomTensor([N, ...shape], random(11), { lo: -1, hi: 1 });
+      const b = randomTensor([N, ...shape], random(12), { lo: -1, hi: 1 });
       await checkCase(gpu(ctx), { op: "g.sddmm", attrs: { op: "dot" }, inputs: [g, a, b] });
     }
   });
@@ -64,7 +65,7 @@ describe("g.sddmm", () => {
 describe("g.edge_softmax", () => {
   it("normalises scores over each destination's in-edges, [E] and [E,H]", async (ctx) => {
     for (const rest of [[], [3], [4], [2, 4]]) {
-      await checkCase(gpu(ctx), { op: "g.edge_softmax", inputs: [g, randomTensor([E, ...rest], random(13), -6, 6)] });
+      await checkCase(gpu(ctx), { op: "g.edge_softmax", inputs: [g, randomTensor([E, ...rest], random(13), { lo: -6, hi: 6 })] });
     }
   });
 });
@@ -84,12 +85,12 @@ describe("g.spmm_t", () => {
   });
 
   it("weights edges by w [E]", async (ctx) => {
-    const w = randomTensor([E], random(40), -1, 1);
+    const w = randomTensor([E], random(40), { lo: -1, hi: 1 });
     for (const f of [16, 5]) await checkCase(gpu(ctx), { op: "g.spmm_t", inputs: [g, w, nodeRows([f], 41 + f)] });
   });
 
   it("weights heads by w [E,H] on y [N,H,C] (C = 4 and 5)", async (ctx) => {
-    const w = randomTensor([E, 3], random(50), 0, 1);
+    const w = randomTensor([E, 3], random(50), { lo: 0, hi: 1 });
     for (const c of [4, 5]) await checkCase(gpu(ctx), { op: "g.spmm_t", inputs: [g, w, nodeRows([3, c], 51 + c)] });
   });
 });

@@ -1,14 +1,13 @@
 import { afterAll, beforeAll, expect } from "vitest";
 import { emitKernel, type EmitOptions, type KernelSpec } from "../../compiler/codegen/index.js";
-import { FuncBuilder } from "../../compiler/ir/builder.js";
 import { graphFromEdges } from "../../compiler/ir/graph-value.js";
-import { keyFromSeed, uniform } from "../../compiler/ir/rng.js";
-import type { Attrs, DType, Type } from "../../compiler/ir/types.js";
+import type { Attrs, DType, Node, Type } from "../../compiler/ir/types.js";
 import type { GraphValue, TensorValue, Value } from "../../compiler/ir/values.js";
-import { runFunc } from "../../runtime/reference/index.js";
 import { NoAdapterError, openDevice, runKernel, type GpuDevice, type OpenDeviceOptions } from "../../runtime/gpu/index.js";
 import { runTraining } from "../../runtime/train/run.js";
 import { compileTrain } from "../train/helpers.js";
+import { oneOpFunc, opNode, runOneOpFunc, typeOf } from "../support/one-op.js";
+import { expectAllClose } from "../support/allclose.js";
 
 /**
  * GPU test plumbing: one device per file (opened in beforeAll, destroyed in afterAll), kernels
@@ -47,22 +46,9 @@ export function useGpu(
 
 // ------------------------------------------------------------------ data
 
-/** Deterministic uniform numbers in [0, 1): a Philox stream (gnnc's own generator). */
-export function random(seed: number): () => number {
-  const key = keyFromSeed(seed);
-  let counter = 0;
-  return () => uniform(key, counter++);
-}
-
 export function tensor(dtype: DType, shape: number[], data: ArrayLike<number>): TensorValue {
   const arr = dtype === "i32" ? Int32Array.from(data) : dtype === "u32" ? Uint32Array.from(data) : Float32Array.from(data);
   return { kind: "tensor", dtype, shape, data: arr };
-}
-
-/** Uniform in [lo, hi); a share of exact zeros exercises the 0 branches of relu, step, …. */
-export function randomTensor(shape: number[], rand: () => number, lo = -2, hi = 2, zeros = 0.05): TensorValue {
-  const n = shape.reduce((a, b) => a * b, 1);
-  return tensor("f32", shape, Array.from({ length: n }, () => (rand() < zeros ? 0 : lo + (hi - lo) * rand())));
 }
 
 export function randomInts(dtype: "i32" | "u32", shape: number[], rand: () => number, lo: number, hi: number): TensorValue {
@@ -91,12 +77,6 @@ export function randomGraph(numNodes: number, rand: () => number, maxDegree = 12
   return graphFromEdges(numNodes, Int32Array.from(src), Int32Array.from(dst));
 }
 
-export function typeOf(v: Value): Type {
-  if (v.kind === "tensor") return { kind: "tensor", dtype: v.dtype, shape: v.shape };
-  if (v.kind === "graph") return { kind: "graph", nodes: v.numNodes, edges: v.numEdges, selfLoops: v.selfLoops };
-  return { kind: "rng" };
-}
-
 // ------------------------------------------------------------------ checking kernels
 
 export interface OpCase {
@@ -116,38 +96,20 @@ export interface OpResult {
   actual: TensorValue;
 }
 
-/** The case as a one-op function of `in0…`: its kernel, and the interpreter's result. */
-export function interpretOneOp(c: OpCase): { kernel: KernelSpec; expected: Value } {
+/** The case as a one-op function of `in0…`: the op's node, its operand types, and the interpreter's result. */
+export function interpretOneOp(c: OpCase): { node: Node; types: Type[]; expected: Value } {
   const types = c.types ?? c.inputs.map(typeOf);
-  const b = new FuncBuilder("one_op");
-  const ids = types.map((t, i) => b.leaf("s.input", t, { name: `in${i}` }));
-  const func = b.finish([b.emit(c.op, ids, c.attrs ?? {})], ["out"]);
-  const env = Object.fromEntries(c.inputs.map((v, i) => [`in${i}`, v]));
-  const expected = runFunc(func, { inputs: env, params: {}, symbols: c.symbols })[0];
-  return { kernel: emitKernel(func.body[func.body.length - 1], types, c.emit ?? {}), expected };
+  const func = oneOpFunc(c.op, types, c.attrs);
+  return { node: opNode(func), types, expected: runOneOpFunc(func, c.inputs, c.symbols) };
 }
 
 /** Interpret the one-op function, run its kernel on the GPU, return both results. */
 export async function runBoth(gpu: GpuDevice, c: OpCase): Promise<OpResult> {
-  const { kernel, expected } = interpretOneOp(c);
+  const { node, types, expected } = interpretOneOp(c);
   if (expected.kind !== "tensor") throw new Error(`${c.op} did not give a tensor`);
+  const kernel = emitKernel(node, types, c.emit ?? {});
   const actual = await runKernel(gpu, kernel, c.inputs, expected, c.symbols ?? {});
   return { kernel, expected, actual };
-}
-
-/** |actual − expected| ≤ atol + rtol·|expected| everywhere (f32 defaults); NaN matches NaN, ±Inf itself. */
-export function expectAllClose(actual: TensorValue, expected: TensorValue, atol = 1e-5, rtol = 1e-4): void {
-  expect(actual.shape).toEqual(expected.shape);
-  expect(actual.data.length).toBe(expected.data.length);
-  let bad = 0;
-  let first = "";
-  for (let k = 0; k < expected.data.length; k++) {
-    const a = actual.data[k];
-    const e = expected.data[k];
-    const ok = Number.isNaN(e) ? Number.isNaN(a) : !Number.isFinite(e) ? a === e : Math.abs(a - e) <= atol + rtol * Math.abs(e);
-    if (!ok && bad++ === 0) first = `element ${k}: got ${a}, expected ${e}`;
-  }
-  if (bad > 0) expect.fail(`${bad} of ${expected.data.length} elements differ; first: ${first}`);
 }
 
 /** Run the case on both devices and compare. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { TensorValue } from "../../compiler/ir/values.js";
-import { checkOp, random, randomInts, randomTensor, tensor, useGpu } from "./helpers.js";
+import { checkOp, randomInts, tensor, useGpu } from "./helpers.js";
+import { random, randomTensor } from "../support/tensors.js";
 
 // The losses and their gradients against the interpreter: no mask, bool masks (selecting) and
 // float masks (weighing), per row and per element; ignored labels (−1); nothing selected (0);
@@ -18,12 +19,12 @@ const cot = tensor("f32", [], [0.75]);
 describe("nn.cross_entropy, nn.nll and their gradients", () => {
   const n = 1000;
   const c = 7;
-  const x = randomTensor([n, c], random(1), -5, 5);
+  const x = randomTensor([n, c], random(1), { lo: -5, hi: 5 });
   const labels = randomInts("i32", [n], random(2), -1, c); // about one row in eight ignored
   const masks: [string, TensorValue[]][] = [
     ["no mask", []],
     ["a bool mask", [boolTensor([n], random(3), 0.3)]],
-    ["a float mask", [randomTensor([n], random(4), 0, 2)]],
+    ["a float mask", [randomTensor([n], random(4), { lo: 0, hi: 2 })]],
   ];
 
   for (const loss of ["nn.cross_entropy", "nn.nll"]) {
@@ -47,7 +48,7 @@ describe("nn.cross_entropy, nn.nll and their gradients", () => {
   }
 
   it("spreads the gradient of 60,000 rows of 40 classes over many workgroups", async (ctx) => {
-    const big = randomTensor([60_000, 40], random(6), -5, 5);
+    const big = randomTensor([60_000, 40], random(6), { lo: -5, hi: 5 });
     const bigLabels = randomInts("i32", [60_000], random(7), -1, 40);
     const mask = boolTensor([60_000], random(8), 0.5);
     await checkOp(gpu(ctx), { op: "nn.cross_entropy", inputs: [big, bigLabels, mask] });
@@ -57,13 +58,13 @@ describe("nn.cross_entropy, nn.nll and their gradients", () => {
 });
 
 describe("nn.bce_with_logits, nn.mse and their gradients", () => {
-  const x = randomTensor([300, 5], random(11), -8, 8);
-  const y = randomTensor([300, 5], random(12), 0, 1);
+  const x = randomTensor([300, 5], random(11), { lo: -8, hi: 8 });
+  const y = randomTensor([300, 5], random(12), { lo: 0, hi: 1 });
   // bool and float masks differ only in how a value is read; rows and elements in how it is indexed.
   const masks: [string, TensorValue[]][] = [
     ["no mask", []],
     ["a bool mask per row", [boolTensor([300], random(13), 0.4)]],
-    ["a float mask per element", [randomTensor([300, 5], random(16), -1, 1)]],
+    ["a float mask per element", [randomTensor([300, 5], random(16), { lo: -1, hi: 1 })]],
   ];
 
   for (const loss of ["nn.bce_with_logits", "nn.mse"]) {
@@ -81,7 +82,7 @@ describe("nn.bce_with_logits, nn.mse and their gradients", () => {
     expect(Array.from(loss.actual.data)).toEqual([0]);
     const grad = await checkOp(gpu(ctx), { op: "nn.mse_grad", inputs: [cot, x, y, none] });
     expect(grad.actual.data.every((v) => v === 0)).toBe(true);
-    const flat = [randomTensor([1001], random(18), -3, 3), randomTensor([1001], random(19), 0, 1), boolTensor([1001], random(20), 0.5)];
+    const flat = [randomTensor([1001], random(18), { lo: -3, hi: 3 }), randomTensor([1001], random(19), { lo: 0, hi: 1 }), boolTensor([1001], random(20), 0.5)];
     await checkOp(gpu(ctx), { op: "nn.bce_with_logits", inputs: flat });
     await checkOp(gpu(ctx), { op: "nn.bce_with_logits_grad", inputs: [cot, ...flat] });
   });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { checkOp, random, randomTensor, useGpu } from "./helpers.js";
+import { checkOp, useGpu } from "./helpers.js";
+import { random, randomTensor } from "../support/tensors.js";
 
 // t.matmul against the interpreter: every transpose variant of both tilings, sizes that are and
 // are not multiples of the tiles and of 4 (the vec4 paths), degenerate sizes and symbolic M.
@@ -8,8 +9,8 @@ const gpu = useGpu();
 /** op(A) is m×k and op(B) k×n; the stored operands are transposed as the flags say. */
 function operands(m: number, k: number, n: number, transA: boolean, transB: boolean, seed: number) {
   const rand = random(seed);
-  const a = randomTensor(transA ? [k, m] : [m, k], rand, -1, 1);
-  const b = randomTensor(transB ? [n, k] : [k, n], rand, -1, 1);
+  const a = randomTensor(transA ? [k, m] : [m, k], rand, { lo: -1, hi: 1 });
+  const b = randomTensor(transB ? [n, k] : [k, n], rand, { lo: -1, hi: 1 });
   return [a, b];
 }
 
@@ -80,8 +81,8 @@ describe("t.matmul", () => {
 
   it("keeps sparse (mostly zero) features exact where the interpreter skips zeros", async (ctx) => {
     const rand = random(4);
-    const x = randomTensor([90, 120], rand, -1, 1, 0.95);
-    const w = randomTensor([120, 16], rand, -1, 1, 0);
+    const x = randomTensor([90, 120], rand, { lo: -1, hi: 1, zeros: 0.95 });
+    const w = randomTensor([120, 16], rand, { lo: -1, hi: 1, zeros: 0 });
     await checkOp(gpu(ctx), { op: "t.matmul", inputs: [x, w] });
   });
 });

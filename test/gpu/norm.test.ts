@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { checkOp, random, randomTensor, useGpu } from "./helpers.js";
+import { checkOp, useGpu } from "./helpers.js";
+import { random, randomTensor } from "../support/tensors.js";
 
 // t.softmax / t.log_softmax, nn.layer_norm (node and graph modes) and nn.batch_norm (training and
 // eval) against the interpreter: short lines (a team of one), long ones (teams of 256), strided
@@ -9,14 +10,14 @@ const gpu = useGpu();
 describe("t.softmax, t.log_softmax", () => {
   for (const op of ["t.softmax", "t.log_softmax"]) {
     it(`${op} along every axis of a [5,6,7] tensor`, async (ctx) => {
-      const x = randomTensor([5, 6, 7], random(1), -4, 4);
+      const x = randomTensor([5, 6, 7], random(1), { lo: -4, hi: 4 });
       for (const axis of [0, 1, -1]) await checkOp(gpu(ctx), { op, inputs: [x], attrs: { axis } });
     });
 
     it(`${op} over rows of 3 classes and of 5,000, and down a column of 20,000`, async (ctx) => {
-      await checkOp(gpu(ctx), { op, inputs: [randomTensor([1001, 3], random(2), -6, 6)], attrs: { axis: -1 } });
-      await checkOp(gpu(ctx), { op, inputs: [randomTensor([4, 5000], random(3), -6, 6)], attrs: { axis: 1 } });
-      await checkOp(gpu(ctx), { op, inputs: [randomTensor([20_000, 2], random(4), -6, 6)], attrs: { axis: 0 } });
+      await checkOp(gpu(ctx), { op, inputs: [randomTensor([1001, 3], random(2), { lo: -6, hi: 6 })], attrs: { axis: -1 } });
+      await checkOp(gpu(ctx), { op, inputs: [randomTensor([4, 5000], random(3), { lo: -6, hi: 6 })], attrs: { axis: 1 } });
+      await checkOp(gpu(ctx), { op, inputs: [randomTensor([20_000, 2], random(4), { lo: -6, hi: 6 })], attrs: { axis: 0 } });
     });
   }
 
@@ -37,7 +38,7 @@ describe("nn.layer_norm", () => {
   for (const mode of ["node", "graph"]) {
     it(`${mode} mode over rows of 1, 5 and 300 with weight and bias, and of 16 with neither or a weight`, async (ctx) => {
       for (const c of [1, 5, 300, 16]) {
-        const x = randomTensor([97, c], random(c), -3, 5);
+        const x = randomTensor([97, c], random(c), { lo: -3, hi: 5 });
         const w = randomTensor([c], random(c + 1));
         const b = randomTensor([c], random(c + 2));
         for (const inputs of c === 16 ? [[x], [x, w]] : [[x, w, b]]) {
@@ -48,7 +49,7 @@ describe("nn.layer_norm", () => {
   }
 
   it("graph mode over 1M elements, and node mode with symbolic rows and a non-default eps", async (ctx) => {
-    const big = randomTensor([62_500, 16], random(7), -1, 3);
+    const big = randomTensor([62_500, 16], random(7), { lo: -1, hi: 3 });
     await checkOp(gpu(ctx), { op: "nn.layer_norm", inputs: [big], attrs: { mode: "graph" } });
     const x = randomTensor([50, 3, 8], random(8));
     await checkOp(gpu(ctx), {
@@ -65,8 +66,8 @@ describe("nn.batch_norm", () => {
   for (const training of [true, false]) {
     it(`${training ? "training (batch statistics)" : "eval (running statistics)"} on [N,C] for C = 1, 6 and 40`, async (ctx) => {
       for (const c of [1, 6, 40]) {
-        const x = randomTensor([3001, c], random(c), -2, 6);
-        const stats = [randomTensor([c], random(1)), randomTensor([c], random(2)), randomTensor([c], random(3)), randomTensor([c], random(4), 0.1, 2)];
+        const x = randomTensor([3001, c], random(c), { lo: -2, hi: 6 });
+        const stats = [randomTensor([c], random(1)), randomTensor([c], random(2)), randomTensor([c], random(3)), randomTensor([c], random(4), { lo: 0.1, hi: 2 })];
         const r = await checkOp(gpu(ctx), { op: "nn.batch_norm", inputs: [x, ...stats], attrs: { training, eps: 1e-5 } });
         expect(r.kernel.name.endsWith("_vec4")).toBe(c % 4 === 0); // four channels per team
       }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { checkOp, random, randomGraph, randomTensor, useGpu } from "./helpers.js";
+import { checkOp, randomGraph, useGpu } from "./helpers.js";
+import { random, randomTensor } from "../support/tensors.js";
 
 // The fallback: OpenGL ES in compatibility mode (for machines whose Vulkan driver Dawn rejects).
 // Optional: skipped where no GL ES adapter exists, even when GPU tests are required.

@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import type { Attrs } from "../../compiler/ir/types.js";
 import type { TensorValue } from "../../compiler/ir/values.js";
-import { checkOp, expectAllClose, random, randomTensor, runBoth, tensor, useGpu } from "./helpers.js";
+import { checkOp, runBoth, tensor, useGpu } from "./helpers.js";
+import { random, randomTensor } from "../support/tensors.js";
+import { expectAllClose } from "../support/allclose.js";
 
 // The optimizer updates against the interpreter: every form and attribute branch, element counts
 // that are not whole vec4s, a scalar parameter, many workgroups, symbolic shapes, and Adam's bias
@@ -16,7 +18,7 @@ const scalar = (v: number): TensorValue => tensor("f32", [], [v]);
 /** `count` random tensors of `shape`; the second-moment-like ones (`positive`) stay ≥ 0. */
 function operands(shape: number[], seed: number, count: number, positive: number[] = []): TensorValue[] {
   return Array.from({ length: count }, (_, i) =>
-    positive.includes(i) ? randomTensor(shape, random(seed * 10 + i), 0, 0.5) : randomTensor(shape, random(seed * 10 + i)),
+    positive.includes(i) ? randomTensor(shape, random(seed * 10 + i), { lo: 0, hi: 0.5 }) : randomTensor(shape, random(seed * 10 + i)),
   );
 }
 
@@ -80,7 +82,7 @@ describe("Adam", () => {
         inputs: [tensor("f32", [4], [0, 0, 0, 0]), ones, ones, scalar(1), scalar(t)],
         attrs: { eps: 0 },
       });
-      expectAllClose(r.actual, r.expected, 0, 1e-6);
+      expectAllClose(r.actual, r.expected, { atol: 0, rtol: 1e-6 });
     }
   });
 

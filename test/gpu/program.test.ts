@@ -4,7 +4,9 @@ import type { TensorValue } from "../../compiler/ir/values.js";
 import { BufferStore, loadFunction } from "../../runtime/gpu/index.js";
 import { runFunc } from "../../runtime/reference/index.js";
 import { compileModule, funcOf } from "../autodiff/helpers.js";
-import { expectAllClose, random, randomGraph, randomTensor, useGpu } from "./helpers.js";
+import { randomGraph, useGpu } from "./helpers.js";
+import { random, randomTensor } from "../support/tensors.js";
+import { expectAllClose } from "../support/allclose.js";
 
 /**
  * Whole functions on the GPU (scheduled, resident, one encoder per call) against the interpreter:
@@ -31,7 +33,7 @@ describe("GPU programs", () => {
     const rand = random(8);
     const x = sparseTensor(257, 50, 0.03, rand);
     const graph = randomGraph(257, rand);
-    const params = Object.fromEntries(m.params.map((p) => [p.name, randomTensor(p.type.shape as number[], rand, -0.5, 0.5)]));
+    const params = Object.fromEntries(m.params.map((p) => [p.name, randomTensor(p.type.shape as number[], rand, { lo: -0.5, hi: 0.5 })]));
     const symbols = { N: 257, E: graph.numEdges };
     const rng = { kind: "rng" as const, key: [3, 4] as const };
     const store = new BufferStore(gpu);
@@ -68,7 +70,7 @@ model Net(in_channels: int = 50) {
     const rand = random(9);
     const x = sparseTensor(203, 50, 0.04, rand);
     const graph = randomGraph(203, rand);
-    const params = Object.fromEntries(m.params.map((p) => [p.name, randomTensor(p.type.shape as number[], rand, -0.5, 0.5)]));
+    const params = Object.fromEntries(m.params.map((p) => [p.name, randomTensor(p.type.shape as number[], rand, { lo: -0.5, hi: 0.5 })]));
     const symbols = { N: 203, E: graph.numEdges };
     const rng = { kind: "rng" as const, key: [5, 6] as const };
     const store = new BufferStore(gpu);
@@ -106,13 +108,13 @@ model Net(in_channels: int = 50) {
     const rand = random(5);
     const graph = randomGraph(300, rand);
     const x = randomTensor([300, 8], rand);
-    const params = Object.fromEntries(m.params.map((p) => [p.name, randomTensor(p.type.shape as number[], rand, -0.5, 0.5)]));
+    const params = Object.fromEntries(m.params.map((p) => [p.name, randomTensor(p.type.shape as number[], rand, { lo: -0.5, hi: 0.5 })]));
     const symbols = { N: 300, E: graph.numEdges };
     const store = new BufferStore(gpu);
     const program = await loadFunction(gpu, f, { symbols, data: { x, graph }, store });
     try {
       for (let call = 0; call < 2; call++) {
-        if (call === 1) for (const k of Object.keys(params)) params[k] = randomTensor(params[k].shape, rand, -0.5, 0.5);
+        if (call === 1) for (const k of Object.keys(params)) params[k] = randomTensor(params[k].shape, rand, { lo: -0.5, hi: 0.5 });
         for (const [name, v] of Object.entries(params)) program.setParam(name, v);
         await program.run();
         const out = f.body.find((n) => n.id === f.results[0])!.type as TensorType;

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { checkOp, expectAllClose, random, randomInts, randomTensor, runBoth, tensor, useGpu } from "./helpers.js";
+import { checkOp, randomInts, runBoth, tensor, useGpu } from "./helpers.js";
+import { random, randomTensor } from "../support/tensors.js";
+import { expectAllClose } from "../support/allclose.js";
 
 // t.sum / t.mean / t.max against the interpreter: every kind of axis set (merged runs, strided
 // and contiguous lines, whole tensors), integers, keepdims, long lines and columns (teams of 256),
@@ -53,10 +55,10 @@ describe("t.sum, t.mean, t.max", () => {
       const tall = randomTensor([200_000, 4], random(4));
       const r = await runBoth(gpu(ctx), { op, inputs: [tall], attrs: { axes: [0] } });
       // f32 folding of 200k terms: about √n·ε relative to the terms' scale.
-      expectAllClose(r.actual, r.expected, 1e-3, 1e-4);
+      expectAllClose(r.actual, r.expected, { atol: 1e-3, rtol: 1e-4 });
       const wide = randomTensor([3, 100_000], random(5));
       const w = await runBoth(gpu(ctx), { op, inputs: [wide], attrs: { axes: [1] } });
-      expectAllClose(w.actual, w.expected, 1e-3, 1e-4);
+      expectAllClose(w.actual, w.expected, { atol: 1e-3, rtol: 1e-4 });
     });
   }
 

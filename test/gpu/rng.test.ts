@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { uniform } from "../../compiler/ir/rng.js";
 import type { RngValue, TensorValue } from "../../compiler/ir/values.js";
-import { random, randomTensor, tensor, useGpu } from "./helpers.js";
+import { tensor, useGpu } from "./helpers.js";
 import { firstDifference, runWords } from "./word-launch.js";
+import { random, randomTensor } from "../support/tensors.js";
 
 // The RNG ops must draw bit for bit what the interpreter draws (compiler/ir/rng.ts), so that a
 // training step on the GPU equals the reference one: derived keys, dropout masks and dropout

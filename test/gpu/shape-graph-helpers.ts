@@ -1,12 +1,12 @@
 /// <reference types="@webgpu/types" />
 import { emitKernel, resolveKernelSizes, type EmitOptions, type KernelSpec } from "../../compiler/codegen/index.js";
 import { graphBindingArray, graphBySource, type GraphBySource } from "../../compiler/codegen/graph-by-source.js";
-import { FuncBuilder } from "../../compiler/ir/builder.js";
 import type { DType, Node, Type } from "../../compiler/ir/types.js";
 import type { GraphValue, TensorValue, Value } from "../../compiler/ir/values.js";
-import { runFunc } from "../../runtime/reference/index.js";
+import { deviceWords, hostArray } from "../../runtime/gpu/host-data.js";
 import type { GpuDevice } from "../../runtime/gpu/index.js";
-import { expectAllClose, typeOf, type OpCase } from "./helpers.js";
+import { interpretOneOp, type OpCase } from "./helpers.js";
+import { expectAllClose } from "../support/allclose.js";
 
 /**
  * Launching the shape and graph kernels the way the executor must: several launches writing one
@@ -28,32 +28,11 @@ export interface ShapeGraphResult {
   actual: TensorValue;
 }
 
-/** The case's one-op function, interpreted: the node, its operand types and the expected value. */
+/** The case's one-op function, interpreted (see interpretOneOp); the op must give a tensor. */
 export function interpretOne(c: OpCase): { node: Node; types: Type[]; expected: TensorValue } {
-  const types = c.types ?? c.inputs.map(typeOf);
-  const b = new FuncBuilder("one_op");
-  const ids = types.map((t, i) => b.leaf("s.input", t, { name: `in${i}` }));
-  const func = b.finish([b.emit(c.op, ids, c.attrs ?? {})], ["out"]);
-  const env = Object.fromEntries(c.inputs.map((v, i) => [`in${i}`, v]));
-  // The interpreter may update a dead base in place; give it copies so the GPU sees the originals.
-  const copies = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v.kind === "tensor" ? { ...v, data: v.data.slice() } : v]));
-  const expected = runFunc(func, { inputs: copies, params: {}, symbols: c.symbols })[0];
+  const { node, types, expected } = interpretOneOp(c);
   if (expected.kind !== "tensor") throw new Error(`${c.op} did not give a tensor`);
-  return { node: func.body[func.body.length - 1], types, expected };
-}
-
-/** Host data in the layout the GPU stores (f32, 32-bit integers, bool as u32). */
-function deviceWords(v: TensorValue): ArrayBufferView {
-  if (v.data instanceof Float64Array) return Float32Array.from(v.data);
-  if (v.data instanceof Uint8Array) return Uint32Array.from(v.data);
-  return v.data;
-}
-
-function hostData(dtype: DType, bytes: ArrayBuffer) {
-  if (dtype === "i32") return new Int32Array(bytes);
-  if (dtype === "u32") return new Uint32Array(bytes);
-  if (dtype === "bool") return Uint8Array.from(new Uint32Array(bytes));
-  return new Float32Array(bytes);
+  return { node, types, expected };
 }
 
 /**
@@ -97,7 +76,7 @@ export async function launchAll(
       await gpu.run(kernel, bound, resolveKernelSizes(kernel, symbols));
     }
     const result = buffers.get("out") ?? buffers.get("in0")!;
-    return { kind: "tensor", dtype: output.dtype, shape: [...output.shape], data: hostData(output.dtype, await gpu.read(result, bytes)) };
+    return { kind: "tensor", dtype: output.dtype, shape: [...output.shape], data: hostArray(output.dtype, await gpu.read(result, bytes)) };
   } finally {
     for (const b of buffers.values()) b.destroy();
   }
@@ -115,7 +94,7 @@ export async function runCase(gpu: GpuDevice, c: ShapeGraphCase): Promise<ShapeG
 /** Run the case on both devices and compare (f32 tolerances; integers and bools exactly). */
 export async function checkCase(gpu: GpuDevice, c: ShapeGraphCase): Promise<ShapeGraphResult> {
   const r = await runCase(gpu, c);
-  if (c.exact || r.expected.dtype !== "f32") expectAllClose(r.actual, r.expected, 0, 0);
+  if (c.exact || r.expected.dtype !== "f32") expectAllClose(r.actual, r.expected, { atol: 0, rtol: 0 });
   else expectAllClose(r.actual, r.expected);
   return r;
 }

@@ -3,8 +3,9 @@ import { concatLaunches } from "../../compiler/codegen/concat.js";
 import { emitKernel } from "../../compiler/codegen/index.js";
 import type { DType } from "../../compiler/ir/types.js";
 import type { TensorValue } from "../../compiler/ir/values.js";
-import { random, randomInts, randomTensor, tensor, useGpu } from "./helpers.js";
+import { randomInts, tensor, useGpu } from "./helpers.js";
 import { checkCase, interpretOne, launchAll, type ShapeGraphCase } from "./shape-graph-helpers.js";
+import { random, randomTensor } from "../support/tensors.js";
 
 // Shape kernels against the interpreter, bit for bit (they only move words): f32, i32 and bool,
 // scalar and vec4 paths, symbolic sizes, concat past the storage-buffer limit, the in-place slice

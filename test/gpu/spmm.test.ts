@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { graphFromEdges } from "../../compiler/ir/graph-value.js";
-import { checkOp, random, randomGraph, randomTensor, useGpu } from "./helpers.js";
+import { checkOp, randomGraph, useGpu } from "./helpers.js";
+import { random, randomTensor } from "../support/tensors.js";
 
 // g.spmm against the interpreter: sum/mean/max, with and without edge weights (per edge and per
 // head), rows of every width the kernel treats differently, empty rows, isolated nodes, symbolic
@@ -30,13 +31,13 @@ describe("g.spmm", () => {
       });
     }
     it(`${reduce} with edge weights [E], rows of 16 and of 5`, async (ctx) => {
-      const w = randomTensor([g.numEdges], random(2), -1, 1);
+      const w = randomTensor([g.numEdges], random(2), { lo: -1, hi: 1 });
       for (const f of [16, 5]) {
         await checkOp(gpu(ctx), { op: "g.spmm", attrs: { reduce }, inputs: [g, w, randomTensor([g.numNodes, f], random(3))] });
       }
     });
     it(`${reduce} with per-head weights [E,H] on x [N,H,C] (C = 4 and 5)`, async (ctx) => {
-      const w = randomTensor([g.numEdges, 3], random(4), 0, 1);
+      const w = randomTensor([g.numEdges, 3], random(4), { lo: 0, hi: 1 });
       for (const c of [4, 5]) {
         await checkOp(gpu(ctx), { op: "g.spmm", attrs: { reduce }, inputs: [g, w, randomTensor([g.numNodes, 3, c], random(5))] });
       }

@@ -1,5 +1,5 @@
 /// <reference types="@webgpu/types" />
-import { resolveKernelSizes, type KernelSpec } from "../../compiler/codegen/index.js";
+import { emitKernel, resolveKernelSizes, type KernelSpec } from "../../compiler/codegen/index.js";
 import type { Value } from "../../compiler/ir/values.js";
 import type { GpuDevice } from "../../runtime/gpu/index.js";
 import { interpretOneOp, type OpCase } from "./helpers.js";
@@ -29,7 +29,7 @@ export interface WordsResult {
 /** Interpret the one-op function and run its kernel; both results as words. */
 export async function runWords(gpu: GpuDevice, c: OpCase): Promise<WordsResult> {
   const one = interpretOneOp(c);
-  const kernel = one.kernel;
+  const kernel = emitKernel(one.node, one.types, c.emit ?? {});
   const expected = wordsOf(one.expected);
   const actual = await launchWords(gpu, kernel, (k) => c.inputs[k], c.symbols ?? {}, expected.byteLength);
   return { kernel, expected, actual };

@@ -5,8 +5,7 @@ import type { InferError } from "../../compiler/ir/spec.js";
 import { formatType } from "../../compiler/ir/type-utils.js";
 import { checkAttrs } from "../../compiler/ir/verify-attrs.js";
 import type { Attrs, GraphType, Region, TensorType, Type } from "../../compiler/ir/types.js";
-
-const f32 = (...shape: (number | string)[]): TensorType => ({ kind: "tensor", dtype: "f32", shape });
+import { f32 } from "../support/tensors.js";
 const i32 = (...shape: (number | string)[]): TensorType => ({ kind: "tensor", dtype: "i32", shape });
 const G: GraphType = { kind: "graph", nodes: "N", edges: "E", selfLoops: false };
 const RNG: Type = { kind: "rng" };

@@ -4,10 +4,9 @@ import { allOpSpecs, getOpSpec } from "../../compiler/ir/ops/index.js";
 import type { InferError } from "../../compiler/ir/spec.js";
 import type { Attrs, TensorType, Type } from "../../compiler/ir/types.js";
 import type { TensorValue } from "../../compiler/ir/values.js";
+import { f32 } from "../support/tensors.js";
 
 /** The opt.* ops' type inference, attr checks, storage types and cost. */
-
-const f32 = (...shape: (number | string)[]): TensorType => ({ kind: "tensor", dtype: "f32", shape });
 const f16 = (...shape: (number | string)[]): TensorType => ({ kind: "tensor", dtype: "f16", shape });
 const infer = (op: string, inputs: Type[], attrs: Attrs = {}) => getOpSpec(op)!.infer(inputs, withDefaults(op, attrs));
 const error = (op: string, inputs: Type[], attrs: Attrs = {}) => (infer(op, inputs, attrs) as InferError).error;

@@ -2,12 +2,11 @@ import { describe, it, expect } from "vitest";
 import { FuncBuilder } from "../../compiler/ir/builder.js";
 import { IrParseError, parseFunc, parseModule } from "../../compiler/ir/parse.js";
 import { printFunc, printModule } from "../../compiler/ir/print.js";
-import type { Module, Node, TensorType } from "../../compiler/ir/types.js";
+import type { Module, Node } from "../../compiler/ir/types.js";
 import { verifyModule } from "../../compiler/ir/verify.js";
 import type { Span } from "../../grammar/span.js";
 import { runFunc } from "../../runtime/reference/index.js";
-
-const f32 = (...shape: (number | string)[]): TensorType => ({ kind: "tensor", dtype: "f32", shape });
+import { f32 } from "../support/tensors.js";
 const at = (line: number, column: number): Span => ({
   file: "examples/cora-gcn.gnn",
   start: { offset: 100, line, column },

@@ -6,7 +6,8 @@ import { verifyModule } from "../../compiler/ir/verify.js";
 import { cse } from "../../compiler/passes/cse.js";
 import { countNodes } from "../../compiler/passes/ir-walk.js";
 import { randomModule } from "./random-func.js";
-import { f32, passCtx, registerEffectOp, reshuffle, runAll } from "./run-helpers.js";
+import { passCtx, registerEffectOp, reshuffle, runAll } from "./run-helpers.js";
+import { f32 } from "../support/tensors.js";
 
 const ctx = passCtx;
 const runCse = (m: Module) => cse.run(m, ctx, {});

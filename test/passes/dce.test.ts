@@ -7,7 +7,8 @@ import { cse } from "../../compiler/passes/cse.js";
 import { dce } from "../../compiler/passes/dce.js";
 import { countNodes } from "../../compiler/passes/ir-walk.js";
 import { randomModule } from "./random-func.js";
-import { f32, passCtx, registerEffectOp, reshuffle, runAll } from "./run-helpers.js";
+import { passCtx, registerEffectOp, reshuffle, runAll } from "./run-helpers.js";
+import { f32 } from "../support/tensors.js";
 
 const ctx = passCtx;
 const runDce = (m: Module) => dce.run(m, ctx, {});

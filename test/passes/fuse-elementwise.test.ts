@@ -7,12 +7,10 @@ import type { TensorValue, Value } from "../../compiler/ir/values.js";
 import { verifyFunc } from "../../compiler/ir/verify.js";
 import { runPipeline } from "../../compiler/passes/index.js";
 import { runFunc } from "../../runtime/reference/index.js";
-import { randomTensor } from "../autodiff/helpers.js";
+import { f32, random, randomTensor } from "../support/tensors.js";
 
 // fuse-elementwise on hand-built functions: what joins a group, what never does, and that the
 // fused function computes the same words as the original.
-
-const f32 = (...shape: (number | string)[]): Type => ({ kind: "tensor", dtype: "f32", shape });
 const RNG: Type = { kind: "rng" };
 
 function moduleOf(f: Func): Module {
@@ -54,7 +52,7 @@ describe("fuse-elementwise groups", () => {
     expect(fused.inputs).toEqual([x, col, bias, s]); // distinct, in order of first read
     expect(fused.id).toBe(out); // later reads and the result name are unchanged
     expect(after.body.map((n) => n.op)).toEqual(["s.input", "s.input", "s.input", "s.input", "t.fused"]);
-    const inputs = { x: randomTensor([37, 12], 1), bias: randomTensor([12], 2), col: randomTensor([37, 1], 3), s: randomTensor([], 4) };
+    const inputs = { x: randomTensor([37, 12], random(1)), bias: randomTensor([12], random(2)), col: randomTensor([37, 1], random(3)), s: randomTensor([], random(4)) };
     expectSameWords(before, after, inputs);
   });
 
@@ -74,7 +72,7 @@ describe("fuse-elementwise groups", () => {
     expect(regionOps(fused)).toEqual(["t.add", "t.exp", "t.neg", "t.mul", "t.add"]);
     expect(after.body.find((n) => n.id === outside)?.op).toBe("t.tanh"); // stays: the matmul reads it
     expect(fused.inputs).toEqual([x, outside]);
-    expectSameWords(before, after, { x: randomTensor([8, 4], 5), w: randomTensor([3, 4], 6) });
+    expectSameWords(before, after, { x: randomTensor([8, 4], random(5)), w: randomTensor([3, 4], random(6)) });
   });
 
   it("never hides a function result inside a group, and leaves single ops alone", () => {
@@ -95,7 +93,7 @@ describe("fuse-elementwise groups", () => {
     let acc = b.emit("t.add", [xs[0], xs[1]]);
     for (const x of xs.slice(2)) acc = b.emit("t.add", [acc, x]);
     const before = b.finish([acc], ["out"]);
-    const inputs = Object.fromEntries(xs.map((_, k) => [`x${k}`, randomTensor([6], 10 + k)]));
+    const inputs = Object.fromEntries(xs.map((_, k) => [`x${k}`, randomTensor([6], random(10 + k))]));
     for (const [limit, groups] of [[7, 2], [3, 4]] as const) {
       const after = fuse(before, `fuse-elementwise{max_operands=${limit}}`);
       const fused = fusedIn(after);
@@ -129,7 +127,7 @@ describe("fuse-elementwise groups", () => {
     expect(regionOps(fused)).toEqual(["nn.dropout", "t.relu", "t.mul", "t.exp", "t.add"]);
     expect(after.body.find((n) => n.id === droppedBias)?.op).toBe("nn.dropout");
     expect(fused.inputs).toEqual([x, rng, droppedBias]);
-    const inputs = { x: randomTensor([9, 8], 20), bias: randomTensor([8], 21), rng: { kind: "rng", key: [7, 11] } as Value };
+    const inputs = { x: randomTensor([9, 8], random(20)), bias: randomTensor([8], random(21)), rng: { kind: "rng", key: [7, 11] } as Value };
     expectSameWords(before, after, inputs);
   });
 
@@ -149,7 +147,7 @@ describe("fuse-elementwise groups", () => {
     const inner = after.body.find((n) => n.op === "s.loop")!.regions![0];
     expect(inner.body.map((n) => n.op)).toEqual(["t.fused"]);
     expect(regionOps(inner.body[0])).toEqual(["t.mul", "t.add", "t.tanh"]);
-    expectSameWords(before, after, { x: randomTensor([6, 4], 30), w: randomTensor([4], 31) });
+    expectSameWords(before, after, { x: randomTensor([6, 4], random(30)), w: randomTensor([4], random(31)) });
     expect(fuse(after)).toBe(after); // nothing left to fuse
   });
 });

@@ -9,12 +9,10 @@ import type { GraphValue, TensorValue, Value } from "../../compiler/ir/values.js
 import { verifyFunc } from "../../compiler/ir/verify.js";
 import { runPipeline } from "../../compiler/passes/index.js";
 import { runFunc } from "../../runtime/reference/index.js";
-import { randomTensor } from "../autodiff/helpers.js";
+import { f32, random, randomTensor } from "../support/tensors.js";
 
 // fuse-epilogue on hand-built functions: which elementwise consumers merge into their matmul or
 // SpMM and which never do, and that the fused function computes the same words as the original.
-
-const f32 = (...shape: (number | string)[]): Type => ({ kind: "tensor", dtype: "f32", shape });
 const RNG: Type = { kind: "rng" };
 const GRAPH: Type = { kind: "graph", nodes: 6, edges: 9, selfLoops: false };
 const EPILOGUE_OPS = new Set(["t.matmul_epilogue", "g.spmm_epilogue"]);
@@ -51,7 +49,7 @@ function operands(b: FuncBuilder): { x: number; w: number } {
   return { x, w };
 }
 
-const matmulInputs = () => ({ x: randomTensor([5, 8], 1), w: randomTensor([3, 8], 2), bias: randomTensor([3], 3) });
+const matmulInputs = () => ({ x: randomTensor([5, 8], random(1)), w: randomTensor([3, 8], random(2)), bias: randomTensor([3], random(3)) });
 
 describe("fuse-epilogue: what fuses", () => {
   it("merges a bias add into its matmul: one node with the add's id, the same words", () => {
@@ -86,9 +84,9 @@ describe("fuse-epilogue: what fuses", () => {
       expect(regionOps(epi)).toEqual(["t.add", "t.relu", "nn.dropout"]);
       expect(epi.inputs).toEqual([a, c, bias, rng]);
       const inputs = {
-        a: randomTensor(transA ? [8, 5] : [5, 8], 4),
-        c: randomTensor(transB ? [3, 8] : [8, 3], 5),
-        bias: randomTensor([3], 6),
+        a: randomTensor(transA ? [8, 5] : [5, 8], random(4)),
+        c: randomTensor(transB ? [3, 8] : [8, 3], random(5)),
+        bias: randomTensor([3], random(6)),
         rng: { kind: "rng", key: [7, 9] } as Value,
       };
       expectSameWords(before, after, inputs);
@@ -110,7 +108,7 @@ describe("fuse-epilogue: what fuses", () => {
         const [epi] = epiloguesIn(after);
         expect(epi, `${reduce} weighted=${weighted}`).toMatchObject({ op: "g.spmm_epilogue", attrs: { reduce } });
         expect(epi.inputs).toEqual(weighted ? [g, ew, x, bias] : [g, x, bias]);
-        const inputs = { g: graph, x: randomTensor([6, 4], 7), ew: randomTensor([9], 8), bias: randomTensor([4], 9) };
+        const inputs = { g: graph, x: randomTensor([6, 4], random(7)), ew: randomTensor([9], random(8)), bias: randomTensor([4], random(9)) };
         expectSameWords(before, after, inputs);
       }
     }
@@ -128,7 +126,7 @@ describe("fuse-epilogue: what fuses", () => {
     const after = fuse(before);
     expect(after.body.map((n) => n.op)).toEqual(["s.input", "s.input", "s.input", "s.input", "g.spmm_epilogue"]);
     expect(epiloguesIn(after)[0].attrs).toEqual({ reduce: "sum", shape: [6, 6] });
-    expectSameWords(before, after, { g: graph, x: randomTensor([6, 2, 3], 10), ew: randomTensor([9, 2], 11), bias: randomTensor([6], 12) });
+    expectSameWords(before, after, { g: graph, x: randomTensor([6, 2, 3], random(10)), ew: randomTensor([9, 2], random(11)), bias: randomTensor([6], random(12)) });
   });
 
   it("fuses inside a loop body without crossing its boundary, and is idempotent", () => {
@@ -142,7 +140,7 @@ describe("fuse-epilogue: what fuses", () => {
     const after = fuse(before);
     const inner = after.body.find((n) => n.op === "s.loop")!.regions![0];
     expect(inner.body.map((n) => n.op)).toEqual(["t.matmul", "t.matmul_epilogue"]);
-    expectSameWords(before, after, { x: randomTensor([5, 8], 13), w: randomTensor([3, 8], 14) });
+    expectSameWords(before, after, { x: randomTensor([5, 8], random(13)), w: randomTensor([3, 8], random(14)) });
     expect(fuse(after)).toBe(after);
   });
 });
@@ -194,7 +192,7 @@ describe("fuse-epilogue: what never fuses", () => {
     const agg = b.emit("g.spmm", [g, ew, x], { reduce: "sum" });
     const out = b.emit("t.mul", [b.emit("t.add", [b.emit("t.sub", [agg, e1]), e2]), e3]);
     const before = b.finish([out], ["out"]);
-    const inputs = { g: graph, x: randomTensor([6, 4], 15), ew: randomTensor([9], 16), e1: randomTensor([4], 17), e2: randomTensor([4], 18), e3: randomTensor([4], 19) };
+    const inputs = { g: graph, x: randomTensor([6, 4], random(15)), ew: randomTensor([9], random(16)), e1: randomTensor([4], random(17)), e2: randomTensor([4], random(18)), e3: randomTensor([4], random(19)) };
     const at8 = fuse(before, "fuse-elementwise,fuse-epilogue");
     expect(epiloguesIn(at8)).toHaveLength(1);
     expectSameWords(before, at8, inputs);

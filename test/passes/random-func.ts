@@ -2,6 +2,7 @@ import { FuncBuilder } from "../../compiler/ir/builder.js";
 import { graphFromEdges } from "../../compiler/ir/graph-value.js";
 import type { Attrs, Module, TensorType, Type } from "../../compiler/ir/types.js";
 import type { TensorValue, Value } from "../../compiler/ir/values.js";
+import { randomTensor, UNIFORM } from "../support/tensors.js";
 
 /**
  * Random-ish functions for semantic-preservation tests of CSE and DCE: duplicated leaves and
@@ -107,12 +108,7 @@ export function randomModule(seed: number): RandomCase {
   const dst = Int32Array.from({ length: 9 }, () => Math.floor(rand() * NODES));
   return {
     module,
-    inputs: { x: randomTensor(rand, [NODES, FEATURES]), g: graphFromEdges(NODES, src, dst) },
-    params: { w: randomTensor(rand, [FEATURES, FEATURES]) },
+    inputs: { x: randomTensor([NODES, FEATURES], rand, UNIFORM), g: graphFromEdges(NODES, src, dst) },
+    params: { w: randomTensor([FEATURES, FEATURES], rand, UNIFORM) },
   };
-}
-
-export function randomTensor(rand: () => number, shape: number[]): TensorValue {
-  const n = shape.reduce((a, b) => a * b, 1);
-  return { kind: "tensor", dtype: "f32", shape, data: Float32Array.from({ length: n }, () => rand() * 2 - 1) };
 }

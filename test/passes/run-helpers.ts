@@ -1,8 +1,9 @@
 import { registerOps } from "../../compiler/ir/ops/index.js";
-import type { Module, Type } from "../../compiler/ir/types.js";
+import type { Module } from "../../compiler/ir/types.js";
 import type { Value } from "../../compiler/ir/values.js";
 import { runFunc } from "../../runtime/reference/index.js";
-import { mulberry32, randomTensor, type RandomCase } from "./random-func.js";
+import { mulberry32, type RandomCase } from "./random-func.js";
+import { randomTensor, UNIFORM } from "../support/tensors.js";
 
 /** Run every function of `module` on the case's data with the reference interpreter. */
 export function runAll(module: Module, data: Pick<RandomCase, "inputs" | "params">): Value[][] {
@@ -15,13 +16,11 @@ export function reshuffle(c: RandomCase, seed: number): RandomCase {
   const x = c.inputs.x;
   const w = c.params.w;
   if (x.kind !== "tensor" || w.kind !== "tensor") throw new Error("unexpected case layout");
-  return { ...c, inputs: { ...c.inputs, x: randomTensor(rand, x.shape) }, params: { w: randomTensor(rand, w.shape) } };
+  return { ...c, inputs: { ...c.inputs, x: randomTensor(x.shape, rand, UNIFORM) }, params: { w: randomTensor(w.shape, rand, UNIFORM) } };
 }
 
 /** The context a pass gets when run directly in a test. */
 export const passCtx = { log: () => {}, properties: new Set<string>() };
-
-export const f32 = (...shape: number[]): Type => ({ kind: "tensor", dtype: "f32", shape });
 
 /** Register an identity op with a side effect (test only): CSE must never merge it, DCE never drop it. */
 export function registerEffectOp(name: string): void {

@@ -4,11 +4,11 @@ import type { Func, Module, Node, Type } from "../../compiler/ir/types.js";
 import { verifyModule } from "../../compiler/ir/verify.js";
 import { shapeInference } from "../../compiler/passes/shape-inference.js";
 import { randomModule } from "./random-func.js";
+import { f32 } from "../support/tensors.js";
 
 const ctx = { log: () => {}, properties: new Set<string>() };
 const check = (m: Module) => shapeInference.run(m, ctx, { update: false });
 const update = (m: Module) => shapeInference.run(m, ctx, { update: true });
-const f32 = (...shape: (number | string)[]): Type => ({ kind: "tensor", dtype: "f32", shape });
 const at = (line: number) => ({ file: "m.gnn", start: { offset: 0, line, column: 1 }, end: { offset: 1, line, column: 2 } });
 
 /** x → relu → tanh → (loop body: carried + x) → out, with a span per node so reports can be located. */

@@ -1,10 +1,12 @@
 import { describe, it, expect } from "vitest";
 import { FuncBuilder } from "../../../compiler/ir/builder.js";
 import { verifyFunc } from "../../../compiler/ir/verify.js";
-import type { Func, TensorType } from "../../../compiler/ir/types.js";
+import type { Func } from "../../../compiler/ir/types.js";
 import type { GraphValue, TensorValue } from "../../../compiler/ir/values.js";
 import { runFunc } from "../../../runtime/reference/index.js";
-import { expectClose, graph, randomTensor, seeded } from "./helpers.js";
+import { graph } from "./helpers.js";
+import { f32, random, randomTensor, UNIFORM } from "../../support/tensors.js";
+import { expectAllClose, ROUNDING } from "../../support/allclose.js";
 
 /**
  * Whole GNN layers written as IR (as the frontend expands them) and run through the interpreter,
@@ -13,7 +15,7 @@ import { expectClose, graph, randomTensor, seeded } from "./helpers.js";
 
 const N = 7; // node 6 is isolated
 const F = 5;
-const rand = seeded(11);
+const rand = random(11);
 
 function randomGraph(): GraphValue {
   const edges: Array<[number, number]> = [];
@@ -29,8 +31,7 @@ function randomGraph(): GraphValue {
 }
 
 const g = randomGraph();
-const x = randomTensor([N, F], rand);
-const f32 = (...shape: (number | string)[]): TensorType => ({ kind: "tensor", dtype: "f32", shape });
+const x = randomTensor([N, F], rand, UNIFORM);
 
 /** Dense row-major helpers in f64. */
 const at = (t: TensorValue, ...idx: number[]) => {
@@ -58,8 +59,8 @@ function leaves(b: FuncBuilder) {
 describe("GCNConv", () => {
   it("equals D̃^-½(A+I)D̃^-½ · X · Wᵀ + b built densely", () => {
     const H = 3;
-    const W = randomTensor([H, F], rand);
-    const bias = randomTensor([H], rand);
+    const W = randomTensor([H, F], rand, UNIFORM);
+    const bias = randomTensor([H], rand, UNIFORM);
     const b = new FuncBuilder("gcn");
     const { x: xi, g: gi } = leaves(b);
     const wi = b.leaf("s.param", f32(H, F), { name: "conv.lin.weight" });
@@ -86,18 +87,18 @@ describe("GCNConv", () => {
       expected.push(...h.map((v, o) => v + bias.data[o]));
     }
     expect(got.shape).toEqual([N, H]);
-    expectClose(got.data, expected, 1e-6);
+    expectAllClose(got.data, expected, ROUNDING);
     // The isolated node only sees itself: Â_66 = 1.
-    expectClose(row(got, 6), linear(W, row(x, 6)).map((v, o) => v + bias.data[o]), 1e-6);
+    expectAllClose(row(got, 6), linear(W, row(x, 6)).map((v, o) => v + bias.data[o]), ROUNDING);
   });
 });
 
 describe("SAGEConv (mean)", () => {
   it("equals lin_l(mean_j x_j) + lin_r(x_i)", () => {
     const H = 4;
-    const Wl = randomTensor([H, F], rand);
-    const bl = randomTensor([H], rand);
-    const Wr = randomTensor([H, F], rand);
+    const Wl = randomTensor([H, F], rand, UNIFORM);
+    const bl = randomTensor([H], rand, UNIFORM);
+    const Wr = randomTensor([H, F], rand, UNIFORM);
     const b = new FuncBuilder("sage");
     const { x: xi, g: gi } = leaves(b);
     const wl = b.leaf("s.param", f32(H, F), { name: "lin_l.weight" });
@@ -118,16 +119,16 @@ describe("SAGEConv (mean)", () => {
       const r = linear(Wr, row(x, i));
       expected.push(...l.map((v, o) => v + bl.data[o] + r[o]));
     }
-    expectClose(got.data, expected, 1e-6);
+    expectAllClose(got.data, expected, ROUNDING);
   });
 });
 
 describe("GATConv (2 heads)", () => {
   const heads = 2;
   const C = 3;
-  const W = randomTensor([heads * C, F], rand);
-  const attSrc = randomTensor([1, heads, C], rand);
-  const attDst = randomTensor([1, heads, C], rand);
+  const W = randomTensor([heads * C, F], rand, UNIFORM);
+  const attSrc = randomTensor([1, heads, C], rand, UNIFORM);
+  const attDst = randomTensor([1, heads, C], rand, UNIFORM);
 
   /** α_ij = softmax_j(LeakyReLU_0.2(a_sᵀΘx_j + a_dᵀΘx_i)) over j ∈ N(i) ∪ {i}; out_i = Σ_j α_ij Θx_j per head. */
   function direct(): number[][][] {
@@ -169,20 +170,20 @@ describe("GATConv (2 heads)", () => {
   }
 
   it("concatenates heads", () => {
-    const bias = randomTensor([heads * C], rand);
+    const bias = randomTensor([heads * C], rand, UNIFORM);
     const got = run(build(true), { "lin.weight": W, att_src: attSrc, att_dst: attDst, bias });
     const expected = direct().flatMap((hs) => hs.flat().map((v, k) => v + bias.data[k]));
     expect(got.shape).toEqual([N, heads * C]);
-    expectClose(got.data, expected, 1e-6);
+    expectAllClose(got.data, expected, ROUNDING);
   });
 
   it("averages heads", () => {
-    const bias = randomTensor([C], rand);
+    const bias = randomTensor([C], rand, UNIFORM);
     const got = run(build(false), { "lin.weight": W, att_src: attSrc, att_dst: attDst, bias });
     const expected = direct().flatMap((hs) =>
       Array.from({ length: C }, (_, c) => hs.reduce((s, hv) => s + hv[c], 0) / heads + bias.data[c]),
     );
     expect(got.shape).toEqual([N, C]);
-    expectClose(got.data, expected, 1e-6);
+    expectAllClose(got.data, expected, ROUNDING);
   });
 });

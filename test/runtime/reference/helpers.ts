@@ -1,12 +1,8 @@
-import { expect } from "vitest";
-import { FuncBuilder } from "../../../compiler/ir/builder.js";
 import { graphFromEdges } from "../../../compiler/ir/graph-value.js";
-import { keyFromSeed, uniform } from "../../../compiler/ir/rng.js";
-import type { Attrs, DType, Type } from "../../../compiler/ir/types.js";
-import type { GraphValue, TensorValue, Value } from "../../../compiler/ir/values.js";
-import { runFunc } from "../../../runtime/reference/index.js";
+import type { DType } from "../../../compiler/ir/types.js";
+import type { GraphValue, TensorValue } from "../../../compiler/ir/values.js";
 
-/** Small builders for interpreter tests: concrete values, graphs, and running one op end to end. */
+/** Small builders for interpreter tests: concrete values and graphs. */
 
 export function tensor(shape: number[], data: ArrayLike<number>, dtype: DType = "f32"): TensorValue {
   const arr =
@@ -23,47 +19,3 @@ export function graph(numNodes: number, edges: Array<[number, number]>): GraphVa
   return graphFromEdges(numNodes, Int32Array.from(edges.map((e) => e[0])), Int32Array.from(edges.map((e) => e[1])));
 }
 
-/** The concrete type of a value, used to declare leaves. */
-export function typeOf(v: Value): Type {
-  if (v.kind === "tensor") return { kind: "tensor", dtype: v.dtype, shape: v.shape };
-  if (v.kind === "graph") return { kind: "graph", nodes: v.numNodes, edges: v.numEdges, selfLoops: v.selfLoops };
-  return { kind: "rng" };
-}
-
-/** Build `op(inputs…)` with concrete leaf types (so infer runs too) and interpret it. */
-export function runOp(op: string, inputs: Value[], attrs: Attrs = {}): Value {
-  const b = new FuncBuilder("one_op");
-  const ids = inputs.map((v, i) => b.leaf("s.input", typeOf(v), { name: `in${i}` }));
-  const out = b.emit(op, ids, attrs);
-  const env = Object.fromEntries(inputs.map((v, i) => [`in${i}`, v]));
-  return runFunc(b.finish([out], ["out"]), { inputs: env, params: {} })[0];
-}
-
-export function runTensorOp(op: string, inputs: Value[], attrs: Attrs = {}): TensorValue {
-  const v = runOp(op, inputs, attrs);
-  if (v.kind !== "tensor") throw new Error(`${op} did not return a tensor`);
-  return v;
-}
-
-/** Elementwise closeness with a helpful failure message. */
-export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol = 1e-6): void {
-  expect(actual.length).toBe(expected.length);
-  for (let k = 0; k < expected.length; k++) {
-    const a = actual[k];
-    const e = expected[k];
-    const ok = Number.isNaN(e) ? Number.isNaN(a) : Math.abs(a - e) <= tol * Math.max(1, Math.abs(e));
-    if (!ok) expect.fail(`element ${k}: got ${a}, expected ${e} (tol ${tol})`);
-  }
-}
-
-/** Deterministic pseudo-random numbers in [0,1) for test data (a Philox stream). */
-export function seeded(seed: number): () => number {
-  const key = keyFromSeed(seed);
-  let counter = 0;
-  return () => uniform(key, counter++);
-}
-
-export function randomTensor(shape: number[], rand: () => number): TensorValue {
-  const n = shape.reduce((a, b) => a * b, 1);
-  return tensor(shape, Array.from({ length: n }, () => rand() * 2 - 1));
-}

@@ -1,11 +1,9 @@
 import { describe, it, expect } from "vitest";
 import { FuncBuilder } from "../../../compiler/ir/builder.js";
 import type { Span } from "../../../grammar/span.js";
-import type { TensorType } from "../../../compiler/ir/types.js";
 import { InterpretError, runFunc } from "../../../runtime/reference/index.js";
 import { graph, scalarI32, tensor } from "./helpers.js";
-
-const f32 = (...shape: (number | string)[]): TensorType => ({ kind: "tensor", dtype: "f32", shape });
+import { f32 } from "../../support/tensors.js";
 const span = (line: number, column: number): Span => ({
   file: "examples/m.gnn",
   start: { offset: 0, line, column },

@@ -4,9 +4,9 @@ import { verifyFunc } from "../../../compiler/ir/verify.js";
 import type { TensorType } from "../../../compiler/ir/types.js";
 import type { TensorValue } from "../../../compiler/ir/values.js";
 import { runFunc } from "../../../runtime/reference/index.js";
-import { expectClose, tensor } from "./helpers.js";
-
-const f32 = (...shape: (number | string)[]): TensorType => ({ kind: "tensor", dtype: "f32", shape });
+import { tensor } from "./helpers.js";
+import { f32 } from "../../support/tensors.js";
+import { expectAllClose, ROUNDING } from "../../support/allclose.js";
 const i32Scalar: TensorType = { kind: "tensor", dtype: "i32", shape: [] };
 
 describe("s.loop", () => {
@@ -51,7 +51,7 @@ describe("s.loop", () => {
     const weights = tensor([3, 2, 2], [0, 1, 1, 0, 2, 0, 0, 2, 1, 0, 1, 1]);
     const got = runFunc(f, { inputs: { x: tensor([1, 2], [1, 5]) }, params: { "stack.weight": weights } })[0] as TensorValue;
     // [1,5] → swap [5,1] → ×2 [10,2] → [10, 12]
-    expectClose(got.data, [10, 12]);
+    expectAllClose(got.data, [10, 12], ROUNDING);
   });
 
   it("equilibrium mode stops at the fixed point within tol; other modes run every iteration", () => {
@@ -82,6 +82,6 @@ describe("s.loop", () => {
     const body = b.region([i32Scalar, f32(2)], ([, h]) => [b.emit("t.neg", [h])]);
     const f = b.finish([b.emit("s.loop", [h0], { trip: 0 }, undefined, [body])], ["out"]);
     const got = runFunc(f, { inputs: { x: tensor([2], [1, 2]) }, params: {} })[0] as TensorValue;
-    expectClose(got.data, [1, 2]);
+    expectAllClose(got.data, [1, 2], ROUNDING);
   });
 });

@@ -3,7 +3,10 @@ import { FuncBuilder } from "../../../compiler/ir/builder.js";
 import { uniform } from "../../../compiler/ir/rng.js";
 import type { RngValue, TensorValue } from "../../../compiler/ir/values.js";
 import { runFunc } from "../../../runtime/reference/index.js";
-import { expectClose, randomTensor, runOp, runTensorOp, seeded, tensor } from "./helpers.js";
+import { tensor } from "./helpers.js";
+import { random, randomTensor, UNIFORM } from "../../support/tensors.js";
+import { runOneOp, runTensorOp } from "../../support/one-op.js";
+import { expectAllClose, ROUNDING } from "../../support/allclose.js";
 
 const rng: RngValue = { kind: "rng", key: [0x1234, 0xabcd] };
 
@@ -39,7 +42,7 @@ describe("nn.dropout", () => {
     const mask = b.emit("nn.dropout_mask", [xi, r], { p: 0.5 });
     const viaMask = b.emit("t.mul", [xi, mask]);
     const direct = b.emit("nn.dropout", [xi, r], { p: 0.5 });
-    const xr = randomTensor([50, 40], seeded(3));
+    const xr = randomTensor([50, 40], random(3), UNIFORM);
     const [m, a, d] = runFunc(b.finish([mask, viaMask, direct], ["mask", "a", "d"]), {
       inputs: { x: xr, rng },
       params: {},
@@ -69,9 +72,9 @@ describe("nn.dropout", () => {
 
 describe("s.rng_fold", () => {
   it("derives a deterministic key that differs per salt", () => {
-    const a = runOp("s.rng_fold", [rng], { salt: 1 }) as RngValue;
-    const again = runOp("s.rng_fold", [rng], { salt: 1 }) as RngValue;
-    const b = runOp("s.rng_fold", [rng], { salt: 2 }) as RngValue;
+    const a = runOneOp("s.rng_fold", [rng], { salt: 1 }) as RngValue;
+    const again = runOneOp("s.rng_fold", [rng], { salt: 1 }) as RngValue;
+    const b = runOneOp("s.rng_fold", [rng], { salt: 2 }) as RngValue;
     expect(a.key).toEqual(again.key);
     expect(a.key).not.toEqual(b.key);
     expect(a.key).not.toEqual(rng.key);
@@ -88,7 +91,7 @@ describe("nn.layer_norm", () => {
       const v = vals.reduce((a, b) => a + (b - m) ** 2, 0) / vals.length;
       return vals.map((t) => (t - m) / Math.sqrt(v + 1e-5));
     };
-    expectClose(out.data, [...row([1, 2, 3, 4]), ...row([-1, 0, 0, 1])], 1e-6);
+    expectAllClose(out.data, [...row([1, 2, 3, 4]), ...row([-1, 0, 0, 1])], ROUNDING);
   });
 
   it("applies weight and bias per channel", () => {
@@ -97,7 +100,7 @@ describe("nn.layer_norm", () => {
     const plain = runTensorOp("nn.layer_norm", [x]);
     const out = runTensorOp("nn.layer_norm", [x, w, b]);
     const expected = Array.from(plain.data, (v, k) => v * w.data[k % 4] + b.data[k % 4]);
-    expectClose(out.data, expected);
+    expectAllClose(out.data, expected, ROUNDING);
   });
 
   it("graph mode uses every element: (x − μ)/(σ + eps) as PyG does without a batch vector", () => {
@@ -105,7 +108,7 @@ describe("nn.layer_norm", () => {
     const all = Array.from(x.data);
     const m = all.reduce((a, b) => a + b) / all.length;
     const sd = Math.sqrt(all.reduce((a, b) => a + (b - m) ** 2, 0) / all.length);
-    expectClose(out.data, all.map((v) => (v - m) / (sd + 0.1)));
+    expectAllClose(out.data, all.map((v) => (v - m) / (sd + 0.1)), ROUNDING);
   });
 });
 
@@ -122,11 +125,11 @@ describe("nn.batch_norm", () => {
     const m1 = 30;
     const s1 = Math.sqrt((400 + 100 + 900) / 3);
     const expected = [1, 2, 3].flatMap((_, i) => [2 * ((x.data[2 * i] - 2) / s0), (x.data[2 * i + 1] - m1) / s1 + 1]);
-    expectClose(out.data, expected);
+    expectAllClose(out.data, expected, ROUNDING);
   });
 
   it("eval uses the running statistics", () => {
     const out = runTensorOp("nn.batch_norm", [x, w, b, rm, rv], { eps: 0, training: false });
-    expectClose(out.data, [-1, 11, 0, 21, 1, 61]);
+    expectAllClose(out.data, [-1, 11, 0, 21, 1, 61], ROUNDING);
   });
 });

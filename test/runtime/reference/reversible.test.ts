@@ -5,8 +5,7 @@ import type { TensorValue } from "../../../compiler/ir/values.js";
 import { verifyFunc } from "../../../compiler/ir/verify.js";
 import { runFunc } from "../../../runtime/reference/index.js";
 import { tensor } from "./helpers.js";
-
-const f32 = (...shape: (number | string)[]): TensorType => ({ kind: "tensor", dtype: "f32", shape });
+import { f32 } from "../../support/tensors.js";
 const i32: TensorType = { kind: "tensor", dtype: "i32", shape: [] };
 
 function random(n: number, seed: number): number[] {

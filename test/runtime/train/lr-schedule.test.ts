@@ -1,10 +1,10 @@
 import { describe, it, expect } from "vitest";
 import { lrAt, lrScheduleProblems, type LrSchedule } from "../../../runtime/train/index.js";
+import { expectAllClose } from "../../support/allclose.js";
 
 /** Learning-rate schedules against PyTorch's closed forms, worked by hand. */
 
 const rates = (s: LrSchedule | undefined, base: number, epochs: number) => Array.from({ length: epochs }, (_, e) => lrAt(s, base, e));
-const closeAll = (actual: number[], expected: number[]) => expected.forEach((e, k) => expect(actual[k], `epoch ${k}`).toBeCloseTo(e, 12));
 
 describe("lrAt", () => {
   it("is the base rate with no schedule", () => {
@@ -12,21 +12,21 @@ describe("lrAt", () => {
   });
 
   it("step: StepLR, lr·gamma^⌊e/step_size⌋", () => {
-    closeAll(rates({ name: "step", args: { step_size: 3, gamma: 0.5 } }, 0.1, 8), [0.1, 0.1, 0.1, 0.05, 0.05, 0.05, 0.025, 0.025]);
-    closeAll(rates({ name: "step", args: { step_size: 1 } }, 1, 3), [1, 0.1, 0.01]); // gamma defaults to 0.1
+    expectAllClose(rates({ name: "step", args: { step_size: 3, gamma: 0.5 } }, 0.1, 8), [0.1, 0.1, 0.1, 0.05, 0.05, 0.05, 0.025, 0.025], { atol: 5e-13, rtol: 0 });
+    expectAllClose(rates({ name: "step", args: { step_size: 1 } }, 1, 3), [1, 0.1, 0.01], { atol: 5e-13, rtol: 0 }); // gamma defaults to 0.1
   });
 
   it("cosine: CosineAnnealingLR from lr down to eta_min over T_max epochs", () => {
     const s: LrSchedule = { name: "cosine", args: { T_max: 4, eta_min: 0.01 } };
-    closeAll(rates(s, 0.1, 5), [0.1, 0.01 + 0.09 * (1 + Math.SQRT1_2) / 2, 0.055, 0.01 + 0.09 * (1 - Math.SQRT1_2) / 2, 0.01]);
+    expectAllClose(rates(s, 0.1, 5), [0.1, 0.01 + 0.09 * (1 + Math.SQRT1_2) / 2, 0.055, 0.01 + 0.09 * (1 - Math.SQRT1_2) / 2, 0.01], { atol: 5e-13, rtol: 0 });
     expect(lrAt({ name: "cosine", args: { t_max: 10 } }, 0.2, 10)).toBeCloseTo(0, 15); // lower-case spelling, eta_min 0
   });
 
   it("cosine_restarts with T_mult = 1: the same cosine every T_0 epochs", () => {
     const s: LrSchedule = { name: "cosine_restarts", args: { T_0: 3 } };
     const period = rates(s, 0.3, 3);
-    closeAll(period, [0.3, 0.3 * 0.75, 0.3 * 0.25]);
-    closeAll(rates(s, 0.3, 9), [...period, ...period, ...period]);
+    expectAllClose(period, [0.3, 0.3 * 0.75, 0.3 * 0.25], { atol: 5e-13, rtol: 0 });
+    expectAllClose(rates(s, 0.3, 9), [...period, ...period, ...period], { atol: 5e-13, rtol: 0 });
   });
 
   it("cosine_restarts with T_mult = 2: periods 2, 4, 8, …", () => {
@@ -34,7 +34,7 @@ describe("lrAt", () => {
     const c = (tCur: number, ti: number) => (1 + Math.cos((Math.PI * tCur) / ti)) / 2;
     const expected = [c(0, 2), c(1, 2), c(0, 4), c(1, 4), c(2, 4), c(3, 4), c(0, 8), c(1, 8), c(7, 8)];
     const epochs = [0, 1, 2, 3, 4, 5, 6, 7, 13];
-    closeAll(epochs.map((e) => lrAt(s, 1, e)), expected);
+    expectAllClose(epochs.map((e) => lrAt(s, 1, e)), expected, { atol: 5e-13, rtol: 0 });
     expect(lrAt(s, 1, 14)).toBe(1); // the next restart
   });
 

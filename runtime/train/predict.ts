@@ -4,11 +4,10 @@ import type { Module } from "../../compiler/ir/types.js";
 import type { TensorValue } from "../../compiler/ir/values.js";
 import { loadDatasetSource, type SourceOptions } from "../data/index.js";
 import { runFunc } from "../reference/index.js";
-import { bindDataset } from "../train/bind.js";
 import { compileForward } from "../../compiler/pipeline.js";
-import { OUTPUT_RESULT, PREDICT_FUNC } from "../../compiler/train/names.js";
-import type { Checkpoint } from "./checkpoint.js";
-import { isOptimizerState, matchParams } from "./match.js";
+import { PREDICT_FUNC } from "../../compiler/train/names.js";
+import { isOptimizerState, matchParams, type Checkpoint } from "../checkpoint/index.js";
+import { bindDataset } from "./bind.js";
 
 export interface Predictions {
   /** The model's output for every node (eval mode: no dropout, running statistics). */
