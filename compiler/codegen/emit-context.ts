@@ -33,6 +33,15 @@ export interface EmitOptions {
 /** An emitter: one IR node (with its operand types) to one kernel. */
 export type KernelEmitter = (node: Node, inputs: readonly Type[], options: EmitOptions) => KernelSpec;
 
+/**
+ * The hook of an op whose operands may outnumber one kernel's storage buffers: the launches that
+ * compute the node, in order, all writing its one output buffer (one launch when they fit).
+ */
+export type LaunchesEmitter = (node: Node, inputs: readonly Type[], options: EmitOptions) => KernelSpec[];
+
+/** The hook of an epilogue producer: storage buffers its kernel binds besides the output (fuse-epilogue's budget). */
+export type OperandBuffers = (node: Node) => number;
+
 /** The node cannot be turned into a kernel (an op or a dtype/shape variant without one). */
 export class CodegenError extends Error {
   constructor(

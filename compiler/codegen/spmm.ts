@@ -3,7 +3,7 @@ import { product } from "./words.js";
 import type { Node, Type } from "../ir/types.js";
 import { BindingList } from "./bindings.js";
 import type { EpilogueHook } from "./epilogue-apply.js";
-import { CodegenError, spansOf, tensorOperand, tensorResult, workgroupSizeOf, type EmitOptions } from "./emit-context.js";
+import { CodegenError, spansOf, tensorOperand, tensorResult, workgroupSizeOf, type EmitOptions, type OperandBuffers } from "./emit-context.js";
 import { ENTRY_PARAMS, gridFor, groupsFor } from "./grid.js";
 import { rowUnitPrologue } from "./graph-edge.js";
 import type { KernelSpec } from "./kernel.js";
@@ -27,6 +27,9 @@ const DEFAULT_WORKGROUP = 64;
 const MAX_ACCUMULATORS = 4;
 
 type Reduce = "sum" | "mean" | "max";
+
+/** Storage buffers an SpMM kernel binds besides its output: the graph's indptr and src, the weights if any, x. */
+export const spmmOperandBuffers: OperandBuffers = (node) => 2 + (node.inputs.length - 1);
 
 /** `epilogue`: applied to each value before it is stored (g.spmm_epilogue, see epilogue.ts). */
 export function emitSpmm(node: Node, inputs: readonly Type[], options: EmitOptions, epilogue?: EpilogueHook): KernelSpec {

@@ -1,7 +1,7 @@
 import { concreteShape } from "../../compiler/ir/dims.js";
 import type { Func, TensorType } from "../../compiler/ir/types.js";
 import type { TensorValue, Value } from "../../compiler/ir/values.js";
-import { allocatedSize, packedParams, scheduleBytes } from "../../compiler/codegen/index.js";
+import { allocatedSize, deviceBytes, packedParams } from "../../compiler/plan/index.js";
 import { BufferStore, loadFunction, planTraining, type GpuDevice, type GpuProgram } from "../gpu/index.js";
 import { hostArray } from "../gpu/host-data.js";
 import type { TrainDevice } from "./device.js";
@@ -54,7 +54,7 @@ export class GpuTrainDevice implements TrainDevice {
   ): Promise<GpuTrainDevice> {
     const plans = planTraining(step, predict, { symbols, data });
     // One pack for both programs' parameters and states, as the memory plan counts it.
-    const store = new BufferStore(gpu, packedParams([plans.step.schedule, plans.predict.schedule]));
+    const store = new BufferStore(gpu, packedParams([plans.step.launches, plans.predict.launches]));
     const stepProgram = await loadFunction(gpu, step, { symbols, data, store, plan: plans.step });
     const predictProgram = await loadFunction(gpu, predict, { symbols, data, store, plan: plans.predict });
     for (const [name, value] of Object.entries(params)) {
@@ -114,7 +114,7 @@ export class GpuTrainDevice implements TrainDevice {
   }
 
   predictedValueBytes(): number {
-    return scheduleBytes([this.stepProgram.schedule, this.predictProgram.schedule]) + allocatedSize(4 * this.logSteps);
+    return deviceBytes([this.stepProgram.plan, this.predictProgram.plan]) + allocatedSize(4 * this.logSteps);
   }
 
   destroy(): void {

@@ -86,6 +86,11 @@ function epilogueOp(producer: Producer, summary: string): OpSpec {
     },
     regions: 1,
     pure: true,
+    // ^(product, extras…): the product never leaves the kernel; the extras are the last operands.
+    regionOperands: (node) => {
+      const { extra } = splitOperands(node.inputs, node.regions![0]);
+      return [undefined, ...extra];
+    },
     infer: (inputs, attrs, regions) => epilogueResultType(producer, inputs, attrs, regions),
     // The reference semantics are the unfused ops': the producer (rounded to f32 as it stores), then the region.
     interpret(inputs, attrs, ctx) {

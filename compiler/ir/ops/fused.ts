@@ -80,6 +80,7 @@ const fused: OpSpec = {
   attrs: {},
   regions: 1,
   pure: true,
+  regionOperands: (node) => node.inputs,
   infer(inputs, _attrs, regions) {
     if (regions?.length !== 1) return fail(`t.fused needs exactly 1 region, got ${regions?.length ?? 0}`);
     return fusedResultType(regions[0], inputs);

@@ -79,6 +79,7 @@ const spmm: OpSpec = {
   arity: [2, 3],
   attrs: { reduce: { kind: "string", default: "sum", oneOf: ["sum", "mean", "max"] } },
   pure: true,
+  epilogue: "g.spmm_epilogue",
   infer: inferAggregate,
   interpret(inputs, attrs, ctx) {
     const { g, x, w } = aggregateOperands(inputs);

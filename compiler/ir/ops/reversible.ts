@@ -1,3 +1,4 @@
+import { dimAttr } from "../attrs.js";
 import { dimDiv } from "../dims.js";
 import type { OpSpec } from "../spec.js";
 import { formatType, typesEqual } from "../type-utils.js";
@@ -74,6 +75,7 @@ export const reversible: OpSpec = {
   },
   regions: [2, Infinity],
   pure: true,
+  trip: (attrs) => dimAttr(attrs, "trip"),
   infer(inputs, attrs, regions) {
     const x = tensorAt(inputs, 0, "operand");
     if ("error" in x) return x;

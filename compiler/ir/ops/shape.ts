@@ -318,6 +318,7 @@ const scatterSlice: OpSpec = {
   arity: 3,
   attrs: { axis: { kind: "int", default: 0 } },
   pure: true,
+  inPlace: true,
   infer: inferSliceUpdate,
   interpret: (inputs, attrs, ctx) => updateSlice(inputs, attrs, ctx, (_, v) => v),
   vjp(b, { node, cotangent }) {
@@ -341,6 +342,7 @@ const sliceAdd: OpSpec = {
   arity: 3,
   attrs: { axis: { kind: "int", default: 0 } },
   pure: true,
+  inPlace: true,
   infer: inferSliceUpdate,
   interpret: (inputs, attrs, ctx) => updateSlice(inputs, attrs, ctx, (old, v) => old + v),
   vjp(b, { node, cotangent }) {

@@ -1,3 +1,4 @@
+import { dimAttr } from "../attrs.js";
 import { foldKey } from "../rng.js";
 import type { OpSpec } from "../spec.js";
 import { formatType, typesEqual } from "../type-utils.js";
@@ -6,7 +7,6 @@ import type { FloatPrecision, TensorValue, Value } from "../values.js";
 import { AndersonMixer, MAX_ANDERSON_MEMORY } from "./anderson.js";
 import { alloc, asRng, concrete, fail, rngAt } from "./common.js";
 import { reversible } from "./reversible.js";
-import { updateChains } from "../update-chains.js";
 
 /** Structure: leaves bound from outside, loops with a region body, and RNG key derivation. */
 
@@ -84,6 +84,7 @@ const loop: OpSpec = {
   },
   regions: 1,
   pure: true,
+  trip: (attrs) => dimAttr(attrs, "trip"),
   infer(inputs, attrs, regions) {
     if (inputs.length === 0) return fail("s.loop needs an initial carried value");
     const trip = attrs.trip;
@@ -129,7 +130,7 @@ const loop: OpSpec = {
     const tol = equilibrium && typeof attrs.tol === "number" ? attrs.tol : undefined;
     // Update chains (accumulators, stashes) get one private copy, then are updated in place. An
     // equilibrium loop compares each iterate with the previous one, so it keeps both (no chains).
-    const owned = equilibrium ? region.params.map(() => false) : updateChains(region);
+    const owned = equilibrium || !ctx.updateChains ? region.params.map(() => false) : ctx.updateChains(region);
     const mixer = equilibrium && typeof attrs.anderson === "number" && attrs.anderson > 0 ? andersonMixer(attrs.anderson, inputs[0], ctx.precision) : undefined;
     let carried: Value[] = inputs.map((v, k) => (owned[k + 1] && trip > 0 ? copyValue(v) : v));
     for (let step = 0; step < trip; step++) {
