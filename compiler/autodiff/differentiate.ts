@@ -15,6 +15,7 @@ import { pruneBackward } from "./prune-backward.js";
 import { withStashes } from "./stash.js";
 import { GradientRuleError, sweep } from "./sweep.js";
 import { selectParams, type Candidate } from "./select-params.js";
+import { paramName } from "../ir/struct-views.js";
 
 /** One loss: a result of the function, and the parameters (names, dotted prefixes or `*`) it trains. */
 export interface LossSpec {
@@ -70,7 +71,7 @@ export function differentiate(func: Func, opts: DifferentiateOptions): Func | Di
   try {
     for (const plan of plans) {
       // Each loss reaches only its own parameters: the s.param nodes of its `wrt` are the roots.
-      const roots = new Set(func.body.filter((n) => n.op === "s.param" && plan.selected.has(String(n.attrs.name))).map((n) => n.id));
+      const roots = new Set(func.body.filter((n) => selectedParam(n, plan.selected)).map((n) => n.id));
       const one = b.at(plan.loss.span).emit("t.const", [], { value: 1, dtype: "f32" });
       for (const [id, g] of sweep(b, func.body, new Map([[plan.loss.id, one]]), roots)) {
         // The same parameter may be read by several s.param nodes: their gradients add.
@@ -85,7 +86,10 @@ export function differentiate(func: Func, opts: DifferentiateOptions): Func | Di
   }
 
   const paramSpans = new Map<string, Span | undefined>();
-  for (const n of func.body) if (n.op === "s.param") paramSpans.set(String(n.attrs.name), n.span);
+  for (const n of func.body) {
+    const name = paramName(n);
+    if (name !== undefined) paramSpans.set(name, n.span);
+  }
   const selectedAll = new Set(plans.flatMap((p) => [...p.selected]));
   const gradParams = candidates.filter((c) => selectedAll.has(c.name));
   const gradIds = gradParams.map(
@@ -144,4 +148,10 @@ function ruleFailure(e: GradientRuleError | BuildError, fallback: Span): Diagnos
   const span = e instanceof GradientRuleError ? e.node.span : e.span;
   const message = e instanceof GradientRuleError ? e.message : `a gradient rule built an ill-typed \`${e.op}\`: ${e.detail.error}`;
   return error(PASS_CODES.badGradientRule.code, `internal error: ${message}`, span ?? fallback);
+}
+
+/** Whether `n` is an `s.param` of one of the `selected` names. */
+function selectedParam(n: Node, selected: ReadonlySet<string>): boolean {
+  const name = paramName(n);
+  return name !== undefined && selected.has(name);
 }

@@ -4,6 +4,7 @@ import { freeValues } from "../ir/reads.js";
 import { equilibriumVjp } from "./equilibrium-vjp.js";
 import { repeatVjp } from "./repeat-vjp.js";
 import { reversibleVjp } from "./reversible-vjp.js";
+import { getOpSpec } from "../ir/ops/index.js";
 
 /**
  * The backward of a stack: a value carried through `trip` blocks by an `s.loop` or `s.reversible`.
@@ -15,12 +16,12 @@ import { reversibleVjp } from "./reversible-vjp.js";
  *  - equilibrium: implicit differentiation at the fixed point (one block, an adjoint fixed point).
  */
 export function isStack(node: Node): boolean {
-  return node.op === "s.loop" || node.op === "s.reversible";
+  return getOpSpec(node.op)?.trip !== undefined; // loops, whose blocks run trip times
 }
 
 /** The gradient contributions of a stack node to its initial value and to the outer values its blocks read. */
 export function stackVjp(b: BackwardBuilder, node: Node, cotangent: number, isActive: (id: number) => boolean): Map<number, number> {
-  if (node.op === "s.reversible") return reversibleVjp(b, node, cotangent, isActive);
+  if (node.op === "s.reversible") return reversibleVjp(b, node, cotangent, isActive); // each stack op has its own backward
   if (node.inputs.length !== 1) throw new Error("autodiff supports loops that carry one value (this one carries several)");
   return node.attrs.mode === "equilibrium" ? equilibriumVjp(b, node, cotangent, isActive) : repeatVjp(b, node, cotangent, isActive);
 }
@@ -40,6 +41,7 @@ export function capturedActive(node: Node, isActive: (id: number) => boolean): n
 export function accumulate(b: BackwardBuilder, acc: number, g: number | undefined): number {
   if (g === undefined) return acc;
   const scatter = b.nodeOf(g);
+  // A peephole on the exact nodes t.select's gradient rule emits (scatter into zeros).
   const base = scatter?.op === "t.scatter_slice" ? b.nodeOf(scatter.inputs[0]) : undefined;
   if (scatter && base?.op === "t.full" && base.attrs.value === 0) {
     const [, value, index] = scatter.inputs;

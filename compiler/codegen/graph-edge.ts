@@ -1,3 +1,4 @@
+import { stringAttr } from "../ir/attrs.js";
 import type { GraphType, Node, Type } from "../ir/types.js";
 import { BindingList } from "./bindings.js";
 import { CodegenError, tensorOperand, workgroupSizeOf, type EmitOptions } from "./emit-context.js";
@@ -66,7 +67,7 @@ export function emitSddmm(node: Node, inputs: readonly Type[], options: EmitOpti
   const a = tensorOperand(node, inputs, 1);
   tensorOperand(node, inputs, 2);
   const scalar = arithmeticScalar(node, a.dtype);
-  const dot = node.attrs.op === "dot";
+  const dot = stringAttr(node.attrs, "op") === "dot";
   // add: units of a whole row; dot: units of the last axis, one work item per (edge, group).
   const width = dot ? a.shape[a.shape.length - 1] : product(a.shape.slice(1));
   const lanes = lanesFor([width], options.symbols);

@@ -1,3 +1,4 @@
+import { floatAttr, intAttr } from "../ir/attrs.js";
 import { dimMul } from "../ir/dims.js";
 import type { Node, Type } from "../ir/types.js";
 import { assembleKernel } from "./assemble.js";
@@ -28,7 +29,7 @@ export function emitRngFold(node: Node, inputs: readonly Type[], options: EmitOp
   if (inputs[0]?.kind !== "rng") throw new CodegenError(node.op, "operand 0 must be an rng key", node.span);
   const indexed = inputs.length > 1;
   if (indexed) tensorOperand(node, inputs, 1);
-  const salt = node.attrs.salt as number;
+  const salt = intAttr(node.attrs, "salt");
   if (!Number.isInteger(salt) || salt < 0 || salt > 0xffffffff) throw new CodegenError(node.op, `salt ${salt} is not a u32`, node.span);
   const sizes = new SizeTable(options.symbols);
   const saltExpr = sizes.add("salt", salt, "runtime");
@@ -60,13 +61,21 @@ export function dropoutConstants(p: number): { threshold: number; scale: string 
 
 /** A dropout node's p (checked) and its dropoutConstants. */
 export function dropoutDraw(node: Node): { p: number; threshold: number; scale: string } {
-  const p = node.attrs.p as number;
+  const p = floatAttr(node.attrs, "p");
   if (!(p >= 0 && p <= 1)) throw new CodegenError(node.op, `p = ${p} is not in [0, 1]`, node.span);
   return { p, ...dropoutConstants(p) };
 }
 
 export function emitDropout(node: Node, inputs: readonly Type[], options: EmitOptions): KernelSpec {
-  const maskOnly = node.op === "nn.dropout_mask";
+  return dropoutKernel(node, inputs, options, false);
+}
+
+/** `nn.dropout_mask`: the mask dropout multiplies by (its scale where kept, 0 elsewhere), from x's shape alone. */
+export function emitDropoutMask(node: Node, inputs: readonly Type[], options: EmitOptions): KernelSpec {
+  return dropoutKernel(node, inputs, options, true);
+}
+
+function dropoutKernel(node: Node, inputs: readonly Type[], options: EmitOptions, maskOnly: boolean): KernelSpec {
   const x = tensorOperand(node, inputs, 0);
   tensorResult(node);
   if (x.dtype !== "f32") throw new CodegenError(node.op, `only f32 has a kernel, got ${x.dtype}`, node.span);

@@ -19,7 +19,7 @@ export const expandReversible: Pass<Record<string, never>> = {
   run(module, ctx) {
     let count = 0;
     const out = mapFuncs(module, (func) => {
-      const stacks = func.body.filter((n) => n.op === "s.reversible" && !n.attrs.inverse).length;
+      const stacks = func.body.filter((n) => n.op === "s.reversible" && !n.attrs.inverse).length; // the op this pass rewrites
       if (stacks === 0) return func;
       count += stacks;
       ctx.log(`expand-reversible: ${func.name}: ${stacks} stack(s)`);

@@ -10,6 +10,7 @@ import { PASS_CODES } from "./codes.js";
 import { nodesById, rebuildRegion } from "./ir-walk.js";
 import type { Pass } from "./pass.js";
 import { placeholderSpan } from "./placeholder-span.js";
+import { paramName } from "../ir/struct-views.js";
 
 interface ShapeInferenceOptions {
   update: boolean;
@@ -102,7 +103,7 @@ class FuncInference {
   /** The inferred type of `n`; reports a diagnostic and falls back to the stored type when inference fails. */
   private inferNode(n: Node, regions: readonly Region[] | undefined): Type {
     if (LEAF_OPS.has(n.op)) {
-      if (n.op === "s.param") this.checkParam(n);
+      if (paramName(n) !== undefined) this.checkParam(n);
       return n.type;
     }
     const spec = getOpSpec(n.op);

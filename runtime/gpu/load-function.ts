@@ -7,6 +7,7 @@ import { runFunc } from "../reference/index.js";
 import type { GpuDevice } from "./device.js";
 import type { BufferStore } from "./buffer-store.js";
 import { GpuProgram } from "./program.js";
+import { inputName } from "../../compiler/ir/struct-views.js";
 
 export interface LoadOptions {
   /** Every symbol's value (the module's and the bound data's). */
@@ -64,7 +65,10 @@ export async function loadFunction(gpu: GpuDevice, func: Func, options: LoadOpti
   const onHost = new Set(hosted);
   const hostFunc: Func = {
     name: `${func.name}.host`,
-    body: func.body.filter((n) => onHost.has(n.id) || (n.op === "s.input" && String(n.attrs.name) in options.data)),
+    body: func.body.filter((n) => {
+      const input = inputName(n);
+      return onHost.has(n.id) || (input !== undefined && input in options.data);
+    }),
     results: hosted,
     resultNames: hosted.map((id) => `%${id}`),
   };

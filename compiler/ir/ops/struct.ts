@@ -13,13 +13,14 @@ import { reversible } from "./reversible.js";
 /** Ops whose type is given when they are built (builder.leaf / region params), never inferred or interpreted. */
 export const LEAF_OPS: ReadonlySet<string> = new Set(["s.input", "s.param", "s.arg"]);
 
-function leaf(name: string, summary: string, attrs: OpSpec["attrs"]): OpSpec {
+/** `pure`: whether two such leaves with the same attrs hold the same value (the same input or parameter). */
+function leaf(name: string, summary: string, attrs: OpSpec["attrs"], pure = true): OpSpec {
   return {
     name,
     summary,
     arity: 0,
     attrs,
-    pure: true,
+    pure,
     infer() {
       return fail(`${name} is a leaf: its type is given when it is built, not inferred`);
     },
@@ -208,7 +209,8 @@ const rngFold: OpSpec = {
 export const structOps: readonly OpSpec[] = [
   leaf("s.input", "a function input bound by name (features, graph, rng, labels, …)", { name: { kind: "string" } }),
   leaf("s.param", "a parameter or buffer bound by name (described in Module.params)", { name: { kind: "string" } }),
-  leaf("s.arg", "a region parameter, bound on each entry to the region", { index: { kind: "int" } }),
+  // Region params of different regions (or entries) hold different values whatever their index.
+  leaf("s.arg", "a region parameter, bound on each entry to the region", { index: { kind: "int" } }, false),
   loop,
   get,
   reversible,
