@@ -75,7 +75,7 @@ export function differentiate(func: Func, opts: DifferentiateOptions): Func | Di
       const one = b.at(plan.loss.span).emit("t.const", [], { value: 1, dtype: "f32" });
       for (const [id, g] of sweep(b, func.body, new Map([[plan.loss.id, one]]), roots)) {
         // The same parameter may be read by several s.param nodes: their gradients add.
-        const param = String(nodes.get(id)!.attrs.name);
+        const param = paramName(nodes.get(id)!)!;
         const earlier = total.get(param);
         total.set(param, earlier === undefined ? g : b.emit("t.add", [earlier, g]));
       }
@@ -111,8 +111,8 @@ function candidatesOf(func: Func, params: readonly ParamInfo[] | undefined): Can
   const out: Candidate[] = [];
   const seen = new Set<string>();
   for (const n of func.body) {
-    const name = String(n.attrs.name);
-    if (n.op !== "s.param" || n.type.kind !== "tensor" || seen.has(name)) continue;
+    const name = paramName(n);
+    if (name === undefined || n.type.kind !== "tensor" || seen.has(name)) continue;
     seen.add(name);
     out.push({ name, type: n.type });
   }

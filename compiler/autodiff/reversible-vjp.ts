@@ -1,3 +1,4 @@
+import { intAttr } from "../ir/attrs.js";
 import { dimDiv, dimMul } from "../ir/dims.js";
 import type { Node, TensorType } from "../ir/types.js";
 import type { BackwardBuilder } from "./backward-builder.js";
@@ -17,7 +18,7 @@ import { sum, sweep } from "./sweep.js";
  * Dropout inside F replays exactly: its key folds in the block index, which is the same here.
  */
 export function reversibleVjp(b: BackwardBuilder, stack: Node, cotangent: number, isActive: (id: number) => boolean): Map<number, number> {
-  const groups = stack.attrs.groups as number;
+  const groups = intAttr(stack.attrs, "groups");
   const regions = stack.regions!;
   const type = stack.type as TensorType;
   const axis = type.shape.length - 1;

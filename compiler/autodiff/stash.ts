@@ -1,3 +1,4 @@
+import { dimAttr } from "../ir/attrs.js";
 import type { Node, Region, TensorType, Type } from "../ir/types.js";
 import type { BackwardBuilder } from "./backward-builder.js";
 
@@ -11,7 +12,7 @@ export function stashOf(b: BackwardBuilder, loop: Node): number {
   if (known !== undefined) return known;
   if (!b.isForwardTopLevel(loop.id)) throw new Error("autodiff through a repeat stack nested inside another stack is not supported");
   const carried = loop.type as TensorType;
-  const id = b.fresh({ kind: "tensor", dtype: carried.dtype, shape: [loop.attrs.trip as number | string, ...carried.shape] });
+  const id = b.fresh({ kind: "tensor", dtype: carried.dtype, shape: [dimAttr(loop.attrs, "trip"), ...carried.shape] });
   b.stashes.set(loop.id, id);
   return id;
 }

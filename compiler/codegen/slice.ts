@@ -1,3 +1,4 @@
+import { dimAttr } from "../ir/attrs.js";
 import { dimMul } from "../ir/dims.js";
 import type { Dim, Node, Type } from "../ir/types.js";
 import { axisView } from "./axis-view.js";
@@ -52,9 +53,9 @@ export function emitSlice(node: Node, inputs: readonly Type[], options: EmitOpti
   const d = declareWindow(
     {
       outer: v.outer,
-      run: dimMul(node.attrs.size as Dim, v.inner),
+      run: dimMul(dimAttr(node.attrs, "size"), v.inner),
       row: dimMul(v.dim, v.inner),
-      start: dimMul(node.attrs.start as Dim, v.inner),
+      start: dimMul(dimAttr(node.attrs, "start"), v.inner),
     },
     options,
   );
@@ -86,8 +87,8 @@ export function emitPad(node: Node, inputs: readonly Type[], options: EmitOption
     {
       outer: v.outer,
       run: dimMul(v.dim, v.inner),
-      row: dimMul(node.attrs.size as Dim, v.inner),
-      start: dimMul(node.attrs.start as Dim, v.inner),
+      row: dimMul(dimAttr(node.attrs, "size"), v.inner),
+      start: dimMul(dimAttr(node.attrs, "start"), v.inner),
     },
     options,
   );

@@ -1,3 +1,4 @@
+import { stringAttr } from "../ir/attrs.js";
 import { edgeWeights } from "./edge-weights.js";
 import { product } from "./words.js";
 import type { Node, Type } from "../ir/types.js";
@@ -26,8 +27,6 @@ const DEFAULT_WORKGROUP = 64;
  */
 const MAX_ACCUMULATORS = 4;
 
-type Reduce = "sum" | "mean" | "max";
-
 /** Storage buffers an SpMM kernel binds besides its output: the graph's indptr and src, the weights if any, x. */
 export const spmmOperandBuffers: OperandBuffers = (node) => 2 + (node.inputs.length - 1);
 
@@ -38,7 +37,7 @@ export function emitSpmm(node: Node, inputs: readonly Type[], options: EmitOptio
   const x = tensorOperand(node, inputs, inputs.length - 1);
   const out = tensorResult(node);
   if (x.dtype !== "f32") throw new CodegenError(node.op, `only f32 has a kernel, got ${x.dtype}`, node.span);
-  const reduce = node.attrs.reduce as Reduce;
+  const reduce = stringAttr(node.attrs, "reduce");
   const wg = workgroupSizeOf(node, options, DEFAULT_WORKGROUP);
 
   const sizes = new SizeTable(options.symbols);

@@ -1,3 +1,4 @@
+import { intAttr } from "../ir/attrs.js";
 import { BackwardBuilder } from "../autodiff/backward-builder.js";
 import { cloneRegion } from "../autodiff/clone-region.js";
 import { maxId } from "../ir/reads.js";
@@ -49,7 +50,7 @@ function expandFunc(func: Func): Func {
 
 /** One block of the coupling on x, with the stack's regions re-emitted as the F_g. */
 function coupling(b: BackwardBuilder, stack: Node, i: number, x: number): number {
-  const groups = stack.attrs.groups as number;
+  const groups = intAttr(stack.attrs, "groups");
   const type = stack.type as TensorType;
   const axis = type.shape.length - 1;
   const chunk = dimDiv(type.shape[axis], groups)!;

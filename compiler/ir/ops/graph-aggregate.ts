@@ -1,3 +1,4 @@
+import { stringAttr } from "../attrs.js";
 import { dimMul } from "../dims.js";
 import type { InferError, OpSpec, VjpBuilder } from "../spec.js";
 import { formatType } from "../type-utils.js";
@@ -85,7 +86,7 @@ const spmm: OpSpec = {
     const { g, x, w } = aggregateOperands(inputs);
     const rs = rowSize(x.shape);
     const weight = edgeWeight(w, rs);
-    const reduce = attrs.reduce as string;
+    const reduce = stringAttr(attrs, "reduce");
     const out = alloc(x.dtype, x.shape, ctx.precision);
     const acc = new Float64Array(rs);
     for (let i = 0; i < g.numNodes; i++) {
@@ -106,7 +107,7 @@ const spmm: OpSpec = {
     return out;
   },
   vjp(b, { node, cotangent }) {
-    const reduce = node.attrs.reduce as string;
+    const reduce = stringAttr(node.attrs, "reduce");
     const [g] = node.inputs;
     const x = node.inputs[node.inputs.length - 1];
     const w = node.inputs.length === 3 ? node.inputs[1] : undefined;

@@ -1,4 +1,4 @@
-import { dimAttr } from "../attrs.js";
+import { dimAttr, intAttr } from "../attrs.js";
 import { dimDiv } from "../dims.js";
 import type { OpSpec } from "../spec.js";
 import { formatType, typesEqual } from "../type-utils.js";
@@ -79,7 +79,7 @@ export const reversible: OpSpec = {
   infer(inputs, attrs, regions) {
     const x = tensorAt(inputs, 0, "operand");
     if ("error" in x) return x;
-    const groups = attrs.groups as number;
+    const groups = intAttr(attrs, "groups");
     if (!(Number.isInteger(groups) && groups >= 2)) return fail(`groups must be an integer ≥ 2, got ${groups}`);
     const trip = attrs.trip;
     if (typeof trip === "number" && !(Number.isInteger(trip) && trip >= 0)) return fail(`trip ${trip} is not a non-negative integer`);
@@ -102,7 +102,7 @@ export const reversible: OpSpec = {
     const regions = ctx.regions;
     if (!regions) throw new Error("s.reversible: the interpreter gave no regions");
     const trip = concrete(attrs.trip, "trip");
-    const groups = attrs.groups as number;
+    const groups = intAttr(attrs, "groups");
     const p = ctx.precision;
     const f = (g: number, i: number, z: TensorValue): TensorValue => {
       const index: TensorValue = { kind: "tensor", dtype: "i32", shape: [], data: Int32Array.of(i) };

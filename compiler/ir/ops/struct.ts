@@ -1,4 +1,4 @@
-import { dimAttr } from "../attrs.js";
+import { dimAttr, intAttr } from "../attrs.js";
 import { foldKey } from "../rng.js";
 import type { OpSpec } from "../spec.js";
 import { formatType, typesEqual } from "../type-utils.js";
@@ -160,14 +160,14 @@ const get: OpSpec = {
   infer(inputs, attrs) {
     const t = inputs[0];
     if (t.kind !== "tuple") return fail(`s.get takes a tuple, got ${formatType(t)}`, [0]);
-    const item = t.items[attrs.index as number];
+    const item = t.items[intAttr(attrs, "index")];
     if (!item) return fail(`index ${attrs.index} is out of range for ${formatType(t)}`, [0]);
     return item;
   },
   interpret(inputs, attrs) {
     const t = inputs[0];
     if (t.kind !== "tuple") throw new Error("s.get takes a tuple");
-    return t.items[attrs.index as number];
+    return t.items[intAttr(attrs, "index")];
   },
   cost() {
     return { flops: 0, bytes: 0 };
@@ -186,7 +186,7 @@ const rngFold: OpSpec = {
   attrs: { salt: { kind: "int" } },
   pure: true,
   infer(inputs, attrs) {
-    const salt = attrs.salt as number;
+    const salt = intAttr(attrs, "salt");
     if (!(salt >= 0 && salt <= 0xffffffff)) return fail(`salt ${salt} is not a u32`);
     const index = inputs[1];
     if (index && !(index.kind === "tensor" && index.dtype === "i32" && index.shape.length === 0))
@@ -194,7 +194,7 @@ const rngFold: OpSpec = {
     return rngAt(inputs, 0) ?? { kind: "rng" };
   },
   interpret(inputs, attrs) {
-    const salted = foldKey(asRng(inputs[0]).key, attrs.salt as number);
+    const salted = foldKey(asRng(inputs[0]).key, intAttr(attrs, "salt"));
     const index = inputs[1];
     if (index === undefined) return { kind: "rng", key: salted };
     if (index.kind !== "tensor") throw new Error("expected an i32 index tensor");
