@@ -19,7 +19,9 @@ Compile a train block for the GPU without running it, and write what was made:
   ir     DIR/module.ir       the lowered training module (train_step, loss, predict) as IR text
   wgsl   DIR/kernels/*.wgsl  every distinct kernel, one complete WGSL module each
   plan   DIR/plan.json       per function: kernel launches, peak bytes of values (activations apart),
-                            device bytes; parameter and optimizer-state bytes; distinct kernels
+                            device bytes, FLOPs and bytes moved per call (the op table's cost
+                            model, loops per iteration); parameter and optimizer-state bytes;
+                            distinct kernels
 Sizes come from the dataset, so load("name") needs --data-dir or GNNC_DATA_DIR.`;
 
 const EMITS = ["wgsl", "ir", "plan"];

@@ -1,6 +1,7 @@
 import type { Module } from "../ir/types.js";
 import { deviceBytes, packedParams } from "./device-bytes.js";
 import type { LaunchPlan, Step } from "./launch-plan.js";
+import { funcCost } from "./flops.js";
 import { predictPeakBytes } from "./peak.js";
 
 /** What `gnnc compile --emit plan` writes: memory and work of each function, before anything runs. */
@@ -25,6 +26,9 @@ export interface FunctionPlan {
   activation_bytes: number;
   /** Buffers of this function's GPU program alone. */
   device_bytes: number;
+  /** Arithmetic and memory traffic of one call by the op table's cost model, loops counted per iteration (flops.ts). */
+  flops: number;
+  bytes_moved: number;
 }
 
 function launches(steps: readonly Step[]): number {
@@ -45,7 +49,16 @@ export function planReport(module: Module, plans: ReadonlyMap<string, LaunchPlan
     functions: [...plans].map(([name, s]) => {
       const func = module.funcs.find((f) => f.name === name)!;
       const peak = predictPeakBytes(func, symbols);
-      return { name, launches: launches(s.steps), peak_value_bytes: peak.total, activation_bytes: peak.activations, device_bytes: deviceBytes([s]) };
+      const cost = funcCost(func, symbols);
+      return {
+        name,
+        launches: launches(s.steps),
+        peak_value_bytes: peak.total,
+        activation_bytes: peak.activations,
+        device_bytes: deviceBytes([s]),
+        flops: cost.flops,
+        bytes_moved: cost.bytes,
+      };
     }),
   };
 }

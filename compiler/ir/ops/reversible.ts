@@ -5,7 +5,7 @@ import { formatType, typesEqual } from "../type-utils.js";
 import type { Region, TensorType, Type } from "../types.js";
 import type { InterpretContext } from "../spec.js";
 import type { TensorValue } from "../values.js";
-import { alloc, asTensor, concrete, fail, tensorAt } from "./common.js";
+import { alloc, asTensor, concrete, elementsOf, fail, sizeOf, streamingCost, tensorAt } from "./common.js";
 
 /**
  * `s.reversible{trip, groups}(x) { F_0 } … { F_{C−1} }`: a stack of `trip` grouped reversible
@@ -123,9 +123,14 @@ export const reversible: OpSpec = {
     }
     return h;
   },
-  cost() {
-    // The blocks' cost belongs to the regions' nodes; the cost model multiplies it by `trip`.
-    return { flops: 0, bytes: 0 };
+  // The coupling's own sums, per block: Σ_{g≥1} x_g (C − 2 chunk adds) and y_g = x_g + F_g (C
+  // more), reading the block's input and writing its output. The blocks F_g are the regions'
+  // nodes, which the cost model (plan/flops.ts) counts once per block.
+  cost(inputs, output, attrs, symbols) {
+    const blocks = sizeOf(dimAttr(attrs, "trip"), symbols);
+    const groups = intAttr(attrs, "groups");
+    const perBlock = streamingCost(inputs, output, symbols, ((2 * groups - 2) * elementsOf(output, symbols)) / groups);
+    return { flops: blocks * perBlock.flops, bytes: blocks * perBlock.bytes };
   },
 };
 
