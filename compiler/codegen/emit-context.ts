@@ -64,8 +64,15 @@ export function tensorResult(node: Node): TensorType {
   return node.type;
 }
 
-export function workgroupSizeOf(node: Node, options: EmitOptions, fallback: number): number {
-  const size = options.workgroupSize ?? fallback;
+/**
+ * Invocations per workgroup of one-dimensional kernels when the options name none: two wavefronts
+ * of 32 on most GPUs, and the size lavapipe measured as fast as any (EmitOptions.workgroupSize).
+ */
+export const DEFAULT_WORKGROUP = 64;
+
+/** The workgroup size `options` ask for (DEFAULT_WORKGROUP when none), checked. */
+export function workgroupSizeOf(node: Node, options: EmitOptions): number {
+  const size = options.workgroupSize ?? DEFAULT_WORKGROUP;
   if (!Number.isInteger(size) || size < 1 || size > 256 || (size & (size - 1)) !== 0) {
     throw new CodegenError(node.op, `workgroup size ${size} is not a power of two from 1 to 256`, node.span);
   }

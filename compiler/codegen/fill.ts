@@ -17,7 +17,6 @@ import { SizeTable } from "./wgsl.js";
  * invocation moves one vec4<u32>, the padding of the last one included.
  */
 
-const DEFAULT_WORKGROUP = 64;
 
 /** The 32-bit word that holds `value` in a tensor of `dtype`, exactly as the interpreter converts it. */
 export function storedWord(value: number, dtype: DType): number {
@@ -39,7 +38,7 @@ type Words = { source: number } | { word: number };
 
 function wordKernel(node: Node, options: EmitOptions, dtype: DType, shape: readonly Dim[], what: Words): KernelSpec {
   if (dtype === "f16") throw new CodegenError(node.op, "f16 has no GPU kernel yet", node.span);
-  const wg = workgroupSizeOf(node, options, DEFAULT_WORKGROUP);
+  const wg = workgroupSizeOf(node, options);
   const sizes = new SizeTable(options.symbols);
   // The count and the word only bound the loop and fill it: passed at run time, so one pipeline
   // serves every fill (and one every copy) of a program.

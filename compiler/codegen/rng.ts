@@ -23,7 +23,6 @@ import { SizeTable, f32Literal } from "./wgsl.js";
  */
 
 const FOLD_MARK = "0u, 0u, 1u"; // counter words 1–3 of a key derivation (rng.ts foldKey)
-const DEFAULT_WORKGROUP = 64;
 
 export function emitRngFold(node: Node, inputs: readonly Type[], options: EmitOptions): KernelSpec {
   if (inputs[0]?.kind !== "rng") throw new CodegenError(node.op, "operand 0 must be an rng key", node.span);
@@ -81,7 +80,7 @@ function dropoutKernel(node: Node, inputs: readonly Type[], options: EmitOptions
   if (x.dtype !== "f32") throw new CodegenError(node.op, `only f32 has a kernel, got ${x.dtype}`, node.span);
   if (inputs[1]?.kind !== "rng") throw new CodegenError(node.op, "operand 1 must be an rng key", node.span);
   const { p, threshold, scale } = dropoutDraw(node);
-  const wg = workgroupSizeOf(node, options, DEFAULT_WORKGROUP);
+  const wg = workgroupSizeOf(node, options);
 
   const sizes = new SizeTable(options.symbols);
   // The count only bounds the grid: one pipeline per p serves every shape.

@@ -16,7 +16,6 @@ import { addDivisor, checkWords, inUnits, lanesFor, refuseInPlace, unitType } fr
  * multiple of 4 words).
  */
 
-const DEFAULT_WORKGROUP = 64;
 
 interface Window {
   /** Outer rows. */
@@ -70,7 +69,7 @@ export function emitSlice(node: Node, inputs: readonly Type[], options: EmitOpti
     summary: `x[start : start + size] along axis ${v.axis}`,
     sizes: d.sizes,
     bindings,
-    workgroupSize: workgroupSizeOf(node, options, DEFAULT_WORKGROUP),
+    workgroupSize: workgroupSizeOf(node, options),
     units: `(${d.outer} * ${d.run})`,
     unitsOf: (s) => s.outer * s.run,
     body: `out[q] = x[(q / ${d.run}) * ${d.row} + ${d.start} + q % ${d.run}];`,
@@ -109,7 +108,7 @@ if (r >= ${d.start} && r < ${d.start} + ${d.run}) {
     summary: `zeros with x placed at [start, start + len) along axis ${v.axis}`,
     sizes: d.sizes,
     bindings,
-    workgroupSize: workgroupSizeOf(node, options, DEFAULT_WORKGROUP),
+    workgroupSize: workgroupSizeOf(node, options),
     units: `(${d.outer} * ${d.row})`,
     unitsOf: (s) => s.outer * s.row,
     body,
@@ -150,7 +149,7 @@ if (i < ${dim}) {
     summary: `x[i] along axis ${v.axis} for the index in a buffer`,
     sizes,
     bindings,
-    workgroupSize: workgroupSizeOf(node, options, DEFAULT_WORKGROUP),
+    workgroupSize: workgroupSizeOf(node, options),
     units: `(${outer} * ${inner})`,
     unitsOf: (s) => s.outer * s.inner,
     body,
