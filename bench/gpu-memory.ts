@@ -11,13 +11,13 @@ import { LOSS_RESULT, TRAIN_STEP_FUNC } from "../compiler/train/index.js";
 export interface GpuStepMemory {
   /** Every buffer the two programs and the shared store created (GpuRunner.memory().peakBytes). */
   allocated: number;
-  /** The same, predicted from the schedules before allocating (GpuRunner.memory().predictedBytes). */
+  /** The same, predicted from the launch plans before allocating (GpuRunner.memory().predictedBytes). */
   predicted: number;
   /**
    * The step program's buffers for values whose size depends on the graph (a node or edge count):
    * activations, the stacks kept for the backward (with the zeros they start from, computed once
    * on the host), their gradients, graph values computed once on the host. Not the data and its
-   * layouts. Undefined when the allocations could not be matched to the step's schedule.
+   * layouts. Undefined when the allocations could not be matched to the step's launch plan.
    */
   activations?: number;
   /** Parameters and optimizer states (the shared store's parameter buffers, labelled `param…`). */
@@ -110,26 +110,26 @@ function slotType(label: string, nodes: ReadonlyMap<number, Node>): Type | undef
   return type?.kind === "tuple" && item !== undefined ? type.items[Number(item)] : type;
 }
 
-/** Split the step program's own buffers (matched to its schedule by label, in allocation order) by what they hold. */
+/** Split the step program's own buffers (matched to its launch plan by label, in allocation order) by what they hold. */
 function stepShares(step: Func, data: Readonly<Record<string, Value>>, symbols: Readonly<Record<string, number>>, log: readonly Allocation[]) {
-  const { schedule } = planFunction(step, { symbols, data });
+  const { launches: plan } = planFunction(step, { symbols, data });
   const queues = new Map<string, number[]>();
   for (const a of log) {
     const q = queues.get(a.label);
     if (q) q.push(a.bytes);
     else queues.set(a.label, [a.bytes]);
   }
-  const named = new Set([...schedule.inputs.values()].flat().concat([...schedule.params.values()]));
+  const named = new Set([...plan.inputs.values()].flat().concat([...plan.params.values()]));
   // Filled once at load and not a value of the model: index tables, views and patterns of the data.
   const once = new Set([
-    ...schedule.constants.keys(),
-    ...schedule.bySource.flatMap((b) => b.slots),
-    ...schedule.patterns.flatMap((p) => p.slots),
+    ...plan.constants.keys(),
+    ...plan.bySource.flatMap((b) => b.slots),
+    ...plan.patterns.flatMap((p) => p.slots),
   ]);
   const nodes = nodesById(step);
   const symbolsOfGraph = graphSymbols(step);
   const shares = { activations: 0, stepParameterSized: 0, stepFilledOnce: 0 };
-  for (const [k, slot] of schedule.slots.entries()) {
+  for (const [k, slot] of plan.slots.entries()) {
     if (named.has(k)) continue; // the shared store's, counted by name
     const bytes = queues.get(slot.label)?.shift();
     if (bytes === undefined) return undefined; // the runtime labels buffers differently now: no honest split
@@ -170,7 +170,7 @@ export async function measureGpuStep(
     const parametersAndStates = sum("param");
     const inputs = sum("input ");
     const shares = stepShares(funcs.step, data, symbols, log);
-    if (!shares) console.error("note: the step's buffers could not be matched to its schedule by label; activation share left out");
+    if (!shares) console.error("note: the step's buffers could not be matched to its launch plan by label; activation share left out");
     const split = (shares?.activations ?? 0) + (shares?.stepParameterSized ?? 0) + (shares?.stepFilledOnce ?? 0);
     return {
       allocated,

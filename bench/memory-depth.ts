@@ -4,7 +4,7 @@
 // up to --measure-up-to blocks the step is also run on the reference device and its measured peak
 // reported (tests check that prediction and measurement agree exactly). Up to --gpu-up-to blocks
 // the run is also loaded on the GPU as training loads it, one step is run, and the bytes allocated
-// are reported next to the schedules' prediction (gpu-memory.ts); without an adapter that column
+// are reported next to the launch plans' prediction (gpu-memory.ts); without an adapter that column
 // is left out.
 //
 //   npm run build && node dist/bench/memory-depth.js [--depths 3,10,100,1001] [--measure-up-to 100] [--gpu-up-to 1001] [--out bench/results]
@@ -181,7 +181,7 @@ const gpuCells = (r: Row) =>
 const table = [
   `Memory of one training step vs depth (RevGNN blocks, 80 channels, ${graph}). Reference device: the memory plan's peak and the interpreter's measured peak (values freed after last use; parameters, optimizer states and data not counted).` +
     (gpuName
-      ? ` GPU (${gpuName}): every buffer allocated when the run is loaded as training loads it, after one step — data, parameters and optimizer states included, and the evaluation program; GPU activations are the step program's buffers for values sized by the graph (activations, the stacks kept for the backward, their gradients; not the data), split by matching the buffers to the step's schedule.`
+      ? ` GPU (${gpuName}): every buffer allocated when the run is loaded as training loads it, after one step — data, parameters and optimizer states included, and the evaluation program; GPU activations are the step program's buffers for values sized by the graph (activations, the stacks kept for the backward, their gradients; not the data), split by matching the buffers to the step's launch plan.`
       : " No GPU adapter: GPU columns left out."),
   "",
   `| stack | blocks | activations, planned (MiB) | step, planned (MiB) | step, measured on reference (MiB) |${adapter ? " GPU allocated, predicted (MiB) | GPU allocated, measured (MiB) | GPU activations, measured (MiB) |" : ""}`,

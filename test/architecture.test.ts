@@ -15,9 +15,10 @@ const RUNTIME = ["runtime/reference", "runtime/data", "runtime/checkpoint", "run
 const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   grammar: [],
   "compiler/ir": ["grammar"],
-  "compiler/plan": ["compiler/ir"],
+  // Plans place values in buffers and kernels in launches: they read the IR and what codegen emits.
+  "compiler/plan": ["compiler/ir", "compiler/codegen", "grammar"],
   "compiler/autodiff": ["compiler/ir", "grammar"],
-  "compiler/codegen": ["compiler/ir", "compiler/plan", "grammar"],
+  "compiler/codegen": ["compiler/ir", "grammar"],
   "compiler/passes": ["compiler/ir", "compiler/autodiff", "compiler/codegen", "grammar"],
   // The frontend produces the train blocks' contract (compiler/train's types) and loads user passes.
   "compiler/frontend": ["compiler/ir", "compiler/passes", "compiler/train", "compiler/user-passes", "grammar"],

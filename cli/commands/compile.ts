@@ -1,6 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { planReport, type Schedule } from "../../compiler/codegen/index.js";
+import { planReport, type LaunchPlan } from "../../compiler/plan/index.js";
 import { printModule } from "../../compiler/ir/print.js";
 import { TRAIN_STEP_FUNC } from "../../compiler/train/index.js";
 import { writeFileAtomic } from "../../runtime/checkpoint/index.js";
@@ -19,7 +19,9 @@ Compile a train block for the GPU without running it, and write what was made:
   ir     DIR/module.ir       the lowered training module (train_step, loss, predict) as IR text
   wgsl   DIR/kernels/*.wgsl  every distinct kernel, one complete WGSL module each
   plan   DIR/plan.json       per function: kernel launches, peak bytes of values (activations apart),
-                            device bytes; parameter and optimizer-state bytes; distinct kernels
+                            device bytes, FLOPs and bytes moved per call (the op table's cost
+                            model, loops per iteration); parameter and optimizer-state bytes;
+                            distinct kernels
 Sizes come from the dataset, so load("name") needs --data-dir or GNNC_DATA_DIR.`;
 
 const EMITS = ["wgsl", "ir", "plan"];
@@ -53,9 +55,9 @@ export function compile(io: Io, argv: string[]): number {
     // As on the GPU (runtime/gpu/load-function.ts): host values computed once, mostly-zero data compact.
     const [step, predict] = FUNCS.map((name) => lowered.funcs.find((f) => f.name === name)!);
     const plans = planTraining(step, predict, { symbols, data: unchangingInputs(target.spec, data) });
-    const schedules = new Map<string, Schedule>([
-      [TRAIN_STEP_FUNC, plans.step.schedule],
-      ["predict", plans.predict.schedule],
+    const launchPlans = new Map<string, LaunchPlan>([
+      [TRAIN_STEP_FUNC, plans.step.launches],
+      ["predict", plans.predict.launches],
     ]);
     mkdirSync(out, { recursive: true });
     const written: string[] = [];
@@ -67,7 +69,7 @@ export function compile(io: Io, argv: string[]): number {
       const dir = join(out, "kernels");
       mkdirSync(dir, { recursive: true });
       const seen = new Map<string, string>();
-      for (const s of schedules.values()) {
+      for (const s of launchPlans.values()) {
         for (const k of s.kernels) {
           if (seen.has(k.wgsl)) continue;
           let name = k.name;
@@ -79,7 +81,7 @@ export function compile(io: Io, argv: string[]): number {
       written.push(`kernels/ (${seen.size} kernels)`);
     }
     if (emit.includes("plan")) {
-      writeFileAtomic(join(out, "plan.json"), JSON.stringify(planReport(lowered, schedules, symbols), null, 2) + "\n");
+      writeFileAtomic(join(out, "plan.json"), JSON.stringify(planReport(lowered, launchPlans, symbols), null, 2) + "\n");
       written.push("plan.json");
     }
     io.out(`${target.spec.name}: wrote ${written.join(", ")} to ${out}\n`);

@@ -5,6 +5,7 @@ import type { Node } from "../ir/types.js";
 import { AUTODIFF_CODES } from "./codes.js";
 import { freeValues } from "../ir/reads.js";
 import { activeIn } from "./sweep.js";
+import { loopOf, paramName } from "../ir/struct-views.js";
 
 /**
  * Every node on a gradient path that autodiff cannot differentiate, blocks of stacks included:
@@ -24,13 +25,13 @@ export function checkGradientPaths(body: readonly Node[], onPath: ReadonlySet<nu
   };
 
   const check = (n: Node, nested: boolean, isActive: (id: number) => boolean) => {
-    if (n.op === "s.param") return;
-    if (n.op === "s.loop" || n.op === "s.reversible") {
+    if (paramName(n) !== undefined) return;
+    if (getOpSpec(n.op)?.trip !== undefined) {
       if (n.inputs.length !== 1) {
         report(n, AUTODIFF_CODES.unsupportedStack.code, `cannot differentiate the loop at {where}: it carries ${n.inputs.length} values`, "autodiff supports loops that carry one value");
         return;
       }
-      if (nested && n.op === "s.loop" && n.attrs.mode !== "equilibrium") {
+      if (nested && loopOf(n)?.mode === "repeat") {
         report(
           n,
           AUTODIFF_CODES.unsupportedStack.code,

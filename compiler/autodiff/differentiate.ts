@@ -10,6 +10,7 @@ import { gradientPaths } from "./gradient-paths.js";
 import { pruneBackward } from "./prune-backward.js";
 import { backwardOf, GradientRuleError } from "./sweep.js";
 import { selectParams, type Candidate } from "./select-params.js";
+import { paramName } from "../ir/struct-views.js";
 
 /** One loss: a result of the function, and the parameters (names, dotted prefixes or `*`) it trains. */
 export interface LossSpec {
@@ -68,11 +69,11 @@ export function differentiate(func: Func, opts: DifferentiateOptions): Func | Di
   try {
     for (const plan of plans) {
       // Each loss reaches only its own parameters: the s.param nodes of its `wrt` are the roots.
-      const roots = new Set(func.body.filter((n) => n.op === "s.param" && plan.selected.has(String(n.attrs.name))).map((n) => n.id));
+      const roots = new Set(func.body.filter((n) => selectedParam(n, plan.selected)).map((n) => n.id));
       const one = b.at(plan.loss.span).emit("t.const", [], { value: 1, dtype: "f32" });
       for (const [id, g] of bw.sweep(func.body, new Map([[plan.loss.id, one]]), roots)) {
         // The same parameter may be read by several s.param nodes: their gradients add.
-        const param = String(nodes.get(id)!.attrs.name);
+        const param = paramName(nodes.get(id)!)!;
         const earlier = total.get(param);
         total.set(param, earlier === undefined ? g : b.emit("t.add", [earlier, g]));
       }
@@ -83,7 +84,10 @@ export function differentiate(func: Func, opts: DifferentiateOptions): Func | Di
   }
 
   const paramSpans = new Map<string, Span | undefined>();
-  for (const n of func.body) if (n.op === "s.param") paramSpans.set(String(n.attrs.name), n.span);
+  for (const n of func.body) {
+    const name = paramName(n);
+    if (name !== undefined) paramSpans.set(name, n.span);
+  }
   const selectedAll = new Set(plans.flatMap((p) => [...p.selected]));
   const gradParams = candidates.filter((c) => selectedAll.has(c.name));
   const gradIds = gradParams.map(
@@ -105,8 +109,8 @@ function candidatesOf(func: Func, params: readonly ParamInfo[] | undefined): Can
   const out: Candidate[] = [];
   const seen = new Set<string>();
   for (const n of func.body) {
-    const name = String(n.attrs.name);
-    if (n.op !== "s.param" || n.type.kind !== "tensor" || seen.has(name)) continue;
+    const name = paramName(n);
+    if (name === undefined || n.type.kind !== "tensor" || seen.has(name)) continue;
     seen.add(name);
     out.push({ name, type: n.type });
   }
@@ -142,4 +146,10 @@ function ruleFailure(e: GradientRuleError | BuildError, fallback: Span): Diagnos
   const span = e instanceof GradientRuleError ? e.node.span : e.span;
   const message = e instanceof GradientRuleError ? e.message : `a gradient rule built an ill-typed \`${e.op}\`: ${e.detail.error}`;
   return error(AUTODIFF_CODES.badGradientRule.code, `internal error: ${message}`, span ?? fallback);
+}
+
+/** Whether `n` is an `s.param` of one of the `selected` names. */
+function selectedParam(n: Node, selected: ReadonlySet<string>): boolean {
+  const name = paramName(n);
+  return name !== undefined && selected.has(name);
 }

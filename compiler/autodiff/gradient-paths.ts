@@ -2,6 +2,7 @@ import { getOpSpec } from "../ir/ops/index.js";
 import { isFloatDType } from "../ir/type-utils.js";
 import type { Node } from "../ir/types.js";
 import { dependenciesOf } from "../ir/reads.js";
+import { paramName } from "../ir/struct-views.js";
 
 /**
  * Which top-level values lie on a gradient path from selected parameters to one loss. A value is
@@ -30,8 +31,9 @@ function activeValues(body: readonly Node[], selected: ReadonlySet<string>): Set
   const active = new Set<number>();
   for (const n of body) {
     if (!carriesGradient(n)) continue;
-    if (n.op === "s.param") {
-      if (selected.has(String(n.attrs.name))) active.add(n.id);
+    const param = paramName(n);
+    if (param !== undefined) {
+      if (selected.has(param)) active.add(n.id);
       continue;
     }
     if (getOpSpec(n.op)?.nondifferentiable) continue;

@@ -1,4 +1,5 @@
 import { cloneRegion, type Clone } from "../ir/clone-region.js";
+import { intAttr } from "../ir/attrs.js";
 import { dimDiv, dimMul } from "../ir/dims.js";
 import type { TensorType } from "../ir/types.js";
 import { accumulate, addGrad, capturedActive, sum, zerosLike, type StackVjp } from "./backward.js";
@@ -16,7 +17,7 @@ import { accumulate, addGrad, capturedActive, sum, zerosLike, type StackVjp } fr
  */
 export const reversibleVjp: StackVjp = (bw, stack, cotangent, isActive) => {
   const b = bw.b;
-  const groups = stack.attrs.groups as number;
+  const groups = intAttr(stack.attrs, "groups");
   const regions = stack.regions!;
   const type = stack.type as TensorType;
   const axis = type.shape.length - 1;

@@ -1,4 +1,5 @@
 import type { FuncBuilder } from "../ir/builder.js";
+import { dimAttr } from "../ir/attrs.js";
 import type { Node, Region, TensorType, Type } from "../ir/types.js";
 
 /**
@@ -19,7 +20,7 @@ export class Stashes {
     if (known !== undefined) return known;
     if (!this.b.isBaseTopLevel(loop.id)) throw new Error("autodiff through a repeat stack nested inside another stack is not supported");
     const carried = loop.type as TensorType;
-    const id = this.b.fresh({ kind: "tensor", dtype: carried.dtype, shape: [loop.attrs.trip as number | string, ...carried.shape] });
+    const id = this.b.fresh({ kind: "tensor", dtype: carried.dtype, shape: [dimAttr(loop.attrs, "trip"), ...carried.shape] });
     this.ids.set(loop.id, id);
     return id;
   }

@@ -6,6 +6,7 @@ import type { Node } from "../ir/types.js";
 import { sum, type Backward } from "./backward.js";
 import { Stashes } from "./stash.js";
 import { stackVjpOf } from "./stack-vjp.js";
+import { paramName } from "../ir/struct-views.js";
 
 /** A gradient rule broke its contract (ill-typed IR, a gradient of the wrong type, a throw). */
 export class GradientRuleError extends Error {
@@ -22,7 +23,7 @@ export function activeIn(nodes: readonly Node[], roots: ReadonlySet<number>): (i
   const active = new Set<number>();
   const isActive = (id: number) => roots.has(id) || active.has(id);
   for (const n of nodes) {
-    if (n.op === "s.param" || !(n.type.kind === "tensor" && isFloatDType(n.type.dtype))) continue;
+    if (paramName(n) !== undefined || !(n.type.kind === "tensor" && isFloatDType(n.type.dtype))) continue;
     if (getOpSpec(n.op)?.nondifferentiable) continue;
     if (dependenciesOf(n).some(isActive)) active.add(n.id);
   }
@@ -63,7 +64,7 @@ function sweep(bw: Backward, nodes: readonly Node[], seeds: ReadonlyMap<number, 
     contributions.delete(node.id);
     b.at(node.span);
     const cotangent = sum(b, parts);
-    if (node.op === "s.param") {
+    if (paramName(node) !== undefined) {
       reached.set(node.id, cotangent);
       continue;
     }

@@ -16,7 +16,7 @@ import { f32Literal, SizeTable } from "./wgsl.js";
  *   mix     — x ← g − Σ γ_s ΔG_s (x ← g once converged, or while there is no history)
  * State (slots, allocated once per loop): r_prev [n], g_prev [n], ΔR [m·n], ΔG [m·n], and the
  * `gram` buffer: H and b (m·(m+1), row i = H_i0..H_i(m−1), b_i), then γ (m).
- * As in equilibrium.ts, binding `{input: k}` is the k-th slot the scheduler lists.
+ * As in equilibrium.ts, binding `{input: k}` is the k-th slot the launch plan lists.
  */
 
 const ELEMENT_WORKGROUP = 64;

@@ -1,3 +1,4 @@
+import { floatAttr } from "../ir/attrs.js";
 import type { Node, Type } from "../ir/types.js";
 import { assembleKernel } from "./assemble.js";
 import { BindingList } from "./bindings.js";
@@ -20,7 +21,7 @@ export function emitBatchNorm(node: Node, inputs: readonly Type[], options: Emit
   tensorResult(node);
   if (x.dtype !== "f32" || x.shape.length !== 2) throw new CodegenError(node.op, `needs x f32[N,C], got ${x.dtype} of rank ${x.shape.length}`, node.span);
   const training = node.attrs.training !== false;
-  const eps = attrLiteral(node, node.attrs.eps as number, "eps");
+  const eps = attrLiteral(node, floatAttr(node.attrs, "eps"), "eps");
 
   const sizes = new SizeTable(options.symbols);
   const layout = lineLayout(x.shape, [0], sizes);

@@ -18,7 +18,6 @@ import { refuseInPlace } from "./words.js";
  * travels in the sizes uniform: one pipeline per dtype pair.
  */
 
-const DEFAULT_WORKGROUP = 64;
 
 type Word = "f32" | "i32" | "u32" | "bool";
 
@@ -82,7 +81,7 @@ export function emitCast(node: Node, inputs: readonly Type[], options: EmitOptio
   const from = wordType(node, x.dtype);
   const to = wordType(node, tensorResult(node).dtype);
   const c = conversion(from, to);
-  const wg = workgroupSizeOf(node, options, DEFAULT_WORKGROUP);
+  const wg = workgroupSizeOf(node, options);
   const sizes = new SizeTable(options.symbols);
   const total = sizes.add("total", x.shape.reduce<number | string>((n, d) => dimMul(n, d), 1), "runtime");
   const bindings = new BindingList()

@@ -22,7 +22,6 @@ import { MAX_STORAGE_BUFFERS } from "./kernel.js";
  *   sizes uniform), so they cost one pipeline, whatever the count.
  */
 
-const DEFAULT_WORKGROUP = 64;
 export const MAX_CONCAT_OPERANDS = MAX_STORAGE_BUFFERS - 1;
 
 interface ConcatLayout {
@@ -87,7 +86,7 @@ export function emitConcat(node: Node, inputs: readonly Type[], options: EmitOpt
     summary: `${inputs.length} operand(s) joined along axis ${l.axis}`,
     sizes,
     bindings,
-    workgroupSize: workgroupSizeOf(node, options, DEFAULT_WORKGROUP),
+    workgroupSize: workgroupSizeOf(node, options),
     units: `(${outer} * ${row})`,
     unitsOf: (s) => s.outer * s.row,
     body,
@@ -105,7 +104,7 @@ export function concatLaunches(node: Node, inputs: readonly Type[], options: Emi
   const sym = options.symbols;
   const lanes = lanesFor(l.runs, sym);
   const T = unitType("u32", lanes);
-  const wg = workgroupSizeOf(node, options, DEFAULT_WORKGROUP);
+  const wg = workgroupSizeOf(node, options);
   return l.runs.map((run, k) => {
     const sizes = new SizeTable(sym);
     const outer = sizes.add("outer", l.outer);

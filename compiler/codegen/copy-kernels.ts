@@ -13,7 +13,6 @@ import { addDivisor, checkWords, product, refuseInPlace, unitType, type Lanes } 
  * (NumPy broadcasting) and `t.transpose` (2-D).
  */
 
-const DEFAULT_WORKGROUP = 64;
 
 /**
  * `t.reshape`: row-major order is unchanged, so the kernel copies the words as they are, a vec4
@@ -24,7 +23,7 @@ export function emitReshape(node: Node, inputs: readonly Type[], options: EmitOp
   refuseInPlace(node, options);
   const x = tensorOperand(node, inputs, 0);
   checkWords(node, x.dtype);
-  const wg = workgroupSizeOf(node, options, DEFAULT_WORKGROUP);
+  const wg = workgroupSizeOf(node, options);
   const sizes = new SizeTable(options.symbols);
   const total = sizes.add("total", product(x.shape));
   const bindings = new BindingList()
@@ -50,7 +49,7 @@ export function emitBroadcastTo(node: Node, inputs: readonly Type[], options: Em
   const x = tensorOperand(node, inputs, 0);
   const out = tensorResult(node);
   checkWords(node, x.dtype);
-  const wg = workgroupSizeOf(node, options, DEFAULT_WORKGROUP);
+  const wg = workgroupSizeOf(node, options);
   const sizes = new SizeTable(options.symbols);
   const totalDim = product(out.shape);
   const total = sizes.add("total", totalDim);
@@ -91,7 +90,7 @@ export function emitTranspose(node: Node, inputs: readonly Type[], options: Emit
   const x = tensorOperand(node, inputs, 0);
   checkWords(node, x.dtype);
   if (x.shape.length !== 2) throw new CodegenError(node.op, "needs a 2-D operand", node.span);
-  const wg = workgroupSizeOf(node, options, DEFAULT_WORKGROUP);
+  const wg = workgroupSizeOf(node, options);
   const sizes = new SizeTable(options.symbols);
   const r = addDivisor(sizes, "r", x.shape[0], options.symbols);
   const c = sizes.add("c", x.shape[1]);

@@ -15,7 +15,6 @@ import { addDivisor, arithmeticScalar, inUnits, lanesFor, product, refuseInPlace
  * element of the result).
  */
 
-const DEFAULT_WORKGROUP = 64;
 
 export function emitEdgeSoftmax(node: Node, inputs: readonly Type[], options: EmitOptions): KernelSpec {
   refuseInPlace(node, options);
@@ -56,7 +55,7 @@ if (last > first) {
     summary: "softmax of edge scores over each destination's in-edges",
     sizes,
     bindings,
-    workgroupSize: workgroupSizeOf(node, options, DEFAULT_WORKGROUP),
+    workgroupSize: workgroupSizeOf(node, options),
     units: `(${n} * ${f})`,
     unitsOf: (s) => s.n * s.f,
     body,

@@ -24,7 +24,6 @@ import { SizeTable, VEC4_LANES, moduleText, wgslScalar } from "./wgsl.js";
  * known to be a multiple of 4, so every vec4 of the output lies in one row of each operand.
  */
 
-const DEFAULT_WORKGROUP = 64;
 const PER_INVOCATION = 4;
 
 interface ElementwiseOp {
@@ -45,7 +44,7 @@ function scalarOf(node: Node, types: readonly Type[]): Scalar {
 function elementwiseKernel(node: Node, inputs: readonly Type[], options: EmitOptions, scalar: Scalar, op: ElementwiseOp): KernelSpec {
   const out = tensorResult(node);
   const operands = inputs.map((_, i) => tensorOperand(node, inputs, i));
-  const wg = workgroupSizeOf(node, options, DEFAULT_WORKGROUP);
+  const wg = workgroupSizeOf(node, options);
   const sizes = new SizeTable(options.symbols);
   const total = sizes.add("total", out.shape.reduce((n, d) => dimMul(n, d), 1));
   const argNames = ["a", "b"].slice(0, operands.length);

@@ -33,6 +33,15 @@ export interface EmitOptions {
 /** An emitter: one IR node (with its operand types) to one kernel. */
 export type KernelEmitter = (node: Node, inputs: readonly Type[], options: EmitOptions) => KernelSpec;
 
+/**
+ * The hook of an op whose operands may outnumber one kernel's storage buffers: the launches that
+ * compute the node, in order, all writing its one output buffer (one launch when they fit).
+ */
+export type LaunchesEmitter = (node: Node, inputs: readonly Type[], options: EmitOptions) => KernelSpec[];
+
+/** The hook of an epilogue producer: storage buffers its kernel binds besides the output (fuse-epilogue's budget). */
+export type OperandBuffers = (node: Node) => number;
+
 /** The node cannot be turned into a kernel (an op or a dtype/shape variant without one). */
 export class CodegenError extends Error {
   constructor(
@@ -55,8 +64,15 @@ export function tensorResult(node: Node): TensorType {
   return node.type;
 }
 
-export function workgroupSizeOf(node: Node, options: EmitOptions, fallback: number): number {
-  const size = options.workgroupSize ?? fallback;
+/**
+ * Invocations per workgroup of one-dimensional kernels when the options name none: two wavefronts
+ * of 32 on most GPUs, and the size lavapipe measured as fast as any (EmitOptions.workgroupSize).
+ */
+export const DEFAULT_WORKGROUP = 64;
+
+/** The workgroup size `options` ask for (DEFAULT_WORKGROUP when none), checked. */
+export function workgroupSizeOf(node: Node, options: EmitOptions): number {
+  const size = options.workgroupSize ?? DEFAULT_WORKGROUP;
   if (!Number.isInteger(size) || size < 1 || size > 256 || (size & (size - 1)) !== 0) {
     throw new CodegenError(node.op, `workgroup size ${size} is not a power of two from 1 to 256`, node.span);
   }

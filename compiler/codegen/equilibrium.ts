@@ -7,7 +7,7 @@ import { SizeTable } from "./wgsl.js";
 import { storedWord } from "./fill.js";
 
 /**
- * The control kernels of an equilibrium loop on the GPU (scheduled by schedule.ts, one set per
+ * The control kernels of an equilibrium loop on the GPU (planned by plan/equilibrium-launches.ts, one set per
  * iteration after the body). They make the carried state stop changing at the iteration that
  * converged (the interpreter's, up to the rounding of the values tested against tol), so the host
  * may run a few iterations past convergence between readbacks without changing the result.
@@ -20,7 +20,7 @@ import { storedWord } from "./fill.js";
  *   [3] unused (padding).
  * Iteration index 0 resets the words, so a loop needs no separate reset before each run.
  *
- * Control kernels bind the slots the scheduler lists for them: binding source `{input: k}` is the
+ * Control kernels bind the slots the launch plan lists for them: binding source `{input: k}` is the
  * k-th slot of that list (not an IR operand), in the order each builder documents.
  */
 

@@ -1,3 +1,4 @@
+import { floatAttr } from "../ir/attrs.js";
 import { dimMul } from "../ir/dims.js";
 import type { Dim, DType, Node, Type } from "../ir/types.js";
 import { assembleKernel } from "./assemble.js";
@@ -16,7 +17,6 @@ import { SizeTable } from "./wgsl.js";
  * invocation moves one vec4<u32>, the padding of the last one included.
  */
 
-const DEFAULT_WORKGROUP = 64;
 
 /** The 32-bit word that holds `value` in a tensor of `dtype`, exactly as the interpreter converts it. */
 export function storedWord(value: number, dtype: DType): number {
@@ -38,7 +38,7 @@ type Words = { source: number } | { word: number };
 
 function wordKernel(node: Node, options: EmitOptions, dtype: DType, shape: readonly Dim[], what: Words): KernelSpec {
   if (dtype === "f16") throw new CodegenError(node.op, "f16 has no GPU kernel yet", node.span);
-  const wg = workgroupSizeOf(node, options, DEFAULT_WORKGROUP);
+  const wg = workgroupSizeOf(node, options);
   const sizes = new SizeTable(options.symbols);
   // The count and the word only bound the loop and fill it: passed at run time, so one pipeline
   // serves every fill (and one every copy) of a program.
@@ -69,12 +69,20 @@ function wordKernel(node: Node, options: EmitOptions, dtype: DType, shape: reado
   });
 }
 
-/** `t.full`, `t.const`, `t.zeros_like`: the result's words, all alike. */
-export function emitFill(node: Node, inputs: readonly Type[], options: EmitOptions): KernelSpec {
+/** `t.full`, `t.const`: the result's words, all alike. */
+export function emitFill(node: Node, _inputs: readonly Type[], options: EmitOptions): KernelSpec {
+  return fillKernel(node, options, floatAttr(node.attrs, "value"));
+}
+
+/** `t.zeros_like`: zeros of its operand's type. */
+export function emitZerosLike(node: Node, inputs: readonly Type[], options: EmitOptions): KernelSpec {
+  tensorOperand(node, inputs, 0);
+  return fillKernel(node, options, 0);
+}
+
+function fillKernel(node: Node, options: EmitOptions, value: number): KernelSpec {
   const out = tensorResult(node);
-  if (node.op === "t.zeros_like") tensorOperand(node, inputs, 0);
   if (out.dtype === "f16") throw new CodegenError(node.op, "f16 has no GPU kernel yet", node.span);
-  const value = node.op === "t.zeros_like" ? 0 : (node.attrs.value as number);
   return wordKernel(node, options, out.dtype, out.shape, { word: storedWord(value, out.dtype) });
 }
 

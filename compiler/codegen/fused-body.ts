@@ -1,3 +1,4 @@
+import { floatAttr } from "../ir/attrs.js";
 import type { Node, Region } from "../ir/types.js";
 import { CodegenError } from "./emit-context.js";
 import { BINARY, UNARY, helperTexts, type HelperName, type Scalar } from "./elementwise-ops.js";
@@ -42,6 +43,20 @@ export function fusedBody(node: Node, region: Region, scalar: Scalar): FusedBody
     throw new CodegenError(node.op, `${n.op} (%${n.id}) in the fused region: ${why}`, n.span ?? node.span);
   };
   const ref = (n: Node, id: number): string => refs.get(id) ?? refuse(n, `operand %${id} is not a tensor of the region`);
+  // The region ops besides arithmetic (ir/ops/fused.ts's FUSABLE_OPS), by op.
+  const special: Readonly<Record<string, (n: Node) => string>> = {
+    // Each element reads its operand broadcast onto the output already.
+    "t.broadcast_to": (n) => ref(n, n.inputs[0]),
+    "nn.dropout": (n) => {
+      if (scalar !== "f32") refuse(n, `only f32 has a kernel, got ${scalar}`);
+      const rng = paramIndex.get(n.inputs[1]);
+      if (rng === undefined) refuse(n, "its key must be an operand of the fused node");
+      const p = floatAttr(n.attrs, "p");
+      if (!(p >= 0 && p <= 1)) refuse(n, `p = ${p} is not in [0, 1]`);
+      dropouts.push({ rng: rng!, p });
+      return `(${ref(n, n.inputs[0])} * m${dropouts.length - 1})`; // exactly x·mask, as the interpreter computes it
+    },
+  };
 
   const lines = region.body.map((n, i) => {
     const args = n.inputs;
@@ -60,16 +75,8 @@ export function fusedBody(node: Node, region: Region, scalar: Scalar): FusedBody
     } else if (binary) {
       expr = binary.expr(ref(n, args[0]), ref(n, args[1]), scalar);
       if (scalar === "f32") for (const h of binary.helpers ?? []) helpers.add(h);
-    } else if (n.op === "t.broadcast_to") {
-      expr = ref(n, args[0]); // each element reads its operand broadcast onto the output already
-    } else if (n.op === "nn.dropout") {
-      if (scalar !== "f32") refuse(n, `only f32 has a kernel, got ${scalar}`);
-      const rng = paramIndex.get(args[1]);
-      if (rng === undefined) refuse(n, "its key must be an operand of the fused node");
-      const p = n.attrs.p as number;
-      if (!(p >= 0 && p <= 1)) refuse(n, `p = ${p} is not in [0, 1]`);
-      expr = `(${ref(n, args[0])} * m${dropouts.length})`; // exactly x·mask, as the interpreter computes it
-      dropouts.push({ rng: rng!, p });
+    } else if (n.op in special) {
+      expr = special[n.op](n);
     } else {
       return refuse(n, "not an elementwise op with WGSL");
     }

@@ -22,7 +22,6 @@ import { dropoutConstants } from "./rng.js";
  * four consecutive elements, kept iff the top 24 bits of the lane's word reach ⌈p·2²⁴⌉.
  */
 
-const DEFAULT_WORKGROUP = 64;
 const PER_INVOCATION = 4;
 
 /** Statements drawing dropout j's mask for the unit: a vec4 for four lanes, else the scalar of element e. */
@@ -55,7 +54,7 @@ export function emitFused(node: Node, inputs: readonly Type[], options: EmitOpti
     if (t.kind !== "tensor" && t.kind !== "rng") throw new CodegenError(node.op, `operand ${k} must be a tensor or an rng key`, node.span);
   });
   const body = fusedBody(node, region, scalar);
-  const wg = workgroupSizeOf(node, options, DEFAULT_WORKGROUP);
+  const wg = workgroupSizeOf(node, options);
   const sizes = new SizeTable(options.symbols);
   const total = sizes.add("total", out.shape.reduce((n, d) => dimMul(n, d), 1));
   const tensors = body.tensorArgs;

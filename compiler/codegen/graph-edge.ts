@@ -1,8 +1,8 @@
+import { stringAttr } from "../ir/attrs.js";
 import type { GraphType, Node, Type } from "../ir/types.js";
 import { BindingList } from "./bindings.js";
 import { CodegenError, tensorOperand, workgroupSizeOf, type EmitOptions } from "./emit-context.js";
 import { flatKernel } from "./flat-kernel.js";
-import { LINEAR_WORKGROUP } from "./grid.js";
 import type { KernelSpec } from "./kernel.js";
 import { SizeTable } from "./wgsl.js";
 import { addDivisor, arithmeticScalar, checkWords, inUnits, lanesFor, product, refuseInPlace, unitType } from "./words.js";
@@ -14,7 +14,6 @@ import { addDivisor, arithmeticScalar, checkWords, inUnits, lanesFor, product, r
  * axis). The edge count is passed at run time, so one pipeline serves every graph.
  */
 
-const DEFAULT_WORKGROUP = 64;
 
 export function graphOperand(node: Node, inputs: readonly Type[]): GraphType {
   const g = inputs[0];
@@ -44,7 +43,7 @@ function emitGather(node: Node, inputs: readonly Type[], options: EmitOptions, s
     summary: `out[e] = x[${side}[e]]`,
     sizes,
     bindings,
-    workgroupSize: workgroupSizeOf(node, options, DEFAULT_WORKGROUP),
+    workgroupSize: workgroupSizeOf(node, options),
     units: `(${e} * ${f})`,
     unitsOf: (s) => s.e * s.f,
     body: `out[q] = x[u32(ends[q / ${f}]) * ${f} + q % ${f}];`,
@@ -66,7 +65,7 @@ export function emitSddmm(node: Node, inputs: readonly Type[], options: EmitOpti
   const a = tensorOperand(node, inputs, 1);
   tensorOperand(node, inputs, 2);
   const scalar = arithmeticScalar(node, a.dtype);
-  const dot = node.attrs.op === "dot";
+  const dot = stringAttr(node.attrs, "op") === "dot";
   // add: units of a whole row; dot: units of the last axis, one work item per (edge, group).
   const width = dot ? a.shape[a.shape.length - 1] : product(a.shape.slice(1));
   const lanes = lanesFor([width], options.symbols);
@@ -102,28 +101,11 @@ out[q] = acc;`;
     summary: dot ? "per edge and group: a[src] · b[dst] over the last axis" : "per edge: a[src] + b[dst]",
     sizes,
     bindings,
-    workgroupSize: workgroupSizeOf(node, options, DEFAULT_WORKGROUP),
+    workgroupSize: workgroupSizeOf(node, options),
     units: dot ? `(${e} * ${groups})` : `(${e} * ${f})`,
     unitsOf: dot ? (s) => s.e * s.groups : (s) => s.e * s.f,
     body: dot ? dotBody : addBody,
     // A dot product loops over D: one per invocation spreads long rows over more invocations.
     perInvocation: dot ? 1 : undefined,
   });
-}
-
-/**
- * The start of a row-per-invocation graph kernel (spmm.ts, graph-sum.ts): invocation t takes
- * unit t % S of row i = t / S — `perInvocation` units from unit g0 — and the row's range of edges
- * [first, last) in the CSR `indptr`. Statements indented by two spaces, newline-terminated.
- */
-export function rowUnitPrologue(wg: number, n: string, S: string, perInvocation: number): string {
-  return `  let t = ${LINEAR_WORKGROUP} * ${wg}u + lid;
-  if (t >= ${n} * ${S}) {
-    return;
-  }
-  let i = t / ${S};
-  let g0 = (t % ${S}) * ${perInvocation}u;
-  let first = u32(indptr[i]);
-  let last = u32(indptr[i + 1u]);
-`;
 }

@@ -1,16 +1,16 @@
 import type { Node, Type } from "../ir/types.js";
 import { BindingList } from "./bindings.js";
-import { spansOf, tensorOperand, tensorResult, workgroupSizeOf, type EmitOptions } from "./emit-context.js";
-import { graphOperand, rowUnitPrologue } from "./graph-edge.js";
-import { ENTRY_PARAMS, gridFor, groupsFor } from "./grid.js";
-import type { KernelSpec } from "./kernel.js";
-import { SizeTable, moduleText } from "./wgsl.js";
-import { addDivisor, arithmeticScalar, product, refuseInPlace, unitType } from "./words.js";
+import { tensorOperand, tensorResult, workgroupSizeOf, type EmitOptions } from "./emit-context.js";
 import { edgeWeights } from "./edge-weights.js";
+import { graphOperand } from "./graph-edge.js";
+import type { KernelSpec } from "./kernel.js";
+import { rowKernel, rowSizes, rowSlices } from "./row-kernel.js";
+import { SizeTable } from "./wgsl.js";
+import { arithmeticScalar, product, refuseInPlace, unitType } from "./words.js";
 
 /**
- * Sums of edge messages into nodes, one node row (or a slice of a wide row) per invocation, each
- * walking its node's edge list in order — deterministic, no atomics:
+ * Sums of edge messages into nodes as row kernels (row-kernel.ts): one node row (or a slice of a
+ * wide row) per invocation, each walking its node's edge list in order:
  *
  * - `g.scatter_sum`: out[i] = Σ y[e] over i's in-edges (a CSR row: edges indptr[i]..indptr[i+1]).
  * - `g.scatter_sum_src`: out[j] = Σ y[e] over j's out-edges.
@@ -18,11 +18,7 @@ import { edgeWeights } from "./edge-weights.js";
  *
  * The out-edge lists come from the graph's by-source view (graph-by-source.ts), computed on the
  * host once per graph; it lists each node's edges in increasing id order, the interpreter's order.
- * As in spmm.ts, an invocation keeps up to `MAX_ACCUMULATORS` vec4 (or scalar) accumulators.
  */
-
-const DEFAULT_WORKGROUP = 64;
-const MAX_ACCUMULATORS = 4;
 
 type Walk = "in-edges" | "out-edges";
 /** Where edge e's message row lives: y's row e (an edge tensor) or y's row dst[e] (a node tensor). */
@@ -41,22 +37,16 @@ function emitEdgeSum(node: Node, inputs: readonly Type[], options: EmitOptions, 
   const y = tensorOperand(node, inputs, inputs.length - 1);
   tensorResult(node);
   const scalar = arithmeticScalar(node, y.dtype);
-  const wg = workgroupSizeOf(node, options, DEFAULT_WORKGROUP);
+  const wg = workgroupSizeOf(node, options);
   const symbols = options.symbols ?? {};
 
   const sizes = new SizeTable(symbols);
-  // The node count only bounds the grid: passed at run time, so one pipeline serves every graph.
-  const n = sizes.add("n", g.nodes, "runtime");
-  addDivisor(sizes, "f", product(y.shape.slice(1)), symbols);
+  const n = rowSizes(sizes, g.nodes, product(y.shape.slice(1)), symbols);
   const weights = edgeWeights(node, inputs, sizes, symbols);
   const { w, lanes } = weights;
   const T = unitType(scalar, lanes);
-  const f = sizes.known("f") || undefined; // a zero width is read from the uniform (see addDivisor)
-  const groups = f !== undefined ? f / lanes : undefined; // units per row
-  const perInvocation = groups !== undefined ? Math.max(1, Math.min(MAX_ACCUMULATORS, groups)) : 1;
-  const slices = groups !== undefined ? Math.ceil(groups / perInvocation) : undefined;
-  const G = groups !== undefined ? `${groups}u` : sizes.expr("f");
-  const S = slices !== undefined ? `${slices}u` : sizes.expr("f");
+  const rows = rowSlices(sizes, lanes);
+  const { G, accs, guarded } = rows;
 
   const list = new BindingList();
   if (kind.walk === "in-edges") list.add("indptr", "read", "array<i32>", { kind: "graph", input: 0, array: "indptr" });
@@ -70,15 +60,9 @@ function emitEdgeSum(node: Node, inputs: readonly Type[], options: EmitOptions, 
   list.add("y", "read", `array<${T}>`, { kind: "input", input: inputs.length - 1 });
   const bindings = list.add("out", "read_write", `array<${T}>`, { kind: "output" }).finish(sizes);
 
-  const accs = Array.from({ length: perInvocation }, (_, p) => p);
-  // Unit p of this invocation is unit g0 + p of the row; guard it when the row has fewer.
-  const guarded = (p: number, stmt: string) =>
-    groups !== undefined && groups % perInvocation === 0 ? stmt : `if (g0 + ${p}u < ${G}) { ${stmt} }`;
   const edgeOf = kind.walk === "in-edges" ? "k" : "u32(edges[k])";
   const rowOf = kind.message === "edge-row" ? "e" : "u32(dst[e])";
-  const body = `@compute @workgroup_size(${wg})
-fn main(${ENTRY_PARAMS}) {
-${rowUnitPrologue(wg, n, S, perInvocation)}${accs.map((p) => `  var acc${p} = ${T}(0);`).join("\n")}
+  const body = `${accs.map((p) => `  var acc${p} = ${T}(0);`).join("\n")}
   for (var k = first; k < last; k = k + 1u) {
     let e = ${edgeOf};
     let s = ${rowOf} * ${G} + g0;
@@ -86,24 +70,10 @@ ${w && !weights.perHead ? "    let we = w[e];\n" : ""}${accs.map((p) => `    ${g
   }
   let o = i * ${G} + g0;
 ${accs.map((p) => `  ${guarded(p, `out[o + ${p}u] = acc${p};`)}`).join("\n")}
-}
 `;
   const name = options.name ?? `${kind.name}${w ? (weights.perHead ? "_wh" : "_w") : ""}${lanes === 4 ? "_v4" : ""}`;
-  return {
-    name,
-    op: node.op,
-    wgsl: moduleText({ name, summary: `${kind.summary}, ${perInvocation} ${T} per invocation`, sizes, bindings, body }),
-    entryPoint: "main",
-    workgroupSize: [wg, 1, 1],
-    bindings,
-    sizes: sizes.all,
-    uniforms: sizes.uniforms,
-    dispatch: (s) => {
-      const perRow = slices ?? Math.ceil(s.f / lanes / perInvocation);
-      return gridFor(groupsFor(s.n * perRow, wg));
-    },
-    spans: spansOf(node),
-  };
+  const summary = `${kind.summary}, ${rows.perInvocation} ${T} per invocation`;
+  return rowKernel({ node, name, summary, sizes, bindings, workgroup: wg, n, lanes, rows, body });
 }
 
 export function emitScatterSum(node: Node, inputs: readonly Type[], options: EmitOptions): KernelSpec {

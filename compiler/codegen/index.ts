@@ -8,10 +8,7 @@ export {
   resolveKernelSizes,
   packUniforms,
 } from "./kernel.js";
-export { emitKernel, kernelOps, hasKernel } from "./emit.js";
-export { CodegenError, type EmitOptions, type KernelEmitter } from "./emit-context.js";
+export { emitKernel, emitLaunches, kernelOps, hasKernel, operandBuffers } from "./emit.js";
+export { CodegenError, type EmitOptions, type KernelEmitter, type LaunchesEmitter } from "./emit-context.js";
 export { MAX_WORKGROUPS_PER_DIMENSION, gridFor } from "./grid.js";
 export { f32Literal } from "./wgsl.js";
-export { scheduleFunc, type Schedule, type ScheduleOptions, type Slot, type Step } from "./schedule.js";
-export { scheduleBytes, allocatedSize, inputBufferNames, packLayout, packedParams, PACK_ALIGNMENT, type PackLayout } from "./schedule-bytes.js";
-export { planReport, type PlanReport, type FunctionPlan } from "./plan-report.js";

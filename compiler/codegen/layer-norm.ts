@@ -1,3 +1,4 @@
+import { floatAttr } from "../ir/attrs.js";
 import type { Node, Type } from "../ir/types.js";
 import { assembleKernel } from "./assemble.js";
 import { BindingList } from "./bindings.js";
@@ -25,7 +26,7 @@ export function emitLayerNorm(node: Node, inputs: readonly Type[], options: Emit
   const graph = node.attrs.mode === "graph";
   const weighted = inputs.length > 1;
   const biased = inputs.length > 2;
-  const eps = attrLiteral(node, node.attrs.eps as number, "eps");
+  const eps = attrLiteral(node, floatAttr(node.attrs, "eps"), "eps");
 
   const sizes = new SizeTable(options.symbols);
   const rank = x.shape.length;

@@ -1,3 +1,4 @@
+import { intsAttr } from "../ir/attrs.js";
 import { dimMul } from "../ir/dims.js";
 import { normAxis } from "../ir/ops/common.js";
 import type { Dim, Node, TensorType } from "../ir/types.js";
@@ -92,7 +93,7 @@ export function lineLayout(shape: readonly Dim[], axes: readonly number[], sizes
 export function reducedLines(node: Node, x: TensorType, symbols?: Readonly<Record<string, number>>): { scalar: "f32" | "i32" | "u32"; sizes: SizeTable; layout: LineLayout } {
   const scalar = wgslScalar(x.dtype);
   if (!scalar) throw new CodegenError(node.op, `dtype ${x.dtype} has no GPU kernel yet`, node.span);
-  const axes = (node.attrs.axes as number[]).map((a) => normAxis(a, x.shape.length));
+  const axes = intsAttr(node.attrs, "axes").map((a) => normAxis(a, x.shape.length));
   if (axes.some((a) => a === undefined)) throw new CodegenError(node.op, "an axis is out of range", node.span);
   const sizes = new SizeTable(symbols);
   return { scalar, sizes, layout: lineLayout(x.shape, axes as number[], sizes) };

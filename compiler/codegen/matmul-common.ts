@@ -1,7 +1,7 @@
 import type { Node, Type } from "../ir/types.js";
 import { BindingList } from "./bindings.js";
 import type { EpilogueHook, KernelEpilogue } from "./epilogue-apply.js";
-import { CodegenError, tensorOperand, tensorResult, type EmitOptions } from "./emit-context.js";
+import { CodegenError, tensorOperand, tensorResult, type EmitOptions, type OperandBuffers } from "./emit-context.js";
 import type { KernelBinding } from "./kernel.js";
 import { SizeTable } from "./wgsl.js";
 
@@ -56,6 +56,9 @@ export function matmulSetup(node: Node, inputs: readonly Type[], options: EmitOp
   const bindings = list.add("c", "read_write", arr(cVec), { kind: "output" }).finish(sizes);
   return { transA, transB, sizes, M, N, K, aVec, bVec, cVec, bindings, epilogue };
 }
+
+/** Storage buffers a matmul kernel binds besides C: A and B (the epilogue's extras come after them). */
+export const matmulOperandBuffers: OperandBuffers = () => 2;
 
 export function matmulName(options: EmitOptions, s: MatmulSetup, suffix = ""): string {
   return options.name ?? `t_matmul_${s.transA ? "t" : "n"}${s.transB ? "t" : "n"}${suffix}`;

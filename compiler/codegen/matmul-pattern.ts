@@ -1,7 +1,7 @@
 import type { Node, Type } from "../ir/types.js";
 import { assembleKernel } from "./assemble.js";
 import { BindingList } from "./bindings.js";
-import { CodegenError, tensorOperand, tensorResult, type EmitOptions } from "./emit-context.js";
+import { CodegenError, DEFAULT_WORKGROUP, tensorOperand, tensorResult, type EmitOptions } from "./emit-context.js";
 import { LINEAR_WORKGROUP, gridFor, groupsFor } from "./grid.js";
 import type { KernelSpec } from "./kernel.js";
 import { SizeTable } from "./wgsl.js";
@@ -18,7 +18,6 @@ import { SizeTable } from "./wgsl.js";
  * One invocation per output element; sums in index order.
  */
 
-const WORKGROUP = 64;
 
 export function emitPatternMatmul(node: Node, inputs: readonly Type[], options: EmitOptions): KernelSpec {
   const rows = node.attrs.transA !== true && node.attrs.transB === true;
@@ -42,7 +41,7 @@ export function emitPatternMatmul(node: Node, inputs: readonly Type[], options: 
       .add("p", "read", "array<f32>", { kind: "input", input: 0 })
       .add("w", "read", "array<f32>", { kind: "input", input: 1 })
       .add("out", "read_write", "array<f32>", { kind: "output" });
-    body = `  let q = ${LINEAR_WORKGROUP} * ${WORKGROUP}u + lid;
+    body = `  let q = ${LINEAR_WORKGROUP} * ${DEFAULT_WORKGROUP}u + lid;
   if (q >= ${n} * ${h}) {
     return;
   }
@@ -65,7 +64,7 @@ export function emitPatternMatmul(node: Node, inputs: readonly Type[], options: 
       .add("d", "read", "array<f32>", { kind: "input", input: 0 })
       .add("p", "read", "array<f32>", { kind: "input", input: 1 })
       .add("out", "read_write", "array<f32>", { kind: "output" });
-    body = `  let q = ${LINEAR_WORKGROUP} * ${WORKGROUP}u + lid;
+    body = `  let q = ${LINEAR_WORKGROUP} * ${DEFAULT_WORKGROUP}u + lid;
   if (q >= ${h} * ${f}) {
     return;
   }
@@ -87,7 +86,7 @@ export function emitPatternMatmul(node: Node, inputs: readonly Type[], options: 
     sizes,
     bindings,
     body,
-    workgroup: WORKGROUP,
-    dispatch: (s) => gridFor(groupsFor(rows ? s.n * s.h : s.h * s.f, WORKGROUP)),
+    workgroup: DEFAULT_WORKGROUP,
+    dispatch: (s) => gridFor(groupsFor(rows ? s.n * s.h : s.h * s.f, DEFAULT_WORKGROUP)),
   });
 }

@@ -1,12 +1,12 @@
 import { emitBatchNorm } from "./batch-norm.js";
 import { CodegenError, type KernelEmitter } from "./emit-context.js";
-import { emitCopy, emitFill } from "./fill.js";
+import { emitCopy, emitFill, emitZerosLike } from "./fill.js";
 import { emitLayerNorm } from "./layer-norm.js";
 import { emitClassLoss, emitClassLossGrad } from "./loss-class.js";
 import { emitElementwiseLoss, emitElementwiseLossGrad } from "./loss-elementwise.js";
 import { emitReduction } from "./reduce.js";
-import { emitDropout, emitRngFold } from "./rng.js";
-import { emitSoftmax } from "./softmax.js";
+import { emitDropout, emitDropoutMask, emitRngFold } from "./rng.js";
+import { emitLogSoftmax, emitSoftmax } from "./softmax.js";
 
 /** None of these ops has an in-place variant: each writes a fresh output binding. */
 function refusingInPlace(emit: KernelEmitter): KernelEmitter {
@@ -21,7 +21,7 @@ const EMITTERS: readonly [string, KernelEmitter][] = [
   ["t.mean", emitReduction],
   ["t.max", emitReduction],
   ["t.softmax", emitSoftmax],
-  ["t.log_softmax", emitSoftmax],
+  ["t.log_softmax", emitLogSoftmax],
   ["nn.layer_norm", emitLayerNorm],
   ["nn.batch_norm", emitBatchNorm],
   ["nn.cross_entropy", emitClassLoss],
@@ -34,10 +34,10 @@ const EMITTERS: readonly [string, KernelEmitter][] = [
   ["nn.mse_grad", emitElementwiseLossGrad],
   ["s.rng_fold", emitRngFold],
   ["nn.dropout", emitDropout],
-  ["nn.dropout_mask", emitDropout],
+  ["nn.dropout_mask", emitDropoutMask],
   ["t.full", emitFill],
   ["t.const", emitFill],
-  ["t.zeros_like", emitFill],
+  ["t.zeros_like", emitZerosLike],
   ["t.stop_gradient", emitCopy],
 ];
 

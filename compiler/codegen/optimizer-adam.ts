@@ -1,3 +1,4 @@
+import { floatAttr } from "../ir/attrs.js";
 import type { Node, Type } from "../ir/types.js";
 import type { EmitOptions } from "./emit-context.js";
 import type { KernelSpec } from "./kernel.js";
@@ -70,7 +71,7 @@ export function emitAdamV(node: Node, inputs: readonly Type[], options: EmitOpti
 export function emitAdamStep(node: Node, inputs: readonly Type[], options: EmitOptions): KernelSpec {
   const beta1 = node.attrs.beta1 as number;
   const beta2 = node.attrs.beta2 as number;
-  const eps = attrLiteral(node, node.attrs.eps as number, "eps");
+  const eps = attrLiteral(node, floatAttr(node.attrs, "eps"), "eps");
   return updateKernel(node, inputs, options, {
     name: "opt_adam_step",
     summary: `Adam's bias-corrected step, beta1 ${beta1}, beta2 ${beta2}, eps ${eps}`,

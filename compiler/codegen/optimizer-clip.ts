@@ -1,3 +1,4 @@
+import { floatAttr } from "../ir/attrs.js";
 import { dimMul } from "../ir/dims.js";
 import type { Node, Type } from "../ir/types.js";
 import { assembleKernel } from "./assemble.js";
@@ -114,7 +115,7 @@ export function emitClipFactor(node: Node, inputs: readonly Type[], options: Emi
   refuseInPlace(node, options);
   const norm = tensorOperand(node, inputs, 0);
   if (norm.dtype !== "f32" || tensorResult(node).dtype !== "f32") throw new CodegenError(node.op, `${norm.dtype} has no GPU kernel: only f32`, node.span);
-  const maxNorm = attrLiteral(node, node.attrs.max_norm as number, "max_norm");
+  const maxNorm = attrLiteral(node, floatAttr(node.attrs, "max_norm"), "max_norm");
   const sizes = new SizeTable(options.symbols);
   const bindings = new BindingList()
     .add("norm", "read", "array<f32>", { kind: "input", input: 0 })

@@ -1,3 +1,4 @@
+import { floatAttr } from "../ir/attrs.js";
 import type { Node, Type } from "../ir/types.js";
 import type { EmitOptions } from "./emit-context.js";
 import type { KernelSpec } from "./kernel.js";
@@ -8,7 +9,7 @@ import { updateKernel } from "./update-kernel.js";
 
 /** `opt.l2`: grad + weight_decay·param. */
 export function emitL2(node: Node, inputs: readonly Type[], options: EmitOptions): KernelSpec {
-  const wd = attrLiteral(node, node.attrs.weight_decay as number, "weight_decay");
+  const wd = attrLiteral(node, floatAttr(node.attrs, "weight_decay"), "weight_decay");
   return updateKernel(node, inputs, options, {
     name: "opt_l2",
     summary: `L2 weight decay ${wd} added to the gradient`,
@@ -22,7 +23,7 @@ export function emitL2(node: Node, inputs: readonly Type[], options: EmitOptions
 
 /** `opt.decay`: param·(1 − lr·weight_decay), lr read at run time. */
 export function emitDecay(node: Node, inputs: readonly Type[], options: EmitOptions): KernelSpec {
-  const wd = attrLiteral(node, node.attrs.weight_decay as number, "weight_decay");
+  const wd = attrLiteral(node, floatAttr(node.attrs, "weight_decay"), "weight_decay");
   return updateKernel(node, inputs, options, {
     name: "opt_decay",
     summary: `decoupled weight decay ${wd}`,

@@ -1,3 +1,4 @@
+import { floatAttr } from "../ir/attrs.js";
 import type { Node, Type } from "../ir/types.js";
 import { CodegenError, type EmitOptions } from "./emit-context.js";
 import type { KernelSpec } from "./kernel.js";
@@ -12,8 +13,8 @@ import { updateKernel } from "./update-kernel.js";
 
 /** `opt.sgd_buf`: grad on the first step (t ≤ 1), else momentum·buf + (1 − dampening)·grad. */
 export function emitSgdBuf(node: Node, inputs: readonly Type[], options: EmitOptions): KernelSpec {
-  const momentum = attrLiteral(node, node.attrs.momentum as number, "momentum");
-  const keep = attrLiteral(node, 1 - (node.attrs.dampening as number), "1 − dampening");
+  const momentum = attrLiteral(node, floatAttr(node.attrs, "momentum"), "momentum");
+  const keep = attrLiteral(node, 1 - floatAttr(node.attrs, "dampening"), "1 − dampening");
   return updateKernel(node, inputs, options, {
     name: "opt_sgd_buf",
     summary: `SGD momentum buffer, momentum ${momentum}, 1 − dampening ${keep}`,
@@ -42,7 +43,7 @@ export function emitSgdStep(node: Node, inputs: readonly Type[], options: EmitOp
   if (inputs.length !== 4) throw new CodegenError(node.op, `takes 3 or 4 operands, got ${inputs.length}`, node.span);
   const lr = { name: "lr", input: 3 };
   if (node.attrs.nesterov === true) {
-    const momentum = attrLiteral(node, node.attrs.momentum as number, "momentum");
+    const momentum = attrLiteral(node, floatAttr(node.attrs, "momentum"), "momentum");
     return updateKernel(node, inputs, options, {
       name: "opt_sgd_step_nesterov",
       summary: `SGD step with Nesterov momentum ${momentum}`,

@@ -1,7 +1,7 @@
 import type { Node, TensorType } from "../ir/types.js";
 import { assembleKernel } from "./assemble.js";
 import { BindingList } from "./bindings.js";
-import { CodegenError } from "./emit-context.js";
+import { CodegenError, DEFAULT_WORKGROUP } from "./emit-context.js";
 import { LINEAR_WORKGROUP, gridFor, groupsFor } from "./grid.js";
 import type { KernelSpec } from "./kernel.js";
 import { PHILOX_WGSL } from "./philox.js";
@@ -18,7 +18,6 @@ import { SizeTable } from "./wgsl.js";
  * - densify: the dense [N, F] matrix, for an op with no pattern-aware kernel.
  */
 
-const WORKGROUP = 64;
 
 function matrixSizes(node: Node, type: TensorType, options: { symbols?: Readonly<Record<string, number>> }) {
   if (type.shape.length !== 2 || type.dtype !== "f32") throw new CodegenError(node.op, "a patterned operand is a 2-D f32 matrix", node.span);
@@ -39,7 +38,7 @@ export function emitPatternDropout(node: Node, type: TensorType, options: { symb
     .add("rng", "read", "array<u32>", { kind: "input", input: 1 })
     .add("out", "read_write", "array<f32>", { kind: "output" })
     .finish(sizes);
-  const body = `  let i = ${LINEAR_WORKGROUP} * ${WORKGROUP}u + lid;
+  const body = `  let i = ${LINEAR_WORKGROUP} * ${DEFAULT_WORKGROUP}u + lid;
   if (i >= ${n}) {
     return;
   }
@@ -57,8 +56,8 @@ export function emitPatternDropout(node: Node, type: TensorType, options: { symb
     bindings,
     helpers: [PHILOX_WGSL],
     body,
-    workgroup: WORKGROUP,
-    dispatch: (s) => gridFor(groupsFor(s.n, WORKGROUP)),
+    workgroup: DEFAULT_WORKGROUP,
+    dispatch: (s) => gridFor(groupsFor(s.n, DEFAULT_WORKGROUP)),
   });
 }
 
@@ -74,7 +73,7 @@ export function emitDensify(node: Node, input: number, type: TensorType, options
     .add("x", "read", "array<f32>", { kind: "input", input })
     .add("out", "read_write", "array<f32>", { kind: "output" })
     .finish(sizes);
-  const body = `  let i = ${LINEAR_WORKGROUP} * ${WORKGROUP}u + lid;
+  const body = `  let i = ${LINEAR_WORKGROUP} * ${DEFAULT_WORKGROUP}u + lid;
   if (i >= ${n}) {
     return;
   }
@@ -95,7 +94,7 @@ export function emitDensify(node: Node, input: number, type: TensorType, options
     sizes,
     bindings,
     body,
-    workgroup: WORKGROUP,
-    dispatch: (s) => gridFor(groupsFor(s.n, WORKGROUP)),
+    workgroup: DEFAULT_WORKGROUP,
+    dispatch: (s) => gridFor(groupsFor(s.n, DEFAULT_WORKGROUP)),
   });
 }

@@ -1,3 +1,4 @@
+import { floatAttr, intAttr } from "../ir/attrs.js";
 import { dimMul } from "../ir/dims.js";
 import type { Node, Type } from "../ir/types.js";
 import { assembleKernel } from "./assemble.js";
@@ -22,13 +23,12 @@ import { SizeTable, f32Literal } from "./wgsl.js";
  */
 
 const FOLD_MARK = "0u, 0u, 1u"; // counter words 1–3 of a key derivation (rng.ts foldKey)
-const DEFAULT_WORKGROUP = 64;
 
 export function emitRngFold(node: Node, inputs: readonly Type[], options: EmitOptions): KernelSpec {
   if (inputs[0]?.kind !== "rng") throw new CodegenError(node.op, "operand 0 must be an rng key", node.span);
   const indexed = inputs.length > 1;
   if (indexed) tensorOperand(node, inputs, 1);
-  const salt = node.attrs.salt as number;
+  const salt = intAttr(node.attrs, "salt");
   if (!Number.isInteger(salt) || salt < 0 || salt > 0xffffffff) throw new CodegenError(node.op, `salt ${salt} is not a u32`, node.span);
   const sizes = new SizeTable(options.symbols);
   const saltExpr = sizes.add("salt", salt, "runtime");
@@ -60,19 +60,27 @@ export function dropoutConstants(p: number): { threshold: number; scale: string 
 
 /** A dropout node's p (checked) and its dropoutConstants. */
 export function dropoutDraw(node: Node): { p: number; threshold: number; scale: string } {
-  const p = node.attrs.p as number;
+  const p = floatAttr(node.attrs, "p");
   if (!(p >= 0 && p <= 1)) throw new CodegenError(node.op, `p = ${p} is not in [0, 1]`, node.span);
   return { p, ...dropoutConstants(p) };
 }
 
 export function emitDropout(node: Node, inputs: readonly Type[], options: EmitOptions): KernelSpec {
-  const maskOnly = node.op === "nn.dropout_mask";
+  return dropoutKernel(node, inputs, options, false);
+}
+
+/** `nn.dropout_mask`: the mask dropout multiplies by (its scale where kept, 0 elsewhere), from x's shape alone. */
+export function emitDropoutMask(node: Node, inputs: readonly Type[], options: EmitOptions): KernelSpec {
+  return dropoutKernel(node, inputs, options, true);
+}
+
+function dropoutKernel(node: Node, inputs: readonly Type[], options: EmitOptions, maskOnly: boolean): KernelSpec {
   const x = tensorOperand(node, inputs, 0);
   tensorResult(node);
   if (x.dtype !== "f32") throw new CodegenError(node.op, `only f32 has a kernel, got ${x.dtype}`, node.span);
   if (inputs[1]?.kind !== "rng") throw new CodegenError(node.op, "operand 1 must be an rng key", node.span);
   const { p, threshold, scale } = dropoutDraw(node);
-  const wg = workgroupSizeOf(node, options, DEFAULT_WORKGROUP);
+  const wg = workgroupSizeOf(node, options);
 
   const sizes = new SizeTable(options.symbols);
   // The count only bounds the grid: one pipeline per p serves every shape.

@@ -1,7 +1,7 @@
-import { emitConcat } from "./concat.js";
+import { concatLaunches, emitConcat } from "./concat.js";
 import { emitBroadcastTo, emitReshape, emitTranspose } from "./copy-kernels.js";
 import { emitEdgeSoftmax } from "./edge-softmax.js";
-import type { KernelEmitter } from "./emit-context.js";
+import type { KernelEmitter, LaunchesEmitter } from "./emit-context.js";
 import { emitGatherDst, emitGatherSrc, emitSddmm } from "./graph-edge.js";
 import { emitScatterSum, emitScatterSumSrc, emitSpmmT } from "./graph-sum.js";
 import { emitPad, emitSelect, emitSlice } from "./slice.js";
@@ -11,8 +11,8 @@ import { emitSpmmMaxMask } from "./spmm-max-mask.js";
 /**
  * Kernels of the shape ops and of the graph ops besides g.spmm. Graph-structure ops
  * (g.add_self_loops, g.degree, g.gcn_norm) have none: they depend on the data only, and the
- * executor computes them on the host once. `t.concat` of more than 7 operands needs
- * `concatLaunches` (concat.ts); `g.spmm_t` and `g.scatter_sum_src` read the graph's by-source
+ * executor computes them on the host once. `t.concat` of more than 7 operands runs as several
+ * launches (SHAPE_GRAPH_LAUNCHES); `g.spmm_t` and `g.scatter_sum_src` read the graph's by-source
  * view (graph-by-source.ts).
  */
 export const SHAPE_GRAPH_EMITTERS: readonly [string, KernelEmitter][] = [
@@ -34,3 +34,6 @@ export const SHAPE_GRAPH_EMITTERS: readonly [string, KernelEmitter][] = [
   ["g.spmm_t", emitSpmmT],
   ["g.spmm_max_mask", emitSpmmMaxMask],
 ];
+
+/** Shape ops that may need several launches (emit.ts's emitLaunches). */
+export const SHAPE_GRAPH_LAUNCHES: readonly [string, LaunchesEmitter][] = [["t.concat", concatLaunches]];

@@ -20,7 +20,6 @@ import { addDivisor, arithmeticScalar, inUnits, lanesFor, unitType } from "./wor
  *   owns (ir/update-chains.ts), whose buffer then holds the result.
  */
 
-const DEFAULT_WORKGROUP = 64;
 
 type Update = "replace" | "add";
 
@@ -66,7 +65,7 @@ if (i < ${dim}) {
     summary: `${update === "add" ? "add value to" : "replace"} slice i of base along axis ${v.axis}${inPlace ? ", in place" : ""}`,
     sizes,
     bindings,
-    workgroupSize: workgroupSizeOf(node, options, DEFAULT_WORKGROUP),
+    workgroupSize: workgroupSizeOf(node, options),
     units: inPlace ? `(${outer} * ${inner})` : `(${outer} * ${dim} * ${inner})`,
     unitsOf: inPlace ? (s) => s.outer * s.inner : (s) => s.outer * s.dim * s.inner,
     body: inPlace ? inPlaceBody : copyBody,

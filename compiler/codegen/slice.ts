@@ -1,3 +1,4 @@
+import { dimAttr } from "../ir/attrs.js";
 import { dimMul } from "../ir/dims.js";
 import type { Dim, Node, Type } from "../ir/types.js";
 import { axisView } from "./axis-view.js";
@@ -15,7 +16,6 @@ import { addDivisor, checkWords, inUnits, lanesFor, refuseInPlace, unitType } fr
  * multiple of 4 words).
  */
 
-const DEFAULT_WORKGROUP = 64;
 
 interface Window {
   /** Outer rows. */
@@ -52,9 +52,9 @@ export function emitSlice(node: Node, inputs: readonly Type[], options: EmitOpti
   const d = declareWindow(
     {
       outer: v.outer,
-      run: dimMul(node.attrs.size as Dim, v.inner),
+      run: dimMul(dimAttr(node.attrs, "size"), v.inner),
       row: dimMul(v.dim, v.inner),
-      start: dimMul(node.attrs.start as Dim, v.inner),
+      start: dimMul(dimAttr(node.attrs, "start"), v.inner),
     },
     options,
   );
@@ -69,7 +69,7 @@ export function emitSlice(node: Node, inputs: readonly Type[], options: EmitOpti
     summary: `x[start : start + size] along axis ${v.axis}`,
     sizes: d.sizes,
     bindings,
-    workgroupSize: workgroupSizeOf(node, options, DEFAULT_WORKGROUP),
+    workgroupSize: workgroupSizeOf(node, options),
     units: `(${d.outer} * ${d.run})`,
     unitsOf: (s) => s.outer * s.run,
     body: `out[q] = x[(q / ${d.run}) * ${d.row} + ${d.start} + q % ${d.run}];`,
@@ -86,8 +86,8 @@ export function emitPad(node: Node, inputs: readonly Type[], options: EmitOption
     {
       outer: v.outer,
       run: dimMul(v.dim, v.inner),
-      row: dimMul(node.attrs.size as Dim, v.inner),
-      start: dimMul(node.attrs.start as Dim, v.inner),
+      row: dimMul(dimAttr(node.attrs, "size"), v.inner),
+      start: dimMul(dimAttr(node.attrs, "start"), v.inner),
     },
     options,
   );
@@ -108,7 +108,7 @@ if (r >= ${d.start} && r < ${d.start} + ${d.run}) {
     summary: `zeros with x placed at [start, start + len) along axis ${v.axis}`,
     sizes: d.sizes,
     bindings,
-    workgroupSize: workgroupSizeOf(node, options, DEFAULT_WORKGROUP),
+    workgroupSize: workgroupSizeOf(node, options),
     units: `(${d.outer} * ${d.row})`,
     unitsOf: (s) => s.outer * s.row,
     body,
@@ -149,7 +149,7 @@ if (i < ${dim}) {
     summary: `x[i] along axis ${v.axis} for the index in a buffer`,
     sizes,
     bindings,
-    workgroupSize: workgroupSizeOf(node, options, DEFAULT_WORKGROUP),
+    workgroupSize: workgroupSizeOf(node, options),
     units: `(${outer} * ${inner})`,
     unitsOf: (s) => s.outer * s.inner,
     body,

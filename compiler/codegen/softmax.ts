@@ -1,3 +1,4 @@
+import { intAttr } from "../ir/attrs.js";
 import { normAxis } from "../ir/ops/common.js";
 import type { Node, Type } from "../ir/types.js";
 import { assembleKernel } from "./assemble.js";
@@ -15,11 +16,18 @@ import { SizeTable } from "./wgsl.js";
  * Three passes over the line, two team folds; a NaN anywhere in a line makes the line NaN.
  */
 export function emitSoftmax(node: Node, inputs: readonly Type[], options: EmitOptions): KernelSpec {
-  const log = node.op === "t.log_softmax";
+  return softmaxKernel(node, inputs, options, false);
+}
+
+export function emitLogSoftmax(node: Node, inputs: readonly Type[], options: EmitOptions): KernelSpec {
+  return softmaxKernel(node, inputs, options, true);
+}
+
+function softmaxKernel(node: Node, inputs: readonly Type[], options: EmitOptions, log: boolean): KernelSpec {
   const x = tensorOperand(node, inputs, 0);
   tensorResult(node);
   if (x.dtype !== "f32") throw new CodegenError(node.op, `only f32 has a kernel, got ${x.dtype}`, node.span);
-  const axis = normAxis(node.attrs.axis as number, x.shape.length);
+  const axis = normAxis(intAttr(node.attrs, "axis"), x.shape.length);
   if (axis === undefined) throw new CodegenError(node.op, "the axis is out of range", node.span);
 
   const sizes = new SizeTable(options.symbols);

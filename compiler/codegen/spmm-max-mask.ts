@@ -16,7 +16,6 @@ import { addDivisor, arithmeticScalar, inUnits, product, refuseInPlace, unitType
  * one destination, so together the items write every element of the result.
  */
 
-const DEFAULT_WORKGROUP = 64;
 
 export function emitSpmmMaxMask(node: Node, inputs: readonly Type[], options: EmitOptions): KernelSpec {
   refuseInPlace(node, options);
@@ -62,7 +61,7 @@ for (var e = first; e < last; e = e + 1u) {
     summary: "1 on each destination's first arg-max in-edge per channel, else 0",
     sizes,
     bindings,
-    workgroupSize: workgroupSizeOf(node, options, DEFAULT_WORKGROUP),
+    workgroupSize: workgroupSizeOf(node, options),
     units: `(${n} * ${f})`,
     unitsOf: (s) => s.n * s.f,
     body,

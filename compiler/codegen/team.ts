@@ -1,6 +1,6 @@
 import type { Node } from "../ir/types.js";
 import { helperTexts } from "./elementwise-ops.js";
-import { workgroupSizeOf, type EmitOptions } from "./emit-context.js";
+import { DEFAULT_WORKGROUP, workgroupSizeOf, type EmitOptions } from "./emit-context.js";
 import { LINEAR_WORKGROUP } from "./grid.js";
 
 /**
@@ -19,7 +19,6 @@ import { LINEAR_WORKGROUP } from "./grid.js";
 export const MAX_TEAM = 256;
 /** Elements one member folds alone before a line is worth a bigger team. */
 const ELEMENTS_PER_MEMBER = 16;
-const DEFAULT_WORKGROUP = 64;
 
 export interface TeamPlan {
   workgroup: number;
@@ -41,7 +40,7 @@ function nextPowerOfTwo(n: number): number {
 export function teamPlan(node: Node, options: EmitOptions, length: number | undefined, whole = false): TeamPlan {
   const wanted = whole || length === undefined ? MAX_TEAM : Math.min(MAX_TEAM, nextPowerOfTwo(Math.ceil(length / ELEMENTS_PER_MEMBER)));
   const workgroup =
-    options.workgroupSize !== undefined ? workgroupSizeOf(node, options, DEFAULT_WORKGROUP) : Math.max(DEFAULT_WORKGROUP, wanted);
+    options.workgroupSize !== undefined ? workgroupSizeOf(node, options) : Math.max(DEFAULT_WORKGROUP, wanted);
   const team = whole ? workgroup : Math.min(wanted, workgroup);
   return { workgroup, team, teams: workgroup / team };
 }

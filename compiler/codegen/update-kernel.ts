@@ -20,7 +20,6 @@ import { refuseInPlace } from "./words.js";
  * parameter shape of a model (pipeline compilation, not the update, is what costs).
  */
 
-const DEFAULT_WORKGROUP = 64;
 /** vec4s per invocation, strided by the workgroup size (neighbouring invocations, neighbouring memory). */
 const PER_INVOCATION = 4;
 
@@ -58,7 +57,7 @@ export function updateKernel(node: Node, inputs: readonly Type[], options: EmitO
   requireF32(node, inputs, [...def.tensors, ...scalars]);
   const out = tensorResult(node);
   if (out.dtype !== "f32") throw new CodegenError(node.op, `result is ${out.dtype}: only f32 has a GPU kernel`, node.span);
-  const wg = workgroupSizeOf(node, options, DEFAULT_WORKGROUP);
+  const wg = workgroupSizeOf(node, options);
 
   const sizes = new SizeTable(options.symbols);
   const total = sizes.add("total", out.shape.reduce<number | string>((n, d) => dimMul(n, d), 1), "runtime");

@@ -30,6 +30,7 @@ import {
   type SplitName,
   type TrainSpec,
 } from "../train/spec.js";
+import { inputName } from "../ir/struct-views.js";
 
 const KEYS = ["data", "model", "loss", "optimizer", "epochs", "select", "report", "schedule", "lr_schedule", "passes", "seed", "eval_every", "patience"];
 const REQUIRED = ["data", "model", "loss", "optimizer", "epochs"];
@@ -187,7 +188,7 @@ function modelCall(name: string, inst: BlockInstance, span: Span): ModelCall {
 
 /** The graph input's node and edge symbols take the dataset's sizes when those are known. */
 function withDataSymbols(m: Module, data: DatasetRef): Module {
-  const graph = m.funcs[0].body.find((n) => n.op === "s.input" && n.type.kind === "graph")?.type;
+  const graph = m.funcs[0].body.find((n) => inputName(n) !== undefined && n.type.kind === "graph")?.type;
   if (graph?.kind !== "graph") return m;
   const symbols: Record<string, number> = { ...m.symbols };
   if (typeof graph.nodes === "string" && data.sizes.numNodes !== undefined) symbols[graph.nodes] = data.sizes.numNodes;

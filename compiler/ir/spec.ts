@@ -1,10 +1,10 @@
-import type { Attrs, AttrValue, Node, Region, Type } from "./types.js";
+import type { Attrs, AttrValue, Dim, Node, Region, Type } from "./types.js";
 import type { FloatPrecision, Value } from "./values.js";
 
 /**
  * The contract of an entry in the op spec table. The verifier, the builder's type inference,
- * the reference interpreter, the cost model and autodiff all read this table, so adding an op
- * means adding one entry (plus its WGSL kernel).
+ * the reference interpreter, the cost model, autodiff, the passes and the plans all read this
+ * table; adding an op means adding one entry (plus its WGSL kernel).
  */
 
 export type AttrKind = "int" | "float" | "bool" | "string" | "ints" | "dim" | "dims" | "strings";
@@ -44,6 +44,12 @@ export interface InterpretContext {
   readonly overwritable?: readonly boolean[];
   /** Storage of float results (default f32); ops pass it to `alloc` so f64 runs stay f64 throughout. */
   readonly precision?: FloatPrecision;
+  /**
+   * Which carried values of a loop region are update chains (ir/update-chains.ts), which the loop
+   * hands to their in-place update. The interpreter gives it (it knows the op table); absent, as in
+   * a bare context, no value is handed over — the results are the same, only copies are made.
+   */
+  updateChains?(region: Region): boolean[];
 }
 
 export interface Cost {
@@ -89,6 +95,33 @@ export interface OpSpec {
   vjp?(b: VjpBuilder, a: VjpArgs): readonly (number | undefined)[];
   /** True for ops whose output carries no gradient to any input (degree, argmax, masks, …). */
   readonly nondifferentiable?: boolean;
-  /** FLOPs and bytes moved, evaluated on concrete sizes (symbols resolved). */
+  /**
+   * FLOPs and bytes moved by the op itself, evaluated on concrete sizes (symbols resolved). The
+   * nodes of its regions are counted by the walker (plan/flops.ts), as `trip` and
+   * `regionOperands` say.
+   */
   cost(inputs: readonly Type[], output: Type, attrs: Attrs, symbols: Readonly<Record<string, number>>): Cost;
+
+  // Facts the passes, plans and emitters read instead of matching op names.
+
+  /**
+   * Loops (`s.loop`, `s.reversible`): how many times the op's regions run per run of the op — an
+   * iteration cap for equilibrium loops. The cost model multiplies their nodes by it; autodiff
+   * differentiates such ops as stacks.
+   */
+  readonly trip?: (attrs: Attrs) => Dim;
+  /**
+   * Ops whose one region is their own elementwise function, applied to their operands (`t.fused`
+   * and the epilogue ops): what each region param stands for — an operand's id, or undefined for a
+   * value that never leaves the kernel (an epilogue's product). Such a region's nodes cost
+   * arithmetic only (they work on registers), and its params hold no buffers of their own.
+   */
+  readonly regionOperands?: (node: Node) => readonly (number | undefined)[];
+  /**
+   * Can write its result into operand 0 when that value is its to overwrite: a loop's update
+   * chain (ir/update-chains.ts), which the interpreter and the GPU then keep in one buffer.
+   */
+  readonly inPlace?: boolean;
+  /** The op computing this one with an elementwise epilogue applied in its kernel (passes/fuse-epilogue.ts). */
+  readonly epilogue?: string;
 }

@@ -1,11 +1,9 @@
+import { getOpSpec } from "./ops/index.js";
 import type { Region } from "./types.js";
-
-/** The ops that can write their result into operand 0 when it is theirs to overwrite. */
-export const IN_PLACE_OPS: ReadonlySet<string> = new Set(["t.scatter_slice", "t.slice_add"]);
 
 /**
  * Which carried values of a loop region are *update chains*: the region param is read exactly
- * once, as operand 0 of an in-place op (IN_PLACE_OPS) that is the region's result at the same
+ * once, as operand 0 of an in-place op (OpSpec.inPlace) that is the region's result at the same
  * position (`acc' = t.slice_add(acc, v, i)`, `stash' = t.scatter_slice(stash, h, i)`). Such a value can
  * live in one buffer for the whole loop, updated in place: the interpreter copies the initial
  * value once and lets the op overwrite it, as a device's memory plan would.
@@ -26,6 +24,6 @@ export function updateChains(region: Region): boolean[] {
   return region.params.map((p, k) => {
     if (k === 0 || uses.get(p.id) !== 1) return false;
     const result = region.body.find((n) => n.id === region.results[k - 1]);
-    return result !== undefined && IN_PLACE_OPS.has(result.op) && result.inputs[0] === p.id;
+    return result !== undefined && getOpSpec(result.op)?.inPlace === true && result.inputs[0] === p.id;
   });
 }

@@ -88,9 +88,9 @@ function cseFunc(func: Func): { func: Func; merged: number } {
 
 /** The identity of the value a node computes, or undefined when it must not be merged. */
 function mergeKey(node: Node): string | undefined {
-  if (node.op === "s.arg" || (node.regions && node.regions.length > 0)) return undefined;
+  if (node.regions && node.regions.length > 0) return undefined;
   const spec = getOpSpec(node.op);
-  if (!spec || !spec.pure) return undefined;
+  if (!spec || !spec.pure) return undefined; // region params (s.arg) among them
   // Defaults filled in, so that an attr spelled out and the same attr left to its default compare equal.
   return canonicalKey([node.op, node.type, node.inputs, withDefaults(node.op, node.attrs)]);
 }

@@ -1,5 +1,6 @@
 import { FuncBuilder } from "../ir/builder.js";
 import { cloneRegion } from "../ir/clone-region.js";
+import { intAttr } from "../ir/attrs.js";
 import { dimDiv, dimMul } from "../ir/dims.js";
 import type { Func, Node, TensorType } from "../ir/types.js";
 import { mapFuncs } from "./ir-walk.js";
@@ -18,7 +19,7 @@ export const expandReversible: Pass<Record<string, never>> = {
   run(module, ctx) {
     let count = 0;
     const out = mapFuncs(module, (func) => {
-      const stacks = func.body.filter((n) => n.op === "s.reversible" && !n.attrs.inverse).length;
+      const stacks = func.body.filter((n) => n.op === "s.reversible" && !n.attrs.inverse).length; // the op this pass rewrites
       if (stacks === 0) return func;
       count += stacks;
       ctx.log(`expand-reversible: ${func.name}: ${stacks} stack(s)`);
@@ -48,7 +49,7 @@ function expandFunc(func: Func): Func {
 
 /** One block of the coupling on x, with the stack's regions re-emitted as the F_g. */
 function coupling(b: FuncBuilder, stack: Node, i: number, x: number): number {
-  const groups = stack.attrs.groups as number;
+  const groups = intAttr(stack.attrs, "groups");
   const type = stack.type as TensorType;
   const axis = type.shape.length - 1;
   const chunk = dimDiv(type.shape[axis], groups)!;

@@ -1,5 +1,8 @@
+import { operandBuffers } from "../codegen/emit.js";
 import { FUSABLE_OPS } from "../ir/ops/fused.js";
+import { getOpSpec } from "../ir/ops/index.js";
 import { dependenciesOf } from "../ir/reads.js";
+import { inputName } from "../ir/struct-views.js";
 import { typesEqual } from "../ir/type-utils.js";
 import type { Node } from "../ir/types.js";
 
@@ -7,21 +10,17 @@ import type { Node } from "../ir/types.js";
  * Which elementwise consumers of one body take which matmul or SpMM as their epilogue's producer
  * (see fuse-epilogue.ts). A consumer is a `t.fused` node or a single elementwise op; it absorbs
  * the producer of one of its operands when
- *   - the producer is a `t.matmul` or `g.spmm` of this body with an f32 result, read by nothing
- *     else (possibly through `t.reshape`s read by nothing else) and not a result of the body: the
- *     product then needs no buffer of its own, and nothing is computed twice;
+ *   - the producer is an op with an epilogue form (OpSpec.epilogue: `t.matmul`, `g.spmm`) of this
+ *     body with an f32 result, read by nothing else (possibly through `t.reshape`s read by nothing
+ *     else) and not a result of the body: the product then needs no buffer of its own, and
+ *     nothing is computed twice;
  *   - the operand has the consumer's type: the kernel computes one output element per product
  *     element, at the same flat index (which is also where a fused dropout draws);
  *   - no operand of the matmul is a function input or a dropout of one — mostly-zero features
- *     that the scheduler multiplies by their nonzero pattern instead (schedule.ts);
- *   - the kernel stays within `maxBuffers` storage buffers: the producer's (two matrices; or the
- *     graph's indptr and src, the edge weights, x), one per extra operand, and the output.
+ *     that the launch plan multiplies by their nonzero pattern instead (plan/compact-values.ts);
+ *   - the kernel stays within `maxBuffers` storage buffers: the producer's own (as its emitter
+ *     counts them, codegen/emit.ts's operandBuffers), one per extra operand, and the output.
  */
-
-export const PRODUCER_OPS: Readonly<Record<string, string>> = {
-  "t.matmul": "t.matmul_epilogue",
-  "g.spmm": "g.spmm_epilogue",
-};
 
 export interface EpiloguePlan {
   /** The elementwise node whose id, position and value the epilogue node takes. */
@@ -36,14 +35,9 @@ export interface EpiloguePlan {
   absorbed: Node[];
 }
 
-/** Storage buffers the producer's own kernel binds besides its output. */
-function producerBuffers(p: Node): number {
-  return p.op === "g.spmm" ? 2 + (p.inputs.length - 1) : 2; // indptr, src, [w], x — or A, B
-}
-
 function isConsumer(n: Node): boolean {
   if (n.type.kind !== "tensor") return false;
-  if (n.op === "t.fused") return true;
+  if (n.op === "t.fused") return true; // a whole elementwise chain (fuse-elementwise's node)
   return FUSABLE_OPS.has(n.op) && !n.regions?.length;
 }
 
@@ -54,8 +48,11 @@ function isConsumer(n: Node): boolean {
  */
 function patternedCandidate(id: number, defs: ReadonlyMap<number, Node>): boolean {
   const d = defs.get(id);
-  if (d?.op === "s.input") return true;
-  return d?.op === "nn.dropout" && defs.get(d.inputs[0])?.op === "s.input";
+  if (!d) return false;
+  if (inputName(d) !== undefined) return true;
+  // Dropout keeps an input's zeros: the launch plan keeps it compact too (plan/compact-values.ts).
+  const source = d.op === "nn.dropout" ? defs.get(d.inputs[0]) : undefined;
+  return source !== undefined && inputName(source) !== undefined;
 }
 
 /**
@@ -87,16 +84,19 @@ export function epiloguePlans(
     const absorbed: Node[] = [];
     let reader = consumer;
     let def = here.get(operand);
+    // A reshape changes only how the product is indexed: the epilogue sees it as its `shape` view.
     while (def?.op === "t.reshape" && onlyReadBy(def.id, reader)) {
       absorbed.push(def);
       reader = def;
       def = here.get(def.inputs[0]);
     }
-    if (!def || !(def.op in PRODUCER_OPS) || !onlyReadBy(def.id, reader)) return undefined;
+    const own = def && getOpSpec(def.op)?.epilogue !== undefined ? operandBuffers(def) : undefined;
+    if (!def || own === undefined || !onlyReadBy(def.id, reader)) return undefined;
     if (def.type.kind !== "tensor" || def.type.dtype !== "f32") return undefined;
+    // Only the matmul has a kernel over a compact operand's nonzeros (plan/compact-values.ts).
     if (def.op === "t.matmul" && def.inputs.some((id) => patternedCandidate(id, defs))) return undefined;
     const extras = [...new Set(consumer.inputs.filter((id) => id !== operand))];
-    if (producerBuffers(def) + extras.length + 1 > maxBuffers) return undefined;
+    if (own + extras.length + 1 > maxBuffers) return undefined;
     return { consumer, producer: def, operand, extras, absorbed: [def, ...absorbed] };
   };
 

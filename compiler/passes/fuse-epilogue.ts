@@ -2,7 +2,8 @@ import { error } from "../../grammar/diagnostics.js";
 import { maxId } from "../ir/reads.js";
 import type { Func, Node, Region } from "../ir/types.js";
 import { PASS_CODES } from "./codes.js";
-import { PRODUCER_OPS, epiloguePlans, type EpiloguePlan } from "./fuse-epilogue-plan.js";
+import { epiloguePlans, type EpiloguePlan } from "./fuse-epilogue-plan.js";
+import { getOpSpec } from "../ir/ops/index.js";
 import { mapFuncs, nodesById, rebuildNode } from "./ir-walk.js";
 import type { Pass } from "./pass.js";
 import { MAX_STORAGE_BUFFERS } from "../codegen/kernel.js";
@@ -84,9 +85,9 @@ function fuseFunc(func: Func, limit: number): { func: Func; count: number } {
     const params = [product, ...extras.map((id, k) => arg(k + 1, defs.get(id)!.type, consumer.span))];
     const paramOf = new Map<number, number>([[operand, product.id], ...extras.map((id, k): [number, number] => [id, params[k + 1].id])]);
     const rename = (ids: readonly number[], map: ReadonlyMap<number, number>) => ids.map((id) => map.get(id) ?? id);
-    if (consumer.op === "t.fused") {
-      const own = consumer.regions![0];
-      // The fused region's param k stands for the consumer's operand k.
+    const own = consumer.regions?.[0];
+    if (own) {
+      // A t.fused chain (the one consumer with a region): its param k stands for operand k.
       const map = new Map(own.params.map((p, k) => [p.id, paramOf.get(consumer.inputs[k])!]));
       const body = own.body.map((n) => Object.freeze({ ...n, inputs: rename(n.inputs, map) }));
       return { params, body, results: rename(own.results, map) };
@@ -102,7 +103,7 @@ function fuseFunc(func: Func, limit: number): { func: Func; count: number } {
     const reshaped = view.length !== product.length || view.some((d, k) => d !== product[k]);
     return Object.freeze({
       id: consumer.id,
-      op: PRODUCER_OPS[producer.op],
+      op: getOpSpec(producer.op)!.epilogue!,
       type: consumer.type,
       inputs: [...producer.inputs, ...plan.extras],
       attrs: reshaped ? { ...producer.attrs, shape: view } : producer.attrs,

@@ -1,4 +1,4 @@
-import { FUSABLE_OPS } from "../ir/ops/fused.js";
+import { FUSABLE_OPS, INDEXED_OPS } from "../ir/ops/fused.js";
 import { dependenciesOf } from "../ir/reads.js";
 import { typesEqual } from "../ir/type-utils.js";
 import type { Node } from "../ir/types.js";
@@ -63,7 +63,7 @@ export function fusionGroups(body: readonly Node[], results: readonly number[], 
       const p = body[j];
       if (escapes.has(p.id) || !readers.get(p.id)!.every((r) => members.has(r))) continue;
       // Dropout draws by its own flat index: it joins only where that is the output's index.
-      if (p.op === "nn.dropout" && !typesEqual(p.type, body[root].type)) continue;
+      if (INDEXED_OPS.has(p.op) && !typesEqual(p.type, body[root].type)) continue;
       const added = p.inputs.filter((id) => !operands.has(id));
       if (operands.size - 1 + new Set(added).size > maxOperands) continue;
       members.add(j);

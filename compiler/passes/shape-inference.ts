@@ -9,6 +9,7 @@ import type { Func, Node, ParamInfo, Region, Type } from "../ir/types.js";
 import { PASS_CODES } from "./codes.js";
 import { nodesById, rebuildRegion } from "./ir-walk.js";
 import type { Pass } from "./pass.js";
+import { paramName } from "../ir/struct-views.js";
 
 interface ShapeInferenceOptions {
   update: boolean;
@@ -101,7 +102,7 @@ class FuncInference {
   /** The inferred type of `n`; reports a diagnostic and falls back to the stored type when inference fails. */
   private inferNode(n: Node, regions: readonly Region[] | undefined): Type {
     if (LEAF_OPS.has(n.op)) {
-      if (n.op === "s.param") this.checkParam(n);
+      if (paramName(n) !== undefined) this.checkParam(n);
       return n.type;
     }
     const spec = getOpSpec(n.op);

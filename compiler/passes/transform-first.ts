@@ -1,6 +1,8 @@
 import { maxId } from "../ir/reads.js";
 import { evalDim } from "../ir/dims.js";
 import { dependenciesOf } from "../ir/reads.js";
+import { getOpSpec } from "../ir/ops/index.js";
+import { inputName, paramName } from "../ir/struct-views.js";
 import type { Func, Node, Region, TensorType } from "../ir/types.js";
 import { mapFuncs, nodesById, rebuildRegion } from "./ir-walk.js";
 import type { Pass } from "./pass.js";
@@ -55,7 +57,8 @@ function rewriteFunc(func: Func, symbols: Readonly<Record<string, number>>): { f
     if (known !== undefined) return known;
     const n = byId.get(id);
     varying.set(id, false); // no cycles in SSA; guards against region params
-    const v = !n || n.op === "s.param" || (n.op === "s.input" && n.type.kind === "rng") || n.op === "s.arg" || dependenciesOf(n).some(varies);
+    // Parameters, the step's rng key, region params (impure) and what reads them vary.
+    const v = !n || paramName(n) !== undefined || (inputName(n) !== undefined && n.type.kind === "rng") || !getOpSpec(n.op)?.pure || dependenciesOf(n).some(varies);
     varying.set(id, v);
     return v;
   };
@@ -100,7 +103,7 @@ function candidate(
   if (!agg || agg.op !== "g.spmm" || agg.attrs.reduce === "max" || readers.get(agg.id) !== 1) return undefined;
   const x = agg.inputs[agg.inputs.length - 1];
   const xType = byId.get(x)?.type;
-  if (xType?.kind !== "tensor" || xType.shape.length !== 2 || !(varies(x) || byId.get(x)?.op === "s.input")) return undefined;
+  if (xType?.kind !== "tensor" || xType.shape.length !== 2 || !(varies(x) || inputName(byId.get(x)!) !== undefined)) return undefined;
   if (agg.inputs.length === 3) {
     const w = byId.get(agg.inputs[1])?.type;
     if (w?.kind !== "tensor" || w.shape.length !== 1) return undefined;

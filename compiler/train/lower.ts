@@ -9,6 +9,7 @@ import { FORWARD_FUNC } from "./names.js";
 import { buildLossFunc, LOSS_RESULT } from "./loss-func.js";
 import { LR_INPUT, lrInputFor, optionsFor, STEP_INPUT } from "./optimizer-options.js";
 import { emitUpdate } from "./optimizer-update.js";
+import { inputName } from "../ir/struct-views.js";
 
 export const LOSS_FUNC = "loss";
 export const TRAIN_STEP_FUNC = "train_step";
@@ -77,8 +78,8 @@ function unsupported(forward: Func, spec: TrainSpec): Diagnostic[] {
     out.push(error(TRAIN_CODES.badClipNorm.code, `clip_norm must be > 0, got ${spec.optimizer.clipNorm}`, spec.optimizer.span));
   }
   for (const n of forward.body) {
-    const name = String(n.attrs.name);
-    if (n.op === "s.input" && !DATA_INPUTS.includes(name)) {
+    const name = inputName(n);
+    if (name !== undefined && !DATA_INPUTS.includes(name)) {
       out.push(
         error(TRAIN_CODES.unknownInput.code, `the model's forward takes input \`${name}\`, which the dataset cannot supply`, n.span ?? spec.model.span, {
           help: "a trained model's forward takes the features and the graph: `forward(x: f32[N, F], g: graph[N])`",

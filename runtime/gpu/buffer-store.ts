@@ -1,5 +1,5 @@
 /// <reference types="@webgpu/types" />
-import { allocatedSize, packLayout, type PackLayout } from "../../compiler/codegen/index.js";
+import { allocatedSize, packLayout, type PackLayout } from "../../compiler/plan/index.js";
 import { sparsePattern, type SparsePattern } from "../../compiler/codegen/pattern.js";
 import type { TensorValue } from "../../compiler/ir/values.js";
 import type { GpuDevice } from "./device.js";
@@ -14,7 +14,7 @@ export interface Place {
 /**
  * What programs of one model share: inputs by name, created on first use, and one buffer packing
  * every parameter and optimizer state (packLayout). Give the parameters of every program that
- * will share the store (packedParams of their schedules) — the memory plan packs the same set;
+ * will share the store (packedParams of their launch plans) — the memory plan packs the same set;
  * without them the pack is made for the first program loaded.
  */
 export class BufferStore {

@@ -1,5 +1,6 @@
 /// <reference types="@webgpu/types" />
-import { allocatedSize, packUniforms, type KernelSpec, type DispatchSize } from "../../compiler/codegen/index.js";
+import { packUniforms, type KernelSpec, type DispatchSize } from "../../compiler/codegen/index.js";
+import { allocatedSize } from "../../compiler/plan/index.js";
 import { LIMITS_THAT_MATTER, USEFUL_FEATURES, findAdapter, type AdapterSummary, type FindAdapterOptions, type LimitName } from "./adapter.js";
 import { KernelRegistry } from "./error-map.js";
 import { GpuDeviceLostError, GpuKernelError } from "./errors.js";

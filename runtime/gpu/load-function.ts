@@ -1,12 +1,13 @@
-import { scheduleFunc, type Schedule } from "../../compiler/codegen/index.js";
 import { patternNonzeros } from "../../compiler/codegen/pattern.js";
 import type { Func } from "../../compiler/ir/types.js";
 import type { Value } from "../../compiler/ir/values.js";
+import { planLaunches, type LaunchPlan } from "../../compiler/plan/index.js";
 import { computedOnce } from "../../compiler/plan/unchanging.js";
 import { runFunc } from "../reference/index.js";
 import type { GpuDevice } from "./device.js";
 import type { BufferStore } from "./buffer-store.js";
 import { GpuProgram } from "./program.js";
+import { inputName } from "../../compiler/ir/struct-views.js";
 
 export interface LoadOptions {
   /** Every symbol's value (the module's and the bound data's). */
@@ -19,16 +20,16 @@ export interface LoadOptions {
   plan?: FunctionPlan;
 }
 
-/** A function's GPU schedule for the given data, and the values computed on the host once (ids, in order). */
+/** A function's GPU launch plan for the given data, and the values computed on the host once (ids, in order). */
 export interface FunctionPlan {
-  schedule: Schedule;
+  launches: LaunchPlan;
   hosted: number[];
 }
 
 /**
  * Plan a function for the GPU: what depends only on the unchanging data (self loops, degrees, GCN
  * normalisation, propagated features) is computed once on the host; mostly-zero data is stored
- * compactly by its zero pattern (pattern.ts); the rest is scheduled as kernels.
+ * compactly by its zero pattern (pattern.ts); the rest runs as kernel launches.
  */
 export function planFunction(
   func: Func,
@@ -36,7 +37,7 @@ export function planFunction(
   patterned: ReadonlyMap<string, number> = patternedInputs(options.data),
 ): FunctionPlan {
   const hosted = computedOnce(func.body, new Set(Object.keys(options.data)));
-  return { schedule: scheduleFunc(func, { symbols: options.symbols, hosted: new Set(hosted), patterned }), hosted };
+  return { launches: planLaunches(func, { symbols: options.symbols, hosted: new Set(hosted), patterned }), hosted };
 }
 
 /** The inputs mostly zero enough to be stored by their zero pattern, with their nonzero counts. */
@@ -60,19 +61,22 @@ export function planTraining(step: Func, predict: Func, options: Pick<LoadOption
 
 /** Put a function on the GPU as planFunction plans it: host values computed by the reference interpreter and uploaded. */
 export async function loadFunction(gpu: GpuDevice, func: Func, options: LoadOptions): Promise<GpuProgram> {
-  const { schedule, hosted } = options.plan ?? planFunction(func, options);
+  const { launches, hosted } = options.plan ?? planFunction(func, options);
   const onHost = new Set(hosted);
   const hostFunc: Func = {
     name: `${func.name}.host`,
-    body: func.body.filter((n) => onHost.has(n.id) || (n.op === "s.input" && String(n.attrs.name) in options.data)),
+    body: func.body.filter((n) => {
+      const input = inputName(n);
+      return onHost.has(n.id) || (input !== undefined && input in options.data);
+    }),
     results: hosted,
     resultNames: hosted.map((id) => `%${id}`),
   };
   const values = hosted.length ? runFunc(hostFunc, { inputs: options.data, params: {}, symbols: options.symbols }) : [];
-  const program = await GpuProgram.create(gpu, schedule, options.store, new Map(hosted.map((id, k) => [id, values[k]])), options.data);
+  const program = await GpuProgram.create(gpu, launches, options.store, new Map(hosted.map((id, k) => [id, values[k]])), options.data);
   // Programs sharing a store share its input buffers: each input is uploaded once.
   for (const [name, value] of Object.entries(options.data)) {
-    if (schedule.inputs.has(name) && options.store.firstFill(name)) program.setInput(name, value);
+    if (launches.inputs.has(name) && options.store.firstFill(name)) program.setInput(name, value);
   }
   return program;
 }

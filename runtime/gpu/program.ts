@@ -1,5 +1,6 @@
 /// <reference types="@webgpu/types" />
-import { inputBufferNames, packedParams, type DispatchSize, type KernelSpec, type Schedule, type Step } from "../../compiler/codegen/index.js";
+import type { DispatchSize, KernelSpec } from "../../compiler/codegen/index.js";
+import { inputBufferNames, packedParams, type LaunchPlan, type Step } from "../../compiler/plan/index.js";
 import { FLAG_WORDS } from "../../compiler/codegen/equilibrium.js";
 import { graphBySource } from "../../compiler/codegen/graph-by-source.js";
 import { compactValues, PATTERN_ARRAYS, type SparsePattern } from "../../compiler/codegen/pattern.js";
@@ -11,7 +12,7 @@ import { Recorder } from "./recorder.js";
 import { deviceWords, hostArray } from "./host-data.js";
 
 /**
- * A scheduled function resident on the GPU: its buffers allocated once, its pipelines compiled up
+ * A function's launch plan resident on the GPU: its buffers allocated once, its pipelines compiled up
  * front, a bind group per launch made once; `run()` records every step — loops unrolled on the host,
  * copies between passes — into ONE command encoder and submits it (equilibrium loops excepted:
  * they submit in chunks and read their convergence flag back between chunks). Nothing is read back unless
@@ -68,26 +69,26 @@ export class GpuProgram {
 
   private constructor(
     private readonly gpu: GpuDevice,
-    readonly schedule: Schedule,
+    readonly plan: LaunchPlan,
     private readonly buffers: Place[],
   ) {}
 
   /**
    * Allocate, upload the constant and host-computed values, compile every kernel (concurrently)
-   * and make every launch's bind group. `hosted` holds the values of `schedule.hosted`.
+   * and make every launch's bind group. `hosted` holds the values of `plan.hosted`.
    */
   static async create(
     gpu: GpuDevice,
-    schedule: Schedule,
+    plan: LaunchPlan,
     store: BufferStore,
     hosted: ReadonlyMap<number, Value>,
     inputs: Readonly<Record<string, Value>> = {},
   ): Promise<GpuProgram> {
-    const byName = inputBufferNames(schedule);
-    const paramOf = new Map([...schedule.params].map(([name, slot]) => [slot, name]));
-    const params = packedParams([schedule]);
+    const byName = inputBufferNames(plan);
+    const paramOf = new Map([...plan.params].map(([name, slot]) => [slot, name]));
+    const params = packedParams([plan]);
     const owned: GPUBuffer[] = [];
-    const buffers = schedule.slots.map((slot, k): Place => {
+    const buffers = plan.slots.map((slot, k): Place => {
       const param = paramOf.get(k);
       if (param !== undefined) return store.param(param, params);
       const name = byName.get(k);
@@ -95,38 +96,38 @@ export class GpuProgram {
       if (!name) owned.push(b);
       return { buffer: b, offset: 0, size: b.size };
     });
-    const program = new GpuProgram(gpu, schedule, buffers);
+    const program = new GpuProgram(gpu, plan, buffers);
     program.owned.push(...owned);
-    for (const [slot, words] of schedule.constants) program.writeArray(slot, words);
-    for (const [id, slots] of schedule.hosted) {
+    for (const [slot, words] of plan.constants) program.writeArray(slot, words);
+    for (const [id, slots] of plan.hosted) {
       const value = hosted.get(id);
       if (!value) throw new Error(`no host value for %${id}`);
       program.writeSlots(slots, value);
     }
-    for (const { graph, slots } of schedule.bySource) {
+    for (const { graph, slots } of plan.bySource) {
       const g = "input" in graph ? inputs[graph.input] : hosted.get(graph.hosted);
       if (g?.kind !== "graph") throw new Error(`a kernel reads a graph by source, but ${JSON.stringify(graph)} has no host graph`);
       const view = graphBySource(g);
       [view.indptr, view.edges].forEach((a, j) => program.writeArray(slots[j], a));
     }
-    for (const input of schedule.compact) {
+    for (const input of plan.compact) {
       const t = inputs[input];
       if (t?.kind !== "tensor") throw new Error(`input ${input} is stored by its zero pattern, but no tensor was given for it at load`);
       program.compact.set(input, store.pattern(input, t));
     }
-    for (const { input, slots } of schedule.patterns) {
+    for (const { input, slots } of plan.patterns) {
       const p = program.compact.get(input);
       if (!p) throw new Error(`a kernel reads the zero pattern of input ${input}, which is not stored compactly`);
       PATTERN_ARRAYS.forEach((a, j) => program.writeArray(slots[j], p[a]));
     }
-    await gpu.compile(schedule.kernels);
-    await program.prepare(schedule.steps);
+    await gpu.compile(plan.kernels);
+    await program.prepare(plan.steps);
     return program;
   }
 
   /** Fill an input's buffers (features, labels, the step's rng key and learning rate, …). */
   setInput(name: string, value: Value): void {
-    const slots = this.schedule.inputs.get(name);
+    const slots = this.plan.inputs.get(name);
     if (!slots) return;
     const pattern = this.compact.get(name);
     if (pattern && value.kind === "tensor") this.writeArray(slots[0], compactValues(value, pattern, name));
@@ -135,7 +136,7 @@ export class GpuProgram {
 
   /** Overwrite a parameter (initial values, a checkpoint). */
   setParam(name: string, value: TensorValue): void {
-    const slot = this.schedule.params.get(name);
+    const slot = this.plan.params.get(name);
     if (slot !== undefined) this.writeSlots([slot], value);
   }
 
@@ -157,19 +158,19 @@ export class GpuProgram {
   async run(updates: readonly (readonly [number, string])[] = [], log?: { result: number; to: GPUBuffer; offset: number }): Promise<void> {
     const rec = new Recorder(this.gpu.device);
     this.lastRun = [];
-    await this.record(this.schedule.steps, rec);
+    await this.record(this.plan.steps, rec);
     rec.endPass();
     for (const [k, name] of updates) {
-      const to = this.schedule.params.get(name);
-      const [from] = this.schedule.results[k];
-      if (to !== undefined && to !== from && this.schedule.slots[from].bytes > 0) {
-        this.copy(rec.encoder, from, to, this.schedule.slots[from].bytes);
+      const to = this.plan.params.get(name);
+      const [from] = this.plan.results[k];
+      if (to !== undefined && to !== from && this.plan.slots[from].bytes > 0) {
+        this.copy(rec.encoder, from, to, this.plan.slots[from].bytes);
       }
     }
     if (log) {
-      const [slot] = this.schedule.results[log.result];
+      const [slot] = this.plan.results[log.result];
       const from = this.buffers[slot];
-      rec.encoder.copyBufferToBuffer(from.buffer, from.offset, log.to, log.offset, this.schedule.slots[slot].bytes);
+      rec.encoder.copyBufferToBuffer(from.buffer, from.offset, log.to, log.offset, this.plan.slots[slot].bytes);
     }
     rec.submit();
   }
@@ -263,12 +264,12 @@ export class GpuProgram {
 
   /** Read result `k` back as a tensor of `type` (concrete `shape`); waits for the GPU. */
   readResult(k: number, type: TensorType, shape: readonly number[]): Promise<TensorValue> {
-    return this.readSlot(this.schedule.results[k][0], type, shape);
+    return this.readSlot(this.plan.results[k][0], type, shape);
   }
 
   /** Read a parameter's current value (for checkpoints and selection). */
   readParam(name: string, type: TensorType, shape: readonly number[]): Promise<TensorValue> {
-    const slot = this.schedule.params.get(name);
+    const slot = this.plan.params.get(name);
     if (slot === undefined) throw new Error(`the program has no parameter ${name}`);
     return this.readSlot(slot, type, shape);
   }
@@ -311,11 +312,11 @@ export class GpuProgram {
   }
 
   /** One pipeline, sizes uniform and bind group per launch, made once (loops reuse them every iteration). */
-  private async prepare(steps: readonly Step[], paramSlots: ReadonlySet<number> = new Set(this.schedule.params.values())): Promise<void> {
+  private async prepare(steps: readonly Step[], paramSlots: ReadonlySet<number> = new Set(this.plan.params.values())): Promise<void> {
     for (const step of steps) {
       if (step.kind === "loop") await this.prepare(step.body, paramSlots);
       if (step.kind !== "dispatch") continue;
-      const kernel: KernelSpec = this.schedule.kernels[step.kernel];
+      const kernel: KernelSpec = this.plan.kernels[step.kernel];
       const pipeline = await this.gpu.pipeline(kernel);
       // Kernels only read the parameter pack (updates are copied in): a writable range of it next
       // to read-only ones would be a usage conflict within the dispatch.

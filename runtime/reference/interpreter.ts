@@ -5,6 +5,8 @@ import type { InterpretContext } from "../../compiler/ir/spec.js";
 import type { Func, Node, Region } from "../../compiler/ir/types.js";
 import type { FloatPrecision, TensorValue, Value } from "../../compiler/ir/values.js";
 import { LEAF_OPS } from "../../compiler/ir/ops/struct.js";
+import { inputName, paramName } from "../../compiler/ir/struct-views.js";
+import { updateChains } from "../../compiler/ir/update-chains.js";
 import { deathsAfter } from "../../compiler/plan/liveness.js";
 import { SymbolTable } from "./bind.js";
 import type { DataMemo } from "./data-memo.js";
@@ -143,10 +145,13 @@ class Run {
     return v;
   }
 
-  private leaf(node: Node): Value {
-    const name = String(node.attrs.name);
-    const v = node.op === "s.input" ? this.env.inputs[name] : this.env.params[name];
-    if (!v) throw new Error(`no ${node.op === "s.input" ? "input" : "parameter"} named ${name} was given`);
+  /** An input's or a parameter's value, as the caller gave it; undefined for other nodes. */
+  private leaf(node: Node): Value | undefined {
+    const input = inputName(node);
+    const param = paramName(node);
+    if (input === undefined && param === undefined) return undefined;
+    const v = input !== undefined ? this.env.inputs[input] : this.env.params[param!];
+    if (!v) throw new Error(`no ${input !== undefined ? `input named ${input}` : `parameter named ${param}`} was given`);
     return this.precision === "f64" ? widen(v) : v;
   }
 
@@ -163,7 +168,8 @@ class Run {
   }
 
   private compute(node: Node, frame: Frame, owned: ReadonlySet<number>): Value {
-    if (node.op === "s.input" || node.op === "s.param") return this.leaf(node);
+    const leaf = this.leaf(node);
+    if (leaf) return leaf;
     const spec = getOpSpec(node.op);
     if (!spec) throw new Error("unknown op");
     const inputs = node.inputs.map((id) => this.lookup(frame, id));
@@ -171,6 +177,7 @@ class Run {
     const ctx: InterpretContext = {
       regions: node.regions,
       runRegion: (region, args, ownedArgs) => this.region(region, args, frame, ownedArgs),
+      updateChains,
       precision: this.precision,
       overwritable: node.inputs.map((id) => owned.has(id)),
     };

@@ -1,7 +1,7 @@
 import { concreteShape } from "../../compiler/ir/dims.js";
 import type { Func, TensorType } from "../../compiler/ir/types.js";
 import type { TensorValue, Value } from "../../compiler/ir/values.js";
-import { allocatedSize, packedParams, scheduleBytes } from "../../compiler/codegen/index.js";
+import { allocatedSize, deviceBytes, packedParams } from "../../compiler/plan/index.js";
 import { BufferStore, loadFunction, planFunction, patternedInputs, type FunctionPlan, type GpuDevice, type GpuProgram } from "../gpu/index.js";
 import { hostArray } from "../gpu/host-data.js";
 import { checkInputs, funcNamed, resultIndex, RunnerError, type Runner, type RunnerMemory, type RunnerProgram, type RunOptions } from "./runner.js";
@@ -53,13 +53,13 @@ export class GpuRunner implements Runner {
     const patterned = patternedInputs(data); // the data is scanned for zero patterns once
     const plans = new Map<string, FunctionPlan>(program.funcs.map((f) => [f.name, planFunction(f, { symbols, data }, patterned)]));
     // One pack for every function's state, as the memory plan counts it.
-    const store = new BufferStore(gpu, packedParams([...plans.values()].map((p) => p.schedule)));
+    const store = new BufferStore(gpu, packedParams([...plans.values()].map((p) => p.launches)));
     const loaded = new Map<string, Loaded>();
     for (const func of program.funcs) {
       const plan = plans.get(func.name)!;
       const prog = await loadFunction(gpu, func, { symbols, data, store, plan });
       const updates = func.resultNames.flatMap((name, k): [number, string][] => (name in program.state ? [[k, name]] : []));
-      const unread = updates.filter(([, name]) => !plan.schedule.params.has(name));
+      const unread = updates.filter(([, name]) => !plan.launches.params.has(name));
       if (unread.length) {
         // The update is a copy into the state's place in the pack, which only readers have.
         throw new RunnerError(`\`${func.name}\` writes state it does not read (${unread.map(([, n]) => `\`${n}\``).join(", ")}): not supported on the GPU`);
@@ -119,7 +119,7 @@ export class GpuRunner implements Runner {
     for (const [name, value] of Object.entries(values)) {
       if (!this.stateTypes.has(name)) throw new RunnerError(`no state entry \`${name}\` to set`);
       // Every function's state lives in the one pack: writing it through one program sets it for all.
-      const holder = [...this.loaded.values()].find((l) => l.program.schedule.params.has(name));
+      const holder = [...this.loaded.values()].find((l) => l.program.plan.params.has(name));
       if (holder) holder.program.setParam(name, value);
       else this.hostState.set(name, value);
     }
@@ -130,7 +130,7 @@ export class GpuRunner implements Runner {
     const programs = [...this.loaded.values()].reduce((n, l) => n + l.program.ownedBytes, 0);
     let shared = 0;
     for (const b of this.store.buffers.values()) shared += b.size;
-    const predicted = scheduleBytes([...this.loaded.values()].map((l) => l.program.schedule)) + allocatedSize(4 * this.logEntries);
+    const predicted = deviceBytes([...this.loaded.values()].map((l) => l.program.plan)) + allocatedSize(4 * this.logEntries);
     return { heldBytes: 0, peakBytes: programs + shared, predictedBytes: predicted };
   }
 

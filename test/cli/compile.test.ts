@@ -39,6 +39,7 @@ describe("gnnc compile", () => {
     expect(plans[1].kernels).toBe(plans[0].kernels);
     expect(plans[1].functions[0].activation_bytes).toBe(plans[0].functions[0].activation_bytes);
     expect(plans[1].functions[0].launches).toBeGreaterThan(plans[0].functions[0].launches);
+    expect(plans[1].functions[0].flops).toBeGreaterThan(plans[0].functions[0].flops); // every block counts
   });
 
   it("rejects an unknown --emit and a missing --out as usage errors", async () => {

@@ -3,9 +3,11 @@ import {
   CodegenError,
   MAX_WORKGROUPS_PER_DIMENSION,
   emitKernel,
+  emitLaunches,
   f32Literal,
   gridFor,
   kernelOps,
+  operandBuffers,
   packUniforms,
   resolveKernelSizes,
   type EmitOptions,
@@ -15,6 +17,7 @@ import { SHAPE_GRAPH_EMITTERS } from "../../compiler/codegen/shape-graph-emitter
 import { OPT_EMITTERS } from "../../compiler/codegen/opt-emitters.js";
 import { EPILOGUE_EMITTERS } from "../../compiler/codegen/epilogue.js";
 import { FUSED_EMITTERS } from "../../compiler/codegen/fused.js";
+import { allOpSpecs } from "../../compiler/ir/ops/index.js";
 import type { Attrs, Dim, DType, Node, Type } from "../../compiler/ir/types.js";
 import { oneOpNode } from "../support/one-op.js";
 
@@ -113,6 +116,38 @@ describe("emitKernel", () => {
     const span = { file: "m.gnn", start: { offset: 0, line: 3, column: 5 }, end: { offset: 4, line: 3, column: 9 } };
     const n = { ...oneOpNode("t.relu", [tensor([4])]), span };
     expect(emitKernel(n, [tensor([4])]).spans).toEqual([span]);
+  });
+});
+
+describe("emitLaunches", () => {
+  it("gives ops with more operands than one kernel binds several launches into one output, others their kernel", () => {
+    const rows = (k: number) => Array.from({ length: k }, () => tensor(["N", 4]));
+    for (const [op, attrs, many] of [["t.concat", { axis: 1 }, 9], ["opt.global_norm", {}, 15]] as const) {
+      const few = rows(3);
+      expect(emitLaunches(oneOpNode(op, few, attrs), few).map((k) => k.wgsl)).toEqual([emitKernel(oneOpNode(op, few, attrs), few).wgsl]);
+      const launches = emitLaunches(oneOpNode(op, rows(many), attrs), rows(many));
+      expect(launches.length, op).toBeGreaterThan(1);
+      for (const k of launches) expect(k.bindings.filter((b) => b.source.kind === "output")).toHaveLength(1);
+    }
+    expect(emitLaunches(oneOpNode("t.relu", rows(1)), rows(1))).toHaveLength(1);
+  });
+});
+
+describe("epilogue producers", () => {
+  it("declare the storage buffers their kernel binds besides the output, as the kernel binds them", () => {
+    const producers = allOpSpecs().filter((s) => s.epilogue !== undefined).map((s) => s.name);
+    expect(producers.sort()).toEqual(["g.spmm", "t.matmul"]);
+    const cases: [string, Type[]][] = [
+      ["t.matmul", [tensor(["N", 8]), tensor([8, 4])]],
+      ["g.spmm", [graph("N", "E"), tensor(["N", 8])]],
+      ["g.spmm", [graph("N", "E"), tensor(["E"]), tensor(["N", 8])]],
+      ["g.spmm", [graph("N", "E"), tensor(["E", 2]), tensor(["N", 2, 4])]],
+    ];
+    for (const [op, types] of cases) {
+      const node = oneOpNode(op, types);
+      const bound = emitKernel(node, types).bindings.filter((b) => b.source.kind !== "sizes" && b.source.kind !== "output");
+      expect(operandBuffers(node), `${op} with ${types.length} operands`).toBe(bound.length);
+    }
   });
 });
 

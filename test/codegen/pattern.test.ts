@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { compactValues, sparsePattern } from "../../compiler/codegen/pattern.js";
-import { packLayout, PACK_ALIGNMENT } from "../../compiler/codegen/index.js";
+import { packLayout, PACK_ALIGNMENT } from "../../compiler/plan/index.js";
 import type { TensorValue } from "../../compiler/ir/values.js";
 
 const t = (rows: number[][]): TensorValue => ({ kind: "tensor", dtype: "f32", shape: [rows.length, rows[0].length], data: Float32Array.from(rows.flat()) });

@@ -90,6 +90,7 @@ describe("shape and graph kernels", () => {
     expect(k.uniforms).toEqual(["r"]);
     expect(k.dispatch(resolveKernelSizes(k, {}))).toEqual({ x: 0, y: 1, z: 1 });
     expect(emit("g.scatter_sum", [graph, tensor(["E", 0])]).uniforms).toEqual(["n", "f"]);
+    expect(emit("g.spmm", [graph, tensor(["N", 0])]).uniforms).toEqual(["n", "f"]);
   });
 });
 

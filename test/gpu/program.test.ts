@@ -9,7 +9,7 @@ import { random, randomTensor } from "../support/tensors.js";
 import { expectAllClose } from "../support/allclose.js";
 
 /**
- * Whole functions on the GPU (scheduled, resident, one encoder per call) against the interpreter:
+ * Whole functions on the GPU (planned, resident, one encoder per call) against the interpreter:
  * graph structure computed once on the host, the rest as kernels.
  */
 const gpuOf = useGpu();
@@ -39,8 +39,8 @@ describe("GPU programs", () => {
     const store = new BufferStore(gpu);
     const program = await loadFunction(gpu, f, { symbols, data: { x, graph }, store });
     try {
-      expect(program.schedule.patterns.map((p) => p.input)).toEqual(["x"]);
-      expect(program.schedule.kernels.map((k) => k.name)).toContain("t_matmul_pattern_rows");
+      expect(program.plan.patterns.map((p) => p.input)).toEqual(["x"]);
+      expect(program.plan.kernels.map((k) => k.name)).toContain("t_matmul_pattern_rows");
       for (const [name, v] of Object.entries(params)) program.setParam(name, v);
       program.setInput("rng", rng);
       await program.run();
@@ -76,7 +76,7 @@ model Net(in_channels: int = 50) {
     const store = new BufferStore(gpu);
     const program = await loadFunction(gpu, f, { symbols, data: { x, graph }, store });
     try {
-      const s = program.schedule;
+      const s = program.plan;
       const nnz = x.data.filter((v) => v !== 0).length;
       expect(s.compact).toEqual(["x"]);
       expect(s.slots[s.inputs.get("x")![0]].bytes).toBe(nnz * 4);
@@ -122,7 +122,7 @@ model Net(in_channels: int = 50) {
         const want = runFunc(f, { inputs: { x, graph }, params, symbols })[0] as TensorValue;
         expectAllClose(got, want);
       }
-      expect(program.schedule.hosted.size).toBeGreaterThan(0); // self loops and normalisation came from the host
+      expect(program.plan.hosted.size).toBeGreaterThan(0); // self loops and normalisation came from the host
       // The four parameters share one buffer, each at a 256-byte-aligned offset; read back at once.
       expect([...store.buffers.keys()].filter((k) => !k.startsWith("input ")).sort()).toEqual(["parameters"]);
       const packed = await store.readParams();

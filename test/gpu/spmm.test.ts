@@ -50,6 +50,10 @@ describe("g.spmm", () => {
     expect(Array.from(r.actual.data).every((v) => v === 0)).toBe(true);
   });
 
+  it("compiles and runs with rows of no channels", async (ctx) => {
+    for (const reduce of REDUCES) await checkOp(gpu(ctx), { op: "g.spmm", attrs: { reduce }, inputs: [g, randomTensor([g.numNodes, 0], random(9))] });
+  });
+
   it("takes N, E and the row width from the sizes uniform when they are symbolic", async (ctx) => {
     const x = randomTensor([g.numNodes, 12], random(7));
     const r = await checkOp(gpu(ctx), {

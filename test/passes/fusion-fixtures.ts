@@ -1,4 +1,4 @@
-import { scheduleFunc, type Step } from "../../compiler/codegen/index.js";
+import { planLaunches, type Step } from "../../compiler/plan/index.js";
 import type { TrainSpec } from "../../compiler/train/spec.js";
 import type { Func, Module } from "../../compiler/ir/types.js";
 import type { Value } from "../../compiler/ir/values.js";
@@ -56,11 +56,11 @@ export function stepEnv(p: PreparedStep, func: Func, seed: number) {
   return { inputs, params: initParams(p.module, seed, p.symbols), symbols: p.symbols };
 }
 
-/** Kernel launches of one call on the GPU (a loop's body once per iteration), as the trainer schedules it. */
+/** Kernel launches of one call on the GPU (a loop's body once per iteration), as the trainer plans it. */
 export function launchCount(p: PreparedStep, func: Func): number {
   const hostedIds = unchangingNodes(func.body, new Set(Object.keys(p.data)));
   const hosted = new Set(func.body.filter((n) => hostedIds.has(n.id) && n.op !== "s.input").map((n) => n.id));
   const count = (steps: readonly Step[]): number =>
     steps.reduce((k, s) => k + (s.kind === "dispatch" ? 1 : s.kind === "loop" ? s.trip * count(s.body) : 0), 0);
-  return count(scheduleFunc(func, { symbols: p.symbols, hosted }).steps);
+  return count(planLaunches(func, { symbols: p.symbols, hosted }).steps);
 }

@@ -113,10 +113,10 @@ export function stridesOf(shape: readonly number[]): number[] {
 
 // ------------------------------------------------------------------ cost
 
-/** A dim's concrete size for the cost model; unbound symbols are an error of the caller. */
+/** A dim's concrete size for the cost model and the memory plans; unbound symbols are an error of the caller. */
 export function sizeOf(d: Dim, symbols: Readonly<Record<string, number>>): number {
   const v = evalDim(d, symbols);
-  if (v === undefined) throw new Error(`cost: dimension ${d} is not bound to a size`);
+  if (v === undefined) throw new Error(`dimension ${d} is not bound to a size`);
   return v;
 }
 
@@ -124,18 +124,29 @@ export function elementsOf(t: Type, symbols: Readonly<Record<string, number>>): 
   return t.kind === "tensor" ? t.shape.reduce<number>((n, d) => n * sizeOf(d, symbols), 1) : 0;
 }
 
-/** Bytes a value occupies on the device: tensors by dtype; graphs as indptr + src + dst (i32). */
-export function bytesOf(t: Type, symbols: Readonly<Record<string, number>>): number {
+/**
+ * The buffers a value occupies on a device, in bytes: a tensor one (by dtype), a graph three
+ * (indptr, src, dst; i32), an rng key one (two u32 words), a tuple its items' in order. The one
+ * size rule of the cost model and of the memory plans (plan/peak.ts, plan/buffer-assignment.ts).
+ */
+export function bufferBytes(t: Type, symbols: Readonly<Record<string, number>>): number[] {
   switch (t.kind) {
     case "tensor":
-      return elementsOf(t, symbols) * dtypeBytes(t.dtype);
-    case "graph":
-      return 4 * (sizeOf(t.nodes, symbols) + 1 + 2 * sizeOf(t.edges, symbols));
+      return [elementsOf(t, symbols) * dtypeBytes(t.dtype)];
+    case "graph": {
+      const edges = 4 * sizeOf(t.edges, symbols);
+      return [4 * (sizeOf(t.nodes, symbols) + 1), edges, edges];
+    }
     case "rng":
-      return 8;
+      return [8];
     case "tuple":
-      return t.items.reduce((n, item) => n + bytesOf(item, symbols), 0);
+      return t.items.flatMap((item) => bufferBytes(item, symbols));
   }
+}
+
+/** Bytes a value occupies on the device: the sum of its buffers (bufferBytes). */
+export function bytesOf(t: Type, symbols: Readonly<Record<string, number>>): number {
+  return bufferBytes(t, symbols).reduce((n, b) => n + b, 0);
 }
 
 /** Every input read once and the output written once; `flops` supplied per op. */

@@ -1,3 +1,4 @@
+import { floatAttr } from "../attrs.js";
 import type { OpSpec, VjpArgs, VjpBuilder } from "../spec.js";
 import { formatType, isFloatDType } from "../type-utils.js";
 import type { Attrs, Type } from "../types.js";
@@ -193,7 +194,7 @@ export const elementwiseOps: readonly OpSpec[] = [
     "t.step",
     "1 where x > 0, 0 where x < 0, at_zero where x = 0 (Heaviside)",
     (attrs) => {
-      const atZero = attrs.at_zero as number;
+      const atZero = floatAttr(attrs, "at_zero");
       return (x) => (x > 0 ? 1 : x < 0 ? 0 : x === 0 ? atZero : x);
     },
     { attrs: { at_zero: { kind: "float", default: 0, doc: "the value at x = 0" } } },
@@ -202,14 +203,14 @@ export const elementwiseOps: readonly OpSpec[] = [
     "t.leaky_relu",
     "x if x > 0 else slope·x (PyTorch LeakyReLU)",
     (attrs) => {
-      const slope = attrs.slope as number;
+      const slope = floatAttr(attrs, "slope");
       return (x) => (x > 0 ? x : slope * x);
     },
     {
       attrs: { slope: { kind: "float", default: 0.01, doc: "negative slope" } },
       // slope + (1 − slope)·step(x)
       grad: (b, { x, c, attrs }) => {
-        const slope = attrs.slope as number;
+        const slope = floatAttr(attrs, "slope");
         const d = emit2(b, "t.add", scaleBy(b, stepOf(b, x), 1 - slope), scalarLike(b, slope, x));
         return emit2(b, "t.mul", c, d);
       },
@@ -219,7 +220,7 @@ export const elementwiseOps: readonly OpSpec[] = [
     "t.elu",
     "x if x > 0 else α(eˣ − 1) (PyTorch ELU)",
     (attrs) => {
-      const alpha = attrs.alpha as number;
+      const alpha = floatAttr(attrs, "alpha");
       return (x) => (x > 0 ? x : alpha * Math.expm1(x));
     },
     {
@@ -227,7 +228,7 @@ export const elementwiseOps: readonly OpSpec[] = [
       flops: 4,
       // 1 for x > 0, else α·eˣ = out + α: written d + step(x)·(1 − d) with d = out + α.
       grad: (b, { x, out, c, attrs }) => {
-        const d = emit2(b, "t.add", out, scalarLike(b, attrs.alpha as number, x));
+        const d = emit2(b, "t.add", out, scalarLike(b, floatAttr(attrs, "alpha"), x));
         return emit2(b, "t.mul", c, emit2(b, "t.add", d, emit2(b, "t.mul", stepOf(b, x), oneMinus(b, d))));
       },
     },

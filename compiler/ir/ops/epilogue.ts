@@ -1,8 +1,9 @@
+import { dimsAttr } from "../attrs.js";
 import type { Cost, InferError, OpSpec } from "../spec.js";
 import { formatType, typesEqual } from "../type-utils.js";
 import type { Attrs, Dim, Region, TensorType, Type } from "../types.js";
 import type { TensorValue } from "../values.js";
-import { asTensor, elementsOf, fail, sizeOf, streamingCost } from "./common.js";
+import { asTensor, concreteShape, elementsOf, fail, sizeOf, streamingCost } from "./common.js";
 import { fusedOps } from "./fused.js";
 import { graphAggregateOps } from "./graph-aggregate.js";
 import { linalgOps } from "./linalg.js";
@@ -61,7 +62,7 @@ function epilogueResultType(p: Producer, inputs: readonly Type[], attrs: Attrs, 
   const product = p.spec.infer(producer, producerAttrs(attrs));
   if ("error" in product) return product;
   if (product.kind !== "tensor") return fail(`${p.spec.name} gives ${formatType(product)}, not a tensor`);
-  const view: TensorType = attrs.shape === undefined ? product : { ...product, shape: attrs.shape as Dim[] };
+  const view: TensorType = attrs.shape === undefined ? product : { ...product, shape: dimsAttr(attrs, "shape") };
   if (!sameElementCount(product.shape, view.shape)) {
     return fail(`the view ${formatType(view)} of the product ${formatType(product)} does not provably hold the same elements`);
   }
@@ -86,6 +87,11 @@ function epilogueOp(producer: Producer, summary: string): OpSpec {
     },
     regions: 1,
     pure: true,
+    // ^(product, extras…): the product never leaves the kernel; the extras are the last operands.
+    regionOperands: (node) => {
+      const { extra } = splitOperands(node.inputs, node.regions![0]);
+      return [undefined, ...extra];
+    },
     infer: (inputs, attrs, regions) => epilogueResultType(producer, inputs, attrs, regions),
     // The reference semantics are the unfused ops': the producer (rounded to f32 as it stores), then the region.
     interpret(inputs, attrs, ctx) {
@@ -93,7 +99,7 @@ function epilogueOp(producer: Producer, summary: string): OpSpec {
       if (!region) throw new Error(`${name}: the interpreter gave no region`);
       const { producer: operands, extra } = splitOperands(inputs, region);
       const product = asTensor(producer.spec.interpret(operands, producerAttrs(attrs), { ...ctx, regions: undefined }), "product");
-      const view: TensorValue = attrs.shape === undefined ? product : { ...product, shape: attrs.shape as number[] };
+      const view: TensorValue = attrs.shape === undefined ? product : { ...product, shape: concreteShape(attrs.shape, "shape") };
       return ctx.runRegion(region, [view, ...extra])[0];
     },
     // The producer's arithmetic (the region's nodes carry their own); every operand read once, the

@@ -34,6 +34,13 @@ export const FUSABLE_BINARY: readonly string[] = ["t.add", "t.sub", "t.mul", "t.
  */
 export const FUSABLE_OPS: ReadonlySet<string> = new Set([...FUSABLE_UNARY, ...FUSABLE_BINARY, "t.broadcast_to", "nn.dropout"]);
 
+/**
+ * Fusable ops whose element e depends on e itself, not only on their operands' elements (dropout
+ * draws its mask by flat index): in a fused region they must have the result's type, so that
+ * their index is the output's.
+ */
+export const INDEXED_OPS: ReadonlySet<string> = new Set(["nn.dropout"]);
+
 /** Whether `shape` broadcasts onto `onto` unchanged (NumPy rules; symbolic dims by identity). */
 function broadcastsOnto(shape: readonly Dim[], onto: readonly Dim[]): boolean {
   const r = broadcastShapes(shape, onto);
@@ -59,8 +66,8 @@ function fusedResultType(r: Region, inputs: readonly Type[]): InferError | Tenso
   const values = [...r.params.filter((p) => p.type.kind === "tensor"), ...r.body];
   for (const n of r.body) {
     if (!FUSABLE_OPS.has(n.op) || n.regions?.length) return fail(`${n.op} (%${n.id}) is not an elementwise op a fused region may hold`);
-    if (n.op === "nn.dropout" && !typesEqual(n.type, out)) {
-      return fail(`nn.dropout (%${n.id}) is ${formatType(n.type)}; in a fused region it must have the result's type ${formatType(out)}`);
+    if (INDEXED_OPS.has(n.op) && !typesEqual(n.type, out)) {
+      return fail(`${n.op} (%${n.id}) is ${formatType(n.type)}; in a fused region it must have the result's type ${formatType(out)}`);
     }
   }
   // One element type throughout (a kernel computes in one scalar type), every value indexable by the result's element.
@@ -80,6 +87,7 @@ const fused: OpSpec = {
   attrs: {},
   regions: 1,
   pure: true,
+  regionOperands: (node) => node.inputs,
   infer(inputs, _attrs, regions) {
     if (regions?.length !== 1) return fail(`t.fused needs exactly 1 region, got ${regions?.length ?? 0}`);
     return fusedResultType(regions[0], inputs);

@@ -1,3 +1,4 @@
+import { stringAttr } from "../attrs.js";
 import { dimMul } from "../dims.js";
 import type { InferError, OpSpec, VjpBuilder } from "../spec.js";
 import { formatType } from "../type-utils.js";
@@ -79,12 +80,13 @@ const spmm: OpSpec = {
   arity: [2, 3],
   attrs: { reduce: { kind: "string", default: "sum", oneOf: ["sum", "mean", "max"] } },
   pure: true,
+  epilogue: "g.spmm_epilogue",
   infer: inferAggregate,
   interpret(inputs, attrs, ctx) {
     const { g, x, w } = aggregateOperands(inputs);
     const rs = rowSize(x.shape);
     const weight = edgeWeight(w, rs);
-    const reduce = attrs.reduce as string;
+    const reduce = stringAttr(attrs, "reduce");
     const out = alloc(x.dtype, x.shape, ctx.precision);
     const acc = new Float64Array(rs);
     for (let i = 0; i < g.numNodes; i++) {
@@ -105,7 +107,7 @@ const spmm: OpSpec = {
     return out;
   },
   vjp(b, { node, cotangent }) {
-    const reduce = node.attrs.reduce as string;
+    const reduce = stringAttr(node.attrs, "reduce");
     const [g] = node.inputs;
     const x = node.inputs[node.inputs.length - 1];
     const w = node.inputs.length === 3 ? node.inputs[1] : undefined;

@@ -14,6 +14,7 @@ const matmul: OpSpec = {
     transB: { kind: "bool", default: false },
   },
   pure: true,
+  epilogue: "t.matmul_epilogue",
   infer(inputs, attrs) {
     const a = tensorAt(inputs, 0, "left operand");
     if ("error" in a) return a;

@@ -1,3 +1,4 @@
+import { floatAttr } from "../attrs.js";
 import { uniformFill } from "../rng.js";
 import type { InferError, OpSpec, VjpArgs, VjpBuilder } from "../spec.js";
 import { formatType } from "../type-utils.js";
@@ -24,7 +25,7 @@ import {
 // ------------------------------------------------------------------ dropout
 
 function checkP(attrs: Attrs): InferError | undefined {
-  const p = attrs.p as number;
+  const p = floatAttr(attrs, "p");
   return p >= 0 && p <= 1 ? undefined : fail(`p must lie in [0, 1], got ${p}`);
 }
 
@@ -57,7 +58,7 @@ function dropoutSpec(name: string, returnMask: boolean): OpSpec {
     },
     interpret(inputs, attrs, ctx) {
       const x = asTensor(inputs[0], "x");
-      const mask = dropoutMask(x, inputs[1], attrs.p as number);
+      const mask = dropoutMask(x, inputs[1], floatAttr(attrs, "p"));
       const out = alloc(x.dtype, x.shape, ctx.precision);
       if (returnMask) out.data.set(mask);
       else for (let k = 0; k < mask.length; k++) out.data[k] = x.data[k] * mask[k]; // exactly x·mask, signed zeros included
@@ -207,7 +208,7 @@ const layerNorm: OpSpec = {
     const x = asTensor(inputs[0], "x");
     const weight = inputs[1] ? asTensor(inputs[1], "weight") : undefined;
     const bias = inputs[2] ? asTensor(inputs[2], "bias") : undefined;
-    const eps = attrs.eps as number;
+    const eps = floatAttr(attrs, "eps");
     const c = x.shape[x.shape.length - 1];
     if (attrs.mode === "graph") {
       let sum = 0;
@@ -234,7 +235,7 @@ const layerNorm: OpSpec = {
   },
   vjp(b, { node, cotangent }) {
     const [x, weight, bias] = node.inputs;
-    const eps = node.attrs.eps as number;
+    const eps = floatAttr(node.attrs, "eps");
     if (node.attrs.mode === "graph") {
       const rank = tensorTypeOf(b, x).shape.length;
       const axes = Array.from({ length: rank }, (_, k) => k);
@@ -274,7 +275,7 @@ const batchNorm: OpSpec = {
   interpret(inputs, attrs, ctx) {
     const [x, weight, bias, runMean, runVar] = inputs.map((v, i) => asTensor(v, `operand ${i}`));
     const [n, c] = x.shape;
-    const eps = attrs.eps as number;
+    const eps = floatAttr(attrs, "eps");
     const mean = new Float64Array(c);
     const variance = new Float64Array(c);
     if (attrs.training) {
@@ -293,7 +294,7 @@ const batchNorm: OpSpec = {
   // running ones, which then receive a gradient too (the autodiff pass drops it for buffers).
   vjp(b, { node, cotangent }) {
     const [x, weight, bias, runMean, runVar] = node.inputs;
-    const eps = node.attrs.eps as number;
+    const eps = floatAttr(node.attrs, "eps");
     if (node.attrs.training !== false) {
       const s = standardize(b, x, [0], eps);
       const [g, gw, gb] = affineGrads(b, cotangent, s.xhat, weight, bias);

@@ -1,3 +1,4 @@
+import { floatAttr } from "../attrs.js";
 import type { OpSpec } from "../spec.js";
 import { inRange, scalarRole, tensorRole, updateOp } from "./opt-common.js";
 
@@ -49,7 +50,7 @@ const adamStep = updateOp({
     if (!(t >= 1)) throw new Error(`the step count t must be ≥ 1 (steps count from 1), got ${t}`);
     const stepSize = lr / (1 - (attrs.beta1 as number) ** t);
     const bc2Sqrt = Math.sqrt(1 - (attrs.beta2 as number) ** t);
-    const eps = attrs.eps as number;
+    const eps = floatAttr(attrs, "eps");
     return (k) => param[k] - (stepSize * m[k]) / (Math.sqrt(v[k]) / bc2Sqrt + eps);
   },
   flops: 6,

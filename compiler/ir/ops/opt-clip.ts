@@ -1,3 +1,4 @@
+import { floatAttr } from "../attrs.js";
 import type { OpSpec } from "../spec.js";
 import { formatType } from "../type-utils.js";
 import { asTensor, elementsOf, fail, floatTensorAt, streamingCost } from "./common.js";
@@ -51,14 +52,14 @@ const clipFactor: OpSpec = {
     const norm = floatTensorAt(inputs, 0, "norm");
     if ("error" in norm) return norm;
     if (norm.shape.length !== 0) return fail(`norm must be a scalar, got ${formatType(norm)}`, [0]);
-    const maxNorm = attrs.max_norm as number;
+    const maxNorm = floatAttr(attrs, "max_norm");
     if (!(maxNorm > 0)) return fail(`opt.clip_factor: max_norm must be > 0, got ${maxNorm}`);
     return norm;
   },
   interpret(inputs, attrs, ctx) {
     const norm = asTensor(inputs[0], "norm");
     const out = floatLike(norm, [], ctx.precision);
-    out.data[0] = Math.min(1, (attrs.max_norm as number) / (norm.data[0] + 1e-6));
+    out.data[0] = Math.min(1, floatAttr(attrs, "max_norm") / (norm.data[0] + 1e-6));
     return out;
   },
   cost(inputs, output, _attrs, symbols) {

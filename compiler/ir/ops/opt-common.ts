@@ -1,3 +1,4 @@
+import { floatAttr } from "../attrs.js";
 import type { InferError, OpSpec } from "../spec.js";
 import { formatType, isFloatDType } from "../type-utils.js";
 import type { AttrValue, Attrs, Type } from "../types.js";
@@ -42,7 +43,7 @@ export interface UpdateOpDef {
 
 /** An attr that must lie in [lo, hi) (hi = Infinity for no upper bound), or a message saying so. */
 export function inRange(attrs: Attrs, name: string, lo: number, hi: number): string | undefined {
-  const v = attrs[name] as number;
+  const v = floatAttr(attrs, name);
   if (v >= lo && v < hi) return undefined;
   return `${name} must lie in [${lo}, ${hi === Infinity ? "∞" : hi}), got ${v}`;
 }

@@ -1,3 +1,4 @@
+import { floatAttr } from "../attrs.js";
 import type { OpSpec } from "../spec.js";
 import { inRange, scalarRole, tensorRole, updateOp } from "./opt-common.js";
 
@@ -12,7 +13,7 @@ const l2 = updateOp({
   forms: [[tensorRole("grad"), tensorRole("param")]],
   checkAttrs: (attrs) => inRange(attrs, "weight_decay", 0, Infinity),
   make(attrs, { tensors: { grad, param } }) {
-    const wd = attrs.weight_decay as number;
+    const wd = floatAttr(attrs, "weight_decay");
     return (k) => grad[k] + wd * param[k];
   },
   flops: 2,
@@ -25,7 +26,7 @@ const decay = updateOp({
   forms: [[tensorRole("param"), scalarRole("lr")]],
   checkAttrs: (attrs) => inRange(attrs, "weight_decay", 0, Infinity),
   make(attrs, { tensors: { param }, scalars: { lr } }) {
-    const factor = 1 - lr * (attrs.weight_decay as number);
+    const factor = 1 - lr * floatAttr(attrs, "weight_decay");
     return (k) => param[k] * factor;
   },
   flops: 1,

@@ -1,3 +1,4 @@
+import { floatAttr } from "../attrs.js";
 import type { OpSpec } from "../spec.js";
 import { inRange, scalarRole, tensorRole, updateOp } from "./opt-common.js";
 
@@ -18,8 +19,8 @@ const sgdBuf = updateOp({
   checkAttrs: (attrs) => inRange(attrs, "momentum", 0, Infinity),
   make(attrs, { tensors: { buf, grad }, scalars: { t } }) {
     if (t <= 1) return (k) => grad[k];
-    const momentum = attrs.momentum as number;
-    const keep = 1 - (attrs.dampening as number);
+    const momentum = floatAttr(attrs, "momentum");
+    const keep = 1 - floatAttr(attrs, "dampening");
     return (k) => momentum * buf[k] + keep * grad[k];
   },
   flops: 3,
@@ -43,14 +44,14 @@ const sgdStep = updateOp({
   checkAttrs(attrs, arity) {
     const range = inRange(attrs, "momentum", 0, Infinity);
     if (range) return range;
-    const momentum = attrs.momentum as number;
+    const momentum = floatAttr(attrs, "momentum");
     if (arity === 3 && momentum !== 0) return `momentum ${momentum} needs the buffer: operands (param, grad, buf, lr)`;
     if (arity === 4 && momentum === 0) return "momentum 0 uses no buffer: operands (param, grad, lr)";
     if (attrs.nesterov && momentum === 0) return "nesterov momentum requires momentum > 0";
     return undefined;
   },
   make(attrs, { tensors: { param, grad, buf }, scalars: { lr } }) {
-    const momentum = attrs.momentum as number;
+    const momentum = floatAttr(attrs, "momentum");
     if (momentum === 0) return (k) => param[k] - lr * grad[k];
     if (attrs.nesterov) return (k) => param[k] - lr * (grad[k] + momentum * buf[k]);
     return (k) => param[k] - lr * buf[k];

@@ -1,3 +1,4 @@
+import { boolAttr, intAttr, intsAttr } from "../attrs.js";
 import type { InferError, OpSpec, VjpBuilder } from "../spec.js";
 import { formatType, isFloatDType } from "../type-utils.js";
 import type { Attrs, Dim, TensorType } from "../types.js";
@@ -82,13 +83,13 @@ function reduction(kind: Kind): OpSpec {
       const x = tensorAt(inputs, 0, "operand");
       if ("error" in x) return x;
       if (!NUMERIC_DTYPES.includes(x.dtype)) return fail(`${name} needs a numeric tensor, got ${formatType(x)}`, [0]);
-      const axes = reductionAxes(x, attrs.axes as number[]);
+      const axes = reductionAxes(x, intsAttr(attrs, "axes"));
       if ("error" in axes) return axes;
-      return { kind: "tensor", dtype: x.dtype, shape: reducedShape<Dim>(x.shape, axes, attrs.keepdims as boolean, 1) };
+      return { kind: "tensor", dtype: x.dtype, shape: reducedShape<Dim>(x.shape, axes, boolAttr(attrs, "keepdims"), 1) };
     },
     interpret(inputs, attrs, ctx) {
       const x = asTensor(inputs[0], "operand");
-      const axes = (attrs.axes as number[]).map((a) => normAxis(a, x.shape.length)!);
+      const axes = intsAttr(attrs, "axes").map((a) => normAxis(a, x.shape.length)!);
       const kept = reducedShape(x.shape, axes, true, 1);
       const acc = new Float64Array(numel(kept)).fill(kind === "max" ? -Infinity : 0);
       const map = broadcastIndex(kept, x.shape);
@@ -101,7 +102,7 @@ function reduction(kind: Kind): OpSpec {
         const count = axes.reduce((n, a) => n * x.shape[a], 1);
         for (let o = 0; o < acc.length; o++) acc[o] /= count;
       }
-      const out = alloc(x.dtype, reducedShape(x.shape, axes, attrs.keepdims as boolean, 1), ctx.precision);
+      const out = alloc(x.dtype, reducedShape(x.shape, axes, boolAttr(attrs, "keepdims"), 1), ctx.precision);
       out.data.set(acc);
       return out;
     },
@@ -162,19 +163,19 @@ function softmaxOp(log: boolean): OpSpec {
       const x = tensorAt(inputs, 0, "operand");
       if ("error" in x) return x;
       if (!isFloatDType(x.dtype)) return fail(`${name} needs a float tensor, got ${formatType(x)}`, [0]);
-      if (normAxis(attrs.axis as number, x.shape.length) === undefined) {
+      if (normAxis(intAttr(attrs, "axis"), x.shape.length) === undefined) {
         return fail(`axis ${attrs.axis} is out of range for ${formatType(x)}`, [0]);
       }
       return x;
     },
     interpret(inputs, attrs, ctx) {
       const x = asTensor(inputs[0], "operand");
-      const axis = normAxis(attrs.axis as number, x.shape.length)!;
+      const axis = normAxis(intAttr(attrs, "axis"), x.shape.length)!;
       return alongAxis(x, axis, (line) => softmaxLine(line, log), ctx.precision);
     },
     // softmax: y ⊙ (c − Σ c⊙y); log_softmax: c − softmax ⊙ Σ c (sums along the axis).
     vjp(b, { node, output: y, cotangent: c }) {
-      const axes = [node.attrs.axis as number];
+      const axes = [intAttr(node.attrs, "axis")];
       if (log) {
         const total = b.emit("t.sum", [c], { axes, keepdims: true });
         return [b.emit("t.sub", [c, b.emit("t.mul", [b.emit("t.exp", [y]), total])])];
@@ -200,12 +201,12 @@ const argmaxOnehot: OpSpec = {
     const x = tensorAt(inputs, 0, "operand");
     if ("error" in x) return x;
     if (!NUMERIC_DTYPES.includes(x.dtype)) return fail(`t.argmax_onehot needs a numeric tensor, got ${formatType(x)}`, [0]);
-    const axes = reductionAxes(x, attrs.axes as number[]);
+    const axes = reductionAxes(x, intsAttr(attrs, "axes"));
     return "error" in axes ? axes : x;
   },
   interpret(inputs, attrs, ctx) {
     const x = asTensor(inputs[0], "operand");
-    const axes = (attrs.axes as number[]).map((a) => normAxis(a, x.shape.length)!);
+    const axes = intsAttr(attrs, "axes").map((a) => normAxis(a, x.shape.length)!);
     const kept = reducedShape(x.shape, axes, true, 1);
     const best = new Float64Array(numel(kept));
     const at = new Int32Array(best.length).fill(-1);

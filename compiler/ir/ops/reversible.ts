@@ -1,10 +1,11 @@
+import { dimAttr, intAttr } from "../attrs.js";
 import { dimDiv } from "../dims.js";
 import type { OpSpec } from "../spec.js";
 import { formatType, typesEqual } from "../type-utils.js";
 import type { Region, TensorType, Type } from "../types.js";
 import type { InterpretContext } from "../spec.js";
 import type { TensorValue } from "../values.js";
-import { alloc, asTensor, concrete, fail, tensorAt } from "./common.js";
+import { alloc, asTensor, concrete, elementsOf, fail, sizeOf, streamingCost, tensorAt } from "./common.js";
 
 /**
  * `s.reversible{trip, groups}(x) { F_0 } … { F_{C−1} }`: a stack of `trip` grouped reversible
@@ -74,10 +75,11 @@ export const reversible: OpSpec = {
   },
   regions: [2, Infinity],
   pure: true,
+  trip: (attrs) => dimAttr(attrs, "trip"),
   infer(inputs, attrs, regions) {
     const x = tensorAt(inputs, 0, "operand");
     if ("error" in x) return x;
-    const groups = attrs.groups as number;
+    const groups = intAttr(attrs, "groups");
     if (!(Number.isInteger(groups) && groups >= 2)) return fail(`groups must be an integer ≥ 2, got ${groups}`);
     const trip = attrs.trip;
     if (typeof trip === "number" && !(Number.isInteger(trip) && trip >= 0)) return fail(`trip ${trip} is not a non-negative integer`);
@@ -100,7 +102,7 @@ export const reversible: OpSpec = {
     const regions = ctx.regions;
     if (!regions) throw new Error("s.reversible: the interpreter gave no regions");
     const trip = concrete(attrs.trip, "trip");
-    const groups = attrs.groups as number;
+    const groups = intAttr(attrs, "groups");
     const p = ctx.precision;
     const f = (g: number, i: number, z: TensorValue): TensorValue => {
       const index: TensorValue = { kind: "tensor", dtype: "i32", shape: [], data: Int32Array.of(i) };
@@ -121,9 +123,14 @@ export const reversible: OpSpec = {
     }
     return h;
   },
-  cost() {
-    // The blocks' cost belongs to the regions' nodes; the cost model multiplies it by `trip`.
-    return { flops: 0, bytes: 0 };
+  // The coupling's own sums, per block: Σ_{g≥1} x_g (C − 2 chunk adds) and y_g = x_g + F_g (C
+  // more), reading the block's input and writing its output. The blocks F_g are the regions'
+  // nodes, which the cost model (plan/flops.ts) counts once per block.
+  cost(inputs, output, attrs, symbols) {
+    const blocks = sizeOf(dimAttr(attrs, "trip"), symbols);
+    const groups = intAttr(attrs, "groups");
+    const perBlock = streamingCost(inputs, output, symbols, ((2 * groups - 2) * elementsOf(output, symbols)) / groups);
+    return { flops: blocks * perBlock.flops, bytes: blocks * perBlock.bytes };
   },
 };
 

@@ -1,3 +1,4 @@
+import { dimAttr, dimsAttr, dtypeAttr, floatAttr, intAttr } from "../attrs.js";
 import { dimAdd, formatShape } from "../dims.js";
 import type { InferError, InterpretContext, OpSpec } from "../spec.js";
 import { DTYPES, formatType, isFloatDType } from "../type-utils.js";
@@ -77,7 +78,7 @@ const reshape: OpSpec = {
   infer(inputs, attrs) {
     const x = tensorAt(inputs, 0, "operand");
     if ("error" in x) return x;
-    const shape = attrs.shape as Dim[];
+    const shape = dimsAttr(attrs, "shape");
     const bad = badDim(shape);
     if (bad !== undefined) return fail(`${bad} is not a valid dimension`, [0]);
     if (!sameElementCount(x.shape, shape)) {
@@ -111,7 +112,7 @@ const concat: OpSpec = {
   infer(inputs, attrs) {
     const first = tensorAt(inputs, 0, "operand 0");
     if ("error" in first) return first;
-    const axis = normAxis(attrs.axis as number, first.shape.length);
+    const axis = normAxis(intAttr(attrs, "axis"), first.shape.length);
     if (axis === undefined) return fail(`axis ${attrs.axis} is out of range for ${formatType(first)}`, [0]);
     let total: Dim = first.shape[axis];
     for (let i = 1; i < inputs.length; i++) {
@@ -130,7 +131,7 @@ const concat: OpSpec = {
   },
   interpret(inputs, attrs, ctx) {
     const xs = inputs.map((v, i) => asTensor(v, `operand ${i}`));
-    const axis = normAxis(attrs.axis as number, xs[0].shape.length)!;
+    const axis = normAxis(intAttr(attrs, "axis"), xs[0].shape.length)!;
     const outer = numel(xs[0].shape.slice(0, axis));
     const inner = numel(xs[0].shape.slice(axis + 1));
     const shape = [...xs[0].shape];
@@ -148,7 +149,7 @@ const concat: OpSpec = {
   // Each operand's gradient is its own stretch of the cotangent along the axis.
   vjp(b, { node, cotangent }) {
     const first = tensorTypeOf(b, node.inputs[0]);
-    const axis = normAxis(node.attrs.axis as number, first.shape.length)!;
+    const axis = normAxis(intAttr(node.attrs, "axis"), first.shape.length)!;
     let start: Dim = 0;
     return node.inputs.map((x) => {
       const size = tensorTypeOf(b, x).shape[axis];
@@ -169,10 +170,10 @@ const slice: OpSpec = {
   infer(inputs, attrs) {
     const x = tensorAt(inputs, 0, "operand");
     if ("error" in x) return x;
-    const axis = normAxis(attrs.axis as number, x.shape.length);
+    const axis = normAxis(intAttr(attrs, "axis"), x.shape.length);
     if (axis === undefined) return fail(`axis ${attrs.axis} is out of range for ${formatType(x)}`, [0]);
-    const start = attrs.start as Dim;
-    const size = attrs.size as Dim;
+    const start = dimAttr(attrs, "start");
+    const size = dimAttr(attrs, "size");
     const dim = x.shape[axis];
     if (typeof start === "number" && typeof size === "number" && typeof dim === "number" && start + size > dim) {
       return fail(`[${start}, ${start + size}) exceeds axis ${axis} of ${formatType(x)}`, [0]);
@@ -183,7 +184,7 @@ const slice: OpSpec = {
   },
   interpret(inputs, attrs, ctx) {
     const x = asTensor(inputs[0], "operand");
-    const axis = normAxis(attrs.axis as number, x.shape.length)!;
+    const axis = normAxis(intAttr(attrs, "axis"), x.shape.length)!;
     const start = concrete(attrs.start, "start");
     const size = concrete(attrs.size, "size");
     if (start < 0 || start + size > x.shape[axis]) {
@@ -202,7 +203,7 @@ const slice: OpSpec = {
   },
   vjp(b, { node, cotangent }) {
     const x = tensorTypeOf(b, node.inputs[0]);
-    const axis = normAxis(node.attrs.axis as number, x.shape.length)!;
+    const axis = normAxis(intAttr(node.attrs, "axis"), x.shape.length)!;
     return [b.emit("t.pad", [cotangent], { axis, start: node.attrs.start, size: x.shape[axis] })];
   },
   cost: copyCost(),
@@ -219,14 +220,14 @@ const select: OpSpec = {
     if ("error" in x) return x;
     const bad = sliceIndexAt(inputs, 1);
     if (bad) return bad;
-    const axis = normAxis(attrs.axis as number, x.shape.length);
+    const axis = normAxis(intAttr(attrs, "axis"), x.shape.length);
     if (axis === undefined) return fail(`axis ${attrs.axis} is out of range for ${formatType(x)}`, [0]);
     return { kind: "tensor", dtype: x.dtype, shape: x.shape.filter((_, k) => k !== axis) };
   },
   interpret(inputs, attrs, ctx) {
     const x = asTensor(inputs[0], "operand");
     const index = asTensor(inputs[1], "index").data[0];
-    const axis = normAxis(attrs.axis as number, x.shape.length)!;
+    const axis = normAxis(intAttr(attrs, "axis"), x.shape.length)!;
     if (!(index >= 0 && index < x.shape[axis])) {
       throw new Error(`index ${index} is out of range for axis ${axis} of ${describeValue(x)}`);
     }
@@ -271,7 +272,7 @@ function inferSliceUpdate(inputs: readonly Type[], attrs: Attrs): Type | InferEr
   if ("error" in value) return value;
   const bad = sliceIndexAt(inputs, 2);
   if (bad) return bad;
-  const axis = normAxis(attrs.axis as number, base.shape.length);
+  const axis = normAxis(intAttr(attrs, "axis"), base.shape.length);
   if (axis === undefined) return fail(`axis ${attrs.axis} is out of range for ${formatType(base)}`, [0]);
   const slice = base.shape.filter((_, k) => k !== axis);
   const fits = value.dtype === base.dtype && value.shape.length === slice.length && value.shape.every((d, k) => d === slice[k]);
@@ -294,7 +295,7 @@ function updateSlice(
   const base = asTensor(inputs[0], "base");
   const value = asTensor(inputs[1], "value");
   const index = asTensor(inputs[2], "index").data[0];
-  const axis = normAxis(attrs.axis as number, base.shape.length)!;
+  const axis = normAxis(intAttr(attrs, "axis"), base.shape.length)!;
   if (!(index >= 0 && index < base.shape[axis])) {
     throw new Error(`index ${index} is out of range for axis ${axis} of ${describeValue(base)}`);
   }
@@ -318,6 +319,7 @@ const scatterSlice: OpSpec = {
   arity: 3,
   attrs: { axis: { kind: "int", default: 0 } },
   pure: true,
+  inPlace: true,
   infer: inferSliceUpdate,
   interpret: (inputs, attrs, ctx) => updateSlice(inputs, attrs, ctx, (_, v) => v),
   vjp(b, { node, cotangent }) {
@@ -341,6 +343,7 @@ const sliceAdd: OpSpec = {
   arity: 3,
   attrs: { axis: { kind: "int", default: 0 } },
   pure: true,
+  inPlace: true,
   infer: inferSliceUpdate,
   interpret: (inputs, attrs, ctx) => updateSlice(inputs, attrs, ctx, (old, v) => old + v),
   vjp(b, { node, cotangent }) {
@@ -359,9 +362,9 @@ const pad: OpSpec = {
   infer(inputs, attrs) {
     const x = tensorAt(inputs, 0, "operand");
     if ("error" in x) return x;
-    const axis = normAxis(attrs.axis as number, x.shape.length);
+    const axis = normAxis(intAttr(attrs, "axis"), x.shape.length);
     if (axis === undefined) return fail(`axis ${attrs.axis} is out of range for ${formatType(x)}`, [0]);
-    const [start, size, len] = [attrs.start as Dim, attrs.size as Dim, x.shape[axis]];
+    const [start, size, len] = [dimAttr(attrs, "start"), dimAttr(attrs, "size"), x.shape[axis]];
     if (typeof start === "number" && typeof size === "number" && typeof len === "number" && start + len > size) {
       return fail(`[${start}, ${start + len}) does not fit in ${size} along axis ${axis}`, [0]);
     }
@@ -371,7 +374,7 @@ const pad: OpSpec = {
   },
   interpret(inputs, attrs, ctx) {
     const x = asTensor(inputs[0], "operand");
-    const axis = normAxis(attrs.axis as number, x.shape.length)!;
+    const axis = normAxis(intAttr(attrs, "axis"), x.shape.length)!;
     const start = concrete(attrs.start, "start");
     const size = concrete(attrs.size, "size");
     const len = x.shape[axis];
@@ -388,7 +391,7 @@ const pad: OpSpec = {
   },
   vjp(b, { node, cotangent }) {
     const x = tensorTypeOf(b, node.inputs[0]);
-    const axis = normAxis(node.attrs.axis as number, x.shape.length)!;
+    const axis = normAxis(intAttr(node.attrs, "axis"), x.shape.length)!;
     return [b.emit("t.slice", [cotangent], { axis, start: node.attrs.start, size: x.shape[axis] })];
   },
   cost: copyCost(),
@@ -403,7 +406,7 @@ const broadcastTo: OpSpec = {
   infer(inputs, attrs) {
     const x = tensorAt(inputs, 0, "operand");
     if ("error" in x) return x;
-    const shape = attrs.shape as Dim[];
+    const shape = dimsAttr(attrs, "shape");
     const bad = badDim(shape);
     if (bad !== undefined) return fail(`${bad} is not a valid dimension`, [0]);
     const r = broadcastShapes(x.shape, shape);
@@ -442,11 +445,11 @@ const cast: OpSpec = {
   infer(inputs, attrs) {
     const x = tensorAt(inputs, 0, "operand");
     if ("error" in x) return x;
-    return { kind: "tensor", dtype: attrs.dtype as DType, shape: x.shape };
+    return { kind: "tensor", dtype: dtypeAttr(attrs, "dtype"), shape: x.shape };
   },
   interpret(inputs, attrs, ctx) {
     const x = asTensor(inputs[0], "operand");
-    const dtype = attrs.dtype as DType;
+    const dtype = dtypeAttr(attrs, "dtype");
     const out = alloc(dtype, x.shape, ctx.precision);
     for (let e = 0; e < x.data.length; e++) out.data[e] = convert(x.data[e], dtype);
     return out;
@@ -478,13 +481,13 @@ const full: OpSpec = {
   },
   pure: true,
   infer(_inputs, attrs) {
-    const shape = attrs.shape as Dim[];
+    const shape = dimsAttr(attrs, "shape");
     const bad = badDim(shape);
     if (bad !== undefined) return fail(`${bad} is not a valid dimension`);
-    return { kind: "tensor", dtype: attrs.dtype as DType, shape: [...shape] } satisfies TensorType;
+    return { kind: "tensor", dtype: dtypeAttr(attrs, "dtype"), shape: [...shape] } satisfies TensorType;
   },
   interpret(_inputs, attrs, ctx) {
-    return filled(attrs.dtype as DType, concreteShape(attrs.shape, "shape"), attrs.value as number, ctx.precision);
+    return filled(dtypeAttr(attrs, "dtype"), concreteShape(attrs.shape, "shape"), floatAttr(attrs, "value"), ctx.precision);
   },
   vjp: () => [], // no inputs
 
@@ -501,10 +504,10 @@ const constant: OpSpec = {
   },
   pure: true,
   infer(_inputs, attrs) {
-    return { kind: "tensor", dtype: attrs.dtype as DType, shape: [] };
+    return { kind: "tensor", dtype: dtypeAttr(attrs, "dtype"), shape: [] };
   },
   interpret(_inputs, attrs, ctx) {
-    return filled(attrs.dtype as DType, [], attrs.value as number, ctx.precision);
+    return filled(dtypeAttr(attrs, "dtype"), [], floatAttr(attrs, "value"), ctx.precision);
   },
   vjp: () => [], // no inputs
 

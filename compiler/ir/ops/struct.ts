@@ -1,3 +1,4 @@
+import { dimAttr, intAttr } from "../attrs.js";
 import { foldKey } from "../rng.js";
 import type { OpSpec } from "../spec.js";
 import { formatType, typesEqual } from "../type-utils.js";
@@ -6,20 +7,20 @@ import type { FloatPrecision, TensorValue, Value } from "../values.js";
 import { AndersonMixer, MAX_ANDERSON_MEMORY } from "./anderson.js";
 import { alloc, asRng, concrete, fail, rngAt } from "./common.js";
 import { reversible } from "./reversible.js";
-import { updateChains } from "../update-chains.js";
 
 /** Structure: leaves bound from outside, loops with a region body, and RNG key derivation. */
 
 /** Ops whose type is given when they are built (builder.leaf / region params), never inferred or interpreted. */
 export const LEAF_OPS: ReadonlySet<string> = new Set(["s.input", "s.param", "s.arg"]);
 
-function leaf(name: string, summary: string, attrs: OpSpec["attrs"]): OpSpec {
+/** `pure`: whether two such leaves with the same attrs hold the same value (the same input or parameter). */
+function leaf(name: string, summary: string, attrs: OpSpec["attrs"], pure = true): OpSpec {
   return {
     name,
     summary,
     arity: 0,
     attrs,
-    pure: true,
+    pure,
     infer() {
       return fail(`${name} is a leaf: its type is given when it is built, not inferred`);
     },
@@ -84,6 +85,7 @@ const loop: OpSpec = {
   },
   regions: 1,
   pure: true,
+  trip: (attrs) => dimAttr(attrs, "trip"),
   infer(inputs, attrs, regions) {
     if (inputs.length === 0) return fail("s.loop needs an initial carried value");
     const trip = attrs.trip;
@@ -129,7 +131,7 @@ const loop: OpSpec = {
     const tol = equilibrium && typeof attrs.tol === "number" ? attrs.tol : undefined;
     // Update chains (accumulators, stashes) get one private copy, then are updated in place. An
     // equilibrium loop compares each iterate with the previous one, so it keeps both (no chains).
-    const owned = equilibrium ? region.params.map(() => false) : updateChains(region);
+    const owned = equilibrium || !ctx.updateChains ? region.params.map(() => false) : ctx.updateChains(region);
     const mixer = equilibrium && typeof attrs.anderson === "number" && attrs.anderson > 0 ? andersonMixer(attrs.anderson, inputs[0], ctx.precision) : undefined;
     let carried: Value[] = inputs.map((v, k) => (owned[k + 1] && trip > 0 ? copyValue(v) : v));
     for (let step = 0; step < trip; step++) {
@@ -158,14 +160,14 @@ const get: OpSpec = {
   infer(inputs, attrs) {
     const t = inputs[0];
     if (t.kind !== "tuple") return fail(`s.get takes a tuple, got ${formatType(t)}`, [0]);
-    const item = t.items[attrs.index as number];
+    const item = t.items[intAttr(attrs, "index")];
     if (!item) return fail(`index ${attrs.index} is out of range for ${formatType(t)}`, [0]);
     return item;
   },
   interpret(inputs, attrs) {
     const t = inputs[0];
     if (t.kind !== "tuple") throw new Error("s.get takes a tuple");
-    return t.items[attrs.index as number];
+    return t.items[intAttr(attrs, "index")];
   },
   cost() {
     return { flops: 0, bytes: 0 };
@@ -184,7 +186,7 @@ const rngFold: OpSpec = {
   attrs: { salt: { kind: "int" } },
   pure: true,
   infer(inputs, attrs) {
-    const salt = attrs.salt as number;
+    const salt = intAttr(attrs, "salt");
     if (!(salt >= 0 && salt <= 0xffffffff)) return fail(`salt ${salt} is not a u32`);
     const index = inputs[1];
     if (index && !(index.kind === "tensor" && index.dtype === "i32" && index.shape.length === 0))
@@ -192,7 +194,7 @@ const rngFold: OpSpec = {
     return rngAt(inputs, 0) ?? { kind: "rng" };
   },
   interpret(inputs, attrs) {
-    const salted = foldKey(asRng(inputs[0]).key, attrs.salt as number);
+    const salted = foldKey(asRng(inputs[0]).key, intAttr(attrs, "salt"));
     const index = inputs[1];
     if (index === undefined) return { kind: "rng", key: salted };
     if (index.kind !== "tensor") throw new Error("expected an i32 index tensor");
@@ -207,7 +209,8 @@ const rngFold: OpSpec = {
 export const structOps: readonly OpSpec[] = [
   leaf("s.input", "a function input bound by name (features, graph, rng, labels, …)", { name: { kind: "string" } }),
   leaf("s.param", "a parameter or buffer bound by name (described in Module.params)", { name: { kind: "string" } }),
-  leaf("s.arg", "a region parameter, bound on each entry to the region", { index: { kind: "int" } }),
+  // Region params of different regions (or entries) hold different values whatever their index.
+  leaf("s.arg", "a region parameter, bound on each entry to the region", { index: { kind: "int" } }, false),
   loop,
   get,
   reversible,

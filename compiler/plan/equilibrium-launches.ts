@@ -1,19 +1,20 @@
-import type { Node, Type } from "../ir/types.js";
-import { andersonGramKernel, andersonHistoryKernel, andersonMixKernel, andersonSolveKernel, gramWords } from "./anderson.js";
-import { CodegenError } from "./emit-context.js";
-import { conditionalCopyKernel, convergenceKernel, FLAG_WORDS } from "./equilibrium.js";
-import type { KernelSpec } from "./kernel.js";
-import type { Step } from "./schedule.js";
+import { andersonGramKernel, andersonHistoryKernel, andersonMixKernel, andersonSolveKernel, gramWords } from "../codegen/anderson.js";
+import { CodegenError } from "../codegen/emit-context.js";
+import { conditionalCopyKernel, convergenceKernel, FLAG_WORDS } from "../codegen/equilibrium.js";
+import type { KernelSpec } from "../codegen/kernel.js";
+import type { LoopView } from "../ir/struct-views.js";
+import type { Type } from "../ir/types.js";
+import type { Step } from "./launch-plan.js";
 
 /**
  * The end of one iteration of an equilibrium loop (`s.loop{mode=equilibrium}`) on the GPU: the
- * convergence check, then the state update made conditional on the loop's flag (equilibrium.ts),
- * by a masked copy per carried slot or, with `anderson = m`, by Anderson mixing (anderson.ts).
+ * convergence check, then the state update made conditional on the loop's flag (codegen/equilibrium.ts),
+ * by a masked copy per carried slot or, with `anderson = m`, by Anderson mixing (codegen/anderson.ts).
  * Replaces the unconditional result → carried copies of a `repeat` loop.
  */
 
-/** What the scheduler lends: fresh slots that live for the whole loop, and launches of control kernels. */
-export interface EquilibriumScheduler {
+/** What the launch lowering lends: fresh slots that live for the whole loop, and launches of control kernels. */
+export interface EquilibriumPlanner {
   slot(bytes: number, label: string): number;
   launch(kernel: KernelSpec, slots: readonly number[]): Step;
   byteSizes(type: Type): number[];
@@ -26,25 +27,26 @@ export interface EquilibriumUpdate {
 }
 
 export function equilibriumUpdate(
-  s: EquilibriumScheduler,
-  loop: Node,
+  s: EquilibriumPlanner,
+  view: LoopView,
   types: readonly Type[],
   index: number,
   next: readonly (readonly number[])[],
   carried: readonly (readonly number[])[],
 ): EquilibriumUpdate {
+  const loop = view.node;
   const first = types[0];
   if (first?.kind !== "tensor" || first.dtype !== "f32") {
     throw new CodegenError(loop.op, "an equilibrium loop on the GPU needs an f32 tensor as its first carried value", loop.span);
   }
-  if (loop.attrs.reverse === true) throw new CodegenError(loop.op, "an equilibrium loop cannot count down", loop.span);
+  if (view.reverse) throw new CodegenError(loop.op, "an equilibrium loop cannot count down", loop.span);
   const count = s.byteSizes(first)[0] / 4;
   const label = `loop %${loop.id}`;
   const flag = s.slot(FLAG_WORDS * 4, `${label} converged`);
   // No tol: the check never passes, as the interpreter never stops early.
-  const tol = typeof loop.attrs.tol === "number" ? loop.attrs.tol : -1;
+  const tol = view.tol ?? -1;
   const steps = [s.launch(convergenceKernel(loop, count, tol), [next[0][0], carried[0][0], index, flag])];
-  const m = typeof loop.attrs.anderson === "number" ? loop.attrs.anderson : 0;
+  const m = view.anderson;
   if (m > 0) {
     const rPrev = s.slot(count * 4, `${label} anderson r_prev`);
     const gPrev = s.slot(count * 4, `${label} anderson g_prev`);

@@ -1,7 +1,8 @@
 import type { Module } from "../ir/types.js";
-import { predictPeakBytes } from "../plan/peak.js";
-import type { Schedule, Step } from "./schedule.js";
-import { packedParams, scheduleBytes } from "./schedule-bytes.js";
+import { deviceBytes, packedParams } from "./device-bytes.js";
+import type { LaunchPlan, Step } from "./launch-plan.js";
+import { funcCost } from "./flops.js";
+import { predictPeakBytes } from "./peak.js";
 
 /** What `gnnc compile --emit plan` writes: memory and work of each function, before anything runs. */
 export interface PlanReport {
@@ -25,27 +26,39 @@ export interface FunctionPlan {
   activation_bytes: number;
   /** Buffers of this function's GPU program alone. */
   device_bytes: number;
+  /** Arithmetic and memory traffic of one call by the op table's cost model, loops counted per iteration (flops.ts). */
+  flops: number;
+  bytes_moved: number;
 }
 
 function launches(steps: readonly Step[]): number {
   return steps.reduce((n, s) => n + (s.kind === "dispatch" ? 1 : s.kind === "loop" ? s.trip * launches(s.body) : 0), 0);
 }
 
-export function planReport(module: Module, schedules: ReadonlyMap<string, Schedule>, symbols: Readonly<Record<string, number>>): PlanReport {
+export function planReport(module: Module, plans: ReadonlyMap<string, LaunchPlan>, symbols: Readonly<Record<string, number>>): PlanReport {
   // As the GPU holds them: the parameter pack's entries (packedParams).
-  const packed = packedParams([...schedules.values()]);
+  const packed = packedParams([...plans.values()]);
   const bytesOf = (params: readonly { name: string }[]) => params.reduce((n, p) => n + (packed.get(p.name) ?? 0), 0);
   const wgsl = new Set<string>();
-  for (const s of schedules.values()) for (const k of s.kernels) wgsl.add(k.wgsl);
+  for (const s of plans.values()) for (const k of s.kernels) wgsl.add(k.wgsl);
   return {
     parameter_bytes: bytesOf(module.params.filter((p) => p.trainable)),
     state_bytes: bytesOf(module.params.filter((p) => !p.trainable)),
     kernels: wgsl.size,
-    device_bytes: scheduleBytes([...schedules.values()]),
-    functions: [...schedules].map(([name, s]) => {
+    device_bytes: deviceBytes([...plans.values()]),
+    functions: [...plans].map(([name, s]) => {
       const func = module.funcs.find((f) => f.name === name)!;
       const peak = predictPeakBytes(func, symbols);
-      return { name, launches: launches(s.steps), peak_value_bytes: peak.total, activation_bytes: peak.activations, device_bytes: scheduleBytes([s]) };
+      const cost = funcCost(func, symbols);
+      return {
+        name,
+        launches: launches(s.steps),
+        peak_value_bytes: peak.total,
+        activation_bytes: peak.activations,
+        device_bytes: deviceBytes([s]),
+        flops: cost.flops,
+        bytes_moved: cost.bytes,
+      };
     }),
   };
 }

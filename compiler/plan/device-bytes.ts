@@ -1,5 +1,5 @@
-import type { Schedule, Step } from "./schedule.js";
-import { uniformWords } from "./kernel.js";
+import { uniformWords } from "../codegen/kernel.js";
+import type { LaunchPlan, Step } from "./launch-plan.js";
 
 /** Buffer sizes as the GPU runtime allocates them: at least 16 bytes (WebGPU rejects empty bindings), whole vec4s. */
 export function allocatedSize(bytes: number): number {
@@ -7,7 +7,7 @@ export function allocatedSize(bytes: number): number {
 }
 
 /** The shared buffer name of each input slot (`input x`; a graph's arrays `input graph.0` …): programs of one model share these. */
-export function inputBufferNames(s: Schedule): Map<number, string> {
+export function inputBufferNames(s: LaunchPlan): Map<number, string> {
   const names = new Map<number, string>();
   for (const [name, slots] of s.inputs) slots.forEach((slot, j) => names.set(slot, slots.length > 1 ? `input ${name}.${j}` : `input ${name}`));
   return names;
@@ -37,23 +37,23 @@ export function packLayout(entries: ReadonlyMap<string, number>): PackLayout {
   return { offsets, bytes: end === 0 ? 0 : allocatedSize(end) };
 }
 
-/** Every parameter (and optimizer state) the schedules read, with its bytes: what the pack holds. */
-export function packedParams(schedules: readonly Schedule[]): Map<string, number> {
+/** Every parameter (and optimizer state) the plans read, with its bytes: what the pack holds. */
+export function packedParams(plans: readonly LaunchPlan[]): Map<string, number> {
   const out = new Map<string, number>();
-  for (const s of schedules) for (const [name, slot] of s.params) out.set(name, Math.max(out.get(name) ?? 0, s.slots[slot].bytes));
+  for (const s of plans) for (const [name, slot] of s.params) out.set(name, Math.max(out.get(name) ?? 0, s.slots[slot].bytes));
   return out;
 }
 
 /**
- * The device memory a set of schedules sharing named buffers (parameters, inputs) will allocate,
- * predicted before anything is allocated: every slot (padded), inputs once across schedules,
- * parameters and optimizer states in one pack (packLayout), and one uniform buffer per launch of
- * a kernel with run-time sizes.
+ * The device memory a set of launch plans sharing named buffers (parameters, inputs) will
+ * allocate, predicted before anything is allocated: every slot (padded), inputs once across
+ * plans, parameters and optimizer states in one pack (packLayout), and one uniform buffer per
+ * launch of a kernel with run-time sizes.
  */
-export function scheduleBytes(schedules: readonly Schedule[]): number {
+export function deviceBytes(plans: readonly LaunchPlan[]): number {
   const named = new Map<string, number>();
   let own = 0;
-  for (const s of schedules) {
+  for (const s of plans) {
     const names = new Map<number, string>();
     for (const [slot, name] of inputBufferNames(s)) names.set(slot, name);
     for (const slot of s.params.values()) names.set(slot, "");
@@ -73,5 +73,5 @@ export function scheduleBytes(schedules: readonly Schedule[]): number {
     own += uniforms(s.steps);
   }
   for (const bytes of named.values()) own += bytes;
-  return own + packLayout(packedParams(schedules)).bytes;
+  return own + packLayout(packedParams(plans)).bytes;
 }

@@ -1,31 +1,20 @@
+import { emitPatternMatmul } from "../codegen/matmul-pattern.js";
+import type { KernelSpec } from "../codegen/kernel.js";
+import { emitDensify, emitPatternDropout } from "../codegen/pattern-kernels.js";
+import { PATTERN_ARRAYS } from "../codegen/pattern.js";
 import type { Node, TensorType, Type } from "../ir/types.js";
-import type { KernelSpec } from "./kernel.js";
-import { emitPatternMatmul } from "./matmul-pattern.js";
-import { emitDensify, emitPatternDropout } from "./pattern-kernels.js";
-import { PATTERN_ARRAYS } from "./pattern.js";
-import type { Step } from "./schedule.js";
+import type { BufferAssignment } from "./buffer-assignment.js";
+import type { Step } from "./launch-plan.js";
 
 /**
- * The scheduler's side of compactly stored mostly-zero inputs (pattern.ts): which values are
- * compact (such an input, and dropout of it), the pattern slots kernels bind, and the kernels
- * that read compact values — dropout and patterned matmuls over the nonzeros, a dense copy for
- * every other reader.
+ * The launch plan's side of compactly stored mostly-zero inputs (codegen/pattern.ts): which
+ * values are compact (such an input, and dropout of it), the pattern slots kernels bind, and the
+ * kernels that read compact values — dropout and patterned matmuls over the nonzeros, a dense
+ * copy for every other reader.
  */
 
-/** What this needs of the scheduler. */
-export interface CompactScheduler {
-  symbols: Readonly<Record<string, number>>;
-  typeOf(id: number): Type;
-  size(d: number | string): number;
-  byteSizes(type: Type): number[];
-  slot(bytes: number, label: string): number;
-  /** A buffer for a computed value, reused by liveness; `hold` keeps it until `release`. */
-  reusable(bytes: number, label: string): number;
-  hold(slots: readonly number[]): void;
-  /** One launch of `kernel` for `n`, its output in `out`, a tensor operand's slot from `operand`. */
-  launch(n: Node, kernel: KernelSpec, out: number, operand: (id: number) => number): Step;
-  slotsOf(id: number): number[];
-}
+/** One launch of `kernel` for `n`, its output in slot `out`, a tensor operand's slot from `operand`. */
+export type Launch = (n: Node, kernel: KernelSpec, out: number, operand: (id: number) => number) => Step;
 
 export class CompactValues {
   /** Patterned inputs some kernel reads the pattern of, with their slots in PATTERN_ARRAYS order. */
@@ -36,7 +25,9 @@ export class CompactValues {
   constructor(
     /** Patterned inputs by name, with their nonzero counts. */
     private readonly nonzeros: ReadonlyMap<string, number>,
-    private readonly s: CompactScheduler,
+    private readonly symbols: Readonly<Record<string, number>>,
+    private readonly buffers: BufferAssignment,
+    private readonly launch: Launch,
   ) {}
 
   /** The nonzero count of input `name` when it is stored compactly. */
@@ -58,10 +49,10 @@ export class CompactValues {
   dropout(n: Node): { out: number; steps: Step[] } | undefined {
     const input = this.compact.get(n.inputs[0]);
     if (n.op !== "nn.dropout" || input === undefined) return undefined;
-    const out = this.s.reusable(this.nonzeros.get(input)! * 4, `nn_dropout_pattern %${n.id}`);
+    const out = this.buffers.take(this.nonzeros.get(input)! * 4, n.type, `nn_dropout_pattern %${n.id}`);
     this.compact.set(n.id, input);
-    const kernel = emitPatternDropout(n, this.s.typeOf(n.inputs[0]) as TensorType, { symbols: this.s.symbols });
-    return { out, steps: [this.s.launch(n, kernel, out, (id) => this.s.slotsOf(id)[0])] };
+    const kernel = emitPatternDropout(n, this.buffers.typeOf(n.inputs[0]) as TensorType, { symbols: this.symbols });
+    return { out, steps: [this.launch(n, kernel, out, (id) => this.buffers.slotsOf(id)[0])] };
   }
 
   /** The kernel of a matmul whose compact operand is P: P·Wᵀ with P first, or Dᵀ·P with P second; else undefined. */
@@ -75,15 +66,15 @@ export class CompactValues {
 
   /**
    * Dense copies of the compact operands of `n` (value id → slot), made by launches appended to
-   * `steps` and held; the caller releases them once `n` is scheduled.
+   * `steps` and held; the caller releases them once `n`'s launches are planned.
    */
   densified(n: Node, steps: Step[]): Map<number, number> {
     const dense = new Map<number, number>();
     n.inputs.forEach((id, k) => {
       if (!this.compact.has(id) || dense.has(id)) return;
-      const type = this.s.typeOf(id) as TensorType;
-      const slot = this.s.reusable(this.s.byteSizes(type)[0], `${this.compact.get(id)} dense for %${n.id}`);
-      this.s.hold([slot]);
+      const type = this.buffers.typeOf(id) as TensorType;
+      const slot = this.buffers.take(this.buffers.byteSizes(type)[0], type, `${this.compact.get(id)} dense for %${n.id}`);
+      this.buffers.hold(slot);
       dense.set(id, slot);
       steps.push(this.densify(n, k, type, slot));
     });
@@ -92,7 +83,7 @@ export class CompactValues {
 
   /** The launch writing the dense form of `n`'s compact operand k into slot `to`. */
   densify(n: Node, k: number, type: Type, to: number): Step {
-    return this.s.launch(n, emitDensify(n, k, type as TensorType, { symbols: this.s.symbols }), to, (v) => this.s.slotsOf(v)[0]);
+    return this.launch(n, emitDensify(n, k, type as TensorType, { symbols: this.symbols }), to, (v) => this.buffers.slotsOf(v)[0]);
   }
 
   /** The slots of the zero pattern of compact value `value`, made when first bound. */
@@ -101,10 +92,10 @@ export class CompactValues {
     const known = this.patterns.find((p) => p.input === input);
     if (known) return known.slots;
     const nnz = this.nonzeros.get(input)!;
-    const type = this.s.typeOf(value) as TensorType;
-    const [n, f] = type.shape.map((d) => this.s.size(d));
+    const type = this.buffers.typeOf(value) as TensorType;
+    const [n, f] = type.shape.map((d) => this.buffers.size(d));
     const lengths = { rowptr: n + 1, cols: nnz, colptr: f + 1, rows: nnz, perm: nnz };
-    const slots = PATTERN_ARRAYS.map((a) => this.s.slot(lengths[a] * 4, `${input} pattern.${a}`));
+    const slots = PATTERN_ARRAYS.map((a) => this.buffers.slot(lengths[a] * 4, `${input} pattern.${a}`));
     this.patterns.push({ input, slots });
     return slots;
   }

@@ -1,0 +1,11 @@
+/**
+ * compiler/plan: what a function will hold and do on a device, decided before it runs — the
+ * memory prediction (peak.ts), the GPU launch plan (buffers and kernel launches), the device
+ * bytes it allocates, the FLOPs it costs, and the report `gnnc compile --emit plan` writes.
+ */
+export { planLaunches } from "./plan-launches.js";
+export type { LaunchPlan, LaunchPlanOptions, Slot, Step } from "./launch-plan.js";
+export { deviceBytes, allocatedSize, inputBufferNames, packLayout, packedParams, PACK_ALIGNMENT, type PackLayout } from "./device-bytes.js";
+export { predictPeakBytes, type PeakBytes } from "./peak.js";
+export { funcCost } from "./flops.js";
+export { planReport, type PlanReport, type FunctionPlan } from "./report.js";

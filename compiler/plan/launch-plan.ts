@@ -1,0 +1,75 @@
+import type { KernelSpec } from "../codegen/kernel.js";
+
+/**
+ * A function's launch plan for a GPU: every value gets buffer slots (buffer-assignment.ts), every
+ * node a kernel launch or several (launch-lowering.ts), every loop a host-driven repetition of its
+ * body's launches. Pure data — the runtime allocates the slots, compiles the kernels and records
+ * the steps into one command encoder. plan-launches.ts makes it.
+ *
+ * Sizes are concrete: a launch plan is made once the data is bound (symbols known).
+ */
+/** A buffer the runtime allocates: its size in bytes (before padding) and a label for errors. */
+export interface Slot {
+  bytes: number;
+  label: string;
+}
+
+export type Step =
+  | { kind: "dispatch"; kernel: number; sizes: Readonly<Record<string, number>>; buffers: readonly number[] }
+  | { kind: "copy"; from: number; to: number; bytes: number }
+  | {
+      kind: "loop";
+      trip: number;
+      reverse: boolean;
+      /** Slot of the i32 index the body reads, refilled from `indexTable` (one i32 per iteration) before each iteration. */
+      index: number;
+      indexTable: number;
+      body: readonly Step[];
+      /**
+       * Equilibrium loops: the slot of the loop's flag words (codegen/equilibrium.ts). The body ends
+       * with the convergence check and a state update that stops once converged, so the runtime may
+       * run iterations in chunks, reading `flag` back between them and stopping when word 0 is set.
+       */
+      until?: { flag: number };
+    };
+
+export interface LaunchPlan {
+  slots: readonly Slot[];
+  /** Distinct kernels (by WGSL text); steps refer to them by position. */
+  kernels: readonly KernelSpec[];
+  steps: readonly Step[];
+  /** `s.input` names → their slots (a graph has three: indptr, src, dst; an rng key one). */
+  inputs: ReadonlyMap<string, readonly number[]>;
+  /** `s.param` names → slot. */
+  params: ReadonlyMap<string, number>;
+  /** Values computed on the host once (they depend on unchanging data only) → their slots. */
+  hosted: ReadonlyMap<number, readonly number[]>;
+  /** Slots the runtime fills once with the given words (loop index tables). */
+  constants: ReadonlyMap<number, Int32Array>;
+  /**
+   * Graphs whose source-grouped view (graphBySource: indptr, edges) some kernel reads: the value
+   * (an input by name, or a host value by id) and the two slots the runtime fills once at load.
+   */
+  bySource: readonly { graph: { input: string } | { hosted: number }; slots: readonly [number, number] }[];
+  /**
+   * Inputs stored compactly (their nonzero values in row order, see pattern.ts): the runtime
+   * derives the pattern from the value given at load and uploads only the values.
+   */
+  compact: readonly string[];
+  /** Patterned inputs some kernel reads the pattern of: the input and its slots in PATTERN_ARRAYS order. */
+  patterns: readonly { input: string; slots: readonly number[] }[];
+  /** Each function result's slots (one per tuple item / graph array). */
+  results: readonly (readonly number[])[];
+}
+
+export interface LaunchPlanOptions {
+  symbols: Readonly<Record<string, number>>;
+  /**
+   * Inputs that are mostly zeros with a pattern known at load (see pattern.ts), with their nonzero
+   * counts: stored compactly; dropout and matmuls over them visit only the nonzeros, and any
+   * other op reads a dense copy made just before it.
+   */
+  patterned?: ReadonlyMap<string, number>;
+  /** Top-level node ids computed on the host (graph normalisation and the like). */
+  hosted?: ReadonlySet<number>;
+}

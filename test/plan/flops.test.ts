@@ -1,0 +1,116 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { compile } from "../../compiler/index.js";
+import type { DatasetInfo } from "../../compiler/train/dataset.js";
+import type { Func, Module } from "../../compiler/ir/types.js";
+import { funcCost } from "../../compiler/plan/flops.js";
+import { compileTraining } from "../../compiler/pipeline.js";
+import { runPipeline } from "../../compiler/passes/index.js";
+
+// Cora as /work/shared/data/cora/meta.json describes it: counting needs its sizes, not its data.
+const [N, E, F, C] = [2708, 10556, 1433, 7];
+const CORA: DatasetInfo = { name: "cora", numNodes: N, numEdges: E, numFeatures: F, numClasses: C, splits: ["train", "val", "test"] };
+const NNZ = E + N; // GCN's propagation adds a self loop per node
+const CORA_GCN = readFileSync(join(import.meta.dirname, "../../examples/cora-gcn.gnn"), "utf8");
+
+/** The train block of `source` lowered as training lowers it (forward passes, autodiff, cleanup), with Cora's sizes. */
+function lowered(source: string, file = "model.gnn"): { module: Module; funcs: Map<string, Func>; symbols: Readonly<Record<string, number>> } {
+  const { program, diagnostics } = compile(source, { file, datasets: { describe: (name) => (name === "cora" ? CORA : undefined) } });
+  if (!program) throw new Error(diagnostics.map((d) => d.message).join("\n"));
+  const spec = program.trains[0];
+  const module = program.modules.find((m) => m.name === spec.module)!;
+  const { training, diagnostics: problems } = compileTraining(module, spec, { target: "reference" });
+  if (!training) throw new Error(problems.map((d) => d.message).join("\n"));
+  const clean = training.module;
+  return { module: clean, funcs: new Map(clean.funcs.map((f) => [f.name, f])), symbols: clean.symbols };
+}
+
+describe("FLOPs of a function (plan/flops.ts)", () => {
+  it("counts one training step of examples/cora-gcn.gnn as the layers' formulas do", () => {
+    const { funcs, symbols } = lowered(CORA_GCN, "examples/cora-gcn.gnn");
+    const H = 16;
+    // Per element: dropout 20 (Philox), cross entropy and its gradient 6, Adam's m 3, v 4, step 6,
+    // L2 decay 2; elementwise ops and sums 1. rng_fold 20 per key; gcn_norm 4 per edge.
+    const forward =
+      2 * 20 + // two rng keys folded (input dropout, hidden dropout)
+      20 * N * F + // dropout(x)
+      2 * N * F * H + // x·W1ᵀ (transform-first moved it before the propagation)
+      4 * NNZ + // gcn_norm's edge weights
+      2 * NNZ * H + // Â·(xW1ᵀ)
+      N * H + // + b1
+      N * H + // relu
+      20 * N * H + // dropout(h)
+      2 * N * H * C + // h·W2ᵀ
+      2 * NNZ * C + // Â·(hW2ᵀ)
+      N * C + // + b2
+      6 * N * C; // cross entropy
+    const backward =
+      6 * N * C + // its gradient
+      N * C + // grad b2: sum over nodes
+      2 * NNZ * C + // Âᵀ·g
+      2 * N * C * H + // grad h = g·W2
+      2 * C * N * H + // grad W2 = gᵀ·h
+      20 * N * H + // the dropout mask again (same key)
+      N * H + // relu's step
+      N * H + // times the mask
+      N * H + // grad b1
+      2 * NNZ * H + // Âᵀ·g
+      2 * H * N * F; // grad W1 = gᵀ·dropout(x)
+    const params = F * H + H + H * C + C;
+    const optimizer = 2 * (F * H + H) + (3 + 4 + 6) * params; // weight decay on conv1 only, Adam on all
+    expect(funcCost(funcs.get("train_step")!, symbols).flops).toBe(forward + backward + optimizer); // 331,621,387
+  });
+
+  /** A GCN with `layers` 16-wide GCN blocks between two linear layers, as a stack or written out. */
+  const deepGcn = (layers: number, stacked: boolean) => `
+dataset cora = load("cora", transforms = [normalize_features])
+block Block(width: int) {
+  conv = GCNConv(width, width)
+  forward(h, g) = relu(conv(h, g))
+}
+model Deep(in_channels: int, out_channels: int) {
+  lin_in = Linear(in_channels, 16)
+  ${stacked ? `stack = repeat(${layers}) Block(16)` : Array.from({ length: layers }, (_, k) => `conv${k} = GCNConv(16, 16)`).join("\n  ")}
+  lin_out = Linear(16, out_channels)
+  forward(x: f32[N, in_channels], g: graph[N]) -> f32[N, out_channels] {
+    h = lin_in(x)
+    ${stacked ? "h = stack(h, g)" : Array.from({ length: layers }, (_, k) => `h = relu(conv${k}(h, g))`).join("\n    ")}
+    return lin_out(h)
+  }
+}
+train deep {
+  data = cora
+  model = Deep(cora.num_features, cora.num_classes)
+  loss = cross_entropy(mask = train)
+  optimizer = adam(lr = 0.01)
+  epochs = 1
+  select = best(val.accuracy)
+  report = [accuracy(val)]
+}`;
+  const predictFlops = (layers: number, stacked: boolean) => {
+    const { funcs, symbols } = lowered(deepGcn(layers, stacked));
+    return funcCost(funcs.get("predict")!, symbols).flops;
+  };
+
+  it("counts a stack's blocks once per iteration: repeat(L) costs what L blocks written out cost", () => {
+    const H = 16;
+    const block = 2 * N * H * H + 2 * NNZ * H + N * H + N * H; // h·Wᵀ, Â·(hWᵀ), + b, relu
+    const rest = 2 * N * F * H + N * H + 4 * NNZ + 2 * N * H * C + N * C; // lin_in, gcn_norm (hoisted), lin_out
+    expect(predictFlops(4, true)).toBe(rest + 4 * block);
+    expect(predictFlops(1, true)).toBe(rest + block);
+    expect(predictFlops(4, false)).toBe(predictFlops(4, true));
+  });
+
+  it("counts a fused region's arithmetic and not its memory traffic", () => {
+    const { module, funcs, symbols } = lowered(CORA_GCN, "examples/cora-gcn.gnn");
+    const step = funcs.get("train_step")!;
+    const gpu = runPipeline(module, "fuse-elementwise,fuse-epilogue");
+    expect(gpu.diagnostics).toEqual([]);
+    const fused = gpu.module.funcs.find((f) => f.name === "train_step")!;
+    expect(fused.body.some((n) => n.op === "t.fused") && fused.body.some((n) => n.op === "g.spmm_epilogue")).toBe(true);
+    const [plain, merged] = [funcCost(step, symbols), funcCost(fused, symbols)];
+    expect(merged.flops).toBe(plain.flops);
+    expect(merged.bytes).toBeLessThan(plain.bytes);
+  });
+});
