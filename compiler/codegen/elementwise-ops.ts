@@ -85,6 +85,8 @@ export const UNARY: Readonly<Record<string, UnaryWgsl>> = {
   "t.log": { scalars: FLOAT, expr: (x) => `log(${x})` },
   "t.sqrt": { scalars: FLOAT, expr: (x) => `sqrt(${x})` },
   // 1/sqrt rather than inverseSqrt, whose result WGSL leaves undefined at 0 (the interpreter gives Inf).
+  // WGSL's round() takes ties to even, as the interpreter does.
+  "t.round": { scalars: FLOAT, expr: (x) => `round(${x})` },
   "t.rsqrt": { scalars: FLOAT, expr: (x) => `(1.0 / sqrt(${x}))` },
   "t.tanh": { scalars: FLOAT, expr: (x) => `gnnc_tanh(${x})`, helpers: ["gnnc_tanh"] },
   "t.sigmoid": { scalars: FLOAT, expr: (x) => `gnnc_sigmoid(${x})`, helpers: ["gnnc_sigmoid"] },

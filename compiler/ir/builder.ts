@@ -47,9 +47,14 @@ export class FuncBuilder implements VjpBuilder {
   private nextId: number;
   private span: Span | undefined;
 
+  /**
+   * `base`'s nodes stay first in `finish` unless `rebuild` is set: then the builder only knows the
+   * base's values and numbers above them, and the body is what is appended (see ir/rewrite.ts).
+   */
   constructor(
     readonly name: string,
     private readonly base?: Func,
+    private readonly rebuild = false,
   ) {
     const visit = (nodes: readonly Node[]) => {
       for (const n of nodes) {
@@ -126,6 +131,16 @@ export class FuncBuilder implements VjpBuilder {
     this.open[this.open.length - 1].push(Object.freeze(node));
   }
 
+  /** Append what `build` emits to `body` instead of the innermost open body (a region being rebuilt). */
+  into<T>(body: Node[], build: () => T): T {
+    this.open.push(body);
+    try {
+      return build();
+    } finally {
+      this.open.pop();
+    }
+  }
+
   /** Build a region: `s.arg` params of the given types, a body of what `build` emits, its results. */
   region(paramTypes: readonly Type[], build: (params: number[]) => number[], span: Span | undefined = this.span): Region {
     const params = paramTypes.map((type, index): Node => Object.freeze({ id: this.fresh(type), op: "s.arg", type, inputs: [], attrs: { index }, span }));
@@ -151,6 +166,7 @@ export class FuncBuilder implements VjpBuilder {
   /** The function: the base's nodes, then the added ones. */
   finish(results: readonly number[], resultNames: readonly string[]): Func {
     if (this.open.length !== 1) throw new Error("builder: unfinished region");
-    return { name: this.name, body: [...(this.base?.body ?? []), ...this.added], results: [...results], resultNames: [...resultNames] };
+    const kept = this.rebuild ? [] : (this.base?.body ?? []);
+    return { name: this.name, body: [...kept, ...this.added], results: [...results], resultNames: [...resultNames] };
   }
 }

@@ -17,6 +17,7 @@ const UNARY_F32: Array<[string, Record<string, number>?]> = [
   ["t.erf"],
   ["t.step"],
   ["t.step", { at_zero: 0.5 }],
+  ["t.round"],
   ["t.leaky_relu", { slope: 0.2 }],
   ["t.elu", { alpha: 1.5 }],
 ];
@@ -37,6 +38,12 @@ describe("unary kernels", () => {
   it("saturates tanh and sigmoid without overflow, and keeps NaN and Inf where the interpreter does", async (ctx) => {
     const x = tensor("f32", [8], [-100, -20, 20, 100, NaN, Infinity, -Infinity, 0]);
     for (const op of ["t.tanh", "t.sigmoid", "t.relu", "t.abs", "t.neg"]) await checkOp(gpu(ctx), { op, inputs: [x] });
+  });
+
+  it("round takes ties to the even neighbour, as WGSL's round() does", async (ctx) => {
+    const x = tensor("f32", [12], [0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 0.49999997, 126.5, -127.5, 3.7, NaN, -0]);
+    const { expected } = await checkOp(gpu(ctx), { op: "t.round", inputs: [x] });
+    expect([...expected.data].slice(0, 10)).toEqual([0, 2, 2, -0, -2, -2, 0, 126, -128, 4]);
   });
 
   it("neg, abs and relu on i32 and u32", async (ctx) => {

@@ -29,7 +29,7 @@ function accumulate(): Func {
 function scaled(): Func {
   const b = new FuncBuilder("scaled");
   const w = b.leaf("s.param", T([2, 3]), { name: "w" });
-  const two = b.emit("t.const", [], { value: 2, shape: [], dtype: "f32" });
+  const two = b.emit("t.const", [], { value: 2, dtype: "f32" });
   return b.finish([b.emit("t.mul", [w, two])], ["out"]);
 }
 

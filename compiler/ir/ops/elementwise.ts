@@ -124,6 +124,12 @@ function unary(name: string, summary: string, make: (attrs: Attrs) => (x: number
   };
 }
 
+/** Math.round rounds ties up; ties go to the even neighbour instead. */
+function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
 const emit2 = (b: VjpBuilder, op: string, x: number, y: number) => b.emit(op, [x, y]);
 /** 1 where x > 0, 0 where x < 0 (the derivative of relu, routed through `t.step`). */
 const stepOf = (b: VjpBuilder, x: number, atZero = 0) => b.emit("t.step", [x], { at_zero: atZero });
@@ -189,6 +195,9 @@ export const elementwiseOps: readonly OpSpec[] = [
     },
   }),
   unary("t.erf", "the error function", () => erf, { flops: 12, grad: (b, { x, c }) => emit2(b, "t.mul", c, erfPrime(b, x)) }),
+  // Half to even, as WGSL's round() and torch.round; its derivative is 0 wherever it exists, so a
+  // straight-through estimator is written explicitly (x + stop_gradient(round(x) − x)).
+  unary("t.round", "x rounded to the nearest integer, ties to even", () => roundHalfEven),
   // The derivative of relu-like ops; its own derivative is 0 wherever it exists.
   unary(
     "t.step",

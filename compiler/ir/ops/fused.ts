@@ -20,7 +20,7 @@ import { fail, streamingCost } from "./common.js";
 /** One-operand elementwise ops a fused region may hold (each has a WGSL expression). */
 export const FUSABLE_UNARY: readonly string[] = [
   "t.neg", "t.abs", "t.relu", "t.exp", "t.log", "t.sqrt", "t.rsqrt", "t.tanh", "t.sigmoid", "t.gelu", "t.erf",
-  "t.step", "t.leaky_relu", "t.elu",
+  "t.step", "t.round", "t.leaky_relu", "t.elu",
 ];
 
 /** Two-operand elementwise ops (NumPy broadcasting) a fused region may hold. */
