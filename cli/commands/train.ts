@@ -1,5 +1,6 @@
 import { dirname, resolve } from "node:path";
 import type { CompiledProgram } from "../../compiler/frontend/compile.js";
+import { LIMITS, type Limit } from "../../compiler/frontend/limits.js";
 import type { TensorValue } from "../../compiler/ir/values.js";
 import { loadCheckpoint, saveCheckpoint, writeFileAtomic, WriteFileError, type Checkpoint } from "../../runtime/checkpoint/index.js";
 import { DataError } from "../../runtime/data/index.js";
@@ -45,10 +46,11 @@ previous file whole.`;
 
 const DEVICES = ["auto", "reference", "gpu"];
 
-function wholeNumber(flag: string, text: string | undefined, min: number): number | undefined {
+/** A flag's whole number in [min, limit], as the train block's key of the same name. */
+function wholeNumber(flag: string, text: string | undefined, min: number, limit: Limit): number | undefined {
   if (text === undefined) return undefined;
   const n = Number(text);
-  if (!/^\d+$/.test(text) || !Number.isSafeInteger(n) || n < min) throw new UsageError(`gnnc train: --${flag} must be an integer ≥ ${min}, got \`${text}\``);
+  if (!/^\d+$/.test(text) || n < min || n > limit.max) throw new UsageError(`gnnc train: --${flag} must be an integer in [${min}, ${limit.max}], got \`${text}\``);
   return n;
 }
 
@@ -126,10 +128,10 @@ export async function train(io: Io, argv: string[]): Promise<number> {
   if (positionals.length !== 1) throw new UsageError("gnnc train: expected exactly one FILE");
   const device = (values.device as string | undefined) ?? io.env.GNNC_DEVICE ?? "auto";
   if (!DEVICES.includes(device)) throw new UsageError(`gnnc train: --device must be one of ${DEVICES.join(", ")}, got \`${device}\``);
-  let seed = wholeNumber("seed", values.seed as string | undefined, 0);
-  const epochs = wholeNumber("epochs", values.epochs as string | undefined, 1);
-  const evalEvery = wholeNumber("eval-every", values["eval-every"] as string | undefined, 1);
-  const patience = wholeNumber("patience", values.patience as string | undefined, 1);
+  let seed = wholeNumber("seed", values.seed as string | undefined, 0, LIMITS.seed);
+  const epochs = wholeNumber("epochs", values.epochs as string | undefined, 1, LIMITS.epochs);
+  const evalEvery = wholeNumber("eval-every", values["eval-every"] as string | undefined, 1, LIMITS.epochs);
+  const patience = wholeNumber("patience", values.patience as string | undefined, 1, LIMITS.epochs);
   const savePath = values.save as string | undefined;
   const resumePath = values.resume as string | undefined;
   const reportDir = values.report as string | undefined;

@@ -7,6 +7,7 @@ import { collectGlobals, type Globals } from "./globals.js";
 import { Instantiator } from "./instantiate.js";
 import { Abort, Reporter } from "./report.js";
 import { loadSources, resolveImport } from "./sources.js";
+import { checkTensorSizes } from "./tensor-sizes.js";
 import { checkTrain } from "./train-check.js";
 import type { TrainSpec } from "./train-spec.js";
 
@@ -64,6 +65,7 @@ export function compile(source: string, options: CompileOptions): CompileResult 
   } else {
     modules.push(...standaloneModels(globals, instantiator, reporter));
   }
+  for (const m of modules) checkTensorSizes(m, reporter);
   if (reporter.errors > 0) return { diagnostics: reporter.diagnostics };
   return { program: { file: options.file, modules, trains }, diagnostics: reporter.diagnostics };
 }

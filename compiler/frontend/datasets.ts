@@ -1,6 +1,7 @@
 import type { CallExpr, DatasetDecl, Expr } from "../../grammar/ast.js";
 import type { Span } from "../../grammar/span.js";
 import { didYouMean } from "../../grammar/suggest.js";
+import { csbmProblems } from "./csbm-rules.js";
 import type { DatasetResolver } from "./dataset-info.js";
 import {
   DATASET_TRANSFORMS,
@@ -13,10 +14,10 @@ import { evaluate, type EvalScope } from "./eval.js";
 import { exprText } from "./expr-text.js";
 import { Abort, didYouMeanHelp, type Reporter } from "./report.js";
 import { argFloat, argInt, argStr, bindArgs, type BoundArgs, type Signature, type SigParam } from "./signature.js";
-import { float, int, type Value } from "./value.js";
+import { describeValue, float, int, type Value } from "./value.js";
 
 const TRANSFORMS: SigParam = { name: "transforms", kind: "any", default: { kind: "list", items: [] } };
-const positive = (name: string): SigParam => ({ name, kind: "int", min: 1 });
+const count = (name: string): SigParam => ({ name, kind: "int" });
 
 /** The dataset constructors, by the callee text users write. */
 const SOURCES: Record<string, Signature> = {
@@ -24,13 +25,14 @@ const SOURCES: Record<string, Signature> = {
   "synthetic.csbm": {
     name: "synthetic.csbm",
     params: [
-      positive("nodes"),
-      positive("classes"),
-      positive("features"),
-      { name: "avg_degree", kind: "float", default: float(8), min: 0 },
-      { name: "homophily", kind: "float", default: float(0.8), min: 0, max: 1 },
-      { name: "signal", kind: "float", default: float(1), min: 0 },
-      { name: "seed", kind: "int", default: int(0), min: 0 },
+      // Ranges are checked together (csbmProblems), as the generator checks them.
+      count("nodes"),
+      count("classes"),
+      count("features"),
+      { name: "avg_degree", kind: "float", default: float(8) },
+      { name: "homophily", kind: "float", default: float(0.8) },
+      { name: "signal", kind: "float", default: float(1) },
+      { name: "seed", kind: "int", default: int(0) },
       TRANSFORMS,
     ],
   },
@@ -97,6 +99,7 @@ export class DatasetTable {
       callSpan: expr.span,
     });
     const source = sourceOf(callee, args);
+    if (source.kind === "csbm") this.checkCsbm(source, args, expr.span);
     const transforms = this.transforms(expr);
     let info;
     if (source.kind === "load" && this.resolver) {
@@ -114,6 +117,19 @@ export class DatasetTable {
         : {};
     const name = declaredName ?? (source.kind === "load" ? source.name : source.kind);
     return { name, source, transforms, ...(info ? { info } : {}), sizes: afterTransforms(base, transforms), span };
+  }
+
+  /** Every range problem of a csbm's arguments, each at its argument; aborts if there is any. */
+  private checkCsbm(source: Extract<DatasetSource, { kind: "csbm" }>, args: BoundArgs, callSpan: Span): void {
+    const { nodes, classes, features, avgDegree, homophily, signal, seed } = source;
+    const problems = csbmProblems({ nodes, classes, features, avg_degree: avgDegree, homophily, signal, seed });
+    for (const p of problems) {
+      const value = args.get(p.key)!;
+      this.reporter.error("E406", `argument \`${p.key}\` of \`synthetic.csbm\` ${p.rule}, found ${describeValue(value.value)}`, value.span ?? callSpan, {
+        ...(p.why ? { help: p.why } : {}),
+      });
+    }
+    if (problems.length) throw new Abort();
   }
 
   /** Transforms are bare names; everything else is a literal. */

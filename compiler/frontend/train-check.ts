@@ -10,6 +10,7 @@ import { exprText } from "./expr-text.js";
 import type { BlockInstance } from "./instance.js";
 import type { Instantiator } from "./instantiate.js";
 import { getLayer } from "./layers/index.js";
+import { LIMITS, type Limit } from "./limits.js";
 import { Abort, didYouMeanHelp, Reporter } from "./report.js";
 import { bindOptions, freeValue, literalNumber, splitName } from "./train-options.js";
 import { checkOptimizer } from "./train-optimizer.js";
@@ -68,9 +69,9 @@ export function checkTrain(decl: TrainDecl, env: TrainEnv): { spec?: TrainSpec; 
   const members = compiled ? [...compiled.instance.members.keys()] : undefined;
   const loss = attempt("loss", (e) => checkLoss(e.value, r));
   const optimizer = attempt("optimizer", (e) => checkOptimizer(e.value, members, r));
-  const epochs = attempt("epochs", (e) => wholeNumber(e, 1, r));
-  const seed = attempt("seed", (e) => wholeNumber(e, 0, r));
-  const evalEvery = attempt("eval_every", (e) => wholeNumber(e, 1, r));
+  const epochs = attempt("epochs", (e) => wholeNumber(e, 1, LIMITS.epochs, r));
+  const seed = attempt("seed", (e) => wholeNumber(e, 0, LIMITS.seed, r));
+  const evalEvery = attempt("eval_every", (e) => wholeNumber(e, 1, LIMITS.epochs, r));
   const selectEntry = entries.get("select");
   const select = attempt("select", (e) => checkSelect(e.value, r)) ?? { kind: "last", span: decl.name.span };
   const patience = attempt("patience", (e) => checkPatience(e, selectEntry, r));
@@ -216,12 +217,13 @@ const WHOLE_NUMBER_HELP: Record<string, string> = {
   patience: "`patience = 20` stops after 20 evaluations in a row without a better selection metric",
 };
 
-function wholeNumber(e: TrainEntry, min: number, r: Reporter): number {
+function wholeNumber(e: TrainEntry, min: number, limit: Limit, r: Reporter): number {
   const n = literalNumber(e.value, r);
   if (n === undefined || !Number.isInteger(n) || n < min) {
     const help = WHOLE_NUMBER_HELP[e.key.name];
     return r.fail("E512", `\`${e.key.name}\` must be a ${min > 0 ? "positive" : "non-negative"} whole number, found \`${exprText(e.value)}\``, e.value.span, help ? { help } : {});
   }
+  if (n > limit.max) return r.fail("E406", `\`${e.key.name}\` must be in [${min}, ${limit.max}], found \`${exprText(e.value)}\``, e.value.span, { help: limit.why });
   return n;
 }
 
@@ -230,7 +232,7 @@ function wholeNumber(e: TrainEntry, min: number, r: Reporter): number {
  * with `select = last` (or no `select`) there is nothing to watch and `patience` would do nothing.
  */
 function checkPatience(e: TrainEntry, select: TrainEntry | undefined, r: Reporter): number {
-  const n = wholeNumber(e, 1, r);
+  const n = wholeNumber(e, 1, LIMITS.epochs, r);
   const last = select?.value.kind === "Name" && select.value.name === "last";
   // `best(…)`, or a malformed select that has already been reported.
   if (select && !last) return n;
