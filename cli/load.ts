@@ -1,7 +1,7 @@
 import { dirname, resolve } from "node:path";
 import { compile, type CompileResult } from "../compiler/index.js";
 import type { DatasetResolver } from "../compiler/frontend/dataset-info.js";
-import { describeDataset } from "../runtime/data/index.js";
+import { datasetResolver as dataResolver } from "../runtime/data/index.js";
 import type { Io } from "./io.js";
 
 /** The data directory from `--data-dir`, else `GNNC_DATA_DIR`, else none (dataset sizes stay symbolic). */
@@ -11,8 +11,7 @@ export function dataDirs(io: Io, flag: string | undefined): string[] {
 }
 
 export function datasetResolver(dirs: string[]): DatasetResolver | undefined {
-  if (dirs.length === 0) return undefined;
-  return { describe: (name) => describeDataset(name, dirs) };
+  return dirs.length === 0 ? undefined : dataResolver(dirs);
 }
 
 export interface LoadedSource {

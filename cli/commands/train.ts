@@ -77,7 +77,8 @@ export function loadTrainTarget(io: Io, command: string, file: string, dirs: str
 
 /** Report an error of running (bad data or checkpoint, a failing op, an unwritable file); rethrows anything else (a bug). */
 export function reportRunError(io: Io, e: unknown, doing: string): number {
-  if (e instanceof DataError || e instanceof WriteFileError) io.err(`error: ${e.message}\n`);
+  if (e instanceof DataError) io.err(`error[${e.code}]: ${e.message}\n  help: ${e.help}\n`);
+  else if (e instanceof WriteFileError) io.err(`error: ${e.message}\n`);
   else if (e instanceof InterpretError) io.err(`error: ${doing} failed in ${e.message}\n`);
   else if (e instanceof NoAdapterError) io.err(`error: ${e.message}\n`);
   else if (e instanceof CodegenError) {

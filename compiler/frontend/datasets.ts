@@ -103,7 +103,13 @@ export class DatasetTable {
     const transforms = this.transforms(expr);
     let info;
     if (source.kind === "load" && this.resolver) {
-      info = this.resolver.describe(source.name);
+      const found = this.resolver.describe(source.name);
+      if (found && "message" in found) {
+        // The data is broken, not the program: the data error's own code, at the dataset's name.
+        r.add([{ code: found.code, severity: "error", message: `dataset \`${source.name}\` cannot be loaded: ${found.message}`, span: args.get("name")!.span!, ...(found.help ? { help: found.help } : {}) }]);
+        throw new Abort();
+      }
+      info = found;
       if (!info) {
         r.warning("W201", `dataset \`${source.name}\` is not available here; its sizes stay symbolic`, args.get("name")!.span!, {
           help: "set GNNC_DATA_DIR to the folder that holds the datasets",

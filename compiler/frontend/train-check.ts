@@ -3,6 +3,7 @@ import { joinSpans, type Span } from "../../grammar/span.js";
 import { didYouMean } from "../../grammar/suggest.js";
 import type { Module } from "../ir/types.js";
 import { buildModule } from "./build-module.js";
+import { classCountProblems, outputWidth } from "./class-count.js";
 import type { DatasetRef } from "./dataset-ref.js";
 import type { DatasetTable } from "./datasets.js";
 import { evaluate } from "./eval.js";
@@ -79,6 +80,7 @@ export function checkTrain(decl: TrainDecl, env: TrainEnv): { spec?: TrainSpec; 
   const schedule = attempt("schedule", (e) => namedCall(e.value, "schedule", SCHEDULES, "E507", r));
   const lrSchedule = attempt("lr_schedule", (e) => namedCall(e.value, "learning-rate schedule", LR_SCHEDULES, "E508", r));
   r.add(passCheck.diagnostics);
+  if (data && compiled) checkClassCount(compiled.module, data, compiled.call, r);
   if (r.errors > before || !data || !compiled || !loss || !optimizer || epochs === undefined) return {};
   const spec: TrainSpec = {
     name: decl.name.name,
@@ -184,6 +186,14 @@ function modelCall(name: string, inst: BlockInstance, span: Span): ModelCall {
     if (v.kind === "int" || v.kind === "float" || v.kind === "bool" || v.kind === "str") args[k] = v.value;
   }
   return { name, args, span };
+}
+
+/** Output width against the dataset's classes, when both are known here (else when the data is loaded). */
+function checkClassCount(module: Module, data: DatasetRef, call: ModelCall, r: Reporter): void {
+  const classes = data.sizes.numClasses;
+  const width = outputWidth(module.funcs[0], module.symbols);
+  if (classes === undefined || width === undefined) return;
+  r.add(classCountProblems(width, classes, { dataset: data.name, modelSpan: call.span, modelName: call.name }));
 }
 
 /** The graph input's node and edge symbols take the dataset's sizes when those are known. */

@@ -66,7 +66,7 @@ type Checked = Required<Omit<CsbmOptions, "name">>;
 
 function checkOptions(options: CsbmOptions): Checked {
   const fail = (key: string, rule: string): never => {
-    throw new DataError(`csbm: ${key} = ${(options as unknown as Record<string, unknown>)[key]} ${rule}`);
+    throw new DataError("badGenerator", `csbm: ${key} = ${(options as unknown as Record<string, unknown>)[key]} ${rule}`);
   };
   const [problem] = csbmProblems(options);
   if (problem) fail(problem.key, problem.why ? `${problem.rule} (${problem.why})` : problem.rule);

@@ -2,12 +2,11 @@ import type { Diagnostic } from "../../grammar/diagnostics.js";
 import type { CompiledProgram } from "../../compiler/frontend/compile.js";
 import type { TrainSpec } from "../../compiler/frontend/train-spec.js";
 import type { Module } from "../../compiler/ir/types.js";
-import { error } from "../../grammar/diagnostics.js";
-import { lowerTraining, TRAIN_CODES } from "../../compiler/train/index.js";
+import { trainClassCount } from "../../compiler/frontend/class-count.js";
 import { runPipeline, type PipelineResult } from "../../compiler/passes/index.js";
 import { loadDatasetSource, type SourceOptions } from "../data/index.js";
 import { bindDataset, type BoundData } from "./bind.js";
-import { lrScheduleProblems } from "./lr-schedule.js";
+import { lowerChecked } from "./lower-checked.js";
 import { train, type TrainOptions, type TrainResult } from "./trainer.js";
 
 /**
@@ -17,8 +16,7 @@ import { train, type TrainOptions, type TrainResult } from "./trainer.js";
  */
 export const TRAIN_PIPELINE = "cse,licm,cse,dce";
 
-/** Run on the model's forward before training is lowered (see compiler/passes/transform-first.ts). */
-export const FORWARD_PIPELINE = "transform-first";
+export { FORWARD_PIPELINE } from "./lower-checked.js";
 
 /** `seed`, `evalEvery` and `patience` override the train block's `seed`, `eval_every` and `patience`. */
 export interface RunTrainingOptions extends Omit<TrainOptions, "seed"> {
@@ -62,11 +60,9 @@ export function prepareTraining(
   options: Pick<RunTrainingOptions, "data" | "onPipeline"> & { forGpu?: boolean; fuse?: boolean } = {},
 ): PreparedTraining | { diagnostics: Diagnostic[] } {
   const lowerStart = performance.now();
-  // Aggregations move after the transforms that narrow them, before autodiff: the backward follows.
-  const forward = runPipeline(module, FORWARD_PIPELINE);
-  if (forward.diagnostics.some((d) => d.severity === "error")) return { diagnostics: forward.diagnostics };
-  const lowering = lowerTraining(forward.module, spec);
-  if (Array.isArray(lowering)) return { diagnostics: lowering };
+  const checked = lowerChecked(spec, module);
+  if ("diagnostics" in checked) return checked;
+  const lowering = checked.lowering;
   // The GPU runs reversible stacks' forwards as plain loops (their backward loops are already plain),
   // and elementwise chains as one kernel each.
   const gpuPipeline = `expand-reversible,${TRAIN_PIPELINE}${options.fuse === false ? "" : ",fuse-elementwise,fuse-epilogue"}`;
@@ -74,14 +70,11 @@ export function prepareTraining(
   if (cleaned.diagnostics.some((d) => d.severity === "error")) return { diagnostics: cleaned.diagnostics };
   options.onPipeline?.(lowering, cleaned);
   const lowerMs = performance.now() - lowerStart;
-  const schedule = spec.lrSchedule;
-  const scheduleProblems = schedule ? lrScheduleProblems(schedule) : [];
-  if (schedule && scheduleProblems.length) {
-    return { diagnostics: scheduleProblems.map((p) => error(TRAIN_CODES.badLrSchedule.code, p, schedule.span)) };
-  }
   const { dataset } = loadDatasetSource(spec.data.source, spec.data.transforms, options.data);
   const needed = [spec.loss.mask, ...spec.report.map((r) => r.split), ...(spec.select.kind === "best" ? [spec.select.split] : [])];
   const data = bindDataset(dataset, spec.data.name, cleaned.module, needed);
+  const classes = trainClassCount(spec, cleaned.module, data.symbols, dataset.numClasses);
+  if (classes.some((d) => d.severity === "error")) return { diagnostics: classes };
   return { lowered: cleaned.module, data, symbols: { ...cleaned.module.symbols, ...data.symbols }, lowerMs };
 }
 
