@@ -2,12 +2,12 @@ import { dirname, resolve } from "node:path";
 import type { CompiledProgram } from "../../compiler/frontend/compile.js";
 import { LIMITS, type Limit } from "../../compiler/frontend/limits.js";
 import type { TensorValue } from "../../compiler/ir/values.js";
-import { loadCheckpoint, saveCheckpoint, writeFileAtomic, WriteFileError, type Checkpoint } from "../../runtime/checkpoint/index.js";
+import { checkWritable, createFolder, loadCheckpoint, saveCheckpoint, writeFileAtomic, WriteFileError, type Checkpoint } from "../../runtime/checkpoint/index.js";
 import { DataError } from "../../runtime/data/index.js";
 import { CodegenError } from "../../compiler/codegen/index.js";
-import { GpuDeviceLostError, GpuKernelError, NoAdapterError, openDevice, type GpuDevice } from "../../runtime/gpu/index.js";
+import { GpuDeviceLostError, GpuKernelError, GpuLimitError, NoAdapterError, openDevice, type GpuDevice } from "../../runtime/gpu/index.js";
 import { InterpretError } from "../../runtime/reference/index.js";
-import { createReportFolder, resultJson, summarizePipeline, writeRunReport, type PipelineSummary } from "../../runtime/report/index.js";
+import { resultJson, summarizePipeline, writeRunReport, type PipelineSummary } from "../../runtime/report/index.js";
 import { progressPrinter, type ProgressMode } from "../../runtime/train/progress.js";
 import { findTrain, runTraining } from "../../runtime/train/run.js";
 import type { StartState, TrainResult } from "../../runtime/train/trainer.js";
@@ -83,6 +83,8 @@ export function reportRunError(io: Io, e: unknown, doing: string): number {
   else if (e instanceof NoAdapterError) io.err(`error: ${e.message}\n`);
   else if (e instanceof CodegenError) {
     io.err(`error: ${doing} on the GPU is not possible yet: ${e.message}\n  help: train on the reference interpreter with --device reference\n`);
+  } else if (e instanceof GpuLimitError) {
+    io.err(`error: ${doing} on the GPU is not possible: ${e.message}\n  help: train on the reference device with --device reference, or make these tensors smaller (one tensor is not yet split across bindings)\n`);
   } else if (e instanceof GpuKernelError || e instanceof GpuDeviceLostError) io.err(`error: ${doing} failed on the GPU: ${e.message}\n`);
   else throw e;
   return EXIT_ERRORS;
@@ -142,13 +144,12 @@ export async function train(io: Io, argv: string[]): Promise<number> {
   const target = loadTrainTarget(io, "train", file, dirs, values.run as string | undefined);
   if (!target) return EXIT_ERRORS;
 
-  if (reportDir !== undefined) {
-    // Before training: a report folder that cannot be made should not cost a training run (and --save may point into it).
-    try {
-      createReportFolder(reportDir);
-    } catch (e) {
-      return reportRunError(io, e, "writing");
-    }
+  // Before training: an output that cannot be written should not cost a training run (--save and --json may point into the report folder).
+  try {
+    if (reportDir !== undefined) createFolder(reportDir);
+    for (const path of [savePath, values.json as string | undefined]) if (path !== undefined) checkWritable(path);
+  } catch (e) {
+    return reportRunError(io, e, "writing");
   }
   let start: StartState | undefined;
   if (resumePath !== undefined) {
