@@ -20,7 +20,7 @@ are clean, 1 when any has errors, 2 on a usage error.
 export function check(io: Io, argv: string[]): number {
   const { values, positionals } = parseCommandArgs("check", argv, { "data-dir": { type: "string" } });
   if (positionals.length === 0) throw new UsageError("gnnc check: expected at least one FILE");
-  const datasets = datasetResolver(dataDirs(io, values["data-dir"] as string | undefined));
+  const datasets = datasetResolver(io, dataDirs(io, values["data-dir"] as string | undefined));
   let failed = 0;
   for (const file of positionals) {
     const loaded = compileFile(io, file, datasets);

@@ -57,7 +57,7 @@ function wholeNumber(flag: string, text: string | undefined, min: number, limit:
 /** The compiled train block FILE names (`--run`, or the only one); undefined after reporting why not. */
 export function loadTrainTarget(io: Io, command: string, file: string, dirs: string[], wanted: string | undefined) {
   const compileStart = performance.now();
-  const loaded = compileFile(io, file, datasetResolver(dirs));
+  const loaded = compileFile(io, file, datasetResolver(io, dirs));
   const compileMs = performance.now() - compileStart;
   if (!loaded) return undefined;
   if (reportDiagnostics(io, loaded.result.diagnostics, loaded.sources) > 0 || !loaded.result.program) return undefined;

@@ -19,6 +19,7 @@ export interface ClassCountSite {
  */
 export function classCountProblems(width: number, classes: number, site: ClassCountSite): Diagnostic[] {
   if (width === classes) return [];
+  const scores = `${width} class score${width === 1 ? "" : "s"}`;
   const help = `make the model's last layer ${classes} wide, e.g. \`${site.modelName}(…, ${site.dataset}.num_classes)\``;
   if (width < classes) {
     const missing = width === classes - 1 ? `label ${width} has` : `labels ${width}–${classes - 1} have`;
@@ -26,7 +27,7 @@ export function classCountProblems(width: number, classes: number, site: ClassCo
       {
         code: "E517",
         severity: "error",
-        message: `the model outputs ${width} class scores per node, but dataset \`${site.dataset}\` has ${classes} classes: ${missing} no score`,
+        message: `the model outputs ${scores} per node, but dataset \`${site.dataset}\` has ${classes} classes: ${missing} no score`,
         span: site.modelSpan,
         help,
       },
@@ -36,7 +37,7 @@ export function classCountProblems(width: number, classes: number, site: ClassCo
     {
       code: "W204",
       severity: "warning",
-      message: `the model outputs ${width} class scores per node, but dataset \`${site.dataset}\` has ${classes} classes: ${width - classes} of the scores are never a label`,
+      message: `the model outputs ${scores} per node, but dataset \`${site.dataset}\` has ${classes} classes: ${width - classes} of the scores are never a label`,
       span: site.modelSpan,
       help,
     },

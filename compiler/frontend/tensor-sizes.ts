@@ -52,7 +52,8 @@ export function checkTensorSizes(module: Module, reporter: Reporter): void {
   const oversized = forward ? firstOversized(forward.body, module.symbols, limit.max) : undefined;
   if (oversized) {
     const t = oversized.type as TensorType;
-    reporter.error("E315", `this value, ${t.dtype}${formatShape(t.shape)}, has ${knownElements(t, module.symbols)} elements; one tensor holds at most ${limit.max}`, at(oversized.span), {
+    const what = oversized.op === "s.input" ? `input \`${String(oversized.attrs.name)}\`` : "this value";
+    reporter.error("E315", `${what}, ${t.dtype}${formatShape(t.shape)}, has ${knownElements(t, module.symbols)} elements; one tensor holds at most ${limit.max}`, at(oversized.span), {
       help: limit.why,
     });
   }

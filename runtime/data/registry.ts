@@ -54,12 +54,17 @@ export function describeDataset(name: string, dirs: readonly string[] = dataSear
   };
 }
 
-/** The compiler's DatasetResolver over `dirs`: a dataset whose metadata is broken is described by its data error. */
+/**
+ * The compiler's DatasetResolver over the directories loading searches (`dirs`): a dataset none
+ * of them has, or whose metadata is broken, is described by the data error loading it would raise.
+ */
 export function datasetResolver(dirs: readonly string[] = dataSearchPath()): DatasetResolver {
   return {
     describe: (name) => {
       try {
-        return describeDataset(name, dirs);
+        const info = describeDataset(name, dirs);
+        if (!info) throw notFound(name, dirs);
+        return info;
       } catch (e) {
         if (!(e instanceof DataError)) throw e;
         return { code: e.code, message: e.message, help: e.help };
