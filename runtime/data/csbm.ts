@@ -1,4 +1,4 @@
-import { csbmProblems } from "../../compiler/frontend/csbm-rules.js";
+import { csbmProblems, type CsbmArgs } from "../../compiler/frontend/csbm-rules.js";
 import { graphFromEdges } from "../../compiler/ir/graph-value.js";
 import type { Dataset } from "./dataset.js";
 import { sortEdges, symmetrize } from "./edges.js";
@@ -25,14 +25,7 @@ import { drawPlanetoidSplit } from "./split.js";
  * - Split: 20 train nodes per class; val = min(500, rest/4) and test = min(1000, rest/4) nodes of
  *   the rest, drawn as Planetoid's random split.
  */
-export interface CsbmOptions {
-  nodes: number;
-  classes: number;
-  features: number;
-  avg_degree: number;
-  homophily: number;
-  signal: number;
-  seed: number;
+export interface CsbmOptions extends CsbmArgs {
   /** Share of the features in each class pattern's support (default 0.2). */
   pattern_fraction?: number;
   /** Stored features per node (default max(10, 2% of features), at most `features`). */
