@@ -3,12 +3,13 @@ import { compile } from "../../compiler/index.js";
 import { TRAIN_STEP_FUNC } from "../../compiler/train/index.js";
 import { DEFAULT_BINDING_LIMIT } from "../../compiler/frontend/tensor-sizes.js";
 import { checkBindingLimits, checkPackLimit } from "../../runtime/gpu/binding-limits.js";
-import { GpuLimitError, planTraining } from "../../runtime/gpu/index.js";
+import { BufferStore, GpuLimitError, loadFunction, planTraining } from "../../runtime/gpu/index.js";
 import { datasetResolver } from "../../runtime/data/index.js";
-import { prepareTraining, runTraining } from "../../runtime/train/run.js";
+import { prepareTraining } from "../../runtime/train/run.js";
 import { unchangingInputs } from "../../runtime/train/step-inputs.js";
 import { HAVE_SHARED_DATA, SHARED_DATA_DIR } from "../runtime/data/helpers.js";
-import { compileTrain, gcnSource } from "../train/helpers.js";
+import { gcnSource } from "../train/helpers.js";
+import { runCli } from "../cli/harness.js";
 import { useGpu } from "./helpers.js";
 
 /**
@@ -16,10 +17,12 @@ import { useGpu } from "./helpers.js";
  * model tensor, its bytes, the limit and the `.gnn` line (not Dawn's validation text mid-run).
  */
 
-/** conv1.lin.weight is f32[1000, 40000]: 160,000,000 bytes, over 128 MiB. The features are 2% dense, stored compactly. */
-const BIG = gcnSource({ nodes: 200 }).replace("features = 24", "features = 40000").replace("hidden: int = 16", "hidden: int = 1000");
+/** A GCN whose conv1.lin.weight is f32[hidden, 40000]; the features are 2% dense, stored compactly. */
+const wide = (hidden: number) => gcnSource({ nodes: 200 }).replace("features = 24", "features = 40000").replace("hidden: int = 16", `hidden: int = ${hidden}`);
+/** conv1.lin.weight is f32[1000, 40000]: 160,000,000 bytes, over WebGPU's default 128 MiB. */
+const BIG = wide(1000);
 
-/** The step's and the evaluation's GPU plans, as `gnnc compile` makes them. */
+/** The step's and the evaluation's GPU plans, as `gnnc compile` makes them, with what loading them needs. */
 function plans(source: string, options: Parameters<typeof compile>[1] = { file: "big.gnn" }) {
   const r = compile(source, options);
   if (!r.program) throw new Error(r.diagnostics.map((d) => d.message).join("\n"));
@@ -27,10 +30,11 @@ function plans(source: string, options: Parameters<typeof compile>[1] = { file: 
   const prepared = prepareTraining(spec, module, { forGpu: true, data: { dataDir: SHARED_DATA_DIR, env: {} } });
   if ("diagnostics" in prepared) throw new Error(prepared.diagnostics.map((d) => d.message).join("\n"));
   const [step, predict] = [TRAIN_STEP_FUNC, "predict"].map((name) => prepared.lowered.funcs.find((f) => f.name === name)!);
-  const planned = planTraining(step, predict, { symbols: prepared.symbols, data: unchangingInputs(spec, prepared.data) });
+  const load = { symbols: prepared.symbols, data: unchangingInputs(spec, prepared.data) };
+  const planned = planTraining(step, predict, load);
   return [
-    { func: step, schedule: planned.step.schedule },
-    { func: predict, schedule: planned.predict.schedule },
+    { func: step, schedule: planned.step.schedule, plan: planned.step, load },
+    { func: predict, schedule: planned.predict.schedule, plan: planned.predict, load },
   ];
 }
 
@@ -70,12 +74,33 @@ describe("binding limits, checked before allocating (no GPU needed)", () => {
 const gpuOf = useGpu();
 
 describe("binding limits on the device", () => {
-  it("training refuses before its first step with the tensor named, not with Dawn's validation text", async (ctx) => {
+  it("loading refuses, before allocating anything, a parameter over the device's own limit", async (ctx) => {
     const gpu = gpuOf(ctx);
-    const { spec, module } = compileTrain(BIG, "big.gnn");
-    const run = runTraining(spec, module, { gpu, epochs: 1 });
-    await expect(run).rejects.toThrow(GpuLimitError);
-    await expect(run).rejects.toThrow(`parameter \`conv1.lin.weight\` f32[1000,40000] needs 152.6 MiB (160,000,000 bytes)`);
+    const limit = gpu.limits.maxStorageBufferBindingSize;
+    const hidden = Math.floor(limit / (4 * 40000)) + 1; // one row more than the limit holds
+    const [step] = plans(wide(hidden));
+    const store = new BufferStore(gpu);
+    const load = loadFunction(gpu, step.func, { ...step.load, store, plan: step.plan });
+    await expect(load).rejects.toThrow(GpuLimitError);
+    await expect(load).rejects.toThrow(`parameter \`conv1.lin.weight\` f32[${hidden},40000] needs`);
+    await expect(load).rejects.toThrow(`${limit.toLocaleString("en-US")} bytes) per storage binding`);
+    expect(store.buffers.size).toBe(0);
     gpu.checkErrors(); // nothing was half-made on the device
+  }, 120_000);
+
+  it("gnnc train says so before its first epoch, naming the tensor, its bytes, the limit and the .gnn line", async (ctx) => {
+    const limit = gpuOf(ctx).limits.maxStorageBufferBindingSize;
+    // Training initialises the weights on the host first: exceed only a limit that is cheap to exceed.
+    if (limit > 256 * 2 ** 20) ctx.skip(`this device binds ${limit} bytes; a weight over that is too large to initialise here`);
+    const hidden = Math.floor(limit / (4 * 40000)) + 1;
+    const r = await runCli(["train", "big.gnn", "--device", "gpu", "--quiet"], { "big.gnn": wide(hidden) });
+    const line = BIG.split("\n").findIndex((l) => l.includes("conv1 = GCNConv")) + 1;
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("error: training on the GPU is not possible: this GPU allows at most");
+    expect(r.stderr).toContain(`parameter \`conv1.lin.weight\` f32[${hidden},40000] needs`);
+    expect(r.stderr).toContain(`(big.gnn:${line}:`);
+    expect(r.stderr).toContain("help: train on the reference device with --device reference");
+    expect(r.stderr).not.toContain("validation error");
+    expect(r.stdout).toBe("");
   }, 120_000);
 });
