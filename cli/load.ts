@@ -1,7 +1,7 @@
 import { dirname, resolve } from "node:path";
 import { compile, type CompileResult } from "../compiler/index.js";
 import type { DatasetResolver } from "../compiler/train/dataset.js";
-import { describeDataset } from "../runtime/data/index.js";
+import { dataSearchPath, datasetResolver as dataResolver } from "../runtime/data/index.js";
 import type { Io } from "./io.js";
 
 /** The data directory from `--data-dir`, else `GNNC_DATA_DIR`, else none (dataset sizes stay symbolic). */
@@ -10,9 +10,12 @@ export function dataDirs(io: Io, flag: string | undefined): string[] {
   return dir ? [resolve(dir)] : [];
 }
 
-export function datasetResolver(dirs: string[]): DatasetResolver | undefined {
-  if (dirs.length === 0) return undefined;
-  return { describe: (name) => describeDataset(name, dirs) };
+/**
+ * Dataset sizes for compiling, once a data directory is given: from the directories training will
+ * search (so a dataset training cannot find or read is an error already at check time).
+ */
+export function datasetResolver(io: Io, dirs: string[]): DatasetResolver | undefined {
+  return dirs.length === 0 ? undefined : dataResolver(dataSearchPath({ dataDir: dirs, env: io.env }));
 }
 
 export interface LoadedSource {

@@ -1,9 +1,8 @@
-import { mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { planReport, type LaunchPlan } from "../../compiler/plan/index.js";
 import { printModule } from "../../compiler/ir/print.js";
 import { TRAIN_STEP_FUNC } from "../../compiler/train/index.js";
-import { writeFileAtomic } from "../../runtime/checkpoint/index.js";
+import { createFolder, writeFileAtomic } from "../../runtime/checkpoint/index.js";
 import { planTraining } from "../../runtime/gpu/load-function.js";
 import { prepareTraining } from "../../runtime/train/run.js";
 import { unchangingInputs } from "../../runtime/train/step-inputs.js";
@@ -59,7 +58,7 @@ export function compile(io: Io, argv: string[]): number {
       [TRAIN_STEP_FUNC, plans.step.launches],
       ["predict", plans.predict.launches],
     ]);
-    mkdirSync(out, { recursive: true });
+    createFolder(out);
     const written: string[] = [];
     if (emit.includes("ir")) {
       writeFileAtomic(join(out, "module.ir"), printModule(lowered));
@@ -67,7 +66,7 @@ export function compile(io: Io, argv: string[]): number {
     }
     if (emit.includes("wgsl")) {
       const dir = join(out, "kernels");
-      mkdirSync(dir, { recursive: true });
+      createFolder(dir);
       const seen = new Map<string, string>();
       for (const s of launchPlans.values()) {
         for (const k of s.kernels) {

@@ -40,7 +40,7 @@ export function ir(io: Io, argv: string[]): number {
   });
   if (positionals.length !== 1) throw new UsageError("gnnc ir: expected exactly one FILE");
   const file = positionals[0];
-  const loaded = compileFile(io, file, datasetResolver(dataDirs(io, values["data-dir"] as string | undefined)));
+  const loaded = compileFile(io, file, datasetResolver(io, dataDirs(io, values["data-dir"] as string | undefined)));
   if (!loaded) return EXIT_ERRORS;
   if (reportDiagnostics(io, loaded.result.diagnostics, loaded.sources) > 0 || !loaded.result.program) return EXIT_ERRORS;
 

@@ -1,5 +1,5 @@
 import { dirname, resolve } from "node:path";
-import { loadCheckpoint, writeFileAtomic } from "../../runtime/checkpoint/index.js";
+import { checkWritable, loadCheckpoint, writeFileAtomic } from "../../runtime/checkpoint/index.js";
 import { predictWithCheckpoint, type Predictions } from "../../runtime/train/predict.js";
 import { argmaxRows, predictionsCsv } from "../../runtime/report/index.js";
 import { accuracy } from "../../runtime/train/metrics.js";
@@ -55,6 +55,7 @@ export function predict(io: Io, argv: string[]): number {
   let predictions: Predictions;
   let epoch: number | undefined;
   try {
+    if (out !== undefined) checkWritable(out); // before the work, as train does
     const ckpt = loadCheckpoint(paramsPath);
     epoch = ckpt.info?.epoch;
     predictions = predictWithCheckpoint(target.spec, target.module, ckpt, { dataDir: dirs, env: io.env, baseDir: dirname(resolve(file)) });

@@ -1,12 +1,13 @@
 import { dirname, resolve } from "node:path";
 import type { CompiledProgram } from "../../compiler/train/program.js";
+import { LIMITS, type Limit } from "../../compiler/train/limits.js";
 import type { TensorValue } from "../../compiler/ir/values.js";
-import { loadCheckpoint, saveCheckpoint, writeFileAtomic, WriteFileError, type Checkpoint } from "../../runtime/checkpoint/index.js";
+import { checkWritable, createFolder, loadCheckpoint, saveCheckpoint, writeFileAtomic, WriteFileError, type Checkpoint } from "../../runtime/checkpoint/index.js";
 import { DataError } from "../../runtime/data/index.js";
 import { CodegenError } from "../../compiler/codegen/index.js";
-import { GpuDeviceLostError, GpuKernelError, NoAdapterError, openDevice, type GpuDevice } from "../../runtime/gpu/index.js";
+import { GpuDeviceLostError, GpuKernelError, GpuLimitError, NoAdapterError, openDevice, type GpuDevice } from "../../runtime/gpu/index.js";
 import { InterpretError } from "../../runtime/reference/index.js";
-import { createReportFolder, resultJson, summarizePipeline, writeRunReport, type PipelineSummary } from "../../runtime/report/index.js";
+import { resultJson, summarizePipeline, writeRunReport, type PipelineSummary } from "../../runtime/report/index.js";
 import { progressPrinter, type ProgressMode } from "../../runtime/train/progress.js";
 import { findTrain, runTraining } from "../../runtime/train/run.js";
 import type { StartState, TrainResult } from "../../runtime/train/trainer.js";
@@ -45,17 +46,18 @@ previous file whole.`;
 
 const DEVICES = ["auto", "reference", "gpu"];
 
-function wholeNumber(flag: string, text: string | undefined, min: number): number | undefined {
+/** A flag's whole number in [min, limit], as the train block's key of the same name. */
+function wholeNumber(flag: string, text: string | undefined, min: number, limit: Limit): number | undefined {
   if (text === undefined) return undefined;
   const n = Number(text);
-  if (!/^\d+$/.test(text) || !Number.isSafeInteger(n) || n < min) throw new UsageError(`gnnc train: --${flag} must be an integer ≥ ${min}, got \`${text}\``);
+  if (!/^\d+$/.test(text) || n < min || n > limit.max) throw new UsageError(`gnnc train: --${flag} must be an integer in [${min}, ${limit.max}], got \`${text}\``);
   return n;
 }
 
 /** The compiled train block FILE names (`--run`, or the only one); undefined after reporting why not. */
 export function loadTrainTarget(io: Io, command: string, file: string, dirs: string[], wanted: string | undefined) {
   const compileStart = performance.now();
-  const loaded = compileFile(io, file, datasetResolver(dirs));
+  const loaded = compileFile(io, file, datasetResolver(io, dirs));
   const compileMs = performance.now() - compileStart;
   if (!loaded) return undefined;
   if (reportDiagnostics(io, loaded.result.diagnostics, loaded.sources) > 0 || !loaded.result.program) return undefined;
@@ -75,11 +77,14 @@ export function loadTrainTarget(io: Io, command: string, file: string, dirs: str
 
 /** Report an error of running (bad data or checkpoint, a failing op, an unwritable file); rethrows anything else (a bug). */
 export function reportRunError(io: Io, e: unknown, doing: string): number {
-  if (e instanceof DataError || e instanceof WriteFileError) io.err(`error: ${e.message}\n`);
+  if (e instanceof DataError) io.err(`error[${e.code}]: ${e.message}\n  help: ${e.help}\n`);
+  else if (e instanceof WriteFileError) io.err(`error: ${e.message}\n`);
   else if (e instanceof InterpretError) io.err(`error: ${doing} failed in ${e.message}\n`);
   else if (e instanceof NoAdapterError) io.err(`error: ${e.message}\n`);
   else if (e instanceof CodegenError) {
     io.err(`error: ${doing} on the GPU is not possible yet: ${e.message}\n  help: train on the reference interpreter with --device reference\n`);
+  } else if (e instanceof GpuLimitError) {
+    io.err(`error: ${doing} on the GPU is not possible: ${e.message}\n  help: train on the reference device with --device reference, or make these tensors smaller (one tensor is not yet split across bindings)\n`);
   } else if (e instanceof GpuKernelError || e instanceof GpuDeviceLostError) io.err(`error: ${doing} failed on the GPU: ${e.message}\n`);
   else throw e;
   return EXIT_ERRORS;
@@ -126,10 +131,10 @@ export async function train(io: Io, argv: string[]): Promise<number> {
   if (positionals.length !== 1) throw new UsageError("gnnc train: expected exactly one FILE");
   const device = (values.device as string | undefined) ?? io.env.GNNC_DEVICE ?? "auto";
   if (!DEVICES.includes(device)) throw new UsageError(`gnnc train: --device must be one of ${DEVICES.join(", ")}, got \`${device}\``);
-  let seed = wholeNumber("seed", values.seed as string | undefined, 0);
-  const epochs = wholeNumber("epochs", values.epochs as string | undefined, 1);
-  const evalEvery = wholeNumber("eval-every", values["eval-every"] as string | undefined, 1);
-  const patience = wholeNumber("patience", values.patience as string | undefined, 1);
+  let seed = wholeNumber("seed", values.seed as string | undefined, 0, LIMITS.seed);
+  const epochs = wholeNumber("epochs", values.epochs as string | undefined, 1, LIMITS.epochs);
+  const evalEvery = wholeNumber("eval-every", values["eval-every"] as string | undefined, 1, LIMITS.epochs);
+  const patience = wholeNumber("patience", values.patience as string | undefined, 1, LIMITS.epochs);
   const savePath = values.save as string | undefined;
   const resumePath = values.resume as string | undefined;
   const reportDir = values.report as string | undefined;
@@ -139,13 +144,12 @@ export async function train(io: Io, argv: string[]): Promise<number> {
   const target = loadTrainTarget(io, "train", file, dirs, values.run as string | undefined);
   if (!target) return EXIT_ERRORS;
 
-  if (reportDir !== undefined) {
-    // Before training: a report folder that cannot be made should not cost a training run (and --save may point into it).
-    try {
-      createReportFolder(reportDir);
-    } catch (e) {
-      return reportRunError(io, e, "writing");
-    }
+  // Before training: an output that cannot be written should not cost a training run (--save and --json may point into the report folder).
+  try {
+    if (reportDir !== undefined) createFolder(reportDir);
+    for (const path of [savePath, values.json as string | undefined]) if (path !== undefined) checkWritable(path);
+  } catch (e) {
+    return reportRunError(io, e, "writing");
   }
   let start: StartState | undefined;
   if (resumePath !== undefined) {

@@ -14,4 +14,4 @@ export { hashName } from "../ir/rng.js";
 export { printFunc, printModule, printNode } from "../ir/print.js";
 export { verifyFunc, verifyModule, type VerifyProblem } from "../ir/verify.js";
 export { formatType, tensorType, typesEqual } from "../ir/type-utils.js";
-export { countNodes, mapFuncs, nodesById } from "../passes/ir-walk.js";
+export { countNodes, mapFuncs, nodesById } from "../ir/walk.js";

@@ -6,7 +6,7 @@ import { execForward, requireForward } from "./forward-body.js";
 import type { BlockInstance } from "./instance.js";
 import type { Instantiator } from "./instantiate.js";
 import { collectParams } from "./params.js";
-import type { Reporter } from "./report.js";
+import { Abort, type Reporter } from "./report.js";
 import { declaredType, formatAnnotated } from "./type-annot.js";
 import type { Value } from "./value.js";
 
@@ -33,13 +33,13 @@ export function buildModule(req: ModuleRequest, instantiator: Instantiator, repo
     const statics = instantiator.staticScope(req.model.params);
     const bindings = new Map<string, Dim>();
     const locals = new Map<string, Value>();
-    for (const p of fwd.params) {
-      if (!p.type) {
-        reporter.fail("E314", `parameter \`${p.name.name}\` of the forward of model \`${req.model.typeName}\` needs a type`, p.span, {
-          help: "the model's inputs come from the dataset: e.g. `x: f32[N, in_channels], g: graph[N]`",
-        });
-      }
+    const untyped = fwd.params.filter((p) => !p.type);
+    for (const p of untyped) {
+      reporter.error("E314", `parameter \`${p.name.name}\` of the forward of model \`${req.model.typeName}\` needs a type`, p.span, {
+        help: "the model's inputs come from the dataset: e.g. `x: f32[N, in_channels], g: graph[N]`",
+      });
     }
+    if (untyped.length) throw new Abort();
     const names = inputNames(req.model, reporter);
     for (const p of fwd.params) {
       const type = p.type!; // checked above

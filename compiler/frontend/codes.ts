@@ -17,6 +17,8 @@ export const FRONTEND_CODES = {
   E211: "a name is used as the wrong kind of thing (e.g. a block where a model is expected)",
   W201: "dataset not available here: its sizes stay symbolic",
   W202: "a model pass of a train block changes nothing (e.g. `to_reversible` finds no residual stack)",
+  W203: "a parameter is over WebGPU's default storage-binding limit (128 MiB): the GPU may refuse it",
+  W204: "the model outputs more class scores than the dataset has classes (the extra ones are never a label)",
   // types and shapes
   E301: "a layer input has the wrong shape",
   E302: "an operation rejects its operand types",
@@ -32,6 +34,7 @@ export const FRONTEND_CODES = {
   E312: "division by zero",
   E313: "an unsupported combination of stack modifiers",
   E314: "a model's forward parameter needs a type",
+  E315: "a tensor has more elements than one tensor can hold (2³¹ − 1)",
   // arguments
   E401: "unknown argument name",
   E402: "missing required argument",
@@ -57,6 +60,7 @@ export const FRONTEND_CODES = {
   E514: "option not accepted by this optimizer",
   E515: "`patience` without `select = best(…)` (early stopping needs a metric to watch)",
   E516: "the `to_reversible` pass cannot tell which parameter of a residual block is its width",
+  E517: "the model outputs fewer class scores than the dataset has classes",
 } as const;
 
 export type FrontendCode = keyof typeof FRONTEND_CODES;

@@ -1,3 +1,4 @@
+import type { TrainDecl } from "../../grammar/ast.js";
 import type { Diagnostic } from "../../grammar/diagnostics.js";
 import type { Module } from "../ir/types.js";
 import { buildModule } from "./build-module.js";
@@ -7,6 +8,7 @@ import { collectGlobals, type Globals } from "./globals.js";
 import { Instantiator } from "./instantiate.js";
 import { Abort, Reporter } from "./report.js";
 import { loadSources, resolveImport } from "./sources.js";
+import { checkTensorSizes } from "./tensor-sizes.js";
 import { checkTrain } from "./train-check.js";
 import type { CompiledProgram } from "../train/program.js";
 import type { TrainSpec } from "../train/spec.js";
@@ -58,11 +60,21 @@ export function compile(source: string, options: CompileOptions): CompileResult 
         modules.push(module);
       }
     }
+    // Models no train block uses are still checked, so that every error of the file is reported.
+    const used = new Set(globals.trains.map(trainedModelName));
+    standaloneModels({ ...globals, mainModels: globals.mainModels.filter((m) => !used.has(m.name.name)) }, instantiator, reporter);
   } else {
     modules.push(...standaloneModels(globals, instantiator, reporter));
   }
+  for (const m of modules) checkTensorSizes(m, reporter);
   if (reporter.errors > 0) return { diagnostics: reporter.diagnostics };
   return { program: { file: options.file, modules, trains }, diagnostics: reporter.diagnostics };
+}
+
+/** The model a train block's `model = Name(…)` instantiates, if it names one. */
+function trainedModelName(decl: TrainDecl): string | undefined {
+  const value = decl.entries.find((e) => e.key.name === "model")?.value;
+  return value?.kind === "Call" && value.callee.kind === "Name" ? value.callee.name : undefined;
 }
 
 /** Models of a file without train blocks, instantiated with defaults and symbolic int sizes. */

@@ -1,6 +1,7 @@
 import type { CallExpr, DatasetDecl, Expr } from "../../grammar/ast.js";
 import type { Span } from "../../grammar/span.js";
 import { didYouMean } from "../../grammar/suggest.js";
+import { csbmProblems } from "../train/csbm-rules.js";
 import type { DatasetResolver } from "../train/dataset.js";
 import {
   DATASET_TRANSFORMS,
@@ -13,10 +14,10 @@ import { evaluate, type EvalScope } from "./eval.js";
 import { exprText } from "./expr-text.js";
 import { Abort, didYouMeanHelp, type Reporter } from "./report.js";
 import { argFloat, argInt, argStr, bindArgs, type BoundArgs, type Signature, type SigParam } from "./signature.js";
-import { float, int, type Value } from "./value.js";
+import { describeValue, float, int, type Value } from "./value.js";
 
 const TRANSFORMS: SigParam = { name: "transforms", kind: "any", default: { kind: "list", items: [] } };
-const positive = (name: string): SigParam => ({ name, kind: "int", min: 1 });
+const count = (name: string): SigParam => ({ name, kind: "int" });
 
 /** The dataset constructors, by the callee text users write. */
 const SOURCES: Record<string, Signature> = {
@@ -24,13 +25,14 @@ const SOURCES: Record<string, Signature> = {
   "synthetic.csbm": {
     name: "synthetic.csbm",
     params: [
-      positive("nodes"),
-      positive("classes"),
-      positive("features"),
-      { name: "avg_degree", kind: "float", default: float(8), min: 0 },
-      { name: "homophily", kind: "float", default: float(0.8), min: 0, max: 1 },
-      { name: "signal", kind: "float", default: float(1), min: 0 },
-      { name: "seed", kind: "int", default: int(0), min: 0 },
+      // Ranges are checked together (csbmProblems), as the generator checks them.
+      count("nodes"),
+      count("classes"),
+      count("features"),
+      { name: "avg_degree", kind: "float", default: float(8) },
+      { name: "homophily", kind: "float", default: float(0.8) },
+      { name: "signal", kind: "float", default: float(1) },
+      { name: "seed", kind: "int", default: int(0) },
       TRANSFORMS,
     ],
   },
@@ -97,10 +99,17 @@ export class DatasetTable {
       callSpan: expr.span,
     });
     const source = sourceOf(callee, args);
+    if (source.kind === "csbm") this.checkCsbm(source, args, expr.span);
     const transforms = this.transforms(expr);
     let info;
     if (source.kind === "load" && this.resolver) {
-      info = this.resolver.describe(source.name);
+      const found = this.resolver.describe(source.name);
+      if (found && "message" in found) {
+        // The data is broken, not the program: the data error's own code, at the dataset's name.
+        r.add([{ code: found.code, severity: "error", message: `dataset \`${source.name}\` cannot be loaded: ${found.message}`, span: args.get("name")!.span!, ...(found.help ? { help: found.help } : {}) }]);
+        throw new Abort();
+      }
+      info = found;
       if (!info) {
         r.warning("W201", `dataset \`${source.name}\` is not available here; its sizes stay symbolic`, args.get("name")!.span!, {
           help: "set GNNC_DATA_DIR to the folder that holds the datasets",
@@ -114,6 +123,19 @@ export class DatasetTable {
         : {};
     const name = declaredName ?? (source.kind === "load" ? source.name : source.kind);
     return { name, source, transforms, ...(info ? { info } : {}), sizes: afterTransforms(base, transforms), span };
+  }
+
+  /** Every range problem of a csbm's arguments, each at its argument; aborts if there is any. */
+  private checkCsbm(source: Extract<DatasetSource, { kind: "csbm" }>, args: BoundArgs, callSpan: Span): void {
+    const { nodes, classes, features, avgDegree, homophily, signal, seed } = source;
+    const problems = csbmProblems({ nodes, classes, features, avg_degree: avgDegree, homophily, signal, seed });
+    for (const p of problems) {
+      const value = args.get(p.key)!;
+      this.reporter.error("E406", `argument \`${p.key}\` of \`synthetic.csbm\` ${p.rule}, found ${describeValue(value.value)}`, value.span ?? callSpan, {
+        ...(p.why ? { help: p.why } : {}),
+      });
+    }
+    if (problems.length) throw new Abort();
   }
 
   /** Transforms are bare names; everything else is a literal. */

@@ -8,7 +8,7 @@ import { exprText } from "./expr-text.js";
 import { functionNames, getFunction } from "./functions.js";
 import { joinPath, type BlockInstance } from "./instance.js";
 import { getLayer } from "./layers/index.js";
-import { didYouMeanHelp, type Reporter } from "./report.js";
+import { Abort, didYouMeanHelp, type Reporter } from "./report.js";
 import { bindArgs, checkInputCount, type ArgInput } from "./signature.js";
 import { matchAnnotation } from "./type-annot.js";
 import { describeValue, type Value } from "./value.js";
@@ -65,26 +65,38 @@ export function execForward(
 ): Value {
   const r: Reporter = el.reporter;
   const statics = el.instantiator.staticScope(inst.params);
-  const scope = forwardScope(el, inst, path, locals, statics);
+  // Variables whose statement failed: later statements that read one stop quietly (their error
+  // would only follow from the first), the others are still checked, so independent errors all show.
+  const failed = new Set<string>();
+  const scope = forwardScope(el, inst, path, locals, statics, failed);
   let result: { value: Value; span: Span } | undefined;
+  let returnFailed = false;
   for (const stmt of fwd.body) {
-    if (result) {
+    if (result || returnFailed) {
       r.fail("E310", "this statement comes after `return` and never runs", stmt.span, { help: "`return` must be the last statement of `forward`" });
     }
     if (stmt.kind === "Return") {
-      result = { value: evaluate(stmt.value, scope), span: stmt.value.span };
+      returnFailed = !attempt(() => (result = { value: evaluate(stmt.value, scope), span: stmt.value.span }));
       continue;
     }
     const name = stmt.target.name;
-    if (inst.members.has(name) || inst.params.has(name)) {
-      r.fail("E203", `cannot assign to \`${name}\`: it is a ${inst.members.has(name) ? "member" : "parameter"} of \`${inst.typeName}\``, stmt.target.span, {
-        help: "choose another name for the variable",
-      });
+    const assigned = attempt(() => {
+      if (inst.members.has(name) || inst.params.has(name)) {
+        r.fail("E203", `cannot assign to \`${name}\`: it is a ${inst.members.has(name) ? "member" : "parameter"} of \`${inst.typeName}\``, stmt.target.span, {
+          help: "choose another name for the variable",
+        });
+      }
+      const value = evaluate(stmt.value, scope);
+      if (value.kind === "module") r.fail("E305", "a layer cannot be stored in a variable; call it instead", stmt.value.span);
+      locals.set(name, value);
+      failed.delete(name);
+    });
+    if (!assigned) {
+      locals.delete(name);
+      failed.add(name);
     }
-    const value = evaluate(stmt.value, scope);
-    if (value.kind === "module") r.fail("E305", "a layer cannot be stored in a variable; call it instead", stmt.value.span);
-    locals.set(name, value);
   }
+  if (returnFailed || failed.size > 0) throw new Abort();
   if (!result) {
     return r.fail("E310", `\`forward\` of \`${inst.typeName}\` has no \`return\``, fwd.span, { help: "end the body with `return <expression>`" });
   }
@@ -102,10 +114,22 @@ export function execForward(
   return result.value;
 }
 
-function forwardScope(el: Elaborator, inst: BlockInstance, path: string, locals: Map<string, Value>, statics: EvalScope): EvalScope {
+/** Run `fn`; false when it aborted after reporting an error. */
+function attempt(fn: () => void): boolean {
+  try {
+    fn();
+    return true;
+  } catch (e) {
+    if (!(e instanceof Abort)) throw e;
+    return false;
+  }
+}
+
+function forwardScope(el: Elaborator, inst: BlockInstance, path: string, locals: Map<string, Value>, statics: EvalScope, failed: ReadonlySet<string>): EvalScope {
   const scope: EvalScope = {
     reporter: el.reporter,
     lookup: (name) => {
+      if (failed.has(name)) throw new Abort(); // its statement's error is already reported
       const member = inst.members.get(name);
       return locals.get(name) ?? (member ? { kind: "module", instance: member } : undefined) ?? statics.lookup(name);
     },

@@ -1,6 +1,6 @@
 import { argFloat, argInt, type BoundArgs, type Signature, type SigParam } from "./signature.js";
 import { float, int, type TensorValue } from "./value.js";
-import { applyDropout, probability, withSelfLoops } from "./layers/common.js";
+import { applyDropout, hops, probability, withSelfLoops } from "./layers/common.js";
 import type { LayerContext } from "./layers/layer.js";
 
 /** A built-in function usable inside `forward` (torch.nn.functional names and defaults). */
@@ -73,7 +73,7 @@ const FUNCTIONS: ReadonlyMap<string, FunctionDef> = new Map(
     } satisfies FunctionDef,
     {
       // Âᴷx with Â the GCN-normalised adjacency (self loops added): SGC / GA-MLP feature propagation.
-      signature: { name: "propagate", params: [X, { name: "g", kind: "graph" }, { name: "K", kind: "int", default: int(1), min: 0 }] },
+      signature: { name: "propagate", params: [X, { name: "g", kind: "graph" }, hops(0)] },
       apply(ctx, args) {
         const g = args.get("g")!.value;
         const hops = argInt(args, "K");

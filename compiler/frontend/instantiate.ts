@@ -2,6 +2,7 @@ import type { Arg, CallExpr, ModuleDecl, ParamDecl, StackExpr, StackModifier } f
 import type { Span } from "../../grammar/span.js";
 import { didYouMean } from "../../grammar/suggest.js";
 import { MAX_ANDERSON_MEMORY } from "../ir/ops/anderson.js";
+import { LIMITS } from "../train/limits.js";
 import type { DatasetTable } from "./datasets.js";
 import { evaluate, type EvalScope } from "./eval.js";
 import { getFunction } from "./functions.js";
@@ -14,12 +15,21 @@ import { bool, describeValue, float, int, type Value } from "./value.js";
 
 /** Stack modifiers: PyG-like knobs of repeat / GroupAddRev / a DEQ solver. */
 const MODIFIERS: Record<StackModifier["kind"], Signature> = {
-  repeat: { name: "repeat", params: [{ name: "n", kind: "int", min: 1 }, { name: "tied", kind: "bool", default: bool(false) }] },
-  reversible: { name: "reversible", params: [{ name: "groups", kind: "int", default: int(2), min: 2 }] },
+  repeat: {
+    name: "repeat",
+    params: [
+      { name: "n", kind: "int", min: 1, max: LIMITS.repeat.max, boundsHelp: LIMITS.repeat.why },
+      { name: "tied", kind: "bool", default: bool(false) },
+    ],
+  },
+  reversible: {
+    name: "reversible",
+    params: [{ name: "groups", kind: "int", default: int(2), min: 2, max: LIMITS.groups.max, boundsHelp: LIMITS.groups.why }],
+  },
   equilibrium: {
     name: "equilibrium",
     params: [
-      { name: "max_iter", kind: "int", default: int(30), min: 1 },
+      { name: "max_iter", kind: "int", default: int(30), min: 1, max: LIMITS.equilibriumIterations.max, boundsHelp: LIMITS.equilibriumIterations.why },
       { name: "tol", kind: "float", default: float(1e-5), min: 0 },
       // Anderson memory m; 0 = plain iteration. Its range is checked with a hint (andersonMemory).
       { name: "anderson", kind: "int", default: int(0) },
@@ -75,7 +85,9 @@ export class Instantiator {
 
   private datasetValue(name: string): Value | undefined {
     const ref = this.datasets.get(name);
-    return ref ? { kind: "dataset", dataset: ref } : undefined;
+    if (ref) return { kind: "dataset", dataset: ref };
+    if (this.datasets.names().includes(name)) throw new Abort(); // its declaration has an error, already reported
+    return undefined;
   }
 
   /** `GCNConv(16, 7)` or `ResBlock(hidden)`: a layer or template instance. */
@@ -174,7 +186,13 @@ export class Instantiator {
         continue;
       }
       firstSpan.set(name, m.name.span);
-      const v = evaluate(m.value, scope);
+      let v: Value;
+      try {
+        v = evaluate(m.value, scope);
+      } catch (e) {
+        if (!(e instanceof Abort)) throw e;
+        continue; // reported; the other members are still checked
+      }
       if (v.kind !== "module") {
         r.error("E305", `member \`${name}\` must be a layer instance, found ${describeValue(v)}`, m.value.span, {
           help: "compute sizes in the block's parameters, e.g. `hidden: int = 2 * width`",

@@ -25,8 +25,17 @@ export class Reporter {
   private readonly context: Label[] = [];
 
   error(code: FrontendCode, message: string, span: Span, extra: DiagExtra = {}): void {
+    if (this.seen(code, message, span)) return;
     this.errorCount++;
     this.diagnostics.push(withExtra({ code, severity: "error", message, span }, this.withContextLabel(span, extra)));
+  }
+
+  /**
+   * The same error at the same place was reported already: a block used twice, or a model shared
+   * by two train blocks, is checked once per use, and its errors are told once.
+   */
+  private seen(code: string, message: string, span: Span): boolean {
+    return this.diagnostics.some((d) => d.code === code && d.message === message && sameSpan(d.span, span));
   }
 
   /**
@@ -50,6 +59,7 @@ export class Reporter {
   }
 
   warning(code: FrontendCode, message: string, span: Span, extra: DiagExtra = {}): void {
+    if (this.seen(code, message, span)) return;
     this.diagnostics.push(withExtra({ code, severity: "warning", message, span }, extra));
   }
 
@@ -69,6 +79,10 @@ export class Reporter {
   get errors(): number {
     return this.errorCount;
   }
+}
+
+function sameSpan(a: Span, b: Span): boolean {
+  return a.file === b.file && a.start.offset === b.start.offset && a.end.offset === b.end.offset;
 }
 
 function contains(outer: Span, inner: Span): boolean {

@@ -5,6 +5,7 @@ import { resolveOptions } from "../passes/options.js";
 import { toReversible } from "../passes/to-reversible.js";
 import type { BlockInstance, StackInstance } from "./instance.js";
 import type { ModelPassEnv } from "./model-pass-env.js";
+import { LIMITS } from "../train/limits.js";
 import { Abort } from "./report.js";
 import { residualBranch } from "./residual-form.js";
 import { mapStacks } from "./stack-map.js";
@@ -76,7 +77,7 @@ function residualStack(stack: StackInstance, path: string): Candidate | undefine
   return branch ? { path, block: stack.body, branch } : undefined;
 }
 
-/** `groups` with its default; at least 2, like `reversible(groups = …)` in a stack. */
+/** `groups` with its default; in [2, LIMITS.groups], like `reversible(groups = …)` in a stack. */
 function groupsOption(pass: PassSpec, env: ModelPassEnv): number {
   const given = Object.entries(pass.options).map(([key, value]) => ({ key, value }));
   const { options, diagnostics } = resolveOptions(toReversible, given, pass.span);
@@ -87,6 +88,9 @@ function groupsOption(pass: PassSpec, env: ModelPassEnv): number {
     env.reporter.fail("E406", `\`groups\` of pass \`to_reversible\` must be at least 2, found ${groups}`, pass.span, {
       help: "`to_reversible(groups = 2)` splits each block's channels into two halves",
     });
+  }
+  if (groups > LIMITS.groups.max) {
+    env.reporter.fail("E406", `\`groups\` of pass \`to_reversible\` must be at most ${LIMITS.groups.max}, found ${groups}`, pass.span, { help: LIMITS.groups.why });
   }
   return groups;
 }

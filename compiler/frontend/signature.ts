@@ -21,6 +21,8 @@ export interface SigParam {
   min?: number;
   max?: number;
   maxExclusive?: boolean;
+  /** Shown as the hint when the value is out of bounds (why the bound exists). */
+  boundsHelp?: string;
 }
 
 export interface Signature {
@@ -183,7 +185,7 @@ export function checkArg(sig: Signature, p: SigParam, v: Value, span: Span, r: R
       break;
   }
   if (!inBounds(p, out)) {
-    r.error("E406", `${what} must be ${boundsText(p)}, found ${describeValue(out)}`, span);
+    r.error("E406", `${what} must be ${boundsText(p)}, found ${describeValue(out)}`, span, { help: p.boundsHelp });
     return undefined;
   }
   return out;

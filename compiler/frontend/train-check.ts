@@ -3,6 +3,7 @@ import { joinSpans, type Span } from "../../grammar/span.js";
 import { didYouMean } from "../../grammar/suggest.js";
 import type { Module } from "../ir/types.js";
 import { buildModule } from "./build-module.js";
+import { classCountProblems, outputWidth } from "../train/class-count.js";
 import type { DatasetRef } from "../train/dataset.js";
 import type { DatasetTable } from "./datasets.js";
 import { evaluate } from "./eval.js";
@@ -10,6 +11,7 @@ import { exprText } from "./expr-text.js";
 import type { BlockInstance } from "./instance.js";
 import type { Instantiator } from "./instantiate.js";
 import { getLayer } from "./layers/index.js";
+import { LIMITS, type Limit } from "../train/limits.js";
 import { Abort, didYouMeanHelp, Reporter } from "./report.js";
 import { bindOptions, freeValue, literalNumber, splitName } from "./train-options.js";
 import { checkOptimizer } from "./train-optimizer.js";
@@ -69,9 +71,9 @@ export function checkTrain(decl: TrainDecl, env: TrainEnv): { spec?: TrainSpec; 
   const members = compiled ? [...compiled.instance.members.keys()] : undefined;
   const loss = attempt("loss", (e) => checkLoss(e.value, r));
   const optimizer = attempt("optimizer", (e) => checkOptimizer(e.value, members, r));
-  const epochs = attempt("epochs", (e) => wholeNumber(e, 1, r));
-  const seed = attempt("seed", (e) => wholeNumber(e, 0, r));
-  const evalEvery = attempt("eval_every", (e) => wholeNumber(e, 1, r));
+  const epochs = attempt("epochs", (e) => wholeNumber(e, 1, LIMITS.epochs, r));
+  const seed = attempt("seed", (e) => wholeNumber(e, 0, LIMITS.seed, r));
+  const evalEvery = attempt("eval_every", (e) => wholeNumber(e, 1, LIMITS.epochs, r));
   const selectEntry = entries.get("select");
   const select = attempt("select", (e) => checkSelect(e.value, r)) ?? { kind: "last", span: decl.name.span };
   const patience = attempt("patience", (e) => checkPatience(e, selectEntry, r));
@@ -79,6 +81,7 @@ export function checkTrain(decl: TrainDecl, env: TrainEnv): { spec?: TrainSpec; 
   const schedule = attempt("schedule", (e) => namedCall(e.value, "schedule", SCHEDULES, "E507", r));
   const lrSchedule = attempt("lr_schedule", (e) => namedCall(e.value, "learning-rate schedule", LR_SCHEDULES, "E508", r));
   r.add(passCheck.diagnostics);
+  if (data && compiled) checkClassCount(compiled.module, data, compiled.call, r);
   if (r.errors > before || !data || !compiled || !loss || !optimizer || epochs === undefined) return {};
   const spec: TrainSpec = {
     name: decl.name.name,
@@ -186,6 +189,14 @@ function modelCall(name: string, inst: BlockInstance, span: Span): ModelCall {
   return { name, args, span };
 }
 
+/** Output width against the dataset's classes, when both are known here (else when the data is loaded). */
+function checkClassCount(module: Module, data: DatasetRef, call: ModelCall, r: Reporter): void {
+  const classes = data.sizes.numClasses;
+  const width = outputWidth(module.funcs[0], module.symbols);
+  if (classes === undefined || width === undefined) return;
+  r.add(classCountProblems(width, classes, { dataset: data.name, modelSpan: call.span, modelName: call.name }));
+}
+
 /** The graph input's node and edge symbols take the dataset's sizes when those are known. */
 function withDataSymbols(m: Module, data: DatasetRef): Module {
   const graph = m.funcs[0].body.find((n) => inputName(n) !== undefined && n.type.kind === "graph")?.type;
@@ -217,12 +228,13 @@ const WHOLE_NUMBER_HELP: Record<string, string> = {
   patience: "`patience = 20` stops after 20 evaluations in a row without a better selection metric",
 };
 
-function wholeNumber(e: TrainEntry, min: number, r: Reporter): number {
+function wholeNumber(e: TrainEntry, min: number, limit: Limit, r: Reporter): number {
   const n = literalNumber(e.value, r);
   if (n === undefined || !Number.isInteger(n) || n < min) {
     const help = WHOLE_NUMBER_HELP[e.key.name];
     return r.fail("E512", `\`${e.key.name}\` must be a ${min > 0 ? "positive" : "non-negative"} whole number, found \`${exprText(e.value)}\``, e.value.span, help ? { help } : {});
   }
+  if (n > limit.max) return r.fail("E406", `\`${e.key.name}\` must be in [${min}, ${limit.max}], found \`${exprText(e.value)}\``, e.value.span, { help: limit.why });
   return n;
 }
 
@@ -231,7 +243,7 @@ function wholeNumber(e: TrainEntry, min: number, r: Reporter): number {
  * with `select = last` (or no `select`) there is nothing to watch and `patience` would do nothing.
  */
 function checkPatience(e: TrainEntry, select: TrainEntry | undefined, r: Reporter): number {
-  const n = wholeNumber(e, 1, r);
+  const n = wholeNumber(e, 1, LIMITS.epochs, r);
   const last = select?.value.kind === "Name" && select.value.name === "last";
   // `best(…)`, or a malformed select that has already been reported.
   if (select && !last) return n;

@@ -1,7 +1,7 @@
 import { withDefaults } from "../ir/builder.js";
 import { getOpSpec } from "../ir/ops/index.js";
 import type { Func, Node, Region } from "../ir/types.js";
-import { mapFuncs, rebuildNode, rebuildRegion } from "./ir-walk.js";
+import { mapFuncs, rebuildNode, rebuildRegion } from "../ir/walk.js";
 import type { Pass } from "./pass.js";
 import { canonicalKey } from "./canonical-key.js";
 

@@ -1,6 +1,6 @@
 import { getOpSpec } from "../ir/ops/index.js";
 import type { Func, Node } from "../ir/types.js";
-import { mapFuncs, rebuildNode, rebuildRegion } from "./ir-walk.js";
+import { mapFuncs, rebuildNode, rebuildRegion } from "../ir/walk.js";
 import type { Pass } from "./pass.js";
 
 /**

@@ -3,7 +3,7 @@ import { cloneRegion } from "../ir/clone-region.js";
 import { intAttr } from "../ir/attrs.js";
 import { dimDiv, dimMul } from "../ir/dims.js";
 import type { Func, Node, TensorType } from "../ir/types.js";
-import { mapFuncs } from "./ir-walk.js";
+import { mapFuncs } from "../ir/walk.js";
 import type { Pass } from "./pass.js";
 
 /**

@@ -3,7 +3,7 @@ import { maxId } from "../ir/reads.js";
 import type { Func, Node, Region, Type } from "../ir/types.js";
 import { PASS_CODES } from "./codes.js";
 import { fusionGroups, type FusionGroup } from "./fusion-groups.js";
-import { mapFuncs, nodesById, rebuildNode } from "./ir-walk.js";
+import { mapFuncs, nodesById, rebuildNode } from "../ir/walk.js";
 import type { Pass } from "./pass.js";
 import { placeholderSpan } from "../../grammar/span.js";
 

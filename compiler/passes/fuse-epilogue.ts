@@ -4,7 +4,7 @@ import type { Func, Node, Region } from "../ir/types.js";
 import { PASS_CODES } from "./codes.js";
 import { epiloguePlans, type EpiloguePlan } from "./fuse-epilogue-plan.js";
 import { getOpSpec } from "../ir/ops/index.js";
-import { mapFuncs, nodesById, rebuildNode } from "./ir-walk.js";
+import { mapFuncs, nodesById, rebuildNode } from "../ir/walk.js";
 import type { Pass } from "./pass.js";
 import { MAX_STORAGE_BUFFERS } from "../codegen/kernel.js";
 import { placeholderSpan } from "../../grammar/span.js";

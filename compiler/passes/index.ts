@@ -8,4 +8,4 @@ export { shapeInference } from "./shape-inference.js";
 export { cse } from "./cse.js";
 export { dce } from "./dce.js";
 export { toReversible, type ToReversibleOptions } from "./to-reversible.js";
-export { countNodes } from "./ir-walk.js";
+export { countNodes } from "../ir/walk.js";

@@ -1,7 +1,7 @@
 import { getOpSpec } from "../ir/ops/index.js";
 import { dependenciesOf } from "../ir/reads.js";
 import type { Func, Node, Region } from "../ir/types.js";
-import { mapFuncs } from "./ir-walk.js";
+import { mapFuncs } from "../ir/walk.js";
 import type { Pass } from "./pass.js";
 
 /**

@@ -7,7 +7,7 @@ import { isInferError } from "../ir/spec.js";
 import { formatType, typesEqual } from "../ir/type-utils.js";
 import type { Func, Node, ParamInfo, Region, Type } from "../ir/types.js";
 import { PASS_CODES } from "./codes.js";
-import { nodesById, rebuildRegion } from "./ir-walk.js";
+import { nodesById, rebuildRegion } from "../ir/walk.js";
 import type { Pass } from "./pass.js";
 import { paramName } from "../ir/struct-views.js";
 

@@ -4,7 +4,7 @@ import { dependenciesOf } from "../ir/reads.js";
 import { getOpSpec } from "../ir/ops/index.js";
 import { inputName, paramName } from "../ir/struct-views.js";
 import type { Func, Node, Region, TensorType } from "../ir/types.js";
-import { mapFuncs, nodesById, rebuildRegion } from "./ir-walk.js";
+import { mapFuncs, nodesById, rebuildRegion } from "../ir/walk.js";
 import type { Pass } from "./pass.js";
 
 /**

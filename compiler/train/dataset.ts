@@ -74,7 +74,14 @@ export interface DatasetInfo {
   splits: readonly string[];
 }
 
+/** Why a dataset's metadata cannot be used: a data error's code (E7xx) and message (naming the file and the value). */
+export interface DatasetProblem {
+  code: string;
+  message: string;
+  help?: string;
+}
+
 export interface DatasetResolver {
-  /** Metadata for `load(name)`, or undefined when the dataset is not available here. */
-  describe(name: string): DatasetInfo | undefined;
+  /** Metadata for `load(name)`; undefined when the dataset is not available here; a problem when its files are broken. */
+  describe(name: string): DatasetInfo | DatasetProblem | undefined;
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 
 /** A file could not be written; the message names the file and the system's reason. */
@@ -37,6 +37,41 @@ function syncFolder(dir: string): void {
   }
 }
 
+function temporaryBeside(path: string): string {
+  return join(dirname(resolve(path)), `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+}
+
+/**
+ * Fail now, as `writeFileAtomic(path, …)` would later: a run checks where its results go before
+ * its first epoch instead of losing them at the end. Creates and removes the temporary file the
+ * write would use, so nothing is left behind.
+ */
+export function checkWritable(path: string): void {
+  if (existsSync(path) && statSync(path).isDirectory()) throw new WriteFileError(path, "it is a folder");
+  const tmp = temporaryBeside(path);
+  try {
+    closeSync(openSync(tmp, "wx"));
+    unlinkSync(tmp);
+  } catch (e) {
+    throw new WriteFileError(path, reason(e));
+  }
+}
+
+/**
+ * Create folder `dir` and its missing parents, one at a time: Node's `mkdirSync(…, { recursive })`
+ * never returns for some unwritable paths (below /proc on Linux). A WriteFileError when it cannot.
+ */
+export function createFolder(dir: string): void {
+  const missing: string[] = [];
+  for (let d = resolve(dir); !existsSync(d); d = dirname(d)) missing.unshift(d);
+  try {
+    for (const d of missing) mkdirSync(d);
+    if (!statSync(dir).isDirectory()) throw new Error("ENOTDIR: not a folder");
+  } catch (e) {
+    throw new WriteFileError(dir, reason(e));
+  }
+}
+
 /**
  * Write a file so that it is either the old content or the whole new content, never a mix: the
  * bytes go to a temporary file in the same folder (a rename is only atomic within one file
@@ -48,7 +83,7 @@ export function writeFileAtomic(path: string, content: string | Uint8Array | rea
   const total = parts.reduce((n, p) => n + p.length, 0);
   const chunk = options.chunkBytes ?? 4 << 20;
   const dir = dirname(resolve(path));
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+  const tmp = temporaryBeside(path);
 
   let fd: number;
   try {

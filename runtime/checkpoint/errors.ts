@@ -7,7 +7,7 @@ import { DataError } from "../data/errors.js";
  */
 export class CheckpointError extends DataError {
   constructor(message: string, file?: string) {
-    super(message, file);
+    super("checkpoint", message, file);
     this.name = "CheckpointError";
   }
 }

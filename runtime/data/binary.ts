@@ -20,7 +20,7 @@ export interface BinaryLoadOptions {
 }
 
 export function loadBinaryDataset(dir: string, options: BinaryLoadOptions = {}): LoadResult {
-  if (endianness() !== "LE") throw new DataError("the binary dataset format is little-endian; this host is big-endian");
+  if (endianness() !== "LE") throw new DataError("malformed", "the binary dataset format is little-endian; this host is big-endian");
   const label = basename(resolve(dir));
   const meta = readMeta(dir, label);
   const warnings: string[] = [];
@@ -108,22 +108,23 @@ function readArray(dir: string, label: string, key: ArrayKey, am: ArrayMeta, ver
   try {
     buf = readFileSync(join(dir, am.file));
   } catch (e) {
-    throw new DataError(`cannot read ${key}: ${(e as Error).message}`, file);
+    throw new DataError("notFound", `cannot read ${key}: ${(e as Error).message}`, file);
   }
   if (buf.byteLength !== am.byteLength) {
     const declared = `meta.json says ${am.byteLength} (shape ${JSON.stringify(am.shape)} ${am.dtype})`;
     if (buf.byteLength < am.byteLength) {
       const firstMissing = Math.floor(buf.byteLength / 4);
       throw new DataError(
+        "sizeMismatch",
         `${key} is truncated: file has ${buf.byteLength} bytes, ${declared}; ${formatIndex(key, am.shape, firstMissing)} onwards are missing`,
         file,
       );
     }
-    throw new DataError(`${key} is too long: file has ${buf.byteLength} bytes, ${declared}`, file);
+    throw new DataError("sizeMismatch", `${key} is too long: file has ${buf.byteLength} bytes, ${declared}`, file);
   }
   if (verify && am.sha256 !== undefined) {
     const actual = createHash("sha256").update(buf).digest("hex");
-    if (actual !== am.sha256) throw new DataError(`${key}: sha256 ${actual} does not match meta.json (${am.sha256})`, file);
+    if (actual !== am.sha256) throw new DataError("sizeMismatch", `${key}: sha256 ${actual} does not match meta.json (${am.sha256})`, file);
   }
   const count = am.byteLength / 4;
   // Typed arrays need 4-byte alignment; small files may sit unaligned inside Node's buffer pool.
@@ -138,11 +139,11 @@ function readJson(path: string, file: string): unknown {
   try {
     text = readFileSync(path, "utf8");
   } catch (e) {
-    throw new DataError(`cannot read: ${(e as Error).message}`, file);
+    throw new DataError("notFound", `cannot read: ${(e as Error).message}`, file);
   }
   try {
     return JSON.parse(text);
   } catch (e) {
-    throw new DataError(`not valid JSON: ${(e as Error).message}`, file);
+    throw new DataError("malformed", `not valid JSON: ${(e as Error).message}`, file);
   }
 }

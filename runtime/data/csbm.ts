@@ -1,3 +1,4 @@
+import { csbmProblems, type CsbmArgs } from "../../compiler/train/csbm-rules.js";
 import { graphFromEdges } from "../../compiler/ir/graph-value.js";
 import type { Dataset } from "./dataset.js";
 import { sortEdges, symmetrize } from "./edges.js";
@@ -24,14 +25,7 @@ import { drawPlanetoidSplit } from "./split.js";
  * - Split: 20 train nodes per class; val = min(500, rest/4) and test = min(1000, rest/4) nodes of
  *   the rest, drawn as Planetoid's random split.
  */
-export interface CsbmOptions {
-  nodes: number;
-  classes: number;
-  features: number;
-  avg_degree: number;
-  homophily: number;
-  signal: number;
-  seed: number;
+export interface CsbmOptions extends CsbmArgs {
   /** Share of the features in each class pattern's support (default 0.2). */
   pattern_fraction?: number;
   /** Stored features per node (default max(10, 2% of features), at most `features`). */
@@ -65,38 +59,16 @@ type Checked = Required<Omit<CsbmOptions, "name">>;
 
 function checkOptions(options: CsbmOptions): Checked {
   const fail = (key: string, rule: string): never => {
-    throw new DataError(`csbm: ${key} = ${(options as unknown as Record<string, unknown>)[key]} ${rule}`);
+    throw new DataError("badGenerator", `csbm: ${key} = ${(options as unknown as Record<string, unknown>)[key]} ${rule}`);
   };
-  const int = (key: keyof CsbmOptions, min: number, max: number) => {
-    const v = options[key];
-    if (typeof v !== "number" || !Number.isSafeInteger(v) || v < min || v > max) fail(key, `must be an integer in [${min}, ${max}]`);
-    return v as number;
-  };
-  const real = (key: keyof CsbmOptions, min: number, max: number) => {
-    const v = options[key];
-    if (typeof v !== "number" || !Number.isFinite(v) || v < min || v > max) fail(key, `must be a number in [${min}, ${max}]`);
-    return v as number;
-  };
-  const nodes = int("nodes", 1, 2 ** 31 - 1);
-  const classes = int("classes", 1, nodes);
-  const features = int("features", 1, 2 ** 31 - 1);
-  const seed = options.seed;
-  if (!Number.isSafeInteger(seed)) fail("seed", "must be an integer");
+  const [problem] = csbmProblems(options);
+  if (problem) fail(problem.key, problem.why ? `${problem.rule} (${problem.why})` : problem.rule);
+  const features = options.features;
   const fraction = options.pattern_fraction ?? 0.2;
   if (!(fraction > 0 && fraction <= 1)) fail("pattern_fraction", "must be in (0, 1]");
   const rowNnz = options.row_nnz ?? Math.min(features, Math.max(10, Math.round(0.02 * features)));
-  if (options.row_nnz !== undefined) int("row_nnz", 1, features);
-  return {
-    nodes,
-    classes,
-    features,
-    avg_degree: real("avg_degree", 0, nodes - 1),
-    homophily: real("homophily", 0, 1),
-    signal: real("signal", 0, Number.MAX_VALUE),
-    seed,
-    pattern_fraction: fraction,
-    row_nnz: rowNnz,
-  };
+  if (options.row_nnz !== undefined && !(Number.isSafeInteger(rowNnz) && rowNnz >= 1 && rowNnz <= features)) fail("row_nnz", `must be an integer in [1, ${features}]`);
+  return { ...options, pattern_fraction: fraction, row_nnz: rowNnz };
 }
 
 /** i mod C, shuffled: balanced classes in random positions. */

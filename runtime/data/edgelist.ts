@@ -37,7 +37,7 @@ export function loadEdgeList(
     try {
       return { file: basename(path), text: readFileSync(path, "utf8") };
     } catch (e) {
-      throw new DataError(`cannot read: ${(e as Error).message}`, basename(path));
+      throw new DataError("notFound", `cannot read: ${(e as Error).message}`, basename(path));
     }
   };
   return edgeListFromText(
@@ -79,10 +79,10 @@ export function edgeListFromText(
   const src = sources.edges;
   for (let k = 0; k < edges.src.length; k++) {
     const bad = edges.src[k] >= numNodes ? edges.src[k] : edges.dst[k] >= numNodes ? edges.dst[k] : -1;
-    if (bad >= 0) throw new DataError(`${src.file}:${edges.lines[k]}: node id ${bad} is out of range for ${numNodes} nodes (${nodeCountFrom})`);
+    if (bad >= 0) throw new DataError("badValue", `${src.file}:${edges.lines[k]}: node id ${bad} is out of range for ${numNodes} nodes (${nodeCountFrom})`);
   }
   if (features && features.rows !== numNodes) {
-    throw new DataError(`${sources.features!.file}: ${features.rows} feature rows for ${numNodes} nodes (${nodeCountFrom})`);
+    throw new DataError("sizeMismatch", `${sources.features!.file}: ${features.rows} feature rows for ${numNodes} nodes (${nodeCountFrom})`);
   }
 
   const sorted = sortEdges(numNodes, edges.src, edges.dst, { dropSelfLoops: true });
@@ -146,7 +146,7 @@ function parseEdges(source: TextSource) {
   let maxId = -1;
   rows.forEach((row, k) => {
     if (row.fields.length !== 2) {
-      throw new DataError(`${source.file}:${row.line}: expected two node ids "src,dst", found ${row.fields.length} fields`);
+      throw new DataError("malformed", `${source.file}:${row.line}: expected two node ids "src,dst", found ${row.fields.length} fields`);
     }
     src[k] = parseId(row.fields[0], source.file, row.line, "node id");
     dst[k] = parseId(row.fields[1], source.file, row.line, "node id");
@@ -158,16 +158,16 @@ function parseEdges(source: TextSource) {
 
 function parseFeatures(source: TextSource) {
   const { rows } = readTextTable(source.text, source.file);
-  if (rows.length === 0) throw new DataError(`${source.file}: no feature rows`);
+  if (rows.length === 0) throw new DataError("malformed", `${source.file}: no feature rows`);
   const width = rows[0].fields.length;
   const data = new Float32Array(rows.length * width);
   rows.forEach((row, r) => {
     if (row.fields.length !== width) {
-      throw new DataError(`${source.file}:${row.line}: ${row.fields.length} values, expected ${width} (as on line ${rows[0].line})`);
+      throw new DataError("malformed", `${source.file}:${row.line}: ${row.fields.length} values, expected ${width} (as on line ${rows[0].line})`);
     }
     row.fields.forEach((field, j) => {
       const v = Number(field);
-      if (!Number.isFinite(v)) throw new DataError(`${source.file}:${row.line}: value ${j + 1} = ${JSON.stringify(field)} is not a finite number`);
+      if (!Number.isFinite(v)) throw new DataError("badValue", `${source.file}:${row.line}: value ${j + 1} = ${JSON.stringify(field)} is not a finite number`);
       data[r * width + j] = v;
     });
   });
@@ -196,12 +196,12 @@ function parseLabels(source: TextSource): ParsedLabels {
     const expected = sequential ? 1 : 2;
     if (row.fields.length !== expected) {
       const form = sequential ? "one label per line" : '"node,label" pairs';
-      throw new DataError(`${source.file}:${row.line}: ${row.fields.length} fields; the file uses ${form} (from line ${rows[0].line})`);
+      throw new DataError("malformed", `${source.file}:${row.line}: ${row.fields.length} fields; the file uses ${form} (from line ${rows[0].line})`);
     }
     nodes[k] = sequential ? k : parseId(row.fields[0], source.file, row.line, "node id");
     const text = row.fields[expected - 1];
     if (!/^-?\d+$/.test(text) || Number(text) < -1 || Number(text) > 2147483647) {
-      throw new DataError(`${source.file}:${row.line}: label ${JSON.stringify(text)} is not a class id (an integer >= 0, or -1 = unlabelled)`);
+      throw new DataError("badValue", `${source.file}:${row.line}: label ${JSON.stringify(text)} is not a class id (an integer >= 0, or -1 = unlabelled)`);
     }
     values[k] = Number(text);
     lines[k] = row.line;
@@ -220,16 +220,16 @@ function placeLabels(
   nodeCountFrom: string,
 ): void {
   if (labels.sequential && labels.values.length !== numNodes) {
-    throw new DataError(`${file}: ${labels.values.length} labels for ${numNodes} nodes (${nodeCountFrom})`);
+    throw new DataError("sizeMismatch", `${file}: ${labels.values.length} labels for ${numNodes} nodes (${nodeCountFrom})`);
   }
   const seenLine = new Int32Array(numNodes);
   for (let k = 0; k < labels.values.length; k++) {
     const node = labels.nodes[k];
     const line = labels.lines[k];
-    if (node >= numNodes) throw new DataError(`${file}:${line}: node id ${node} is out of range for ${numNodes} nodes (${nodeCountFrom})`);
-    if (seenLine[node] > 0) throw new DataError(`${file}:${line}: node ${node} already has a label (line ${seenLine[node]})`);
+    if (node >= numNodes) throw new DataError("badValue", `${file}:${line}: node id ${node} is out of range for ${numNodes} nodes (${nodeCountFrom})`);
+    if (seenLine[node] > 0) throw new DataError("badValue", `${file}:${line}: node ${node} already has a label (line ${seenLine[node]})`);
     if (labels.values[k] >= numClasses) {
-      throw new DataError(`${file}:${line}: label ${labels.values[k]} is out of range for ${numClasses} classes`);
+      throw new DataError("badValue", `${file}:${line}: label ${labels.values[k]} is out of range for ${numClasses} classes`);
     }
     seenLine[node] = line;
     out[node] = labels.values[k];

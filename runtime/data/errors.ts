@@ -1,15 +1,23 @@
+import { DATA_CODES, type DataCodeName } from "./codes.js";
+
 /**
- * Every problem found in input data is a DataError with a one-line message that names the file,
- * the array and the offending position and value, so a user can go straight to the bad byte.
+ * Every problem found in input data is a DataError with a code (E7xx, see codes.ts) and a one-line
+ * message that names the file, the array and the offending position and value, so a user can go
+ * straight to the bad byte.
  */
 export class DataError extends Error {
   /** The file (as shown to the user) the problem was found in, when there is one. */
   readonly file: string | undefined;
+  readonly code: string;
+  /** What to do about this kind of problem. */
+  readonly help: string;
 
-  constructor(message: string, file?: string) {
+  constructor(kind: DataCodeName, message: string, file?: string) {
     super(file === undefined ? message : `${file}: ${message}`);
     this.name = "DataError";
     this.file = file;
+    this.code = DATA_CODES[kind].code;
+    this.help = DATA_CODES[kind].help;
   }
 }
 

@@ -48,7 +48,7 @@ export function readMeta(dir: string, label: string): BinaryMeta {
   try {
     text = readFileSync(join(dir, "meta.json"), "utf8");
   } catch (e) {
-    throw new DataError(`cannot read: ${(e as Error).message}`, file);
+    throw new DataError("notFound", `cannot read: ${(e as Error).message}`, file);
   }
   return parseMeta(text, file);
 }
@@ -58,23 +58,23 @@ export function parseMeta(text: string, file: string): BinaryMeta {
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    throw new DataError(`not valid JSON: ${(e as Error).message}`, file);
+    throw new DataError("malformed", `not valid JSON: ${(e as Error).message}`, file);
   }
-  if (!isObject(raw)) throw new DataError("expected a JSON object", file);
+  if (!isObject(raw)) throw new DataError("malformed", "expected a JSON object", file);
   if (raw.endianness !== undefined && raw.endianness !== "little") {
-    throw new DataError(`endianness = ${JSON.stringify(raw.endianness)}; only "little" is supported`, file);
+    throw new DataError("malformed", `endianness = ${JSON.stringify(raw.endianness)}; only "little" is supported`, file);
   }
   const name = raw.name === undefined ? undefined : requireString(raw, "name", file);
   const numNodes = requireCount(raw, "num_nodes", file);
   const numFeatures = requireCount(raw, "num_features", file);
   const numClasses = requireCount(raw, "num_classes", file);
-  if (!isObject(raw.arrays)) throw new DataError(`"arrays" must be an object with ${ARRAY_KEYS.join(", ")}`, file);
+  if (!isObject(raw.arrays)) throw new DataError("malformed", `"arrays" must be an object with ${ARRAY_KEYS.join(", ")}`, file);
   const arraysRaw = raw.arrays;
   const arrays = Object.fromEntries(ARRAY_KEYS.map((key) => [key, parseArrayMeta(arraysRaw, key, file)])) as Record<ArrayKey, ArrayMeta>;
 
   const edgeShape = arrays.edge_index.shape;
   if (edgeShape.length !== 2 || edgeShape[0] !== 2) {
-    throw new DataError(`arrays.edge_index.shape = ${JSON.stringify(edgeShape)} must be [2, E]`, file);
+    throw new DataError("malformed", `arrays.edge_index.shape = ${JSON.stringify(edgeShape)} must be [2, E]`, file);
   }
   const numEdges = edgeShape[1];
   const nnz = arrays.features_indices.shape[0];
@@ -104,20 +104,21 @@ export function parseMeta(text: string, file: string): BinaryMeta {
 function parseArrayMeta(arrays: Record<string, unknown>, key: ArrayKey, file: string): ArrayMeta {
   const a = arrays[key];
   const where = `arrays.${key}`;
-  if (!isObject(a)) throw new DataError(`${where} is missing`, file);
+  if (!isObject(a)) throw new DataError("malformed", `${where} is missing`, file);
   const fileName = requireString(a, "file", file, where);
   checkPlainFileName(fileName, `${where}.file`, file);
   if (a.dtype !== EXPECTED_DTYPE[key]) {
-    throw new DataError(`${where}.dtype = ${JSON.stringify(a.dtype)}; expected "${EXPECTED_DTYPE[key]}"`, file);
+    throw new DataError("malformed", `${where}.dtype = ${JSON.stringify(a.dtype)}; expected "${EXPECTED_DTYPE[key]}"`, file);
   }
   if (!Array.isArray(a.shape) || !a.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
-    throw new DataError(`${where}.shape = ${JSON.stringify(a.shape)} must be a list of non-negative integers`, file);
+    throw new DataError("malformed", `${where}.shape = ${JSON.stringify(a.shape)} must be a list of non-negative integers`, file);
   }
   const shape = a.shape as number[];
   const expectedBytes = shape.reduce((p, d) => p * d, 1) * 4;
   const byteLength = a.byte_length === undefined ? expectedBytes : requireCount(a, "byte_length", file, where);
   if (byteLength !== expectedBytes) {
     throw new DataError(
+      "sizeMismatch",
       `${where}.byte_length = ${byteLength} does not match shape ${JSON.stringify(shape)} × 4 bytes = ${expectedBytes}`,
       file,
     );
@@ -128,20 +129,20 @@ function parseArrayMeta(arrays: Record<string, unknown>, key: ArrayKey, file: st
 
 function expectShape(a: ArrayMeta, expected: number[], key: string, rule: string, file: string): void {
   if (a.shape.length !== expected.length || a.shape.some((d, i) => d !== expected[i])) {
-    throw new DataError(`arrays.${key}.shape = ${JSON.stringify(a.shape)}; expected ${rule} = ${JSON.stringify(expected)}`, file);
+    throw new DataError("sizeMismatch", `arrays.${key}.shape = ${JSON.stringify(a.shape)}; expected ${rule} = ${JSON.stringify(expected)}`, file);
   }
 }
 
 function crossCheck(raw: Record<string, unknown>, key: string, actual: number, from: string, file: string): void {
   if (raw[key] === undefined) return;
   const declared = requireCount(raw, key, file);
-  if (declared !== actual) throw new DataError(`${key} = ${declared} but ${from} = ${actual}`, file);
+  if (declared !== actual) throw new DataError("sizeMismatch", `${key} = ${declared} but ${from} = ${actual}`, file);
 }
 
 /** Array files must sit next to meta.json: no folders, no `..`. */
 function checkPlainFileName(name: string, key: string, file: string): void {
   if (name === "" || name === "." || name === ".." || /[\\/]/.test(name)) {
-    throw new DataError(`${key} = ${JSON.stringify(name)} must be a plain file name in the dataset folder`, file);
+    throw new DataError("malformed", `${key} = ${JSON.stringify(name)} must be a plain file name in the dataset folder`, file);
   }
 }
 
@@ -151,14 +152,14 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 function requireString(o: Record<string, unknown>, key: string, file: string, prefix?: string): string {
   const v = o[key];
-  if (typeof v !== "string") throw new DataError(`${prefix ? prefix + "." : ""}${key} must be a string, found ${JSON.stringify(v)}`, file);
+  if (typeof v !== "string") throw new DataError("malformed", `${prefix ? prefix + "." : ""}${key} must be a string, found ${JSON.stringify(v)}`, file);
   return v;
 }
 
 function requireCount(o: Record<string, unknown>, key: string, file: string, prefix?: string): number {
   const v = o[key];
   if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 0) {
-    throw new DataError(`${prefix ? prefix + "." : ""}${key} must be a non-negative integer, found ${JSON.stringify(v)}`, file);
+    throw new DataError("malformed", `${prefix ? prefix + "." : ""}${key} must be a non-negative integer, found ${JSON.stringify(v)}`, file);
   }
   return v;
 }

@@ -46,19 +46,19 @@ const NUMERIC: Record<string, NumericCtor> = {
 
 export function parseNpy(bytes: Uint8Array, file: string): NpyArray {
   if (bytes.length < 10 || MAGIC.some((b, i) => bytes[i] !== b)) {
-    throw new DataError("not a .npy file (missing the \\x93NUMPY magic)", file);
+    throw new DataError("malformed", "not a .npy file (missing the \\x93NUMPY magic)", file);
   }
   const major = bytes[6];
   const minor = bytes[7];
-  if (major < 1 || major > 3) throw new DataError(`unsupported .npy format version ${major}.${minor} (supported: 1.0, 2.0, 3.0)`, file);
+  if (major < 1 || major > 3) throw new DataError("malformed", `unsupported .npy format version ${major}.${minor} (supported: 1.0, 2.0, 3.0)`, file);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const lengthBytes = major === 1 ? 2 : 4;
-  if (bytes.length < 8 + lengthBytes) throw new DataError("truncated .npy header", file);
+  if (bytes.length < 8 + lengthBytes) throw new DataError("malformed", "truncated .npy header", file);
   const headerLength = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
   const headerStart = 8 + lengthBytes;
   const dataStart = headerStart + headerLength;
   if (dataStart > bytes.length) {
-    throw new DataError(`truncated .npy header: says ${headerLength} bytes, file has ${bytes.length - headerStart} after the length field`, file);
+    throw new DataError("malformed", `truncated .npy header: says ${headerLength} bytes, file has ${bytes.length - headerStart} after the length field`, file);
   }
   const headerText = new TextDecoder(major === 3 ? "utf-8" : "latin1").decode(bytes.subarray(headerStart, dataStart));
   const { descr, shape } = parseHeader(headerText, file);
@@ -67,48 +67,49 @@ export function parseNpy(bytes: Uint8Array, file: string): NpyArray {
 
 function parseHeader(text: string, file: string): { descr: string; shape: number[] } {
   const header = parsePyLiteral(text, file);
-  if (!isDict(header)) throw new DataError(`.npy header is not a dict: ${text.trim()}`, file);
+  if (!isDict(header)) throw new DataError("malformed", `.npy header is not a dict: ${text.trim()}`, file);
   for (const key of ["descr", "fortran_order", "shape"]) {
-    if (!(key in header)) throw new DataError(`.npy header has no '${key}': ${text.trim()}`, file);
+    if (!(key in header)) throw new DataError("malformed", `.npy header has no '${key}': ${text.trim()}`, file);
   }
   const { descr, fortran_order: fortran, shape } = header;
-  if (Array.isArray(descr)) throw new DataError("structured (record) dtypes are not supported", file);
-  if (typeof descr !== "string") throw new DataError(`.npy header 'descr' must be a string, found ${JSON.stringify(descr)}`, file);
-  if (typeof fortran !== "boolean") throw new DataError(`.npy header 'fortran_order' must be True or False`, file);
+  if (Array.isArray(descr)) throw new DataError("malformed", "structured (record) dtypes are not supported", file);
+  if (typeof descr !== "string") throw new DataError("malformed", `.npy header 'descr' must be a string, found ${JSON.stringify(descr)}`, file);
+  if (typeof fortran !== "boolean") throw new DataError("malformed", `.npy header 'fortran_order' must be True or False`, file);
   if (!Array.isArray(shape) || !shape.every((d) => typeof d === "number" && Number.isSafeInteger(d) && d >= 0)) {
-    throw new DataError(`.npy header 'shape' must be a tuple of non-negative integers, found ${JSON.stringify(shape)}`, file);
+    throw new DataError("malformed", `.npy header 'shape' must be a tuple of non-negative integers, found ${JSON.stringify(shape)}`, file);
   }
   // A 1-D array has the same bytes in either order; only 2-D and up would need transposing.
   if (fortran && shape.length > 1) {
-    throw new DataError("fortran_order arrays are not supported; save with numpy.ascontiguousarray(a)", file);
+    throw new DataError("malformed", "fortran_order arrays are not supported; save with numpy.ascontiguousarray(a)", file);
   }
   return { descr, shape: shape as number[] };
 }
 
 function decodeData(raw: Uint8Array, descr: string, shape: number[], file: string): NpyData {
   const m = /^([<>|=])([a-zA-Z])(\d*)$/.exec(descr);
-  if (m && m[2] === "O") throw new DataError(`object arrays ('${descr}') need Python pickle and are not supported`, file);
-  if (!m || m[3] === "") throw new DataError(`unsupported dtype '${descr}'`, file);
+  if (m && m[2] === "O") throw new DataError("malformed", `object arrays ('${descr}') need Python pickle and are not supported`, file);
+  if (!m || m[3] === "") throw new DataError("malformed", `unsupported dtype '${descr}'`, file);
   const [, order, kind, sizeText] = m;
   const size = Number(sizeText);
   const isUnicode = kind === "U";
   const itemSize = isUnicode ? 4 * size : size;
   if (order === ">" && itemSize > 1) {
-    throw new DataError(`big-endian dtype '${descr}' is not supported; re-save with a.astype('<${kind}${size}')`, file);
+    throw new DataError("malformed", `big-endian dtype '${descr}' is not supported; re-save with a.astype('<${kind}${size}')`, file);
   }
   const ctor = isUnicode ? undefined : NUMERIC[`${kind}${size}`];
-  if (!isUnicode && !ctor) throw new DataError(`unsupported dtype '${descr}'`, file);
+  if (!isUnicode && !ctor) throw new DataError("malformed", `unsupported dtype '${descr}'`, file);
   const count = shape.reduce((p, d) => p * d, 1);
   const needed = count * itemSize;
   if (raw.length < needed) {
     throw new DataError(
+      "sizeMismatch",
       `data is truncated: ${raw.length} bytes, shape (${shape.join(", ")}) of '${descr}' needs ${needed}; ` +
         `${formatIndex("element", shape, Math.floor(raw.length / itemSize))} onwards are missing`,
       file,
     );
   }
   if (raw.length > needed) {
-    throw new DataError(`data has ${raw.length - needed} bytes more than shape (${shape.join(", ")}) of '${descr}' needs`, file);
+    throw new DataError("sizeMismatch", `data has ${raw.length - needed} bytes more than shape (${shape.join(", ")}) of '${descr}' needs`, file);
   }
   if (!ctor) return decodeUtf32(raw, count, size, file);
   // Copy: the result owns an aligned buffer whatever the member's offset inside the archive was.
@@ -125,7 +126,7 @@ function decodeUtf32(raw: Uint8Array, count: number, width: number, file: string
     for (let j = 0; j < width; j++) {
       const cp = view.getUint32((i * width + j) * 4, true);
       if (cp === 0) break;
-      if (cp > 0x10ffff) throw new DataError(`element ${i} holds ${cp}, which is not a Unicode code point`, file);
+      if (cp > 0x10ffff) throw new DataError("badValue", `element ${i} holds ${cp}, which is not a Unicode code point`, file);
       points.push(cp);
     }
     out[i] = String.fromCodePoint(...points);
@@ -142,13 +143,13 @@ export function npyToInt32(a: NpyArray, file: string, name: string): Int32Array 
   const d = a.data;
   if (d instanceof Int32Array) return d;
   if (Array.isArray(d) || d instanceof Float32Array || d instanceof Float64Array) {
-    throw new DataError(`${name} has dtype '${a.descr}'; expected an integer array`, file);
+    throw new DataError("malformed", `${name} has dtype '${a.descr}'; expected an integer array`, file);
   }
   const out = new Int32Array(d.length);
   for (let k = 0; k < d.length; k++) {
     const v = Number(d[k]);
     if (v > 2147483647 || v < -2147483648) {
-      throw new DataError(`${formatIndex(name, a.shape, k)} = ${d[k]} does not fit in int32`, file);
+      throw new DataError("badValue", `${formatIndex(name, a.shape, k)} = ${d[k]} does not fit in int32`, file);
     }
     out[k] = v;
   }
@@ -159,7 +160,7 @@ export function npyToInt32(a: NpyArray, file: string, name: string): Int32Array 
 export function npyToFloat32(a: NpyArray, file: string, name: string): Float32Array {
   const d = a.data;
   if (d instanceof Float32Array) return d;
-  if (Array.isArray(d)) throw new DataError(`${name} has dtype '${a.descr}'; expected a numeric array`, file);
+  if (Array.isArray(d)) throw new DataError("malformed", `${name} has dtype '${a.descr}'; expected a numeric array`, file);
   const out = new Float32Array(d.length);
   for (let k = 0; k < d.length; k++) out[k] = Number(d[k]);
   return out;

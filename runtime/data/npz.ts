@@ -20,7 +20,7 @@ export function readNpz(bytes: Uint8Array, file: string): Map<string, NpyArray> 
   try {
     members = unzipSync(bytes);
   } catch (e) {
-    throw new DataError(`not a readable .npz (ZIP) archive: ${(e as Error).message}`, file);
+    throw new DataError("malformed", `not a readable .npz (ZIP) archive: ${(e as Error).message}`, file);
   }
   const arrays = new Map<string, NpyArray>();
   for (const [name, data] of Object.entries(members)) {
@@ -74,7 +74,7 @@ export function loadGnnBenchNpz(path: string, options: GnnBenchOptions = {}): Gn
 export function gnnBenchFromArrays(arrays: Map<string, NpyArray>, file: string, options: GnnBenchOptions = {}): GnnBenchResult {
   const get = (key: string): NpyArray => {
     const a = arrays.get(key);
-    if (!a) throw new DataError(`member ${key}.npy is missing (gnn-benchmark layout needs adj_*, attr_* or attr_matrix, labels)`, file);
+    if (!a) throw new DataError("malformed", `member ${key}.npy is missing (gnn-benchmark layout needs adj_*, attr_* or attr_matrix, labels)`, file);
     return a;
   };
   const ref = (key: string): ArrayRef => ({ file, name: key, shape: get(key).shape });
@@ -82,11 +82,11 @@ export function gnnBenchFromArrays(arrays: Map<string, NpyArray>, file: string, 
   const notes: string[] = [];
 
   const [numNodes, adjCols] = shapePair(get("adj_shape"), file, "adj_shape");
-  if (adjCols !== numNodes) throw new DataError(`adj_shape = (${numNodes}, ${adjCols}) is not square`, file);
+  if (adjCols !== numNodes) throw new DataError("sizeMismatch", `adj_shape = (${numNodes}, ${adjCols}) is not square`, file);
   const adjIndptr = npyToInt32(get("adj_indptr"), file, "adj_indptr");
   const adjIndices = npyToInt32(get("adj_indices"), file, "adj_indices");
   if (adjIndptr.length !== numNodes + 1) {
-    throw new DataError(`adj_indptr has ${adjIndptr.length} entries; adj_shape says ${numNodes} rows (expected ${numNodes + 1})`, file);
+    throw new DataError("sizeMismatch", `adj_indptr has ${adjIndptr.length} entries; adj_shape says ${numNodes} rows (expected ${numNodes + 1})`, file);
   }
   checkCsr(adjIndptr, adjIndices, undefined, numNodes, { indptr: ref("adj_indptr"), indices: ref("adj_indices") }, "nodes");
   if (arrays.has("adj_data")) checkEdgeWeights(get("adj_data"), file, notes);
@@ -117,11 +117,11 @@ export function gnnBenchFromArrays(arrays: Map<string, NpyArray>, file: string, 
   }
 
   if (!arrays.has("labels") && arrays.has("labels_data")) {
-    throw new DataError("labels are stored as a sparse matrix (multi-label); only one class per node is supported", file);
+    throw new DataError("malformed", "labels are stored as a sparse matrix (multi-label); only one class per node is supported", file);
   }
   const labels = npyToInt32(get("labels"), file, "labels");
   if (labels.length !== numNodes || get("labels").shape.length !== 1) {
-    throw new DataError(`labels has shape (${get("labels").shape.join(", ")}); expected (${numNodes},)`, file);
+    throw new DataError("sizeMismatch", `labels has shape (${get("labels").shape.join(", ")}); expected (${numNodes},)`, file);
   }
   const numClasses = labels.reduce((m, y) => Math.max(m, y + 1), 0);
   checkLabels(labels, numClasses, ref("labels"));
@@ -154,29 +154,29 @@ function readAttributes(
   const dense = arrays.get("attr_matrix");
   if (dense) {
     if (dense.shape.length !== 2 || dense.shape[0] !== numNodes) {
-      throw new DataError(`attr_matrix has shape (${dense.shape.join(", ")}); expected (${numNodes}, F)`, file);
+      throw new DataError("sizeMismatch", `attr_matrix has shape (${dense.shape.join(", ")}); expected (${numNodes}, F)`, file);
     }
     const data = npyToFloat32(dense, file, "attr_matrix");
     checkFeatureValues(data, ref("attr_matrix"), { allowNegative: true });
     return { features: { kind: "dense", data }, numFeatures: dense.shape[1] };
   }
   const shape = arrays.get("attr_shape");
-  if (!shape) throw new DataError("member attr_shape.npy (or attr_matrix.npy) is missing", file);
+  if (!shape) throw new DataError("malformed", "member attr_shape.npy (or attr_matrix.npy) is missing", file);
   const [rows, numFeatures] = shapePair(shape, file, "attr_shape");
-  if (rows !== numNodes) throw new DataError(`attr_shape = (${rows}, ${numFeatures}) but the adjacency has ${numNodes} nodes`, file);
+  if (rows !== numNodes) throw new DataError("sizeMismatch", `attr_shape = (${rows}, ${numFeatures}) but the adjacency has ${numNodes} nodes`, file);
   const need = (key: string) => {
     const a = arrays.get(key);
-    if (!a) throw new DataError(`member ${key}.npy is missing`, file);
+    if (!a) throw new DataError("malformed", `member ${key}.npy is missing`, file);
     return a;
   };
   const indptr = npyToInt32(need("attr_indptr"), file, "attr_indptr");
   const indices = npyToInt32(need("attr_indices"), file, "attr_indices");
   const data = npyToFloat32(need("attr_data"), file, "attr_data");
   if (indptr.length !== numNodes + 1) {
-    throw new DataError(`attr_indptr has ${indptr.length} entries; expected ${numNodes + 1}`, file);
+    throw new DataError("sizeMismatch", `attr_indptr has ${indptr.length} entries; expected ${numNodes + 1}`, file);
   }
   if (data.length !== indices.length) {
-    throw new DataError(`attr_data has ${data.length} values but attr_indices has ${indices.length}`, file);
+    throw new DataError("sizeMismatch", `attr_data has ${data.length} values but attr_indices has ${indices.length}`, file);
   }
   const { rowsSorted } = checkCsr(indptr, indices, data, numFeatures, { indptr: ref("attr_indptr"), indices: ref("attr_indices") }, "features");
   if (rowsSorted > 0) warnings.push(`${file}: attr_indices of ${rowsSorted} rows were not ascending; sorted`);
@@ -194,7 +194,7 @@ function checkEdgeWeights(adjData: NpyArray, file: string, notes: string[]): voi
 
 function shapePair(a: NpyArray, file: string, name: string): [number, number] {
   const v = npyToInt32(a, file, name);
-  if (v.length !== 2 || v[0] < 0 || v[1] < 0) throw new DataError(`${name} must hold two non-negative sizes, found [${Array.from(v).join(", ")}]`, file);
+  if (v.length !== 2 || v[0] < 0 || v[1] < 0) throw new DataError("malformed", `${name} must hold two non-negative sizes, found [${Array.from(v).join(", ")}]`, file);
   return [v[0], v[1]];
 }
 
@@ -202,6 +202,6 @@ function readBytes(path: string): Uint8Array {
   try {
     return readFileSync(path);
   } catch (e) {
-    throw new DataError(`cannot read: ${(e as Error).message}`, basename(path));
+    throw new DataError("notFound", `cannot read: ${(e as Error).message}`, basename(path));
   }
 }

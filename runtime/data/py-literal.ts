@@ -11,7 +11,7 @@ export function parsePyLiteral(text: string, file: string): PyValue {
   let pos = 0;
 
   const fail = (what: string): never => {
-    throw new DataError(`bad .npy header at offset ${pos}: ${what} in ${JSON.stringify(text.trim())}`, file);
+    throw new DataError("malformed", `bad .npy header at offset ${pos}: ${what} in ${JSON.stringify(text.trim())}`, file);
   };
   const skipSpace = () => {
     while (pos < text.length && /\s/.test(text[pos])) pos++;

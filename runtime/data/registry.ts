@@ -54,8 +54,23 @@ export function describeDataset(name: string, dirs: readonly string[] = dataSear
   };
 }
 
+/**
+ * The compiler's DatasetResolver over the directories loading searches (`dirs`): a dataset none
+ * of them has, or whose metadata is broken, is described by the data error loading it would raise.
+ */
 export function datasetResolver(dirs: readonly string[] = dataSearchPath()): DatasetResolver {
-  return { describe: (name) => describeDataset(name, dirs) };
+  return {
+    describe: (name) => {
+      try {
+        const info = describeDataset(name, dirs);
+        if (!info) throw notFound(name, dirs);
+        return info;
+      } catch (e) {
+        if (!(e instanceof DataError)) throw e;
+        return { code: e.code, message: e.message, help: e.help };
+      }
+    },
+  };
 }
 
 /** Names of the datasets directly under `dir` (sub-folders holding a meta.json), sorted. */
@@ -72,7 +87,7 @@ export function listDatasets(dir: string): string[] {
 function findDatasetDir(name: string, dirs: readonly string[]): string | undefined {
   // A name is one folder name: no separators or `..` that would escape the data directory.
   if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(name) || name.includes("..")) {
-    throw new DataError(`dataset name ${JSON.stringify(name)} is not valid (letters, digits, '_', '-', '.' only)`);
+    throw new DataError("notFound", `dataset name ${JSON.stringify(name)} is not valid (letters, digits, '_', '-', '.' only)`);
   }
   return dirs.map((d) => join(d, name)).find((d) => existsSync(join(d, "meta.json")));
 }
@@ -84,6 +99,7 @@ function notFound(name: string, dirs: readonly string[]): DataError {
   const hint = close.length > 0 ? `; did you mean ${close.map((c) => `"${c}"`).join(" or ")}?` : "";
   const have = available.length > 0 ? `; available: ${available.join(", ")}` : "";
   return new DataError(
+    "notFound",
     `dataset "${name}" not found; searched ${searched}${have}${hint} ` +
       `(set ${DATA_DIR_ENV} or pass a data directory pointing at the folder that holds ${name}/meta.json)`,
   );
@@ -94,7 +110,7 @@ function splitNamesFromFile(dir: string, label: string, splitFile: string): stri
     const raw: unknown = JSON.parse(readFileSync(join(dir, splitFile), "utf8"));
     return typeof raw === "object" && raw !== null ? Object.keys(raw) : [];
   } catch (e) {
-    throw new DataError(`cannot read split names: ${(e as Error).message}`, `${label}/${splitFile}`);
+    throw new DataError("notFound", `cannot read split names: ${(e as Error).message}`, `${label}/${splitFile}`);
   }
 }
 

@@ -21,7 +21,7 @@ export function drawPlanetoidSplit(
   rng: Rng,
 ): { train: Int32Array; val: Int32Array; test: Int32Array } {
   for (const [key, v] of Object.entries(sizes)) {
-    if (!Number.isSafeInteger(v) || v < 0) throw new DataError(`random split: ${key} = ${v} must be a non-negative integer`);
+    if (!Number.isSafeInteger(v) || v < 0) throw new DataError("badGenerator", `random split: ${key} = ${v} must be a non-negative integer`);
   }
   const byClass = nodesByClass(labels, numClasses);
   const inTrain = new Uint8Array(labels.length);
@@ -52,7 +52,7 @@ function nodesByClass(labels: Int32Array, numClasses: number): Int32Array[] {
   const counts = new Int32Array(numClasses);
   for (let i = 0; i < labels.length; i++) {
     const y = labels[i];
-    if (y >= numClasses) throw new DataError(`labels[${i}] = ${y} is out of range for ${numClasses} classes`);
+    if (y >= numClasses) throw new DataError("badValue", `labels[${i}] = ${y} is out of range for ${numClasses} classes`);
     if (y >= 0) counts[y]++;
   }
   const out = Array.from(counts, (c) => new Int32Array(c));

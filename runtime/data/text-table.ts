@@ -26,7 +26,7 @@ export function readTextTable(text: string, file: string): TextTable {
     if (content === "") continue;
     const fields = splitFields(content);
     const emptyAt = fields.indexOf("");
-    if (emptyAt >= 0) throw new DataError(`${file}:${i + 1}: field ${emptyAt + 1} is empty in "${content}"`);
+    if (emptyAt >= 0) throw new DataError("malformed", `${file}:${i + 1}: field ${emptyAt + 1} is empty in "${content}"`);
     if (rows.length === 0 && header === undefined && fields.some((f) => !isNumber(f))) {
       header = fields;
       continue;
@@ -49,7 +49,7 @@ function isNumber(field: string): boolean {
 /** A non-negative int32 id, or an error naming file:line. */
 export function parseId(field: string, file: string, line: number, what: string): number {
   if (!/^\d+$/.test(field) || Number(field) > 2147483647) {
-    throw new DataError(`${file}:${line}: ${JSON.stringify(field)} is not a ${what} (a non-negative integer)`);
+    throw new DataError("malformed", `${file}:${line}: ${JSON.stringify(field)} is not a ${what} (a non-negative integer)`);
   }
   return Number(field);
 }

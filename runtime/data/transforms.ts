@@ -151,7 +151,7 @@ export interface RandomSplitOptions {
 /** Replaces the dataset's splits with a Planetoid-style random split (see drawPlanetoidSplit). */
 export function randomSplit(ds: Dataset, options: RandomSplitOptions = {}): Dataset {
   const seed = options.seed ?? 0;
-  if (!Number.isSafeInteger(seed)) throw new DataError(`random split: seed = ${seed} must be an integer`);
+  if (!Number.isSafeInteger(seed)) throw new DataError("badGenerator", `random split: seed = ${seed} must be an integer`);
   const split = drawPlanetoidSplit(
     ds.labels,
     ds.numClasses,

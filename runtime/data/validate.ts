@@ -21,7 +21,7 @@ export function checkNodeIds(ids: ArrayLike<number>, numNodes: number, ref: Arra
   for (let k = 0; k < ids.length; k++) {
     const v = ids[k];
     if (!(v >= 0 && v < numNodes)) {
-      throw new DataError(`${at(ref, offset + k)} = ${formatValue(v)} is out of range for ${numNodes} nodes`, ref.file);
+      throw new DataError("badValue", `${at(ref, offset + k)} = ${formatValue(v)} is out of range for ${numNodes} nodes`, ref.file);
     }
   }
 }
@@ -41,10 +41,11 @@ export function checkCsr(
 ): { rowsSorted: number } {
   const rows = indptr.length - 1;
   const nnz = indices.length;
-  if (indptr[0] !== 0) throw new DataError(`${at(refs.indptr, 0)} = ${indptr[0]} must be 0`, refs.indptr.file);
+  if (indptr[0] !== 0) throw new DataError("badValue", `${at(refs.indptr, 0)} = ${indptr[0]} must be 0`, refs.indptr.file);
   for (let r = 1; r <= rows; r++) {
     if (indptr[r] < indptr[r - 1]) {
       throw new DataError(
+        "badValue",
         `${at(refs.indptr, r)} = ${indptr[r]} is less than ${at(refs.indptr, r - 1)} = ${indptr[r - 1]} (row pointers must not decrease)`,
         refs.indptr.file,
       );
@@ -52,6 +53,7 @@ export function checkCsr(
   }
   if (indptr[rows] !== nnz) {
     throw new DataError(
+      "sizeMismatch",
       `${at(refs.indptr, rows)} = ${indptr[rows]} must equal the number of stored values (${nnz}, the length of ${refs.indices.name})`,
       refs.indptr.file,
     );
@@ -65,10 +67,11 @@ export function checkCsr(
     for (let k = indptr[r]; k < indptr[r + 1]; k++) {
       const c = indices[k];
       if (!(c >= 0 && c < numCols)) {
-        throw new DataError(`${at(refs.indices, k)} = ${c} is out of range for ${numCols} ${columnNoun} (row ${r})`, refs.indices.file);
+        throw new DataError("badValue", `${at(refs.indices, k)} = ${c} is out of range for ${numCols} ${columnNoun} (row ${r})`, refs.indices.file);
       }
       if (seenInRow[c] === r + 1) {
         throw new DataError(
+          "badValue",
           `${at(refs.indices, k)} = ${c} repeats ${at(refs.indices, seenAt[c])} in row ${r}`,
           refs.indices.file,
         );
@@ -106,7 +109,7 @@ export function checkFeatureValues(
     if (Number.isFinite(v) && (v >= 0 || options.allowNegative)) continue;
     const row = options.rowOf ? ` (row ${options.rowOf(k)})` : "";
     const why = Number.isFinite(v) ? "is negative (feature values must be >= 0)" : "is not a finite number";
-    throw new DataError(`${at(ref, k)} = ${formatValue(v)} ${why}${row}`, ref.file);
+    throw new DataError("badValue", `${at(ref, k)} = ${formatValue(v)} ${why}${row}`, ref.file);
   }
 }
 
@@ -128,6 +131,7 @@ export function checkLabels(labels: Int32Array, numClasses: number, ref: ArrayRe
     const y = labels[i];
     if (!(y >= -1 && y < numClasses)) {
       throw new DataError(
+        "badValue",
         `${at(ref, i)} = ${y} is out of range for ${numClasses} classes (expected -1..${numClasses - 1}, -1 = unlabelled)`,
         ref.file,
       );
@@ -147,7 +151,7 @@ export function checkSplits(
   warnings: string[],
 ): Record<string, Int32Array> {
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
-    throw new DataError(`expected an object {"train": [ids…], "val": […], "test": […]}`, file);
+    throw new DataError("badSplit", `expected an object {"train": [ids…], "val": […], "test": […]}`, file);
   }
   const ownerSplit = new Int32Array(numNodes).fill(-1);
   const ownerPos = new Int32Array(numNodes);
@@ -155,19 +159,19 @@ export function checkSplits(
   const splits: Record<string, Int32Array> = {};
   names.forEach((name, s) => {
     const list = (raw as Record<string, unknown>)[name];
-    if (!Array.isArray(list)) throw new DataError(`"${name}" must be an array of node ids`, file);
+    if (!Array.isArray(list)) throw new DataError("badSplit", `"${name}" must be an array of node ids`, file);
     const ids = new Int32Array(list.length);
     let sorted = true;
     for (let k = 0; k < list.length; k++) {
       const v: unknown = list[k];
       const where = `"${name}"[${k}] = ${JSON.stringify(v)}`;
-      if (typeof v !== "number" || !Number.isInteger(v)) throw new DataError(`${where} is not an integer node id`, file);
-      if (v < 0 || v >= numNodes) throw new DataError(`${where} is out of range for ${numNodes} nodes`, file);
-      if (labels[v] < 0) throw new DataError(`${where} is unlabelled (labels[${v}] = ${labels[v]})`, file);
+      if (typeof v !== "number" || !Number.isInteger(v)) throw new DataError("badSplit", `${where} is not an integer node id`, file);
+      if (v < 0 || v >= numNodes) throw new DataError("badSplit", `${where} is out of range for ${numNodes} nodes`, file);
+      if (labels[v] < 0) throw new DataError("badSplit", `${where} is unlabelled (labels[${v}] = ${labels[v]})`, file);
       if (ownerSplit[v] >= 0) {
         const other = names[ownerSplit[v]];
         const what = other === name ? "repeats" : "is also in";
-        throw new DataError(`${where} ${what} "${other}"[${ownerPos[v]}] (splits must be disjoint, ids unique)`, file);
+        throw new DataError("badSplit", `${where} ${what} "${other}"[${ownerPos[v]}] (splits must be disjoint, ids unique)`, file);
       }
       ownerSplit[v] = s;
       ownerPos[v] = k;

@@ -2,6 +2,7 @@
 import { allocatedSize, packLayout, type PackLayout } from "../../compiler/plan/index.js";
 import { sparsePattern, type SparsePattern } from "../../compiler/codegen/pattern.js";
 import type { TensorValue } from "../../compiler/ir/values.js";
+import { checkPackLimit } from "./binding-limits.js";
 import type { GpuDevice } from "./device.js";
 
 /** A slot's place on the device: a whole buffer, or a range of the parameter pack. */
@@ -52,6 +53,7 @@ export class BufferStore {
     if (!this.pack) {
       params = this.packed ?? params;
       const layout = packLayout(params);
+      checkPackLimit(layout.bytes, this.gpu.limits.maxBufferSize);
       this.pack = { buffer: this.gpu.createBuffer(layout.bytes, "parameters and optimizer states"), layout, params };
       this.buffers.set("parameters", this.pack.buffer);
     }

@@ -41,3 +41,17 @@ export class GpuDeviceLostError extends Error {
     this.name = "GpuDeviceLostError";
   }
 }
+
+/**
+ * Tensors over a device limit, found before anything is allocated. Splitting a tensor across
+ * bindings is not supported, so such a model trains on the reference device only.
+ */
+export class GpuLimitError extends Error {
+  constructor(
+    readonly limit: string,
+    readonly tensors: readonly string[],
+  ) {
+    super(`this GPU allows at most ${limit}, and ${tensors.length === 1 ? "this tensor needs" : "these tensors need"} more:\n${tensors.map((t) => `    ${t}`).join("\n")}`);
+    this.name = "GpuLimitError";
+  }
+}

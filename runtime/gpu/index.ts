@@ -11,7 +11,7 @@ export {
   type LimitName,
 } from "./adapter.js";
 export { nativeBackend, webgpuPackageVersion, type GpuBackend } from "./dawn.js";
-export { NoAdapterError, GpuKernelError, GpuDeviceLostError, INSTALL_HINT, type GpuErrorKind } from "./errors.js";
+export { NoAdapterError, GpuKernelError, GpuDeviceLostError, GpuLimitError, INSTALL_HINT, type GpuErrorKind } from "./errors.js";
 export { runKernel } from "./launch.js";
 export { GpuProgram } from "./program.js";
 export { BufferStore } from "./buffer-store.js";

@@ -4,6 +4,7 @@ import type { Value } from "../../compiler/ir/values.js";
 import { planLaunches, type LaunchPlan } from "../../compiler/plan/index.js";
 import { computedOnce } from "../../compiler/plan/unchanging.js";
 import { runFunc } from "../reference/index.js";
+import { checkBindingLimits } from "./binding-limits.js";
 import type { GpuDevice } from "./device.js";
 import type { BufferStore } from "./buffer-store.js";
 import { GpuProgram } from "./program.js";
@@ -62,6 +63,7 @@ export function planTraining(step: Func, predict: Func, options: Pick<LoadOption
 /** Put a function on the GPU as planFunction plans it: host values computed by the reference interpreter and uploaded. */
 export async function loadFunction(gpu: GpuDevice, func: Func, options: LoadOptions): Promise<GpuProgram> {
   const { launches, hosted } = options.plan ?? planFunction(func, options);
+  checkBindingLimits(launches, func, gpu.limits.maxStorageBufferBindingSize);
   const onHost = new Set(hosted);
   const hostFunc: Func = {
     name: `${func.name}.host`,

@@ -1,5 +1,5 @@
 /** Run outputs: reports (result JSON, training-curve SVG, Markdown) and per-node prediction CSVs. */
-export { writeRunReport, createReportFolder, resultJson, REPORT_FILES } from "./write-report.js";
+export { writeRunReport, resultJson, REPORT_FILES } from "./write-report.js";
 export { runReportMarkdown, type RunReport } from "./markdown.js";
 export { trainingCurveSvg, type CurveOptions } from "./curve.js";
 export { lineChartSvg, type LineChart, type ChartSeries } from "./line-chart.js";

@@ -1,6 +1,5 @@
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { writeFileAtomic, WriteFileError } from "../checkpoint/atomic-write.js";
+import { createFolder, writeFileAtomic } from "../checkpoint/atomic-write.js";
 import { trainingCurveSvg } from "./curve.js";
 import { runReportMarkdown, type RunReport } from "./markdown.js";
 
@@ -11,21 +10,12 @@ export function resultJson(result: RunReport["result"]): string {
   return JSON.stringify(result, null, 2) + "\n";
 }
 
-/** Create the report folder (and its parents) when missing; a WriteFileError when it cannot be. */
-export function createReportFolder(dir: string): void {
-  try {
-    mkdirSync(dir, { recursive: true });
-  } catch (e) {
-    throw new WriteFileError(dir, e instanceof Error ? e.message : String(e));
-  }
-}
-
 /**
  * Write a run report into `dir` (created when missing): result.json, curve.svg and report.md,
  * each atomically. Returns the paths written.
  */
 export function writeRunReport(dir: string, report: Omit<RunReport, "curveFile">): string[] {
-  createReportFolder(dir);
+  createFolder(dir);
   const { result } = report;
   const files: [string, string][] = [
     [REPORT_FILES.result, resultJson(result)],

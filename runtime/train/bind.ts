@@ -48,13 +48,13 @@ export function bindDataset(ds: Dataset, name: string, module: Module, needed: r
   };
   for (const [k, v] of Object.entries(module.symbols)) {
     if (k in symbols && symbols[k] !== v) {
-      throw new DataError(`dataset \`${name}\` has ${k} = ${symbols[k]}, but the program was compiled for ${k} = ${v}`);
+      throw new DataError("programMismatch", `dataset \`${name}\` has ${k} = ${symbols[k]}, but the program was compiled for ${k} = ${v}`);
     }
   }
   const splits: BoundData["splits"] = {};
   for (const [split, nodes] of Object.entries(ds.splits)) splits[split] = { mask: splitMask(ds.numNodes, nodes), nodes };
   for (const split of needed) {
-    if (!splits[split]) throw new DataError(`dataset \`${name}\` has no \`${split}\` split (it has ${Object.keys(ds.splits).join(", ") || "none"})`);
+    if (!splits[split]) throw new DataError("badSplit", `dataset \`${name}\` has no \`${split}\` split (it has ${Object.keys(ds.splits).join(", ") || "none"})`);
   }
   return {
     inputs: {

@@ -1,12 +1,11 @@
 import type { Diagnostic } from "../../grammar/diagnostics.js";
 import type { TrainSpec } from "../../compiler/train/spec.js";
 import type { Module } from "../../compiler/ir/types.js";
-import { error } from "../../grammar/diagnostics.js";
-import { TRAIN_CODES } from "../../compiler/train/index.js";
-import { compileTraining, type CompiledTraining, type Target } from "../../compiler/pipeline.js";
+import { trainClassCount } from "../../compiler/train/class-count.js";
+import type { CompiledTraining, Target } from "../../compiler/pipeline.js";
+import { compileChecked } from "./compile-checked.js";
 import { loadDatasetSource, type SourceOptions } from "../data/index.js";
 import { bindDataset, type BoundData } from "./bind.js";
-import { lrScheduleProblems } from "./lr-schedule.js";
 import { train, type TrainOptions, type TrainResult } from "./trainer.js";
 
 export { findTrain } from "../../compiler/train/program.js";
@@ -43,19 +42,16 @@ export function prepareTraining(
   module: Module,
   options: Pick<RunTrainingOptions, "data" | "onCompiled"> & { target?: Target; fuse?: boolean } = {},
 ): PreparedTraining | { diagnostics: Diagnostic[] } {
-  const compiled = compileTraining(module, spec, { target: options.target ?? "reference", fuse: options.fuse });
-  if (!compiled.training) return { diagnostics: compiled.diagnostics };
-  options.onCompiled?.(compiled.training);
-  const schedule = spec.lrSchedule;
-  const scheduleProblems = schedule ? lrScheduleProblems(schedule) : [];
-  if (schedule && scheduleProblems.length) {
-    return { diagnostics: scheduleProblems.map((p) => error(TRAIN_CODES.badLrSchedule.code, p, schedule.span)) };
-  }
-  const lowered = compiled.training.module;
+  const checked = compileChecked(spec, module, { target: options.target ?? "reference", fuse: options.fuse });
+  if ("diagnostics" in checked) return checked;
+  options.onCompiled?.(checked.training);
+  const lowered = checked.training.module;
   const { dataset } = loadDatasetSource(spec.data.source, spec.data.transforms, options.data);
   const needed = [spec.loss.mask, ...spec.report.map((r) => r.split), ...(spec.select.kind === "best" ? [spec.select.split] : [])];
   const data = bindDataset(dataset, spec.data.name, lowered, needed);
-  return { lowered, data, symbols: { ...lowered.symbols, ...data.symbols }, lowerMs: compiled.training.ms };
+  const classes = trainClassCount(spec, lowered, data.symbols, dataset.numClasses);
+  if (classes.some((d) => d.severity === "error")) return { diagnostics: classes };
+  return { lowered, data, symbols: { ...lowered.symbols, ...data.symbols }, lowerMs: checked.training.ms };
 }
 
 /**

@@ -67,7 +67,7 @@ describe("gnnc train --save / --resume", () => {
     const narrow = { "narrow.gnn": gcnSource({ epochs: 6 }).replace("hidden: int = 16", "hidden: int = 8") };
     const wrong = await runCli(["train", "narrow.gnn", "--resume", ckpt], narrow);
     expect(wrong.code).toBe(1);
-    expect(wrong.stderr).toMatch(/^error: .*done\.safetensors: tensor `conv1\.lin\.weight` has shape \[16, 24\], but the model expects \[8, 24\] \(and \d+ more mismatches\)\n$/);
+    expect(wrong.stderr).toMatch(/^error\[E708\]: .*done\.safetensors: tensor `conv1\.lin\.weight` has shape \[16, 24\], but the model expects \[8, 24\] \(and \d+ more mismatches\)\n  help: /);
 
     const sgd = { "sgd.gnn": gcnSource({ epochs: 6, optimizer: "sgd(lr = 0.1, momentum = 0.9)" }) };
     const opt = await runCli(["train", "sgd.gnn", "--resume", ckpt], sgd);
@@ -83,7 +83,7 @@ describe("gnnc train --save / --resume", () => {
 
     const missing = await runCli(["train", FILE, "--resume", join(dir, "nope.safetensors")], files);
     expect(missing.code).toBe(1);
-    expect(missing.stderr).toBe(`error: ${join(dir, "nope.safetensors")}: no such file\n`);
+    expect(missing.stderr).toMatch(new RegExp(`^error\\[E708\\]: ${join(dir, "nope.safetensors")}: no such file\n  help: `));
   });
 
   it("documents the flags", async () => {

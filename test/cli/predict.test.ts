@@ -69,13 +69,13 @@ describe("gnnc predict", () => {
     const other = { "other.gnn": gcnSource({ epochs: 5 }).replace("hidden: int = 16", "hidden: int = 32") };
     const r = await runCli(["predict", "other.gnn", "--params", ckpt], other);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`error: ${ckpt}: tensor \`conv1.lin.weight\` has shape [16, 24], but the model expects [32, 24]`);
+    expect(r.stderr).toContain(`error[E708]: ${ckpt}: tensor \`conv1.lin.weight\` has shape [16, 24], but the model expects [32, 24]`);
     const corrupt = join(dir, "corrupt.safetensors");
     const whole = readFileSync(ckpt);
     writeFileSync(corrupt, whole.subarray(0, whole.length - 100)); // a download cut short
     const c = await runCli(["predict", FILE, "--params", corrupt], files);
     expect(c.code).toBe(1);
-    expect(c.stderr).toMatch(/^error: .*corrupt\.safetensors: tensor `[^`]+`: data_offsets \[\d+, \d+\] run past the end of the data/);
+    expect(c.stderr).toMatch(/^error\[E708\]: .*corrupt\.safetensors: tensor `[^`]+`: data_offsets \[\d+, \d+\] run past the end of the data/);
   });
 
   it("has usage errors for a missing --params or FILE, and help", async () => {

@@ -36,7 +36,7 @@ describe("the op spec table", () => {
     "nn.cross_entropy", "nn.cross_entropy_grad", "nn.nll", "nn.nll_grad", "nn.bce_with_logits", "nn.bce_with_logits_grad", "nn.mse", "nn.mse_grad",
     "opt.sgd_buf", "opt.sgd_step", "opt.adam_m", "opt.adam_v", "opt.adam_step", "opt.l2", "opt.decay", "opt.global_norm", "opt.clip_factor",
     "t.stop_gradient", "t.zeros_like",
-    "t.step", "t.erf", "t.argmax_onehot", "t.broadcast_to", "t.pad", "t.scatter_slice", "t.slice_add", "s.get", "s.reversible",
+    "t.step", "t.round", "t.erf", "t.argmax_onehot", "t.broadcast_to", "t.pad", "t.scatter_slice", "t.slice_add", "s.get", "s.reversible",
     "g.spmm_t", "g.spmm_max_mask", "g.scatter_sum_src", "t.fused",
     "t.matmul_epilogue", "g.spmm_epilogue",
   ];

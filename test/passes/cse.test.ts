@@ -4,7 +4,7 @@ import { printModule } from "../../compiler/ir/print.js";
 import type { Module } from "../../compiler/ir/types.js";
 import { verifyModule } from "../../compiler/ir/verify.js";
 import { cse } from "../../compiler/passes/cse.js";
-import { countNodes } from "../../compiler/passes/ir-walk.js";
+import { countNodes } from "../../compiler/ir/walk.js";
 import { randomModule } from "./random-func.js";
 import { passCtx, registerEffectOp, reshuffle, runAll } from "./run-helpers.js";
 import { f32 } from "../support/tensors.js";

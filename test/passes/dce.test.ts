@@ -5,7 +5,7 @@ import type { Module, Type } from "../../compiler/ir/types.js";
 import { verifyModule } from "../../compiler/ir/verify.js";
 import { cse } from "../../compiler/passes/cse.js";
 import { dce } from "../../compiler/passes/dce.js";
-import { countNodes } from "../../compiler/passes/ir-walk.js";
+import { countNodes } from "../../compiler/ir/walk.js";
 import { randomModule } from "./random-func.js";
 import { passCtx, registerEffectOp, reshuffle, runAll } from "./run-helpers.js";
 import { f32 } from "../support/tensors.js";

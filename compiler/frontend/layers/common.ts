@@ -1,6 +1,7 @@
 import type { Dim, InitSpec } from "../../ir/types.js";
 import type { SigParam } from "../signature.js";
-import { bool, float, type GraphValue, type TensorValue } from "../value.js";
+import { LIMITS } from "../../train/limits.js";
+import { bool, float, int, type GraphValue, type TensorValue } from "../value.js";
 import type { LayerContext, LayerInput, LocalParam } from "./layer.js";
 
 /** PyTorch's Linear weight init: kaiming_uniform with a = √5, i.e. U(±1/√fan_in). */
@@ -25,7 +26,12 @@ export function biasInit(fanIn: Dim): InitSpec {
 
 /** A positive channel count. */
 export function channels(name: string): SigParam {
-  return { name, kind: "int", min: 1 };
+  return { name, kind: "int", min: 1, max: LIMITS.channels.max, boundsHelp: LIMITS.channels.why };
+}
+
+/** `K`, the hops of a propagation (unrolled: one IR node per hop). */
+export function hops(min: number): SigParam {
+  return { name: "K", kind: "int", default: int(1), min, max: LIMITS.hops.max, boundsHelp: LIMITS.hops.why };
 }
 
 export function flag(name: string, value: boolean): SigParam {

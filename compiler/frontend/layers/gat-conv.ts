@@ -1,5 +1,6 @@
 import { dimMul } from "../../ir/dims.js";
 import { argBool, argFloat, argInt } from "../signature.js";
+import { LIMITS } from "../../train/limits.js";
 import { int } from "../value.js";
 import { addBias, applyDropout, channels, flag, GLOROT, NODE_AND_GRAPH, number, probability, withSelfLoops, ZEROS } from "./common.js";
 import { graphInput, tensorInput, type LayerDef, type LocalParam } from "./layer.js";
@@ -14,7 +15,7 @@ export const GATConv: LayerDef = {
     params: [
       channels("in_channels"),
       channels("out_channels"),
-      { name: "heads", kind: "int", default: int(1), min: 1 },
+      { name: "heads", kind: "int", default: int(1), min: 1, max: LIMITS.heads.max, boundsHelp: LIMITS.heads.why },
       flag("concat", true),
       number("negative_slope", 0.2),
       probability("dropout", 0.0),

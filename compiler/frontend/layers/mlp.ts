@@ -1,5 +1,6 @@
 import type { Dim } from "../../ir/types.js";
 import { argBool, argFloat, argStr, type BoundArgs } from "../signature.js";
+import { LIMITS } from "../../train/limits.js";
 import { bool, str } from "../value.js";
 import { ACTIVATIONS, applyActivation, type ActivationName } from "./activation.js";
 import { applyDropout, applyLinear, linearParams, probability } from "./common.js";
@@ -28,7 +29,9 @@ export const MLP: LayerDef = {
   validate(args, fail) {
     const list = channelList(args);
     if (list.length < 2) fail("channel_list", "the `channel_list` of an MLP needs at least two sizes (input and output)", "e.g. `MLP([in_channels, 64, out_channels])`");
-    if (list.some((c) => typeof c === "number" && c < 1)) fail("channel_list", "every size in the `channel_list` of an MLP must be positive");
+    if (list.some((c) => typeof c === "number" && (c < 1 || c > LIMITS.channels.max))) {
+      fail("channel_list", `every size in the \`channel_list\` of an MLP must be in [1, ${LIMITS.channels.max}]`, LIMITS.channels.why);
+    }
   },
   params(args) {
     const list = channelList(args);

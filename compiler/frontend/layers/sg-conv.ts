@@ -1,6 +1,5 @@
 import { argBool, argInt } from "../signature.js";
-import { int } from "../value.js";
-import { applyLinear, channels, flag, linearParams, NODE_AND_GRAPH, withSelfLoops } from "./common.js";
+import { applyLinear, channels, flag, hops, linearParams, NODE_AND_GRAPH, withSelfLoops } from "./common.js";
 import { graphInput, tensorInput, type LayerDef } from "./layer.js";
 
 /** PyG's `SGConv`: out = lin(Âᴷ x) with Â the GCN-normalised adjacency; the K hops are unrolled. */
@@ -10,7 +9,7 @@ export const SGConv: LayerDef = {
     params: [
       channels("in_channels"),
       channels("out_channels"),
-      { name: "K", kind: "int", default: int(1), min: 1 },
+      hops(1),
       flag("cached", false),
       flag("add_self_loops", true),
       flag("bias", true),

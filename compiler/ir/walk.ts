@@ -1,4 +1,4 @@
-import type { Func, Module, Node, Region } from "../ir/types.js";
+import type { Func, Module, Node, Region } from "./types.js";
 
 /** Small helpers shared by the passes for walking functions and their nested regions. */
 
