@@ -21,7 +21,10 @@ const STACK_VJPS: Readonly<Record<StackKind, StackVjp>> = {
   equilibrium: equilibriumVjp,
 };
 
-/** Which stack a node is, by its op and (for `s.loop`) the mode the frontend recorded; undefined for other ops. */
+/**
+ * Which stack a node is, by its op and (for `s.loop`) the mode the frontend recorded; undefined for
+ * other ops. The op names here are the dispatch table's keys: each stack op has its own backward.
+ */
 export function stackKind(node: Node): StackKind | undefined {
   if (node.op === "s.reversible") return "reversible";
   if (node.op === "s.loop") return node.attrs.mode === "equilibrium" ? "equilibrium" : "repeat";

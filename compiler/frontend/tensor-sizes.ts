@@ -1,3 +1,4 @@
+import { inputName, paramName } from "../ir/struct-views.js";
 import type { Span } from "../../grammar/span.js";
 import { evalDim, formatShape } from "../ir/dims.js";
 import { dtypeBytes } from "../ir/type-utils.js";
@@ -52,7 +53,8 @@ export function checkTensorSizes(module: Module, reporter: Reporter): void {
   const oversized = forward ? firstOversized(forward.body, module.symbols, limit.max) : undefined;
   if (oversized) {
     const t = oversized.type as TensorType;
-    const what = oversized.op === "s.input" ? `input \`${String(oversized.attrs.name)}\`` : "this value";
+    const input = inputName(oversized);
+    const what = input !== undefined ? `input \`${input}\`` : "this value";
     reporter.error("E315", `${what}, ${t.dtype}${formatShape(t.shape)}, has ${knownElements(t, module.symbols)} elements; one tensor holds at most ${limit.max}`, at(oversized.span), {
       help: limit.why,
     });
@@ -61,7 +63,7 @@ export function checkTensorSizes(module: Module, reporter: Reporter): void {
 
 function firstOversized(body: readonly Node[], symbols: Readonly<Record<string, number>>, max: number): Node | undefined {
   for (const n of body) {
-    if (n.op === "s.param") continue; // reported above, by name
+    if (paramName(n) !== undefined) continue; // reported above, by name
     if (n.type.kind === "tensor" && (knownElements(n.type, symbols) ?? 0) > max) return n;
     for (const r of n.regions ?? []) {
       const inner = firstOversized(r.body, symbols, max);

@@ -1,3 +1,4 @@
+import { inputName } from "../../compiler/ir/struct-views.js";
 import type { Func } from "../../compiler/ir/types.js";
 import type { TensorValue, Value } from "../../compiler/ir/values.js";
 
@@ -69,8 +70,9 @@ export function funcNamed(funcs: ReadonlyMap<string, Func>, name: string): Func 
 
 /** Every `s.input` of `func` must come from the data or the call: a GPU would otherwise read a stale buffer. */
 export function checkInputs(func: Func, data: Readonly<Record<string, Value>>, given: Readonly<Record<string, Value>>): void {
-  const missing = func.body.filter((n) => n.op === "s.input" && !(String(n.attrs.name) in given) && !(String(n.attrs.name) in data));
-  if (missing.length) throw new RunnerError(`\`${func.name}\` needs input(s) ${missing.map((n) => `\`${String(n.attrs.name)}\``).join(", ")}, which the run was not given`);
+  const names = func.body.map(inputName).filter((name): name is string => name !== undefined);
+  const missing = names.filter((name) => !(name in given) && !(name in data));
+  if (missing.length) throw new RunnerError(`\`${func.name}\` needs input(s) ${missing.map((n) => `\`${n}\``).join(", ")}, which the run was not given`);
 }
 
 /** The result named `name` of `func`, by position. */
