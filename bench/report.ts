@@ -1,4 +1,5 @@
 import { lineChartSvg } from "../runtime/report/index.js";
+import { describePeer } from "./peer.js";
 import type { BenchResults, Target } from "./results.js";
 import type { TrainRow } from "./train-case.js";
 
@@ -52,7 +53,7 @@ export function trainingTable(rows: readonly TrainRow[]): string {
 export function peerTable(results: Pick<BenchResults, "peers">): string {
   if (results.peers.length === 0) return "Not run: the peer trains on Cora, which was not found.";
   return table(
-    ["model", "dataset", "rounds", "gnnc GPU ms", "gnnc reference ms", "PyTorch CPU ms (threads)", "gnnc GPU / PyTorch", "PyTorch test acc."],
+    ["model", "dataset", "rounds", "gnnc GPU ms", "gnnc reference ms", "PyTorch CPU ms (threads)", "gnnc GPU / PyTorch", "PyTorch test acc.", "PyTorch configuration"],
     results.peers.map((p) => {
       const best = p.rounds.flatMap((r) => (r.peer.best ? [r.peer.best] : []));
       const threads = [...new Set(best.map((b) => b.threads))].join(", ");
@@ -65,9 +66,10 @@ export function peerTable(results: Pick<BenchResults, "peers">): string {
         p.peer_ms === undefined ? `skipped: ${p.note ?? "no result"}` : `${fmtMs(p.peer_ms)} (${threads})`,
         p.ratio === undefined ? "—" : `${p.ratio.toFixed(2)}×`,
         fmt(best[0]?.test_accuracy, 3),
+        best[0] ? describePeer(best[0]) : "—",
       ];
     }),
-    ["l", "l", "r", "r", "r", "r", "r", "r"],
+    ["l", "l", "r", "r", "r", "r", "r", "r", "l"],
   );
 }
 
@@ -116,7 +118,7 @@ export function benchMarkdown(r: BenchResults): string {
     "",
     "## Peer: PyTorch on the CPU, same model and settings, same run",
     "",
-    "Each round trains gnnc on the GPU (a fresh device) and then the peer, with 1 thread and with every core; the peer's figure is its faster setting. Figures are medians over the rounds; the ratio is the median of the rounds' ratios.",
+    "Each round trains gnnc on the GPU (a fresh device) and then the peer, with 1 thread and with every core; the peer's figure is its faster setting. Figures are medians over the rounds; the ratio is the median of the rounds' ratios. The peer is PyTorch in its fastest form here (bench/peers/torch_gnn.py): sparse features through torch.sparse.mm, sparse adjacency, OpenBLAS when installed; an epoch is a training step and an evaluation, as gnnc's.",
     "",
     peerTable(r),
     "",
