@@ -5,7 +5,7 @@ import type { TensorValue } from "../../compiler/ir/values.js";
 import { checkWritable, createFolder, loadCheckpoint, saveCheckpoint, writeFileAtomic, WriteFileError, type Checkpoint } from "../../runtime/checkpoint/index.js";
 import { DataError } from "../../runtime/data/index.js";
 import { CodegenError } from "../../compiler/codegen/index.js";
-import { GpuDeviceLostError, GpuKernelError, GpuLimitError, NoAdapterError, openDevice, type GpuDevice } from "../../runtime/gpu/index.js";
+import { bindingCap, GpuDeviceLostError, GpuKernelError, GpuLimitError, NoAdapterError, openDevice, type GpuDevice } from "../../runtime/gpu/index.js";
 import { InterpretError } from "../../runtime/reference/index.js";
 import { resultJson, summarizePipeline, writeRunReport, type PipelineSummary } from "../../runtime/report/index.js";
 import { progressPrinter, type ProgressMode } from "../../runtime/train/progress.js";
@@ -42,7 +42,8 @@ Train the model of a train block and report its metrics at the selected epoch.
 
 Progress goes to stderr: one updating line on a terminal, else a line every 10 epochs.
 Every file is written atomically (a temporary file, then a rename): a crash leaves the
-previous file whole.`;
+previous file whole. On the GPU, a tensor over the device's storage-binding limit is bound as
+several parts; $GNNC_MAX_BINDING_BYTES lowers that limit (to check the splitting on small data).`;
 
 const DEVICES = ["auto", "reference", "gpu"];
 
@@ -84,7 +85,7 @@ export function reportRunError(io: Io, e: unknown, doing: string): number {
   else if (e instanceof CodegenError) {
     io.err(`error: ${doing} on the GPU is not possible yet: ${e.message}\n  help: train on the reference interpreter with --device reference\n`);
   } else if (e instanceof GpuLimitError) {
-    io.err(`error: ${doing} on the GPU is not possible: ${e.message}\n  help: train on the reference device with --device reference, or make these tensors smaller (one tensor is not yet split across bindings)\n`);
+    io.err(`error: ${doing} on the GPU is not possible: ${e.message}\n  help: train on the reference device with --device reference, or make these tensors smaller\n`);
   } else if (e instanceof GpuKernelError || e instanceof GpuDeviceLostError) io.err(`error: ${doing} failed on the GPU: ${e.message}\n`);
   else throw e;
   return EXIT_ERRORS;
@@ -174,11 +175,17 @@ export async function train(io: Io, argv: string[]): Promise<number> {
   const trainStart = performance.now();
   let outcome;
   let gpu: GpuDevice | undefined;
+  let maxBindingBytes: number | undefined;
   try {
-    if (device === "gpu") gpu = await openDevice();
+    maxBindingBytes = bindingCap(io.env);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  try {
+    if (device === "gpu") gpu = await openDevice({ maxBindingBytes });
     if (device === "auto") {
       try {
-        gpu = await openDevice();
+        gpu = await openDevice({ maxBindingBytes });
       } catch (e) {
         if (!(e instanceof NoAdapterError)) throw e;
         io.err(`note: no WebGPU adapter, so training on the reference device (run \`npm run setup\` to install one; --device reference silences this)\n`);

@@ -47,6 +47,11 @@ export interface KernelBinding {
   /** The WGSL store type, e.g. `array<vec4<f32>>` (vec4 arrays need byte sizes that are multiples of 16). */
   wgslType: string;
   source: BindingSource;
+  /**
+   * One part of a buffer split across bindings (split-bindings.ts): the range of `bytes` bytes
+   * starting `index · bytes` into the source's buffer (the last part: to its end).
+   */
+  part?: { index: number; bytes: number };
 }
 
 /** Workgroup counts for `dispatchWorkgroups(x, y, z)`; each at most the per-dimension limit. */

@@ -5,6 +5,8 @@ import { PATTERN_ARRAYS } from "../codegen/pattern.js";
 import { inputName, loopOf, loopUpdateChains, paramName, tupleIndex, type LoopView } from "../ir/struct-views.js";
 import type { Func, Node, Type } from "../ir/types.js";
 import type { BufferAssignment } from "./buffer-assignment.js";
+import { DEFAULT_BINDING_LIMITS, fitBindings } from "./binding-split.js";
+import { allocatedSize } from "./device-bytes.js";
 import { CompactValues } from "./compact-values.js";
 import { equilibriumUpdate, type EquilibriumPlanner } from "./equilibrium-launches.js";
 import type { LaunchPlan, LaunchPlanOptions, Step } from "./launch-plan.js";
@@ -93,9 +95,12 @@ export class LaunchLowering {
     return steps;
   }
 
-  /** One launch of `kernel` for node `n`: each binding's slot (`operand` gives a tensor operand's). */
+  /**
+   * One launch of `kernel` for node `n`: each binding's slot (`operand` gives a tensor operand's),
+   * the kernel fitted to the binding limits (a slot split into parts appears once per part).
+   */
   private launch(n: Node, kernel: KernelSpec, out: number, operand: (id: number) => number): Step {
-    const buffers = kernel.bindings
+    const slots = kernel.bindings
       .filter((b) => b.source.kind !== "sizes")
       .map((b) => {
         const src = b.source;
@@ -106,7 +111,10 @@ export class LaunchLowering {
         if (src.kind === "pattern") return this.compact.patternSlots(n.inputs[src.input])[PATTERN_ARRAYS.indexOf(src.array)];
         throw new CodegenError(n.op, `binding ${b.name} has an unknown source`, n.span);
       });
-    return { kind: "dispatch", kernel: this.kernel(kernel), sizes: resolveKernelSizes(kernel, this.options.symbols), buffers };
+    const bytes = slots.map((s) => allocatedSize(this.buffers.slots[s].bytes));
+    const fitted = fitBindings(kernel, bytes, this.options.limits ?? DEFAULT_BINDING_LIMITS);
+    const buffers = slots.flatMap((s, k) => Array<number>(fitted.parts[k]).fill(s));
+    return { kind: "dispatch", kernel: this.kernel(fitted.kernel), sizes: resolveKernelSizes(kernel, this.options.symbols), buffers };
   }
 
   /** The source-grouped view of a graph, filled at load from the graph's host value (an input or a host value). */

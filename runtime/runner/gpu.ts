@@ -51,7 +51,7 @@ export class GpuRunner implements Runner {
   static async open(gpu: GpuDevice, program: RunnerProgram, options: { logEntries?: number } = {}): Promise<GpuRunner> {
     const { symbols, data } = program;
     const patterned = patternedInputs(data); // the data is scanned for zero patterns once
-    const plans = new Map<string, FunctionPlan>(program.funcs.map((f) => [f.name, planFunction(f, { symbols, data }, patterned)]));
+    const plans = new Map<string, FunctionPlan>(program.funcs.map((f) => [f.name, planFunction(f, { symbols, data, limits: gpu.bindingLimits }, patterned)]));
     // One pack for every function's state, as the memory plan counts it.
     const store = new BufferStore(gpu, packedParams([...plans.values()].map((p) => p.launches)));
     const loaded = new Map<string, Loaded>();
