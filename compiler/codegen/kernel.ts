@@ -33,6 +33,12 @@ export type BindingSource =
   | { kind: "pattern"; input: number; array: PatternArray }
   /** The node's result. */
   | { kind: "output" }
+  /**
+   * A buffer of `bytes` bytes that the node's launches share, for what one launch leaves for the
+   * next (a transposed operand, partial sums): allocated before the node's first launch and
+   * freed after its last. `index` tells a node's scratch buffers apart.
+   */
+  | { kind: "scratch"; index: number; bytes: number }
   /** The uniform holding the kernel's symbolic sizes, in `KernelSpec.uniforms` order (u32 each). */
   | { kind: "sizes" };
 

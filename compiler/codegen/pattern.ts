@@ -13,10 +13,12 @@ export interface SparsePattern {
   rows: Int32Array;
   /** For each nonzero in column order, its position in row order (where its value is stored). */
   perm: Int32Array;
+  /** The columns, most nonzeros first (ties in index order): the order kernels visit columns in. */
+  order: Int32Array;
 }
 
 /** The pattern's index arrays in the order kernels name them (BindingSource `pattern`). */
-export const PATTERN_ARRAYS = ["rowptr", "cols", "colptr", "rows", "perm"] as const;
+export const PATTERN_ARRAYS = ["rowptr", "cols", "colptr", "rows", "perm", "order"] as const;
 export type PatternArray = (typeof PATTERN_ARRAYS)[number];
 
 /** Use a pattern when at most this share of the entries is nonzero. */
@@ -56,7 +58,14 @@ export function sparsePattern(t: TensorValue): SparsePattern {
       cols[q++] = k;
     }
   }
-  return { rowptr, cols, colptr, rows, perm };
+  return { rowptr, cols, colptr, rows, perm, order: columnOrder(colptr) };
+}
+
+/** Column ids by decreasing length (a stable sort, so ties keep index order). */
+function columnOrder(colptr: Int32Array): Int32Array {
+  const f = colptr.length - 1;
+  const order = Int32Array.from({ length: f }, (_, k) => k);
+  return order.sort((a, b) => colptr[b + 1] - colptr[b] - (colptr[a + 1] - colptr[a]) || a - b);
 }
 
 /**

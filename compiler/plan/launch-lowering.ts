@@ -87,24 +87,38 @@ export class LaunchLowering {
     const steps: Step[] = [];
     const patterned = this.compact.matmul(n, types, options);
     const dense = patterned ? new Map<number, number>() : this.compact.densified(n, steps);
-    const kernels = patterned ? [patterned] : emitLaunches(n, types, options);
-    const out = buffers.values.computed(n, owned, `${kernels[0].name} %${n.id}`);
-    for (const kernel of kernels) steps.push(this.launch(n, kernel, out[0][0], (id) => dense.get(id) ?? buffers.slotsOf(id)[0]));
-    for (const slot of dense.values()) buffers.release(slot);
+    const kernels = patterned ?? emitLaunches(n, types, options);
+    const out = buffers.values.computed(n, owned, `${kernels[kernels.length - 1].name} %${n.id}`);
+    const scratch = this.scratch(n, kernels);
+    for (const kernel of kernels) steps.push(this.launch(n, kernel, out[0][0], (id) => dense.get(id) ?? buffers.slotsOf(id)[0], scratch));
+    for (const slot of [...dense.values(), ...scratch.values()]) buffers.release(slot);
     buffers.values.define(n.id, out);
     return steps;
+  }
+
+  /** Slots for the scratch buffers a node's launches share (by index), held until the caller releases them. */
+  private scratch(n: Node, kernels: readonly KernelSpec[]): Map<number, number> {
+    const slots = new Map<number, number>();
+    for (const b of kernels.flatMap((k) => k.bindings)) {
+      if (b.source.kind !== "scratch" || slots.has(b.source.index)) continue;
+      const slot = this.buffers.take(b.source.bytes, n.type, `scratch ${b.source.index} of %${n.id}`);
+      this.buffers.hold(slot);
+      slots.set(b.source.index, slot);
+    }
+    return slots;
   }
 
   /**
    * One launch of `kernel` for node `n`: each binding's slot (`operand` gives a tensor operand's),
    * the kernel fitted to the binding limits (a slot split into parts appears once per part).
    */
-  private launch(n: Node, kernel: KernelSpec, out: number, operand: (id: number) => number): Step {
+  private launch(n: Node, kernel: KernelSpec, out: number, operand: (id: number) => number, scratch: ReadonlyMap<number, number> = new Map()): Step {
     const slots = kernel.bindings
       .filter((b) => b.source.kind !== "sizes")
       .map((b) => {
         const src = b.source;
         if (src.kind === "output") return out;
+        if (src.kind === "scratch") return scratch.get(src.index)!;
         if (src.kind === "input") return operand(n.inputs[src.input]);
         if (src.kind === "graph") return this.buffers.slotsOf(n.inputs[src.input])[["indptr", "src", "dst"].indexOf(src.array)];
         if (src.kind === "graph_by_src") return this.sourceView(n, n.inputs[src.input])[src.array === "indptr" ? 0 : 1];
