@@ -4,7 +4,10 @@
 //
 //   npm run build && node dist/bench/main.js [--epochs 20] [--large-epochs 5] [--reference-epochs 5] [--rounds 3]
 //     [--sizes 1000,4000,16000,64000] [--models gcn,sage,gat] [--datasets cora,amazon_computers,coauthor_cs]
-//     [--no-peer] [--no-kernels] [--shader-cache] [--out DIR]
+//     [--million 1000000] [--million-models gcn,sage] [--no-peer] [--no-kernels] [--shader-cache] [--out DIR]
+//
+// --million: nodes of the largest synthetic graph (mean degree 12: more than 10 M directed edges,
+// 128 features), trained by --million-models for --large-epochs epochs; 0 leaves it out.
 //
 // Datasets come from GNNC_DATA_DIR (Cora, Amazon Computers, Coauthor CS, each when present);
 // without it only the synthetic CSBM graphs run, and the peer (which needs Cora) is skipped.
@@ -18,7 +21,7 @@ import { csbm, describeDataset, openDataset } from "../runtime/data/index.js";
 import { NoAdapterError, openDevice, type GpuDevice } from "../runtime/gpu/index.js";
 import { benchKernels, type KernelTiming } from "./kernels.js";
 import { findTorchPython, peerScript, peerThreadCounts, runPeer, type PeerRun } from "./peer.js";
-import { benchMarkdown, epochVsSizeSvg, fmtMs } from "./report.js";
+import { benchMarkdown, epochVsSizeSvg, fmtMiB, fmtMs } from "./report.js";
 import { comparePeer, performanceTargets, type BenchResults, type MachineInfo, type PeerComparison, type PeerRound } from "./results.js";
 import { adaptExample, csbmDeclaration, loadDeclaration, sizeLabel, type BenchDataset } from "./sources.js";
 import { runTrainCase, type BenchDevice, type TrainRow } from "./train-case.js";
@@ -32,6 +35,8 @@ const { values } = parseArgs({
     sizes: { type: "string", default: "1000,4000,16000,64000" },
     models: { type: "string", default: "gcn,sage,gat" },
     datasets: { type: "string", default: "cora,amazon_computers,coauthor_cs" },
+    million: { type: "string", default: "1000000" },
+    "million-models": { type: "string", default: "gcn,sage" },
     "kernel-trials": { type: "string", default: "7" },
     "trial-ms": { type: "string", default: "300" },
     "no-peer": { type: "boolean", default: false },
@@ -54,6 +59,8 @@ const REAL = [
 ].filter((d) => values.datasets.split(",").includes(d.name));
 /** Synthetic graphs: Cora-like classes, 128 features, mean degree 8 (between Cora's 4 and Coauthor CS's 9). */
 const SYNTHETIC = { classes: 7, features: 128, avgDegree: 8 };
+/** The largest graph: mean degree 12, so that a million nodes have more than ten million directed edges. */
+const MILLION_DEGREE = 12;
 const SPMM_WIDTH = 64;
 /** Graphs with more directed edges than this train for --large-epochs: an epoch there takes seconds on lavapipe. */
 const LARGE_EDGES = 200_000;
@@ -87,7 +94,19 @@ function datasets(): BenchDataset[] {
     edges: nodes * SYNTHETIC.avgDegree,
     synthetic: true,
   }));
-  return [...real, ...synthetic];
+  const millionNodes = Number(values.million);
+  const million = millionNodes > 0
+    ? [{
+        key: `csbm_${sizeLabel(millionNodes)}`,
+        label: `CSBM ${sizeLabel(millionNodes)}`,
+        declaration: csbmDeclaration({ nodes: millionNodes, ...SYNTHETIC, avgDegree: MILLION_DEGREE }),
+        nodes: millionNodes,
+        edges: millionNodes * MILLION_DEGREE,
+        synthetic: true,
+        models: values["million-models"].split(","),
+      }]
+    : [];
+  return [...real, ...synthetic, ...million];
 }
 
 async function machine(): Promise<{ info: MachineInfo; gpu?: GpuDevice }> {
@@ -110,7 +129,7 @@ async function machine(): Promise<{ info: MachineInfo; gpu?: GpuDevice }> {
 
 function describeRow(r: TrainRow): string {
   if (r.error !== undefined) return `${r.model} ${r.label} ${r.device}: failed: ${r.error}`;
-  return `${r.model} ${r.label} ${r.device}: compile ${fmtMs(r.compile_ms)} ms, setup ${fmtMs(r.setup_ms)} ms, first epoch ${fmtMs(r.first_epoch_ms)} ms, median epoch ${fmtMs(r.median_epoch_ms)} ms`;
+  return `${r.model} ${r.label} ${r.device}: compile ${fmtMs(r.compile_ms)} ms, load ${fmtMs(r.load_ms)} ms, setup ${fmtMs(r.setup_ms)} ms, first epoch ${fmtMs(r.first_epoch_ms)} ms, median epoch ${fmtMs(r.median_epoch_ms)} ms, peak ${fmtMiB(r.peak_bytes)} MiB (predicted ${fmtMiB(r.peak_bytes_predicted)})`;
 }
 
 async function main(): Promise<void> {
@@ -146,6 +165,7 @@ async function main(): Promise<void> {
   const all = datasets();
   for (const dataset of all) {
     for (const model of MODELS) {
+      if (dataset.models && !dataset.models.includes(model.key)) continue;
       const n = dataset.edges > LARGE_EDGES ? largeEpochs : epochs;
       if (dataset.key !== "cora") {
         if (gpu) await trainCase(model, dataset, "gpu", n);

@@ -58,6 +58,7 @@ function timingSection(r: RunReport): string {
   const { result } = r;
   const rows = [
     ["compile (frontend and lowering)", ms(result.compile_ms)],
+    ...(result.load_ms === undefined ? [] : [["loading and binding the dataset", ms(result.load_ms)]]),
     ["median epoch", ms(result.epoch_ms_median)],
     [`training, ${result.epochs - result.start_epoch} epochs (data loading included)`, ms(r.trainMs)],
   ];

@@ -68,6 +68,8 @@ export interface EpochRecord {
 export interface TrainResult {
   run: string;
   dataset: string;
+  /** The dataset's graph: nodes and directed edges (N and E). */
+  graph: { nodes: number; edges: number };
   device: "reference" | "gpu";
   seed: number;
   /** The last epoch run (before the planned one after an early stop). */
@@ -80,6 +82,8 @@ export interface TrainResult {
   epoch_ms_median: number;
   /** Filled in by the caller, which knows what compiling took. */
   compile_ms: number;
+  /** Loading (or generating) and binding the dataset; filled in by the caller that loaded it. */
+  load_ms?: number;
   /**
    * Measured: the bytes held throughout (data, parameters, optimizer states) plus the most bytes
    * of values a training step or an evaluation held at once (MemoryMeter).
@@ -191,6 +195,7 @@ async function trainEpochs(runner: Runner, spec: TrainSpec, data: BoundData, opt
   return {
     run: spec.name,
     dataset: spec.data.name,
+    graph: { nodes: data.symbols.N, edges: data.symbols.E },
     device: runner.kind,
     seed: options.seed,
     epochs: first + history.length,
