@@ -9,8 +9,9 @@
 // --million: nodes of the largest synthetic graph (mean degree 12: more than 10 M directed edges,
 // 128 features), trained by --million-models for --large-epochs epochs; 0 leaves it out.
 //
-// Datasets come from GNNC_DATA_DIR (Cora, Amazon Computers, Coauthor CS, each when present);
-// without it only the synthetic CSBM graphs run, and the peer (which needs Cora) is skipped.
+// Datasets come from GNNC_DATA_DIR (--datasets: Cora, Amazon Computers, Coauthor CS by default, each
+// when present; any other stored dataset by its folder name); without it only the synthetic CSBM
+// graphs run, and the peer (which needs Cora) is skipped.
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, platform, release, totalmem } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -52,11 +53,12 @@ const MODELS = [
   { key: "sage", name: "SAGE", example: "examples/cora-sage.gnn" },
   { key: "gat", name: "GAT", example: "examples/cora-gat.gnn" },
 ].filter((m) => values.models.split(",").includes(m.key));
-const REAL = [
-  { name: "cora", label: "Cora" },
-  { name: "amazon_computers", label: "Amazon Computers" },
-  { name: "coauthor_cs", label: "Coauthor CS" },
-].filter((d) => values.datasets.split(",").includes(d.name));
+/** Stored datasets to train on (any in the data directory; these have labels of their own). */
+const LABELS: Readonly<Record<string, string>> = { cora: "Cora", amazon_computers: "Amazon Computers", coauthor_cs: "Coauthor CS" };
+const REAL = values.datasets
+  .split(",")
+  .filter((name) => name !== "")
+  .map((name) => ({ name, label: LABELS[name] ?? name }));
 /** Synthetic graphs: Cora-like classes, 128 features, mean degree 8 (between Cora's 4 and Coauthor CS's 9). */
 const SYNTHETIC = { classes: 7, features: 128, avgDegree: 8 };
 /** The largest graph: mean degree 12, so that a million nodes have more than ten million directed edges. */
