@@ -162,12 +162,15 @@ async function trainEpochs(runner: Runner, spec: TrainSpec, data: BoundData, opt
     await runner.run(TRAIN_STEP_FUNC, stepInputs(spec, root, e), { log: LOSS_RESULT });
     const evaluating = (e + 1) % evalEvery === 0 || e === epochs - 1;
     if (!evaluating && performance.now() - flushedAt < (options.progressMs ?? PROGRESS_MS)) continue;
+    // The evaluation goes to the device right behind the step, before anything is read back: one
+    // wait for both (the losses come back after the output, from a device already done).
+    const evaluated = evaluating ? await evaluate(runner, data, measured, { kind: "rng", key: root }) : undefined;
     const losses = await runner.logged();
     const loss = losses[losses.length - 1];
     const record: EpochRecord = { epoch: e + 1, loss };
     let stop = false;
-    if (evaluating) {
-      const metrics: Metrics = { train_loss: loss, ...(await evaluate(runner, data, measured, { kind: "rng", key: root })) };
+    if (evaluated) {
+      const metrics: Metrics = { train_loss: loss, ...evaluated };
       for (const [k, v] of Object.entries(metrics)) if (k !== "train_loss") record[k] = v;
       const offer = selection.offer(e + 1, metrics);
       if (offer.chosen && options.onSelect) options.onSelect(e + 1, await runner.state());
