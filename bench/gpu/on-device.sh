@@ -43,7 +43,7 @@ nvidia-smi -L >"$OUT/gpu.txt" 2>&1
 for part in node modules dist; do tar -C "$WORK" -xJf ".gpu/$part.tar.xz"; done
 tar -C "$DATA" -xJf .gpu/data.tar.xz
 export PATH="$WORK:$PATH" GNNC_DATA_DIR="$DATA"
-say "node $(node --version); $(python3 -c 'import torch, torch_geometric; print("torch", torch.__version__, "PyG", torch_geometric.__version__)' 2>&1)"
+say "node $(node --version); $(python3 -c 'import torch, torch_geometric; print("torch", torch.__version__, "PyG", torch_geometric.__version__)' 2>&1 | tail -1)"
 
 # The large graph, the same for both: mean degree 20, so more than ten million directed edges.
 SBM=sbm_$((NODES / 1000))k

@@ -1,10 +1,10 @@
 import type { Dim, Node, Type } from "../ir/types.js";
 import { assembleKernel } from "./assemble.js";
 import { BindingList } from "./bindings.js";
-import { CodegenError, DEFAULT_WORKGROUP, spansOf, tensorOperand, tensorResult, type EmitOptions } from "./emit-context.js";
-import { ENTRY_PARAMS, LINEAR_WORKGROUP, gridFor, groupsFor } from "./grid.js";
+import { CodegenError, DEFAULT_WORKGROUP, tensorOperand, tensorResult, type EmitOptions } from "./emit-context.js";
+import { LINEAR_WORKGROUP, gridFor, groupsFor } from "./grid.js";
 import type { KernelSpec } from "./kernel.js";
-import { moduleText, SizeTable } from "./wgsl.js";
+import { SizeTable } from "./wgsl.js";
 
 /**
  * `t.matmul` where one operand P is mostly zeros with a pattern known at load (input features and
@@ -170,9 +170,7 @@ ${acc.names.map((_, k) => `      partial[lid * ${acc.count}u + ${k}u] = partial[
     workgroupBarrier();
   }
 `;
-  const body = `${team === 1 ? "" : `var<workgroup> partial: array<${element}, ${workgroup * acc.count}>;\n\n`}@compute @workgroup_size(${workgroup})
-fn main(${ENTRY_PARAMS}) {
-  let member = lid % ${team}u;
+  const body = `  let member = lid % ${team}u;
   let slot = ${LINEAR_WORKGROUP} * ${workgroup / team}u + lid / ${team}u;
   // Surplus teams of the last workgroup fold nothing${team === 1 ? "" : " but still reach every barrier"}.
   let live = slot < ${f * groups}u;
@@ -189,20 +187,15 @@ ${acc.names.map((v, k) => `    ${v} = ${v} + d[r + ${k}u] * v;`).join("\n")}
 ${tree}  if (live && member == 0u) {
 ${stores.join("\n")}
   }
-}
 `;
-  const name = "t_matmul_pattern_cols";
-  const summary = `Dᵀ·P over P's nonzeros (CSC pattern, longest columns first), ${g} outputs per ${team === 1 ? "invocation" : `team of ${team}`}`;
-  return {
-    name,
-    op: node.op,
-    wgsl: moduleText({ name, summary, sizes, bindings, body }),
-    entryPoint: "main",
-    workgroupSize: [workgroup, 1, 1],
+  return assembleKernel(node, {
+    name: "t_matmul_pattern_cols",
+    summary: `Dᵀ·P over P's nonzeros (CSC pattern, longest columns first), ${g} outputs per ${team === 1 ? "invocation" : `team of ${team}`}`,
+    sizes,
     bindings,
-    sizes: sizes.all,
-    uniforms: sizes.uniforms,
+    helpers: team === 1 ? [] : [`var<workgroup> partial: array<${element}, ${workgroup * acc.count}>;\n`],
+    body,
+    workgroup,
     dispatch: () => gridFor(groupsFor(f * groups * team, workgroup)),
-    spans: spansOf(node),
-  };
+  });
 }

@@ -1,9 +1,9 @@
 import type { Node } from "../ir/types.js";
-import { spansOf, type EmitOptions } from "./emit-context.js";
-import { ENTRY_PARAMS, LINEAR_WORKGROUP, gridFor } from "./grid.js";
+import { assembleKernel } from "./assemble.js";
+import type { EmitOptions } from "./emit-context.js";
+import { LINEAR_WORKGROUP, gridFor } from "./grid.js";
 import type { KernelSpec } from "./kernel.js";
 import { matmulName, type MatmulSetup } from "./matmul-common.js";
-import { moduleText } from "./wgsl.js";
 
 /**
  * `t.matmul` with a small output and a long K — a weight's gradient Xᵀ·G sums over every node —
@@ -43,11 +43,7 @@ export function emitMatmulTeams(node: Node, options: EmitOptions, setup: MatmulS
       : Q.map((q) => `    if (j0 + ${q}u < ${N}) { c[(${row}) * ${N} + j0 + ${q}u] = total${r}[${q}]; }`).join("\n");
     return `  if (${row} < ${M}) {\n${store}\n  }`;
   }).join("\n");
-  const body = `var<workgroup> partial: array<vec4<f32>, ${4 * team}>;
-
-@compute @workgroup_size(${team})
-fn main(${ENTRY_PARAMS}) {
-  let col_tiles = (${N} + 3u) / 4u;
+  const body = `  let col_tiles = (${N} + 3u) / 4u;
   let wg = ${LINEAR_WORKGROUP};
   // Surplus workgroups fold nothing but still reach every barrier.
   let live = wg < col_tiles * ((${M} + 3u) / 4u);
@@ -76,20 +72,15 @@ ${Q.map((r) => `      partial[lid * 4u + ${r}u] = partial[lid * 4u + ${r}u] + pa
   }
 ${Q.map((r) => `  let total${r} = partial[${r}u];`).join("\n")}
 ${stores}
-}
 `;
-  const name = matmulName(options, setup, "_teams");
-  const summary = `C = ${transA ? "Aᵀ" : "A"}·${transB ? "Bᵀ" : "B"}, a team of ${team} per 4×4 block of C sharing K`;
-  return {
-    name,
-    op: node.op,
-    wgsl: moduleText({ name, summary, sizes, bindings, body }),
-    entryPoint: "main",
-    workgroupSize: [team, 1, 1],
+  return assembleKernel(node, {
+    name: matmulName(options, setup, "_teams"),
+    summary: `C = ${transA ? "Aᵀ" : "A"}·${transB ? "Bᵀ" : "B"}, a team of ${team} per 4×4 block of C sharing K`,
+    sizes,
     bindings,
-    sizes: sizes.all,
-    uniforms: sizes.uniforms,
+    helpers: [`var<workgroup> partial: array<vec4<f32>, ${4 * team}>;\n`],
+    body,
+    workgroup: team,
     dispatch: (s) => gridFor(Math.ceil(s.m / 4) * Math.ceil(s.n / 4)),
-    spans: spansOf(node),
-  };
+  });
 }
