@@ -2,7 +2,7 @@
 // Cora), the PyTorch-CPU peer in the same run, and kernel throughput against a copy kernel's
 // bandwidth. Writes bench/results/bench.{json,md} and epoch-vs-size.svg; progress goes to stderr.
 //
-//   npm run build && node dist/bench/main.js [--epochs 20] [--large-epochs 5] [--reference-epochs 5] [--rounds 3]
+//   npm run build && node dist/bench/main.js [--epochs 20] [--large-epochs 5] [--reference-epochs 5] [--rounds 5]
 //     [--sizes 1000,4000,16000,64000] [--models gcn,sage,gat] [--datasets cora,amazon_computers,coauthor_cs]
 //     [--million 1000000] [--million-models gcn,sage] [--no-peer] [--no-kernels] [--shader-cache] [--out DIR]
 //
@@ -32,7 +32,7 @@ const { values } = parseArgs({
     epochs: { type: "string", default: "20" },
     "large-epochs": { type: "string", default: "5" },
     "reference-epochs": { type: "string", default: "5" },
-    rounds: { type: "string", default: "3" },
+    rounds: { type: "string", default: "5" },
     sizes: { type: "string", default: "1000,4000,16000,64000" },
     models: { type: "string", default: "gcn,sage,gat" },
     datasets: { type: "string", default: "cora,amazon_computers,coauthor_cs" },
@@ -149,6 +149,7 @@ async function main(): Promise<void> {
     const row = await runTrainCase({ model: model.name, dataset, source, device, epochs: n }, dataDir);
     log(describeRow(row));
     if (keep) training.push(row);
+    write(snapshot(info, training, [], peers), all);
     return row;
   };
   const peerRun = (model: (typeof MODELS)[number]): PeerRun => {
@@ -194,7 +195,12 @@ async function main(): Promise<void> {
   }
   gpu?.destroy();
 
-  const results: BenchResults = {
+  write(snapshot(info, training, kernels, peers), all, true);
+}
+
+/** The results so far (written after every run, so that a run stopped early still leaves them). */
+function snapshot(info: MachineInfo, training: TrainRow[], kernels: KernelTiming[], peers: PeerComparison[]): BenchResults {
+  return {
     date: new Date().toISOString().slice(0, 10),
     machine: info,
     load: { start: loadStart, end: loadavg()[0] },
@@ -208,7 +214,6 @@ async function main(): Promise<void> {
     notes,
     seconds: (performance.now() - started) / 1000,
   };
-  write(results, new Set(all.filter((d) => d.synthetic).map((d) => d.key)));
 }
 
 /** Amazon Computers' graph when present (the graph the SpMM target is set on), else the largest synthetic graph. */
@@ -221,12 +226,15 @@ function spmmGraph(): { label: string; value: GraphValue } {
   return { label: `CSBM ${sizeLabel(nodes)}`, value: csbm({ nodes, classes: SYNTHETIC.classes, features: 16, avg_degree: SYNTHETIC.avgDegree, homophily: 0.8, signal: 1, seed: 0 }).graph };
 }
 
-function write(results: BenchResults, synthetic: ReadonlySet<string>): void {
+/** bench.json, bench.md and epoch-vs-size.svg; until the run is `complete`, marked partial. */
+function write(results: BenchResults, all: readonly BenchDataset[], complete = false): void {
   const out = resolve(values.out);
   mkdirSync(out, { recursive: true });
-  writeFileSync(join(out, "bench.json"), JSON.stringify(results, null, 2) + "\n");
-  writeFileSync(join(out, "bench.md"), benchMarkdown(results));
-  writeFileSync(join(out, "epoch-vs-size.svg"), epochVsSizeSvg(results.training, synthetic));
+  const written = complete ? results : { ...results, notes: [...results.notes, "Partial: the run had not finished when this was written."] };
+  writeFileSync(join(out, "bench.json"), JSON.stringify(written, null, 2) + "\n");
+  writeFileSync(join(out, "bench.md"), benchMarkdown(written));
+  writeFileSync(join(out, "epoch-vs-size.svg"), epochVsSizeSvg(written.training, new Set(all.filter((d) => d.synthetic).map((d) => d.key))));
+  if (!complete) return;
   log(`wrote ${join(out, "bench.json")}, bench.md and epoch-vs-size.svg in ${results.seconds.toFixed(0)} s`);
   for (const t of results.targets) log(`target: ${t.name}: ${t.value === undefined ? "not measured" : t.value.toFixed(2)} (${t.direction} ${t.bound}) ${t.met === undefined ? "" : t.met ? "met" : "MISSED"}`);
 }
