@@ -22,7 +22,8 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   "compiler/passes": ["compiler/ir", "compiler/autodiff", "compiler/codegen", "grammar"],
   // The frontend produces the train blocks' contract (compiler/train's types) and loads user passes.
   "compiler/frontend": ["compiler/ir", "compiler/passes", "compiler/train", "compiler/user-passes", "grammar"],
-  "compiler/train": ["compiler/ir", "compiler/autodiff", "grammar"],
+  // A train block's passes are part of the contract (the loaded pass travels with its spec).
+  "compiler/train": ["compiler/ir", "compiler/autodiff", "compiler/passes", "grammar"],
   // What a pass author imports (gnnc/ir, gnnc/passes): a view of the IR and the pass layer.
   "compiler/api": ["compiler/ir", "compiler/passes", "grammar"],
   "compiler/user-passes": ["compiler/api", "compiler/ir", "compiler/passes", "grammar"],

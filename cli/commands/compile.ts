@@ -10,7 +10,7 @@ import { parseCommandArgs } from "../args.js";
 import { EXIT_ERRORS, EXIT_OK, UsageError, type Io } from "../io.js";
 import { dataDirs } from "../load.js";
 import { reportDiagnostics } from "../report.js";
-import { loadTrainTarget, reportRunError } from "./train.js";
+import { loadTrainTarget, reportRunError, userPassLog } from "./train.js";
 
 export const compileHelp = `gnnc compile FILE --out DIR [--emit wgsl,ir,plan] [--run NAME] [--data-dir DIR]
 
@@ -45,7 +45,7 @@ export function compile(io: Io, argv: string[]): number {
   const target = loadTrainTarget(io, "compile", file, dirs, values.run as string | undefined);
   if (!target) return EXIT_ERRORS;
   try {
-    const prepared = prepareTraining(target.spec, target.module, { data: { dataDir: dirs, env: io.env, baseDir: dirname(resolve(file)) }, target: "gpu" });
+    const prepared = prepareTraining(target.spec, target.module, { data: { dataDir: dirs, env: io.env, baseDir: dirname(resolve(file)) }, target: "gpu", onPassLog: userPassLog(io, target.spec) });
     if ("diagnostics" in prepared) {
       reportDiagnostics(io, prepared.diagnostics, target.sources);
       return EXIT_ERRORS;

@@ -1,5 +1,6 @@
 import { dirname, resolve } from "node:path";
 import type { CompiledProgram } from "../../compiler/train/program.js";
+import type { TrainSpec } from "../../compiler/train/spec.js";
 import { LIMITS, type Limit } from "../../compiler/train/limits.js";
 import type { TensorValue } from "../../compiler/ir/values.js";
 import { checkWritable, createFolder, loadCheckpoint, saveCheckpoint, writeFileAtomic, WriteFileError, type Checkpoint } from "../../runtime/checkpoint/index.js";
@@ -113,6 +114,14 @@ function startFrom(ckpt: Checkpoint, lastEpoch: number): StartState | string {
   return { tensors: ckpt.tensors, source: ckpt.path, epoch: info.epoch, metrics: info.metrics };
 }
 
+/** What a train block's user passes log (a histogram, a count) is theirs to show; built-in passes' logs are debug output. */
+export function userPassLog(io: Io, spec: TrainSpec): (msg: string, pass: string) => void {
+  const users = new Set(spec.passes.filter((p) => p.path !== undefined).map((p) => p.name));
+  return (msg, pass) => {
+    if (users.has(pass)) io.err(`${msg}\n`);
+  };
+}
+
 export async function train(io: Io, argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs("train", argv, {
     run: { type: "string" },
@@ -196,6 +205,7 @@ export async function train(io: Io, argv: string[]): Promise<number> {
       onEpoch: (p) => progress.epoch(p),
       onSelect: (_, state) => void (selectedState = state),
       onCompiled: (training) => void (pipeline = summarizePipeline(training)),
+      onPassLog: userPassLog(io, target.spec),
     });
   } catch (e) {
     progress.done();

@@ -3,6 +3,7 @@ import { joinSpans, type Span } from "../../grammar/span.js";
 import { didYouMean } from "../../grammar/suggest.js";
 import type { Module } from "../ir/types.js";
 import { buildModule } from "./build-module.js";
+import { scheduleRefusal } from "../train/lower.js";
 import { classCountProblems, outputWidth } from "../train/class-count.js";
 import type { DatasetRef } from "../train/dataset.js";
 import type { DatasetTable } from "./datasets.js";
@@ -44,6 +45,8 @@ export interface TrainEnv {
   /** The .gnn file and how paths relative to it resolve (user passes). */
   file: string;
   resolvePath: (from: string, spec: string) => string;
+  /** Reads a user pass's file; the file system by default. */
+  readFile?: (path: string) => string | undefined;
 }
 
 /** Check a train block and compile its model; both are undefined if anything failed. */
@@ -65,7 +68,7 @@ export function checkTrain(decl: TrainDecl, env: TrainEnv): { spec?: TrainSpec; 
   // Passes first: model-stage ones (`to_reversible`) rewrite the model before its module is built.
   // Their diagnostics join the others in the block's order, after the schedules.
   const passCheck = new Reporter();
-  const passes = attempt("passes", (e) => checkPasses(e.value, env.file, env.resolvePath, passCheck)) ?? [];
+  const passes = attempt("passes", (e) => checkPasses(e.value, env, passCheck)) ?? [];
   const modelPasses = passes.filter(isModelPass);
   const compiled = attempt("model", (e) => checkModel(e.value, decl, data, modelPasses, env));
   const members = compiled ? [...compiled.instance.members.keys()] : undefined;
@@ -79,6 +82,8 @@ export function checkTrain(decl: TrainDecl, env: TrainEnv): { spec?: TrainSpec; 
   const patience = attempt("patience", (e) => checkPatience(e, selectEntry, r));
   const report = attempt("report", (e) => checkReport(e.value, r)) ?? [];
   const schedule = attempt("schedule", (e) => namedCall(e.value, "schedule", SCHEDULES, "E507", r));
+  // Refused here as well as by lowering, so it is reported beside the block's other errors.
+  if (schedule) r.add(scheduleRefusal(schedule));
   const lrSchedule = attempt("lr_schedule", (e) => namedCall(e.value, "learning-rate schedule", LR_SCHEDULES, "E508", r));
   r.add(passCheck.diagnostics);
   if (data && compiled) checkClassCount(compiled.module, data, compiled.call, r);

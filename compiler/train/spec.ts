@@ -1,4 +1,5 @@
 import type { Span } from "../../grammar/span.js";
+import type { AnyPass } from "../passes/pass.js";
 import type { DatasetRef } from "./dataset.js";
 
 /**
@@ -118,6 +119,10 @@ export interface MetricSpec {
 }
 
 export interface PassSpec {
+  /** The pass itself: a built-in from the registry, or a user pass loaded (and type-checked) by the frontend. */
+  pass?: AnyPass;
+  /** Where each option's value was written. */
+  optionSpans?: Record<string, Span>;
   /** The pass name (kebab-case: `shape_inference` in a .gnn file names `shape-inference`). */
   name: string;
   options: Record<string, OptionValue>;

@@ -24,7 +24,7 @@ export interface Predictions {
  */
 export function predictWithCheckpoint(spec: TrainSpec, model: Module, checkpoint: Checkpoint, data: SourceOptions = {}): Predictions {
   // The same forward rewrites as training, so the outputs are those the checkpoint was selected by.
-  const module = compileForward(model).module;
+  const module = compileForward(model, spec).module;
   const predict = module.funcs.find((f) => f.name === PREDICT_FUNC);
   if (!predict) throw new Error(`module \`${module.name}\` has no \`predict\` function`);
   const { dataset } = loadDatasetSource(spec.data.source, spec.data.transforms, data);
