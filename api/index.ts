@@ -4,7 +4,7 @@
  * paths as the `gnnc` command, with diagnostics and results as data.
  *
  * @example
- * import { compileFile, openDevice, train } from "gnnc";
+ * import { compileFile, formatDiagnostics, openDevice, train } from "gnnc";
  * const { program, diagnostics } = compileFile("examples/quickstart.gnn");
  * if (!program) throw new Error(formatDiagnostics(diagnostics));
  * const gpu = await openDevice();
@@ -21,7 +21,7 @@ import type { CompiledProgram } from "../compiler/train/program.js";
 import { findTrain } from "../compiler/train/program.js";
 import type { TrainSpec } from "../compiler/train/spec.js";
 import type { Module } from "../compiler/ir/types.js";
-import type { TensorValue } from "../compiler/ir/values.js";
+import type { GraphValue, TensorValue } from "../compiler/ir/values.js";
 import { datasetResolver } from "../runtime/data/index.js";
 import { loadCheckpoint, safeTensors } from "../runtime/checkpoint/index.js";
 import { NoAdapterError, openDevice, type GpuDevice } from "../runtime/gpu/index.js";
@@ -30,7 +30,7 @@ import { predictWithParams, type Predictions } from "../runtime/train/predict.js
 import { runTraining } from "../runtime/train/run.js";
 import type { TrainResult } from "../runtime/train/trainer.js";
 
-export type { CompiledProgram, CompileResult, Diagnostic, EpochProgress, GpuDevice, Module, Predictions, TensorValue, TrainResult, TrainSpec };
+export type { CompiledProgram, CompileResult, Diagnostic, EpochProgress, GpuDevice, GraphValue, Module, Predictions, TensorValue, TrainResult, TrainSpec };
 export { openDevice, NoAdapterError };
 export { saveCheckpoint, loadCheckpoint, type Checkpoint, type CheckpointInfo } from "../runtime/checkpoint/index.js";
 export { DataError } from "../runtime/data/index.js";

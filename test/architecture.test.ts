@@ -3,7 +3,7 @@ import { Project, type SourceFile } from "ts-morph";
 import { relative, resolve } from "node:path";
 import { cycles, folderOf, importsOf, type Import } from "./support/import-graph.js";
 
-const COMPILER = ["compiler", "compiler/ir", "compiler/plan", "compiler/autodiff", "compiler/codegen", "compiler/passes", "compiler/frontend", "compiler/train", "compiler/api", "compiler/user-passes"];
+const COMPILER = ["compiler", "compiler/ir", "compiler/plan", "compiler/autodiff", "compiler/codegen", "compiler/passes", "compiler/frontend", "compiler/train", "compiler/api", "compiler/user-passes", "compiler/typescript"];
 const RUNTIME = ["runtime/reference", "runtime/data", "runtime/checkpoint", "runtime/gpu", "runtime/runner", "runtime/train", "runtime/report"];
 
 /**
@@ -27,6 +27,8 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   // What a pass author imports (gnnc/ir, gnnc/passes): a view of the IR and the pass layer.
   "compiler/api": ["compiler/ir", "compiler/passes", "grammar"],
   "compiler/user-passes": ["compiler/api", "compiler/ir", "compiler/passes", "grammar"],
+  // Typed TypeScript modules for compiled train blocks (--emit ts).
+  "compiler/typescript": ["compiler/ir", "compiler/train", "grammar"],
   // The entry points in compiler/ itself drive the whole compiler.
   compiler: [...COMPILER, "grammar"],
   "runtime/reference": ["compiler/ir", "compiler/plan", "grammar"],
