@@ -1,11 +1,11 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { Project, ts } from "ts-morph";
+import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { runTraining } from "../../runtime/train/run.js";
 import { compileFile, type GpuDevice } from "gnnc";
 import { useGpu } from "../gpu/helpers.js";
+import { strictChecker } from "../support/strict-typecheck.js";
 import { runCli } from "../cli/harness.js";
 import { HAVE_SHARED_DATA, SHARED_DATA_DIR } from "../runtime/data/helpers.js";
 
@@ -13,32 +13,7 @@ const dir = mkdtempSync(join(tmpdir(), "gnnc-emit-ts-"));
 const gpu = useGpu();
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** One project for every check: the library's sources are parsed once. */
-const project = new Project({
-    compilerOptions: {
-      strict: true,
-      noEmit: true,
-      target: ts.ScriptTarget.ES2022,
-      module: ts.ModuleKind.NodeNext,
-      moduleResolution: ts.ModuleResolutionKind.NodeNext,
-      skipLibCheck: true,
-      types: ["node"],
-      paths: { gnnc: [resolve("api/index.ts")] },
-    },
-  });
-
-/**
- * Type errors of `files` as `tsc --strict` reports them, `gnnc` resolving to this repository's
- * library. Only the given files are checked: the library's own sources are the repository's tsc's job.
- */
-function strictErrors(files: string[]): string[] {
-  const sources = files.map((f) => project.addSourceFileAtPath(f));
-  try {
-    return sources.flatMap((sf) => sf.getPreEmitDiagnostics().map((d) => `${sf.getBaseName()}:${d.getLineNumber()}: ${ts.flattenDiagnosticMessageText(d.compilerObject.messageText, " ")}`));
-  } finally {
-    for (const sf of sources) project.removeSourceFile(sf);
-  }
-}
+const strictErrors = strictChecker();
 
 /** A small program a user would write against the emitted module: train, then predict with the typed parameters. */
 const SCRIPT = (module: string) => `import type { GpuDevice } from "gnnc";

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { Project, ts } from "ts-morph";
+import { join } from "node:path";
+import { strictChecker } from "../support/strict-typecheck.js";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadUserPass } from "../../compiler/user-passes/load.js";
 import { runPipeline } from "../../compiler/passes/index.js";
@@ -22,25 +22,13 @@ function examples(path: string): string[] {
   return [...text.matchAll(/@example\n([\s\S]*?)\*\//g)].map((m) => m[1].split("\n").map((l) => l.replace(/^\s*\* ?/, "")).join("\n"));
 }
 
+const check = strictChecker();
+
+/** Type errors of the named files, written into the test's folder (an ES module project, as a user's is). */
 function strictErrors(files: Record<string, string>): string[] {
-  const project = new Project({
-    compilerOptions: {
-      strict: true,
-      noEmit: true,
-      target: ts.ScriptTarget.ES2022,
-      module: ts.ModuleKind.NodeNext,
-      moduleResolution: ts.ModuleResolutionKind.NodeNext,
-      skipLibCheck: true,
-      types: ["node"],
-      paths: { gnnc: [resolve("api/index.ts")], "gnnc/ir": [resolve("compiler/api/ir.ts")], "gnnc/passes": [resolve("compiler/api/passes.ts")] },
-    },
-  });
   writeFileSync(join(dir, "package.json"), '{ "type": "module" }\n');
-  const sources = Object.entries(files).map(([name, text]) => {
-    writeFileSync(join(dir, name), text);
-    return project.addSourceFileAtPath(join(dir, name));
-  });
-  return sources.flatMap((sf) => sf.getPreEmitDiagnostics().map((d) => `${sf.getBaseName()}:${d.getLineNumber()}: ${ts.flattenDiagnosticMessageText(d.compilerObject.messageText, " ")}`));
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  return check(Object.keys(files).map((name) => join(dir, name)));
 }
 
 describe("docs/writing-passes.md and the API's examples", () => {
