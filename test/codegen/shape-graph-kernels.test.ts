@@ -28,6 +28,8 @@ const SAMPLES: Record<string, { types: Type[]; attrs?: Attrs }> = {
   "t.select": { types: [tensor([3, "N", 8]), index], attrs: { axis: 0 } },
   "t.scatter_slice": { types: [tensor([3, "N", 8]), tensor(["N", 8]), index], attrs: { axis: 0 } },
   "t.slice_add": { types: [tensor([3, "N", 8]), tensor(["N", 8]), index], attrs: { axis: 0 } },
+  "t.gather_rows": { types: [tensor(["N", 8]), tensor(["B"], "i32")] },
+  "t.scatter_rows": { types: [tensor(["B", 8]), tensor(["B"], "i32")], attrs: { rows: "N" } },
   "g.gather_src": { types: [graph, tensor(["N", 8])] },
   "g.gather_dst": { types: [graph, tensor(["N", 8])] },
   "g.sddmm": { types: [graph, tensor(["N", 2, 8]), tensor(["N", 2, 8])], attrs: { op: "dot" } },
