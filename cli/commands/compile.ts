@@ -10,7 +10,7 @@ import { parseCommandArgs } from "../args.js";
 import { EXIT_ERRORS, EXIT_OK, UsageError, type Io } from "../io.js";
 import { dataDirs } from "../load.js";
 import { reportDiagnostics } from "../report.js";
-import { loadTrainTarget, reportRunError } from "./train.js";
+import { loadTrainTarget, reportRunError } from "./training.js";
 
 export const compileHelp = `gnnc compile FILE --out DIR [--emit wgsl,ir,plan] [--run NAME] [--data-dir DIR]
 

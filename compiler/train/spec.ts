@@ -11,11 +11,13 @@ export interface TrainSpec {
   /** The IR module compiled for this block's model (named after the block). */
   module: string;
   data: DatasetRef;
-  model: ModelCall;
+  /** Absent only with a schedule that builds its own functions (see compiler/schedules). */
+  model?: ModelCall;
   loss: LossSpec;
   optimizer: OptimizerSpec;
   lrSchedule?: LrScheduleSpec;
-  epochs: number;
+  /** Absent only with a schedule that sets its own length (see compiler/schedules). */
+  epochs?: number;
   seed?: number;
   /** `eval_every = K`: evaluate (and select) every K epochs and after the last; absent means every epoch. */
   evalEvery?: number;
@@ -106,6 +108,8 @@ export interface LrScheduleSpec {
 export interface ScheduleSpec {
   name: ScheduleName;
   args: Record<string, OptionValue>;
+  /** Where each option was written, for diagnostics about it. */
+  argSpans?: Readonly<Record<string, Span>>;
   span: Span;
 }
 

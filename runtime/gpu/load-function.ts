@@ -1,3 +1,4 @@
+/// <reference types="@webgpu/types" />
 import { patternNonzeros } from "../../compiler/codegen/pattern.js";
 import type { Func } from "../../compiler/ir/types.js";
 import type { Value } from "../../compiler/ir/values.js";
@@ -19,6 +20,8 @@ export interface LoadOptions {
   store: BufferStore;
   /** The function's plan when already made (planFunction with the same symbols and data). */
   plan?: FunctionPlan;
+  /** Buffers shared with other functions for some of its reusable slots (compiler/plan/scratch-pool.ts). */
+  pooled?: ReadonlyMap<number, GPUBuffer>;
 }
 
 /** A function's GPU launch plan for the given data, and the values computed on the host once (ids, in order). */
@@ -75,7 +78,7 @@ export async function loadFunction(gpu: GpuDevice, func: Func, options: LoadOpti
     resultNames: hosted.map((id) => `%${id}`),
   };
   const values = hosted.length ? runFunc(hostFunc, { inputs: options.data, params: {}, symbols: options.symbols }) : [];
-  const program = await GpuProgram.create(gpu, launches, options.store, new Map(hosted.map((id, k) => [id, values[k]])), options.data);
+  const program = await GpuProgram.create(gpu, launches, options.store, new Map(hosted.map((id, k) => [id, values[k]])), options.data, options.pooled);
   // Programs sharing a store share its input buffers: each input is uploaded once.
   for (const [name, value] of Object.entries(options.data)) {
     if (launches.inputs.has(name) && options.store.firstFill(name)) program.setInput(name, value);

@@ -1,8 +1,8 @@
 import { concreteShape } from "../../compiler/ir/dims.js";
 import type { Func, TensorType } from "../../compiler/ir/types.js";
 import type { TensorValue, Value } from "../../compiler/ir/values.js";
-import { allocatedSize, deviceBytes, packedParams } from "../../compiler/plan/index.js";
-import { BufferStore, loadFunction, planFunction, patternedInputs, type FunctionPlan, type GpuDevice, type GpuProgram } from "../gpu/index.js";
+import { allocatedSize, deviceBytes, packedParams, poolLayout, type PoolLayout } from "../../compiler/plan/index.js";
+import { BufferStore, loadFunction, planFunction, patternedInputs, type FunctionPlan, type GpuDevice, type GpuProgram, type Place } from "../gpu/index.js";
 import { hostArray } from "../gpu/host-data.js";
 import { checkInputs, funcNamed, resultIndex, RunnerError, type Runner, type RunnerMemory, type RunnerProgram, type RunOptions } from "./runner.js";
 
@@ -14,13 +14,17 @@ interface Loaded {
   program: GpuProgram;
   /** [result, state entry]: results copied over the state they replace, on the GPU, in the same submission. */
   updates: readonly (readonly [number, string])[];
+  /** The same for state entries the function does not read: copied to their place in the shared pack. */
+  writes: readonly (readonly [number, Place])[];
 }
 
 /**
  * The GPU runner: every function resident on Dawn, sharing one buffer store — the data uploaded
- * once, and every state entry in one packed buffer that all functions read. A run is one
- * submission; state updates are copied on the GPU and logged scalars go into a log on the GPU.
- * Nothing is read back until a client asks (an output, the log, the state).
+ * once, every state entry in one packed buffer that all functions read, and the scratch buffers of
+ * computed values, which functions share since they never run at once (compiler/plan/scratch-pool.ts;
+ * only outputs read back after a run keep buffers of their own). A run is one submission; state
+ * updates are copied on the GPU and logged scalars go into a log on the GPU. Nothing is read back
+ * until a client asks (an output, the log, the state).
  */
 export class GpuRunner implements Runner {
   readonly kind = "gpu";
@@ -40,6 +44,7 @@ export class GpuRunner implements Runner {
     private readonly stateTypes: ReadonlyMap<string, TensorType>,
     private readonly symbols: Readonly<Record<string, number>>,
     private readonly logEntries: number,
+    private readonly pool: PoolLayout,
   ) {
     this.log = store.get("log", 4 * logEntries);
   }
@@ -53,21 +58,37 @@ export class GpuRunner implements Runner {
     const patterned = patternedInputs(data); // the data is scanned for zero patterns once
     const plans = new Map<string, FunctionPlan>(program.funcs.map((f) => [f.name, planFunction(f, { symbols, data }, patterned)]));
     // One pack for every function's state, as the memory plan counts it.
-    const store = new BufferStore(gpu, packedParams([...plans.values()].map((p) => p.launches)));
+    const packed = packedParams([...plans.values()].map((p) => p.launches));
+    const store = new BufferStore(gpu, packed);
+    const written = (func: Func) => func.resultNames.flatMap((name, k): [number, string][] => (name in program.state ? [[k, name]] : []));
+    // Outputs (results that are not state) are read back after the run: they keep their buffers.
+    const pool = poolLayout(
+      program.funcs.map((func) => {
+        const launches = plans.get(func.name)!.launches;
+        const state = new Set(written(func).map(([k]) => k));
+        return { plan: launches, kept: new Set(launches.results.flatMap((slots, k) => (state.has(k) ? [] : slots))) };
+      }),
+    );
+    const shared = pool.buffers.map((bytes, k) => store.get(`scratch ${k}`, bytes));
     const loaded = new Map<string, Loaded>();
-    for (const func of program.funcs) {
+    for (const [f, func] of program.funcs.entries()) {
       const plan = plans.get(func.name)!;
-      const prog = await loadFunction(gpu, func, { symbols, data, store, plan });
-      const updates = func.resultNames.flatMap((name, k): [number, string][] => (name in program.state ? [[k, name]] : []));
-      const unread = updates.filter(([, name]) => !plan.launches.params.has(name));
-      if (unread.length) {
-        // The update is a copy into the state's place in the pack, which only readers have.
-        throw new RunnerError(`\`${func.name}\` writes state it does not read (${unread.map(([, n]) => `\`${n}\``).join(", ")}): not supported on the GPU`);
+      const pooled = new Map([...pool.slots[f]].map(([slot, k]) => [slot, shared[k]]));
+      const prog = await loadFunction(gpu, func, { symbols, data, store, plan, pooled });
+      const all = written(func);
+      const updates = all.filter(([, name]) => plan.launches.params.has(name));
+      const unread = all.filter(([, name]) => !plan.launches.params.has(name));
+      // State the function writes without reading it is copied to its place in the pack, which
+      // exists when some function reads it.
+      const orphans = unread.filter(([, name]) => !packed.has(name));
+      if (orphans.length) {
+        throw new RunnerError(`\`${func.name}\` writes state no loaded function reads (${orphans.map(([, n]) => `\`${n}\``).join(", ")}): nothing on the GPU holds it`);
       }
-      loaded.set(func.name, { func, program: prog, updates });
+      const writes = unread.map(([k, name]): [number, Place] => [k, store.param(name, packed)]);
+      loaded.set(func.name, { func, program: prog, updates, writes });
     }
     const stateTypes = new Map(Object.entries(program.state).map(([name, v]): [string, TensorType] => [name, { kind: "tensor", dtype: v.dtype, shape: v.shape }]));
-    const runner = new GpuRunner(gpu, store, loaded, data, stateTypes, symbols, options.logEntries ?? LOG_ENTRIES);
+    const runner = new GpuRunner(gpu, store, loaded, data, stateTypes, symbols, options.logEntries ?? LOG_ENTRIES, pool);
     runner.setState(program.state);
     return runner;
   }
@@ -77,7 +98,7 @@ export class GpuRunner implements Runner {
     checkInputs(l.func, this.data, inputs);
     for (const [input, value] of Object.entries(inputs)) l.program.setInput(input, value);
     const log = options.log === undefined ? undefined : { result: this.outputIndex(l, options.log), to: this.log, offset: 4 * this.entries++ };
-    await l.program.run(l.updates, log);
+    await l.program.run(l.updates, log, l.writes);
     if (this.entries === this.logEntries) {
       const early = await this.logged(); // resets `early`: append after it returns
       this.early.push(...early);
@@ -125,12 +146,12 @@ export class GpuRunner implements Runner {
     }
   }
 
-  /** Every buffer the programs and the shared store allocated (all stay resident); nothing else is held. */
+  /** Every buffer the programs and the shared store (scratch included) allocated, all resident; nothing else is held. */
   memory(): RunnerMemory {
     const programs = [...this.loaded.values()].reduce((n, l) => n + l.program.ownedBytes, 0);
     let shared = 0;
     for (const b of this.store.buffers.values()) shared += b.size;
-    const predicted = deviceBytes([...this.loaded.values()].map((l) => l.program.plan)) + allocatedSize(4 * this.logEntries);
+    const predicted = deviceBytes([...this.loaded.values()].map((l) => l.program.plan), this.pool) + allocatedSize(4 * this.logEntries);
     return { heldBytes: 0, peakBytes: programs + shared, predictedBytes: predicted };
   }
 
