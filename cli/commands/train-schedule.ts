@@ -9,6 +9,7 @@ import { scheduleProgressPrinter } from "../../runtime/schedules/progress.js";
 import { passCurveSvg, phasesMarkdown } from "../../runtime/schedules/report.js";
 import type { ScheduleResult } from "../../runtime/schedules/result.js";
 import { runScheduledTraining } from "../../runtime/schedules/run.js";
+import { ResumeError } from "../../runtime/schedules/driver.js";
 import type { ProgressMode } from "../../runtime/train/progress.js";
 import type { StartState } from "../../runtime/train/trainer.js";
 import { EXIT_ERRORS, EXIT_OK, type Io } from "../io.js";
@@ -96,6 +97,10 @@ export async function trainScheduled(io: Io, target: Target, flags: ScheduledFla
     });
   } catch (e) {
     progress.done();
+    if (e instanceof ResumeError) {
+      io.err(`error: ${e.message}\n`);
+      return EXIT_ERRORS;
+    }
     return reportRunError(io, e, "training");
   } finally {
     gpu?.destroy();

@@ -46,3 +46,12 @@ export function poolLayout(plans: readonly PoolPlan[]): PoolLayout {
   });
   return { buffers, slots };
 }
+
+/**
+ * The pool of functions run over one set of named state: a result named like a state entry is
+ * copied into the state within its run, so only the other results (outputs read back later)
+ * keep buffers of their own.
+ */
+export function statePool(funcs: readonly { plan: LaunchPlan; resultNames: readonly string[] }[], state: ReadonlySet<string>): PoolLayout {
+  return poolLayout(funcs.map(({ plan, resultNames }) => ({ plan, kept: new Set(plan.results.flatMap((slots, k) => (state.has(resultNames[k]) ? [] : slots))) })));
+}

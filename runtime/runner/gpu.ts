@@ -1,7 +1,7 @@
 import { concreteShape } from "../../compiler/ir/dims.js";
 import type { Func, TensorType } from "../../compiler/ir/types.js";
 import type { TensorValue, Value } from "../../compiler/ir/values.js";
-import { allocatedSize, deviceBytes, packedParams, poolLayout, type PoolLayout } from "../../compiler/plan/index.js";
+import { allocatedSize, deviceBytes, packedParams, statePool, type PoolLayout } from "../../compiler/plan/index.js";
 import { BufferStore, loadFunction, planFunction, patternedInputs, type FunctionPlan, type GpuDevice, type GpuProgram, type Place } from "../gpu/index.js";
 import { hostArray } from "../gpu/host-data.js";
 import { checkInputs, funcNamed, resultIndex, RunnerError, type Runner, type RunnerMemory, type RunnerProgram, type RunOptions } from "./runner.js";
@@ -61,13 +61,9 @@ export class GpuRunner implements Runner {
     const packed = packedParams([...plans.values()].map((p) => p.launches));
     const store = new BufferStore(gpu, packed);
     const written = (func: Func) => func.resultNames.flatMap((name, k): [number, string][] => (name in program.state ? [[k, name]] : []));
-    // Outputs (results that are not state) are read back after the run: they keep their buffers.
-    const pool = poolLayout(
-      program.funcs.map((func) => {
-        const launches = plans.get(func.name)!.launches;
-        const state = new Set(written(func).map(([k]) => k));
-        return { plan: launches, kept: new Set(launches.results.flatMap((slots, k) => (state.has(k) ? [] : slots))) };
-      }),
+    const pool = statePool(
+      program.funcs.map((func) => ({ plan: plans.get(func.name)!.launches, resultNames: func.resultNames })),
+      new Set(Object.keys(program.state)),
     );
     const shared = pool.buffers.map((bytes, k) => store.get(`scratch ${k}`, bytes));
     const loaded = new Map<string, Loaded>();

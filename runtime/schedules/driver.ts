@@ -27,6 +27,9 @@ import type { PhaseRecord, ScheduleResult } from "./result.js";
  * and step counts are replayed from the plan.
  */
 
+/** A checkpoint a schedule run cannot continue from. */
+export class ResumeError extends Error {}
+
 /** What a kind's driver adds to the shared part. */
 export interface KindDriver {
   /** The metrics after an evaluating phase (the runner holds the state the phase left). */
@@ -51,6 +54,12 @@ export interface ScheduleTarget {
   data: BoundData;
   /** The module's and the data's symbols. */
   symbols: Readonly<Record<string, number>>;
+}
+
+/** The last loss a phase logged. */
+export function lastLoss(r: PhaseRecord): number | undefined {
+  const v = r.visits[r.visits.length - 1]?.losses;
+  return v?.[v.length - 1];
 }
 
 function median(xs: readonly number[]): number {
@@ -84,7 +93,9 @@ export async function runSchedule(t: ScheduleTarget, kind: KindDriver, options: 
   const { program, spec, data } = t;
   const symbols = { ...t.symbols, ...batchSymbols(program, data) };
   const first = options.start?.epoch ?? 0;
-  if (first >= program.phases.length) throw new Error(`the run starts after phase ${first}, but the plan has ${program.phases.length}: nothing to train`);
+  if (first >= program.phases.length) {
+    throw new ResumeError(`${options.start!.source} is at phase ${first}, and the plan of \`${spec.name}\` has ${program.phases.length}: nothing left to train`);
+  }
   const state = startState(t, symbols, options.seed, options.start);
   const runner = await openRunner({ funcs: t.module.funcs, data: unchangingInputs(spec, data), state, symbols }, options.gpu);
   try {
@@ -114,7 +125,7 @@ async function follow(runner: Runner, t: ScheduleTarget, kind: KindDriver, optio
   if (resumed && options.onSelect) options.onSelect(first, keep(await runner.state()));
   const records: PhaseRecord[] = [];
 
-  const runStep = async (s: RunStep, phase: number, label: string): Promise<PhaseRecord["losses"][number] | undefined> => {
+  const runStep = async (s: RunStep, phase: number, label: string): Promise<PhaseRecord["visits"][number] | undefined> => {
     for (let k = 0; k < s.times; k++) {
       const inputs: Record<string, Value> = {};
       for (const [name, src] of Object.entries(s.inputs)) {
@@ -132,14 +143,14 @@ async function follow(runner: Runner, t: ScheduleTarget, kind: KindDriver, optio
     const losses = await runner.logged();
     const loss = losses[losses.length - 1];
     options.onProgress?.({ phase: phase + 1, phases: program.phases.length, label, part: s.part ?? s.func, steps: s.times, loss });
-    return { part: s.part ?? s.func, loss, steps: s.times };
+    return { part: s.part ?? s.func, losses };
   };
 
   for (let p = first; p < program.phases.length; p++) {
     const phase = program.phases[p];
     draws.startPhase(p);
     const started = performance.now();
-    const losses: PhaseRecord["losses"] = [];
+    const visits: PhaseRecord["visits"] = [];
     for (const s of phase.steps) {
       if (s.kind === "reset") {
         runner.setState(Object.fromEntries([...s.zeros.map((n) => [n, fill(n, false)]), ...s.identity.map((n) => [n, fill(n, true)])]));
@@ -147,13 +158,13 @@ async function follow(runner: Runner, t: ScheduleTarget, kind: KindDriver, optio
         continue;
       }
       const logged = await runStep(s, p, phase.label);
-      if (logged) losses.push(logged);
+      if (logged) visits.push(logged);
     }
-    const record: PhaseRecord = { phase: phase.name, label: phase.label, pass: phase.pass, done: p + 1, ms: performance.now() - started, losses };
+    const record: PhaseRecord = { phase: phase.name, label: phase.label, pass: phase.pass, done: p + 1, ms: performance.now() - started, visits };
     if (phase.evaluate) {
       const evalStart = performance.now();
-      const last = losses[losses.length - 1];
-      record.metrics = { ...(last ? { train_loss: last.loss } : {}), ...(await kind.evaluate(runner, phase)) };
+      const last = lastLoss(record);
+      record.metrics = { ...(last !== undefined ? { train_loss: last } : {}), ...(await kind.evaluate(runner, phase)) };
       record.evalMs = performance.now() - evalStart;
       const offer = selection.offer(p + 1, record.metrics);
       if (offer.chosen && options.onSelect) options.onSelect(p + 1, keep(await runner.state()));
@@ -179,7 +190,7 @@ async function follow(runner: Runner, t: ScheduleTarget, kind: KindDriver, optio
     peak_bytes_predicted: memory.heldBytes + memory.predictedBytes,
     history: records.map((r) => {
       const { train_loss: _, ...metrics } = r.metrics ?? {};
-      return { epoch: r.done, loss: r.losses[r.losses.length - 1]?.loss ?? NaN, ...metrics };
+      return { epoch: r.done, loss: lastLoss(r) ?? NaN, ...metrics };
     }),
     schedule: { kind: program.kind, summary: program.summary, phases: records },
   };

@@ -21,7 +21,7 @@ export function phasesMarkdown(r: ScheduleResult): string {
     p.label + (p.done === r.selected_epoch ? " (selected)" : ""),
     String(p.done),
     `${(p.ms / 1000).toFixed(2)} s`,
-    p.losses.map((l) => `${l.part}: ${num(l.loss)}`).join(", "),
+    p.visits.map((v) => `${v.part}: ${num(v.losses[v.losses.length - 1])}`).join(", "),
     ...metrics.map((m) => num(p.metrics?.[m])),
   ]);
   const line = (cells: string[]) => `| ${cells.join(" | ")} |`;

@@ -24,8 +24,8 @@ export interface PhaseRecord {
   done: number;
   /** Wall-clock milliseconds of the phase's steps (its evaluation not included). */
   ms: number;
-  /** Each part's (module's) last logged loss, in the order visited. */
-  losses: { part: string; loss: number; steps: number }[];
+  /** Each visit of a part (a module) that logs its loss: every step's loss, in the order run. */
+  visits: { part: string; losses: number[] }[];
   /** The evaluation after the phase, when the plan asks for one. */
   metrics?: Metrics;
   evalMs?: number;
