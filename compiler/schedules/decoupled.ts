@@ -163,7 +163,8 @@ function lower(spec: TrainSpec, module: Module): { module: Module; program: Sche
   };
   const split = spec.loss.mask;
   const ce = (m: ModuleShape) => ({ kind: "ce" as const, rows: `${m.name}.rows` });
-  const mse = (m: ModuleShape) => ({ kind: "mse" as const, target: targetEntry(m.dout), trainRows: `${m.name}.train_rows`, allRows: `${m.name}.all_rows` });
+  // A batch of every row reads P and the target in place: no copy of all N rows per step.
+  const mse = (m: ModuleShape, t: number) => ({ kind: "mse" as const, target: targetEntry(m.dout), trainRows: `${m.name}.train_rows`, ...(o.batch[t] === "all" ? {} : { allRows: `${m.name}.all_rows` }) });
   shapes.forEach((m, t) => {
     const last = t === L - 1;
     step(m, `${m.name}.ft_ce`, { loss: ce(m), trainU: false, snapshot: rounds && !last });
@@ -171,8 +172,8 @@ function lower(spec: TrainSpec, module: Module): { module: Module; program: Sche
     add(t === 0 ? propagateFunc("propagate.x", { input: "x" }, m.din, m.k, m.p, s) : propagateFunc(`propagate.k${m.k}.${m.din}`, { state: hEntry(m.din) }, m.din, m.k, m.p, s));
     if (!rounds) return;
     if (!last) {
-      step(m, `${m.name}.ft_mse`, { loss: mse(m), trainU: false, snapshot: true });
-      step(m, `${m.name}.bt_mse`, { loss: mse(m), trainU: t > 0, snapshot: false });
+      step(m, `${m.name}.ft_mse`, { loss: mse(m, t), trainU: false, snapshot: true });
+      step(m, `${m.name}.bt_mse`, { loss: mse(m, t), trainU: t > 0, snapshot: false });
       add(embedFunc(`${m.name}.embed_old`, m, snapshotName(m), hOldEntry(m.dout), s));
     } else {
       step(m, `${m.name}.bt_ce`, { loss: ce(m), trainU: t > 0, snapshot: false });
@@ -191,9 +192,8 @@ function lower(spec: TrainSpec, module: Module): { module: Module; program: Sche
     const out: Record<string, InputSource> = {};
     for (const n of func.body) {
       const name = inputName(n);
-      if (name === "batch") out[name] = { from: "batch", rows: split, size: o.batch[t], symbol: `${m.name}.rows` };
-      else if (name === "batch_train") out[name] = { from: "batch", rows: split, size: o.batch[t], symbol: `${m.name}.train_rows` };
-      else if (name === "batch_all") out[name] = { from: "batch", rows: "all", size: o.batch[t], symbol: `${m.name}.all_rows` };
+      if (name === `${m.name}.rows` || name === `${m.name}.train_rows`) out[name] = { from: "batch", rows: split, size: o.batch[t], symbol: name };
+      else if (name === `${m.name}.all_rows`) out[name] = { from: "batch", rows: "all", size: o.batch[t], symbol: name };
       else if (name === STEP_INPUT) out[name] = { from: "step", counter: m.name };
       else if (name !== undefined && rates.has(name)) out[name] = { from: "value", value: rates.get(name)! };
     }
