@@ -36,7 +36,7 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   "runtime/gpu": ["compiler/ir", "compiler/plan", "compiler/codegen", "runtime/reference", "grammar"],
   // Runners run lowered functions; they know devices, never train blocks.
   "runtime/runner": ["compiler/ir", "compiler/plan", "compiler/codegen", "runtime/reference", "runtime/gpu", "grammar"],
-  "runtime/train": ["compiler", "compiler/ir", "compiler/plan", "compiler/codegen", "compiler/passes", "compiler/train", "runtime/reference", "runtime/data", "runtime/checkpoint", "runtime/gpu", "runtime/runner", "grammar"],
+  "runtime/train": ["compiler", "compiler/ir", "compiler/plan", "compiler/codegen", "compiler/passes", "compiler/train", "compiler/schedules", "runtime/reference", "runtime/data", "runtime/checkpoint", "runtime/gpu", "runtime/runner", "grammar"],
   "runtime/report": ["compiler", "compiler/ir", "compiler/passes", "runtime/checkpoint", "runtime/train"],
   // Schedule drivers are runner clients beside the epoch trainer, reusing its evaluation and data binding.
   "runtime/schedules": ["compiler", "compiler/ir", "compiler/plan", "compiler/train", "compiler/schedules", "runtime/reference", "runtime/data", "runtime/checkpoint", "runtime/gpu", "runtime/runner", "runtime/train", "runtime/report", "grammar"],

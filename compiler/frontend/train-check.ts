@@ -253,6 +253,10 @@ function checkLoss(value: Expr, r: Reporter) {
       help: didYouMeanHelp(didYouMean(name, LOSSES)) ?? `the losses are ${LOSSES.map((l) => `\`${l}\``).join(", ")}`,
     });
   }
+  if (name === "reconstruction") {
+    const opts = bindOptions(call?.args ?? [], [{ name: "mask_rate", kind: "number", positional: true, min: 0, max: 1, maxExclusive: true }], { callee: name, reporter: r });
+    return { name: "reconstruction" as const, mask: "train" as SplitName, maskRate: (opts.get("mask_rate")?.value as number | undefined) ?? 0, span: value.span };
+  }
   const opts = bindOptions(call?.args ?? [], [{ name: "mask", kind: "split", positional: true }], { callee: name, reporter: r });
   return { name: name as LossName, mask: ((opts.get("mask")?.value as string | undefined) ?? "train") as SplitName, span: value.span };
 }

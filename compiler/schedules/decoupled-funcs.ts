@@ -6,6 +6,7 @@ import type { Dim, Func, GraphType, ParamInfo, TensorType } from "../ir/types.js
 import { LABELS_INPUT, LOSS_RESULT } from "../train/loss-func.js";
 import { OUTPUT_RESULT } from "../train/names.js";
 import { emitOptimizerStep } from "../train/optimizer-step.js";
+import { reconstructionLoss } from "./reconstruction.js";
 import type { OptimizerSpec } from "../train/spec.js";
 
 /**
@@ -107,7 +108,12 @@ export type StepLoss =
    * η·MSE(H, T) on a batch of the loss split's rows (`trainRows`) and one of all rows
    * (`allRows`; every row, read in place, when it is absent).
    */
-  | { kind: "mse"; target: string; trainRows: string; allRows?: string };
+  | { kind: "mse"; target: string; trainRows: string; allRows?: string }
+  /**
+   * A graph auto-encoder's masked reconstruction loss on a batch of all rows (`rows`), plus
+   * η·MSE(H, T) on the same rows when there is a target.
+   */
+  | { kind: "rec"; rows: string; maskRate: number; target?: string };
 
 export interface StepVariant {
   loss: StepLoss;
@@ -143,6 +149,16 @@ export function stepFunc(name: string, m: ModuleShape, v: StepVariant, params: r
     const labels = b.emit("t.gather_rows", [b.leaf("s.input", i32(s.nodes), { name: LABELS_INPUT }), idx]);
     const ones = b.emit("t.full", [], { value: 1, shape: [v.loss.rows], dtype: "f32" });
     loss = b.emit("nn.cross_entropy", [logits, labels, ones]);
+  } else if (v.loss.kind === "rec") {
+    const idx = batch(v.loss.rows);
+    const h = rowsOf(idx);
+    const graph = b.leaf("s.input", GRAPH, { name: "graph" });
+    const key = v.loss.maskRate > 0 ? b.leaf("s.input", { kind: "rng" }, { name: "key" }) : undefined;
+    loss = reconstructionLoss(b, h, graph, idx, v.loss.rows, key, v.loss.maskRate);
+    if (v.loss.target !== undefined) {
+      const mse = rowMse(b, h, b.emit("t.gather_rows", [param(v.loss.target), idx]));
+      loss = b.emit("t.add", [loss, b.emit("t.mul", [mse, scalar(b, s.eta)])]);
+    }
   } else {
     const target = param(v.loss.target);
     const term = (idx: number | undefined) => rowMse(b, rowsOf(idx), idx === undefined ? target : b.emit("t.gather_rows", [target, idx]));

@@ -41,7 +41,7 @@ export type SplitName = (typeof SPLITS)[number];
 export const METRICS = ["accuracy", "macro_f1", "roc_auc"] as const;
 export type MetricName = (typeof METRICS)[number];
 
-export const LOSSES = ["cross_entropy", "nll", "bce_with_logits", "mse"] as const;
+export const LOSSES = ["cross_entropy", "nll", "bce_with_logits", "mse", "reconstruction"] as const;
 export type LossName = (typeof LOSSES)[number];
 
 export const OPTIMIZERS = ["sgd", "adam", "adamw"] as const;
@@ -68,6 +68,11 @@ export interface LossSpec {
   name: LossName;
   /** The split whose labelled nodes the loss averages over. */
   mask: SplitName;
+  /**
+   * `reconstruction(mask_rate = r)`: a graph auto-encoder's loss over every node; each entry of
+   * the adjacency is left out of it with probability r (techniques.md §1's unsupervised modules).
+   */
+  maskRate?: number;
   span: Span;
 }
 
