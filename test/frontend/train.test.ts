@@ -48,7 +48,7 @@ describe("train blocks", () => {
     expect(spec.epochs).toBe(200);
     expect(spec.select).toMatchObject({ kind: "best", split: "val", metric: "accuracy" });
     expect(spec.report.map((r) => `${r.metric}(${r.split})`)).toEqual(["accuracy(val)", "accuracy(test)"]);
-    expect(spec.schedule).toMatchObject({ name: "decoupled", args: { modules: 3 } });
+    expect(spec.schedule).toMatchObject({ name: "soup", args: { ingredients: 3 } });
     expect(spec.passes.map(({ name, options, path, resolvedPath }) => ({ name, options, path, resolvedPath }))).toEqual([
       { name: "cse", options: {}, path: undefined, resolvedPath: undefined },
       { name: "sparsify", options: { density: 0.1, method: "rigl", every: 50 }, path: undefined, resolvedPath: undefined },

@@ -80,7 +80,7 @@ describe("decoupled options", () => {
 
 describe("the rest of the block, refused by lowering (and so by gnnc check)", () => {
   const cases: [string, string, RegExp][] = [
-    ["a loss other than cross_entropy", decoupledSource({ loss: "nll(mask = train)" }), /error\[E556\]: decoupled training trains each module's head with `cross_entropy`, not `nll`/],
+    ["a loss other than cross_entropy", decoupledSource({ loss: "nll(mask = train)" }), /error\[E556\]: decoupled training trains each module with `cross_entropy` \(a head per module\) or `reconstruction` \(a graph auto-encoder\), not `nll`/],
     ["a learning-rate schedule", decoupledSource({ extra: "lr_schedule = cosine(t_max = 10)" }), /error\[E556\]: a learning-rate schedule does not apply to decoupled training/],
     ["an optimizer group naming no module", decoupledSource().replace("adam(lr = 0.01)", "adam(lr = 0.01, groups = [group(m3, lr = 0.1)])"), /error\[E556\]: optimizer group `m3` names no module/],
   ];
