@@ -1,9 +1,8 @@
 import { error, type Diagnostic } from "../../grammar/diagnostics.js";
-import { inputName } from "../ir/struct-views.js";
 import type { Dim, Func, Module, ParamInfo } from "../ir/types.js";
 import { datasetAttribute } from "../train/dataset.js";
 import { LIMITS } from "../train/limits.js";
-import { lrInputs, STEP_INPUT } from "../train/optimizer-options.js";
+import { lrInputs } from "../train/optimizer-options.js";
 import { PREDICT_FUNC } from "../train/names.js";
 import type { TrainSpec } from "../train/spec.js";
 import { SCHEDULE_CODES } from "./codes.js";
@@ -26,7 +25,8 @@ import {
 } from "./decoupled-funcs.js";
 import { kmeansFuncs } from "./kmeans.js";
 import { checkOptions, type ScheduleOption } from "./options.js";
-import type { InputSource, Phase, PlanStep, ScheduleKind, ScheduleProgram } from "./program.js";
+import { decoupledPhases } from "./decoupled-plan.js";
+import type { ScheduleKind, ScheduleProgram } from "./program.js";
 
 /**
  * `schedule = decoupled(…)`: SGNN's forward and backward training of simple GNN modules
@@ -62,7 +62,7 @@ const OPTIONS: readonly ScheduleOption[] = [
   { name: "reset_optimizer", type: { kind: "bool" }, default: true, doc: "restart the optimizer at every visit of a module, as published" },
 ];
 
-interface Options {
+export interface Options {
   modules: number[];
   k: number[];
   act: Activation[];
@@ -78,7 +78,7 @@ interface Options {
 
 /** Entries flowing between functions, one per width (shared by modules of equal width): all recomputed in each phase. */
 const P_X = "p.x";
-const pEntry = (w: Dim) => `p.${w}`;
+export const pEntry = (w: Dim) => `p.${w}`;
 const hEntry = (w: Dim) => `h.${w}`;
 const hOldEntry = (w: Dim) => `h_old.${w}`;
 const targetEntry = (w: Dim) => `target.${w}`;
@@ -164,7 +164,7 @@ function lower(spec: TrainSpec, module: Module): { module: Module; program: Sche
 
   const funcs = new Map<string, Func>();
   const add = (f: Func) => void (funcs.has(f.name) || funcs.set(f.name, f));
-  const stepNames = new Map<string, string[]>(); // module → its optimizer states
+  const optimizerStates = new Map<string, string[]>(); // module → its optimizer states
   const diagnostics: Diagnostic[] = [];
   const step = (m: ModuleShape, name: string, v: StepVariant) => {
     const built = stepFunc(name, m, v, params, s);
@@ -172,12 +172,11 @@ function lower(spec: TrainSpec, module: Module): { module: Module; program: Sche
     add(built.func);
     for (const st of built.states) {
       declare(st.name, [...st.type.shape], st.init, false);
-      const list = stepNames.get(m.name) ?? [];
+      const list = optimizerStates.get(m.name) ?? [];
       if (!list.includes(st.name)) list.push(st.name);
-      stepNames.set(m.name, list);
+      optimizerStates.set(m.name, list);
     }
   };
-  const split = spec.loss.mask;
   // Each module's own loss (CE through its head, or reconstruction), and the one against a target from BT.
   const own = (m: ModuleShape): StepLoss => (supervised ? { kind: "ce", rows: `${m.name}.rows` } : { kind: "rec", rows: `${m.name}.rows`, maskRate: spec.loss.maskRate ?? 0 });
   const targeted = (m: ModuleShape, t: number): StepLoss =>
@@ -218,61 +217,7 @@ function lower(spec: TrainSpec, module: Module): { module: Module; program: Sche
     }
   }
 
-  // The plan.
-  const rates = new Map(lrInputs(spec.optimizer).map((r) => [r.name, r.baseLr]));
-  const sources = (func: Func, m: ModuleShape, t: number): Record<string, InputSource> => {
-    const out: Record<string, InputSource> = {};
-    for (const n of func.body) {
-      const name = inputName(n);
-      if (name === `${m.name}.rows` || name === `${m.name}.train_rows`) out[name] = { from: "batch", rows: supervised ? split : "all", size: o.batch[t], symbol: name };
-      else if (name === `${m.name}.all_rows`) out[name] = { from: "batch", rows: "all", size: o.batch[t], symbol: name };
-      else if (name === "key") out[name] = { from: "key" };
-      else if (name === STEP_INPUT) out[name] = { from: "step", counter: m.name };
-      else if (name !== undefined && rates.has(name)) out[name] = { from: "value", value: rates.get(name)! };
-    }
-    return out;
-  };
-  const run = (func: string, times = 1, part?: string, m?: ModuleShape, t = 0): PlanStep => {
-    const f = funcs.get(func)!;
-    return { kind: "run", func, times, inputs: m ? sources(f, m, t) : {}, ...(times > 1 ? { log: "loss" } : {}), ...(part ? { part } : {}) };
-  };
-  const propagate = (t: number, chain: "new" | "old") => {
-    const m = shapes[t];
-    return run(t === 0 ? "propagate.x" : `${chain === "new" ? "propagate" : "propagate_old"}.k${m.k}.${m.din}`);
-  };
-  const train = (t: number, func: string, backward: boolean): PlanStep[] => {
-    const m = shapes[t];
-    const reset = {
-      kind: "reset",
-      zeros: o.reset_optimizer ? (stepNames.get(m.name) ?? []) : [],
-      identity: backward && t > 0 ? [uName(m)] : [],
-      counters: o.reset_optimizer ? [m.name] : [],
-    } as const;
-    const resets: PlanStep[] = reset.zeros.length + reset.identity.length + reset.counters.length > 0 ? [reset] : [];
-    return [...resets, run(func, o.max_iter[t], `module ${t + 1}`, m, t)];
-  };
-  const phases: Phase[] = [];
-  const ft = (pass: number): Phase => {
-    const steps: PlanStep[] = [];
-    shapes.forEach((m, t) => {
-      const last = t === L - 1;
-      if (pass > 0 && !last) steps.push(propagate(t, "old"), run(`${m.name}.embed_old`), run(`${shapes[t + 1].name}.target`));
-      steps.push(propagate(t, "new"), ...train(t, stepName(t, "ft", pass > 0 && !last), false), run(`${m.name}.embed`));
-    });
-    return { name: `ft.${pass}`, label: `FT pass ${pass}`, pass, steps, evaluate: true };
-  };
-  const bt = (pass: number): Phase => {
-    const steps: PlanStep[] = [];
-    for (let t = L - 1; t >= 0; t--) {
-      for (let r = 0; r < t; r++) steps.push(propagate(r, "old"), run(`${shapes[r].name}.embed_old`));
-      steps.push(propagate(t, "old"), ...train(t, stepName(t, "bt", t < L - 1), true));
-      if (t > 0) steps.push(run(`${shapes[t].name}.target`));
-    }
-    return { name: `bt.${pass}`, label: `BT pass ${pass}`, pass, steps, evaluate: false };
-  };
-  phases.push(ft(0));
-  for (let pass = 1; pass <= o.passes; pass++) phases.push(bt(pass), ft(pass));
-
+  const phases = decoupledPhases({ shapes, options: o, funcs, optimizerStates, stepName, rows: supervised ? spec.loss.mask : "all", rates: new Map(lrInputs(spec.optimizer).map((r) => [r.name, r.baseLr])) });
   const summary = `decoupled: ${L} module${L === 1 ? "" : "s"} (${[features, ...o.modules].join(" → ")}), k = [${o.k.join(", ")}], FT pass 0 then ${o.passes} round${o.passes === 1 ? "" : "s"} of BT and FT`;
   return {
     module: { ...module, params: [...module.params, ...params], funcs: [...module.funcs, ...funcs.values()] },
