@@ -67,7 +67,7 @@ export function emitTypescriptModule(req: TypescriptModuleRequest): string {
 
   addFunctions(f);
   f.formatText({ indentSize: 2 });
-  f.insertText(0, `// ${GENERATED_BY}\n// From ${req.file}, train block \`${req.spec.name}\` (model ${req.spec.model.name}, data ${req.spec.data.name}).\n\n`);
+  f.insertText(0, `// ${GENERATED_BY}\n// From ${req.file}, train block \`${req.spec.name}\` (model ${req.spec.model?.name ?? "of its schedule"}, data ${req.spec.data.name}).\n\n`);
   return f.getFullText();
 }
 

@@ -3,6 +3,7 @@ import type { TrainSpec } from "../../compiler/train/spec.js";
 import type { Module } from "../../compiler/ir/types.js";
 import { trainClassCount } from "../../compiler/train/class-count.js";
 import type { CompiledTraining, Target } from "../../compiler/pipeline.js";
+import type { ScheduleProgram } from "../../compiler/schedules/program.js";
 import { compileChecked } from "./compile-checked.js";
 import { loadDatasetSource, type SourceOptions } from "../data/index.js";
 import { bindDataset, type BoundData } from "./bind.js";
@@ -28,8 +29,10 @@ export type TrainingOutcome = { result: TrainResult; diagnostics?: undefined } |
 
 /** A train block compiled and bound to its data: what training (or `gnnc compile`) starts from. */
 export interface PreparedTraining {
-  /** `train_step`, `loss` and `predict`, after the compile pipeline for the target. */
+  /** `train_step`, `loss` and `predict` (or a schedule's functions), after the compile pipeline for the target. */
   lowered: Module;
+  /** With `schedule = …`: the host plan of the functions (compiler/schedules). */
+  schedule?: ScheduleProgram;
   data: BoundData;
   symbols: Record<string, number>;
   lowerMs: number;
@@ -53,7 +56,8 @@ export function prepareTraining(
   const data = bindDataset(dataset, spec.data.name, lowered, needed);
   const classes = trainClassCount(spec, lowered, data.symbols, dataset.numClasses);
   if (classes.some((d) => d.severity === "error")) return { diagnostics: classes };
-  return { lowered, data, symbols: { ...lowered.symbols, ...data.symbols }, lowerMs: checked.training.ms };
+  const schedule = checked.training.schedule;
+  return { lowered, ...(schedule ? { schedule } : {}), data, symbols: { ...lowered.symbols, ...data.symbols }, lowerMs: checked.training.ms };
 }
 
 /**
