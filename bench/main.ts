@@ -2,11 +2,16 @@
 // Cora), the PyTorch-CPU peer in the same run, and kernel throughput against a copy kernel's
 // bandwidth. Writes bench/results/bench.{json,md} and epoch-vs-size.svg; progress goes to stderr.
 //
-//   npm run build && node dist/bench/main.js [--epochs 20] [--large-epochs 5] [--reference-epochs 5] [--rounds 3]
-//     [--sizes 1000,4000,16000,64000] [--models gcn,sage,gat] [--no-peer] [--no-kernels] [--shader-cache] [--out DIR]
+//   npm run build && node dist/bench/main.js [--epochs 20] [--large-epochs 5] [--reference-epochs 5] [--rounds 5]
+//     [--sizes 1000,4000,16000,64000] [--models gcn,sage,gat] [--datasets cora,amazon_computers,coauthor_cs]
+//     [--million 1000000] [--million-models gcn,sage] [--no-peer] [--no-kernels] [--shader-cache] [--out DIR]
 //
-// Datasets come from GNNC_DATA_DIR (Cora, Amazon Computers, Coauthor CS, each when present);
-// without it only the synthetic CSBM graphs run, and the peer (which needs Cora) is skipped.
+// --million: nodes of the largest synthetic graph (mean degree 12: more than 10 M directed edges,
+// 128 features), trained by --million-models for --large-epochs epochs; 0 leaves it out.
+//
+// Datasets come from GNNC_DATA_DIR (--datasets: Cora, Amazon Computers, Coauthor CS by default, each
+// when present; any other stored dataset by its folder name); without it only the synthetic CSBM
+// graphs run, and the peer (which needs Cora) is skipped.
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, platform, release, totalmem } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -17,7 +22,7 @@ import { csbm, describeDataset, openDataset } from "../runtime/data/index.js";
 import { NoAdapterError, openDevice, type GpuDevice } from "../runtime/gpu/index.js";
 import { benchKernels, type KernelTiming } from "./kernels.js";
 import { findTorchPython, peerScript, peerThreadCounts, runPeer, type PeerRun } from "./peer.js";
-import { benchMarkdown, epochVsSizeSvg, fmtMs } from "./report.js";
+import { benchMarkdown, epochVsSizeSvg, fmtMiB, fmtMs } from "./report.js";
 import { comparePeer, performanceTargets, type BenchResults, type MachineInfo, type PeerComparison, type PeerRound } from "./results.js";
 import { adaptExample, csbmDeclaration, loadDeclaration, sizeLabel, type BenchDataset } from "./sources.js";
 import { runTrainCase, type BenchDevice, type TrainRow } from "./train-case.js";
@@ -27,9 +32,12 @@ const { values } = parseArgs({
     epochs: { type: "string", default: "20" },
     "large-epochs": { type: "string", default: "5" },
     "reference-epochs": { type: "string", default: "5" },
-    rounds: { type: "string", default: "3" },
+    rounds: { type: "string", default: "5" },
     sizes: { type: "string", default: "1000,4000,16000,64000" },
     models: { type: "string", default: "gcn,sage,gat" },
+    datasets: { type: "string", default: "cora,amazon_computers,coauthor_cs" },
+    million: { type: "string", default: "1000000" },
+    "million-models": { type: "string", default: "gcn,sage" },
     "kernel-trials": { type: "string", default: "7" },
     "trial-ms": { type: "string", default: "300" },
     "no-peer": { type: "boolean", default: false },
@@ -45,13 +53,16 @@ const MODELS = [
   { key: "sage", name: "SAGE", example: "examples/cora-sage.gnn" },
   { key: "gat", name: "GAT", example: "examples/cora-gat.gnn" },
 ].filter((m) => values.models.split(",").includes(m.key));
-const REAL = [
-  { name: "cora", label: "Cora" },
-  { name: "amazon_computers", label: "Amazon Computers" },
-  { name: "coauthor_cs", label: "Coauthor CS" },
-];
+/** Stored datasets to train on (any in the data directory; these have labels of their own). */
+const LABELS: Readonly<Record<string, string>> = { cora: "Cora", amazon_computers: "Amazon Computers", coauthor_cs: "Coauthor CS" };
+const REAL = values.datasets
+  .split(",")
+  .filter((name) => name !== "")
+  .map((name) => ({ name, label: LABELS[name] ?? name }));
 /** Synthetic graphs: Cora-like classes, 128 features, mean degree 8 (between Cora's 4 and Coauthor CS's 9). */
 const SYNTHETIC = { classes: 7, features: 128, avgDegree: 8 };
+/** The largest graph: mean degree 12, so that a million nodes have more than ten million directed edges. */
+const MILLION_DEGREE = 12;
 const SPMM_WIDTH = 64;
 /** Graphs with more directed edges than this train for --large-epochs: an epoch there takes seconds on lavapipe. */
 const LARGE_EDGES = 200_000;
@@ -77,7 +88,7 @@ function datasets(): BenchDataset[] {
     return info ? [{ key: name, label, declaration: loadDeclaration(name), nodes: info.numNodes, edges: info.numEdges, synthetic: false }] : [];
   });
   if (real.length < REAL.length) notes.push(`Datasets not found ${dataDir ? `in ${dataDir}` : "(GNNC_DATA_DIR is not set)"}: ${REAL.filter((r) => !real.some((d) => d.key === r.name)).map((r) => r.label).join(", ")}.`);
-  const synthetic = values.sizes.split(",").map(Number).map((nodes) => ({
+  const synthetic = values.sizes.split(",").filter((s) => s !== "").map(Number).map((nodes) => ({
     key: `csbm_${sizeLabel(nodes)}`,
     label: `CSBM ${sizeLabel(nodes)}`,
     declaration: csbmDeclaration({ nodes, ...SYNTHETIC }),
@@ -85,7 +96,19 @@ function datasets(): BenchDataset[] {
     edges: nodes * SYNTHETIC.avgDegree,
     synthetic: true,
   }));
-  return [...real, ...synthetic];
+  const millionNodes = Number(values.million);
+  const million = millionNodes > 0
+    ? [{
+        key: `csbm_${sizeLabel(millionNodes)}`,
+        label: `CSBM ${sizeLabel(millionNodes)}`,
+        declaration: csbmDeclaration({ nodes: millionNodes, ...SYNTHETIC, avgDegree: MILLION_DEGREE }),
+        nodes: millionNodes,
+        edges: millionNodes * MILLION_DEGREE,
+        synthetic: true,
+        models: values["million-models"].split(","),
+      }]
+    : [];
+  return [...real, ...synthetic, ...million];
 }
 
 async function machine(): Promise<{ info: MachineInfo; gpu?: GpuDevice }> {
@@ -108,7 +131,7 @@ async function machine(): Promise<{ info: MachineInfo; gpu?: GpuDevice }> {
 
 function describeRow(r: TrainRow): string {
   if (r.error !== undefined) return `${r.model} ${r.label} ${r.device}: failed: ${r.error}`;
-  return `${r.model} ${r.label} ${r.device}: compile ${fmtMs(r.compile_ms)} ms, setup ${fmtMs(r.setup_ms)} ms, first epoch ${fmtMs(r.first_epoch_ms)} ms, median epoch ${fmtMs(r.median_epoch_ms)} ms`;
+  return `${r.model} ${r.label} ${r.device}: compile ${fmtMs(r.compile_ms)} ms, load ${fmtMs(r.load_ms)} ms, setup ${fmtMs(r.setup_ms)} ms, first epoch ${fmtMs(r.first_epoch_ms)} ms, median epoch ${fmtMs(r.median_epoch_ms)} ms, peak ${fmtMiB(r.peak_bytes)} MiB (predicted ${fmtMiB(r.peak_bytes_predicted)})`;
 }
 
 async function main(): Promise<void> {
@@ -126,6 +149,7 @@ async function main(): Promise<void> {
     const row = await runTrainCase({ model: model.name, dataset, source, device, epochs: n }, dataDir);
     log(describeRow(row));
     if (keep) training.push(row);
+    write(snapshot(info, training, [], peers), all);
     return row;
   };
   const peerRun = (model: (typeof MODELS)[number]): PeerRun => {
@@ -144,6 +168,7 @@ async function main(): Promise<void> {
   const all = datasets();
   for (const dataset of all) {
     for (const model of MODELS) {
+      if (dataset.models && !dataset.models.includes(model.key)) continue;
       const n = dataset.edges > LARGE_EDGES ? largeEpochs : epochs;
       if (dataset.key !== "cora") {
         if (gpu) await trainCase(model, dataset, "gpu", n);
@@ -159,10 +184,6 @@ async function main(): Promise<void> {
         pairs.push({ ours_gpu_ms: ours?.median_epoch_ms, peer: peerRun(model) });
       }
       peers.push(comparePeer(model.name, dataset.key, reference.median_epoch_ms, pairs));
-      const blas = pairs[0]?.peer.best?.blas;
-      if (blas && !notes.some((n) => n.startsWith("PyTorch's BLAS"))) {
-        notes.push(`PyTorch's BLAS: BLAS_INFO=${blas}${blas === "generic" ? " (the reference BLAS: slow dense matmuls, which flatters gnnc's ratio)" : ""}.`);
-      }
     }
   }
 
@@ -174,7 +195,12 @@ async function main(): Promise<void> {
   }
   gpu?.destroy();
 
-  const results: BenchResults = {
+  write(snapshot(info, training, kernels, peers), all, true);
+}
+
+/** The results so far (written after every run, so that a run stopped early still leaves them). */
+function snapshot(info: MachineInfo, training: TrainRow[], kernels: KernelTiming[], peers: PeerComparison[]): BenchResults {
+  return {
     date: new Date().toISOString().slice(0, 10),
     machine: info,
     load: { start: loadStart, end: loadavg()[0] },
@@ -188,7 +214,6 @@ async function main(): Promise<void> {
     notes,
     seconds: (performance.now() - started) / 1000,
   };
-  write(results, new Set(all.filter((d) => d.synthetic).map((d) => d.key)));
 }
 
 /** Amazon Computers' graph when present (the graph the SpMM target is set on), else the largest synthetic graph. */
@@ -196,17 +221,20 @@ function spmmGraph(): { label: string; value: GraphValue } {
   if (dataDir && describeDataset("amazon_computers", [dataDir])) {
     return { label: "Amazon Computers", value: openDataset("amazon_computers", { dataDir }).dataset.graph };
   }
-  const nodes = Math.max(...values.sizes.split(",").map(Number));
+  const nodes = Math.max(...values.sizes.split(",").filter((s) => s !== "").map(Number));
   notes.push(`SpMM ran on the synthetic CSBM ${sizeLabel(nodes)} graph: Amazon Computers was not found.`);
   return { label: `CSBM ${sizeLabel(nodes)}`, value: csbm({ nodes, classes: SYNTHETIC.classes, features: 16, avg_degree: SYNTHETIC.avgDegree, homophily: 0.8, signal: 1, seed: 0 }).graph };
 }
 
-function write(results: BenchResults, synthetic: ReadonlySet<string>): void {
+/** bench.json, bench.md and epoch-vs-size.svg; until the run is `complete`, marked partial. */
+function write(results: BenchResults, all: readonly BenchDataset[], complete = false): void {
   const out = resolve(values.out);
   mkdirSync(out, { recursive: true });
-  writeFileSync(join(out, "bench.json"), JSON.stringify(results, null, 2) + "\n");
-  writeFileSync(join(out, "bench.md"), benchMarkdown(results));
-  writeFileSync(join(out, "epoch-vs-size.svg"), epochVsSizeSvg(results.training, synthetic));
+  const written = complete ? results : { ...results, notes: [...results.notes, "Partial: the run had not finished when this was written."] };
+  writeFileSync(join(out, "bench.json"), JSON.stringify(written, null, 2) + "\n");
+  writeFileSync(join(out, "bench.md"), benchMarkdown(written));
+  writeFileSync(join(out, "epoch-vs-size.svg"), epochVsSizeSvg(written.training, new Set(all.filter((d) => d.synthetic).map((d) => d.key))));
+  if (!complete) return;
   log(`wrote ${join(out, "bench.json")}, bench.md and epoch-vs-size.svg in ${results.seconds.toFixed(0)} s`);
   for (const t of results.targets) log(`target: ${t.name}: ${t.value === undefined ? "not measured" : t.value.toFixed(2)} (${t.direction} ${t.bound}) ${t.met === undefined ? "" : t.met ? "met" : "MISSED"}`);
 }

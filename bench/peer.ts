@@ -6,14 +6,24 @@ import { resolve } from "node:path";
 /**
  * The PyTorch-CPU peer (bench/peers/torch_gnn.py) run in the same bench run. The interpreter must
  * import torch: `GNNC_BENCH_PYTHON` if set, else Debian's `/usr/bin/python3` (python3-torch), else
- * `python3` on PATH. Without one the peer is skipped with a note, never faked.
+ * `python3` on PATH. Without one the peer is skipped with a note, never faked; the bench installs
+ * nothing. `npm run setup -- --peer` installs Debian's python3-torch with OpenBLAS.
  */
+
+/** How to get the peer, for the note when it is missing. */
+export const PEER_INSTALL = "npm run setup -- --peer (Debian: apt-get install python3-torch libopenblas0-pthread), or set GNNC_BENCH_PYTHON";
 
 export interface PeerResult {
   peer: string;
   torch: string;
-  /** PyTorch's BLAS (`BLAS_INFO` of its build: `generic` is the Netlib reference BLAS, `mkl`, `open`, …). */
+  /** PyTorch's BLAS (`BLAS_INFO` of its build: `generic` means whatever libblas.so.3 is, `mkl`, `open`, …). */
   blas?: string;
+  /** The BLAS library the peer's process loaded (resolved path: Netlib's reference BLAS or OpenBLAS). */
+  blas_library?: string;
+  /** How the features were held: `sparse (1.3% nonzero)` or `dense (…)`. */
+  features?: string;
+  /** How the graph was aggregated: a sparse COO adjacency or an edge list. */
+  adjacency?: string;
   threads: number;
   model: string;
   dataset: string;
@@ -43,7 +53,7 @@ export function findTorchPython(env: NodeJS.ProcessEnv = process.env): { python:
     const probe = spawnSync(python, ["-c", "import torch; print(torch.__version__)"], { encoding: "utf8", timeout: 60_000 });
     if (probe.status === 0) return { python, torch: probe.stdout.trim() };
   }
-  return { note: `no Python that imports torch among ${candidates.join(", ")} (install Debian's python3-torch, or set GNNC_BENCH_PYTHON)` };
+  return { note: `no Python that imports torch among ${candidates.join(", ")} (get one with ${PEER_INSTALL})` };
 }
 
 /** Thread counts worth trying: one (no OpenMP contention on a busy machine) and every core. */
@@ -60,7 +70,9 @@ export function runPeer(python: string, script: string, o: { model: string; data
   const failures: string[] = [];
   for (const threads of o.threads) {
     const args = [script, "--model", o.model, "--dataset", o.dataset, "--data-dir", o.dataDir, "--epochs", String(o.epochs), "--threads", String(threads)];
-    const run = spawnSync(python, args, { encoding: "utf8", timeout: 30 * 60_000, maxBuffer: 16 * 2 ** 20 });
+    // OpenBLAS and OpenMP start their own thread pools: hold them to the same count as torch's.
+    const env = { ...process.env, OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads) };
+    const run = spawnSync(python, args, { encoding: "utf8", env, timeout: 30 * 60_000, maxBuffer: 16 * 2 ** 20 });
     if (run.status !== 0) {
       failures.push(`${threads} thread(s): ${(run.stderr || String(run.error ?? "")).trim().split("\n").pop()}`);
       continue;
@@ -69,4 +81,19 @@ export function runPeer(python: string, script: string, o: { model: string; data
   }
   const best = runs.reduce<PeerResult | undefined>((b, r) => (b === undefined || r.median_epoch_ms < b.median_epoch_ms ? r : b), undefined);
   return { best, runs, note: failures.length ? `peer failed with ${failures.join("; ")}` : undefined };
+}
+
+/** The peer's configuration in words: what the comparison is against. */
+export function describePeer(r: PeerResult): string {
+  const blas = r.blas_library ? `BLAS ${blasName(r.blas_library)}` : `BLAS_INFO=${r.blas ?? "unknown"}`;
+  return `PyTorch ${r.torch} on the CPU, ${r.threads} thread(s), ${blas}; features ${r.features ?? "dense"}; adjacency ${r.adjacency ?? "unknown"}`;
+}
+
+/** `OpenBLAS (…/libopenblasp-r0.3.21.so)` or `reference BLAS (…/libblas.so.3.11.0)` from the loaded libraries' paths. */
+function blasName(libraries: string): string {
+  const paths = libraries.split(", ");
+  const open = paths.find((p) => /openblas/i.test(p) && /libopenblas/.test(p));
+  if (open) return `OpenBLAS (${open})`;
+  const reference = paths.find((p) => /\/blas\/libblas/.test(p));
+  return reference ? `Netlib reference BLAS (${reference})` : libraries;
 }

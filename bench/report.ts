@@ -1,4 +1,5 @@
 import { lineChartSvg } from "../runtime/report/index.js";
+import { describePeer } from "./peer.js";
 import type { BenchResults, Target } from "./results.js";
 import type { TrainRow } from "./train-case.js";
 
@@ -34,7 +35,7 @@ export function verdict(t: Target): string {
 /** The training table: one row per model, dataset and device. */
 export function trainingTable(rows: readonly TrainRow[]): string {
   return table(
-    ["model", "dataset", "nodes", "device", "epochs", "compile ms", "setup ms", "first epoch ms", "median epoch ms", "peak MiB", "predicted MiB", "test acc."],
+    ["model", "dataset", "nodes", "device", "epochs", "compile ms", "load ms", "setup ms", "first epoch ms", "median epoch ms", "peak MiB", "predicted MiB", "test acc."],
     rows.map((r) => [
       r.model,
       r.label,
@@ -42,17 +43,45 @@ export function trainingTable(rows: readonly TrainRow[]): string {
       r.device,
       String(r.epochs),
       ...(r.error !== undefined
-        ? [`failed: ${r.error.replace(/\|/g, "\\|")}`, "", "", "", "", "", ""]
-        : [fmtMs(r.compile_ms), fmtMs(r.setup_ms), fmtMs(r.first_epoch_ms), fmtMs(r.median_epoch_ms), fmtMiB(r.peak_bytes), fmtMiB(r.peak_bytes_predicted), fmt(r.test_accuracy, 3)]),
+        ? [`failed: ${r.error.replace(/\|/g, "\\|")}`, "", "", "", "", "", "", ""]
+        : [fmtMs(r.compile_ms), fmtMs(r.load_ms), fmtMs(r.setup_ms), fmtMs(r.first_epoch_ms), fmtMs(r.median_epoch_ms), fmtMiB(r.peak_bytes), fmtMiB(r.peak_bytes_predicted), fmt(r.test_accuracy, 3)]),
     ]),
-    ["l", "l", "r", "l", "r", "r", "r", "r", "r", "r", "r", "r"],
+    ["l", "l", "r", "l", "r", "r", "r", "r", "r", "r", "r", "r", "r"],
+  );
+}
+
+/** The runs on graphs of at least a million nodes: epoch, load and set-up times, and peak bytes. */
+export function millionTable(rows: readonly TrainRow[]): string {
+  const large = rows.filter((r) => r.nodes >= 1_000_000);
+  if (large.length === 0) return "Not run (--million 0).";
+  return table(
+    ["model", "dataset", "nodes", "directed edges", "epochs", "load ms", "setup ms", "first epoch ms", "median epoch ms", "peak MiB allocated", "predicted MiB", "predicted = allocated"],
+    large.map((r) =>
+      r.error !== undefined
+        ? [r.model, r.label, String(r.nodes), "—", String(r.epochs), `failed: ${r.error.replace(/\|/g, "\\|")}`, "", "", "", "", "", ""]
+        : [
+            r.model,
+            r.label,
+            r.nodes.toLocaleString("en-US"),
+            r.edges === undefined ? "—" : r.edges.toLocaleString("en-US"),
+            String(r.epochs),
+            fmtMs(r.load_ms),
+            fmtMs(r.setup_ms),
+            fmtMs(r.first_epoch_ms),
+            fmtMs(r.median_epoch_ms),
+            fmtMiB(r.peak_bytes),
+            fmtMiB(r.peak_bytes_predicted),
+            r.peak_bytes === undefined ? "—" : r.peak_bytes === r.peak_bytes_predicted ? "yes" : "**no**",
+          ],
+    ),
+    ["l", "l", "r", "r", "r", "r", "r", "r", "r", "r", "r", "l"],
   );
 }
 
 export function peerTable(results: Pick<BenchResults, "peers">): string {
   if (results.peers.length === 0) return "Not run: the peer trains on Cora, which was not found.";
   return table(
-    ["model", "dataset", "rounds", "gnnc GPU ms", "gnnc reference ms", "PyTorch CPU ms (threads)", "gnnc GPU / PyTorch", "PyTorch test acc."],
+    ["model", "dataset", "rounds", "gnnc GPU ms", "gnnc reference ms", "PyTorch CPU ms (threads)", "gnnc GPU / PyTorch", "PyTorch test acc.", "PyTorch configuration"],
     results.peers.map((p) => {
       const best = p.rounds.flatMap((r) => (r.peer.best ? [r.peer.best] : []));
       const threads = [...new Set(best.map((b) => b.threads))].join(", ");
@@ -65,9 +94,10 @@ export function peerTable(results: Pick<BenchResults, "peers">): string {
         p.peer_ms === undefined ? `skipped: ${p.note ?? "no result"}` : `${fmtMs(p.peer_ms)} (${threads})`,
         p.ratio === undefined ? "—" : `${p.ratio.toFixed(2)}×`,
         fmt(best[0]?.test_accuracy, 3),
+        best[0] ? describePeer(best[0]) : "—",
       ];
     }),
-    ["l", "l", "r", "r", "r", "r", "r", "r"],
+    ["l", "l", "r", "r", "r", "r", "r", "r", "l"],
   );
 }
 
@@ -110,13 +140,19 @@ export function benchMarkdown(r: BenchResults): string {
     "",
     "## Training",
     "",
-    "compile: frontend and lowering. setup: data loading, host precomputation, uploads and GPU pipeline creation. peak: bytes allocated (GPU) or measured (reference); predicted: the memory plan's figure. test acc.: after these few epochs, a sanity check only.",
+    "compile: frontend and lowering. load: loading (or generating) the dataset and binding it. setup: host precomputation, uploads and GPU pipeline creation. peak: bytes allocated (GPU) or measured (reference); predicted: the memory plan's figure. test acc.: after these few epochs, a sanity check only.",
     "",
     trainingTable(r.training),
     "",
+    "## A million nodes",
+    "",
+    "A synthetic CSBM graph (128 features stored compactly, mean degree 12) on the GPU. Tensors over the device's storage-binding limit are bound in parts (compiler/plan/binding-split.ts). load: generating the graph and binding it; setup: host precomputation (self loops, normalisation, the by-source view, feature patterns), uploads and pipelines.",
+    "",
+    millionTable(r.training),
+    "",
     "## Peer: PyTorch on the CPU, same model and settings, same run",
     "",
-    "Each round trains gnnc on the GPU (a fresh device) and then the peer, with 1 thread and with every core; the peer's figure is its faster setting. Figures are medians over the rounds; the ratio is the median of the rounds' ratios.",
+    "Each round trains gnnc on the GPU (a fresh device) and then the peer, with 1 thread and with every core; the peer's figure is its faster setting. Figures are medians over the rounds; the ratio is the median of the rounds' ratios. The peer is PyTorch in its fastest form here (bench/peers/torch_gnn.py): sparse features through torch.sparse.mm, sparse adjacency, OpenBLAS when installed; an epoch is a training step and an evaluation, as gnnc's.",
     "",
     peerTable(r),
     "",

@@ -17,6 +17,8 @@ export interface BenchDataset {
   /** Directed edges (estimated for a synthetic graph as nodes × mean degree): sizes the epoch count. */
   edges: number;
   synthetic: boolean;
+  /** The models that train on it (default: every model of the run). */
+  models?: readonly string[];
 }
 
 const DATASET_LINE = /^(\s*)dataset\s+([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$/;
@@ -82,7 +84,8 @@ export function csbmDeclaration(s: CsbmSize): string {
   return `synthetic.csbm(nodes = ${s.nodes}, classes = ${s.classes}, features = ${s.features}, avg_degree = ${s.avgDegree}, homophily = 0.8, signal = 1.0, seed = 0)`;
 }
 
-/** `4000` → `4k`, `2708` → `2708`: short labels for node counts. */
+/** `4000` → `4k`, `1000000` → `1M`, `2708` → `2708`: short labels for node counts. */
 export function sizeLabel(nodes: number): string {
+  if (nodes >= 1_000_000 && nodes % 1_000_000 === 0) return `${nodes / 1_000_000}M`;
   return nodes >= 1000 && nodes % 1000 === 0 ? `${nodes / 1000}k` : String(nodes);
 }

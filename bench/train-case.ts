@@ -7,8 +7,8 @@ import type { BenchDataset } from "./sources.js";
 
 /**
  * One model trained on one dataset for a few epochs, timed the way a user meets it: compiling the
- * `.gnn` text, setting up (loading data, host precomputation, uploads, GPU pipeline creation), the
- * first epoch, and the median epoch (a training step plus an evaluation, as `gnnc train` does).
+ * `.gnn` text, loading the data, setting up (host precomputation, uploads, GPU pipeline creation),
+ * the first epoch, and the median epoch (a training step plus an evaluation, as `gnnc train` does).
  */
 
 export type BenchDevice = "gpu" | "reference";
@@ -27,11 +27,15 @@ export interface TrainRow {
   dataset: string;
   label: string;
   nodes: number;
+  /** Directed edges of the graph trained on (E, as loaded). */
+  edges?: number;
   device: BenchDevice;
   epochs: number;
   /** Frontend compile and lowering of the train block. */
   compile_ms?: number;
-  /** Lowering's end to the first step's start: data loading, host precomputation, uploads, pipelines. */
+  /** Loading (or generating) the dataset and binding it. */
+  load_ms?: number;
+  /** The rest of the time to the first step: host precomputation, uploads, pipeline creation. */
   setup_ms?: number;
   first_epoch_ms?: number;
   median_epoch_ms?: number;
@@ -83,8 +87,10 @@ export async function runTrainCase(c: TrainCase, dataDir: string | undefined): P
     const r = outcome.result;
     const lowerMs = r.compile_ms - frontendMs;
     row.compile_ms = r.compile_ms;
+    row.edges = r.graph.edges;
+    row.load_ms = r.load_ms;
     row.first_epoch_ms = firstMs;
-    row.setup_ms = firstEnd !== undefined && firstMs !== undefined ? firstEnd - runStart - lowerMs - firstMs : undefined;
+    row.setup_ms = firstEnd !== undefined && firstMs !== undefined ? firstEnd - runStart - lowerMs - (r.load_ms ?? 0) - firstMs : undefined;
     row.median_epoch_ms = r.epoch_ms_median;
     row.peak_bytes = r.peak_bytes;
     row.peak_bytes_predicted = r.peak_bytes_predicted;

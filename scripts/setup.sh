@@ -5,17 +5,21 @@
 #
 #   --force-npm   reinstall npm packages even when node_modules looks current
 #   --no-system   never touch system packages (only npm)
+#   --peer        also install the PyTorch peer `npm run bench` compares against (Debian/Ubuntu:
+#                 python3-torch with OpenBLAS, about 1 GB); the bench itself installs nothing
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 FORCE_NPM=0
 SYSTEM=1
+PEER=0
 for arg in "$@"; do
   case "$arg" in
     --force-npm) FORCE_NPM=1 ;;
     --no-system) SYSTEM=0 ;;
+    --peer) PEER=1 ;;
     -h | --help)
-      sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'
+      sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
       exit 0
       ;;
     *)
@@ -35,6 +39,22 @@ if [[ $FORCE_NPM == 1 || ! -f node_modules/.package-lock.json || package-lock.js
   npm ci --no-audit --no-fund
 else
   say "npm packages are up to date (use --force-npm to reinstall)"
+fi
+
+# ---------------------------------------------------------------- PyTorch peer (--peer)
+# Debian's python3-torch links whatever libblas.so.3 is: the Netlib reference BLAS unless OpenBLAS
+# is installed, which update-alternatives then prefers (several times faster dense matmuls).
+if [[ $PEER == 1 ]]; then
+  if /usr/bin/python3 -c 'import torch' 2>/dev/null && [[ -e /usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3 || $(uname -m) != x86_64 ]]; then
+    say "PyTorch peer present: $(/usr/bin/python3 -c 'import torch; print("torch", torch.__version__)')"
+  elif [[ $SYSTEM == 0 ]] || ! command -v apt-get >/dev/null 2>&1; then
+    say "--peer: install PyTorch yourself (any Python that imports torch; set GNNC_BENCH_PYTHON to it)"
+  else
+    say "installing the PyTorch peer: python3-torch libopenblas0-pthread"
+    as_root=()
+    [[ $(id -u) != 0 ]] && as_root=(sudo)
+    DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq --no-install-recommends python3-torch libopenblas0-pthread
+  fi
 fi
 
 # ---------------------------------------------------------------- WebGPU adapter

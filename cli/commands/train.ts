@@ -40,7 +40,8 @@ Train the model of a train block and report its metrics at the selected epoch.
 
 Progress goes to stderr: one updating line on a terminal, else a line every 10 epochs.
 Every file is written atomically (a temporary file, then a rename): a crash leaves the
-previous file whole.`;
+previous file whole. On the GPU, a tensor over the device's storage-binding limit is bound as
+several parts; $GNNC_MAX_BINDING_BYTES lowers that limit (to check the splitting on small data).`;
 
 const DEVICES = ["auto", "reference", "gpu"];
 

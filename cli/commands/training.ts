@@ -6,7 +6,7 @@ import { resultJson, writeRunReport, type PipelineSummary, type RunReport } from
 import type { TrainResult } from "../../runtime/train/trainer.js";
 import { DataError } from "../../runtime/data/index.js";
 import { CodegenError } from "../../compiler/codegen/index.js";
-import { GpuDeviceLostError, GpuKernelError, GpuLimitError, NoAdapterError, openDevice, type GpuDevice } from "../../runtime/gpu/index.js";
+import { bindingCap, GpuDeviceLostError, GpuKernelError, GpuLimitError, NoAdapterError, openDevice, type GpuDevice } from "../../runtime/gpu/index.js";
 import { InterpretError } from "../../runtime/reference/index.js";
 import { findTrain } from "../../runtime/train/run.js";
 import { EXIT_ERRORS, EXIT_OK, UsageError, type Io } from "../io.js";
@@ -53,7 +53,7 @@ export function reportRunError(io: Io, e: unknown, doing: string): number {
   else if (e instanceof CodegenError) {
     io.err(`error: ${doing} on the GPU is not possible yet: ${e.message}\n  help: train on the reference interpreter with --device reference\n`);
   } else if (e instanceof GpuLimitError) {
-    io.err(`error: ${doing} on the GPU is not possible: ${e.message}\n  help: train on the reference device with --device reference, or make these tensors smaller (one tensor is not yet split across bindings)\n`);
+    io.err(`error: ${doing} on the GPU is not possible: ${e.message}\n  help: train on the reference device with --device reference, or make these tensors smaller\n`);
   } else if (e instanceof GpuKernelError || e instanceof GpuDeviceLostError) io.err(`error: ${doing} failed on the GPU: ${e.message}\n`);
   else throw e;
   return EXIT_ERRORS;
@@ -61,10 +61,16 @@ export function reportRunError(io: Io, e: unknown, doing: string): number {
 
 /** The GPU for `--device gpu`, or for `auto` when an adapter exists (saying so when not); undefined: the reference device. */
 export async function openTrainingDevice(io: Io, device: string): Promise<GpuDevice | undefined> {
-  if (device === "gpu") return openDevice();
-  if (device !== "auto") return undefined;
+  if (device === "reference") return undefined;
+  let maxBindingBytes: number | undefined;
   try {
-    return await openDevice();
+    maxBindingBytes = bindingCap(io.env);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  if (device === "gpu") return openDevice({ maxBindingBytes });
+  try {
+    return await openDevice({ maxBindingBytes });
   } catch (e) {
     if (!(e instanceof NoAdapterError)) throw e;
     io.err(`note: no WebGPU adapter, so training on the reference device (run \`npm run setup\` to install one; --device reference silences this)\n`);

@@ -19,12 +19,13 @@ export interface GraphBySource {
 }
 
 export function graphBySource(g: GraphValue): GraphBySource {
-  const indptr = new Int32Array(g.numNodes + 1);
-  for (let e = 0; e < g.numEdges; e++) indptr[g.src[e] + 1]++;
-  for (let j = 0; j < g.numNodes; j++) indptr[j + 1] += indptr[j];
-  const next = indptr.slice(0, g.numNodes);
-  const edges = new Int32Array(g.numEdges);
-  for (let e = 0; e < g.numEdges; e++) edges[next[g.src[e]]++] = e;
+  const [n, m, src] = [g.numNodes, g.numEdges, g.src];
+  const indptr = new Int32Array(n + 1);
+  for (let e = 0; e < m; e++) indptr[src[e] + 1]++;
+  for (let j = 0; j < n; j++) indptr[j + 1] += indptr[j];
+  const next = indptr.slice(0, n);
+  const edges = new Int32Array(m);
+  for (let e = 0; e < m; e++) edges[next[src[e]]++] = e;
   return { indptr, edges };
 }
 

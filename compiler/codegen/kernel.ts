@@ -33,6 +33,12 @@ export type BindingSource =
   | { kind: "pattern"; input: number; array: PatternArray }
   /** The node's result. */
   | { kind: "output" }
+  /**
+   * A buffer of `bytes` bytes that the node's launches share, for what one launch leaves for the
+   * next (a transposed operand, partial sums): allocated before the node's first launch and
+   * freed after its last. `index` tells a node's scratch buffers apart.
+   */
+  | { kind: "scratch"; index: number; bytes: number }
   /** The uniform holding the kernel's symbolic sizes, in `KernelSpec.uniforms` order (u32 each). */
   | { kind: "sizes" };
 
@@ -47,6 +53,11 @@ export interface KernelBinding {
   /** The WGSL store type, e.g. `array<vec4<f32>>` (vec4 arrays need byte sizes that are multiples of 16). */
   wgslType: string;
   source: BindingSource;
+  /**
+   * One part of a buffer split across bindings (split-bindings.ts): the range of `bytes` bytes
+   * starting `index · bytes` into the source's buffer (the last part: to its end).
+   */
+  part?: { index: number; bytes: number };
 }
 
 /** Workgroup counts for `dispatchWorkgroups(x, y, z)`; each at most the per-dimension limit. */

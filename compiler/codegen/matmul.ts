@@ -4,6 +4,7 @@ import { CodegenError, spansOf, type EmitOptions } from "./emit-context.js";
 import type { EpilogueHook } from "./epilogue-apply.js";
 import { ENTRY_PARAMS, LINEAR_WORKGROUP, gridFor } from "./grid.js";
 import type { KernelSpec } from "./kernel.js";
+import { emitMatmulTeams, matmulTeam } from "./matmul-teams.js";
 import { emitMatmulWorkgroup } from "./matmul-workgroup.js";
 import { matmulName, matmulSetup, type MatmulSetup } from "./matmul-common.js";
 import { moduleText } from "./wgsl.js";
@@ -16,7 +17,8 @@ import { moduleText } from "./wgsl.js";
  * Operands are read straight from storage, not staged in workgroup memory: on lavapipe that is
  * 4× faster for square products and 18× for the narrow ones GNNs are made of (X·W with 16
  * columns), because barriers split each workgroup into separately scheduled phases. Rows and
- * columns past the edge of C are clamped on load and skipped on store.
+ * columns past the edge of C are clamped on load and skipped on store. A small C over a long K
+ * (a weight's gradient over every node) goes to matmul-teams.ts instead.
  */
 
 const ROWS = 4; // rows of C per invocation
@@ -89,6 +91,9 @@ export function emitMatmul(node: Node, inputs: readonly Type[], options: EmitOpt
   const wy = INVOCATIONS / wx;
   const tileRows = wy * ROWS;
   const tileCols = wx * COLS;
+  const [m, n] = [sizes.known("m"), sizes.known("n")];
+  const team = matmulTeam(setup, m === undefined || n === undefined ? undefined : Math.ceil(m / tileRows) * Math.ceil(n / tileCols));
+  if (team !== undefined) return emitMatmulTeams(node, options, setup, team);
   // K a known multiple of 4 needs no single-step tail after the 4-step loop.
   const kKnown = evalDim(sizes.all.k, options.symbols ?? {});
   const tail = kKnown === undefined || kKnown % 4 !== 0;

@@ -13,50 +13,103 @@ export interface SparsePattern {
   rows: Int32Array;
   /** For each nonzero in column order, its position in row order (where its value is stored). */
   perm: Int32Array;
+  /** The columns, most nonzeros first (ties in index order): the order kernels visit columns in. */
+  order: Int32Array;
 }
 
 /** The pattern's index arrays in the order kernels name them (BindingSource `pattern`). */
-export const PATTERN_ARRAYS = ["rowptr", "cols", "colptr", "rows", "perm"] as const;
+export const PATTERN_ARRAYS = ["rowptr", "cols", "colptr", "rows", "perm", "order"] as const;
 export type PatternArray = (typeof PATTERN_ARRAYS)[number];
 
 /** Use a pattern when at most this share of the entries is nonzero. */
 export const PATTERN_MAX_DENSITY = 0.1;
 
+/**
+ * The zero patterns of tensors that were built from a sparse (CSR) form, with their values: a
+ * dataset's features densified for the models (runtime/train/bind.ts). Read instead of rescanning
+ * the dense data — a million nodes of 128 features are 128 M elements. Keyed by the tensor
+ * object, which must not change afterwards (bound data never does).
+ */
+const fromCsr = new WeakMap<TensorValue, { pattern: SparsePattern; values: Float32Array }>();
+
 /** The nonzero count of a 2-D f32 tensor when few enough of its entries are nonzero to be worth a pattern; else undefined. */
 export function patternNonzeros(t: TensorValue): number | undefined {
   if (t.shape.length !== 2 || t.dtype !== "f32" || t.data.length === 0) return undefined;
+  const known = fromCsr.get(t);
   let nnz = 0;
-  for (let k = 0; k < t.data.length; k++) if (t.data[k] !== 0) nnz++;
+  if (known) nnz = known.values.length;
+  else {
+    const data = t.data;
+    for (let k = 0; k < data.length; k++) if (data[k] !== 0) nnz++;
+  }
   return nnz <= PATTERN_MAX_DENSITY * t.data.length ? nnz : undefined;
 }
 
 export function sparsePattern(t: TensorValue): SparsePattern {
+  const known = fromCsr.get(t);
+  if (known) return known.pattern;
+  const [n, f] = t.shape;
+  const data = t.data;
+  const rowptr = new Int32Array(n + 1);
+  for (let i = 0; i < n; i++) {
+    let count = 0;
+    for (let k = i * f; k < (i + 1) * f; k++) if (data[k] !== 0) count++;
+    rowptr[i + 1] = rowptr[i] + count;
+  }
+  const cols = new Int32Array(rowptr[n]);
+  let q = 0;
+  for (let i = 0; i < n; i++) for (let k = 0; k < f; k++) if (data[i * f + k] !== 0) cols[q++] = k;
+  return byColumn(n, f, rowptr, cols);
+}
+
+/** The pattern of CSR rows (`indptr`, column `indices`): the column view, the order, added. */
+function byColumn(n: number, f: number, rowptr: Int32Array, cols: Int32Array): SparsePattern {
+  const colptr = new Int32Array(f + 1);
+  for (let q = 0; q < cols.length; q++) colptr[cols[q] + 1]++;
+  for (let k = 0; k < f; k++) colptr[k + 1] += colptr[k];
+  const rows = new Int32Array(cols.length);
+  const perm = new Int32Array(cols.length);
+  const next = colptr.slice(0, f);
+  for (let i = 0; i < n; i++) {
+    for (let q = rowptr[i]; q < rowptr[i + 1]; q++) {
+      const at = next[cols[q]]++;
+      rows[at] = i;
+      perm[at] = q;
+    }
+  }
+  return { rowptr, cols, colptr, rows, perm, order: columnOrder(colptr) };
+}
+
+/** Column ids by decreasing length (a stable sort, so ties keep index order). */
+function columnOrder(colptr: Int32Array): Int32Array {
+  const f = colptr.length - 1;
+  const order = Int32Array.from({ length: f }, (_, k) => k);
+  return order.sort((a, b) => colptr[b + 1] - colptr[b] - (colptr[a + 1] - colptr[a]) || a - b);
+}
+
+/**
+ * Record that `t` (dense [n, f]) is the CSR matrix (`indptr`, `indices`, `data`): its pattern and
+ * compact values come from these, not from a scan of `t`. Explicitly stored zeros are left out,
+ * as a scan would. Rows whose column indices are not ascending are not recorded (`t` is then
+ * scanned as usual). Returns `t`.
+ */
+export function withCsrForm(t: TensorValue, indptr: Int32Array, indices: Int32Array, data: Float32Array): TensorValue {
   const [n, f] = t.shape;
   const rowptr = new Int32Array(n + 1);
-  const colptr = new Int32Array(f + 1);
-  for (let i = 0; i < n; i++) {
-    for (let k = 0; k < f; k++) {
-      if (t.data[i * f + k] === 0) continue;
-      rowptr[i + 1]++;
-      colptr[k + 1]++;
-    }
-  }
-  for (let i = 0; i < n; i++) rowptr[i + 1] += rowptr[i];
-  for (let k = 0; k < f; k++) colptr[k + 1] += colptr[k];
-  const cols = new Int32Array(rowptr[n]);
-  const rows = new Int32Array(rowptr[n]);
-  const perm = new Int32Array(rowptr[n]);
-  const next = colptr.slice(0, f);
+  const cols = new Int32Array(indices.length);
+  const values = new Float32Array(indices.length);
   let q = 0;
   for (let i = 0; i < n; i++) {
-    for (let k = 0; k < f; k++) {
-      if (t.data[i * f + k] === 0) continue;
-      rows[next[k]] = i;
-      perm[next[k]++] = q;
-      cols[q++] = k;
+    for (let e = indptr[i]; e < indptr[i + 1]; e++) {
+      if (e > indptr[i] && indices[e] <= indices[e - 1]) return t;
+      if (data[e] === 0) continue;
+      cols[q] = indices[e];
+      values[q++] = data[e];
     }
+    rowptr[i + 1] = q;
   }
-  return { rowptr, cols, colptr, rows, perm };
+  fromCsr.set(t, { pattern: byColumn(n, f, rowptr, cols.slice(0, q)), values: values.slice(0, q) });
+  return t;
 }
 
 /**
@@ -64,13 +117,16 @@ export function sparsePattern(t: TensorValue): SparsePattern {
  * pattern lacks: a compact buffer cannot hold it (the pattern is fixed when the data is loaded).
  */
 export function compactValues(t: TensorValue, p: SparsePattern, name: string): Float32Array {
+  const known = fromCsr.get(t);
+  if (known?.pattern === p) return known.values;
   const [n, f] = t.shape;
+  const data = t.data;
   const out = new Float32Array(p.cols.length);
   for (let i = 0; i < n; i++) {
     let e = p.rowptr[i];
     const end = p.rowptr[i + 1];
     for (let k = 0; k < f; k++) {
-      const v = t.data[i * f + k];
+      const v = data[i * f + k];
       if (e < end && p.cols[e] === k) out[e++] = v;
       else if (v !== 0) throw new Error(`input ${name}: element [${i}, ${k}] = ${v} is nonzero, but the zero pattern fixed at load has a zero there`);
     }

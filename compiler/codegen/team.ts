@@ -18,7 +18,7 @@ import { LINEAR_WORKGROUP } from "./grid.js";
 /** WebGPU's default maxComputeInvocationsPerWorkgroup: the largest team a portable kernel may use. */
 export const MAX_TEAM = 256;
 /** Elements one member folds alone before a line is worth a bigger team. */
-const ELEMENTS_PER_MEMBER = 16;
+const ELEMENTS_PER_MEMBER = 128;
 
 export interface TeamPlan {
   workgroup: number;

@@ -17,7 +17,6 @@ export const FRONTEND_CODES = {
   E211: "a name is used as the wrong kind of thing (e.g. a block where a model is expected)",
   W201: "dataset not available here: its sizes stay symbolic",
   W202: "a model pass of a train block changes nothing (e.g. `to_reversible` finds no residual stack)",
-  W203: "a parameter is over WebGPU's default storage-binding limit (128 MiB): the GPU may refuse it",
   W204: "the model outputs more class scores than the dataset has classes (the extra ones are never a label)",
   // types and shapes
   E301: "a layer input has the wrong shape",

@@ -55,13 +55,13 @@ export class CompactValues {
     return { out, steps: [this.launch(n, kernel, out, (id) => this.buffers.slotsOf(id)[0])] };
   }
 
-  /** The kernel of a matmul whose compact operand is P: P·Wᵀ with P first, or Dᵀ·P with P second; else undefined. */
-  matmul(n: Node, types: readonly Type[], options: { symbols: Readonly<Record<string, number>> }): KernelSpec | undefined {
+  /** The launches of a matmul whose compact operand is P: P·Wᵀ with P first, or Dᵀ·P with P second; else undefined. */
+  matmul(n: Node, types: readonly Type[], options: { symbols: Readonly<Record<string, number>> }): KernelSpec[] | undefined {
     if (n.op !== "t.matmul") return undefined;
     const [a, b] = n.inputs.map((id) => this.compact.has(id));
     const { transA, transB } = n.attrs;
     const patterned = (a && !b && transA !== true && transB === true) || (b && !a && transA === true && transB !== true);
-    return patterned ? emitPatternMatmul(n, types, options) : undefined;
+    return patterned ? emitPatternMatmul(n, types, options, this.nonzeros.get(this.compact.get(n.inputs[a ? 0 : 1])!)!) : undefined;
   }
 
   /**
@@ -94,7 +94,7 @@ export class CompactValues {
     const nnz = this.nonzeros.get(input)!;
     const type = this.buffers.typeOf(value) as TensorType;
     const [n, f] = type.shape.map((d) => this.buffers.size(d));
-    const lengths = { rowptr: n + 1, cols: nnz, colptr: f + 1, rows: nnz, perm: nnz };
+    const lengths = { rowptr: n + 1, cols: nnz, colptr: f + 1, rows: nnz, perm: nnz, order: f };
     const slots = PATTERN_ARRAYS.map((a) => this.buffers.slot(lengths[a] * 4, `${input} pattern.${a}`));
     this.patterns.push({ input, slots });
     return slots;

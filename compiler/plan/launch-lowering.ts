@@ -5,6 +5,8 @@ import { PATTERN_ARRAYS } from "../codegen/pattern.js";
 import { inputName, loopOf, loopUpdateChains, paramName, tupleIndex, type LoopView } from "../ir/struct-views.js";
 import type { Func, Node, Type } from "../ir/types.js";
 import type { BufferAssignment } from "./buffer-assignment.js";
+import { DEFAULT_BINDING_LIMITS, fitBindings } from "./binding-split.js";
+import { allocatedSize } from "./device-bytes.js";
 import { CompactValues } from "./compact-values.js";
 import { equilibriumUpdate, type EquilibriumPlanner } from "./equilibrium-launches.js";
 import type { LaunchPlan, LaunchPlanOptions, Step } from "./launch-plan.js";
@@ -85,28 +87,48 @@ export class LaunchLowering {
     const steps: Step[] = [];
     const patterned = this.compact.matmul(n, types, options);
     const dense = patterned ? new Map<number, number>() : this.compact.densified(n, steps);
-    const kernels = patterned ? [patterned] : emitLaunches(n, types, options);
-    const out = buffers.values.computed(n, owned, `${kernels[0].name} %${n.id}`);
-    for (const kernel of kernels) steps.push(this.launch(n, kernel, out[0][0], (id) => dense.get(id) ?? buffers.slotsOf(id)[0]));
-    for (const slot of dense.values()) buffers.release(slot);
+    const kernels = patterned ?? emitLaunches(n, types, options);
+    const out = buffers.values.computed(n, owned, `${kernels[kernels.length - 1].name} %${n.id}`);
+    const scratch = this.scratch(n, kernels);
+    for (const kernel of kernels) steps.push(this.launch(n, kernel, out[0][0], (id) => dense.get(id) ?? buffers.slotsOf(id)[0], scratch));
+    for (const slot of [...dense.values(), ...scratch.values()]) buffers.release(slot);
     buffers.values.define(n.id, out);
     return steps;
   }
 
-  /** One launch of `kernel` for node `n`: each binding's slot (`operand` gives a tensor operand's). */
-  private launch(n: Node, kernel: KernelSpec, out: number, operand: (id: number) => number): Step {
-    const buffers = kernel.bindings
+  /** Slots for the scratch buffers a node's launches share (by index), held until the caller releases them. */
+  private scratch(n: Node, kernels: readonly KernelSpec[]): Map<number, number> {
+    const slots = new Map<number, number>();
+    for (const b of kernels.flatMap((k) => k.bindings)) {
+      if (b.source.kind !== "scratch" || slots.has(b.source.index)) continue;
+      const slot = this.buffers.take(b.source.bytes, n.type, `scratch ${b.source.index} of %${n.id}`);
+      this.buffers.hold(slot);
+      slots.set(b.source.index, slot);
+    }
+    return slots;
+  }
+
+  /**
+   * One launch of `kernel` for node `n`: each binding's slot (`operand` gives a tensor operand's),
+   * the kernel fitted to the binding limits (a slot split into parts appears once per part).
+   */
+  private launch(n: Node, kernel: KernelSpec, out: number, operand: (id: number) => number, scratch: ReadonlyMap<number, number> = new Map()): Step {
+    const slots = kernel.bindings
       .filter((b) => b.source.kind !== "sizes")
       .map((b) => {
         const src = b.source;
         if (src.kind === "output") return out;
+        if (src.kind === "scratch") return scratch.get(src.index)!;
         if (src.kind === "input") return operand(n.inputs[src.input]);
         if (src.kind === "graph") return this.buffers.slotsOf(n.inputs[src.input])[["indptr", "src", "dst"].indexOf(src.array)];
         if (src.kind === "graph_by_src") return this.sourceView(n, n.inputs[src.input])[src.array === "indptr" ? 0 : 1];
         if (src.kind === "pattern") return this.compact.patternSlots(n.inputs[src.input])[PATTERN_ARRAYS.indexOf(src.array)];
         throw new CodegenError(n.op, `binding ${b.name} has an unknown source`, n.span);
       });
-    return { kind: "dispatch", kernel: this.kernel(kernel), sizes: resolveKernelSizes(kernel, this.options.symbols), buffers };
+    const bytes = slots.map((s) => allocatedSize(this.buffers.slots[s].bytes));
+    const fitted = fitBindings(kernel, bytes, this.options.limits ?? DEFAULT_BINDING_LIMITS);
+    const buffers = slots.flatMap((s, k) => Array<number>(fitted.parts[k]).fill(s));
+    return { kind: "dispatch", kernel: this.kernel(fitted.kernel), sizes: resolveKernelSizes(kernel, this.options.symbols), buffers };
   }
 
   /** The source-grouped view of a graph, filled at load from the graph's host value (an input or a host value). */

@@ -1,4 +1,5 @@
 import type { KernelSpec } from "../codegen/kernel.js";
+import type { BindingLimits } from "./binding-split.js";
 
 /**
  * A function's launch plan for a GPU: every value gets buffer slots (buffer-assignment.ts), every
@@ -78,4 +79,9 @@ export interface LaunchPlanOptions {
   patterned?: ReadonlyMap<string, number>;
   /** Top-level node ids computed on the host (graph normalisation and the like). */
   hosted?: ReadonlySet<number>;
+  /**
+   * The device's binding limits: a buffer over `maxBindingBytes` is bound as several ranges
+   * (binding-split.ts). Default: WebGPU's default limits.
+   */
+  limits?: BindingLimits;
 }

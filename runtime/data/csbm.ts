@@ -143,34 +143,42 @@ function halfNormalMeanOne(rng: Rng): number {
 function drawFeatures(labels: Int32Array, o: Checked, rng: Rng) {
   const f = o.features;
   const k = o.row_nnz;
-  // perm stays a permutation of 0..F-1; a partial Fisher–Yates on it draws a uniform k-subset in O(k).
+  // perm stays a permutation of 0..F-1; a partial Fisher–Yates on it draws a uniform k-subset in
+  // O(k), written sorted into out[at..at+size).
   const perm = Int32Array.from({ length: f }, (_, j) => j);
-  const drawSubset = (size: number) => {
+  const drawSubset = (size: number, out: Int32Array, at: number) => {
     for (let t = 0; t < size; t++) {
       const j = t + rng.nextInt(f - t);
-      const tmp = perm[t];
-      perm[t] = perm[j];
-      perm[j] = tmp;
+      const drawn = perm[j];
+      perm[j] = perm[t];
+      perm[t] = drawn;
+      // Insertion into the sorted prefix out[at..at+t).
+      let q = at + t - 1;
+      while (q >= at && out[q] > drawn) {
+        out[q + 1] = out[q];
+        q--;
+      }
+      out[q + 1] = drawn;
     }
-    return perm.slice(0, size).sort();
   };
 
   const patternSize = Math.max(1, Math.round(o.pattern_fraction * f));
-  const patterns = Array.from({ length: o.classes }, () => {
-    const mu = new Map<number, number>();
-    for (const j of drawSubset(patternSize)) mu.set(j, halfNormalMeanOne(rng));
-    return mu;
-  });
+  const support = new Int32Array(patternSize);
+  // mu[c·F + j]: class c's mean on feature j (0 off its pattern).
+  const mu = new Float64Array(o.classes * f);
+  for (let c = 0; c < o.classes; c++) {
+    drawSubset(patternSize, support, 0);
+    for (const j of support) mu[c * f + j] = halfNormalMeanOne(rng);
+  }
 
   const n = o.nodes;
   const indptr = new Int32Array(n + 1);
   const indices = new Int32Array(n * k);
   const data = new Float32Array(n * k);
   for (let i = 0; i < n; i++) {
-    const mu = patterns[labels[i]];
-    const cols = drawSubset(k);
-    indices.set(cols, i * k);
-    for (let t = 0; t < k; t++) data[i * k + t] = o.signal * (mu.get(cols[t]) ?? 0) + halfNormalMeanOne(rng);
+    const base = labels[i] * f;
+    drawSubset(k, indices, i * k);
+    for (let t = 0; t < k; t++) data[i * k + t] = o.signal * mu[base + indices[i * k + t]] + halfNormalMeanOne(rng);
     indptr[i + 1] = (i + 1) * k;
   }
   return { kind: "csr" as const, indptr, indices, data };

@@ -61,7 +61,7 @@ export function sortEdges(
   for (let u = 0; u < numNodes; u++) {
     const begin = rowStart[u];
     const end = rowStart[u + 1];
-    if (end - begin > 1) sortedDst.subarray(begin, end).sort();
+    if (end - begin > 1) sortRun(sortedDst, begin, end);
     for (let p = begin; p < end; p++) {
       const v = sortedDst[p];
       if (p > begin && v === sortedDst[p - 1]) {
@@ -84,6 +84,23 @@ export function sortEdges(
   };
 }
 
+/** Sort a[begin..end) ascending: insertion sort for the short runs most rows are, else the built-in sort. */
+function sortRun(a: Int32Array, begin: number, end: number): void {
+  if (end - begin > 32) {
+    a.subarray(begin, end).sort();
+    return;
+  }
+  for (let p = begin + 1; p < end; p++) {
+    const v = a[p];
+    let q = p - 1;
+    while (q >= begin && a[q] > v) {
+      a[q + 1] = a[q];
+      q--;
+    }
+    a[q + 1] = v;
+  }
+}
+
 export interface Symmetrized {
   src: Int32Array;
   dst: Int32Array;
@@ -91,17 +108,37 @@ export interface Symmetrized {
   added: number;
 }
 
-/** Adds every missing reverse edge. Input must be sorted and unique (as sortEdges returns). */
+/**
+ * Adds every missing reverse edge. Input must be sorted and unique (as sortEdges returns). The
+ * reverse edges, grouped by their source with a stable counting sort, come out sorted too (the
+ * input is in order of the old source), so each row is the merge of two sorted runs: linear time.
+ */
 export function symmetrize(numNodes: number, src: Int32Array, dst: Int32Array): Symmetrized {
   const m = src.length;
-  const bothSrc = new Int32Array(2 * m);
-  const bothDst = new Int32Array(2 * m);
-  bothSrc.set(src, 0);
-  bothSrc.set(dst, m);
-  bothDst.set(dst, 0);
-  bothDst.set(src, m);
-  const sorted = sortEdges(numNodes, bothSrc, bothDst, { dropSelfLoops: false });
-  return { src: sorted.src, dst: sorted.dst, added: sorted.src.length - m };
+  const fwdPtr = rowPointerBySource(numNodes, src);
+  const revPtr = rowPointerBySource(numNodes, dst);
+  const revDst = new Int32Array(m);
+  const fill = revPtr.slice(0, numNodes);
+  for (let k = 0; k < m; k++) revDst[fill[dst[k]]++] = src[k];
+  const outSrc = new Int32Array(2 * m);
+  const outDst = new Int32Array(2 * m);
+  let out = 0;
+  for (let u = 0; u < numNodes; u++) {
+    let a = fwdPtr[u];
+    let b = revPtr[u];
+    const aEnd = fwdPtr[u + 1];
+    const bEnd = revPtr[u + 1];
+    while (a < aEnd || b < bEnd) {
+      const va = a < aEnd ? dst[a] : 0x7fffffff;
+      const vb = b < bEnd ? revDst[b] : 0x7fffffff;
+      const v = va <= vb ? va : vb;
+      if (va === v) a++;
+      if (vb === v) b++;
+      outSrc[out] = u;
+      outDst[out++] = v;
+    }
+  }
+  return { src: outSrc.slice(0, out), dst: outDst.slice(0, out), added: out - m };
 }
 
 /** Start of each source's run in a (src, dst)-sorted edge list: a CSR row pointer by source. */

@@ -1,6 +1,6 @@
 /// <reference types="@webgpu/types" />
 import { packUniforms, type KernelSpec, type DispatchSize } from "../../compiler/codegen/index.js";
-import { allocatedSize } from "../../compiler/plan/index.js";
+import { allocatedSize, type BindingLimits } from "../../compiler/plan/index.js";
 import { LIMITS_THAT_MATTER, USEFUL_FEATURES, findAdapter, type AdapterSummary, type FindAdapterOptions, type LimitName } from "./adapter.js";
 import { KernelRegistry } from "./error-map.js";
 import { GpuDeviceLostError, GpuKernelError } from "./errors.js";
@@ -18,6 +18,13 @@ export interface OpenDeviceOptions extends FindAdapterOptions {
    * attributed to a kernel where possible. Default: kept, and thrown by the next `checkErrors()`.
    */
   onUncapturedError?: (error: GpuKernelError) => void;
+  /**
+   * Bind at most this many bytes per storage binding, below the device's own limit: buffers over
+   * it are split across bindings as they would be on a device with that limit (tests and checks
+   * of the splitting; the CLI reads it from `GNNC_MAX_BINDING_BYTES`, see bindingCap). Default:
+   * the device's limit.
+   */
+  maxBindingBytes?: number;
 }
 
 /** Storage buffers gnnc creates: readable and writable by kernels, copyable both ways. */
@@ -30,11 +37,14 @@ export class GpuDevice {
   private destroyed = false;
   private lostReason: string | undefined;
 
+  private readonly maxBindingBytes: number | undefined;
+
   private constructor(
     readonly device: GPUDevice,
     readonly adapter: AdapterSummary,
     options: OpenDeviceOptions,
   ) {
+    this.maxBindingBytes = options.maxBindingBytes;
     this.pipelines = new PipelineCache(device, this.kernels);
     const { kernels, pending } = this;
     const report = options.onUncapturedError ?? ((error: GpuKernelError) => pending.push(error));
@@ -56,11 +66,18 @@ export class GpuDevice {
     return new GpuDevice(device, summary, options);
   }
 
-  /** The device's values of the limits that matter (what kernels and plans must respect). */
+  /** The device's values of the limits that matter (what kernels and plans must respect), with the binding cap applied. */
   get limits(): Record<LimitName, number> {
     const out = {} as Record<LimitName, number>;
     for (const name of LIMITS_THAT_MATTER) out[name] = this.device.limits[name];
+    if (this.maxBindingBytes !== undefined) out.maxStorageBufferBindingSize = Math.min(out.maxStorageBufferBindingSize, this.maxBindingBytes);
     return out;
+  }
+
+  /** The limits launch plans are fitted to (compiler/plan/binding-split.ts). */
+  get bindingLimits(): BindingLimits {
+    const l = this.limits;
+    return { maxBindingBytes: l.maxStorageBufferBindingSize, maxStorageBindings: l.maxStorageBuffersPerShaderStage, offsetAlignment: l.minStorageBufferOffsetAlignment };
   }
 
   /** Distinct pipelines compiled so far. */
@@ -230,6 +247,15 @@ export class GpuDevice {
     if (this.lostReason !== undefined) throw new GpuDeviceLostError(this.lostReason);
     if (this.destroyed) throw new GpuDeviceLostError("destroyed by gnnc");
   }
+}
+
+/** `GNNC_MAX_BINDING_BYTES`, when set: a positive integer (bytes), else an Error naming the variable. */
+export function bindingCap(env: Readonly<Record<string, string | undefined>>): number | undefined {
+  const text = env.GNNC_MAX_BINDING_BYTES;
+  if (text === undefined || text === "") return undefined;
+  const bytes = Number(text);
+  if (!Number.isSafeInteger(bytes) || bytes <= 0) throw new Error(`GNNC_MAX_BINDING_BYTES must be a positive integer (bytes), got ${JSON.stringify(text)}`);
+  return bytes;
 }
 
 /** Open a Dawn device: Vulkan (or the platform's native backend) first, then OpenGL ES compat. */

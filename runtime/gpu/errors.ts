@@ -43,8 +43,8 @@ export class GpuDeviceLostError extends Error {
 }
 
 /**
- * Tensors over a device limit, found before anything is allocated. Splitting a tensor across
- * bindings is not supported, so such a model trains on the reference device only.
+ * Tensors over a device limit that splitting across bindings cannot fit, found before anything is
+ * allocated: such a model trains on the reference device only.
  */
 export class GpuLimitError extends Error {
   constructor(

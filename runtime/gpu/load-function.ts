@@ -2,7 +2,7 @@
 import { patternNonzeros } from "../../compiler/codegen/pattern.js";
 import type { Func } from "../../compiler/ir/types.js";
 import type { Value } from "../../compiler/ir/values.js";
-import { planLaunches, type LaunchPlan } from "../../compiler/plan/index.js";
+import { planLaunches, type BindingLimits, type LaunchPlan } from "../../compiler/plan/index.js";
 import { computedOnce } from "../../compiler/plan/unchanging.js";
 import { runFunc } from "../reference/index.js";
 import { checkBindingLimits } from "./binding-limits.js";
@@ -18,8 +18,10 @@ export interface LoadOptions {
   data: Readonly<Record<string, Value>>;
   /** Parameters and inputs shared with the model's other functions. */
   store: BufferStore;
-  /** The function's plan when already made (planFunction with the same symbols and data). */
+  /** The function's plan when already made (planFunction with the same symbols, data and limits). */
   plan?: FunctionPlan;
+  /** The binding limits to plan for (default: WebGPU's defaults; loadFunction uses the device's). */
+  limits?: BindingLimits;
   /** Buffers shared with other functions for some of its reusable slots (compiler/plan/scratch-pool.ts). */
   pooled?: ReadonlyMap<number, GPUBuffer>;
 }
@@ -37,11 +39,11 @@ export interface FunctionPlan {
  */
 export function planFunction(
   func: Func,
-  options: Pick<LoadOptions, "symbols" | "data">,
+  options: Pick<LoadOptions, "symbols" | "data" | "limits">,
   patterned: ReadonlyMap<string, number> = patternedInputs(options.data),
 ): FunctionPlan {
   const hosted = computedOnce(func.body, new Set(Object.keys(options.data)));
-  return { launches: planLaunches(func, { symbols: options.symbols, hosted: new Set(hosted), patterned }), hosted };
+  return { launches: planLaunches(func, { symbols: options.symbols, hosted: new Set(hosted), patterned, limits: options.limits }), hosted };
 }
 
 /** The inputs mostly zero enough to be stored by their zero pattern, with their nonzero counts. */
@@ -58,12 +60,11 @@ export function patternedInputs(data: Readonly<Record<string, Value>>): Map<stri
  * The training step's and the evaluation's plans over the same data: what the GPU device loads
  * and `gnnc compile` writes. The data is scanned for zero patterns once.
  */
-export function planTraining(step: Func, predict: Func, options: Pick<LoadOptions, "symbols" | "data">): { step: FunctionPlan; predict: FunctionPlan } {
+export function planTraining(step: Func, predict: Func, options: Pick<LoadOptions, "symbols" | "data" | "limits">): { step: FunctionPlan; predict: FunctionPlan } {
   const patterned = patternedInputs(options.data);
   return { step: planFunction(step, options, patterned), predict: planFunction(predict, options, patterned) };
 }
 
-/** Put a function on the GPU as planFunction plans it: host values computed by the reference interpreter and uploaded. */
 /** The values of `hosted` (ids of `func` that depend on the data only), computed by the reference interpreter. */
 export function hostValues(func: Func, hosted: readonly number[], options: Pick<LoadOptions, "symbols" | "data">): Value[] {
   if (!hosted.length) return [];
@@ -85,9 +86,11 @@ export function onHostOnly(func: Func, plan: FunctionPlan): boolean {
   return plan.launches.steps.length === 0 && func.results.every((id) => plan.hosted.includes(id));
 }
 
+/** Put a function on the GPU as planFunction plans it: host values computed by the reference interpreter and uploaded. */
 export async function loadFunction(gpu: GpuDevice, func: Func, options: LoadOptions): Promise<GpuProgram> {
-  const { launches, hosted } = options.plan ?? planFunction(func, options);
-  checkBindingLimits(launches, func, gpu.limits.maxStorageBufferBindingSize);
+  const limits = gpu.bindingLimits;
+  const { launches, hosted } = options.plan ?? planFunction(func, { ...options, limits });
+  checkBindingLimits(launches, func, limits);
   const values = hostValues(func, hosted, options);
   const program = await GpuProgram.create(gpu, launches, options.store, new Map(hosted.map((id, k) => [id, values[k]])), options.data, options.pooled);
   // Programs sharing a store share its input buffers: each input is uploaded once.

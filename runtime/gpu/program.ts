@@ -1,5 +1,5 @@
 /// <reference types="@webgpu/types" />
-import type { DispatchSize, KernelSpec } from "../../compiler/codegen/index.js";
+import type { DispatchSize, KernelBinding, KernelSpec } from "../../compiler/codegen/index.js";
 import { inputBufferNames, packedParams, type LaunchPlan, type Step } from "../../compiler/plan/index.js";
 import { FLAG_WORDS } from "../../compiler/codegen/equilibrium.js";
 import { graphBySource } from "../../compiler/codegen/graph-by-source.js";
@@ -57,6 +57,13 @@ export interface EquilibriumRun {
 export const MAX_CHUNK = 16;
 
 type LoopStep = Extract<Step, { kind: "loop" }>;
+
+/** The range a binding covers: its slot's place, or one part of it (a buffer split across bindings). */
+function partOf(place: Place, part: KernelBinding["part"]): Place {
+  if (!part) return place;
+  const offset = part.index * part.bytes;
+  return { buffer: place.buffer, offset: place.offset + offset, size: Math.min(part.bytes, place.size - offset) };
+}
 
 export class GpuProgram {
   private readonly launches = new Map<Step, Launch>();
@@ -343,9 +350,10 @@ export class GpuProgram {
           throw new Error(`internal: kernel ${kernel.name} would write parameter slot ${s} in place`);
         }
       });
+      const ranges = step.buffers.map((s, k) => partOf(this.buffers[s], storage[k].part));
       let group: GPUBindGroup | undefined;
       await this.gpu.scoped(kernel, () => {
-        const made = this.gpu.launchGroup(kernel, pipeline, step.buffers.map((s) => this.buffers[s]), step.sizes);
+        const made = this.gpu.launchGroup(kernel, pipeline, ranges, step.sizes);
         if (made.uniform) this.owned.push(made.uniform);
         group = made.group;
       });

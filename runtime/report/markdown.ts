@@ -65,6 +65,7 @@ function timingSection(r: RunReport): string {
   const unit = r.schedule ? "phase" : "epoch";
   const rows = [
     ["compile (frontend and lowering)", ms(result.compile_ms)],
+    ...(result.load_ms === undefined ? [] : [["loading and binding the dataset", ms(result.load_ms)]]),
     [`median ${unit}`, ms(result.epoch_ms_median)],
     [`training, ${result.epochs - result.start_epoch} ${unit}s (data loading included)`, ms(r.trainMs)],
   ];

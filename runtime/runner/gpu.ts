@@ -67,7 +67,7 @@ export class GpuRunner implements Runner {
   static async open(gpu: GpuDevice, program: RunnerProgram, options: { logEntries?: number } = {}): Promise<GpuRunner> {
     const { symbols, data } = program;
     const patterned = patternedInputs(data); // the data is scanned for zero patterns once
-    const planned = new Map<string, FunctionPlan>(program.funcs.map((f) => [f.name, planFunction(f, { symbols, data }, patterned)]));
+    const planned = new Map<string, FunctionPlan>(program.funcs.map((f) => [f.name, planFunction(f, { symbols, data, limits: gpu.bindingLimits }, patterned)]));
     const onHost = new Map<string, OnHost>();
     for (const func of program.funcs) {
       const plan = planned.get(func.name)!;

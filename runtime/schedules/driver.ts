@@ -185,6 +185,7 @@ async function follow(runner: Runner, t: ScheduleTarget, kind: KindDriver, optio
   return {
     run: spec.name,
     dataset: spec.data.name,
+    graph: { nodes: t.data.symbols.N, edges: t.data.symbols.E },
     device: runner.kind,
     seed: options.seed,
     epochs: first + records.length,

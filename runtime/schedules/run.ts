@@ -36,5 +36,5 @@ export async function runScheduledTraining(spec: TrainSpec, module: Module, opti
   const seed = options.seed ?? spec.seed ?? 0;
   const target = { spec, module: prepared.lowered, program, data: prepared.data, symbols: prepared.symbols };
   const result = await runSchedule(target, driver(spec, prepared.data, seed), { seed, gpu: options.gpu, start: options.start, onProgress: options.onProgress, onSelect: options.onSelect });
-  return { result: { ...result, compile_ms: (options.compileMs ?? 0) + prepared.lowerMs } };
+  return { result: { ...result, compile_ms: (options.compileMs ?? 0) + prepared.lowerMs, load_ms: prepared.loadMs } };
 }

@@ -1,6 +1,7 @@
 import type { Module } from "../../compiler/ir/types.js";
 import type { TensorValue, Value } from "../../compiler/ir/values.js";
 import type { SplitName } from "../../compiler/train/spec.js";
+import { withCsrForm } from "../../compiler/codegen/pattern.js";
 import { DataError, type Dataset } from "../data/index.js";
 
 /** A dataset as interpreter inputs: what every function of a training run reads. */
@@ -15,15 +16,20 @@ export interface BoundData {
   symbols: Record<string, number>;
 }
 
-/** Dense row-major features; sparse (CSR) features are expanded, since the models read x densely. */
-function denseFeatures(ds: Dataset): Float32Array {
-  if (ds.features.kind === "dense") return ds.features.data;
+/**
+ * Dense row-major features, as the models read x; sparse (CSR) features are expanded, and keep
+ * their CSR form alongside (withCsrForm), so that the GPU stores them compactly without scanning
+ * the dense matrix for its zeros.
+ */
+function features(ds: Dataset): TensorValue {
+  const shape = [ds.numNodes, ds.numFeatures];
+  if (ds.features.kind === "dense") return { kind: "tensor", dtype: "f32", shape, data: ds.features.data };
   const { indptr, indices, data } = ds.features;
   const out = new Float32Array(ds.numNodes * ds.numFeatures);
   for (let row = 0; row < ds.numNodes; row++) {
     for (let k = indptr[row]; k < indptr[row + 1]; k++) out[row * ds.numFeatures + indices[k]] = data[k];
   }
-  return out;
+  return withCsrForm({ kind: "tensor", dtype: "f32", shape, data: out }, indptr, indices, data);
 }
 
 function splitMask(numNodes: number, nodes: Int32Array): TensorValue {
@@ -58,7 +64,7 @@ export function bindDataset(ds: Dataset, name: string, module: Module, needed: r
   }
   return {
     inputs: {
-      x: { kind: "tensor", dtype: "f32", shape: [ds.numNodes, ds.numFeatures], data: denseFeatures(ds) },
+      x: features(ds),
       graph: ds.graph,
     },
     labels: { kind: "tensor", dtype: "i32", shape: [ds.numNodes], data: ds.labels },

@@ -36,6 +36,8 @@ export interface PreparedTraining {
   data: BoundData;
   symbols: Record<string, number>;
   lowerMs: number;
+  /** Loading (or generating) the dataset and binding it. */
+  loadMs: number;
 }
 
 /**
@@ -51,13 +53,14 @@ export function prepareTraining(
   if ("diagnostics" in checked) return checked;
   options.onCompiled?.(checked.training);
   const lowered = checked.training.module;
+  const loadStart = performance.now();
   const { dataset } = loadDatasetSource(spec.data.source, spec.data.transforms, options.data);
   const needed = [spec.loss.mask, ...spec.report.map((r) => r.split), ...(spec.select.kind === "best" ? [spec.select.split] : [])];
   const data = bindDataset(dataset, spec.data.name, lowered, needed);
   const classes = trainClassCount(spec, lowered, data.symbols, dataset.numClasses);
   if (classes.some((d) => d.severity === "error")) return { diagnostics: classes };
   const schedule = checked.training.schedule;
-  return { lowered, ...(schedule ? { schedule } : {}), data, symbols: { ...lowered.symbols, ...data.symbols }, lowerMs: checked.training.ms };
+  return { lowered, ...(schedule ? { schedule } : {}), data, symbols: { ...lowered.symbols, ...data.symbols }, lowerMs: checked.training.ms, loadMs: performance.now() - loadStart };
 }
 
 /**
@@ -73,5 +76,5 @@ export async function runTraining(spec: TrainSpec, module: Module, options: RunT
   const evalEvery = options.evalEvery ?? spec.evalEvery;
   const patience = options.patience ?? spec.patience;
   const result = await train(prepared.lowered, spec, prepared.data, { epochs, evalEvery, patience, onEpoch, start, onSelect, gpu, progressMs, seed: options.seed ?? spec.seed ?? 0 });
-  return { result: { ...result, compile_ms: (options.compileMs ?? 0) + prepared.lowerMs } };
+  return { result: { ...result, compile_ms: (options.compileMs ?? 0) + prepared.lowerMs, load_ms: prepared.loadMs } };
 }

@@ -68,6 +68,8 @@ export interface EpochRecord {
 export interface TrainResult {
   run: string;
   dataset: string;
+  /** The dataset's graph: nodes and directed edges (N and E). */
+  graph: { nodes: number; edges: number };
   device: "reference" | "gpu";
   seed: number;
   /** The last epoch run (before the planned one after an early stop). */
@@ -80,6 +82,8 @@ export interface TrainResult {
   epoch_ms_median: number;
   /** Filled in by the caller, which knows what compiling took. */
   compile_ms: number;
+  /** Loading (or generating) and binding the dataset; filled in by the caller that loaded it. */
+  load_ms?: number;
   /**
    * Measured: the bytes held throughout (data, parameters, optimizer states) plus the most bytes
    * of values a training step or an evaluation held at once (MemoryMeter).
@@ -159,12 +163,15 @@ async function trainEpochs(runner: Runner, spec: TrainSpec, data: BoundData, opt
     await runner.run(TRAIN_STEP_FUNC, stepInputs(spec, root, e), { log: LOSS_RESULT });
     const evaluating = (e + 1) % evalEvery === 0 || e === epochs - 1;
     if (!evaluating && performance.now() - flushedAt < (options.progressMs ?? PROGRESS_MS)) continue;
+    // The evaluation goes to the device right behind the step, before anything is read back: one
+    // wait for both (the losses come back after the output, from a device already done).
+    const evaluated = evaluating ? await evaluate(runner, data, measured, { kind: "rng", key: root }) : undefined;
     const losses = await runner.logged();
     const loss = losses[losses.length - 1];
     const record: EpochRecord = { epoch: e + 1, loss };
     let stop = false;
-    if (evaluating) {
-      const metrics: Metrics = { train_loss: loss, ...(await evaluate(runner, data, measured, { kind: "rng", key: root })) };
+    if (evaluated) {
+      const metrics: Metrics = { train_loss: loss, ...evaluated };
       for (const [k, v] of Object.entries(metrics)) if (k !== "train_loss") record[k] = v;
       const offer = selection.offer(e + 1, metrics);
       if (offer.chosen && options.onSelect) options.onSelect(e + 1, await runner.state());
@@ -192,6 +199,7 @@ async function trainEpochs(runner: Runner, spec: TrainSpec, data: BoundData, opt
   return {
     run: spec.name,
     dataset: spec.data.name,
+    graph: { nodes: data.symbols.N, edges: data.symbols.E },
     device: runner.kind,
     seed: options.seed,
     epochs: first + history.length,

@@ -116,6 +116,8 @@ describe("t.cast and t.argmax_onehot", () => {
 
   it("gives one team per line of t.argmax_onehot", () => {
     const k = emit("t.argmax_onehot", [tensor([10, 1000])], { axes: [1] });
-    expect(k.dispatch(resolveKernelSizes(k, {}))).toEqual({ x: 10, y: 1, z: 1 });
+    // Teams of 8 (128 elements each), 8 teams per 64-invocation workgroup: 2 workgroups for 10 lines.
+    expect(k.wgsl).toContain("lid % 8u");
+    expect(k.dispatch(resolveKernelSizes(k, {}))).toEqual({ x: 2, y: 1, z: 1 });
   });
 });

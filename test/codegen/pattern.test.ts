@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { compactValues, sparsePattern } from "../../compiler/codegen/pattern.js";
+import { compactValues, patternNonzeros, sparsePattern, withCsrForm } from "../../compiler/codegen/pattern.js";
 import { packLayout, PACK_ALIGNMENT } from "../../compiler/plan/index.js";
 import type { TensorValue } from "../../compiler/ir/values.js";
 
@@ -34,6 +34,28 @@ describe("zero patterns", () => {
     expect(() => compactValues(moved, p, "x")).toThrow("input x: element [1, 2] = 9 is nonzero");
     // Zeros where the pattern has nonzeros are fine (dropout does that).
     expect([...compactValues(t([[0, 0, 0, 3], [0, 0, 0, 0], [5, 0, 0, 0]]), p, "x")]).toEqual([0, 3, 5, 0]);
+  });
+});
+
+describe("zero patterns of tensors built from CSR", () => {
+  // 4 nonzeros of 120 entries: mostly zero enough for a pattern.
+  const wide = (row: number[]) => [...row, ...new Array(36).fill(0)];
+  const dense = () => t([wide([0, 2, 0, 3]), wide([0, 0, 0, 0]), wide([5, 0, 0, 7])]);
+
+  it("come from the CSR arrays: the same pattern and values as a scan, explicit zeros left out", () => {
+    // Row 2 stores an explicit zero at column 1.
+    const x = withCsrForm(dense(), Int32Array.from([0, 2, 2, 5]), Int32Array.from([1, 3, 0, 1, 3]), Float32Array.from([2, 3, 5, 0, 7]));
+    x.data.fill(0); // not read again: the pattern and values are the CSR's
+    const p = sparsePattern(x);
+    expect(p).toEqual(sparsePattern(dense()));
+    expect([...compactValues(x, p, "x")]).toEqual([2, 3, 5, 7]);
+    expect(patternNonzeros(x)).toBe(4);
+  });
+
+  it("are scanned as usual when a row's columns are not ascending", () => {
+    const x = withCsrForm(dense(), Int32Array.from([0, 2, 2, 4]), Int32Array.from([3, 1, 0, 3]), Float32Array.from([3, 2, 5, 7]));
+    x.data.fill(0);
+    expect(patternNonzeros(x)).toBe(0); // the scan of the (now zero) dense data
   });
 });
 

@@ -55,6 +55,19 @@ describe("t.matmul", () => {
     });
   });
 
+  // A small C over a long K (a weight's gradient over every node): teams share each 4×4 block.
+  const TEAMS: Array<[string, number, number, number]> = [
+    ["aligned (vec4 loads of A's rows and B's columns)", 64, 3001, 16],
+    ["ragged (scalar loads, partial blocks)", 13, 2708, 7],
+  ];
+  VARIANTS.forEach(([transA, transB], v) => {
+    const [what, m, k, n] = TEAMS[v % 2];
+    it(`teams over K, transA=${transA} transB=${transB}: ${what} (${m}×${k}·${k}×${n})`, async (ctx) => {
+      const r = await checkOp(gpu(ctx), { op: "t.matmul", attrs: { transA, transB }, inputs: operands(m, k, n, transA, transB, m + n) });
+      expect(r.kernel.name).toBe(`t_matmul_${transA ? "t" : "n"}${transB ? "t" : "n"}_teams`);
+    });
+  });
+
   it("gives zeros when the inner dimension is 0", async (ctx) => {
     const r = await checkOp(gpu(ctx), { op: "t.matmul", inputs: operands(5, 0, 6, false, false, 1) });
     expect(Array.from(r.actual.data)).toEqual(new Array(30).fill(0));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { TensorValue } from "../../compiler/ir/values.js";
 import { runScheduledTraining } from "../../runtime/schedules/run.js";
-import type { GpuDevice } from "../../runtime/gpu/index.js";
+import { GpuLimitError, openDevice, type GpuDevice } from "../../runtime/gpu/index.js";
 import { compileTrain } from "../train/helpers.js";
 import { decoupledSource } from "../schedules/sources.js";
 import { useGpu } from "./helpers.js";
@@ -9,7 +9,9 @@ import { useGpu } from "./helpers.js";
 /**
  * A schedule on the GPU against the reference device, step for step: the same plan, batches and
  * initial state give every logged loss and, after every evaluated phase, every state entry to f32
- * rounding; and the GPU allocates what its plan predicted.
+ * rounding; and the GPU allocates what its plan predicted. Under a binding limit smaller than
+ * the features, every function of the schedule binds its large buffers in parts and trains
+ * exactly as it does unsplit.
  */
 const gpuOf = useGpu();
 
@@ -52,4 +54,35 @@ describe("decoupled training on the GPU matches the reference device step for st
       expect(dev.result.peak_bytes).toBe(dev.result.peak_bytes_predicted);
     }, 240_000);
   }
+});
+
+describe("a schedule's functions split their bindings as training does", () => {
+  it("under a limit below the features' bytes, decoupled training equals unsplit training bit for bit", async (ctx) => {
+    const gpu = gpuOf(ctx);
+    const nodes = 400;
+    const features = 40;
+    const source = decoupledSource({ nodes, features, select: "last", schedule: "modules = [16, 8], k = [1, 2], act = [leaky_relu, linear], passes = 1, max_iter = 3, batch = [64, 24]" });
+    const plain = await run(source, gpu);
+    // The smallest power-of-two limit whose parts every kernel can declare (more bindings the lower it is).
+    let split: Awaited<ReturnType<typeof run>> | undefined;
+    let limit = 4096;
+    for (; limit < nodes * features * 4 && !split; limit *= 2) {
+      const capped = await openDevice({ maxBindingBytes: limit });
+      try {
+        split = await run(source, capped);
+      } catch (e) {
+        if (!(e instanceof GpuLimitError)) throw e;
+      } finally {
+        capped.destroy();
+      }
+    }
+    expect(split, "some limit below the features' bytes trains").toBeDefined();
+    const untimed = (r: Awaited<ReturnType<typeof run>>) => r.result.schedule.phases.map(({ ms: _, evalMs: __, ...phase }) => phase);
+    expect(untimed(split!)).toEqual(untimed(plain));
+    expect(split!.states).toHaveLength(plain.states.length);
+    plain.states.forEach((state, j) => {
+      for (const [entry, v] of Object.entries(state)) expect(split!.states[j][entry].data, `${entry} after evaluation ${j + 1}`).toEqual(v.data);
+    });
+    expect(split!.result.peak_bytes).toBe(split!.result.peak_bytes_predicted);
+  }, 240_000);
 });

@@ -1,6 +1,7 @@
 /// <reference types="@webgpu/types" />
 import { emitKernel, resolveKernelSizes, type EmitOptions, type KernelSpec } from "../../compiler/codegen/index.js";
 import { graphBindingArray, graphBySource, type GraphBySource } from "../../compiler/codegen/graph-by-source.js";
+import { compactValues, sparsePattern, type SparsePattern } from "../../compiler/codegen/pattern.js";
 import type { DType, Node, Type } from "../../compiler/ir/types.js";
 import type { GraphValue, TensorValue, Value } from "../../compiler/ir/values.js";
 import { deviceWords, hostArray } from "../../runtime/gpu/host-data.js";
@@ -11,8 +12,10 @@ import { expectAllClose } from "../support/allclose.js";
 /**
  * Launching the shape and graph kernels the way the executor must: several launches writing one
  * output buffer (t.concat past 7 operands), in-place updates (no output binding: the result is
- * operand 0's buffer) and the graph's by-source view (`graph_by_src` bindings, computed on the
- * host once per graph). runtime/gpu's runKernel covers none of these.
+ * operand 0's buffer), the graph's by-source view (`graph_by_src` bindings, computed on the
+ * host once per graph), scratch buffers shared by a node's launches, and mostly-zero operands
+ * stored compactly (an operand some kernel reads the zero pattern of is bound as its nonzero
+ * values, pattern.ts). runtime/gpu's runKernel covers none of these.
  */
 
 export interface ShapeGraphCase extends OpCase {
@@ -49,6 +52,8 @@ export async function launchAll(
   const bytes = output.shape.reduce((n, d) => n * d, 1) * 4;
   const buffers = new Map<string, GPUBuffer>();
   const bySource = new Map<number, GraphBySource>();
+  const patterns = new Map<number, SparsePattern>();
+  for (const k of kernels) for (const b of k.bindings) if (b.source.kind === "pattern") patterns.set(b.source.input, sparsePattern(inputs[b.source.input] as TensorValue));
   const buffer = (key: string, make: () => GPUBuffer) => {
     let b = buffers.get(key);
     if (!b) buffers.set(key, (b = make()));
@@ -64,9 +69,13 @@ export async function launchAll(
         else if (s.kind === "input") {
           const v = inputs[s.input];
           if (v?.kind !== "tensor") throw new Error(`${kernel.name}: operand ${s.input} is not a tensor`);
-          bound.push(buffer(`in${s.input}`, () => gpu.upload(deviceWords(v), b.name)));
+          const pattern = patterns.get(s.input);
+          bound.push(buffer(`in${s.input}`, () => gpu.upload(pattern ? compactValues(v, pattern, b.name) : deviceWords(v), b.name)));
         } else if (s.kind === "pattern") {
-          throw new Error(`${kernel.name}: pattern bindings are not used by shape or graph kernels`);
+          const pattern = patterns.get(s.input)!;
+          bound.push(buffer(`pattern${s.input}.${s.array}`, () => gpu.upload(pattern[s.array], b.name)));
+        } else if (s.kind === "scratch") {
+          bound.push(buffer(`scratch${s.index}`, () => gpu.createBuffer(s.bytes, b.name)));
         } else {
           const g = inputs[s.input] as GraphValue;
           const view = () => bySource.get(s.input) ?? bySource.set(s.input, graphBySource(g)).get(s.input)!;

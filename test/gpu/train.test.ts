@@ -45,7 +45,7 @@ describe("readbacks", () => {
     const every = await runTraining(spec, module, { seed: 1, gpu });
     const read = vi.spyOn(gpu, "read");
     const sparse = await runTraining(spec, module, { seed: 1, gpu, evalEvery: 5, progressMs: Infinity });
-    // Epochs 5 and 10: the losses, then the model's output.
+    // Epochs 5 and 10: the model's output, then the losses.
     expect(read).toHaveBeenCalledTimes(4);
     read.mockRestore();
     expect(sparse.result!.history.map((r) => r.loss)).toEqual(every.result!.history.map((r) => r.loss));

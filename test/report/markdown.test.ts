@@ -7,6 +7,7 @@ import { compileTrain, gcnSource } from "../train/helpers.js";
 const RESULT: TrainResult = {
   run: "small",
   dataset: "syn",
+  graph: { nodes: 300, edges: 1800 },
   device: "reference",
   seed: 2,
   epochs: 12,

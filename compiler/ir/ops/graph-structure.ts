@@ -22,18 +22,21 @@ const addSelfLoops: OpSpec = {
   interpret(inputs) {
     const g = asGraph(inputs[0]);
     const n = g.numNodes;
+    const [inPtr, inSrc, inDst] = [g.indptr, g.src, g.dst];
     const indptr = new Int32Array(n + 1);
     const src = new Int32Array(g.numEdges + n);
     const dst = new Int32Array(g.numEdges + n);
     for (let i = 0; i < n; i++) {
-      const from = g.indptr[i];
-      const to = g.indptr[i + 1];
-      const at = from + i; // i loops were inserted before this row
+      const from = inPtr[i];
+      const to = inPtr[i + 1];
+      let at = from + i; // i loops were inserted before this row
       indptr[i] = at;
-      src.set(g.src.subarray(from, to), at);
-      dst.set(g.dst.subarray(from, to), at);
-      src[at + to - from] = i;
-      dst[at + to - from] = i;
+      for (let e = from; e < to; e++, at++) {
+        src[at] = inSrc[e];
+        dst[at] = inDst[e];
+      }
+      src[at] = i;
+      dst[at] = i;
     }
     indptr[n] = g.numEdges + n;
     return { kind: "graph", numNodes: n, numEdges: g.numEdges + n, indptr, src, dst, selfLoops: true } satisfies GraphValue;
@@ -81,13 +84,14 @@ const gcnNorm: OpSpec = {
   },
   interpret(inputs, attrs, ctx) {
     const g = asGraph(inputs[0]);
+    const [src, dst, m] = [g.src, g.dst, g.numEdges];
     const loopWeight = attrs.improved ? 2 : 1;
-    const weightOf = (e: number) => (g.src[e] === g.dst[e] ? loopWeight : 1);
     const deg = new Float64Array(g.numNodes);
-    for (let e = 0; e < g.numEdges; e++) deg[g.dst[e]] += weightOf(e);
+    for (let e = 0; e < m; e++) deg[dst[e]] += src[e] === dst[e] ? loopWeight : 1;
     const invSqrt = deg.map((d) => (d > 0 ? 1 / Math.sqrt(d) : 0));
-    const out = alloc("f32", [g.numEdges], ctx.precision);
-    for (let e = 0; e < g.numEdges; e++) out.data[e] = weightOf(e) * invSqrt[g.src[e]] * invSqrt[g.dst[e]];
+    const out = alloc("f32", [m], ctx.precision);
+    const data = out.data;
+    for (let e = 0; e < m; e++) data[e] = (src[e] === dst[e] ? loopWeight : 1) * invSqrt[src[e]] * invSqrt[dst[e]];
     return out;
   },
   nondifferentiable: true, // depends on the graph only

@@ -1,0 +1,62 @@
+import { describe, expect, it } from "vitest";
+import { emitPatternMatmul } from "../../compiler/codegen/matmul-pattern.js";
+import { sparsePattern } from "../../compiler/codegen/pattern.js";
+import type { TensorValue } from "../../compiler/ir/values.js";
+import { random, randomTensor } from "../support/tensors.js";
+import { checkCase } from "./shape-graph-helpers.js";
+import { useGpu } from "./helpers.js";
+
+/**
+ * The patterned matmuls (P mostly zeros, visited through its pattern) against the interpreter's
+ * dense `t.matmul`: P·Wᵀ (Wᵀ written to scratch first, a group of outputs per invocation) and
+ * Dᵀ·P (columns longest first), for output widths that take vec4 groups (16, 64, 24), scalar
+ * groups (7) and a prime (17: one output per invocation); with empty rows and columns, a row
+ * count that is not a multiple of the workgroup, and one dense column (a very long one).
+ */
+const gpu = useGpu();
+
+/** A [n, f] matrix about `density` nonzero, with rows 0 and 5 empty, column 1 empty and column 0 full. */
+function sparse(n: number, f: number, density: number, seed: number): TensorValue {
+  const rand = random(seed);
+  const data = new Float32Array(n * f);
+  for (let i = 0; i < n; i++) {
+    for (let k = 0; k < f; k++) {
+      const empty = i === 0 || i === 5 || k === 1;
+      if (!empty && (k === 0 || rand() < density)) data[i * f + k] = 2 * rand() - 1;
+    }
+  }
+  return { kind: "tensor", dtype: "f32", shape: [n, f], data };
+}
+
+/** The launches for a P of `nonzeros` nonzeros. */
+const launchesFor = (nonzeros: number) => (node: Parameters<typeof emitPatternMatmul>[0], types: Parameters<typeof emitPatternMatmul>[1]) => emitPatternMatmul(node, types, {}, nonzeros);
+const nonzeros = (t: TensorValue) => t.data.filter((v) => v !== 0).length;
+
+describe("patterned matmul kernels agree with the interpreter", () => {
+  for (const h of [16, 64, 24, 7, 17]) {
+    it(`P·Wᵀ and Dᵀ·P with ${h} outputs`, async (ctx) => {
+      const [n, f] = [131, 90];
+      const p = sparse(n, f, 0.05, h);
+      const rand = random(100 + h);
+      const w = randomTensor([h, f], rand);
+      const d = randomTensor([n, h], rand);
+      const launches = launchesFor(nonzeros(p));
+      const rows = await checkCase(gpu(ctx), { op: "t.matmul", attrs: { transA: false, transB: true }, inputs: [p, w], launches });
+      expect(rows.kernels.map((k) => k.name)).toEqual(["t_matmul_pattern_wt", "t_matmul_pattern_rows"]);
+      const cols = await checkCase(gpu(ctx), { op: "t.matmul", attrs: { transA: true, transB: false }, inputs: [d, p], launches });
+      expect(cols.kernels.map((k) => k.name)).toEqual(["t_matmul_pattern_cols"]);
+    }, 60_000);
+  }
+
+  it("shares long columns among a team (a tall P: 3000 rows, 12 columns)", async (ctx) => {
+    const p = sparse(3000, 12, 0.5, 3);
+    const d = randomTensor([3000, 16], random(4));
+    const r = await checkCase(gpu(ctx), { op: "t.matmul", attrs: { transA: true, transB: false }, inputs: [d, p], launches: launchesFor(nonzeros(p)) });
+    expect(r.kernels[0].wgsl).toContain("team of 16");
+  }, 60_000);
+
+  it("visits columns longest first, ties in index order", () => {
+    const p = sparsePattern({ kind: "tensor", dtype: "f32", shape: [3, 4], data: Float32Array.from([0, 1, 1, 0, 0, 1, 0, 1, 1, 1, 1, 0]) });
+    expect([...p.order]).toEqual([1, 2, 0, 3]);
+  });
+});
