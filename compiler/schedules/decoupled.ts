@@ -92,7 +92,7 @@ function blockProblems(spec: TrainSpec, modules: number): Diagnostic[] {
     out.push(error(unfit, "a learning-rate schedule does not apply to decoupled training (each visit restarts the optimizer)", spec.lrSchedule.span, { help: "remove `lr_schedule = …`" }));
   }
   const names = Array.from({ length: modules }, (_, t) => `m${t + 1}`);
-  for (const g of spec.optimizer.groups) {
+  for (const g of spec.optimizer!.groups) {
     if (!names.includes(g.member)) {
       out.push(error(unfit, `optimizer group \`${g.member}\` names no module`, g.span, { help: `the modules are ${names.map((n) => `\`${n}\``).join(", ")}` }));
     }
@@ -100,8 +100,8 @@ function blockProblems(spec: TrainSpec, modules: number): Diagnostic[] {
   if (spec.passes.length) {
     out.push(error(unfit, "technique passes in a train block are not applied to a schedule's functions yet", spec.passes[0].span, { help: "remove `passes = […]`" }));
   }
-  if (spec.optimizer.clipNorm !== undefined && !(spec.optimizer.clipNorm > 0)) {
-    out.push(error(unfit, `clip_norm must be > 0, got ${spec.optimizer.clipNorm}`, spec.optimizer.span));
+  if (spec.optimizer!.clipNorm !== undefined && !(spec.optimizer!.clipNorm > 0)) {
+    out.push(error(unfit, `clip_norm must be > 0, got ${spec.optimizer!.clipNorm}`, spec.optimizer!.span));
   }
   return out;
 }
@@ -114,7 +114,7 @@ function lower(spec: TrainSpec, module: Module): { module: Module; program: Sche
   if (problems.length) return problems;
 
   const span = spec.schedule!.span;
-  const s: Settings = { nodes: "N", classes: datasetAttribute(spec.data, "num_classes"), eta: o.eta, lam: o.lam, slope: o.negative_slope, optimizer: spec.optimizer, span };
+  const s: Settings = { nodes: "N", classes: datasetAttribute(spec.data, "num_classes"), eta: o.eta, lam: o.lam, slope: o.negative_slope, optimizer: spec.optimizer!, span };
   const features = datasetAttribute(spec.data, "num_features");
   const L = o.modules.length;
   const shapes: ModuleShape[] = o.modules.map((dout, t) => {
@@ -186,7 +186,7 @@ function lower(spec: TrainSpec, module: Module): { module: Module; program: Sche
   add(predictFunc(PREDICT_FUNC, shapes[L - 1], hEntry(shapes[L - 1].dout), s));
 
   // The plan.
-  const rates = new Map(lrInputs(spec.optimizer).map((r) => [r.name, r.baseLr]));
+  const rates = new Map(lrInputs(spec.optimizer!).map((r) => [r.name, r.baseLr]));
   const sources = (func: Func, m: ModuleShape, t: number): Record<string, InputSource> => {
     const out: Record<string, InputSource> = {};
     for (const n of func.body) {

@@ -104,6 +104,8 @@ export type InputSource =
 export interface ScheduleUses {
   model: boolean;
   epochs: boolean;
+  /** False for a kind that trains without gradients (ADMM); absent means used. */
+  optimizer?: boolean;
 }
 
 export interface ScheduleKind {
