@@ -17,6 +17,9 @@ const GRAPH: GraphType = { kind: "graph", nodes: "N", edges: "E", selfLoops: fal
 const f32 = (...shape: Dim[]): TensorType => ({ kind: "tensor", dtype: "f32", shape });
 const i32 = (...shape: Dim[]): TensorType => ({ kind: "tensor", dtype: "i32", shape });
 
+/** The report function's result: [objective, residual]. */
+export const REPORT_RESULT = "report";
+
 export interface SetupNames {
   /** The training rows (i32[T]), an input the driver binds. */
   rows: string;
@@ -172,7 +175,7 @@ export function reportFunc(name: string, layers: readonly LayerEntries[], n: Set
   };
   const one = (x: number) => m.b.emit("t.reshape", [x], { shape: [1] });
   const nextHistory = m.b.emit("t.concat", [one(objective), one(previous)], { axis: 0 });
-  return m.b.finish([report, grown(n.rho), grown(n.nu), nextHistory], ["report", n.rho, n.nu, n.history]);
+  return m.b.finish([report, grown(n.rho), grown(n.nu), nextHistory], [REPORT_RESULT, n.rho, n.nu, n.history]);
 }
 
 /**
