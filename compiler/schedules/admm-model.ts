@@ -85,8 +85,12 @@ class Reader {
   read(): GaMlp {
     const layers: GaLayer[] = [];
     let v = this.func.results[0];
+    const alone = this.augmentedLinear(v);
+    if (alone) return this.done(alone.K, [alone.layer]);
     const last = this.linear(v, "the model's output is not a Linear layer");
     layers.unshift(last.layer);
+    const K0 = this.augmentation(last.input);
+    if (K0 !== undefined) return this.done(K0, layers);
     v = last.input;
     for (;;) {
       const n = this.node(v);

@@ -32,7 +32,7 @@ const levelSetType = {
   describe: LEVEL_SET_FORMS,
   check: (v: OptionValue) => {
     const set = levelSet(v);
-    return typeof set === "string" ? set : undefined;
+    return typeof set === "string" ? `is not a level set: ${set}` : undefined;
   },
 } as const;
 

@@ -124,7 +124,7 @@ export function checkOptions(kind: string, schema: readonly ScheduleOption[], sp
     }
     const bad = items.map((v) => valueProblem(o.type, v)).find((p) => p !== undefined);
     if (bad) {
-      const each = Array.isArray(given) ? "each value of " : "";
+      const each = items !== given || !Array.isArray(given) ? "" : "each value of ";
       diagnostics.push(error(bad[0], `${each}\`${o.name}\` of \`${kind}\` ${bad[1]}, found \`${optionText(given)}\``, at(o.name), { help: o.doc }));
       continue;
     }
