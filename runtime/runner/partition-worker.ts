@@ -33,12 +33,15 @@ let levels: Record<string, Float32Array> = {};
 let failure: string | undefined;
 let queue: Promise<void> = Promise.resolve();
 
-function reply(id: number, value: () => Promise<unknown>): Promise<void> {
-  if (failure !== undefined) return Promise.resolve(port.postMessage({ id, ok: false, error: failure } satisfies FromWorker));
-  return value().then(
-    (v) => port.postMessage({ id, ok: true, value: v, memory: runner!.memory() } satisfies FromWorker, transferables(v)),
-    (e) => port.postMessage({ id, ok: false, error: describe(e) } satisfies FromWorker),
-  );
+/** Answer request `id`: the value, or why there is none. Every request is answered, once. */
+async function reply(id: number, value: () => Promise<unknown>): Promise<void> {
+  if (failure !== undefined) return port.postMessage({ id, ok: false, error: failure } satisfies FromWorker);
+  try {
+    const v = await value();
+    port.postMessage({ id, ok: true, value: v, memory: runner!.memory() } satisfies FromWorker, transferables(v));
+  } catch (e) {
+    port.postMessage({ id, ok: false, error: describe(e) } satisfies FromWorker);
+  }
 }
 
 function describe(e: unknown): string {
@@ -70,7 +73,8 @@ async function handle(m: ToWorker): Promise<void> {
     case "get":
       return reply(m.id, async () => {
         const state = await runner!.state(m.names);
-        return Object.fromEntries(Object.entries(state).map(([name, t]) => [name, encode(name, t as TensorValue, levels[name])]));
+        // Copies: the wire's buffers are moved to the main thread, and a runner may hand out its own.
+        return Object.fromEntries(Object.entries(state).map(([name, t]) => [name, encode(name, { ...t, data: t.data.slice() } as TensorValue, levels[name])]));
       });
     case "read":
       return reply(m.id, () => runner!.read(m.func, m.result));

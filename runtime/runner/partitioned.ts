@@ -169,7 +169,7 @@ export class PartitionedRunner implements Runner {
       else this.traffic.otherBytes += bytes;
       this.traffic.transfers++;
       this.send(dev, { op: "set", values });
-    });
+    }).catch((e: unknown) => this.fail(d, e instanceof Error ? e : new Error(String(e))));
     fresh.add(d);
   }
 
@@ -230,7 +230,7 @@ export class PartitionedRunner implements Runner {
   }
 
   private post(dev: Device, m: ToWorker): void {
-    dev.chain = dev.chain.then(() => this.send(dev, m));
+    dev.chain = dev.chain.then(() => this.send(dev, m)).catch((e: unknown) => this.fail(this.devices.indexOf(dev), e instanceof Error ? e : new Error(String(e))));
   }
 
   private send(dev: Device, m: ToWorker): void {
@@ -240,6 +240,7 @@ export class PartitionedRunner implements Runner {
 
   private request(d: number, m: Extract<ToWorker, { id: number }>): Promise<unknown> {
     const id = ++this.nextId;
+    if (this.broken) return Promise.reject(this.broken);
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject, device: d });
       this.post(this.devices[d], { ...m, id });
@@ -256,13 +257,16 @@ export class PartitionedRunner implements Runner {
     } else p.reject(new RunnerError(`device ${p.device}: ${m.error}`));
   }
 
+  /** A device failed: so does every request, now and later (the devices' states no longer agree with the plan). */
   private fail(d: number, e: Error): void {
+    this.broken ??= e instanceof RunnerError ? e : new RunnerError(`device ${d}: ${e.message}`);
     for (const [id, p] of this.pending) {
-      if (p.device !== d) continue;
       this.pending.delete(id);
-      p.reject(new RunnerError(`device ${d}: ${e.message}`));
+      p.reject(this.broken);
     }
   }
+
+  private broken?: RunnerError;
 }
 
 export function openPartitionedRunner(program: RunnerProgram, placement: Placement, gpu?: GpuDevice): Promise<PartitionedRunner> {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { Span } from "../../grammar/span.js";
 import { FuncBuilder } from "../../compiler/ir/builder.js";
 import type { Func } from "../../compiler/ir/types.js";
 import type { TensorValue } from "../../compiler/ir/values.js";
@@ -21,7 +22,7 @@ const T = 5;
 const DIN = 3;
 const DOUT = 4;
 const CLASSES = 3;
-const SPAN = { file: "t.gnn", line: 1, col: 1, endLine: 1, endCol: 2 };
+const SPAN: Span = { file: "t.gnn", start: { offset: 0, line: 1, column: 1 }, end: { offset: 1, line: 1, column: 2 } };
 
 type M = number[][];
 const mat = (t: TensorValue): M => Array.from({ length: t.shape[0] }, (_, i) => Array.from(t.data.subarray(i * t.shape[1], (i + 1) * t.shape[1])));
@@ -139,7 +140,7 @@ describe("ADMM updates against brute-force minimisation", () => {
   it("p under -Q: each candidate projected onto the levels before the test", () => {
     const set = levelSet({ call: "linspace", args: [-2, 2, 9] }) as LevelSet;
     const table: TensorValue = { kind: "tensor", dtype: "f32", shape: [9, 1], data: Float32Array.from(set.values) };
-    const s = { ...state(6), levels: table };
+    const s: Record<string, TensorValue> = { ...state(6), levels: table };
     const [rho, nu] = [0.7, 1.3];
     const [p, W, z, qprev, uprev] = ["p", "W", "z", "qprev", "uprev"].map((n) => mat(s[n]));
     const b = vec(s.b);
@@ -156,7 +157,7 @@ describe("ADMM updates against brute-force minimisation", () => {
     const r = random(7);
     const labels = Array.from({ length: T }, (_, i) => i % CLASSES);
     const y: TensorValue = { kind: "tensor", dtype: "f32", shape: [T, CLASSES], data: Float32Array.from(labels.flatMap((c) => Array.from({ length: CLASSES }, (_, k) => (k === c ? 1 : 0)))) };
-    const s = { ...state(7, CLASSES), y, z: randomTensor([T, CLASSES], r, { zeros: 0 }) };
+    const s: Record<string, TensorValue> = { ...state(7, CLASSES), y, z: randomTensor([T, CLASSES], r, { zeros: 0 }) };
     const out = run(updateFunc("o", output, settings({ fista: { iterations: 5000, tol: 1e-10, step: 1 } })), s);
     const a = affine(mat(s.p), mat(out.W), vec(out.b));
     const nu = 1.3;
