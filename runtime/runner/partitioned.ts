@@ -81,7 +81,7 @@ export class PartitionedRunner implements Runner {
   private readonly levels: Record<string, Float32Array> = {};
   private nextId = 0;
   private closed = false;
-  readonly traffic: Traffic = { boundaryBytes: 0, otherBytes: 0, transfers: 0 };
+  private readonly moved: Traffic = { boundaryBytes: 0, otherBytes: 0, transfers: 0 };
 
   private constructor(program: RunnerProgram, placement: Placement, device: DeviceRequest) {
     this.kind = device.kind;
@@ -165,12 +165,18 @@ export class PartitionedRunner implements Runner {
     dev.chain = dev.chain.then(async () => {
       const values = await value;
       const bytes = wireBytes(values[entry]);
-      if (boundary) this.traffic.boundaryBytes += bytes;
-      else this.traffic.otherBytes += bytes;
-      this.traffic.transfers++;
+      if (boundary) this.moved.boundaryBytes += bytes;
+      else this.moved.otherBytes += bytes;
+      this.moved.transfers++;
       this.send(dev, { op: "set", values });
     }).catch((e: unknown) => this.fail(d, e instanceof Error ? e : new Error(String(e))));
     fresh.add(d);
+  }
+
+  /** The bytes moved so far, once every transfer asked for has arrived. */
+  async traffic(): Promise<Traffic> {
+    await Promise.all(this.devices.map((dev) => dev.chain));
+    return { ...this.moved };
   }
 
   async read(func: string, result: string): Promise<TensorValue> {

@@ -30,7 +30,7 @@ export function admmDriver(spec: TrainSpec, data: BoundData, seed: number, targe
       const layers = traffic[phaseIndex.get(phase)!];
       const out: Record<string, number> = { objective, residual, rho: rho.data[0], layer_bytes: layers.wire, layer_bytes_f32: layers.f32 };
       if (runner instanceof PartitionedRunner) {
-        const now = { ...runner.traffic };
+        const now = await runner.traffic();
         out.device_bytes = now.boundaryBytes - moved.boundaryBytes;
         out.device_other_bytes = now.otherBytes - moved.otherBytes;
         moved = now;
