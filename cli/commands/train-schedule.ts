@@ -6,7 +6,7 @@ import { loadCheckpoint, saveCheckpoint, writeFileAtomic } from "../../runtime/c
 import type { GpuDevice } from "../../runtime/gpu/index.js";
 import { resultJson, summarizePipeline, writeRunReport, type PipelineSummary } from "../../runtime/report/index.js";
 import { scheduleProgressPrinter } from "../../runtime/schedules/progress.js";
-import { passCurveSvg, phasesMarkdown } from "../../runtime/schedules/report.js";
+import { objectiveSvg, passCurveSvg, phasesMarkdown } from "../../runtime/schedules/report.js";
 import type { ScheduleResult } from "../../runtime/schedules/result.js";
 import { runScheduledTraining } from "../../runtime/schedules/run.js";
 import { ResumeError } from "../../runtime/schedules/driver.js";
@@ -124,7 +124,8 @@ export async function trainScheduled(io: Io, target: Target, flags: ScheduledFla
     if (flags.json !== undefined) writeFileAtomic(flags.json, resultJson(result));
     if (flags.reportDir !== undefined) {
       const maxRssBytes = process.resourceUsage().maxRSS * 1024;
-      const schedule = { phases: phasesMarkdown(result), curve: passCurveSvg(result) };
+      const measures = objectiveSvg(result);
+      const schedule = { phases: phasesMarkdown(result), curve: passCurveSvg(result), ...(measures ? { measures } : {}) };
       writeRunReport(flags.reportDir, { result, select, pipeline, trainMs, maxRssBytes, resumedFrom: flags.resumePath, savedTo: flags.savePath, schedule });
       io.out(`  report in ${flags.reportDir}\n`);
     }

@@ -59,8 +59,11 @@ export class GpuRunner implements Runner {
     const plans = new Map<string, FunctionPlan>(program.funcs.map((f) => [f.name, planFunction(f, { symbols, data }, patterned)]));
     // One pack for every function's state, as the memory plan counts it.
     const packed = packedParams([...plans.values()].map((p) => p.launches));
-    const store = new BufferStore(gpu, packed);
     const written = (func: Func) => func.resultNames.flatMap((name, k): [number, string][] => (name in program.state ? [[k, name]] : []));
+    // State written but read by none of these functions (another device's, over a partitioned
+    // runner) still gets its place in the pack: state() reads it there.
+    for (const func of program.funcs) for (const [, name] of written(func)) if (!packed.has(name)) packed.set(name, program.state[name].data.byteLength);
+    const store = new BufferStore(gpu, packed);
     const pool = statePool(
       program.funcs.map((func) => ({ plan: plans.get(func.name)!.launches, resultNames: func.resultNames })),
       new Set(Object.keys(program.state)),
@@ -74,12 +77,7 @@ export class GpuRunner implements Runner {
       const all = written(func);
       const updates = all.filter(([, name]) => plan.launches.params.has(name));
       const unread = all.filter(([, name]) => !plan.launches.params.has(name));
-      // State the function writes without reading it is copied to its place in the pack, which
-      // exists when some function reads it.
-      const orphans = unread.filter(([, name]) => !packed.has(name));
-      if (orphans.length) {
-        throw new RunnerError(`\`${func.name}\` writes state no loaded function reads (${orphans.map(([, n]) => `\`${n}\``).join(", ")}): nothing on the GPU holds it`);
-      }
+      // State the function writes without reading it is copied to its place in the pack.
       const writes = unread.map(([k, name]): [number, Place] => [k, store.param(name, packed)]);
       loaded.set(func.name, { func, program: prog, updates, writes });
     }
