@@ -306,7 +306,9 @@ function build(spec: TrainSpec, module: Module, model: GaMlp, plan: Plan): { mod
         run(report),
         ...(evaluate ? [run(publish)] : []),
       ];
-      phases.push({ name: `${stage}.${i + 1}`, label: `${D} layers, iteration ${i + 1}`, pass: iteration, steps, evaluate });
+      // Only the model's own depth is selected: a warm stage's network is shallower.
+      const selectable = s === stages.length - 1;
+      phases.push({ name: `${stage}.${i + 1}`, label: `${D} layers, iteration ${i + 1}`, pass: iteration, steps, evaluate, ...(selectable ? {} : { selectable }) });
     }
   });
 

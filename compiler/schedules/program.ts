@@ -76,6 +76,8 @@ export interface Phase {
   steps: readonly PlanStep[];
   /** Evaluate (and offer for selection) after the phase. */
   evaluate: boolean;
+  /** False: evaluated for the record, never selected (ADMM's warm-start stages, shallower than the model). */
+  selectable?: boolean;
 }
 
 export type PlanStep = RunStep | ResetStep;

@@ -171,8 +171,8 @@ async function follow(runner: Runner, t: ScheduleTarget, kind: KindDriver, optio
       const last = lastLoss(record);
       record.metrics = { ...(last !== undefined ? { train_loss: last } : {}), ...(await kind.evaluate(runner, phase)) };
       record.evalMs = performance.now() - evalStart;
-      const offer = selection.offer(p + 1, record.metrics);
-      if (offer.chosen && options.onSelect) options.onSelect(p + 1, keep(await runner.state()));
+      const offer = phase.selectable === false ? undefined : selection.offer(p + 1, record.metrics);
+      if (offer?.chosen && options.onSelect) options.onSelect(p + 1, keep(await runner.state()));
     }
     if (kind.measure) record.measures = await kind.measure(runner, phase);
     records.push(record);
