@@ -31,6 +31,8 @@ export class BufferStore {
   get(name: string, bytes: number): GPUBuffer {
     let b = this.buffers.get(name);
     if (!b) this.buffers.set(name, (b = this.gpu.createBuffer(bytes, name)));
+    // Programs share a buffer by name: they must agree on its size.
+    else if (b.size !== allocatedSize(bytes)) throw new Error(`internal: buffer \`${name}\` is shared by programs that need ${b.size} and ${allocatedSize(bytes)} bytes`);
     return b;
   }
 
@@ -60,6 +62,17 @@ export class BufferStore {
     const offset = this.pack.layout.offsets.get(name);
     if (offset === undefined) throw new Error(`internal: parameter ${name} is not in the parameter pack (give the store every program's parameters)`);
     return { buffer: this.pack.buffer, offset, size: allocatedSize(this.pack.params.get(name)!) };
+  }
+
+  /** True when `name` has a place in the pack. */
+  packs(name: string): boolean {
+    return this.packed?.has(name) ?? this.pack?.params.has(name) ?? false;
+  }
+
+  /** Overwrite packed entry `name` directly: state that no loaded program reads, only writes. */
+  writeParam(name: string, data: ArrayBufferView): void {
+    const place = this.param(name, this.packed ?? new Map());
+    this.gpu.device.queue.writeBuffer(place.buffer, place.offset, new Uint8Array(data.buffer as ArrayBuffer, data.byteOffset, data.byteLength));
   }
 
   /** Every packed parameter and state, read back at once (one wait): name → its bytes. */

@@ -64,9 +64,9 @@ export function planTraining(step: Func, predict: Func, options: Pick<LoadOption
 }
 
 /** Put a function on the GPU as planFunction plans it: host values computed by the reference interpreter and uploaded. */
-export async function loadFunction(gpu: GpuDevice, func: Func, options: LoadOptions): Promise<GpuProgram> {
-  const { launches, hosted } = options.plan ?? planFunction(func, options);
-  checkBindingLimits(launches, func, gpu.limits.maxStorageBufferBindingSize);
+/** The values of `hosted` (ids of `func` that depend on the data only), computed by the reference interpreter. */
+export function hostValues(func: Func, hosted: readonly number[], options: Pick<LoadOptions, "symbols" | "data">): Value[] {
+  if (!hosted.length) return [];
   const onHost = new Set(hosted);
   const hostFunc: Func = {
     name: `${func.name}.host`,
@@ -74,10 +74,21 @@ export async function loadFunction(gpu: GpuDevice, func: Func, options: LoadOpti
       const input = inputName(n);
       return onHost.has(n.id) || (input !== undefined && input in options.data);
     }),
-    results: hosted,
+    results: [...hosted],
     resultNames: hosted.map((id) => `%${id}`),
   };
-  const values = hosted.length ? runFunc(hostFunc, { inputs: options.data, params: {}, symbols: options.symbols }) : [];
+  return runFunc(hostFunc, { inputs: options.data, params: {}, symbols: options.symbols });
+}
+
+/** Whether every result of the function depends on the data only: it runs on the host once, no kernel needed. */
+export function onHostOnly(func: Func, plan: FunctionPlan): boolean {
+  return plan.launches.steps.length === 0 && func.results.every((id) => plan.hosted.includes(id));
+}
+
+export async function loadFunction(gpu: GpuDevice, func: Func, options: LoadOptions): Promise<GpuProgram> {
+  const { launches, hosted } = options.plan ?? planFunction(func, options);
+  checkBindingLimits(launches, func, gpu.limits.maxStorageBufferBindingSize);
+  const values = hostValues(func, hosted, options);
   const program = await GpuProgram.create(gpu, launches, options.store, new Map(hosted.map((id, k) => [id, values[k]])), options.data, options.pooled);
   // Programs sharing a store share its input buffers: each input is uploaded once.
   for (const [name, value] of Object.entries(options.data)) {

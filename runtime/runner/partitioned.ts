@@ -4,7 +4,7 @@ import { Worker } from "node:worker_threads";
 import { inputName, paramName } from "../../compiler/ir/struct-views.js";
 import type { Func, Node } from "../../compiler/ir/types.js";
 import type { TensorValue, Value } from "../../compiler/ir/values.js";
-import type { Placement } from "../../compiler/schedules/program.js";
+import type { Placement } from "../../compiler/plan/placement.js";
 import type { GpuDevice } from "../gpu/index.js";
 import type { DeviceRequest, FromWorker, ToWorker } from "./partition-worker.js";
 import { funcNamed, RunnerError, type Runner, type RunnerMemory, type RunnerProgram, type RunOptions } from "./runner.js";
