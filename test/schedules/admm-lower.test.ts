@@ -45,7 +45,7 @@ describe("admm lowering", () => {
     // The first layer's input: the augmented features of the training rows, (K + 1)·F wide.
     expect(module.params.find((p) => p.name === "admm.x")!.type.shape).toEqual(["admm.rows", 60]);
     expect(module.funcs.map((f) => f.name)).toContain("predict");
-    expect(printScheduleProgram(program, module)).toMatch(/phase d2\.1 "2 layers, iteration 1" then evaluate\n {2}run admm\.augment\(admm\.rows = batch\(train, all\) as admm\.rows\)\n/);
+    expect(printScheduleProgram(program, module)).toMatch(/phase d2\.1 "2 layers, iteration 1" then evaluate\n {2}run admm\.augment\(admm\.rows = batch\(train, all\)\)\n/);
   });
 
   it("evaluates every eval_every iterations and at the end of each stage", () => {

@@ -21,11 +21,13 @@ describe("ADMM over several devices", () => {
   it("gives the sequential run's state after every phase, with 2 and 4 devices", async () => {
     const base = "layers = [2, 4], iterations = [2, 3], rho = 1e-2, nu = 1e-2, quantize = levels(-1, 20)";
     const one = await train(base);
-    expect(one.states).toHaveLength(5);
+    // States are offered at the model's depth (the warm stage's are never selected); every phase's measures are compared.
+    expect(one.states).toHaveLength(3);
+    const measured = (r: typeof one.result) => r.schedule.phases.map((p) => [p.metrics, p.measures!.objective, p.measures!.residual, p.measures!.rho]);
     for (const devices of [2, 4]) {
       const many = await train(`${base}, devices = ${devices}`);
       expect(many.states).toEqual(one.states);
-      expect(many.result.schedule.phases.map((p) => p.metrics)).toEqual(one.result.schedule.phases.map((p) => p.metrics));
+      expect(measured(many.result)).toEqual(measured(one.result));
     }
   }, 300_000);
 
