@@ -9,6 +9,7 @@
 //     [--runs admm,admm_q,adam] [--devices 1,2,4] [--parallel-iterations 4] [--no-accuracy] [--no-parallel] [--out DIR]
 //
 // Needs GNNC_DATA_DIR; trains on the GPU when an adapter exists, else on the reference device.
+// Every dataset runs the example's settings (chosen on Cora's validation split).
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -43,16 +44,6 @@ const EXAMPLE = join(REPO, "examples", "cora-admm.gnn");
 const LABELS: Record<string, string> = { cora: "Cora", coauthor_cs: "Coauthor CS", amazon_computers: "Amazon Computers" };
 /** The example's train blocks. */
 const RUNS: Record<string, string> = { admm: "cora_admm", admm_q: "cora_admm_q", adam: "cora_adam" };
-/**
- * Schedule options other than the example's, per dataset, chosen on validation accuracy
- * (seed 0) — never on test: Cora runs the example as written.
- */
-const SETTINGS: Record<string, Record<string, unknown>> = {
-  cora: {},
-  coauthor_cs: {},
-  amazon_computers: {},
-};
-
 const dataDir = process.env.GNNC_DATA_DIR ? resolve(process.env.GNNC_DATA_DIR) : undefined;
 const log = (line: string) => process.stderr.write(`[bench admm] ${line}\n`);
 
@@ -103,7 +94,7 @@ async function accuracy(gpu: GpuDevice | undefined): Promise<AccuracyRow[]> {
     const text = dataset === "cora" ? example : adaptExample(example, { key: dataset, declaration: loadDeclaration(dataset, []) });
     for (const run of values.runs.split(",")) {
       for (const seed of values.seeds.split(",").map(Number)) {
-        const { spec, module } = compileBlock(text, RUNS[run], SETTINGS[dataset] ?? {});
+        const { spec, module } = compileBlock(text, RUNS[run], {});
         const start = performance.now();
         const data = { dataDir: dataDir ? [dataDir] : [], env: process.env };
         let row: AccuracyRow;
