@@ -25,7 +25,7 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   // A train block's passes are part of the contract (the loaded pass travels with its spec).
   "compiler/train": ["compiler/ir", "compiler/autodiff", "compiler/passes", "grammar"],
   // Schedules lower a train block to functions and a host plan, with the training lowering's parts.
-  "compiler/schedules": ["compiler/ir", "compiler/autodiff", "compiler/train", "grammar"],
+  "compiler/schedules": ["compiler/ir", "compiler/plan", "compiler/autodiff", "compiler/train", "grammar"],
   // What a pass author imports (gnnc/ir, gnnc/passes): a view of the IR and the pass layer.
   "compiler/api": ["compiler/ir", "compiler/passes", "grammar"],
   "compiler/user-passes": ["compiler/api", "compiler/ir", "compiler/passes", "grammar"],

@@ -6,7 +6,7 @@ import { loadCheckpoint } from "../../runtime/checkpoint/index.js";
 import type { GpuDevice } from "../../runtime/gpu/index.js";
 import { summarizePipeline, type PipelineSummary } from "../../runtime/report/index.js";
 import { scheduleProgressPrinter } from "../../runtime/schedules/progress.js";
-import { passCurveSvg, phasesMarkdown } from "../../runtime/schedules/report.js";
+import { objectiveSvg, passCurveSvg, phasesMarkdown } from "../../runtime/schedules/report.js";
 import type { ScheduleResult } from "../../runtime/schedules/result.js";
 import { runScheduledTraining } from "../../runtime/schedules/run.js";
 import { ResumeError } from "../../runtime/schedules/driver.js";
@@ -114,6 +114,7 @@ export async function trainScheduled(io: Io, target: Target, flags: ScheduledFla
   const result = outcome.result;
   io.out(summary(result));
 
+  const measures = objectiveSvg(result);
   return writeRunOutputs(io, {
     result,
     spec,
@@ -126,6 +127,6 @@ export async function trainScheduled(io: Io, target: Target, flags: ScheduledFla
     resumePath: flags.resumePath,
     pipeline,
     trainMs,
-    schedule: { phases: phasesMarkdown(result), curve: passCurveSvg(result) },
+    schedule: { phases: phasesMarkdown(result), curve: passCurveSvg(result), ...(measures ? { measures } : {}) },
   });
 }

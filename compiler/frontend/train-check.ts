@@ -92,7 +92,7 @@ export function checkTrain(decl: TrainDecl, env: TrainEnv): { spec?: TrainSpec; 
   const lrSchedule = attempt("lr_schedule", (e) => namedCall(e.value, "learning-rate schedule", LR_SCHEDULES, "E508", r));
   r.add(passCheck.diagnostics);
   if (data && compiled?.call) checkClassCount(compiled.module, data, compiled.call, r);
-  if (r.errors > before || !data || !compiled || !loss || !optimizer || (epochs === undefined && uses?.epochs !== false)) return {};
+  if (r.errors > before || !data || !compiled || !loss || (!optimizer && uses?.optimizer !== false) || (epochs === undefined && uses?.epochs !== false)) return {};
   const spec: TrainSpec = {
     name: decl.name.name,
     span: decl.span,
@@ -100,7 +100,7 @@ export function checkTrain(decl: TrainDecl, env: TrainEnv): { spec?: TrainSpec; 
     data,
     ...(compiled.call ? { model: compiled.call } : {}),
     loss,
-    optimizer,
+    ...(optimizer ? { optimizer } : {}),
     ...(lrSchedule ? { lrSchedule } : {}),
     ...(epochs !== undefined ? { epochs } : {}),
     ...(seed !== undefined ? { seed } : {}),
@@ -135,6 +135,12 @@ function scheduleModule(decl: TrainDecl, data: DatasetRef | undefined): { call?:
   return { module: { name: decl.name.name, symbols, params: [], funcs: [], span: decl.span } };
 }
 
+const UNUSED_HELP = {
+  model: "the schedule builds its own functions from its options: remove `model = …`",
+  epochs: "the schedule's options set how long it trains: remove `epochs = …`",
+  optimizer: "the schedule trains without gradients: remove `optimizer = …`",
+};
+
 /** Entries by key: unknown and repeated keys are reported, required ones checked (a schedule's unused keys are refused instead). */
 function entryMap(decl: TrainDecl, r: Reporter, uses?: ScheduleUses): Map<string, TrainEntry> {
   const out = new Map<string, TrainEntry>();
@@ -155,14 +161,14 @@ function entryMap(decl: TrainDecl, r: Reporter, uses?: ScheduleUses): Map<string
     }
     out.set(key, e);
   }
-  const unused = uses ? (["model", "epochs"] as const).filter((k) => !uses[k]) : [];
+  const unused = uses ? (["model", "epochs", "optimizer"] as const).filter((k) => uses[k] === false) : [];
   for (const key of unused) {
     const e = out.get(key);
     if (!e) continue;
     out.delete(key);
     r.add([
       error(SCHEDULE_CODES.unusedKey.code, `\`${key}\` is not used with this block's schedule`, e.key.span, {
-        help: key === "model" ? "the schedule builds its own functions from its options: remove `model = …`" : "the schedule's options set how long it trains: remove `epochs = …`",
+        help: UNUSED_HELP[key],
       }),
     ]);
   }

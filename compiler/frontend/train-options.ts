@@ -158,9 +158,18 @@ export function splitName(e: Expr, r: Reporter): string | undefined {
   return undefined;
 }
 
-/** Options of schedules and passes: literals, lists, and bare words (`method = rigl`). */
+/** Options of schedules and passes: literals, lists, bare words (`method = rigl`) and calls of those (`levels(-1, 20)`). */
 export function freeValue(e: Expr, r: Reporter): OptionValue | undefined {
   switch (e.kind) {
+    case "Call": {
+      const named = e.args.find((a) => a.name);
+      if (e.callee.kind !== "Name" || named) {
+        r.error("E512", `\`${exprText(e)}\` is not an option value: a call in an option is a name with positional arguments, e.g. \`levels(-1, 20)\``, (named ?? e).span);
+        return undefined;
+      }
+      const args = e.args.map((a) => freeValue(a.value, r));
+      return args.some((x) => x === undefined) ? undefined : { call: e.callee.name, args: args as OptionValue[] };
+    }
     case "Name":
       return e.name;
     case "String":

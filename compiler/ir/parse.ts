@@ -11,7 +11,7 @@ import type { AttrValue, Dim, Func, InitKind, InitSpec, Module, Node, ParamInfo,
  * is unknown and set to 0. Any other trailing or whole-line `#` comment is ignored.
  */
 
-const INIT_KINDS: readonly InitKind[] = ["glorot", "kaiming_uniform", "uniform_fan_in", "zeros", "ones", "identity"];
+const INIT_KINDS: readonly InitKind[] = ["glorot", "kaiming_uniform", "uniform_fan_in", "zeros", "ones", "identity", "values"];
 
 function spanFrom(comment: string | undefined): Span | undefined {
   const m = comment ? /^(.+):(\d+):(\d+)$/.exec(comment) : null;
@@ -178,6 +178,10 @@ function readInit(r: Reader): InitSpec {
   const extra = readAttrs(r);
   const init: InitSpec = { kind: kind as InitKind };
   for (const [k, v] of Object.entries(extra)) {
+    if (k === "values" && Array.isArray(v) && v.every((x) => typeof x === "number")) {
+      init.values = v as number[];
+      continue;
+    }
     if (typeof v !== "number") r.fail(`init option \`${k}\` needs a number`);
     if (k === "a") init.a = v;
     else if (k === "fanIn") init.fanIn = v;

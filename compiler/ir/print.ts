@@ -78,6 +78,7 @@ function printInit(init: InitSpec): string {
   const extra: string[] = [];
   if (init.a !== undefined) extra.push(`a=${formatNumber(init.a)}`);
   if (init.fanIn !== undefined) extra.push(`fanIn=${formatNumber(init.fanIn)}`);
+  if (init.values !== undefined) extra.push(`values=[${init.values.map(formatNumber).join(", ")}]`);
   return extra.length ? `${init.kind}{${extra.join(", ")}}` : init.kind;
 }
 

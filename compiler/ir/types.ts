@@ -89,7 +89,9 @@ export type InitKind =
   | "uniform_fan_in"
   | "zeros"
   | "ones"
-  | "identity";
+  | "identity"
+  /** Given values, in row-major order (a constant table: a quantisation's level set). */
+  | "values";
 
 /** How to initialise a parameter; `fanIn`/`fanOut` are taken from the shape's last two dims. */
 export interface InitSpec {
@@ -98,6 +100,8 @@ export interface InitSpec {
   a?: number;
   /** For uniform_fan_in: bound = 1/sqrt(fanIn) where fanIn is this value. */
   fanIn?: number;
+  /** For values: every element, row-major. */
+  values?: readonly number[];
 }
 
 export interface ParamInfo {

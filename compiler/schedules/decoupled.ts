@@ -107,7 +107,7 @@ function blockProblems(spec: TrainSpec, modules: number): Diagnostic[] {
     out.push(error(unfit, "a learning-rate schedule does not apply to decoupled training (each visit restarts the optimizer)", spec.lrSchedule.span, { help: "remove `lr_schedule = …`" }));
   }
   const names = Array.from({ length: modules }, (_, t) => `m${t + 1}`);
-  for (const g of spec.optimizer.groups) {
+  for (const g of spec.optimizer!.groups) {
     if (!names.includes(g.member)) {
       out.push(error(unfit, `optimizer group \`${g.member}\` names no module`, g.span, { help: `the modules are ${names.map((n) => `\`${n}\``).join(", ")}` }));
     }
@@ -115,8 +115,8 @@ function blockProblems(spec: TrainSpec, modules: number): Diagnostic[] {
   if (spec.passes.length) {
     out.push(error(unfit, "technique passes in a train block are not applied to a schedule's functions yet", spec.passes[0].span, { help: "remove `passes = […]`" }));
   }
-  if (spec.optimizer.clipNorm !== undefined && !(spec.optimizer.clipNorm > 0)) {
-    out.push(error(unfit, `clip_norm must be > 0, got ${spec.optimizer.clipNorm}`, spec.optimizer.span));
+  if (spec.optimizer!.clipNorm !== undefined && !(spec.optimizer!.clipNorm > 0)) {
+    out.push(error(unfit, `clip_norm must be > 0, got ${spec.optimizer!.clipNorm}`, spec.optimizer!.span));
   }
   return out;
 }
@@ -129,7 +129,7 @@ function lower(spec: TrainSpec, module: Module): { module: Module; program: Sche
   if (problems.length) return problems;
 
   const span = spec.schedule!.span;
-  const s: Settings = { nodes: "N", classes: datasetAttribute(spec.data, "num_classes"), eta: o.eta, lam: o.lam, slope: o.negative_slope, optimizer: spec.optimizer, span };
+  const s: Settings = { nodes: "N", classes: datasetAttribute(spec.data, "num_classes"), eta: o.eta, lam: o.lam, slope: o.negative_slope, optimizer: spec.optimizer!, span };
   const features = datasetAttribute(spec.data, "num_features");
   const L = o.modules.length;
   const shapes: ModuleShape[] = o.modules.map((dout, t) => {
@@ -217,7 +217,7 @@ function lower(spec: TrainSpec, module: Module): { module: Module; program: Sche
     }
   }
 
-  const phases = decoupledPhases({ shapes, options: o, funcs, optimizerStates, stepName, rows: supervised ? spec.loss.mask : "all", rates: new Map(lrInputs(spec.optimizer).map((r) => [r.name, r.baseLr])) });
+  const phases = decoupledPhases({ shapes, options: o, funcs, optimizerStates, stepName, rows: supervised ? spec.loss.mask : "all", rates: new Map(lrInputs(spec.optimizer!).map((r) => [r.name, r.baseLr])) });
   const summary = `decoupled: ${L} module${L === 1 ? "" : "s"} (${[features, ...o.modules].join(" → ")}), k = [${o.k.join(", ")}], FT pass 0 then ${o.passes} round${o.passes === 1 ? "" : "s"} of BT and FT`;
   return {
     module: { ...module, params: [...module.params, ...params], funcs: [...module.funcs, ...funcs.values()] },

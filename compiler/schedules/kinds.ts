@@ -1,12 +1,13 @@
 import type { Diagnostic } from "../../grammar/diagnostics.js";
 import type { Module } from "../ir/types.js";
 import type { ScheduleName, ScheduleSpec, TrainSpec } from "../train/spec.js";
+import { ADMM } from "./admm.js";
 import { DECOUPLED } from "./decoupled.js";
 import { checkOptions } from "./options.js";
 import type { ScheduleKind, ScheduleProgram } from "./program.js";
 
 /** The schedule kinds built so far; the others are refused by training lowering (compiler/train/lower.ts). */
-const KINDS: Partial<Record<ScheduleName, ScheduleKind>> = { decoupled: DECOUPLED };
+const KINDS: Partial<Record<ScheduleName, ScheduleKind>> = { decoupled: DECOUPLED, admm: ADMM };
 
 export function scheduleKind(name: ScheduleName): ScheduleKind | undefined {
   return KINDS[name];

@@ -12,12 +12,15 @@ import { SCHEDULE_CODES } from "./codes.js";
 
 export type OptionType =
   | { kind: "int"; min: number; max: number }
-  | { kind: "number"; min: number; max?: number }
+  /** `above`: the value must exceed `min` (a penalty ρ > 0). */
+  | { kind: "number"; min: number; max?: number; above?: boolean }
   | { kind: "bool" }
   /** One of a few bare words (`leaky_relu`). */
   | { kind: "word"; words: readonly string[] }
   /** A whole number in [min, max], or the word `all`. */
-  | { kind: "count"; min: number; max: number };
+  | { kind: "count"; min: number; max: number }
+  /** A kind's own value (`levels(-1, 20)`): `check` says what is wrong with one, or nothing. */
+  | { kind: "custom"; describe: string; check(v: OptionValue): string | undefined };
 
 export interface ScheduleOption {
   name: string;
@@ -45,6 +48,7 @@ function describeType(t: OptionType): string {
     case "int":
       return `a whole number in [${t.min}, ${t.max}]`;
     case "number":
+      if (t.above) return t.max === undefined ? `a number > ${t.min}` : `a number in (${t.min}, ${t.max}]`;
       return t.max === undefined ? `a number ≥ ${t.min}` : `a number in [${t.min}, ${t.max}]`;
     case "bool":
       return "`true` or `false`";
@@ -52,11 +56,15 @@ function describeType(t: OptionType): string {
       return `one of ${t.words.map((w) => `\`${w}\``).join(", ")}`;
     case "count":
       return `a whole number in [${t.min}, ${t.max}] or \`all\``;
+    case "custom":
+      return t.describe;
   }
 }
 
-function text(v: OptionValue): string {
-  return Array.isArray(v) ? `[${v.map(text).join(", ")}]` : String(v);
+export function optionText(v: OptionValue): string {
+  if (Array.isArray(v)) return `[${v.map(optionText).join(", ")}]`;
+  if (typeof v === "object" && "call" in v) return `${v.call}(${v.args.map(optionText).join(", ")})`;
+  return String(v);
 }
 
 /** Why one value does not fit the type, or undefined when it does: [code, what is wrong]. */
@@ -70,7 +78,11 @@ function valueProblem(t: OptionType, v: OptionValue): [string, string] | undefin
       return typeof v === "string" && t.words.includes(v) ? undefined : wrong;
     case "number":
       if (typeof v !== "number") return wrong;
-      return v >= t.min && (t.max === undefined || v <= t.max) ? undefined : range;
+      return (t.above ? v > t.min : v >= t.min) && (t.max === undefined || v <= t.max) ? undefined : range;
+    case "custom": {
+      const why = t.check(v);
+      return why === undefined ? undefined : [SCHEDULE_CODES.outOfRange.code, why];
+    }
     case "int":
     case "count":
       if (t.kind === "count" && v === "all") return undefined;
@@ -107,13 +119,13 @@ export function checkOptions(kind: string, schema: readonly ScheduleOption[], sp
     const items = o.list || (o.perItem && Array.isArray(given)) ? given : [given];
     if (!Array.isArray(items) || items.length === 0 || (o.list && items.length > o.list.max)) {
       const size = o.list ? `a list of 1 to ${o.list.max} values, each ${describeType(o.type)}` : describeType(o.type);
-      diagnostics.push(error(SCHEDULE_CODES.wrongType.code, `\`${o.name}\` of \`${kind}\` must be ${size}, found \`${text(given)}\``, at(o.name), { help: o.doc }));
+      diagnostics.push(error(SCHEDULE_CODES.wrongType.code, `\`${o.name}\` of \`${kind}\` must be ${size}, found \`${optionText(given)}\``, at(o.name), { help: o.doc }));
       continue;
     }
     const bad = items.map((v) => valueProblem(o.type, v)).find((p) => p !== undefined);
     if (bad) {
-      const each = Array.isArray(given) ? "each value of " : "";
-      diagnostics.push(error(bad[0], `${each}\`${o.name}\` of \`${kind}\` ${bad[1]}, found \`${text(given)}\``, at(o.name), { help: o.doc }));
+      const each = items !== given || !Array.isArray(given) ? "" : "each value of ";
+      diagnostics.push(error(bad[0], `${each}\`${o.name}\` of \`${kind}\` ${bad[1]}, found \`${optionText(given)}\``, at(o.name), { help: o.doc }));
       continue;
     }
     values[o.name] = o.list || (o.perItem && Array.isArray(given)) ? items : given;

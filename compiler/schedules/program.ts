@@ -1,6 +1,7 @@
 import type { Diagnostic } from "../../grammar/diagnostics.js";
 import type { Module } from "../ir/types.js";
 import type { ScheduleName, SplitName, TrainSpec } from "../train/spec.js";
+import type { Placement } from "../plan/placement.js";
 import type { ScheduleOption } from "./options.js";
 
 /**
@@ -45,6 +46,8 @@ export interface ScheduleProgram {
   phases: readonly Phase[];
   /** State entries every phase recomputes before reading: not saved in checkpoints. */
   transient: readonly string[];
+  /** Where the functions may run when several devices share the work (ADMM's layer groups). */
+  placement?: Placement;
 }
 
 /** One phase: a pass of forward or backward training, an ADMM iteration, an ingredient, a mix. */
@@ -58,6 +61,8 @@ export interface Phase {
   steps: readonly PlanStep[];
   /** Evaluate (and offer for selection) after the phase. */
   evaluate: boolean;
+  /** False: evaluated for the record, never selected (ADMM's warm-start stages, shallower than the model). */
+  selectable?: boolean;
 }
 
 export type PlanStep = RunStep | ResetStep;
@@ -104,6 +109,8 @@ export type InputSource =
 export interface ScheduleUses {
   model: boolean;
   epochs: boolean;
+  /** False for a kind that trains without gradients (ADMM); absent means used. */
+  optimizer?: boolean;
 }
 
 export interface ScheduleKind {

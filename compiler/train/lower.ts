@@ -50,7 +50,7 @@ export function lowerTraining(module: Module, spec: TrainSpec): Module | Diagnos
   } catch (e) {
     if (!(e instanceof BuildError)) throw e;
     // The optimizer ops reject only what the frontend should have caught: report it, don't crash.
-    return [error(TRAIN_CODES.stepBuildFailed.code, `internal error: cannot build the optimizer step: ${e.message}`, e.span ?? spec.optimizer.span)];
+    return [error(TRAIN_CODES.stepBuildFailed.code, `internal error: cannot build the optimizer step: ${e.message}`, e.span ?? spec.optimizer!.span)];
   }
 }
 
@@ -67,8 +67,9 @@ export function scheduleRefusal(schedule: ScheduleSpec): Diagnostic[] {
 function unsupported(forward: Func, spec: TrainSpec): Diagnostic[] {
   const out: Diagnostic[] = [];
   if (spec.schedule) out.push(...scheduleRefusal(spec.schedule));
-  if (spec.optimizer.clipNorm !== undefined && !(spec.optimizer.clipNorm > 0)) {
-    out.push(error(TRAIN_CODES.badClipNorm.code, `clip_norm must be > 0, got ${spec.optimizer.clipNorm}`, spec.optimizer.span));
+  const optimizer = spec.optimizer;
+  if (optimizer?.clipNorm !== undefined && !(optimizer.clipNorm > 0)) {
+    out.push(error(TRAIN_CODES.badClipNorm.code, `clip_norm must be > 0, got ${optimizer.clipNorm}`, optimizer.span));
   }
   for (const n of forward.body) {
     const name = inputName(n);
@@ -85,7 +86,7 @@ function unsupported(forward: Func, spec: TrainSpec): Diagnostic[] {
 
 function buildStep(grads: Func, lossFunc: Func, params: readonly ParamInfo[], spec: TrainSpec): { step: Func; states: ParamInfo[] } {
   const b = new FuncBuilder(TRAIN_STEP_FUNC, grads);
-  const updates = emitOptimizerStep(b, grads, params, spec.optimizer);
+  const updates = emitOptimizerStep(b, grads, params, spec.optimizer!);
   const results = [grads.results[0], ...updates.results];
   const names = [LOSS_RESULT, ...updates.names];
   // Updated buffers (running statistics) come after the loss in `loss`'s results.

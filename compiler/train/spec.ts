@@ -15,7 +15,8 @@ export interface TrainSpec {
   /** Absent only with a schedule that builds its own functions (see compiler/schedules). */
   model?: ModelCall;
   loss: LossSpec;
-  optimizer: OptimizerSpec;
+  /** Absent only with a schedule that trains without gradients (see compiler/schedules). */
+  optimizer?: OptimizerSpec;
   lrSchedule?: LrScheduleSpec;
   /** Absent only with a schedule that sets its own length (see compiler/schedules). */
   epochs?: number;
@@ -55,7 +56,13 @@ export const LR_SCHEDULES = ["step", "cosine", "cosine_restarts"] as const;
 export type LrScheduleName = (typeof LR_SCHEDULES)[number];
 
 /** A value of a free-form option (schedules, passes): bare words such as `rigl` become strings. */
-export type OptionValue = number | boolean | string | readonly OptionValue[];
+export type OptionValue = number | boolean | string | readonly OptionValue[] | OptionCall;
+
+/** A call among option values, its arguments positional: `quantize = levels(-1, 20)`. */
+export interface OptionCall {
+  call: string;
+  args: readonly OptionValue[];
+}
 
 export interface ModelCall {
   /** The model's name (`GCN`). */

@@ -64,6 +64,17 @@ export class BufferStore {
     return { buffer: this.pack.buffer, offset, size: allocatedSize(this.pack.params.get(name)!) };
   }
 
+  /** True when `name` has a place in the pack. */
+  packs(name: string): boolean {
+    return this.packed?.has(name) ?? this.pack?.params.has(name) ?? false;
+  }
+
+  /** Overwrite packed entry `name` directly: state that no loaded program reads, only writes. */
+  writeParam(name: string, data: ArrayBufferView): void {
+    const place = this.param(name, this.packed ?? new Map());
+    this.gpu.device.queue.writeBuffer(place.buffer, place.offset, new Uint8Array(data.buffer as ArrayBuffer, data.byteOffset, data.byteLength));
+  }
+
   /** Every packed parameter and state, read back at once (one wait): name → its bytes. */
   async readParams(): Promise<Map<string, ArrayBuffer>> {
     const out = new Map<string, ArrayBuffer>();

@@ -187,9 +187,7 @@ export class GpuProgram {
     for (const [k, place] of external) {
       const [from] = this.plan.results[k];
       const bytes = this.plan.slots[from].bytes;
-      const a = this.buffers[from];
-      if (a.buffer === place.buffer) throw new Error(`internal: result ${k} would be copied within one buffer`);
-      if (bytes > 0) rec.encoder.copyBufferToBuffer(a.buffer, a.offset, place.buffer, place.offset, bytes);
+      if (bytes > 0) this.copyPlaces(rec.encoder, this.buffers[from], place, bytes);
     }
     if (log) {
       const [slot] = this.plan.results[log.result];
@@ -329,11 +327,28 @@ export class GpuProgram {
   /** Copy `bytes` from one slot to another (at `fromOffset` within the first). */
   private copy(encoder: GPUCommandEncoder, from: number, to: number, bytes: number, fromOffset = 0): void {
     const a = this.buffers[from];
-    const b = this.buffers[to];
-    // WebGPU copies between two buffers only: a copy within the parameter pack would be invalid.
-    if (a.buffer === b.buffer) throw new Error(`internal: a copy from slot ${from} to slot ${to} stays within one buffer`);
-    encoder.copyBufferToBuffer(a.buffer, a.offset + fromOffset, b.buffer, b.offset, bytes);
+    this.copyPlaces(encoder, { ...a, offset: a.offset + fromOffset }, this.buffers[to], bytes);
   }
+
+  /**
+   * WebGPU copies between two buffers only. A copy within one — a function returning a state
+   * entry, unchanged, as another entry's new value: both live in the parameter pack — goes
+   * through a staging buffer; commands of one encoder run in order, so it is reused.
+   */
+  private copyPlaces(encoder: GPUCommandEncoder, a: Place, b: Place, bytes: number): void {
+    if (a.buffer !== b.buffer) {
+      encoder.copyBufferToBuffer(a.buffer, a.offset, b.buffer, b.offset, bytes);
+      return;
+    }
+    if (!this.staging || this.staging.size < bytes) {
+      this.staging = this.gpu.createBuffer(bytes, "copy staging");
+      this.owned.push(this.staging);
+    }
+    encoder.copyBufferToBuffer(a.buffer, a.offset, this.staging, 0, bytes);
+    encoder.copyBufferToBuffer(this.staging, 0, b.buffer, b.offset, bytes);
+  }
+
+  private staging?: GPUBuffer;
 
   /** One pipeline, sizes uniform and bind group per launch, made once (loops reuse them every iteration). */
   private async prepare(steps: readonly Step[], paramSlots: ReadonlySet<number> = new Set(this.plan.params.values())): Promise<void> {

@@ -46,6 +46,12 @@ function initOne(p: ParamInfo, shape: number[], seed: number): TensorValue {
     case "uniform_fan_in":
       fillUniform(t, 1 / Math.sqrt(p.init.fanIn ?? fanIn), key);
       break;
+    case "values": {
+      const values = p.init.values ?? [];
+      if (values.length !== t.data.length) throw new Error(`cannot initialise ${p.name} [${shape.join(", ")}] from ${values.length} values`);
+      t.data.set(values);
+      break;
+    }
     case "identity": {
       if (shape.length < 2) throw new Error(`cannot initialise ${p.name} as identity: it is not a matrix`);
       const [rows, cols] = shape.slice(-2);

@@ -20,7 +20,9 @@ export interface RunReport {
    * A schedule's run (its `epochs` count phases): the phases' table, shown after the metrics,
    * and what the curve shows.
    */
-  schedule?: { phases: string; curve: string };
+  schedule?: { phases: string; curve: string; measures?: string };
+  /** File name of the schedule's measures by pass (ADMM's objective and residual), when it has some. */
+  measuresFile?: string;
 }
 
 function num(x: number | undefined, digits = 4): string {
@@ -109,5 +111,6 @@ export function runReportMarkdown(r: RunReport): string {
   const sections = [lines.join("\n"), metricsSection(r), ...(r.schedule ? [r.schedule.phases] : []), timingSection(r), memorySection(r)];
   if (r.pipeline) sections.push(pipelineSection(r.pipeline));
   if (r.curveFile) sections.push(`## Training curve\n\n![${r.schedule ? "metrics by pass" : "loss and metrics by epoch"}](${r.curveFile})`);
+  if (r.measuresFile) sections.push(`## Measures by pass\n\n![the schedule's measures by pass](${r.measuresFile})`);
   return sections.join("\n\n") + "\n";
 }

@@ -3,7 +3,7 @@ import { createFolder, writeFileAtomic } from "../checkpoint/atomic-write.js";
 import { trainingCurveSvg } from "./curve.js";
 import { runReportMarkdown, type RunReport } from "./markdown.js";
 
-export const REPORT_FILES = { result: "result.json", curve: "curve.svg", markdown: "report.md" } as const;
+export const REPORT_FILES = { result: "result.json", curve: "curve.svg", measures: "measures.svg", markdown: "report.md" } as const;
 
 /** The `--json` content: the training result, pretty-printed. */
 export function resultJson(result: RunReport["result"]): string {
@@ -14,13 +14,15 @@ export function resultJson(result: RunReport["result"]): string {
  * Write a run report into `dir` (created when missing): result.json, curve.svg and report.md,
  * each atomically. Returns the paths written.
  */
-export function writeRunReport(dir: string, report: Omit<RunReport, "curveFile">): string[] {
+export function writeRunReport(dir: string, report: Omit<RunReport, "curveFile" | "measuresFile">): string[] {
   createFolder(dir);
   const { result } = report;
+  const measures = report.schedule?.measures;
   const files: [string, string][] = [
     [REPORT_FILES.result, resultJson(result)],
     [REPORT_FILES.curve, report.schedule?.curve ?? trainingCurveSvg(result.history, { title: `${result.run} on ${result.dataset}`, selectedEpoch: result.selected_epoch })],
-    [REPORT_FILES.markdown, runReportMarkdown({ ...report, curveFile: REPORT_FILES.curve })],
+    ...(measures ? [[REPORT_FILES.measures, measures] as [string, string]] : []),
+    [REPORT_FILES.markdown, runReportMarkdown({ ...report, curveFile: REPORT_FILES.curve, ...(measures ? { measuresFile: REPORT_FILES.measures } : {}) })],
   ];
   return files.map(([name, text]) => {
     const path = join(dir, name);

@@ -79,8 +79,11 @@ export class GpuRunner implements Runner {
     const plans = new Map([...planned].filter(([name]) => !onHost.has(name)));
     // One pack for every function's state, as the memory plan counts it.
     const packed = packedParams([...plans.values()].map((p) => p.launches));
-    const store = new BufferStore(gpu, packed);
     const written = (func: Func) => func.resultNames.flatMap((name, k): [number, string][] => (name in program.state ? [[k, name]] : []));
+    // State written but read by none of these functions (another device's, over a partitioned
+    // runner) still gets its place in the pack: state() reads it there.
+    for (const func of program.funcs) for (const [, name] of written(func)) if (!packed.has(name)) packed.set(name, program.state[name].data.byteLength);
+    const store = new BufferStore(gpu, packed);
     const pool = statePool(
       devFuncs.map((func) => ({ plan: plans.get(func.name)!.launches, resultNames: func.resultNames })),
       new Set(Object.keys(program.state)),
@@ -94,12 +97,7 @@ export class GpuRunner implements Runner {
       const all = written(func);
       const updates = all.filter(([, name]) => plan.launches.params.has(name));
       const unread = all.filter(([, name]) => !plan.launches.params.has(name));
-      // State the function writes without reading it is copied to its place in the pack, which
-      // exists when some function reads it.
-      const orphans = unread.filter(([, name]) => !packed.has(name));
-      if (orphans.length) {
-        throw new RunnerError(`\`${func.name}\` writes state no loaded function reads (${orphans.map(([, n]) => `\`${n}\``).join(", ")}): nothing on the GPU holds it`);
-      }
+      // State the function writes without reading it is copied to its place in the pack.
       const writes = unread.map(([k, name]): [number, Place] => [k, store.param(name, packed)]);
       loaded.set(func.name, { func, program: prog, updates, writes });
     }
@@ -168,6 +166,7 @@ export class GpuRunner implements Runner {
       // Every function's state lives in the one pack: writing it through one program sets it for all.
       const holder = [...this.loaded.values()].find((l) => l.program.plan.params.has(name));
       if (holder) holder.program.setParam(name, value);
+      else if (this.store.packs(name)) this.store.writeParam(name, value.data);
       else this.hostState.set(name, value);
     }
   }

@@ -9,6 +9,7 @@ import { matchParams } from "../checkpoint/match.js";
 import type { GpuDevice } from "../gpu/index.js";
 import { initParams } from "../reference/index.js";
 import { openRunner } from "../runner/open.js";
+import { openPartitionedRunner } from "../runner/partitioned.js";
 import type { Runner } from "../runner/runner.js";
 import type { BoundData } from "../train/bind.js";
 import type { Metrics } from "../train/metrics-keys.js";
@@ -35,6 +36,8 @@ export class ResumeError extends Error {}
 export interface KindDriver {
   /** The metrics after an evaluating phase (the runner holds the state the phase left). */
   evaluate(runner: Runner, phase: Phase): Promise<Metrics>;
+  /** After every phase: the kind's own measurements of it (ADMM's objective and residual), kept in its record. */
+  measure?(runner: Runner, phase: Phase): Promise<Record<string, number>>;
 }
 
 export interface ScheduleRunOptions {
@@ -98,7 +101,9 @@ export async function runSchedule(t: ScheduleTarget, kind: KindDriver, options: 
     throw new ResumeError(`${options.start!.source} is at phase ${first}, and the plan of \`${spec.name}\` has ${program.phases.length}: nothing left to train`);
   }
   const state = startState(t, symbols, options.seed, options.start);
-  const runner = await openRunner({ funcs: t.module.funcs, data: unchangingInputs(spec, data), state, symbols }, options.gpu);
+  const opened = { funcs: t.module.funcs, data: unchangingInputs(spec, data), state, symbols };
+  const placement = program.placement;
+  const runner = placement && placement.devices > 1 ? await openPartitionedRunner(opened, placement, options.gpu) : await openRunner(opened, options.gpu);
   try {
     return await follow(runner, t, kind, options, symbols, first);
   } finally {
@@ -173,9 +178,10 @@ async function follow(runner: Runner, t: ScheduleTarget, kind: KindDriver, optio
       const last = lastLoss(record);
       record.metrics = { ...(last !== undefined ? { train_loss: last } : {}), ...(await kind.evaluate(runner, phase)) };
       record.evalMs = performance.now() - evalStart;
-      const offer = selection.offer(p + 1, record.metrics);
-      if (offer.chosen && options.onSelect) options.onSelect(p + 1, keep(await runner.state()));
+      const offer = phase.selectable === false ? undefined : selection.offer(p + 1, record.metrics);
+      if (offer?.chosen && options.onSelect) options.onSelect(p + 1, keep(await runner.state()));
     }
+    if (kind.measure) record.measures = await kind.measure(runner, phase);
     records.push(record);
     const metric = selection.metric !== undefined && record.metrics?.[selection.metric] !== undefined ? { name: selection.metric, value: record.metrics[selection.metric] } : undefined;
     options.onProgress?.({ phase: p + 1, phases: program.phases.length, label: phase.label, phaseMs: record.ms, ...(metric ? { metric } : {}) });

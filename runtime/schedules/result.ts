@@ -28,5 +28,7 @@ export interface PhaseRecord {
   visits: { part: string; losses: number[] }[];
   /** The evaluation after the phase, when the plan asks for one. */
   metrics?: Metrics;
+  /** The kind's own measurements of the phase (ADMM: objective, residual, bytes between layers). */
+  measures?: Record<string, number>;
   evalMs?: number;
 }

@@ -3,14 +3,16 @@ import type { Module } from "../../compiler/ir/types.js";
 import type { ScheduleName, TrainSpec } from "../../compiler/train/spec.js";
 import type { BoundData } from "../train/bind.js";
 import { prepareTraining, type RunTrainingOptions } from "../train/run.js";
+import { admmDriver } from "./admm.js";
 import { decoupledDriver } from "./decoupled.js";
-import { runSchedule, type KindDriver, type ScheduleRunOptions } from "./driver.js";
+import { runSchedule, type KindDriver, type ScheduleRunOptions, type ScheduleTarget } from "./driver.js";
 import type { ScheduleProgress } from "./progress.js";
 import type { ScheduleResult } from "./result.js";
 
 /** The host driver of each schedule kind that is built. */
-const DRIVERS: Partial<Record<ScheduleName, (spec: TrainSpec, data: BoundData, seed: number) => KindDriver>> = {
+const DRIVERS: Partial<Record<ScheduleName, (spec: TrainSpec, data: BoundData, seed: number, target: ScheduleTarget) => KindDriver>> = {
   decoupled: decoupledDriver,
+  admm: admmDriver,
 };
 
 export interface RunScheduleOptions extends Pick<RunTrainingOptions, "data" | "compileMs" | "onCompiled" | "gpu" | "start"> {
@@ -35,6 +37,6 @@ export async function runScheduledTraining(spec: TrainSpec, module: Module, opti
   if (!program || !driver) throw new Error(`internal: train block \`${spec.name}\` has no schedule program with a driver`);
   const seed = options.seed ?? spec.seed ?? 0;
   const target = { spec, module: prepared.lowered, program, data: prepared.data, symbols: prepared.symbols };
-  const result = await runSchedule(target, driver(spec, prepared.data, seed), { seed, gpu: options.gpu, start: options.start, onProgress: options.onProgress, onSelect: options.onSelect });
+  const result = await runSchedule(target, driver(spec, prepared.data, seed, target), { seed, gpu: options.gpu, start: options.start, onProgress: options.onProgress, onSelect: options.onSelect });
   return { result: { ...result, compile_ms: (options.compileMs ?? 0) + prepared.lowerMs, load_ms: prepared.loadMs } };
 }

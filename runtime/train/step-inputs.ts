@@ -21,6 +21,6 @@ export function unchangingInputs(spec: TrainSpec, data: BoundData): Record<strin
 /** Inputs of the step after `epoch` epochs: its dropout key (folded from the run's key), step count and learning rates. */
 export function stepInputs(spec: TrainSpec, root: readonly [number, number], epoch: number): Record<string, Value> {
   const inputs: Record<string, Value> = { rng: { kind: "rng", key: foldKey(root, epoch) }, [STEP_INPUT]: scalar(epoch + 1) };
-  for (const lr of lrInputs(spec.optimizer)) inputs[lr.name] = scalar(lrAt(spec.lrSchedule, lr.baseLr, epoch));
+  for (const lr of spec.optimizer ? lrInputs(spec.optimizer) : []) inputs[lr.name] = scalar(lrAt(spec.lrSchedule, lr.baseLr, epoch));
   return inputs;
 }

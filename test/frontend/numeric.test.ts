@@ -85,6 +85,17 @@ describe("layer expansions agree with PyG's formulas", () => {
     expectAllClose(matrix(outs[0]).flat(), addRow(matmulT(prop(prop(x)), mat(params["conv.lin.weight"])), params["conv.lin.bias"].data).flat(), { atol: 5e-6, rtol: 0 });
   });
 
+  it("AugmentedLinear: Linear over [x, Âx, Â²x, Â³x] (the GA-MLP's first layer), weight blocks in that order", () => {
+    const m = model("  aug = AugmentedLinear(in_channels, 2, K = 3)", "aug(x, g)", 3);
+    const { outs, params } = run(m, "predict", x);
+    const deg = Array.from({ length: N }, (_, i) => incoming(i).length + 1);
+    const prop = (h: Matrix) => h.map((_, i) => h[0].map((__, c) => [...incoming(i), i].reduce((s, j) => s + h[j][c] / Math.sqrt(deg[i] * deg[j]), 0)));
+    const augmented = [x, prop(x), prop(prop(x)), prop(prop(prop(x)))];
+    const concat = x.map((_, i) => augmented.flatMap((block) => block[i]));
+    expect(params["aug.weight"].shape).toEqual([2, 12]);
+    expectAllClose(matrix(outs[0]).flat(), addRow(matmulT(concat, mat(params["aug.weight"])), params["aug.bias"].data).flat(), { atol: 5e-6, rtol: 0 });
+  });
+
   it("BatchNorm: batch statistics in training, running statistics updated with the unbiased variance", () => {
     const m = model("  bn = BatchNorm(in_channels, momentum = 0.1)", "bn(x)", 3);
     const forward = func(m, "forward");

@@ -51,7 +51,7 @@ describe("train blocks", () => {
     expect(spec.data).toMatchObject({ name: "cora", source: { kind: "load", name: "cora" }, transforms: ["normalize_features"] });
     expect(spec.model).toMatchObject({ name: "GCN", args: { in_channels: "cora.num_features", out_channels: "cora.num_classes", hidden: 16, p: 0.5 } });
     expect(spec.loss).toMatchObject({ name: "cross_entropy", mask: "train" });
-    expect(spec.optimizer).toMatchObject({
+    expect(spec.optimizer!).toMatchObject({
       name: "adam",
       options: { lr: 0.01, weightDecay: 0, betas: [0.9, 0.999], eps: 1e-8 },
       groups: [{ member: "conv1", options: { weightDecay: 5e-4 } }],
@@ -64,7 +64,7 @@ describe("train blocks", () => {
       { name: "cse", options: {}, path: undefined, resolvedPath: undefined, pass: "cse" },
       { name: "my-pass", options: { level: 2 }, path: "./my-pass.ts", resolvedPath: "my-pass.ts", pass: "my-pass" },
     ]);
-    expect(spec.optimizer.span.start.line).toBe(40);
+    expect(spec.optimizer!.span.start.line).toBe(40);
   });
 
   it("resolve dataset sizes through the resolver and bind the graph's symbols", () => {
@@ -73,7 +73,7 @@ describe("train blocks", () => {
     expect(m.symbols).toEqual({ N: 2708, E: 10556 });
     expect(m.params.find((x) => x.name === "conv1.lin.weight")!.type.shape).toEqual([16, 1433]);
     expect(p.trains[0].data.info?.numFeatures).toBe(1433);
-    expect(p.trains[0].optimizer.options).toEqual({ lr: 0.1, weightDecay: 0, momentum: 0.9, nesterov: true });
+    expect(p.trains[0].optimizer!.options).toEqual({ lr: 0.1, weightDecay: 0, momentum: 0.9, nesterov: true });
     expect(p.trains[0].select).toMatchObject({ kind: "last" });
   });
 
@@ -101,7 +101,7 @@ describe("train blocks", () => {
   passes = [shape_inference, dce]`).replace("data      = cora", 'data      = load("cora", transforms = [to_undirected])');
     const [spec] = compileOk(src).trains;
     expect(spec.data.transforms).toEqual(["to_undirected"]);
-    expect(spec.optimizer).toMatchObject({ name: "adamw", clipNorm: 1, options: { weightDecay: 0.01 } });
+    expect(spec.optimizer!).toMatchObject({ name: "adamw", clipNorm: 1, options: { weightDecay: 0.01 } });
     expect(spec.lrSchedule).toMatchObject({ name: "cosine", args: { t_max: 200 } });
     expect(spec.seed).toBe(3);
     expect(spec.passes.map((x) => x.name)).toEqual(["shape-inference", "dce"]);

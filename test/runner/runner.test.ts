@@ -161,11 +161,20 @@ describe("the GPU runner", () => {
     }
   });
 
-  it("refuses a function that writes state no function reads, rather than dropping the write", async (ctx) => {
+  it("keeps state a function writes and no function reads (another device's, when partitioned): state() returns it", async (ctx) => {
+    // `reset`: w ← x·s, never reading w; the only function loaded.
     const b = new FuncBuilder("reset");
     const x = b.leaf("s.input", T([2, 3]), { name: "x" });
-    const bad: RunnerProgram = { ...program(), funcs: [b.finish([x], ["w"])] };
-    await expect(GpuRunner.open(gpuOf(ctx), bad)).rejects.toThrow(/`reset` writes state no loaded function reads \(`w`\)/);
+    const s = b.leaf("s.input", T([]), { name: "s" });
+    const only: RunnerProgram = { ...program(), funcs: [b.finish([b.emit("t.mul", [x, s])], ["w"])] };
+    const gpu = await GpuRunner.open(gpuOf(ctx), only);
+    try {
+      expect(Array.from((await gpu.state(["w"])).w.data)).toEqual([0, 0, 0, 0, 0, 1]);
+      await gpu.run("reset", { s: f32([], [3]) });
+      expect(Array.from((await gpu.state(["w"])).w.data)).toEqual([3, 6, 9, 12, 15, 18]);
+    } finally {
+      gpu.destroy();
+    }
   });
 
   it("shares scratch between functions: ten copies of a function cost one's scratch", async (ctx) => {

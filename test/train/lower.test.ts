@@ -95,7 +95,7 @@ describe("lowerTraining", () => {
     const m = lower(source);
     const inputs = step(m).body.filter((n) => n.op === "s.input").map((n) => n.attrs.name);
     expect(inputs).toEqual(expect.arrayContaining(["lr", "lr.conv2", "t"]));
-    expect(lrInputs(compileTrain(source).spec.optimizer)).toEqual([
+    expect(lrInputs(compileTrain(source).spec.optimizer!)).toEqual([
       { name: "lr", baseLr: 0.01 },
       { name: "lr.conv2", baseLr: 0.1 },
     ]);

@@ -1,3 +1,4 @@
+import { AugmentedLinear } from "./augmented-linear.js";
 import { BatchNorm } from "./batch-norm.js";
 import { Dropout } from "./dropout.js";
 import { GATConv } from "./gat-conv.js";
@@ -12,7 +13,7 @@ import { SGConv } from "./sg-conv.js";
 
 /** The built-in layers by their PyG names. */
 const LAYERS: ReadonlyMap<string, LayerDef> = new Map(
-  [Linear, GCNConv, SAGEConv, GATConv, GINConv, SGConv, LayerNorm, BatchNorm, Dropout, MLP].map((l) => [l.signature.name, l]),
+  [Linear, AugmentedLinear, GCNConv, SAGEConv, GATConv, GINConv, SGConv, LayerNorm, BatchNorm, Dropout, MLP].map((l) => [l.signature.name, l]),
 );
 
 export function getLayer(name: string): LayerDef | undefined {
