@@ -2,7 +2,7 @@ import type { TrainSpec } from "../../compiler/train/spec.js";
 import { keyFromSeed } from "../../compiler/ir/rng.js";
 import type { Func, Module } from "../../compiler/ir/types.js";
 import type { TensorValue } from "../../compiler/ir/values.js";
-import { LOSS_RESULT, PREDICT_FUNC, TRAIN_STEP_FUNC } from "../../compiler/train/index.js";
+import { funcAt, LOSS_RESULT, PREDICT_FUNC, scalarsAt, stepCounts, stepPlanOf } from "../../compiler/train/index.js";
 import { matchParams } from "../checkpoint/match.js";
 import type { SafeTensor } from "../checkpoint/safetensors.js";
 import { initParams } from "../reference/index.js";
@@ -14,7 +14,7 @@ import { evaluate, measuredMetrics } from "./evaluate.js";
 import type { Metrics } from "./metrics-keys.js";
 import type { EpochProgress } from "./progress.js";
 import { Selection, type Selected } from "./selection.js";
-import { stepInputs, unchangingInputs } from "./step-inputs.js";
+import { scalarInputs, stepInputs, unchangingInputs } from "./step-inputs.js";
 
 export type { Metrics } from "./metrics-keys.js";
 
@@ -111,6 +111,9 @@ function funcNamed(module: Module, name: string): Func {
  * device. Every random draw derives from `seed`: parameters from initParams, dropout from a key
  * per epoch, so the same seed gives the same numbers — also across a resume, which continues the
  * epoch count (and with it the step count, dropout keys and learning-rate schedule) from its state.
+ * Step t runs the function the module's step plan names for it (compiler/train/step-plan.ts:
+ * `train_step` unless a technique pass planned otherwise), with the plan's host scalars of that
+ * step; a run that does not resume first runs the plan's init functions once.
  */
 export async function train(module: Module, spec: TrainSpec, data: BoundData, options: TrainOptions): Promise<TrainResult> {
   const epochs = options.epochs ?? spec.epochs;
@@ -121,10 +124,16 @@ export async function train(module: Module, spec: TrainSpec, data: BoundData, op
   const first = resume?.epoch ?? 0;
   if (first >= epochs) throw new Error(`the run starts after epoch ${first}, but it has ${epochs} epochs: nothing to train`);
   const state = resume ? matchParams(module, symbols, resume.tensors, resume.source) : initParams(module, options.seed, symbols);
-  const funcs = [funcNamed(module, TRAIN_STEP_FUNC), funcNamed(module, PREDICT_FUNC)];
+  // The step plan's functions that this run trains (and initialises with), and `predict`.
+  const plan = stepPlanOf(module);
+  const init = resume ? [] : plan.init;
+  const names = new Set([...init, ...stepCounts(plan, epochs, first).keys(), PREDICT_FUNC]);
+  const funcs = [...names].map((name) => funcNamed(module, name));
   const runner = await openRunner({ funcs, data: unchangingInputs(spec, data), state, symbols }, options.gpu);
   try {
-    return await trainEpochs(runner, spec, data, options, { first, epochs, evalEvery });
+    const root = keyFromSeed(options.seed);
+    for (const name of init) await runner.run(name, stepInputs(spec, root, first));
+    return await trainEpochs(runner, spec, data, options, { first, epochs, evalEvery, module });
   } finally {
     runner.destroy();
   }
@@ -134,6 +143,8 @@ interface EpochPlan {
   first: number;
   epochs: number;
   evalEvery: number;
+  /** Its step plan says which function trains each step. */
+  module: Module;
 }
 
 /**
@@ -144,6 +155,7 @@ interface EpochPlan {
  */
 async function trainEpochs(runner: Runner, spec: TrainSpec, data: BoundData, options: TrainOptions, plan: EpochPlan): Promise<TrainResult> {
   const { first, epochs, evalEvery } = plan;
+  const steps = stepPlanOf(plan.module);
   const root = keyFromSeed(options.seed);
   const measured = measuredMetrics(spec);
   const resumed: Selected | undefined = options.start?.metrics ? { epoch: options.start.epoch, metrics: options.start.metrics } : undefined;
@@ -155,7 +167,8 @@ async function trainEpochs(runner: Runner, spec: TrainSpec, data: BoundData, opt
   const epochMs: number[] = [];
   let flushedAt = performance.now();
   for (let e = first; e < epochs; e++) {
-    await runner.run(TRAIN_STEP_FUNC, stepInputs(spec, root, e), { log: LOSS_RESULT });
+    const t = e + 1;
+    await runner.run(funcAt(steps, t, epochs), { ...stepInputs(spec, root, e), ...scalarInputs(scalarsAt(steps, t, epochs)) }, { log: LOSS_RESULT });
     const evaluating = (e + 1) % evalEvery === 0 || e === epochs - 1;
     if (!evaluating && performance.now() - flushedAt < (options.progressMs ?? PROGRESS_MS)) continue;
     const losses = await runner.logged();
