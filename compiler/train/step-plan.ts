@@ -1,6 +1,6 @@
 import type { StepPlan, StepPoint, StepRule, StepScalar } from "../ir/step-plan.js";
 import type { Module } from "../ir/types.js";
-import { TRAIN_STEP_FUNC } from "./lower.js";
+import { TRAIN_STEP_FUNC } from "../ir/training.js";
 
 /**
  * Reading a module's step plan (compiler/ir/step-plan.ts) for a run of `total` steps: the function

@@ -1,10 +1,28 @@
+import { FuncBuilder } from "../../compiler/ir/builder.js";
 import { concreteShape } from "../../compiler/ir/dims.js";
+import { paramName } from "../../compiler/ir/struct-views.js";
 import type { Func, TensorType } from "../../compiler/ir/types.js";
 import type { TensorValue, Value } from "../../compiler/ir/values.js";
 import { allocatedSize, deviceBytes, packedParams } from "../../compiler/plan/index.js";
 import { BufferStore, loadFunction, planFunction, patternedInputs, type FunctionPlan, type GpuDevice, type GpuProgram } from "../gpu/index.js";
 import { hostArray } from "../gpu/host-data.js";
 import { checkInputs, funcNamed, resultIndex, RunnerError, type Runner, type RunnerMemory, type RunnerProgram, type RunOptions } from "./runner.js";
+
+/**
+ * `func` reading every state entry it writes: a state update is a copy into the entry's place in
+ * the parameter pack, and a function's plan places only the parameters it reads. A function that
+ * overwrites state without reading it (a projection, a recorded value) gets an `s.param` leaf for
+ * it, which places it and computes nothing.
+ */
+function readingWhatItWrites(func: Func, state: Readonly<Record<string, TensorValue>>): Func {
+  const read = new Set(func.body.map(paramName).filter((n) => n !== undefined));
+  const unread = func.resultNames.filter((name) => name in state && !read.has(name));
+  if (unread.length === 0) return func;
+  const b = new FuncBuilder(func.name, func, true);
+  for (const name of unread) b.leaf("s.param", { kind: "tensor", dtype: state[name].dtype, shape: state[name].shape }, { name });
+  for (const n of func.body) b.append(n);
+  return b.finish(func.results, func.resultNames);
+}
 
 /** Room for this many logged scalars between readbacks by default (when full, a run reads them back). */
 const LOG_ENTRIES = 1024;
@@ -51,19 +69,15 @@ export class GpuRunner implements Runner {
   static async open(gpu: GpuDevice, program: RunnerProgram, options: { logEntries?: number } = {}): Promise<GpuRunner> {
     const { symbols, data } = program;
     const patterned = patternedInputs(data); // the data is scanned for zero patterns once
-    const plans = new Map<string, FunctionPlan>(program.funcs.map((f) => [f.name, planFunction(f, { symbols, data }, patterned)]));
+    const funcs = program.funcs.map((f) => readingWhatItWrites(f, program.state));
+    const plans = new Map<string, FunctionPlan>(funcs.map((f) => [f.name, planFunction(f, { symbols, data }, patterned)]));
     // One pack for every function's state, as the memory plan counts it.
     const store = new BufferStore(gpu, packedParams([...plans.values()].map((p) => p.launches)));
     const loaded = new Map<string, Loaded>();
-    for (const func of program.funcs) {
+    for (const func of funcs) {
       const plan = plans.get(func.name)!;
       const prog = await loadFunction(gpu, func, { symbols, data, store, plan });
       const updates = func.resultNames.flatMap((name, k): [number, string][] => (name in program.state ? [[k, name]] : []));
-      const unread = updates.filter(([, name]) => !plan.launches.params.has(name));
-      if (unread.length) {
-        // The update is a copy into the state's place in the pack, which only readers have.
-        throw new RunnerError(`\`${func.name}\` writes state it does not read (${unread.map(([, n]) => `\`${n}\``).join(", ")}): not supported on the GPU`);
-      }
       loaded.set(func.name, { func, program: prog, updates });
     }
     const stateTypes = new Map(Object.entries(program.state).map(([name, v]): [string, TensorType] => [name, { kind: "tensor", dtype: v.dtype, shape: v.shape }]));
