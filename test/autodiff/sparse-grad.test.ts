@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { sparseOps } from "../../compiler/ir/ops/sparse.js";
+import type { Attrs } from "../../compiler/ir/types.js";
 import type { TensorValue } from "../../compiler/ir/values.js";
 import { runTensorOp } from "../support/one-op.js";
 import { random, randomTensor, UNIFORM } from "../support/tensors.js";
@@ -18,7 +19,7 @@ const mask: TensorValue = { kind: "tensor", dtype: "f32", shape: [rows, cols], d
 const nnz = [...mask.data].filter((x) => x !== 0).length;
 const pattern = runTensorOp("sp.pattern", [mask], { nnz });
 
-const cases = [
+const cases: { name: string; op: string; attrs?: Attrs; inputs: () => TensorValue[] }[] = [
   { name: "sp.mask", op: "sp.mask", inputs: () => [r([rows, cols]), mask] },
   { name: "sp.matmul transB (a layer's forward)", op: "sp.matmul", attrs: { nnz, transB: true }, inputs: () => [r([n, cols]), r([rows, cols]), pattern] },
   { name: "sp.matmul (an input's gradient)", op: "sp.matmul", attrs: { nnz, transB: false }, inputs: () => [r([n, rows]), r([rows, cols]), pattern] },
