@@ -220,7 +220,7 @@ export function parseModule(text: string): Module {
   const symbols: Record<string, number> = {};
   const params: ParamInfo[] = [];
   const funcs: Func[] = [];
-  const steps = { init: [] as string[], rules: [] as StepRule[], scalars: [] as StepScalar[] };
+  const steps: { init: string[]; rules: StepRule[]; scalars: StepScalar[]; selectFrom?: StepPoint } = { init: [], rules: [], scalars: [] };
   let planned = false;
   while (!r.skipBlankLines()) {
     if (r.eatKeyword("symbol")) {
@@ -240,10 +240,11 @@ export function parseModule(text: string): Module {
   return withSpan({ name, symbols, params, funcs, ...(planned ? { steps: steps as StepPlan } : {}) }, span);
 }
 
-/** `step init F`, `step scalar S = formula{…}` or `step F{every=…, from=…, until=…}` (step-plan.ts). */
-function readStepLine(r: Reader, plan: { init: string[]; rules: StepRule[]; scalars: StepScalar[] }): void {
-  const name = r.name("a function name, `init` or `scalar`");
-  if (name === "init" && !r.eat("{")) plan.init.push(r.name("a function name"));
+/** `step init F`, `step scalar S = formula{…}`, `step select{from=…}` or `step F{every=…, from=…, until=…}` (step-plan.ts). */
+function readStepLine(r: Reader, plan: { init: string[]; rules: StepRule[]; scalars: StepScalar[]; selectFrom?: StepPoint }): void {
+  const name = r.name("a function name, `init`, `scalar` or `select`");
+  if (name === "select") plan.selectFrom = readPoint(r, readAttrs(r), "from");
+  else if (name === "init" && !r.eat("{")) plan.init.push(r.name("a function name"));
   else if (name === "scalar" && !r.eat("{")) {
     const scalar = r.name("a scalar input name");
     r.expect("=");

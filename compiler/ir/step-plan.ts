@@ -1,4 +1,6 @@
 import { formatName, formatNumber } from "./text-format.js";
+import { TRAIN_STEP_FUNC } from "./training.js";
+import type { Module } from "./types.js";
 
 /**
  * A step plan: which lowered function trains each step of a run, when that differs by step (a
@@ -14,6 +16,7 @@ import { formatName, formatNumber } from "./text-format.js";
  *   step init sparse_init
  *   step sparse_update{every=50, from=50, until_fraction=0.75}
  *   step scalar drop_fraction = cosine{from=0, scale=0.5, until_fraction=0.75}
+ *   step select{from_fraction=0.6}
  */
 
 export type StepPoint = { readonly step: number } | { readonly fraction: number };
@@ -49,6 +52,11 @@ export interface StepPlan {
   /** The first rule that matches a step names its function; `train_step` when none does. */
   readonly rules: readonly StepRule[];
   readonly scalars: readonly StepScalar[];
+  /**
+   * The first step whose state is the method's result (a pruned model): selection (`select =
+   * best(…)`) considers only evaluations from here on. Absent: every step.
+   */
+  readonly selectFrom?: StepPoint;
 }
 
 /** The point as the text form writes it: `from=50` or `from_fraction=0.75`. */
@@ -62,6 +70,7 @@ export function printStepPlan(plan: StepPlan): string[] {
     const attrs = [`every=${formatNumber(r.every)}`, pointAttr("from", r.from), ...(r.until ? [pointAttr("until", r.until)] : [])];
     lines.push(`step ${formatName(r.func)}{${attrs.join(", ")}}`);
   }
+  if (plan.selectFrom) lines.push(`step select{${pointAttr("from", plan.selectFrom)}}`);
   for (const s of plan.scalars) {
     lines.push(`step scalar ${formatName(s.name)} = ${s.formula}{${[pointAttr("from", s.from), `scale=${formatNumber(s.scale)}`, pointAttr("until", s.until)].join(", ")}}`);
   }
@@ -83,6 +92,7 @@ export function stepPlanProblems(plan: StepPlan, funcs: ReadonlySet<string>): st
     point(`from of ${r.func}`, r.from);
     if (r.until) point(`until of ${r.func}`, r.until);
   }
+  if (plan.selectFrom) point("select from", plan.selectFrom);
   for (const s of plan.scalars) {
     if (!(STEP_FORMULAS as readonly string[]).includes(s.formula)) out.push(`step plan: scalar ${s.name} has unknown formula ${s.formula}`);
     if (!Number.isFinite(s.scale)) out.push(`step plan: scalar ${s.name} needs a finite scale`);
@@ -90,4 +100,58 @@ export function stepPlanProblems(plan: StepPlan, funcs: ReadonlySet<string>): st
     point(`until of scalar ${s.name}`, s.until);
   }
   return out;
+}
+
+// ------------------------------------------------------------------ reading a plan for a run
+
+// The trainer and the FLOP accounting read a plan only through these, so they cannot disagree.
+
+const EMPTY: StepPlan = { init: [], rules: [], scalars: [] };
+
+/** The module's plan; a module without one trains `train_step` every step. */
+export function stepPlanOf(module: Module): StepPlan {
+  return module.steps ?? EMPTY;
+}
+
+/** The step a point names in a run of `total` steps. */
+export function resolvePoint(p: StepPoint, total: number): number {
+  return "step" in p ? p.step : Math.floor(p.fraction * total);
+}
+
+function matches(rule: StepRule, t: number, total: number): boolean {
+  const from = resolvePoint(rule.from, total);
+  if (t < from || (rule.until && t > resolvePoint(rule.until, total))) return false;
+  return (t - from) % rule.every === 0;
+}
+
+/** The function that trains step `t` (1-based) of a run of `total` steps. */
+export function funcAt(plan: StepPlan, t: number, total: number): string {
+  return plan.rules.find((r) => matches(r, t, total))?.func ?? TRAIN_STEP_FUNC;
+}
+
+function scalarAt(s: StepScalar, t: number, total: number): number {
+  const from = resolvePoint(s.from, total);
+  const until = resolvePoint(s.until, total);
+  const p = until > from ? Math.min(1, Math.max(0, (t - from) / (until - from))) : t >= until ? 1 : 0;
+  return s.scale * (s.formula === "cosine" ? (1 + Math.cos(Math.PI * p)) / 2 : (1 - p) ** 3);
+}
+
+/** The host-computed scalar inputs of step `t`, by input name. */
+export function scalarsAt(plan: StepPlan, t: number, total: number): Record<string, number> {
+  return Object.fromEntries(plan.scalars.map((s) => [s.name, scalarAt(s, t, total)]));
+}
+
+/** Whether an evaluation after step `t` may be selected (the plan's `selectFrom`). */
+export function selectableAt(plan: StepPlan, t: number, total: number): boolean {
+  return !plan.selectFrom || t >= resolvePoint(plan.selectFrom, total);
+}
+
+/** How many of steps `first + 1 … total` each function trains, in order of first use. */
+export function stepCounts(plan: StepPlan, total: number, first = 0): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (let t = first + 1; t <= total; t++) {
+    const f = funcAt(plan, t, total);
+    counts.set(f, (counts.get(f) ?? 0) + 1);
+  }
+  return counts;
 }

@@ -6,7 +6,13 @@ import type { CompiledTraining, Target } from "../../compiler/pipeline.js";
 import { compileChecked } from "./compile-checked.js";
 import { loadDatasetSource, type SourceOptions } from "../data/index.js";
 import { bindDataset, type BoundData } from "./bind.js";
-import { train, type TrainOptions, type TrainResult } from "./trainer.js";
+import { train, type TrainOptions, type TrainResult, type TrainingFlopsRecord } from "./trainer.js";
+import { trainingFlops, type TrainingFlops } from "../../compiler/plan/index.js";
+
+/** The run's training FLOPs as results record them (compiler/plan/training-flops.ts). */
+export function flopsRecord(f: TrainingFlops): TrainingFlopsRecord {
+  return { steps: f.steps, run: f.run, dense_run: f.denseRun, dense_step: f.denseStep, functions: f.functions.map((g) => ({ name: g.name, flops: g.flops, calls: g.calls })) };
+}
 
 export { findTrain } from "../../compiler/train/program.js";
 
@@ -30,6 +36,8 @@ export type TrainingOutcome = { result: TrainResult; diagnostics?: undefined } |
 export interface PreparedTraining {
   /** `train_step`, `loss` and `predict`, after the compile pipeline for the target. */
   lowered: Module;
+  /** The module right after lowering, before technique passes (its `train_step` is the dense step FLOPs are compared with). */
+  asLowered: Module;
   data: BoundData;
   symbols: Record<string, number>;
   lowerMs: number;
@@ -53,7 +61,7 @@ export function prepareTraining(
   const data = bindDataset(dataset, spec.data.name, lowered, needed);
   const classes = trainClassCount(spec, lowered, data.symbols, dataset.numClasses);
   if (classes.some((d) => d.severity === "error")) return { diagnostics: classes };
-  return { lowered, data, symbols: { ...lowered.symbols, ...data.symbols }, lowerMs: checked.training.ms };
+  return { lowered, asLowered: checked.training.lowered, data, symbols: { ...lowered.symbols, ...data.symbols }, lowerMs: checked.training.ms };
 }
 
 /**
@@ -69,5 +77,6 @@ export async function runTraining(spec: TrainSpec, module: Module, options: RunT
   const evalEvery = options.evalEvery ?? spec.evalEvery;
   const patience = options.patience ?? spec.patience;
   const result = await train(prepared.lowered, spec, prepared.data, { epochs, evalEvery, patience, onEpoch, start, onSelect, gpu, progressMs, seed: options.seed ?? spec.seed ?? 0 });
-  return { result: { ...result, compile_ms: (options.compileMs ?? 0) + prepared.lowerMs } };
+  const flops = trainingFlops(prepared.lowered, prepared.asLowered, epochs ?? spec.epochs, prepared.symbols);
+  return { result: { ...result, compile_ms: (options.compileMs ?? 0) + prepared.lowerMs, training_flops: flopsRecord(flops) } };
 }

@@ -2,7 +2,7 @@ import type { TrainSpec } from "../../compiler/train/spec.js";
 import { keyFromSeed } from "../../compiler/ir/rng.js";
 import type { Func, Module } from "../../compiler/ir/types.js";
 import type { TensorValue } from "../../compiler/ir/values.js";
-import { funcAt, LOSS_RESULT, PREDICT_FUNC, scalarsAt, stepCounts, stepPlanOf } from "../../compiler/train/index.js";
+import { funcAt, LOSS_RESULT, PREDICT_FUNC, scalarsAt, selectableAt, stepCounts, stepPlanOf } from "../../compiler/train/index.js";
 import { matchParams } from "../checkpoint/match.js";
 import type { SafeTensor } from "../checkpoint/safetensors.js";
 import { initParams } from "../reference/index.js";
@@ -88,6 +88,21 @@ export interface TrainResult {
   /** The same, predicted from the functions' types before running (compiler/plan). */
   peak_bytes_predicted: number;
   history: EpochRecord[];
+  /** Training FLOPs of a run of this many steps, from the IR cost model (filled in by runTraining). */
+  training_flops?: TrainingFlopsRecord;
+}
+
+/**
+ * A run's training FLOPs (compiler/plan/training-flops.ts): every function the step plan runs,
+ * FLOPs per call and calls; the run's total; the dense step (`train_step` before technique
+ * passes) and a dense run of as many steps.
+ */
+export interface TrainingFlopsRecord {
+  steps: number;
+  run: number;
+  dense_run: number;
+  dense_step: number;
+  functions: { name: string; flops: number; calls: number }[];
 }
 
 /** Between evaluations, losses are still read back (for the progress line) about this often by default. */
@@ -113,7 +128,8 @@ function funcNamed(module: Module, name: string): Func {
  * epoch count (and with it the step count, dropout keys and learning-rate schedule) from its state.
  * Step t runs the function the module's step plan names for it (compiler/train/step-plan.ts:
  * `train_step` unless a technique pass planned otherwise), with the plan's host scalars of that
- * step; a run that does not resume first runs the plan's init functions once.
+ * step; a run that does not resume first runs the plan's init functions once, and selection
+ * considers only the steps the plan says hold its result.
  */
 export async function train(module: Module, spec: TrainSpec, data: BoundData, options: TrainOptions): Promise<TrainResult> {
   const epochs = options.epochs ?? spec.epochs;
@@ -178,9 +194,12 @@ async function trainEpochs(runner: Runner, spec: TrainSpec, data: BoundData, opt
     if (evaluating) {
       const metrics: Metrics = { train_loss: loss, ...(await evaluate(runner, data, measured, { kind: "rng", key: root })) };
       for (const [k, v] of Object.entries(metrics)) if (k !== "train_loss") record[k] = v;
-      const offer = selection.offer(e + 1, metrics);
-      if (offer.chosen && options.onSelect) options.onSelect(e + 1, await runner.state());
-      stop = offer.stop;
+      // Before the step plan's result exists (a model still to be pruned), evaluations are history only.
+      if (selectableAt(steps, t, epochs)) {
+        const offer = selection.offer(e + 1, metrics);
+        if (offer.chosen && options.onSelect) options.onSelect(e + 1, await runner.state());
+        stop = offer.stop;
+      }
     }
     const now = performance.now();
     const each = (now - flushedAt) / losses.length;

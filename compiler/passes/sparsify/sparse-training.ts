@@ -103,6 +103,7 @@ function gradualPruning(step: Func, targets: readonly Target[], o: SparsifyOptio
       { func: "sparse_step", from: end, every: 1 },
     ],
     scalars: [{ name: PRUNE_FRACTION, formula: "cubic", scale: 1, from: { step: 0 }, until: end }],
+    selectFrom: end,
   };
   return { funcs: [masked, fixed, prune], plan, state: [] };
 }

@@ -125,6 +125,7 @@ export function trainAndPrune(step: Func, targets: readonly Target[], o: Sparsif
       { func: "sparse_step", from: end, every: 1 },
     ],
     scalars: [],
+    selectFrom: end,
   };
   const extra: ParamInfo[] = targets.flatMap(state);
   if (slr) extra.push({ name: LAGRANGIAN, type: STEP_SCALAR, init: { kind: "zeros" }, trainable: false });
