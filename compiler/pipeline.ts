@@ -78,6 +78,11 @@ export interface CompiledTraining {
   module: Module;
   /** The module right after lowering (reports compare node counts before and after cleanup). */
   lowered: Module;
+  /**
+   * The lowered module through the same stages without the passes inserted after lowering: the
+   * plain training a technique pass changes (its `train_step` is the dense step of FLOP counts).
+   */
+  baseline: Module;
   /** Every pass run after lowering, in order, with its stage. */
   timings: (PassTiming & { stage: string })[];
   /** Time the whole pipeline took. */
@@ -92,6 +97,17 @@ export interface CompiledTraining {
 export function compileTraining(module: Module, spec: TrainSpec, options: TrainingPipelineOptions): { training?: CompiledTraining; diagnostics: Diagnostic[] } {
   const start = performance.now();
   const inserted = insertedPasses(spec, options.inserted);
+  const result = runStages(module, spec, options, inserted);
+  if (!result.training) return { diagnostics: result.diagnostics };
+  const later = inserted.training.length + inserted.kernels.length > 0;
+  // Quietly: the forward stage's passes already logged what they do.
+  const plain = later ? runStages(module, spec, { ...options, log: undefined }, { ...inserted, training: [], kernels: [] }).training : result.training;
+  if (!plain) throw new Error("internal: the train block compiles with its passes after lowering but not without them");
+  return { training: { ...result.training, baseline: plain.module, ms: performance.now() - start }, diagnostics: result.diagnostics };
+}
+
+function runStages(module: Module, spec: TrainSpec, options: TrainingPipelineOptions, inserted: Record<InsertionPoint, PipelineEntry[]>): { training?: Omit<CompiledTraining, "baseline">; diagnostics: Diagnostic[] } {
+  const start = performance.now();
   const diagnostics: Diagnostic[] = [];
   const timings: CompiledTraining["timings"] = [];
   let current = module;

@@ -58,7 +58,7 @@ export function flops(io: Io, argv: string[]): number {
       return EXIT_ERRORS;
     }
     const steps = epochsText !== undefined ? Number(epochsText) : target.spec.epochs;
-    const counted = trainingFlops(prepared.lowered, prepared.asLowered, steps, prepared.symbols);
+    const counted = trainingFlops(prepared.lowered, prepared.baseline, steps, prepared.symbols);
     const rows = counted.functions.map((f) => [f.name, String(f.calls), flopsText(f.flops), flopsText(f.flops * f.calls)]);
     rows.push(["the run", "", "", flopsText(counted.run)]);
     rows.push([`dense ${TRAIN_STEP_FUNC}`, String(steps), flopsText(counted.denseStep), flopsText(counted.denseRun)]);
@@ -71,7 +71,7 @@ export function flops(io: Io, argv: string[]): number {
     const json = values.json as string | undefined;
     if (json !== undefined) {
       const byOp = Object.fromEntries(perOp.map(({ func, ops }) => [func.name, ops.map((o) => ({ op: o.op, runs: o.runs, flops: o.flops, bytes: o.bytes }))]));
-      writeFileAtomic(json, JSON.stringify({ run: target.spec.name, ...flopsRecord(counted), by_op: byOp }, null, 2) + "\n");
+      writeFileAtomic(json, JSON.stringify({ train: target.spec.name, ...flopsRecord(counted), by_op: byOp }, null, 2) + "\n");
     }
     return EXIT_OK;
   } catch (e) {

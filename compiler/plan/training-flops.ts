@@ -8,8 +8,8 @@ import { funcCost } from "./flops.js";
  * plan runs there (compiler/ir/step-plan.ts), and a fresh run adds its init functions once. With
  * RigL's plan this is RigL's accounting — sparse steps cost their pattern products, and the
  * topology steps the dense gradient they compute — without a formula: the functions say it.
- * The dense reference is the train block's `train_step` as lowered, before technique passes,
- * every step.
+ * The dense reference is the `train_step` of the same training compiled without the passes after
+ * lowering (compiler/pipeline.ts's baseline), every step.
  */
 
 export interface FunctionFlops {
@@ -24,7 +24,7 @@ export interface TrainingFlops {
   steps: number;
   /** The functions the run calls, init functions first, with their FLOPs per call and calls. */
   functions: FunctionFlops[];
-  /** One dense step: `train_step` as lowered. */
+  /** One dense step: the baseline's `train_step`. */
   denseStep: number;
   /** The run: Σ calls × FLOPs per call. */
   run: number;
@@ -38,11 +38,11 @@ function named(module: Module, name: string): Func {
   return f;
 }
 
-/** `trained`: the module after every pass; `lowered`: right after lowering (its train_step is the dense step). */
-export function trainingFlops(trained: Module, lowered: Module, steps: number, symbols: Readonly<Record<string, number>>): TrainingFlops {
+/** `trained`: the module after every pass; `baseline`: without those after lowering (its train_step is the dense step). */
+export function trainingFlops(trained: Module, baseline: Module, steps: number, symbols: Readonly<Record<string, number>>): TrainingFlops {
   const plan = stepPlanOf(trained);
   const calls = [...plan.init.map((name): [string, number] => [name, 1]), ...stepCounts(plan, steps)];
   const functions = calls.map(([name, count]) => ({ name, flops: funcCost(named(trained, name), symbols).flops, calls: count }));
-  const denseStep = funcCost(named(lowered, TRAIN_STEP_FUNC), symbols).flops;
+  const denseStep = funcCost(named(baseline, TRAIN_STEP_FUNC), symbols).flops;
   return { steps, functions, denseStep, run: functions.reduce((n, f) => n + f.flops * f.calls, 0), denseRun: steps * denseStep };
 }

@@ -36,8 +36,8 @@ export type TrainingOutcome = { result: TrainResult; diagnostics?: undefined } |
 export interface PreparedTraining {
   /** `train_step`, `loss` and `predict`, after the compile pipeline for the target. */
   lowered: Module;
-  /** The module right after lowering, before technique passes (its `train_step` is the dense step FLOPs are compared with). */
-  asLowered: Module;
+  /** The same training without the passes after lowering (its `train_step` is the dense step FLOPs are compared with). */
+  baseline: Module;
   data: BoundData;
   symbols: Record<string, number>;
   lowerMs: number;
@@ -61,7 +61,7 @@ export function prepareTraining(
   const data = bindDataset(dataset, spec.data.name, lowered, needed);
   const classes = trainClassCount(spec, lowered, data.symbols, dataset.numClasses);
   if (classes.some((d) => d.severity === "error")) return { diagnostics: classes };
-  return { lowered, asLowered: checked.training.lowered, data, symbols: { ...lowered.symbols, ...data.symbols }, lowerMs: checked.training.ms };
+  return { lowered, baseline: checked.training.baseline, data, symbols: { ...lowered.symbols, ...data.symbols }, lowerMs: checked.training.ms };
 }
 
 /**
@@ -77,6 +77,6 @@ export async function runTraining(spec: TrainSpec, module: Module, options: RunT
   const evalEvery = options.evalEvery ?? spec.evalEvery;
   const patience = options.patience ?? spec.patience;
   const result = await train(prepared.lowered, spec, prepared.data, { epochs, evalEvery, patience, onEpoch, start, onSelect, gpu, progressMs, seed: options.seed ?? spec.seed ?? 0 });
-  const flops = trainingFlops(prepared.lowered, prepared.asLowered, epochs ?? spec.epochs, prepared.symbols);
+  const flops = trainingFlops(prepared.lowered, prepared.baseline, epochs ?? spec.epochs, prepared.symbols);
   return { result: { ...result, compile_ms: (options.compileMs ?? 0) + prepared.lowerMs, training_flops: flopsRecord(flops) } };
 }
