@@ -58,7 +58,7 @@ export function flops(io: Io, argv: string[]): number {
       return EXIT_ERRORS;
     }
     const steps = epochsText !== undefined ? Number(epochsText) : target.spec.epochs;
-    const counted = trainingFlops(prepared.lowered, prepared.baseline, steps, prepared.symbols);
+    const counted = trainingFlops(prepared.lowered, prepared.baseline, steps, prepared.symbols, target.spec.epochs);
     const rows = counted.functions.map((f) => [f.name, String(f.calls), flopsText(f.flops), flopsText(f.flops * f.calls)]);
     rows.push(["the run", "", "", flopsText(counted.run)]);
     rows.push([`dense ${TRAIN_STEP_FUNC}`, String(steps), flopsText(counted.denseStep), flopsText(counted.denseRun)]);

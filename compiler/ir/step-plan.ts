@@ -9,8 +9,9 @@ import type { Module } from "./types.js";
  * step (like a learning rate). Technique passes write it; the epoch trainer follows it through a
  * runner; the FLOP accounting sums it. A module without one runs `train_step` every step.
  *
- * Steps are numbered from 1. A point of the run is a step number, or a fraction of the run's
- * steps (rounded down), so that phases follow the length of the run they are given.
+ * Steps are numbered from 1. A point of the run is a step number, or a fraction (rounded down) of
+ * the train block's steps — its `epochs`, one step each; a run told to stop earlier or later
+ * (`--epochs`) or resumed keeps the block's plan, so that a split run trains as an unbroken one.
  *
  * Text form (after the module's params; see print.ts and parse.ts):
  *   step init sparse_init
@@ -113,7 +114,7 @@ export function stepPlanOf(module: Module): StepPlan {
   return module.steps ?? EMPTY;
 }
 
-/** The step a point names in a run of `total` steps. */
+/** The step a point names when the block trains `total` steps. */
 export function resolvePoint(p: StepPoint, total: number): number {
   return "step" in p ? p.step : Math.floor(p.fraction * total);
 }
@@ -146,10 +147,10 @@ export function selectableAt(plan: StepPlan, t: number, total: number): boolean 
   return !plan.selectFrom || t >= resolvePoint(plan.selectFrom, total);
 }
 
-/** How many of steps `first + 1 … total` each function trains, in order of first use. */
-export function stepCounts(plan: StepPlan, total: number, first = 0): Map<string, number> {
+/** How many of steps `first + 1 … last` each function trains (points resolved for `total`), in order of first use. */
+export function stepCounts(plan: StepPlan, total: number, first = 0, last = total): Map<string, number> {
   const counts = new Map<string, number>();
-  for (let t = first + 1; t <= total; t++) {
+  for (let t = first + 1; t <= last; t++) {
     const f = funcAt(plan, t, total);
     counts.set(f, (counts.get(f) ?? 0) + 1);
   }

@@ -38,10 +38,13 @@ function named(module: Module, name: string): Func {
   return f;
 }
 
-/** `trained`: the module after every pass; `baseline`: without those after lowering (its train_step is the dense step). */
-export function trainingFlops(trained: Module, baseline: Module, steps: number, symbols: Readonly<Record<string, number>>): TrainingFlops {
+/**
+ * `trained`: the module after every pass; `baseline`: without those after lowering (its
+ * train_step is the dense step); a run of `steps` steps of a block planned for `planned` steps.
+ */
+export function trainingFlops(trained: Module, baseline: Module, steps: number, symbols: Readonly<Record<string, number>>, planned = steps): TrainingFlops {
   const plan = stepPlanOf(trained);
-  const calls = [...plan.init.map((name): [string, number] => [name, 1]), ...stepCounts(plan, steps)];
+  const calls = [...plan.init.map((name): [string, number] => [name, 1]), ...stepCounts(plan, planned, 0, steps)];
   const functions = calls.map(([name, count]) => ({ name, flops: funcCost(named(trained, name), symbols).flops, calls: count }));
   const denseStep = funcCost(named(baseline, TRAIN_STEP_FUNC), symbols).flops;
   return { steps, functions, denseStep, run: functions.reduce((n, f) => n + f.flops * f.calls, 0), denseRun: steps * denseStep };

@@ -77,6 +77,6 @@ export async function runTraining(spec: TrainSpec, module: Module, options: RunT
   const evalEvery = options.evalEvery ?? spec.evalEvery;
   const patience = options.patience ?? spec.patience;
   const result = await train(prepared.lowered, spec, prepared.data, { epochs, evalEvery, patience, onEpoch, start, onSelect, gpu, progressMs, seed: options.seed ?? spec.seed ?? 0 });
-  const flops = trainingFlops(prepared.lowered, prepared.baseline, epochs ?? spec.epochs, prepared.symbols);
+  const flops = trainingFlops(prepared.lowered, prepared.baseline, epochs ?? spec.epochs, prepared.symbols, spec.epochs);
   return { result: { ...result, compile_ms: (options.compileMs ?? 0) + prepared.lowerMs, training_flops: flopsRecord(flops) } };
 }

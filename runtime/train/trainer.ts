@@ -143,7 +143,7 @@ export async function train(module: Module, spec: TrainSpec, data: BoundData, op
   // The step plan's functions that this run trains (and initialises with), and `predict`.
   const plan = stepPlanOf(module);
   const init = resume ? [] : plan.init;
-  const names = new Set([...init, ...stepCounts(plan, epochs, first).keys(), PREDICT_FUNC]);
+  const names = new Set([...init, ...stepCounts(plan, spec.epochs, first, epochs).keys(), PREDICT_FUNC]);
   const funcs = [...names].map((name) => funcNamed(module, name));
   const runner = await openRunner({ funcs, data: unchangingInputs(spec, data), state, symbols }, options.gpu);
   try {
@@ -184,7 +184,7 @@ async function trainEpochs(runner: Runner, spec: TrainSpec, data: BoundData, opt
   let flushedAt = performance.now();
   for (let e = first; e < epochs; e++) {
     const t = e + 1;
-    await runner.run(funcAt(steps, t, epochs), { ...stepInputs(spec, root, e), ...scalarInputs(scalarsAt(steps, t, epochs)) }, { log: LOSS_RESULT });
+    await runner.run(funcAt(steps, t, spec.epochs), { ...stepInputs(spec, root, e), ...scalarInputs(scalarsAt(steps, t, spec.epochs)) }, { log: LOSS_RESULT });
     const evaluating = (e + 1) % evalEvery === 0 || e === epochs - 1;
     if (!evaluating && performance.now() - flushedAt < (options.progressMs ?? PROGRESS_MS)) continue;
     const losses = await runner.logged();
@@ -195,7 +195,7 @@ async function trainEpochs(runner: Runner, spec: TrainSpec, data: BoundData, opt
       const metrics: Metrics = { train_loss: loss, ...(await evaluate(runner, data, measured, { kind: "rng", key: root })) };
       for (const [k, v] of Object.entries(metrics)) if (k !== "train_loss") record[k] = v;
       // Before the step plan's result exists (a model still to be pruned), evaluations are history only.
-      if (selectableAt(steps, t, epochs)) {
+      if (selectableAt(steps, t, spec.epochs)) {
         const offer = selection.offer(e + 1, metrics);
         if (offer.chosen && options.onSelect) options.onSelect(e + 1, await runner.state());
         stop = offer.stop;

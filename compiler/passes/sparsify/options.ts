@@ -2,7 +2,7 @@ import type { OptionSchema } from "../pass.js";
 
 /**
  * The options of `sparsify`. Steps are training steps (one per epoch in full-batch training);
- * phase boundaries are fractions of the run, so that they follow `epochs` (and `--epochs`).
+ * phase boundaries are fractions of the train block's `epochs`.
  */
 
 export const METHODS = ["rigl", "set", "gmp", "prune_admm", "prune_slr"] as const;
@@ -46,9 +46,9 @@ export const SPARSIFY_OPTIONS: Record<keyof SparsifyOptions, OptionSchema> = {
   distribution: { kind: "enum", values: DISTRIBUTIONS, default: "erk", doc: "per-layer densities: erk (∝ (n_in + n_out)/(n_in·n_out)) or uniform" },
   every: { kind: "int", default: 50, min: 1, doc: "steps between topology updates (rigl, set), pruning steps (gmp), and ADMM dual updates" },
   drop: fraction("rigl, set: the fraction of each layer's weights dropped and regrown at the first update, cosine-decayed to 0 at `end`", 0.3),
-  end: fraction("rigl, set, gmp: where topology updates (gmp: pruning) end, as a fraction of the run", 0.75),
-  dense: fraction("prune_admm, prune_slr: where dense training ends and the penalty phase starts, as a fraction of the run", 0.3),
-  penalty: fraction("prune_admm, prune_slr: where the penalty phase ends (hard prune, then retraining with the mask fixed), as a fraction of the run", 0.6),
+  end: fraction("rigl, set, gmp: where topology updates (gmp: pruning) end, as a fraction of the block's epochs", 0.75),
+  dense: fraction("prune_admm, prune_slr: where dense training ends and the penalty phase starts, as a fraction of the block's epochs", 0.3),
+  penalty: fraction("prune_admm, prune_slr: where the penalty phase ends (hard prune, then retraining with the mask fixed), as a fraction of the block's epochs", 0.6),
   rho: { kind: "float", default: 0.01, min: 0, minExclusive: true, doc: "prune_admm, prune_slr: the penalty ρ of ρ/2‖W − Z + U‖²" },
   slr_step: { kind: "float", default: 0.01, min: 0, minExclusive: true, doc: "prune_slr: the multiplier step s (Λ ← Λ + s(W − Z), taken only when the Lagrangian decreased)" },
   sparse_below: fraction("weights of a density below this run their matmuls on the compressed mask (skipping zeros); 0 never", SPARSE_BELOW),
