@@ -147,21 +147,3 @@ function insertedPasses(spec: TrainSpec, extra: TrainingPipelineOptions["inserte
   for (const point of INSERTION_POINTS) out[point].push(...(extra[point] ?? []));
   return out;
 }
-
-/**
- * The model's functions as training compiles them up to lowering (the `forward` stage), for
- * running `predict` outside training: a checkpoint's outputs are those it was selected by.
- */
-export function compileForward(module: Module, spec: TrainSpec, options: Pick<TrainingPipelineOptions, "inserted" | "registry" | "log"> = {}): { module: Module; diagnostics: Diagnostic[] } {
-  const forward = STAGES.find((s) => s.name === "forward")!;
-  let current = module;
-  const diagnostics: Diagnostic[] = [];
-  for (const pipeline of [forward.passes({ target: "reference" }), insertedPasses(spec, options.inserted).forward]) {
-    if (pipeline.length === 0) continue;
-    const result = runPipeline(current, pipeline, { registry: options.registry, log: options.log });
-    diagnostics.push(...result.diagnostics);
-    if (hasErrors(result.diagnostics)) break;
-    current = result.module;
-  }
-  return { module: current, diagnostics };
-}
