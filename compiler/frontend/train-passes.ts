@@ -55,6 +55,7 @@ function checkPass(e: Expr, env: PassEnv, r: Reporter): PassSpec {
     return r.fail("E512", `a pass is a name or a call such as \`sparsify(density = 0.1)\`, found \`${exprText(e)}\``, e.span);
   }
   const args = call?.args ?? [];
+  const before = r.errors;
   if (callee.name === "pass") return userPass(e, args, env, r);
   // Identifiers cannot contain `-`, so `shape_inference` names the pass `shape-inference`.
   const name = callee.name.replace(/_/g, "-");
@@ -83,6 +84,7 @@ function checkPass(e: Expr, env: PassEnv, r: Reporter): PassSpec {
     if (schema) checkSchema(schema, v, `option \`${a.name.name}\` of pass \`${callee.name}\``, a.value, r);
     options[a.name.name] = v;
   }
+  if (r.errors > before) throw new Abort(); // every bad option reported, the pass not kept
   return { name, options, optionSpans, pass: builtin, span: e.span };
 }
 
@@ -128,5 +130,5 @@ function checkSchema(schema: OptionSchema, v: OptionValue, what: string, e: Expr
   if (ok && !range) return;
   const expected = range ?? (schema.kind === "enum" ? `one of ${(schema.values ?? []).map((s) => `\`${s}\``).join(", ")}` : `a ${schema.kind}`);
   const guess = schema.kind === "enum" && typeof v === "string" ? didYouMeanHelp(didYouMean(v, schema.values ?? [])) : undefined;
-  r.fail("E405", `${what} must be ${expected}, found \`${exprText(e)}\``, e.span, { help: guess ?? schema.doc });
+  r.error("E405", `${what} must be ${expected}, found \`${exprText(e)}\``, e.span, { help: guess ?? schema.doc });
 }

@@ -46,7 +46,7 @@ export const sparsify: Pass<SparsifyOptions> = {
     if (module.steps) return fail(PASS_CODES.sparsifyUnsupported.code, "pass `sparsify` cannot run after another pass that planned the training steps");
     const prune = o.method === "prune_admm" || o.method === "prune_slr";
     if (prune && !(o.dense < o.penalty)) {
-      return fail(PASS_CODES.sparsifyPhases.code, `the penalty phase must end after dense training: dense = ${o.dense} ≥ penalty = ${o.penalty}`, "dense < penalty, both fractions of the run (defaults 0.3 and 0.6)");
+      return fail(PASS_CODES.sparsifyPhases.code, `the penalty phase must end after dense training: dense = ${o.dense} ≥ penalty = ${o.penalty}`, "dense < penalty, both fractions of the block's epochs (defaults 0.3 and 0.6)");
     }
     const params = weightMatrices(module, step);
     if (params.length === 0) {
