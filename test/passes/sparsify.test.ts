@@ -172,3 +172,51 @@ describe("sparsify: the module", () => {
     expect(printModule(parseModule(text))).toBe(text);
   });
 });
+
+describe("sparsify: composing with stacks", () => {
+  // A reversible stack (RevGNN): its convolutions' weights are stacked [L, out, in], masked per layer.
+  const revgnn = (passes: string) => `
+dataset syn = synthetic.csbm(nodes = 200, classes = 3, features = 24, avg_degree = 6, homophily = 0.85, signal = 1.5, seed = 1)
+block ResBlock(width: int) {
+  norm = LayerNorm(width, mode = "node")
+  conv = SAGEConv(width, width)
+  forward(h, g) = conv(relu(norm(h)), g)
+}
+model Rev(in_channels: int, out_channels: int) {
+  lin_in = Linear(in_channels, 16)
+  stack = reversible(groups = 2) repeat(3) ResBlock(8)
+  lin_out = Linear(16, out_channels)
+  forward(x: f32[N, in_channels], g: graph[N]) -> f32[N, out_channels] {
+    return lin_out(stack(lin_in(x), g))
+  }
+}
+train rev {
+  data = syn
+  model = Rev(syn.num_features, syn.num_classes)
+  loss = cross_entropy(mask = train)
+  optimizer = adam(lr = 0.01)
+  epochs = 8
+  select = last
+  report = [accuracy(val)]
+  passes = [${passes}]
+}`;
+
+  it("masks every layer of a stacked weight on its own, through the reversible backward", async () => {
+    const { spec, module } = compileTrain(revgnn("sparsify(density = 0.25, method = rigl, distribution = uniform, every = 2)"));
+    const states: State[] = [];
+    const out = await runTraining(spec, module, { seed: 1, onSelect: (e, s) => (states[e - 1] = s) });
+    expect(out.result?.history).toHaveLength(8);
+    const stacked = Object.keys(states[7]).filter((n) => n.endsWith("lin_l.weight_mask"));
+    expect(stacked.length).toBeGreaterThan(0);
+    for (const s of states) {
+      for (const name of stacked) {
+        const mask = s[name];
+        expect(mask.shape).toEqual([3, 8, 8]);
+        for (let layer = 0; layer < 3; layer++) expect(ones({ ...mask, data: mask.data.slice(layer * 64, layer * 64 + 64) })).toBe(16);
+        const weight = s[name.replace(/_mask$/, "")];
+        expect([...weight.data].filter((x, k) => mask.data[k] === 0 && x !== 0)).toEqual([]);
+      }
+    }
+    expect(changed(states[0][stacked[0]], states[7][stacked[0]])).toBeGreaterThan(0);
+  });
+});
