@@ -1,9 +1,9 @@
 import { dirname, join, resolve } from "node:path";
 import { planReport, type LaunchPlan } from "../../compiler/plan/index.js";
 import { printModule } from "../../compiler/ir/print.js";
-import { TRAIN_STEP_FUNC } from "../../compiler/train/index.js";
+import { PREDICT_FUNC, stepPlanOf, TRAIN_STEP_FUNC } from "../../compiler/train/index.js";
 import { createFolder, writeFileAtomic } from "../../runtime/checkpoint/index.js";
-import { planTraining } from "../../runtime/gpu/load-function.js";
+import { patternedInputs, planFunction } from "../../runtime/gpu/index.js";
 import { prepareTraining } from "../../runtime/train/run.js";
 import { unchangingInputs } from "../../runtime/train/step-inputs.js";
 import { parseCommandArgs } from "../args.js";
@@ -15,7 +15,8 @@ import { loadTrainTarget, reportRunError, userPassLog } from "./train.js";
 export const compileHelp = `gnnc compile FILE --out DIR [--emit wgsl,ir,plan] [--run NAME] [--data-dir DIR]
 
 Compile a train block for the GPU without running it, and write what was made:
-  ir     DIR/module.ir       the lowered training module (train_step, loss, predict) as IR text
+  ir     DIR/module.ir       the lowered training module (train_step, loss, predict, and the
+                            functions of its step plan) as IR text
   wgsl   DIR/kernels/*.wgsl  every distinct kernel, one complete WGSL module each
   plan   DIR/plan.json       per function: kernel launches, peak bytes of values (activations apart),
                             device bytes, FLOPs and bytes moved per call (the op table's cost
@@ -24,7 +25,6 @@ Compile a train block for the GPU without running it, and write what was made:
 Sizes come from the dataset, so load("name") needs --data-dir or GNNC_DATA_DIR.`;
 
 const EMITS = ["wgsl", "ir", "plan"];
-const FUNCS = [TRAIN_STEP_FUNC, "predict"];
 
 export function compile(io: Io, argv: string[]): number {
   const { values, positionals } = parseCommandArgs("compile", argv, {
@@ -51,13 +51,15 @@ export function compile(io: Io, argv: string[]): number {
       return EXIT_ERRORS;
     }
     const { lowered, data, symbols } = prepared;
-    // As on the GPU (runtime/gpu/load-function.ts): host values computed once, mostly-zero data compact.
-    const [step, predict] = FUNCS.map((name) => lowered.funcs.find((f) => f.name === name)!);
-    const plans = planTraining(step, predict, { symbols, data: unchangingInputs(target.spec, data) });
-    const launchPlans = new Map<string, LaunchPlan>([
-      [TRAIN_STEP_FUNC, plans.step.launches],
-      ["predict", plans.predict.launches],
-    ]);
+    // As on the GPU (runtime/gpu/load-function.ts): host values computed once, mostly-zero data
+    // compact; every function a run loads — its step plan's too (compiler/ir/step-plan.ts).
+    const plan = stepPlanOf(lowered);
+    const names = [...new Set([...plan.init, TRAIN_STEP_FUNC, ...plan.rules.map((r) => r.func), PREDICT_FUNC])];
+    const inputs = unchangingInputs(target.spec, data);
+    const patterned = patternedInputs(inputs);
+    const launchPlans = new Map<string, LaunchPlan>(
+      names.map((name) => [name, planFunction(lowered.funcs.find((f) => f.name === name)!, { symbols, data: inputs }, patterned).launches]),
+    );
     createFolder(out);
     const written: string[] = [];
     if (emit.includes("ir")) {

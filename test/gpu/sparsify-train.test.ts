@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { TensorValue } from "../../compiler/ir/values.js";
 import { runTraining } from "../../runtime/train/run.js";
 import { compileTrain, gcnSource } from "../train/helpers.js";
+import type { GpuDevice } from "../../runtime/gpu/index.js";
 import { useGpu } from "./helpers.js";
 
 /**
@@ -13,7 +14,7 @@ const gpu = useGpu();
 
 type State = Readonly<Record<string, TensorValue>>;
 
-async function run(passes: string, device?: Parameters<typeof runTraining>[2]["gpu"]) {
+async function run(passes: string, device?: GpuDevice) {
   // Topology updates every 2 steps until 75% of 6: steps 2 and 4.
   const source = gcnSource({ epochs: 6, extra: `passes = [${passes}]` }).replace("select    = best(val.accuracy)", "select = last");
   const { spec, module } = compileTrain(source);
