@@ -6,13 +6,16 @@
 //            its mask's pattern, so time falls with density, not only the FLOP count.
 //  accuracy  GCN on Cora (hidden 16) trained in full with RigL at each density: validation and
 //            test accuracy beside dense.
+//  threshold (--parts …,threshold) where compressed kernels pay: Cora GCN hidden 256, RigL with
+//            uniform densities, each density with its matmuls on the compressed mask and on dense
+//            kernels over the masked weights (sparsify's `sparse_below` chooses between them).
 //  table     (--parts …,table) Cora GCN, hidden 16 and 256, seeds 0–4: dense, RigL, and train-and-prune
 //            (ADMM, SLR) at density 0.1 (ERK); mean accuracies and each run's training FLOPs.
 //
 // Writes bench/results/sparsity.{json,md}, sparsity-time.svg and sparsity-accuracy.svg.
 //
 //   npm run build && node dist/bench/sparsity.js [--epochs 6] [--densities 1,0.5,0.2,0.1,0.05]
-//     [--accuracy-epochs 600] [--parts time,accuracy,table] [--seeds 0,1,2,3,4] [--out bench/results]
+//     [--accuracy-epochs 600] [--parts time,accuracy,threshold,table] [--threshold-densities …] [--seeds 0,1,2,3,4] [--out bench/results]
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -33,6 +36,8 @@ const { values } = parseArgs({
     densities: { type: "string", default: "1,0.5,0.2,0.1,0.05" },
     "accuracy-epochs": { type: "string", default: "600" },
     parts: { type: "string", default: "time,accuracy" },
+    "threshold-densities": { type: "string", default: "0.6,0.45,0.3,0.2,0.1" },
+    "threshold-epochs": { type: "string", default: "12" },
     seeds: { type: "string", default: "0,1,2,3,4" },
     out: { type: "string", default: "bench/results" },
   },
@@ -110,6 +115,21 @@ async function accuracy(gpu: GpuDevice, densities: number[], epochs: number) {
   return rows;
 }
 
+async function threshold(gpu: GpuDevice, densities: number[], epochs: number) {
+  const rows = [];
+  for (const density of densities) {
+    const row: { density: number; compressed_ms?: number; dense_ms?: number } = { density };
+    for (const [key, below] of [["compressed_ms", 1], ["dense_ms", 0]] as const) {
+      const passes = `sparsify(density = ${density}, method = rigl, distribution = uniform, every = 50, sparse_below = ${below})`;
+      log(`Cora, GCN hidden 256, ${passes}: ${epochs} epochs…`);
+      row[key] = (await train(gcn({ dataset: "cora", hidden: 256, passes }), gpu, 0, epochs)).epochMs;
+    }
+    log(`  compressed ${row.compressed_ms!.toFixed(1)} ms, dense kernels ${row.dense_ms!.toFixed(1)} ms`);
+    rows.push(row);
+  }
+  return rows;
+}
+
 async function table(gpu: GpuDevice, seeds: number[]) {
   const methods = [
     { name: "dense", epochs: 200, passes: undefined },
@@ -138,8 +158,9 @@ async function table(gpu: GpuDevice, seeds: number[]) {
 type Timing = Awaited<ReturnType<typeof timing>>;
 type Accuracy = Awaited<ReturnType<typeof accuracy>>;
 type Table = Awaited<ReturnType<typeof table>>;
+type Threshold = Awaited<ReturnType<typeof threshold>>;
 
-function markdown(t: Timing, a: Accuracy, tab: Table, adapter: string): string {
+function markdown(t: Timing, a: Accuracy, tab: Table, th: Threshold, adapter: string): string {
   const lines = [`# Weight sparsification — ${new Date().toISOString().slice(0, 10)}`, "", `GPU: ${adapter}.`, ""];
   const dense = t.find((r) => r.density === 1);
   if (t.length) {
@@ -157,6 +178,12 @@ function markdown(t: Timing, a: Accuracy, tab: Table, adapter: string): string {
     lines.push("| density | val accuracy | test accuracy |", "| ---: | ---: | ---: |");
     for (const r of a) lines.push(`| ${r.density} | ${r.val_accuracy.toFixed(3)} | ${r.test_accuracy.toFixed(3)} |`);
     lines.push("", "![accuracy by density](sparsity-accuracy.svg)", "");
+  }
+  if (th.length) {
+    lines.push("## Compressed or dense kernels: GCN hidden 256 on Cora (RigL, uniform)", "");
+    lines.push("| density | median epoch, compressed ms | median epoch, dense kernels ms | compressed / dense |", "| ---: | ---: | ---: | ---: |");
+    for (const r of th) lines.push(`| ${r.density} | ${r.compressed_ms!.toFixed(1)} | ${r.dense_ms!.toFixed(1)} | ${(r.compressed_ms! / r.dense_ms!).toFixed(3)} |`);
+    lines.push("");
   }
   if (tab.length) {
     lines.push("## Sparse training vs train-and-prune at density 0.1 (ERK): GCN on Cora, seeds " + values.seeds, "");
@@ -177,11 +204,12 @@ async function main(): Promise<void> {
     const parts = values.parts.split(",");
     const t = parts.includes("time") ? await timing(gpu, densities, Number(values.epochs)) : [];
     const a = parts.includes("accuracy") ? await accuracy(gpu, densities, Number(values["accuracy-epochs"])) : [];
+    const th = parts.includes("threshold") ? await threshold(gpu, values["threshold-densities"].split(",").map(Number), Number(values["threshold-epochs"])) : [];
     const tab = parts.includes("table") ? await table(gpu, values.seeds.split(",").map(Number)) : [];
     const out = resolve(values.out);
     mkdirSync(out, { recursive: true });
-    writeFileSync(join(out, "sparsity.json"), JSON.stringify({ date: new Date().toISOString().slice(0, 10), gpu: gpu.adapter.description, timing: t, accuracy: a, table: tab }, null, 2) + "\n");
-    writeFileSync(join(out, "sparsity.md"), markdown(t, a, tab, gpu.adapter.description));
+    writeFileSync(join(out, "sparsity.json"), JSON.stringify({ date: new Date().toISOString().slice(0, 10), gpu: gpu.adapter.description, timing: t, accuracy: a, threshold: th, table: tab }, null, 2) + "\n");
+    writeFileSync(join(out, "sparsity.md"), markdown(t, a, tab, th, gpu.adapter.description));
     if (t.length) {
       const dense = t.find((r) => r.density === 1);
       writeFileSync(join(out, "sparsity-time.svg"), lineChartSvg({

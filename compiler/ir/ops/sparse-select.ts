@@ -4,9 +4,9 @@
  *
  *  - A tensor of rank ≥ 2 is a stack of slices, each its last two dims (a stacked [L, out, in]
  *    weight has L); a selection picks within each slice. Rank < 2 is one slice.
- *  - Positions are ranked by the magnitude of their score: the f32 bits of |score| read as a u32
- *    (monotone for non-negative floats; NaN ranks above ∞). Equal magnitudes rank the lower flat
- *    index first. The K best eligible positions are chosen.
+ *  - Positions are ranked by the magnitude of their score: the f32 bits of the score with the sign
+ *    bit cleared, read as a u32 (monotone in |score|; NaN ranks above ∞). Equal magnitudes rank the
+ *    lower flat index first. The K best eligible positions are chosen.
  *  - A count K computed from a scalar input is `base + floor(f32(scale · frac))`, the product
  *    rounded to f32 first (one correctly rounded multiply on the GPU too), then clamped to
  *    [0, eligible positions in the slice].
@@ -15,10 +15,10 @@
 const F32 = new Float32Array(1);
 const U32 = new Uint32Array(F32.buffer);
 
-/** The ranking key of a score: the bits of |score| as an f32. */
+/** The ranking key of a score: its f32 bits without the sign bit. */
 export function magnitudeKey(score: number): number {
-  F32[0] = Math.abs(score);
-  return U32[0];
+  F32[0] = score;
+  return U32[0] & 0x7fffffff;
 }
 
 /** Slices of a shape and the elements in each (the last two dims; rank < 2: one slice). */
