@@ -1,4 +1,7 @@
 import { printModule } from "../../compiler/ir/print.js";
+import type { Module } from "../../compiler/ir/types.js";
+import { compileTraining } from "../../compiler/pipeline.js";
+import type { CompiledProgram } from "../../compiler/train/program.js";
 import { resolve } from "node:path";
 import { parsePipeline, runPipeline, type PipelineStep } from "../../compiler/passes/index.js";
 import { pipelineRegistry } from "../../compiler/user-passes/pipeline.js";
@@ -12,7 +15,7 @@ export const DEFAULT_PIPELINE = "shape-inference,cse,dce";
 /** Where diagnostics about the --passes text point. */
 const PIPELINE_FILE = "<--passes>";
 
-export const irHelp = `gnnc ir FILE [--after PASS] [--passes LIST] [--print-ir-after PASS|all] [--module NAME] [--data-dir DIR]
+export const irHelp = `gnnc ir FILE [--after PASS] [--passes LIST] [--print-ir-after PASS|all] [--train] [--module NAME] [--data-dir DIR]
 
 Print the typed IR of each module in FILE (one per train block), with .gnn locations.
 
@@ -21,6 +24,9 @@ Print the typed IR of each module in FILE (one per train block), with .gnn locat
                           a user pass is named by its path: "cse,./passes/count-ops.ts"
   --print-ir-after PASS   print the IR after every run of PASS ("all": after every pass);
                           the pipeline runs in full
+  --train                 print each train block's module as training compiles it (reference
+                          device): train_step, loss, predict, the train block's passes applied,
+                          and the step plan that says which function trains each step
   --timing                print how long each pass took (to stderr)
   --verbose               also print what built-in passes log (user passes' logs are always printed)
   --module NAME           only the module of that train block / model
@@ -35,6 +41,7 @@ export function ir(io: Io, argv: string[]): number {
     "print-ir-after": { type: "string" },
     timing: { type: "boolean" },
     verbose: { type: "boolean" },
+    train: { type: "boolean" },
     module: { type: "string" },
     "data-dir": { type: "string" },
   });
@@ -53,6 +60,8 @@ export function ir(io: Io, argv: string[]): number {
       throw new UsageError(`gnnc ir: no module \`${wanted}\` in ${file} (modules: ${names})`);
     }
   }
+
+  if (values.train) return printTraining(io, loaded.result.program, modules, loaded.sources);
 
   const after = values.after as string | undefined;
   const printAfter = values["print-ir-after"] as string | undefined;
@@ -100,6 +109,18 @@ export function ir(io: Io, argv: string[]): number {
     if (values.timing)
       for (const t of result.timings) io.err(`${t.pass.padEnd(20)} ${t.ms.toFixed(2)} ms${t.changed ? "" : "  (no change)"}\n`);
     if (printAfter === undefined) io.out(printModule(result.module) + "\n");
+  }
+  return EXIT_OK;
+}
+
+/** `--train`: each train block of `modules` compiled as training compiles it, printed. */
+function printTraining(io: Io, program: CompiledProgram, modules: readonly Module[], sources: Map<string, string>): number {
+  for (const spec of program.trains) {
+    const module = modules.find((m) => m.name === spec.module);
+    if (!module) continue;
+    const { training, diagnostics } = compileTraining(module, spec, { target: "reference" });
+    if (reportDiagnostics(io, diagnostics, sources) > 0 || !training) return EXIT_ERRORS;
+    io.out(printModule(training.module) + "\n");
   }
   return EXIT_OK;
 }

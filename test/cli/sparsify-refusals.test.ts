@@ -82,3 +82,20 @@ describe("gnnc check refuses a sparsify it cannot run", () => {
     expect(passes.stdout).toContain("sparsify");
   });
 });
+
+describe("gnnc ir --train and gnnc flops", () => {
+  it("print the step plan with the lowered functions, and count the run's FLOPs per function and per op", async () => {
+    const files = withPasses("sparsify(density = 0.2, method = rigl, every = 2)");
+    const ir = await runCli(["ir", "f.gnn", "--train"], files);
+    expect(ir.code).toBe(0);
+    expect(ir.stdout).toContain("step init sparse_init");
+    expect(ir.stdout).toContain("step sparse_update{every=2, from=2, until_fraction=0.75}");
+    expect(ir.stdout).toMatch(/func sparse_update \{/);
+    const flops = await runCli(["flops", "f.gnn", "--json", "flops.json"], files);
+    expect(flops.code).toBe(0);
+    expect(flops.stdout).toMatch(/^small: training FLOPs from the IR cost model, 4 steps — the run costs 0\.\d+× the dense run/);
+    expect(flops.stdout).toMatch(/sparse_update\s+1\s/);
+    expect(flops.stdout).toContain("train_step, per op");
+    expect(flops.stdout).toMatch(/sp\.sddmm\s+1\s/);
+  });
+});
