@@ -15,7 +15,7 @@
 // Writes bench/results/sparsity.{json,md}, sparsity-time.svg and sparsity-accuracy.svg.
 //
 //   npm run build && node dist/bench/sparsity.js [--epochs 6] [--densities 1,0.5,0.2,0.1,0.05]
-//     [--accuracy-epochs 400] [--parts time,accuracy,threshold,table] [--threshold-densities …] [--seeds 0,1,2,3,4] [--out bench/results]
+//     [--accuracy-epochs 400] [--parts time,accuracy,threshold,table] [--threshold-densities …] [--seeds 0,1,2,3,4] [--hiddens 16,256] [--out bench/results]
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -39,6 +39,7 @@ const { values } = parseArgs({
     "threshold-densities": { type: "string", default: "0.6,0.45,0.3,0.2,0.1" },
     "threshold-epochs": { type: "string", default: "12" },
     seeds: { type: "string", default: "0,1,2,3,4" },
+    hiddens: { type: "string", default: "16,256" },
     out: { type: "string", default: "bench/results" },
   },
 });
@@ -139,7 +140,7 @@ async function table(gpu: GpuDevice, seeds: number[]) {
     { name: "prune_slr", epochs: 600, passes: PRUNE("prune_slr", 0.1) },
   ];
   const rows = [];
-  for (const hidden of [16, 256]) {
+  for (const hidden of values.hiddens.split(",").map(Number)) {
     for (const m of methods) {
       const runs: TrainResult[] = [];
       for (const seed of seeds) {

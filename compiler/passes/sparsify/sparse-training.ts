@@ -56,7 +56,7 @@ function sparseInit(targets: readonly Target[]): Func {
 export function sparseTraining(step: Func, predict: Func, targets: readonly Target[], o: SparsifyOptions, sparse: (t: Target) => boolean): Built {
   if (o.method === "gmp") return gradualPruning(step, targets, o, sparse);
   const masked = editFunc(step, targets, { name: step.name, sparse, gradient: maskGradient }).func;
-  const eval_ = editFunc(predict, targets, { name: predict.name, sparse }).func;
+  const evaluation = editFunc(predict, targets, { name: predict.name, sparse }).func;
   const topology = editFunc(step, targets, { name: "sparse_update", sparse, denseGradient: true, gradient: maskGradient });
   const update = afterUpdate(topology.func, (b, results, add) => {
     const frac = b.leaf("s.input", STEP_SCALAR, { name: DROP_FRACTION });
@@ -76,7 +76,7 @@ export function sparseTraining(step: Func, predict: Func, targets: readonly Targ
     rules: [{ func: "sparse_update", from: { step: o.every }, until: { fraction: o.end }, every: o.every }],
     scalars: [{ name: DROP_FRACTION, formula: "cosine", scale: o.drop, from: { step: 0 }, until: { fraction: o.end } }],
   };
-  return { funcs: [masked, eval_, sparseInit(targets), update], plan, state: [] };
+  return { funcs: [masked, evaluation, sparseInit(targets), update], plan, state: [] };
 }
 
 function gradualPruning(step: Func, targets: readonly Target[], o: SparsifyOptions, sparse: (t: Target) => boolean): Built {

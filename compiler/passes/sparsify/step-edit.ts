@@ -1,5 +1,4 @@
-import type { FuncBuilder } from "../../ir/builder.js";
-import { FuncBuilder as Builder } from "../../ir/builder.js";
+import { FuncBuilder } from "../../ir/builder.js";
 import { rewriteFunc } from "../../ir/rewrite.js";
 import { paramName } from "../../ir/struct-views.js";
 import type { Func, ParamInfo } from "../../ir/types.js";
@@ -111,7 +110,7 @@ export function maskGradient(b: FuncBuilder, ids: TargetIds, g: number, masked: 
  * index) and add results (by name).
  */
 export function afterUpdate(func: Func, build: (b: FuncBuilder, results: number[], add: (name: string, id: number) => void) => void): Func {
-  const b = new Builder(func.name, func);
+  const b = new FuncBuilder(func.name, func);
   const results = [...func.results];
   const names = [...func.resultNames];
   build(b, results, (name, id) => {
