@@ -45,7 +45,7 @@ export const SPARSIFY_OPTIONS: Record<keyof SparsifyOptions, OptionSchema> = {
   },
   distribution: { kind: "enum", values: DISTRIBUTIONS, default: "erk", doc: "per-layer densities: erk (∝ (n_in + n_out)/(n_in·n_out)) or uniform" },
   every: { kind: "int", default: 50, min: 1, doc: "steps between topology updates (rigl, set), pruning steps (gmp), and ADMM dual updates" },
-  drop: fraction("rigl, set: the fraction of each layer's weights dropped and regrown at the first update, cosine-decayed to 0 at `end`", 0.3),
+  drop: fraction("rigl, set: the fraction of each layer's kept weights dropped and regrown at the first update, cosine-decayed to 0 at `end`", 0.3),
   end: fraction("rigl, set, gmp: where topology updates (gmp: pruning) end, as a fraction of the block's epochs", 0.75),
   dense: fraction("prune_admm, prune_slr: where dense training ends and the penalty phase starts, as a fraction of the block's epochs", 0.3),
   penalty: fraction("prune_admm, prune_slr: where the penalty phase ends (hard prune, then retraining with the mask fixed), as a fraction of the block's epochs", 0.6),
