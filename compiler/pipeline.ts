@@ -1,6 +1,8 @@
 import { hasErrors, type Diagnostic } from "../grammar/diagnostics.js";
 import type { Module } from "./ir/types.js";
 import { runPipeline, type PassRegistry, type PassTiming, type PipelineEntry } from "./passes/index.js";
+import { lowerSchedule, scheduleKind } from "./schedules/kinds.js";
+import type { ScheduleProgram } from "./schedules/program.js";
 import { lowerTraining } from "./train/lower.js";
 import type { TrainSpec } from "./train/spec.js";
 
@@ -55,7 +57,8 @@ const STAGES: readonly Stage[] = [
   // aggregations move after the linear transforms that narrow their channels.
   { name: "forward", passes: () => "transform-first", point: "forward" },
   // The train block becomes functions: the loss, its gradients and the optimizer's update
-  // (`train_step`), beside the model's `predict`.
+  // (`train_step`), beside the model's `predict`; or, with a schedule, the schedule's functions
+  // and its host plan (compiler/schedules).
   { name: "lower", passes: () => "", lowers: true },
   // Technique passes over the training functions.
   { name: "training", passes: () => "", point: "training" },
@@ -83,6 +86,8 @@ export interface CompiledTraining {
    * plain training a technique pass changes (its `train_step` is the dense step of FLOP counts).
    */
   baseline: Module;
+  /** With `schedule = …`: the host plan that drives the module's functions. */
+  schedule?: ScheduleProgram;
   /** Every pass run after lowering, in order, with its stage. */
   timings: (PassTiming & { stage: string })[];
   /** Time the whole pipeline took. */
@@ -112,12 +117,15 @@ function runStages(module: Module, spec: TrainSpec, options: TrainingPipelineOpt
   const timings: CompiledTraining["timings"] = [];
   let current = module;
   let lowered: Module | undefined;
+  let schedule: ScheduleProgram | undefined;
   let properties: string[] = [];
   for (const stage of STAGES) {
     if (stage.only && stage.only !== options.target) continue;
     if (stage.lowers) {
-      const result = lowerTraining(current, spec);
+      const scheduled = spec.schedule && scheduleKind(spec.schedule.name) ? lowerSchedule(current, spec) : undefined;
+      const result = scheduled ? (Array.isArray(scheduled) ? scheduled : scheduled.module) : lowerTraining(current, spec);
       if (Array.isArray(result)) return { diagnostics: [...diagnostics, ...result] };
+      if (scheduled && !Array.isArray(scheduled)) schedule = scheduled.program;
       current = lowered = result;
       properties = []; // new functions: what held of the model's says nothing of them
       continue;
@@ -133,7 +141,7 @@ function runStages(module: Module, spec: TrainSpec, options: TrainingPipelineOpt
       current = result.module;
     }
   }
-  return { training: { module: current, lowered: lowered!, timings, ms: performance.now() - start }, diagnostics };
+  return { training: { module: current, lowered: lowered!, ...(schedule ? { schedule } : {}), timings, ms: performance.now() - start }, diagnostics };
 }
 
 /** The train block's passes by the point their stage names, then the caller's extra ones. */

@@ -9,7 +9,7 @@ import { parseCommandArgs } from "../args.js";
 import { EXIT_ERRORS, EXIT_OK, UsageError, type Io } from "../io.js";
 import { dataDirs } from "../load.js";
 import { reportDiagnostics } from "../report.js";
-import { loadTrainTarget, reportRunError, userPassLog } from "./train.js";
+import { loadTrainTarget, reportRunError, userPassLog } from "./training.js";
 
 export const flopsHelp = `gnnc flops FILE [--run NAME] [--epochs N] [--json PATH] [--data-dir DIR]
 
@@ -57,8 +57,13 @@ export function flops(io: Io, argv: string[]): number {
       reportDiagnostics(io, prepared.diagnostics, target.sources);
       return EXIT_ERRORS;
     }
-    const steps = epochsText !== undefined ? Number(epochsText) : target.spec.epochs;
-    const counted = trainingFlops(prepared.lowered, prepared.baseline, steps, prepared.symbols, target.spec.epochs);
+    const planned = target.spec.epochs;
+    if (prepared.schedule || planned === undefined) {
+      io.err(`error: \`${target.spec.name}\` trains by a schedule; gnnc flops counts epoch training (a train_step and its step plan)\n`);
+      return EXIT_ERRORS;
+    }
+    const steps = epochsText !== undefined ? Number(epochsText) : planned;
+    const counted = trainingFlops(prepared.lowered, prepared.baseline, steps, prepared.symbols, planned);
     const rows = counted.functions.map((f) => [f.name, String(f.calls), flopsText(f.flops), flopsText(f.flops * f.calls)]);
     rows.push(["the run", "", "", flopsText(counted.run)]);
     rows.push([`dense ${TRAIN_STEP_FUNC}`, String(steps), flopsText(counted.denseStep), flopsText(counted.denseRun)]);

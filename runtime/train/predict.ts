@@ -7,7 +7,7 @@ import { runFunc } from "../reference/index.js";
 import { compileTraining } from "../../compiler/pipeline.js";
 import { PREDICT_FUNC } from "../../compiler/train/names.js";
 import { paramName } from "../../compiler/ir/struct-views.js";
-import { matchParams, type Checkpoint } from "../checkpoint/index.js";
+import { matchParams, type Checkpoint, type SafeTensor } from "../checkpoint/index.js";
 import { bindDataset } from "./bind.js";
 
 export interface Predictions {
@@ -25,7 +25,19 @@ export interface Predictions {
  * not read (optimizer states) is ignored; any other mismatch is a CheckpointError naming the tensor.
  */
 export function predictWithCheckpoint(spec: TrainSpec, model: Module, checkpoint: Checkpoint, data: SourceOptions = {}): Predictions {
-  // The same rewrites as training, so the outputs are those the checkpoint was selected by.
+  return predictWithParams(spec, model, { tensors: checkpoint.tensors, source: checkpoint.path, seed: checkpoint.info?.seed }, data);
+}
+
+/** Parameters to predict with: by name (optimizer states are ignored), where they came from (named in mismatch errors), and the seed they were trained with. */
+export interface ParamSource {
+  tensors: Readonly<Record<string, SafeTensor>>;
+  source: string;
+  seed?: number;
+}
+
+/** `predictWithCheckpoint` for parameters in memory (a training run's state, a converted state dict). */
+export function predictWithParams(spec: TrainSpec, model: Module, params: ParamSource, data: SourceOptions = {}): Predictions {
+  // The same rewrites as training, so the outputs are those the parameters were selected by.
   const compiled = compileTraining(model, spec, { target: "reference" });
   if (!compiled.training) throw new Error(`the train block does not compile: ${compiled.diagnostics.map((d) => d.message).join("; ")}`);
   const module = compiled.training.module;
@@ -38,11 +50,11 @@ export function predictWithCheckpoint(spec: TrainSpec, model: Module, checkpoint
   const reads = new Set(predict.body.map(paramName));
   const known = new Set(module.params.map((p) => p.name));
   const needed = { ...module, params: module.params.filter((p) => reads.has(p.name)) };
-  const params = matchParams(needed, bound.symbols, checkpoint.tensors, checkpoint.path, { ignore: (name) => known.has(name) });
+  const matched = matchParams(needed, bound.symbols, params.tensors, params.source, { ignore: (name) => known.has(name) });
   // Eval mode draws nothing, but the function still takes a key: the trainer's, for the same seed.
-  const rng = { kind: "rng", key: keyFromSeed(checkpoint.info?.seed ?? spec.seed ?? 0) } as const;
+  const rng = { kind: "rng", key: keyFromSeed(params.seed ?? spec.seed ?? 0) } as const;
   const symbols = { ...module.symbols, ...bound.symbols };
-  const [output] = runFunc(predict, { inputs: { ...bound.inputs, rng }, params, symbols });
+  const [output] = runFunc(predict, { inputs: { ...bound.inputs, rng }, params: matched, symbols });
   if (output?.kind !== "tensor") throw new Error(`\`predict\` of module \`${module.name}\` did not return a tensor`);
   return { output, labels: dataset.labels, splits: dataset.splits };
 }

@@ -3,6 +3,7 @@ import type { TrainSpec } from "../../compiler/train/spec.js";
 import type { Module } from "../../compiler/ir/types.js";
 import { trainClassCount } from "../../compiler/train/class-count.js";
 import type { CompiledTraining, Target } from "../../compiler/pipeline.js";
+import type { ScheduleProgram } from "../../compiler/schedules/program.js";
 import { compileChecked } from "./compile-checked.js";
 import { loadDatasetSource, type SourceOptions } from "../data/index.js";
 import { bindDataset, type BoundData } from "./bind.js";
@@ -34,10 +35,12 @@ export type TrainingOutcome = { result: TrainResult; diagnostics?: undefined } |
 
 /** A train block compiled and bound to its data: what training (or `gnnc compile`) starts from. */
 export interface PreparedTraining {
-  /** `train_step`, `loss` and `predict`, after the compile pipeline for the target. */
+  /** `train_step`, `loss` and `predict` (or a schedule's functions), after the compile pipeline for the target. */
   lowered: Module;
   /** The same training without the passes after lowering (its `train_step` is the dense step FLOPs are compared with). */
   baseline: Module;
+  /** With `schedule = …`: the host plan of the functions (compiler/schedules). */
+  schedule?: ScheduleProgram;
   data: BoundData;
   symbols: Record<string, number>;
   lowerMs: number;
@@ -61,7 +64,8 @@ export function prepareTraining(
   const data = bindDataset(dataset, spec.data.name, lowered, needed);
   const classes = trainClassCount(spec, lowered, data.symbols, dataset.numClasses);
   if (classes.some((d) => d.severity === "error")) return { diagnostics: classes };
-  return { lowered, baseline: checked.training.baseline, data, symbols: { ...lowered.symbols, ...data.symbols }, lowerMs: checked.training.ms };
+  const schedule = checked.training.schedule;
+  return { lowered, baseline: checked.training.baseline, ...(schedule ? { schedule } : {}), data, symbols: { ...lowered.symbols, ...data.symbols }, lowerMs: checked.training.ms };
 }
 
 /**
@@ -77,6 +81,8 @@ export async function runTraining(spec: TrainSpec, module: Module, options: RunT
   const evalEvery = options.evalEvery ?? spec.evalEvery;
   const patience = options.patience ?? spec.patience;
   const result = await train(prepared.lowered, spec, prepared.data, { epochs, evalEvery, patience, onEpoch, start, onSelect, gpu, progressMs, seed: options.seed ?? spec.seed ?? 0 });
-  const flops = trainingFlops(prepared.lowered, prepared.baseline, epochs ?? spec.epochs, prepared.symbols, spec.epochs);
+  // `train` refuses a block without epochs, so the run's count is known here.
+  const steps = (epochs ?? spec.epochs)!;
+  const flops = trainingFlops(prepared.lowered, prepared.baseline, steps, prepared.symbols, spec.epochs ?? steps);
   return { result: { ...result, compile_ms: (options.compileMs ?? 0) + prepared.lowerMs, training_flops: flopsRecord(flops) } };
 }

@@ -133,6 +133,9 @@ function funcNamed(module: Module, name: string): Func {
  */
 export async function train(module: Module, spec: TrainSpec, data: BoundData, options: TrainOptions): Promise<TrainResult> {
   const epochs = options.epochs ?? spec.epochs;
+  if (epochs === undefined) throw new Error(`train block \`${spec.name}\` has no epoch count: its schedule's driver runs it (runtime/schedules)`);
+  // The step plan's points resolve against the block's epochs, so a split run trains as an unbroken one.
+  const planned = spec.epochs ?? epochs;
   const evalEvery = options.evalEvery ?? 1;
   if (!(Number.isInteger(evalEvery) && evalEvery >= 1)) throw new Error(`evalEvery must be an integer ≥ 1, got ${evalEvery}`);
   const symbols = { ...module.symbols, ...data.symbols };
@@ -143,13 +146,13 @@ export async function train(module: Module, spec: TrainSpec, data: BoundData, op
   // The step plan's functions that this run trains (and initialises with), and `predict`.
   const plan = stepPlanOf(module);
   const init = resume ? [] : plan.init;
-  const names = new Set([...init, ...stepCounts(plan, spec.epochs, first, epochs).keys(), PREDICT_FUNC]);
+  const names = new Set([...init, ...stepCounts(plan, planned, first, epochs).keys(), PREDICT_FUNC]);
   const funcs = [...names].map((name) => funcNamed(module, name));
   const runner = await openRunner({ funcs, data: unchangingInputs(spec, data), state, symbols }, options.gpu);
   try {
     const root = keyFromSeed(options.seed);
     for (const name of init) await runner.run(name, stepInputs(spec, root, first));
-    return await trainEpochs(runner, spec, data, options, { first, epochs, evalEvery, module });
+    return await trainEpochs(runner, spec, data, options, { first, epochs, planned, evalEvery, module });
   } finally {
     runner.destroy();
   }
@@ -158,6 +161,8 @@ export async function train(module: Module, spec: TrainSpec, data: BoundData, op
 interface EpochPlan {
   first: number;
   epochs: number;
+  /** The block's epochs, which the step plan's points resolve against. */
+  planned: number;
   evalEvery: number;
   /** Its step plan says which function trains each step. */
   module: Module;
@@ -170,7 +175,7 @@ interface EpochPlan {
  * between share the time measured.
  */
 async function trainEpochs(runner: Runner, spec: TrainSpec, data: BoundData, options: TrainOptions, plan: EpochPlan): Promise<TrainResult> {
-  const { first, epochs, evalEvery } = plan;
+  const { first, epochs, planned, evalEvery } = plan;
   const steps = stepPlanOf(plan.module);
   const root = keyFromSeed(options.seed);
   const measured = measuredMetrics(spec);
@@ -184,7 +189,7 @@ async function trainEpochs(runner: Runner, spec: TrainSpec, data: BoundData, opt
   let flushedAt = performance.now();
   for (let e = first; e < epochs; e++) {
     const t = e + 1;
-    await runner.run(funcAt(steps, t, spec.epochs), { ...stepInputs(spec, root, e), ...scalarInputs(scalarsAt(steps, t, spec.epochs)) }, { log: LOSS_RESULT });
+    await runner.run(funcAt(steps, t, planned), { ...stepInputs(spec, root, e), ...scalarInputs(scalarsAt(steps, t, planned)) }, { log: LOSS_RESULT });
     const evaluating = (e + 1) % evalEvery === 0 || e === epochs - 1;
     if (!evaluating && performance.now() - flushedAt < (options.progressMs ?? PROGRESS_MS)) continue;
     const losses = await runner.logged();
@@ -195,7 +200,7 @@ async function trainEpochs(runner: Runner, spec: TrainSpec, data: BoundData, opt
       const metrics: Metrics = { train_loss: loss, ...(await evaluate(runner, data, measured, { kind: "rng", key: root })) };
       for (const [k, v] of Object.entries(metrics)) if (k !== "train_loss") record[k] = v;
       // Before the step plan's result exists (a model still to be pruned), evaluations are history only.
-      if (selectableAt(steps, t, spec.epochs)) {
+      if (selectableAt(steps, t, planned)) {
         const offer = selection.offer(e + 1, metrics);
         if (offer.chosen && options.onSelect) options.onSelect(e + 1, await runner.state());
         stop = offer.stop;

@@ -41,7 +41,7 @@ export const sparsify: Pass<SparsifyOptions> = {
     const step = module.funcs.find((f) => f.name === TRAIN_STEP_FUNC);
     const predict = module.funcs.find((f) => f.name === PREDICT_FUNC);
     if (!step || !predict) {
-      return fail(PASS_CODES.sparsifyNeedsTraining.code, `pass \`sparsify\` needs the lowered training functions; module \`${module.name}\` has no \`${TRAIN_STEP_FUNC}\``, "list it in a train block's `passes = [sparsify(…)]`");
+      return fail(PASS_CODES.sparsifyNeedsTraining.code, `pass \`sparsify\` needs the lowered training functions; module \`${module.name}\` has no \`${TRAIN_STEP_FUNC}\``, "list it in the `passes` of a train block with epochs (a schedule's functions are not sparsified)");
     }
     if (module.steps) return fail(PASS_CODES.sparsifyUnsupported.code, "pass `sparsify` cannot run after another pass that planned the training steps");
     const prune = o.method === "prune_admm" || o.method === "prune_slr";
