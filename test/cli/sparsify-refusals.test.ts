@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { gcnSource } from "../train/helpers.js";
 import { runCli } from "./harness.js";
@@ -91,8 +94,14 @@ describe("gnnc ir --train and gnnc flops", () => {
     expect(ir.stdout).toContain("step init sparse_init");
     expect(ir.stdout).toContain("step sparse_update{every=2, from=2, until_fraction=0.75}");
     expect(ir.stdout).toMatch(/func sparse_update \{/);
-    const flops = await runCli(["flops", "f.gnn", "--json", "flops.json"], files);
+    const dir = mkdtempSync(join(tmpdir(), "gnnc-flops-"));
+    const json = join(dir, "flops.json");
+    const flops = await runCli(["flops", "f.gnn", "--json", json], files);
     expect(flops.code).toBe(0);
+    const written = JSON.parse(readFileSync(json, "utf8")) as { steps: number; functions: { name: string; calls: number }[] };
+    rmSync(dir, { recursive: true });
+    expect(written.steps).toBe(4);
+    expect(written.functions.find((f) => f.name === "sparse_update")?.calls).toBe(1);
     expect(flops.stdout).toMatch(/^small: training FLOPs from the IR cost model, 4 steps — the run costs 0\.\d+× the dense run/);
     expect(flops.stdout).toMatch(/sparse_update\s+1\s/);
     expect(flops.stdout).toContain("train_step, per op");
