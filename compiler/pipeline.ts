@@ -81,6 +81,11 @@ export interface CompiledTraining {
   module: Module;
   /** The module right after lowering (reports compare node counts before and after cleanup). */
   lowered: Module;
+  /**
+   * The lowered module through the same stages without the passes inserted after lowering: the
+   * plain training a technique pass changes (its `train_step` is the dense step of FLOP counts).
+   */
+  baseline: Module;
   /** With `schedule = …`: the host plan that drives the module's functions. */
   schedule?: ScheduleProgram;
   /** Every pass run after lowering, in order, with its stage. */
@@ -97,6 +102,17 @@ export interface CompiledTraining {
 export function compileTraining(module: Module, spec: TrainSpec, options: TrainingPipelineOptions): { training?: CompiledTraining; diagnostics: Diagnostic[] } {
   const start = performance.now();
   const inserted = insertedPasses(spec, options.inserted);
+  const result = runStages(module, spec, options, inserted);
+  if (!result.training) return { diagnostics: result.diagnostics };
+  const later = inserted.training.length + inserted.kernels.length > 0;
+  // Quietly: the forward stage's passes already logged what they do.
+  const plain = later ? runStages(module, spec, { ...options, log: undefined }, { ...inserted, training: [], kernels: [] }).training : result.training;
+  if (!plain) throw new Error("internal: the train block compiles with its passes after lowering but not without them");
+  return { training: { ...result.training, baseline: plain.module, ms: performance.now() - start }, diagnostics: result.diagnostics };
+}
+
+function runStages(module: Module, spec: TrainSpec, options: TrainingPipelineOptions, inserted: Record<InsertionPoint, PipelineEntry[]>): { training?: Omit<CompiledTraining, "baseline">; diagnostics: Diagnostic[] } {
+  const start = performance.now();
   const diagnostics: Diagnostic[] = [];
   const timings: CompiledTraining["timings"] = [];
   let current = module;
@@ -138,22 +154,4 @@ function insertedPasses(spec: TrainSpec, extra: TrainingPipelineOptions["inserte
   }
   for (const point of INSERTION_POINTS) out[point].push(...(extra[point] ?? []));
   return out;
-}
-
-/**
- * The model's functions as training compiles them up to lowering (the `forward` stage), for
- * running `predict` outside training: a checkpoint's outputs are those it was selected by.
- */
-export function compileForward(module: Module, spec: TrainSpec, options: Pick<TrainingPipelineOptions, "inserted" | "registry" | "log"> = {}): { module: Module; diagnostics: Diagnostic[] } {
-  const forward = STAGES.find((s) => s.name === "forward")!;
-  let current = module;
-  const diagnostics: Diagnostic[] = [];
-  for (const pipeline of [forward.passes({ target: "reference" }), insertedPasses(spec, options.inserted).forward]) {
-    if (pipeline.length === 0) continue;
-    const result = runPipeline(current, pipeline, { registry: options.registry, log: options.log });
-    diagnostics.push(...result.diagnostics);
-    if (hasErrors(result.diagnostics)) break;
-    current = result.module;
-  }
-  return { module: current, diagnostics };
 }

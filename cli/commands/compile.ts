@@ -1,8 +1,9 @@
 import { dirname, join, resolve } from "node:path";
 import { planReport, type LaunchPlan } from "../../compiler/plan/index.js";
 import { printModule } from "../../compiler/ir/print.js";
+import type { Module } from "../../compiler/ir/types.js";
 import { emitTypescriptModule } from "../../compiler/typescript/emit-module.js";
-import { TRAIN_STEP_FUNC } from "../../compiler/train/index.js";
+import { PREDICT_FUNC, stepPlanOf, TRAIN_STEP_FUNC } from "../../compiler/train/index.js";
 import { createFolder, writeFileAtomic } from "../../runtime/checkpoint/index.js";
 import { patternedInputs, planFunction } from "../../runtime/gpu/load-function.js";
 import { printScheduleProgram } from "../../compiler/schedules/print.js";
@@ -18,8 +19,9 @@ import { loadTrainTarget, reportRunError, userPassLog } from "./training.js";
 export const compileHelp = `gnnc compile FILE --out DIR [--emit wgsl,ir,plan,ts] [--run NAME] [--data-dir DIR]
 
 Compile a train block for the GPU without running it, and write what was made:
-  ir     DIR/module.ir       the lowered training module (train_step, loss, predict) as IR text; with
-                            a schedule, its program: the plan, then every function
+  ir     DIR/module.ir       the lowered training module (train_step, loss, predict, and the
+                            functions of its step plan) as IR text; with a schedule, its
+                            program: the plan, then every function
   wgsl   DIR/kernels/*.wgsl  every distinct kernel, one complete WGSL module each
   plan   DIR/plan.json       per function: kernel launches, peak bytes of values (activations apart),
                             device bytes, FLOPs and bytes moved per call (the op table's cost
@@ -29,7 +31,6 @@ Sizes come from the dataset, so load("name") needs --data-dir or GNNC_DATA_DIR.`
 
 const EMITS = ["wgsl", "ir", "plan", "ts"];
 const DEFAULT_EMITS = ["wgsl", "ir", "plan"];
-const FUNCS = [TRAIN_STEP_FUNC, "predict"];
 
 export function compile(io: Io, argv: string[]): number {
   const { values, positionals } = parseCommandArgs("compile", argv, {
@@ -58,9 +59,10 @@ export function compile(io: Io, argv: string[]): number {
       return EXIT_ERRORS;
     }
     const { lowered, data, schedule } = prepared;
-    // A schedule's functions all load, over its batch sizes; plain training loads the step and predict.
+    // Every function a run loads: a schedule's all, over its batch sizes; plain training its step
+    // plan's (compiler/ir/step-plan.ts) and predict.
     const symbols = schedule ? { ...prepared.symbols, ...batchSymbols(schedule, data) } : prepared.symbols;
-    const funcs = schedule ? lowered.funcs : FUNCS.map((name) => lowered.funcs.find((f) => f.name === name)!);
+    const funcs = schedule ? lowered.funcs : planned(lowered).map((name) => lowered.funcs.find((f) => f.name === name)!);
     // As on the GPU (runtime/gpu/load-function.ts): host values computed once, mostly-zero data compact.
     const inputs = unchangingInputs(target.spec, data);
     const patterned = patternedInputs(inputs);
@@ -100,4 +102,10 @@ export function compile(io: Io, argv: string[]): number {
   } catch (e) {
     return reportRunError(io, e, "compiling");
   }
+}
+
+/** The functions a plain training run loads: its step plan's, the step and predict. */
+function planned(lowered: Module): string[] {
+  const plan = stepPlanOf(lowered);
+  return [...new Set([...plan.init, TRAIN_STEP_FUNC, ...plan.rules.map((r) => r.func), PREDICT_FUNC])];
 }

@@ -1,6 +1,7 @@
 import { EXIT_OK, UsageError, type Io } from "../io.js";
 import { checkHelp } from "./check.js";
 import { compileHelp } from "./compile.js";
+import { flopsHelp } from "./flops.js";
 import { infoHelp } from "./info.js";
 import { irHelp } from "./ir.js";
 import { passesHelp } from "./passes.js";
@@ -17,6 +18,7 @@ Commands:
   passes            list the built-in IR passes
   train FILE        train a train block's model and report its metrics
   compile FILE      write a train block's GPU kernels, lowered IR and memory plan (--out DIR)
+  flops FILE        count a train block's training FLOPs per function and per op
   predict FILE      predict every node with a trained checkpoint (--params)
   info              show the GPU adapter, its limits, versions and the datasets found
   help [COMMAND]    show help for a command
@@ -30,6 +32,7 @@ export const commandHelp: Record<string, string> = {
   passes: passesHelp,
   train: trainHelp,
   compile: compileHelp,
+  flops: flopsHelp,
   predict: predictHelp,
   info: infoHelp,
   help: "gnnc help [COMMAND]\n\nShow the overview, or the help of one command.",

@@ -1,6 +1,7 @@
 import { printModule } from "../../compiler/ir/print.js";
 import type { Diagnostic } from "../../grammar/diagnostics.js";
 import type { Module } from "../../compiler/ir/types.js";
+import { compileTraining } from "../../compiler/pipeline.js";
 import type { CompiledProgram } from "../../compiler/train/program.js";
 import { lowerSchedule, scheduleKind } from "../../compiler/schedules/kinds.js";
 import { printScheduleProgram } from "../../compiler/schedules/print.js";
@@ -18,7 +19,7 @@ export const DEFAULT_PIPELINE = "shape-inference,cse,dce";
 /** Where diagnostics about the --passes text point. */
 const PIPELINE_FILE = "<--passes>";
 
-export const irHelp = `gnnc ir FILE [--after PASS] [--passes LIST] [--print-ir-after PASS|all] [--module NAME] [--data-dir DIR]
+export const irHelp = `gnnc ir FILE [--after PASS] [--passes LIST] [--print-ir-after PASS|all] [--train] [--module NAME] [--data-dir DIR]
 
 Print the typed IR of each module in FILE (one per train block), with .gnn locations. A train
 block with \`schedule = …\` prints its schedule program: the host plan, phase by phase, then
@@ -29,6 +30,9 @@ the functions it lowers to.
                           a user pass is named by its path: "cse,./passes/count-ops.ts"
   --print-ir-after PASS   print the IR after every run of PASS ("all": after every pass);
                           the pipeline runs in full
+  --train                 print each train block's module as training compiles it (reference
+                          device): train_step, loss, predict, the train block's passes applied,
+                          and the step plan that says which function trains each step
   --timing                print how long each pass took (to stderr)
   --verbose               also print what built-in passes log (user passes' logs are always printed)
   --module NAME           only the module of that train block / model
@@ -43,6 +47,7 @@ export function ir(io: Io, argv: string[]): number {
     "print-ir-after": { type: "string" },
     timing: { type: "boolean" },
     verbose: { type: "boolean" },
+    train: { type: "boolean" },
     module: { type: "string" },
     "data-dir": { type: "string" },
   });
@@ -61,6 +66,8 @@ export function ir(io: Io, argv: string[]): number {
       throw new UsageError(`gnnc ir: no module \`${wanted}\` in ${file} (modules: ${names})`);
     }
   }
+
+  if (values.train) return printTraining(io, loaded.result.program, modules, loaded.sources);
 
   const after = values.after as string | undefined;
   const printAfter = values["print-ir-after"] as string | undefined;
@@ -116,6 +123,18 @@ export function ir(io: Io, argv: string[]): number {
     if (values.timing)
       for (const t of result.timings) io.err(`${t.pass.padEnd(20)} ${t.ms.toFixed(2)} ms${t.changed ? "" : "  (no change)"}\n`);
     if (printAfter === undefined) io.out(print(result.module) + "\n");
+  }
+  return EXIT_OK;
+}
+
+/** `--train`: each train block of `modules` compiled as training compiles it, printed. */
+function printTraining(io: Io, program: CompiledProgram, modules: readonly Module[], sources: Map<string, string>): number {
+  for (const spec of program.trains) {
+    const module = modules.find((m) => m.name === spec.module);
+    if (!module) continue;
+    const { training, diagnostics } = compileTraining(module, spec, { target: "reference" });
+    if (reportDiagnostics(io, diagnostics, sources) > 0 || !training) return EXIT_ERRORS;
+    io.out((training.schedule ? printScheduleProgram(training.schedule, training.module) : printModule(training.module)) + "\n");
   }
   return EXIT_OK;
 }

@@ -108,6 +108,8 @@ export const BINARY: Readonly<Record<string, BinaryWgsl>> = {
   "t.add": { expr: (a, b) => `(${a} + ${b})` },
   "t.sub": { expr: (a, b) => `(${a} - ${b})` },
   "t.mul": { expr: (a, b) => `(${a} * ${b})` },
+  // A weight times its 0/1 mask (compiler/ir/ops/sparse.ts).
+  "sp.mask": { expr: (a, b) => `(${a} * ${b})` },
   "t.div": { expr: (a, b, s) => (s === "f32" ? `(${a} / ${b})` : intDiv(a, b, s === "i32" ? "0i" : "0u")) },
   // Math.max propagates NaN; WGSL's max need not, so pass NaN operands through explicitly.
   "t.maximum": {

@@ -10,6 +10,7 @@ import { matmulOperandBuffers } from "./matmul-common.js";
 import { NN_EMITTERS } from "./nn-emitters.js";
 import { OPT_EMITTERS, OPT_LAUNCHES } from "./opt-emitters.js";
 import { SHAPE_GRAPH_EMITTERS, SHAPE_GRAPH_LAUNCHES } from "./shape-graph-emitters.js";
+import { SPARSE_EMITTERS, SPARSE_LAUNCHES } from "./sparse-emitters.js";
 import { emitSpmm, spmmOperandBuffers } from "./spmm.js";
 
 /**
@@ -27,10 +28,11 @@ const EMITTERS: ReadonlyMap<string, KernelEmitter> = new Map<string, KernelEmitt
   ...OPT_EMITTERS,
   ...FUSED_EMITTERS,
   ...EPILOGUE_EMITTERS,
+  ...SPARSE_EMITTERS,
 ]);
 
 /** Ops whose operands may outnumber one kernel's storage buffers. */
-const LAUNCHES: ReadonlyMap<string, LaunchesEmitter> = new Map([...SHAPE_GRAPH_LAUNCHES, ...OPT_LAUNCHES]);
+const LAUNCHES: ReadonlyMap<string, LaunchesEmitter> = new Map([...SHAPE_GRAPH_LAUNCHES, ...OPT_LAUNCHES, ...SPARSE_LAUNCHES]);
 
 /** Ops that take an epilogue into their kernel (OpSpec.epilogue), with their bindings besides the output. */
 const OPERAND_BUFFERS: ReadonlyMap<string, OperandBuffers> = new Map([

@@ -7,13 +7,12 @@ import { Abort, didYouMeanHelp, type Reporter } from "./report.js";
 import { freeValue } from "./train-options.js";
 import type { OptionValue, PassSpec } from "../train/spec.js";
 import type { Span } from "../../grammar/span.js";
-import { resolveOptions, type GivenOption } from "../passes/options.js";
+import { outOfRange, resolveOptions, type GivenOption } from "../passes/options.js";
 import { loadNamedPass } from "../user-passes/pipeline.js";
 
 /**
  * Names a user may reach for that are not passes here, and what to write instead: three techniques
- * are schedules (they train several programs), three are language constructs, and weight
- * sparsification is a pass not built yet.
+ * are schedules (they train several programs), three are language constructs.
  */
 const NOT_PASSES: Readonly<Record<string, string>> = {
   decouple: "decoupled training is a schedule: `schedule = decoupled(…)`",
@@ -23,7 +22,6 @@ const NOT_PASSES: Readonly<Record<string, string>> = {
   reversible: "reversible stacks are written in the model: `reversible(groups = 2) repeat(n) Block(…)`, or `passes = [to_reversible(groups = 2)]` for a residual stack",
   "tie-weights": "weight tying is written in the model: `repeat(n, tied = true) Block(…)`",
   equilibrium: "equilibrium models are written in the model: `equilibrium(max_iter = …) Block(…)`",
-  sparsify: "weight sparsification (`sparsify`) is not built yet",
 };
 
 /** What checking a user pass needs: the .gnn file, how paths relative to it resolve, and how files are read. */
@@ -57,6 +55,7 @@ function checkPass(e: Expr, env: PassEnv, r: Reporter): PassSpec {
     return r.fail("E512", `a pass is a name or a call such as \`sparsify(density = 0.1)\`, found \`${exprText(e)}\``, e.span);
   }
   const args = call?.args ?? [];
+  const before = r.errors;
   if (callee.name === "pass") return userPass(e, args, env, r);
   // Identifiers cannot contain `-`, so `shape_inference` names the pass `shape-inference`.
   const name = callee.name.replace(/_/g, "-");
@@ -85,6 +84,7 @@ function checkPass(e: Expr, env: PassEnv, r: Reporter): PassSpec {
     if (schema) checkSchema(schema, v, `option \`${a.name.name}\` of pass \`${callee.name}\``, a.value, r);
     options[a.name.name] = v;
   }
+  if (r.errors > before) throw new Abort(); // every bad option reported, the pass not kept
   return { name, options, optionSpans, pass: builtin, span: e.span };
 }
 
@@ -126,7 +126,9 @@ function checkSchema(schema: OptionSchema, v: OptionValue, what: string, e: Expr
         : schema.kind === "bool"
           ? typeof v === "boolean"
           : typeof v === "string" && (schema.kind !== "enum" || (schema.values ?? []).includes(v));
-  if (ok) return;
-  const expected = schema.kind === "enum" ? `one of ${(schema.values ?? []).map((s) => `\`${s}\``).join(", ")}` : `a ${schema.kind}`;
-  r.fail("E405", `${what} must be ${expected}, found \`${exprText(e)}\``, e.span, { help: schema.doc });
+  const range = ok ? outOfRange(schema, v) : undefined;
+  if (ok && !range) return;
+  const expected = range ?? (schema.kind === "enum" ? `one of ${(schema.values ?? []).map((s) => `\`${s}\``).join(", ")}` : `a ${schema.kind}`);
+  const guess = schema.kind === "enum" && typeof v === "string" ? didYouMeanHelp(didYouMean(v, schema.values ?? [])) : undefined;
+  r.error("E405", `${what} must be ${expected}, found \`${exprText(e)}\``, e.span, { help: guess ?? schema.doc });
 }

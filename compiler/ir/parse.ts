@@ -4,6 +4,7 @@ import { NUMBER_TOKEN } from "./text-format.js";
 import { Reader } from "./text-reader.js";
 export { IrParseError } from "./text-reader.js";
 import type { AttrValue, Dim, Func, InitKind, InitSpec, Module, Node, ParamInfo, Region, Type } from "./types.js";
+import { STEP_FORMULAS, type StepFormula, type StepPlan, type StepPoint, type StepRule, type StepScalar } from "./step-plan.js";
 
 /**
  * Reads the IR text that `print.ts` writes (and IR written by hand in the same form) back into a
@@ -80,8 +81,13 @@ function readAttrValue(r: Reader): AttrValue {
 
 /** `{k=v, …}` after an op or init kind; empty object when absent. */
 function readAttrs(r: Reader): Record<string, AttrValue> {
+  if (!r.eat("{")) return {};
+  return readAttrsAfterBrace(r);
+}
+
+/** The rest of `{k=v, …}` once its `{` is read. */
+function readAttrsAfterBrace(r: Reader): Record<string, AttrValue> {
   const attrs: Record<string, AttrValue> = {};
-  if (!r.eat("{")) return attrs;
   if (r.eat("}")) return attrs;
   do {
     const key = r.word("an attribute name");
@@ -218,6 +224,8 @@ export function parseModule(text: string): Module {
   const symbols: Record<string, number> = {};
   const params: ParamInfo[] = [];
   const funcs: Func[] = [];
+  const steps: { init: string[]; rules: StepRule[]; scalars: StepScalar[]; selectFrom?: StepPoint } = { init: [], rules: [], scalars: [] };
+  let planned = false;
   while (!r.skipBlankLines()) {
     if (r.eatKeyword("symbol")) {
       const sym = r.name("a symbol name");
@@ -227,10 +235,47 @@ export function parseModule(text: string): Module {
       symbols[sym] = v;
       r.endLine();
     } else if (r.eatKeyword("param")) params.push(readParam(r));
-    else if (r.eatKeyword("func")) funcs.push(readFunc(r));
-    else r.fail("expected `symbol`, `param` or `func`");
+    else if (r.eatKeyword("step")) {
+      readStepLine(r, steps);
+      planned = true;
+    } else if (r.eatKeyword("func")) funcs.push(readFunc(r));
+    else r.fail("expected `symbol`, `param`, `step` or `func`");
   }
-  return withSpan({ name, symbols, params, funcs }, span);
+  return withSpan({ name, symbols, params, funcs, ...(planned ? { steps: steps as StepPlan } : {}) }, span);
+}
+
+/** `step init F`, `step scalar S = formula{…}`, `step select{from=…}` or `step F{every=…, from=…, until=…}` (step-plan.ts). */
+function readStepLine(r: Reader, plan: { init: string[]; rules: StepRule[]; scalars: StepScalar[]; selectFrom?: StepPoint }): void {
+  const name = r.name("a function name, `init`, `scalar` or `select`");
+  if (name === "select") plan.selectFrom = readPoint(r, readAttrs(r), "from");
+  else if (name === "init" && !r.eat("{")) plan.init.push(r.name("a function name"));
+  else if (name === "scalar" && !r.eat("{")) {
+    const scalar = r.name("a scalar input name");
+    r.expect("=");
+    const formula = r.word("a formula");
+    if (!(STEP_FORMULAS as readonly string[]).includes(formula)) r.fail(`unknown step formula \`${formula}\``);
+    const attrs = readAttrs(r);
+    const scale = attrs.scale;
+    if (typeof scale !== "number") r.fail("a step scalar needs `scale`");
+    plan.scalars.push({ name: scalar, formula: formula as StepFormula, scale, from: readPoint(r, attrs, "from")!, until: readPoint(r, attrs, "until")! });
+  } else {
+    // A function named `init` or `scalar` has its attrs' brace already eaten.
+    const attrs = name === "init" || name === "scalar" ? readAttrsAfterBrace(r) : readAttrs(r);
+    const every = attrs.every;
+    if (typeof every !== "number") r.fail("a step rule needs `every`");
+    const until = readPoint(r, attrs, "until", true);
+    plan.rules.push({ func: name, every, from: readPoint(r, attrs, "from")!, ...(until ? { until } : {}) });
+  }
+  r.endLine();
+}
+
+function readPoint(r: Reader, attrs: Record<string, AttrValue>, key: string, optional = false): StepPoint | undefined {
+  const step = attrs[key];
+  const fraction = attrs[`${key}_fraction`];
+  if (typeof step === "number") return { step };
+  if (typeof fraction === "number") return { fraction };
+  if (!optional) r.fail(`a step line needs \`${key}\` or \`${key}_fraction\``);
+  return undefined;
 }
 
 /** One `func NAME { … }` block on its own (handy for tests that write IR by hand). */

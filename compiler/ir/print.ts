@@ -1,5 +1,6 @@
 import { formatLocation, type Span } from "../../grammar/span.js";
 import { formatAttrValue, formatName, formatNumber, formatTypeText } from "./text-format.js";
+import { printStepPlan } from "./step-plan.js";
 import type { Attrs, Func, InitSpec, Module, Node, ParamInfo, Region } from "./types.js";
 
 /**
@@ -91,5 +92,6 @@ export function printModule(m: Module): string {
   const header = [`module ${formatName(m.name)}${location(m.span)}`];
   for (const k of Object.keys(m.symbols).sort()) header.push(`symbol ${formatName(k)} = ${formatNumber(m.symbols[k])}`);
   for (const p of m.params) header.push(printParam(p));
+  if (m.steps) header.push(...printStepPlan(m.steps));
   return [header.join("\n"), ...m.funcs.map(printFunc)].join("\n\n");
 }

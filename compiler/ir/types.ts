@@ -1,4 +1,5 @@
 import type { Span } from "../../grammar/span.js";
+import type { StepPlan } from "./step-plan.js";
 
 /**
  * The gnnc IR: one node type, SSA values, symbolic shapes. A node is immutable once built;
@@ -122,5 +123,7 @@ export interface Module {
   readonly symbols: Readonly<Record<string, number>>;
   readonly params: readonly ParamInfo[];
   readonly funcs: readonly Func[];
+  /** Which function trains each step when that varies by step (step-plan.ts); absent: `train_step` every step. */
+  readonly steps?: StepPlan;
   readonly span?: Span;
 }

@@ -1,3 +1,4 @@
+import { stepPlanProblems } from "./step-plan.js";
 import type { Span } from "../../grammar/span.js";
 import { withDefaults } from "./builder.js";
 import { getOpSpec } from "./ops/index.js";
@@ -188,5 +189,6 @@ export function verifyModule(m: Module): VerifyProblem[] {
     seenFuncs.add(f.name);
     problems.push(...verifyFunc(f, m.params));
   }
+  if (m.steps) problems.push(...stepPlanProblems(m.steps, seenFuncs).map((message) => ({ message })));
   return problems;
 }

@@ -36,6 +36,11 @@ export const PASS_CODES = {
   unknownOp: { code: "E622", summary: "a node uses an op that is not in the op spec table" },
   paramMismatch: { code: "E623", summary: "an s.param node disagrees with the module's parameter table" },
 
+  noWeightsToSparsify: { code: "E640", summary: "sparsify: the model has no weight matrix (a trainable matrix read by a matmul) to sparsify" },
+  sparsifyNeedsTraining: { code: "E641", summary: "sparsify: the module has no lowered `train_step` (it runs on a train block's training functions)" },
+  sparsifyPhases: { code: "E642", summary: "sparsify: train-and-prune phase boundaries are out of order" },
+  sparsifyUnsupported: { code: "E643", summary: "sparsify: a weight's update is not one it can mask, or a name it needs is taken" },
+
   // E630–E639 and E694: autodiff's own (autodiff/codes.ts).
   ...AUTODIFF_CODES,
 

@@ -85,8 +85,25 @@ interface BadValue {
   help?: string;
 }
 
+/** A number outside the schema's range, phrased after "must be" (undefined when in range or not a number). */
+export function outOfRange(schema: OptionSchema, v: unknown): string | undefined {
+  if (typeof v !== "number") return undefined;
+  const low = schema.min === undefined || (schema.minExclusive ? v > schema.min : v >= schema.min);
+  const high = schema.max === undefined || v <= schema.max;
+  if (low && high) return undefined;
+  const from = schema.min === undefined ? "" : `${schema.minExclusive ? ">" : "≥"} ${schema.min}`;
+  const to = schema.max === undefined ? "" : `≤ ${schema.max}`;
+  return [from, to].filter(Boolean).join(" and ");
+}
+
 /** Read one value per its schema; text values are parsed, structured ones must already have the right type. */
 function readOption(schema: OptionSchema, value: unknown, fromText: boolean): OptionValue | BadValue {
+  const read = readTyped(schema, value, fromText);
+  const range = typeof read === "number" ? outOfRange(schema, read) : undefined;
+  return range ? { problem: `must be ${range}, found ${read}` } : read;
+}
+
+function readTyped(schema: OptionSchema, value: unknown, fromText: boolean): OptionValue | BadValue {
   const shown = typeof value === "string" ? `\`${value}\`` : JSON.stringify(value) ?? String(value);
   const expected = (what: string): BadValue => ({ problem: `expects ${what}, found ${shown}` });
   switch (schema.kind) {

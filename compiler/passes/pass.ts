@@ -21,6 +21,10 @@ export interface OptionSchema {
   optional?: boolean;
   /** For `enum`: the allowed values. */
   values?: readonly string[];
+  /** For `int` and `float`: the least allowed value (excluded when `minExclusive`) and the greatest. */
+  min?: number;
+  minExclusive?: boolean;
+  max?: number;
   /** One line for `gnnc passes` and for error messages. */
   doc: string;
 }

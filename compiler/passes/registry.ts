@@ -8,6 +8,7 @@ import { licm } from "./licm.js";
 import type { AnyPass } from "./pass.js";
 import { toReversible } from "./to-reversible.js";
 import { shapeInference } from "./shape-inference.js";
+import { sparsify } from "./sparsify/index.js";
 import { transformFirst } from "./transform-first.js";
 
 /** Passes by name: what pipelines resolve names against and what `gnnc passes` lists. */
@@ -18,7 +19,7 @@ export interface PassRegistry {
   all(): AnyPass[];
 }
 
-const BUILTINS: readonly AnyPass[] = [shapeInference, cse, dce, licm, autodiff, expandReversible, fuseElementwise, fuseEpilogue, toReversible, transformFirst];
+const BUILTINS: readonly AnyPass[] = [shapeInference, cse, dce, licm, autodiff, expandReversible, fuseElementwise, fuseEpilogue, toReversible, transformFirst, sparsify];
 
 /** The built-in passes, in the order a listing shows them. */
 export function builtinPasses(): AnyPass[] {

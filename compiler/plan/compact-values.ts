@@ -1,4 +1,5 @@
 import { emitPatternMatmul } from "../codegen/matmul-pattern.js";
+import { emitCompactSparseMatmul, emitCompactSparseSddmm } from "../codegen/sparse-matmul.js";
 import type { KernelSpec } from "../codegen/kernel.js";
 import { emitDensify, emitPatternDropout } from "../codegen/pattern-kernels.js";
 import { PATTERN_ARRAYS } from "../codegen/pattern.js";
@@ -55,8 +56,15 @@ export class CompactValues {
     return { out, steps: [this.launch(n, kernel, out, (id) => this.buffers.slotsOf(id)[0])] };
   }
 
-  /** The launches of a matmul whose compact operand is P: P·Wᵀ with P first, or Dᵀ·P with P second; else undefined. */
+  /**
+   * The launches of a matmul whose compact operand is P: P·Wᵀ with P first, or Dᵀ·P with P second;
+   * for the products over a weight's pattern, P·Wᵀ (sp.matmul) and Dᵀ·P at the pattern (sp.sddmm);
+   * else undefined.
+   */
   matmul(n: Node, types: readonly Type[], options: { symbols: Readonly<Record<string, number>> }): KernelSpec[] | undefined {
+    const [first, second] = n.inputs.map((id) => this.compact.has(id));
+    if (n.op === "sp.matmul" && first && !second && n.attrs.transB !== false) return [emitCompactSparseMatmul(n, types, options)];
+    if (n.op === "sp.sddmm" && second && !first) return [emitCompactSparseSddmm(n, types, options)];
     if (n.op !== "t.matmul") return undefined;
     const [a, b] = n.inputs.map((id) => this.compact.has(id));
     const { transA, transB } = n.attrs;

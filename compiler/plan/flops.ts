@@ -15,8 +15,24 @@ import type { Func, Node, Type } from "../ir/types.js";
  * Every node counts, including those a trainer computes once at load (graph normalisation).
  */
 export function funcCost(func: Func, symbols: Readonly<Record<string, number>>): Cost {
-  const types = new Map<number, Type>();
   const total = { flops: 0, bytes: 0 };
+  for (const c of opCosts(func, symbols)) {
+    total.flops += c.flops;
+    total.bytes += c.bytes;
+  }
+  return total;
+}
+
+/** One op's share of a call: how many times its nodes run (loops counted by trip), their FLOPs and bytes. */
+export interface OpCost extends Cost {
+  op: string;
+  runs: number;
+}
+
+/** funcCost by op, in order of first appearance (what `gnnc flops` prints). */
+export function opCosts(func: Func, symbols: Readonly<Record<string, number>>): OpCost[] {
+  const types = new Map<number, Type>();
+  const byOp = new Map<string, OpCost>();
   const body = (nodes: readonly Node[], times: number, inRegisters: boolean): void => {
     for (const n of nodes) {
       types.set(n.id, n.type);
@@ -30,8 +46,11 @@ export function funcCost(func: Func, symbols: Readonly<Record<string, number>>):
         attrs,
         symbols,
       );
-      total.flops += times * own.flops;
-      if (!inRegisters) total.bytes += times * own.bytes;
+      let row = byOp.get(n.op);
+      if (!row) byOp.set(n.op, (row = { op: n.op, runs: 0, flops: 0, bytes: 0 }));
+      row.runs += times;
+      row.flops += times * own.flops;
+      if (!inRegisters) row.bytes += times * own.bytes;
       const trip = spec.trip?.(attrs);
       const perRun = trip === undefined ? 1 : sizeOf(trip, symbols);
       const registers = inRegisters || spec.regionOperands !== undefined;
@@ -42,5 +61,5 @@ export function funcCost(func: Func, symbols: Readonly<Record<string, number>>):
     }
   };
   body(func.body, 1, false);
-  return total;
+  return [...byOp.values()];
 }

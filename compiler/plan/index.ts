@@ -9,5 +9,6 @@ export { DEFAULT_BINDING_LIMITS, fitBindings, partsNeeded, storageBindings, type
 export { deviceBytes, allocatedSize, inputBufferNames, packLayout, packedParams, PACK_ALIGNMENT, type PackLayout } from "./device-bytes.js";
 export { predictPeakBytes, type PeakBytes } from "./peak.js";
 export { poolLayout, statePool, type PoolLayout, type PoolPlan } from "./scratch-pool.js";
-export { funcCost } from "./flops.js";
+export { funcCost, opCosts, type OpCost } from "./flops.js";
+export { trainingFlops, type TrainingFlops, type FunctionFlops } from "./training-flops.js";
 export { planReport, type PlanReport, type FunctionPlan } from "./report.js";

@@ -2,13 +2,14 @@ import { error, type Diagnostic } from "../../grammar/diagnostics.js";
 import { BuildError, FuncBuilder } from "../ir/builder.js";
 import { formatType } from "../ir/type-utils.js";
 import type { Func } from "../ir/types.js";
+import { LOSS_RESULT } from "../ir/training.js";
 import type { LossSpec } from "./spec.js";
 import { TRAIN_CODES } from "./codes.js";
 
 /** Names of the inputs the loss adds to the forward's. */
 export const LABELS_INPUT = "labels";
 export const MASK_INPUT = "mask";
-export const LOSS_RESULT = "loss";
+export { LOSS_RESULT };
 
 /** The loss ops of classification losses over integer labels; the others need targets datasets cannot supply yet. */
 const CLASS_LOSS_OPS: Partial<Record<LossSpec["name"], string>> = {

@@ -9,9 +9,10 @@ import { FORWARD_FUNC } from "./names.js";
 import { buildLossFunc, LOSS_RESULT } from "./loss-func.js";
 import { emitOptimizerStep } from "./optimizer-step.js";
 import { inputName } from "../ir/struct-views.js";
+import { TRAIN_STEP_FUNC } from "../ir/training.js";
 
 export const LOSS_FUNC = "loss";
-export const TRAIN_STEP_FUNC = "train_step";
+export { TRAIN_STEP_FUNC };
 
 /** The inputs the runtime can bind for a model's forward (features, graph, dropout key). */
 export const DATA_INPUTS: readonly string[] = ["x", "graph", "rng"];

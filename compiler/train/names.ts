@@ -3,8 +3,7 @@
  * runner client (the epoch trainer, evaluation, schedules).
  */
 
-/** The model in evaluation mode (no dropout, running statistics); result `out`. */
-export const PREDICT_FUNC = "predict";
+export { PREDICT_FUNC } from "../ir/training.js";
 /** The model in training mode, as the frontend builds it; lowering turns it into `loss` and `train_step`. */
 export const FORWARD_FUNC = "forward";
 /** The model's output among a forward's results. */

@@ -39,6 +39,4 @@ export function lrInputs(opt: OptimizerSpec): LrInput[] {
 }
 
 /** Name of an optimizer state tensor of a parameter, kept in Module.params: `opt.m.conv1.bias`. */
-export function stateName(state: string, param: string): string {
-  return `opt.${state}.${param}`;
-}
+export { stateName } from "../ir/training.js";

@@ -1,4 +1,4 @@
-import type { EpochRecord, TrainResult } from "../train/trainer.js";
+import type { EpochRecord, TrainingFlopsRecord, TrainResult } from "../train/trainer.js";
 import type { PipelineSummary } from "./pipeline-summary.js";
 
 /** Everything a run report shows; `result` is what `--json` writes. */
@@ -83,6 +83,24 @@ function memorySection(r: RunReport): string {
   return `## Memory\n\n${table(["", "bytes"], rows)}`;
 }
 
+/** FLOPs with an SI prefix: 1.23 GFLOP. */
+export function flopsText(x: number): string {
+  const [scale, prefix] = x >= 1e12 ? [1e12, "T"] : x >= 1e9 ? [1e9, "G"] : x >= 1e6 ? [1e6, "M"] : x >= 1e3 ? [1e3, "k"] : [1, ""];
+  return `${(x / scale).toFixed(x >= 1e3 ? 2 : 0)} ${prefix}FLOP`;
+}
+
+function flopsSection(f: TrainingFlopsRecord): string {
+  const rows = f.functions.map((g) => [`\`${g.name}\``, String(g.calls), flopsText(g.flops), flopsText(g.flops * g.calls)]);
+  rows.push([`the run (${f.steps} steps)`, "", "", flopsText(f.run)]);
+  rows.push([`dense \`train_step\` every step`, String(f.steps), flopsText(f.dense_step), flopsText(f.dense_run)]);
+  const ratio = f.dense_run > 0 ? ` The run costs ${(f.run / f.dense_run).toFixed(3)}× the dense run.` : "";
+  return `## Training FLOPs
+
+From the IR cost model, per function the step plan runs.${ratio}
+
+${table(["function", "calls", "FLOPs per call", "FLOPs"], rows)}`;
+}
+
 function pipelineSection(p: PipelineSummary): string {
   const passes = table(
     ["pass", "time", "changed"],
@@ -109,6 +127,7 @@ export function runReportMarkdown(r: RunReport): string {
   if (r.resumedFrom) lines.push(`Resumed from \`${r.resumedFrom}\`.`);
   if (r.savedTo) lines.push(`The selected ${unit}'s state is saved in \`${r.savedTo}\`.`);
   const sections = [lines.join("\n"), metricsSection(r), ...(r.schedule ? [r.schedule.phases] : []), timingSection(r), memorySection(r)];
+  if (result.training_flops) sections.push(flopsSection(result.training_flops));
   if (r.pipeline) sections.push(pipelineSection(r.pipeline));
   if (r.curveFile) sections.push(`## Training curve\n\n![${r.schedule ? "metrics by pass" : "loss and metrics by epoch"}](${r.curveFile})`);
   if (r.measuresFile) sections.push(`## Measures by pass\n\n![the schedule's measures by pass](${r.measuresFile})`);

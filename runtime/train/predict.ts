@@ -4,9 +4,10 @@ import type { Module } from "../../compiler/ir/types.js";
 import type { TensorValue } from "../../compiler/ir/values.js";
 import { loadDatasetSource, type SourceOptions } from "../data/index.js";
 import { runFunc } from "../reference/index.js";
-import { compileForward } from "../../compiler/pipeline.js";
+import { compileTraining } from "../../compiler/pipeline.js";
 import { PREDICT_FUNC } from "../../compiler/train/names.js";
-import { isOptimizerState, matchParams, type Checkpoint, type SafeTensor } from "../checkpoint/index.js";
+import { paramName } from "../../compiler/ir/struct-views.js";
+import { matchParams, type Checkpoint, type SafeTensor } from "../checkpoint/index.js";
 import { bindDataset } from "./bind.js";
 
 export interface Predictions {
@@ -18,9 +19,10 @@ export interface Predictions {
 }
 
 /**
- * Run a train block's model with a checkpoint's parameters on the block's dataset: the module's
- * `predict` function on the reference interpreter, as the trainer evaluates it. Optimizer states
- * in the checkpoint are ignored; any other mismatch is a CheckpointError naming the tensor.
+ * Run a train block's model with a checkpoint's parameters on the block's dataset: the `predict`
+ * function training compiles (technique passes included: a sparse model predicts through its
+ * masks) on the reference interpreter, as the trainer evaluates it. Training state `predict` does
+ * not read (optimizer states) is ignored; any other mismatch is a CheckpointError naming the tensor.
  */
 export function predictWithCheckpoint(spec: TrainSpec, model: Module, checkpoint: Checkpoint, data: SourceOptions = {}): Predictions {
   return predictWithParams(spec, model, { tensors: checkpoint.tensors, source: checkpoint.path, seed: checkpoint.info?.seed }, data);
@@ -35,13 +37,20 @@ export interface ParamSource {
 
 /** `predictWithCheckpoint` for parameters in memory (a training run's state, a converted state dict). */
 export function predictWithParams(spec: TrainSpec, model: Module, params: ParamSource, data: SourceOptions = {}): Predictions {
-  // The same forward rewrites as training, so the outputs are those the checkpoint was selected by.
-  const module = compileForward(model, spec).module;
+  // The same rewrites as training, so the outputs are those the parameters were selected by.
+  const compiled = compileTraining(model, spec, { target: "reference" });
+  if (!compiled.training) throw new Error(`the train block does not compile: ${compiled.diagnostics.map((d) => d.message).join("; ")}`);
+  const module = compiled.training.module;
   const predict = module.funcs.find((f) => f.name === PREDICT_FUNC);
   if (!predict) throw new Error(`module \`${module.name}\` has no \`predict\` function`);
   const { dataset } = loadDatasetSource(spec.data.source, spec.data.transforms, data);
   const bound = bindDataset(dataset, spec.data.name, module);
-  const matched = matchParams(module, bound.symbols, params.tensors, params.source, { ignore: isOptimizerState });
+  // What `predict` reads must be there; the rest of the training state (optimizer states, a
+  // method's duals) may be, or not.
+  const reads = new Set(predict.body.map(paramName));
+  const known = new Set(module.params.map((p) => p.name));
+  const needed = { ...module, params: module.params.filter((p) => reads.has(p.name)) };
+  const matched = matchParams(needed, bound.symbols, params.tensors, params.source, { ignore: (name) => known.has(name) });
   // Eval mode draws nothing, but the function still takes a key: the trainer's, for the same seed.
   const rng = { kind: "rng", key: keyFromSeed(params.seed ?? spec.seed ?? 0) } as const;
   const symbols = { ...module.symbols, ...bound.symbols };

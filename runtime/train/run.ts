@@ -7,7 +7,13 @@ import type { ScheduleProgram } from "../../compiler/schedules/program.js";
 import { compileChecked } from "./compile-checked.js";
 import { loadDatasetSource, type SourceOptions } from "../data/index.js";
 import { bindDataset, type BoundData } from "./bind.js";
-import { train, type TrainOptions, type TrainResult } from "./trainer.js";
+import { train, type TrainOptions, type TrainResult, type TrainingFlopsRecord } from "./trainer.js";
+import { trainingFlops, type TrainingFlops } from "../../compiler/plan/index.js";
+
+/** The run's training FLOPs as results record them (compiler/plan/training-flops.ts). */
+export function flopsRecord(f: TrainingFlops): TrainingFlopsRecord {
+  return { steps: f.steps, run: f.run, dense_run: f.denseRun, dense_step: f.denseStep, functions: f.functions.map((g) => ({ name: g.name, flops: g.flops, calls: g.calls })) };
+}
 
 export { findTrain } from "../../compiler/train/program.js";
 
@@ -31,6 +37,8 @@ export type TrainingOutcome = { result: TrainResult; diagnostics?: undefined } |
 export interface PreparedTraining {
   /** `train_step`, `loss` and `predict` (or a schedule's functions), after the compile pipeline for the target. */
   lowered: Module;
+  /** The same training without the passes after lowering (its `train_step` is the dense step FLOPs are compared with). */
+  baseline: Module;
   /** With `schedule = …`: the host plan of the functions (compiler/schedules). */
   schedule?: ScheduleProgram;
   data: BoundData;
@@ -60,7 +68,7 @@ export function prepareTraining(
   const classes = trainClassCount(spec, lowered, data.symbols, dataset.numClasses);
   if (classes.some((d) => d.severity === "error")) return { diagnostics: classes };
   const schedule = checked.training.schedule;
-  return { lowered, ...(schedule ? { schedule } : {}), data, symbols: { ...lowered.symbols, ...data.symbols }, lowerMs: checked.training.ms, loadMs: performance.now() - loadStart };
+  return { lowered, baseline: checked.training.baseline, ...(schedule ? { schedule } : {}), data, symbols: { ...lowered.symbols, ...data.symbols }, lowerMs: checked.training.ms, loadMs: performance.now() - loadStart };
 }
 
 /**
@@ -76,5 +84,8 @@ export async function runTraining(spec: TrainSpec, module: Module, options: RunT
   const evalEvery = options.evalEvery ?? spec.evalEvery;
   const patience = options.patience ?? spec.patience;
   const result = await train(prepared.lowered, spec, prepared.data, { epochs, evalEvery, patience, onEpoch, start, onSelect, gpu, progressMs, seed: options.seed ?? spec.seed ?? 0 });
-  return { result: { ...result, compile_ms: (options.compileMs ?? 0) + prepared.lowerMs, load_ms: prepared.loadMs } };
+  // `train` refuses a block without epochs, so the run's count is known here.
+  const steps = (epochs ?? spec.epochs)!;
+  const flops = trainingFlops(prepared.lowered, prepared.baseline, steps, prepared.symbols, spec.epochs ?? steps);
+  return { result: { ...result, compile_ms: (options.compileMs ?? 0) + prepared.lowerMs, load_ms: prepared.loadMs, training_flops: flopsRecord(flops) } };
 }

@@ -24,3 +24,8 @@ export function stepInputs(spec: TrainSpec, root: readonly [number, number], epo
   for (const lr of spec.optimizer ? lrInputs(spec.optimizer) : []) inputs[lr.name] = scalar(lrAt(spec.lrSchedule, lr.baseLr, epoch));
   return inputs;
 }
+
+/** The step plan's host-computed scalars of one step (compiler/train/step-plan.ts) as f32 inputs. */
+export function scalarInputs(values: Readonly<Record<string, number>>): Record<string, Value> {
+  return Object.fromEntries(Object.entries(values).map(([name, v]) => [name, scalar(v)]));
+}

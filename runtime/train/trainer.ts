@@ -2,7 +2,7 @@ import type { TrainSpec } from "../../compiler/train/spec.js";
 import { keyFromSeed } from "../../compiler/ir/rng.js";
 import type { Func, Module } from "../../compiler/ir/types.js";
 import type { TensorValue } from "../../compiler/ir/values.js";
-import { LOSS_RESULT, PREDICT_FUNC, TRAIN_STEP_FUNC } from "../../compiler/train/index.js";
+import { funcAt, LOSS_RESULT, PREDICT_FUNC, scalarsAt, selectableAt, stepCounts, stepPlanOf } from "../../compiler/train/index.js";
 import { matchParams } from "../checkpoint/match.js";
 import type { SafeTensor } from "../checkpoint/safetensors.js";
 import { initParams } from "../reference/index.js";
@@ -14,7 +14,7 @@ import { evaluate, measuredMetrics } from "./evaluate.js";
 import type { Metrics } from "./metrics-keys.js";
 import type { EpochProgress } from "./progress.js";
 import { Selection, type Selected } from "./selection.js";
-import { stepInputs, unchangingInputs } from "./step-inputs.js";
+import { scalarInputs, stepInputs, unchangingInputs } from "./step-inputs.js";
 
 export type { Metrics } from "./metrics-keys.js";
 
@@ -92,6 +92,21 @@ export interface TrainResult {
   /** The same, predicted from the functions' types before running (compiler/plan). */
   peak_bytes_predicted: number;
   history: EpochRecord[];
+  /** Training FLOPs of a run of this many steps, from the IR cost model (filled in by runTraining). */
+  training_flops?: TrainingFlopsRecord;
+}
+
+/**
+ * A run's training FLOPs (compiler/plan/training-flops.ts): every function the step plan runs,
+ * FLOPs per call and calls; the run's total; the dense step (`train_step` before technique
+ * passes) and a dense run of as many steps.
+ */
+export interface TrainingFlopsRecord {
+  steps: number;
+  run: number;
+  dense_run: number;
+  dense_step: number;
+  functions: { name: string; flops: number; calls: number }[];
 }
 
 /** Between evaluations, losses are still read back (for the progress line) about this often by default. */
@@ -115,10 +130,16 @@ function funcNamed(module: Module, name: string): Func {
  * device. Every random draw derives from `seed`: parameters from initParams, dropout from a key
  * per epoch, so the same seed gives the same numbers — also across a resume, which continues the
  * epoch count (and with it the step count, dropout keys and learning-rate schedule) from its state.
+ * Step t runs the function the module's step plan names for it (compiler/train/step-plan.ts:
+ * `train_step` unless a technique pass planned otherwise), with the plan's host scalars of that
+ * step; a run that does not resume first runs the plan's init functions once, and selection
+ * considers only the steps the plan says hold its result.
  */
 export async function train(module: Module, spec: TrainSpec, data: BoundData, options: TrainOptions): Promise<TrainResult> {
   const epochs = options.epochs ?? spec.epochs;
   if (epochs === undefined) throw new Error(`train block \`${spec.name}\` has no epoch count: its schedule's driver runs it (runtime/schedules)`);
+  // The step plan's points resolve against the block's epochs, so a split run trains as an unbroken one.
+  const planned = spec.epochs ?? epochs;
   const evalEvery = options.evalEvery ?? 1;
   if (!(Number.isInteger(evalEvery) && evalEvery >= 1)) throw new Error(`evalEvery must be an integer ≥ 1, got ${evalEvery}`);
   const symbols = { ...module.symbols, ...data.symbols };
@@ -126,10 +147,16 @@ export async function train(module: Module, spec: TrainSpec, data: BoundData, op
   const first = resume?.epoch ?? 0;
   if (first >= epochs) throw new Error(`the run starts after epoch ${first}, but it has ${epochs} epochs: nothing to train`);
   const state = resume ? matchParams(module, symbols, resume.tensors, resume.source) : initParams(module, options.seed, symbols);
-  const funcs = [funcNamed(module, TRAIN_STEP_FUNC), funcNamed(module, PREDICT_FUNC)];
+  // The step plan's functions that this run trains (and initialises with), and `predict`.
+  const plan = stepPlanOf(module);
+  const init = resume ? [] : plan.init;
+  const names = new Set([...init, ...stepCounts(plan, planned, first, epochs).keys(), PREDICT_FUNC]);
+  const funcs = [...names].map((name) => funcNamed(module, name));
   const runner = await openRunner({ funcs, data: unchangingInputs(spec, data), state, symbols }, options.gpu);
   try {
-    return await trainEpochs(runner, spec, data, options, { first, epochs, evalEvery });
+    const root = keyFromSeed(options.seed);
+    for (const name of init) await runner.run(name, stepInputs(spec, root, first));
+    return await trainEpochs(runner, spec, data, options, { first, epochs, planned, evalEvery, module });
   } finally {
     runner.destroy();
   }
@@ -138,7 +165,11 @@ export async function train(module: Module, spec: TrainSpec, data: BoundData, op
 interface EpochPlan {
   first: number;
   epochs: number;
+  /** The block's epochs, which the step plan's points resolve against. */
+  planned: number;
   evalEvery: number;
+  /** Its step plan says which function trains each step. */
+  module: Module;
 }
 
 /**
@@ -148,7 +179,8 @@ interface EpochPlan {
  * between share the time measured.
  */
 async function trainEpochs(runner: Runner, spec: TrainSpec, data: BoundData, options: TrainOptions, plan: EpochPlan): Promise<TrainResult> {
-  const { first, epochs, evalEvery } = plan;
+  const { first, epochs, planned, evalEvery } = plan;
+  const steps = stepPlanOf(plan.module);
   const root = keyFromSeed(options.seed);
   const measured = measuredMetrics(spec);
   const resumed: Selected | undefined = options.start?.metrics ? { epoch: options.start.epoch, metrics: options.start.metrics } : undefined;
@@ -160,7 +192,8 @@ async function trainEpochs(runner: Runner, spec: TrainSpec, data: BoundData, opt
   const epochMs: number[] = [];
   let flushedAt = performance.now();
   for (let e = first; e < epochs; e++) {
-    await runner.run(TRAIN_STEP_FUNC, stepInputs(spec, root, e), { log: LOSS_RESULT });
+    const t = e + 1;
+    await runner.run(funcAt(steps, t, planned), { ...stepInputs(spec, root, e), ...scalarInputs(scalarsAt(steps, t, planned)) }, { log: LOSS_RESULT });
     const evaluating = (e + 1) % evalEvery === 0 || e === epochs - 1;
     if (!evaluating && performance.now() - flushedAt < (options.progressMs ?? PROGRESS_MS)) continue;
     // The evaluation goes to the device right behind the step, before anything is read back: one
@@ -173,9 +206,12 @@ async function trainEpochs(runner: Runner, spec: TrainSpec, data: BoundData, opt
     if (evaluated) {
       const metrics: Metrics = { train_loss: loss, ...evaluated };
       for (const [k, v] of Object.entries(metrics)) if (k !== "train_loss") record[k] = v;
-      const offer = selection.offer(e + 1, metrics);
-      if (offer.chosen && options.onSelect) options.onSelect(e + 1, await runner.state());
-      stop = offer.stop;
+      // Before the step plan's result exists (a model still to be pruned), evaluations are history only.
+      if (selectableAt(steps, t, planned)) {
+        const offer = selection.offer(e + 1, metrics);
+        if (offer.chosen && options.onSelect) options.onSelect(e + 1, await runner.state());
+        stop = offer.stop;
+      }
     }
     const now = performance.now();
     const each = (now - flushedAt) / losses.length;

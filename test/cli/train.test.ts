@@ -21,7 +21,7 @@ describe("gnnc train", () => {
     const result = JSON.parse(readFileSync(json, "utf8"));
     expect(result).toMatchObject({ run: "small", dataset: "syn", device: "reference", seed: 2, epochs: 12, start_epoch: 0 });
     expect(Object.keys(result).sort()).toEqual(
-      ["compile_ms", "dataset", "device", "epoch_ms_median", "epochs", "graph", "history", "load_ms", "metrics", "peak_bytes", "peak_bytes_predicted", "run", "seed", "selected_epoch", "start_epoch"].sort(),
+      ["compile_ms", "dataset", "device", "epoch_ms_median", "epochs", "graph", "history", "load_ms", "metrics", "peak_bytes", "peak_bytes_predicted", "run", "seed", "selected_epoch", "start_epoch", "training_flops"].sort(),
     );
     expect(Object.keys(result.metrics)).toEqual(["train_loss", "val_accuracy", "test_accuracy"]);
     expect(result.history).toHaveLength(12);

@@ -17,6 +17,7 @@ import { SHAPE_GRAPH_EMITTERS } from "../../compiler/codegen/shape-graph-emitter
 import { OPT_EMITTERS } from "../../compiler/codegen/opt-emitters.js";
 import { EPILOGUE_EMITTERS } from "../../compiler/codegen/epilogue.js";
 import { FUSED_EMITTERS } from "../../compiler/codegen/fused.js";
+import { SPARSE_EMITTERS } from "../../compiler/codegen/sparse-emitters.js";
 import { allOpSpecs } from "../../compiler/ir/ops/index.js";
 import type { Attrs, Dim, DType, Node, Type } from "../../compiler/ir/types.js";
 import { oneOpNode } from "../support/one-op.js";
@@ -36,6 +37,7 @@ function sampleTypes(op: string): Type[] {
   if (op === "t.matmul") return [tensor(["N", 32]), tensor([32, 16])];
   if (op === "g.spmm") return [graph("N", "E"), tensor(["N", 16])];
   if (["t.add", "t.sub", "t.mul", "t.div", "t.maximum"].includes(op)) return [tensor(["N", 8]), tensor([8])];
+  if (op === "sp.mask") return [tensor(["N", 8]), tensor(["N", 8])];
   return [tensor(["N", 8])];
 }
 
@@ -46,8 +48,9 @@ describe("emitKernel", () => {
 
   it("gives byte-identical WGSL for identical input, for every op", () => {
     // Shape and graph ops need attributes and operands of their own: see shape-graph-kernels.test.ts.
-    // So do the reductions, norms, losses, RNG ops and fills: see nn-kernels.test.ts.
-    const ownTests = new Set([...SHAPE_GRAPH_EMITTERS, ...NN_EMITTERS, ...OPT_EMITTERS, ...FUSED_EMITTERS, ...EPILOGUE_EMITTERS].map(([op]) => op));
+    // So do the reductions, norms, losses, RNG ops and fills: see nn-kernels.test.ts; and the
+    // sparse-weight ops: see sparse-kernels.test.ts.
+    const ownTests = new Set([...SHAPE_GRAPH_EMITTERS, ...NN_EMITTERS, ...OPT_EMITTERS, ...FUSED_EMITTERS, ...EPILOGUE_EMITTERS, ...SPARSE_EMITTERS].map(([op]) => op));
     for (const op of kernelOps().filter((o) => !ownTests.has(o))) {
       const a = emit(op, sampleTypes(op));
       const b = emit(op, sampleTypes(op));

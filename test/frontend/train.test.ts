@@ -62,6 +62,7 @@ describe("train blocks", () => {
     expect(spec.schedule).toBeUndefined();
     expect(spec.passes.map(({ name, options, path, resolvedPath, pass }) => ({ name, options, path, resolvedPath, pass: pass?.name }))).toEqual([
       { name: "cse", options: {}, path: undefined, resolvedPath: undefined, pass: "cse" },
+      { name: "sparsify", options: { density: 0.1, method: "rigl", distribution: "erk", every: 50, drop: 0.5 }, path: undefined, resolvedPath: undefined, pass: "sparsify" },
       { name: "my-pass", options: { level: 2 }, path: "./my-pass.ts", resolvedPath: "my-pass.ts", pass: "my-pass" },
     ]);
     expect(spec.optimizer!.span.start.line).toBe(40);
@@ -122,10 +123,11 @@ describe("train blocks", () => {
   report = [macro_f1(vall)]
   schedule = soups()
   lr_schedule = step_lr()
-  passes = [cs, sparsify(density = 0.1)]`).replace("cross_entropy(mask = train)", "crossentropy()"),
+  passes = [cs, soup, sparsify(method = rigel)]`).replace("cross_entropy(mask = train)", "crossentropy()"),
     );
-    expect(diags.map((d) => d.code)).toEqual(["E504", "E514", "E513", "E405", "E506", "E509", "E507", "E508", "E511", "E511"]);
-    expect(diags.filter((d) => d.code === "E511").map((d) => d.message)).toEqual(["unknown pass `cs`", "`sparsify` is not a pass"]);
+    expect(diags.map((d) => d.code)).toEqual(["E504", "E514", "E513", "E405", "E506", "E509", "E507", "E508", "E511", "E511", "E405"]);
+    expect(diags.filter((d) => d.code === "E511").map((d) => d.message)).toEqual(["unknown pass `cs`", "`soup` is not a pass"]);
+    expect(diags[diags.length - 1].help).toBe("did you mean `rigl`?");
     expect(diags.find((d) => d.code === "E504")!.help).toBe("did you mean `cross_entropy`?");
     expect(diags.find((d) => d.code === "E513")!.help).toBe("did you mean `conv1`?");
     expect(diags.find((d) => d.code === "E511")!.help).toBe("did you mean `cse`?");

@@ -24,7 +24,7 @@ export const FUSABLE_UNARY: readonly string[] = [
 ];
 
 /** Two-operand elementwise ops (NumPy broadcasting) a fused region may hold. */
-export const FUSABLE_BINARY: readonly string[] = ["t.add", "t.sub", "t.mul", "t.div", "t.maximum"];
+export const FUSABLE_BINARY: readonly string[] = ["t.add", "t.sub", "t.mul", "t.div", "t.maximum", "sp.mask"];
 
 /**
  * Every op a fused region may hold. Besides arithmetic: `t.broadcast_to` (per output element the

@@ -6,6 +6,7 @@ import { graphOps } from "./graph.js";
 import { lossOps } from "./loss.js";
 import { nnOps } from "./nn.js";
 import { optOps } from "./opt.js";
+import { sparseOps } from "./sparse.js";
 import { structOps } from "./struct.js";
 import { tensorOps } from "./tensor.js";
 
@@ -34,6 +35,7 @@ registerOps(nnOps);
 registerOps(graphOps);
 registerOps(lossOps);
 registerOps(optOps);
+registerOps(sparseOps);
 registerOps(gradientOps);
 registerOps(fusedOps);
 registerOps(epilogueOps);

@@ -73,8 +73,10 @@ function dropoutSpec(name: string, returnMask: boolean): OpSpec {
             return [b.emit("nn.dropout", [cotangent, node.inputs[1]], { p: node.attrs.p }), undefined];
           },
         }),
+    // FLOPs count floating-point work: x times its mask (the mask alone: none). Drawing the mask is
+    // Philox's integer arithmetic, which costs time and bytes but no FLOPs.
     cost(inputs, output, _attrs, symbols) {
-      return streamingCost(inputs, output, symbols, 20 * elementsOf(output, symbols)); // Philox dominates
+      return streamingCost(inputs, output, symbols, returnMask ? 0 : elementsOf(output, symbols));
     },
   };
 }
