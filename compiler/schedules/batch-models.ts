@@ -41,8 +41,8 @@ export interface Unbatchable {
   why: string;
 }
 
-export function isUnbatchable(x: Func | Unbatchable): x is Unbatchable {
-  return (x as Unbatchable).why !== undefined;
+export function isUnbatchable<T extends object>(x: T | Unbatchable): x is Unbatchable {
+  return "why" in x && "op" in x;
 }
 
 class Refused extends Error {

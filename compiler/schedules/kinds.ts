@@ -3,10 +3,11 @@ import type { Module } from "../ir/types.js";
 import type { ScheduleName, ScheduleSpec, TrainSpec } from "../train/spec.js";
 import { DECOUPLED } from "./decoupled.js";
 import { checkOptions } from "./options.js";
+import { SOUP } from "./soup.js";
 import type { ScheduleKind, ScheduleProgram } from "./program.js";
 
 /** The schedule kinds built so far; the others are refused by training lowering (compiler/train/lower.ts). */
-const KINDS: Partial<Record<ScheduleName, ScheduleKind>> = { decoupled: DECOUPLED };
+const KINDS: Partial<Record<ScheduleName, ScheduleKind>> = { decoupled: DECOUPLED, soup: SOUP };
 
 export function scheduleKind(name: ScheduleName): ScheduleKind | undefined {
   return KINDS[name];

@@ -58,6 +58,11 @@ export interface Phase {
   steps: readonly PlanStep[];
   /** Evaluate (and offer for selection) after the phase. */
   evaluate: boolean;
+  /**
+   * What the kind's driver decides on the host in this phase beyond its steps (a search over
+   * mixing ratios, each ingredient's selection, sampled graph parts), for people reading the plan.
+   */
+  note?: string;
 }
 
 export type PlanStep = RunStep | ResetStep;

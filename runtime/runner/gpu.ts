@@ -2,7 +2,7 @@ import { concreteShape } from "../../compiler/ir/dims.js";
 import type { Func, TensorType } from "../../compiler/ir/types.js";
 import type { TensorValue, Value } from "../../compiler/ir/values.js";
 import { allocatedSize, deviceBytes, packedParams, statePool, type PoolLayout } from "../../compiler/plan/index.js";
-import { BufferStore, loadFunction, planFunction, patternedInputs, type FunctionPlan, type GpuDevice, type GpuProgram, type Place } from "../gpu/index.js";
+import { BufferStore, hostedValues, loadFunction, planFunction, patternedInputs, type FunctionPlan, type GpuDevice, type GpuProgram, type Place } from "../gpu/index.js";
 import { hostArray } from "../gpu/host-data.js";
 import { checkInputs, funcNamed, resultIndex, RunnerError, type Runner, type RunnerMemory, type RunnerProgram, type RunOptions } from "./runner.js";
 
@@ -12,6 +12,8 @@ const LOG_ENTRIES = 1024;
 interface Loaded {
   func: Func;
   program: GpuProgram;
+  /** The ids of the values computed on the host from the data (recomputed when it is replaced). */
+  hosted: readonly number[];
   /** [result, state entry]: results copied over the state they replace, on the GPU, in the same submission. */
   updates: readonly (readonly [number, string])[];
   /** The same for state entries the function does not read: copied to their place in the shared pack. */
@@ -39,7 +41,7 @@ export class GpuRunner implements Runner {
     private readonly gpu: GpuDevice,
     private readonly store: BufferStore,
     private readonly loaded: ReadonlyMap<string, Loaded>,
-    private readonly data: Readonly<Record<string, Value>>,
+    private data: Readonly<Record<string, Value>>,
     /** Each state entry's type, to read it back. */
     private readonly stateTypes: ReadonlyMap<string, TensorType>,
     private readonly symbols: Readonly<Record<string, number>>,
@@ -81,7 +83,7 @@ export class GpuRunner implements Runner {
         throw new RunnerError(`\`${func.name}\` writes state no loaded function reads (${orphans.map(([, n]) => `\`${n}\``).join(", ")}): nothing on the GPU holds it`);
       }
       const writes = unread.map(([k, name]): [number, Place] => [k, store.param(name, packed)]);
-      loaded.set(func.name, { func, program: prog, updates, writes });
+      loaded.set(func.name, { func, program: prog, hosted: plan.hosted, updates, writes });
     }
     const stateTypes = new Map(Object.entries(program.state).map(([name, v]): [string, TensorType] => [name, { kind: "tensor", dtype: v.dtype, shape: v.shape }]));
     const runner = new GpuRunner(gpu, store, loaded, data, stateTypes, symbols, options.logEntries ?? LOG_ENTRIES, pool);
@@ -140,6 +142,12 @@ export class GpuRunner implements Runner {
       if (holder) holder.program.setParam(name, value);
       else this.hostState.set(name, value);
     }
+  }
+
+  setData(values: Readonly<Record<string, Value>>): void {
+    for (const name of Object.keys(values)) if (!(name in this.data)) throw new RunnerError(`no data input \`${name}\` to replace`);
+    this.data = { ...this.data, ...values };
+    for (const l of this.loaded.values()) l.program.replaceData(hostedValues(l.func, l.hosted, this.data, this.symbols), this.data, this.store);
   }
 
   /** Every buffer the programs and the shared store (scratch included) allocated, all resident; nothing else is held. */
