@@ -55,13 +55,15 @@ export class CompactValues {
     return { out, steps: [this.launch(n, kernel, out, (id) => this.buffers.slotsOf(id)[0])] };
   }
 
-  /** The kernel of a matmul whose compact operand is P: P·Wᵀ with P first, or Dᵀ·P with P second; else undefined. */
+  /** The kernel of a matmul whose compact operand is P: P·Wᵀ or P·W with P first, Pᵀ·D with P first, or Dᵀ·P with P second; else undefined. */
   matmul(n: Node, types: readonly Type[], options: { symbols: Readonly<Record<string, number>> }): KernelSpec | undefined {
     if (n.op !== "t.matmul") return undefined;
     const [a, b] = n.inputs.map((id) => this.compact.has(id));
     const { transA, transB } = n.attrs;
-    const patterned = (a && !b && transA !== true && transB === true) || (b && !a && transA === true && transB !== true);
-    return patterned ? emitPatternMatmul(n, types, options) : undefined;
+    if (a && !b && transA !== true) return emitPatternMatmul(n, types, options, 0);
+    if (a && !b && transA === true && transB !== true) return emitPatternMatmul(n, types, options, 0);
+    if (b && !a && transA === true && transB !== true) return emitPatternMatmul(n, types, options, 1);
+    return undefined;
   }
 
   /**

@@ -11,7 +11,7 @@ import type { Dim, Func, Node, TensorType } from "../ir/types.js";
  * per node holds the G models' features side by side in one row: a [M, d] value becomes
  * [M, G·d], model g in columns g·d … (g+1)·d. So the graph ops see one wide row — one SpMM
  * propagates every model's features — and a feature matrix times G weights is one matmul with
- * the weights stacked ([G·h, F]). Products of per-model rows with per-model weights are
+ * the weights stacked ([F, G·h]). Products of per-model rows with per-model weights are
  * `t.group_matmul`s. Values that depend on no parameter (the graph, its normalisation, the
  * features and dropout of them) are computed once and shared: dropout of the features draws one
  * mask for every model; dropout of a model's own activations draws its own.
@@ -195,9 +195,12 @@ class Batcher {
     if (transA || a.layout === "stacked" || w.layout === "rows") throw new Refused(n, "only per-node rows times weights have a rule");
     const wt = this.type(n.inputs[1]);
     if (a.layout === "shared" && transB) {
-      // Shared rows times every model's weight: one matmul with the weights stacked, [G·n, k].
+      // Shared rows times every model's weight: one matmul with the weights stacked and
+      // transposed, [k, G·n], so that a row of the features meets each weight row contiguously
+      // (what a wide patterned product over mostly-zero features wants: compact-values.ts).
       const [rows, k] = wt.shape;
-      return { id: this.b.emit("t.matmul", [a.id, this.reshape(w.id, [dimMul(this.g, rows), k])], { transB: true }), layout: "rows" };
+      const stackedT = this.b.emit("t.transpose", [this.reshape(w.id, [dimMul(this.g, rows), k])]);
+      return { id: this.b.emit("t.matmul", [a.id, stackedT]), layout: "rows" };
     }
     const left = this.rows(n, 0, a);
     const weights = w.layout === "stacked" ? w.id : this.broadcast(this.reshape(w.id, [1, ...wt.shape]), [this.g, ...wt.shape]);

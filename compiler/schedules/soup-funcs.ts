@@ -139,12 +139,11 @@ export function batchedStep(
 ): { func: Func; states: ParamInfo[] } | Unbatchable | Diagnostic[] {
   const fwd = batchModels(forward, `${SOUP_FUNCS.step}.forward`, groups, batchEntry);
   if (isUnbatchable(fwd)) return fwd;
-  if (fwd.results.length !== 1) return { op: "s.param", why: "the model updates buffers (running statistics) in training", span: loss.span };
+  if (fwd.results.length !== 1) return { op: "forward", why: "it updates buffers (running statistics) in training", span: loss.span };
   const b = new FuncBuilder(`${SOUP_FUNCS.step}.loss`, fwd).at(loss.span);
-  const out = b.typeOf(fwd.results[0]) as TensorType;
-  const [n, wide] = out.shape;
-  const classes = typeof wide === "number" ? wide / groups : undefined;
-  if (classes === undefined || !Number.isInteger(classes)) return { op: "s.param", why: "the model's class count is not known when compiling", span: loss.span };
+  const out = forward.body.find((x) => x.id === forward.results[0])!.type as TensorType;
+  if (out.shape.length !== 2) return { op: "forward", why: "its output is not one row of class scores per node", span: loss.span };
+  const [n, classes] = out.shape;
   const rows = dimMul(n, groups);
   const repeat = (id: number) => b.emit("t.reshape", [b.emit("t.broadcast_to", [b.emit("t.reshape", [id], { shape: [n, 1] })], { shape: [n, groups] })], { shape: [rows] });
   const logits = b.emit("t.reshape", [fwd.results[0]], { shape: [rows, classes] });

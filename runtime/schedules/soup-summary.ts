@@ -31,7 +31,7 @@ function fmt(x: number | undefined, digits = 4): string {
   return x === undefined ? "–" : Number.isFinite(x) ? x.toFixed(digits) : String(x);
 }
 
-const mib = (b: number | undefined) => (b === undefined ? "–" : (b / 2 ** 20).toFixed(1));
+const mib = (b: number | undefined) => (b === undefined ? "–" : (b / 2 ** 20).toFixed(b < 2 ** 20 ? 3 : 1));
 
 /** The metric columns, in the block's report order. */
 function metricNames(s: SoupSummary): string[] {
