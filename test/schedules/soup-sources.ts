@@ -20,6 +20,14 @@ const MODELS = {
     return conv2(dropout(h, p), g)
   }
 }`,
+  bn: `model M(in_channels: int, out_channels: int, hidden: int = 8) {
+  lin1 = Linear(in_channels, hidden)
+  bn   = BatchNorm(hidden)
+  conv = GCNConv(hidden, out_channels)
+  forward(x: f32[N, in_channels], g: graph[N]) -> f32[N, out_channels] {
+    return conv(relu(bn(lin1(x))), g)
+  }
+}`,
   gin: `block Mlp(a: int, b: int) {
   lin1 = Linear(a, b)
   lin2 = Linear(b, b)
@@ -57,6 +65,9 @@ export interface SoupSourceOptions {
   epochs?: number;
   nodes?: number;
   optimizer?: string;
+  /** Extra arguments of the model (`p = 0.0`). */
+  modelArgs?: string;
+  select?: string;
   extra?: string;
 }
 
@@ -80,12 +91,12 @@ export function soupSource(o: SoupSourceOptions = {}): string {
   return `${DATASET(o.nodes ?? 200)}\n\n${MODELS[o.model ?? "gcn"]}\n
 train soup {
   data      = syn
-  model     = M(syn.num_features, syn.num_classes)
+  model     = M(syn.num_features, syn.num_classes${o.modelArgs ? `, ${o.modelArgs}` : ""})
   loss      = cross_entropy(mask = train)
   optimizer = ${o.optimizer ?? "adam(lr = 0.02)"}
   epochs    = ${o.epochs ?? 12}
   schedule  = soup(${o.soup ?? "ingredients = 3, method = learned, epochs = 10, lr = 5"})
-  select    = best(val.accuracy)
+  select    = ${o.select ?? "best(val.accuracy)"}
   report    = [accuracy(val), accuracy(test)]
   ${o.extra ?? ""}
 }
