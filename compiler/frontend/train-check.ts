@@ -84,7 +84,7 @@ export function checkTrain(decl: TrainDecl, env: TrainEnv): { spec?: TrainSpec; 
   const patience = attempt("patience", (e) => checkPatience(e, selectEntry, r));
   const report = attempt("report", (e) => checkReport(e.value, r)) ?? [];
   const schedule = attempt("schedule", (e) => namedCall(e.value, "schedule", SCHEDULES, "E507", r));
-  if (schedule) r.add(scheduleOptionProblems(schedule));
+  if (schedule) r.add(scheduleOptionProblems(schedule, data));
   const lrSchedule = attempt("lr_schedule", (e) => namedCall(e.value, "learning-rate schedule", LR_SCHEDULES, "E508", r));
   r.add(passCheck.diagnostics);
   if (data && compiled?.call) checkClassCount(compiled.module, data, compiled.call, r);

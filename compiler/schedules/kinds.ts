@@ -14,9 +14,10 @@ export function scheduleKind(name: ScheduleName): ScheduleKind | undefined {
 }
 
 /** The diagnostics of a schedule's options against its kind's schema (none for a kind not built yet). */
-export function scheduleOptionProblems(spec: ScheduleSpec): Diagnostic[] {
+export function scheduleOptionProblems(spec: ScheduleSpec, data?: TrainSpec["data"]): Diagnostic[] {
   const kind = scheduleKind(spec.name);
-  return kind ? checkOptions(kind.name, kind.options, spec).diagnostics : [];
+  if (!kind) return [];
+  return kind.checkOptions ? kind.checkOptions(spec, data) : checkOptions(kind.name, kind.options, spec).diagnostics;
 }
 
 /** Lower a train block whose schedule kind is built (scheduleKind) to its functions and plan. */

@@ -4,7 +4,8 @@ import { datasetAttribute } from "../train/dataset.js";
 import { lowerTraining, TRAIN_STEP_FUNC } from "../train/lower.js";
 import { FORWARD_FUNC, PREDICT_FUNC } from "../train/names.js";
 import { LR_INPUT, STEP_INPUT } from "../train/optimizer-options.js";
-import type { TrainSpec } from "../train/spec.js";
+import type { DatasetRef } from "../train/dataset.js";
+import type { ScheduleSpec, TrainSpec } from "../train/spec.js";
 import { isUnbatchable, type Unbatchable } from "./batch-models.js";
 import { SCHEDULE_CODES } from "./codes.js";
 import { checkOptions, type ScheduleOption } from "./options.js";
@@ -68,17 +69,22 @@ export interface SoupOptions {
 
 /** The checked options of a soup block (the driver reads them too). */
 export function soupOptions(spec: TrainSpec): SoupOptions | Diagnostic[] {
-  const checked = checkOptions("soup", OPTIONS, spec.schedule!);
+  return optionValues(spec.schedule!, spec.data);
+}
+
+/** The options checked against the schema, each other and the dataset's node count when it is known. */
+function optionValues(schedule: ScheduleSpec, data?: DatasetRef): SoupOptions | Diagnostic[] {
+  const checked = checkOptions("soup", OPTIONS, schedule);
   if (!checked.values) return checked.diagnostics;
   const o = checked.values as unknown as SoupOptions;
-  const at = (name: string) => spec.schedule!.argSpans?.[name] ?? spec.schedule!.span;
+  const at = (name: string) => schedule.argSpans?.[name] ?? schedule.span;
   const out: Diagnostic[] = [];
   if (o.parts_per_step > o.parts) {
     out.push(error(SCHEDULE_CODES.outOfRange.code, `\`parts_per_step\` (R = ${o.parts_per_step}) must not exceed \`parts\` (K = ${o.parts})`, at("parts_per_step"), { help: "each step learns on R of the K parts: take R ≤ K" }));
   }
-  const nodes = datasetAttribute(spec.data, "num_nodes");
+  const nodes = data && datasetAttribute(data, "num_nodes");
   if (typeof nodes === "number" && o.parts > nodes) {
-    out.push(error(SCHEDULE_CODES.outOfRange.code, `\`parts\` (K = ${o.parts}) exceeds the ${nodes} nodes of \`${spec.data.name}\``, at("parts"), { help: "every part needs a node: take K ≤ the node count" }));
+    out.push(error(SCHEDULE_CODES.outOfRange.code, `\`parts\` (K = ${o.parts}) exceeds the ${nodes} nodes of \`${data!.name}\``, at("parts"), { help: "every part needs a node: take K ≤ the node count" }));
   }
   return out.length ? out : o;
 }
@@ -199,6 +205,10 @@ export const SOUP: ScheduleKind = {
   name: "soup",
   summary: "model souping: ingredients trained side by side, mixed uniformly, greedily (GIS), learned (LS) or by partitions (PLS)",
   options: OPTIONS,
+  checkOptions: (schedule, data) => {
+    const o = optionValues(schedule, data);
+    return Array.isArray(o) ? o : [];
+  },
   uses: { model: true, epochs: true },
   lower,
 };
