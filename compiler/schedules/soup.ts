@@ -42,6 +42,7 @@ import { IMPROVED_INPUT, SOUP_FUNCS, SOUP_METHODS, WEIGHTS_INPUT, type SoupMetho
 const OPTIONS: readonly ScheduleOption[] = [
   { name: "ingredients", type: { kind: "int", min: 2, max: 256 }, required: true, doc: "how many ingredients to train and mix, e.g. `ingredients = 10`" },
   { name: "same_init", type: { kind: "bool" }, default: true, doc: "start every ingredient from one initialisation (the block's seed), so that they mix; false: ingredient i from seed + i" },
+  { name: "side_by_side", type: { kind: "bool" }, default: true, doc: "train the ingredients as one program where the model allows; false: one after another" },
   { name: "method", type: { kind: "word", words: SOUP_METHODS }, default: "learned", doc: "the soup the run keeps: uniform, greedy (GIS), learned (LS) or partition (PLS)" },
   { name: "compare", type: { kind: "bool" }, default: true, doc: "also mix with the other methods, for the comparison table" },
   { name: "grid", type: { kind: "int", min: 1, max: 10_000 }, default: 20, doc: "greedy souping's interpolation ratios: 1/grid, 2/grid, …, 1" },
@@ -56,6 +57,7 @@ const OPTIONS: readonly ScheduleOption[] = [
 export interface SoupOptions {
   ingredients: number;
   same_init: boolean;
+  side_by_side: boolean;
   method: SoupMethod;
   compare: boolean;
   grid: number;
@@ -115,7 +117,8 @@ export function sideBySide(program: ScheduleProgram): boolean {
 export const INGREDIENTS_PHASE = "ingredients";
 
 /** The ingredients' step and predict side by side, or why the model cannot train so. */
-function trainedTogether(forward: Func, predict: Func, model: readonly ParamInfo[], spec: TrainSpec, groups: number): { step: Func; predict: Func; states: ParamInfo[] } | Unbatchable | Diagnostic[] {
+function trainedTogether(forward: Func, predict: Func, model: readonly ParamInfo[], spec: TrainSpec, groups: number, asked: boolean): { step: Func; predict: Func; states: ParamInfo[] } | Unbatchable | Diagnostic[] {
+  if (!asked) return { op: "side_by_side = false", span: spec.schedule!.argSpans?.side_by_side ?? spec.schedule!.span, why: "as asked" };
   if (spec.optimizer.clipNorm !== undefined) return { op: "opt.global_norm", span: spec.optimizer.span, why: "clipping by the global norm would take every ingredient's gradients together" };
   const eval_ = batchedPredict(predict, groups);
   if (isUnbatchable(eval_)) return eval_;
@@ -142,7 +145,7 @@ function lower(spec: TrainSpec, module: Module): { module: Module; program: Sche
 
   const funcs: Func[] = [];
   const params: ParamInfo[] = [...model, ...ingredientParams(model, G)];
-  const together = trainedTogether(forward, predict, model, spec, G);
+  const together = trainedTogether(forward, predict, model, spec, G, o.side_by_side);
   if (Array.isArray(together)) return together;
   let ingredients: Phase;
   if (!isUnbatchable(together)) {
@@ -167,7 +170,7 @@ function lower(spec: TrainSpec, module: Module): { module: Module; program: Sche
       pass: 0,
       evaluate: false,
       steps: [{ kind: "run", func: TRAIN_STEP_FUNC, times: spec.epochs!, inputs: {}, log: "loss" }],
-      note: `${o.same_init ? "one initialisation, ingredient i's dropout from seed + i" : "ingredient i from seed + i"}; trained alone, since the model's ${describe(together)}`,
+      note: `${o.same_init ? "one initialisation, ingredient i's dropout from seed + i" : "ingredient i from seed + i"}; trained one after another, since ${describe(together)}`,
     };
   }
 
