@@ -16,8 +16,8 @@ import { IMPROVED_INPUT, SOUP_FUNCS, SOUP_METHODS, WEIGHTS_INPUT, type SoupMetho
 /**
  * `schedule = soup(…)`: model souping (techniques.md §3; Zuber et al., "Enhanced Soups for Graph
  * Neural Networks"; GIS from Graph Ladling). The block's model, loss, optimizer, epochs, select
- * and report train G ingredients that differ by seed: their dropout draws, and with
- * `same_init = false` their initialisation (ingredient i from seed + i; by default all start
+ * and report train G ingredients that differ by seed: their dropout draws, with
+ * `ingredient_lr = [...]` their learning rates, and with `same_init = false` their initialisation (ingredient i from seed + i; by default all start
  * from the block's seed, so that they stay in one basin and mix). They train side by side as one
  * program where the model allows (compiler/schedules/batch-models.ts), else one after another.
  * Each keeps its own selected epoch. Then the mixes, each a phase:
@@ -43,6 +43,7 @@ const OPTIONS: readonly ScheduleOption[] = [
   { name: "ingredients", type: { kind: "int", min: 2, max: 256 }, required: true, doc: "how many ingredients to train and mix, e.g. `ingredients = 10`" },
   { name: "same_init", type: { kind: "bool" }, default: true, doc: "start every ingredient from one initialisation (the block's seed), so that they mix; false: ingredient i from seed + i" },
   { name: "side_by_side", type: { kind: "bool" }, default: true, doc: "train the ingredients as one program where the model allows; false: one after another" },
+  { name: "ingredient_lr", type: { kind: "number", min: 0 }, list: { max: 256 }, doc: "a learning rate per ingredient (they then differ by it too, and train one after another)" },
   { name: "method", type: { kind: "word", words: SOUP_METHODS }, default: "learned", doc: "the soup the run keeps: uniform, greedy (GIS), learned (LS) or partition (PLS)" },
   { name: "compare", type: { kind: "bool" }, default: true, doc: "also mix with the other methods, for the comparison table" },
   { name: "grid", type: { kind: "int", min: 1, max: 10_000 }, default: 20, doc: "greedy souping's interpolation ratios: 1/grid, 2/grid, …, 1" },
@@ -58,6 +59,7 @@ export interface SoupOptions {
   ingredients: number;
   same_init: boolean;
   side_by_side: boolean;
+  ingredient_lr?: number[];
   method: SoupMethod;
   compare: boolean;
   grid: number;
@@ -83,6 +85,9 @@ function optionValues(schedule: ScheduleSpec, data?: DatasetRef): SoupOptions | 
   const out: Diagnostic[] = [];
   if (o.parts_per_step > o.parts) {
     out.push(error(SCHEDULE_CODES.outOfRange.code, `\`parts_per_step\` (R = ${o.parts_per_step}) must not exceed \`parts\` (K = ${o.parts})`, at("parts_per_step"), { help: "each step learns on R of the K parts: take R ≤ K" }));
+  }
+  if (o.ingredient_lr && o.ingredient_lr.length !== o.ingredients) {
+    out.push(error(SCHEDULE_CODES.listLength.code, `\`ingredient_lr\` has ${o.ingredient_lr.length} value${o.ingredient_lr.length === 1 ? "" : "s"}, but there are ${o.ingredients} ingredients`, at("ingredient_lr"), { help: "give one learning rate per ingredient" }));
   }
   const nodes = data && datasetAttribute(data, "num_nodes");
   if (typeof nodes === "number" && o.parts > nodes) {
@@ -117,8 +122,9 @@ export function sideBySide(program: ScheduleProgram): boolean {
 export const INGREDIENTS_PHASE = "ingredients";
 
 /** The ingredients' step and predict side by side, or why the model cannot train so. */
-function trainedTogether(forward: Func, predict: Func, model: readonly ParamInfo[], spec: TrainSpec, groups: number, asked: boolean): { step: Func; predict: Func; states: ParamInfo[] } | Unbatchable | Diagnostic[] {
-  if (!asked) return { op: "side_by_side = false", span: spec.schedule!.argSpans?.side_by_side ?? spec.schedule!.span, why: "as asked" };
+function trainedTogether(forward: Func, predict: Func, model: readonly ParamInfo[], spec: TrainSpec, groups: number, asked: { sideBySide: boolean; lrs: boolean }): { step: Func; predict: Func; states: ParamInfo[] } | Unbatchable | Diagnostic[] {
+  if (!asked.sideBySide) return { op: "side_by_side = false", span: spec.schedule!.argSpans?.side_by_side ?? spec.schedule!.span, why: "as asked" };
+  if (asked.lrs) return { op: "ingredient_lr", span: spec.schedule!.argSpans?.ingredient_lr ?? spec.schedule!.span, why: "each ingredient has a learning rate of its own, and one program steps them all with one" };
   if (spec.optimizer.clipNorm !== undefined) return { op: "opt.global_norm", span: spec.optimizer.span, why: "clipping by the global norm would take every ingredient's gradients together" };
   const eval_ = batchedPredict(predict, groups);
   if (isUnbatchable(eval_)) return eval_;
@@ -145,7 +151,7 @@ function lower(spec: TrainSpec, module: Module): { module: Module; program: Sche
 
   const funcs: Func[] = [];
   const params: ParamInfo[] = [...model, ...ingredientParams(model, G)];
-  const together = trainedTogether(forward, predict, model, spec, G, o.side_by_side);
+  const together = trainedTogether(forward, predict, model, spec, G, { sideBySide: o.side_by_side, lrs: o.ingredient_lr !== undefined });
   if (Array.isArray(together)) return together;
   let ingredients: Phase;
   if (!isUnbatchable(together)) {

@@ -112,7 +112,9 @@ async function trainOneAfterAnother(c: SoupContext, onProgress?: (p: IngredientP
   const start = shared && { tensors: Object.fromEntries(Object.entries(shared).map(([k, v]) => [k, { dtype: "F32" as const, shape: v.shape, data: v.data }])), source: "the shared initialisation", epoch: 0 };
   for (let g = 0; g < G; g++) {
     let state: Readonly<Record<string, TensorValue>> | undefined;
-    const r = await train(module, c.spec, c.data, {
+    const lr = c.options.ingredient_lr?.[g];
+    const spec = lr === undefined ? c.spec : { ...c.spec, optimizer: { ...c.spec.optimizer, options: { ...c.spec.optimizer.options, lr } } };
+    const r = await train(module, spec, c.data, {
       seed: c.seed + g,
       ...(start ? { start } : {}),
       evalEvery: c.spec.evalEvery,

@@ -22,6 +22,7 @@ describe("soup options", () => {
     expect(r[0].span.start.line).toBe(soupSource().split("\n").findIndex((l) => l.includes("schedule")) + 1);
     const k = errors(soupSource({ nodes: 100, soup: "ingredients = 3, parts = 101, parts_per_step = 2" }));
     expect(k.map((e) => e.message)).toEqual(["`parts` (K = 101) exceeds the 100 nodes of `syn`"]);
+    expect(errors(soupSource({ soup: "ingredients = 3, ingredient_lr = [0.1, 0.2]" })).map((e) => [e.code, e.message])).toEqual([["E553", "`ingredient_lr` has 2 values, but there are 3 ingredients"]]);
     expect(errors(soupSource({ soup: "ingredients = 1" }))[0].message).toBe("`ingredients` of `soup` must be a whole number in [2, 256], found `1`");
     expect(errors(soupSource({ soup: "ingredients = 3, method = average" }))[0].message).toMatch(/^`method` of `soup` must be one of `uniform`, `greedy`, `learned`, `partition`/);
   });

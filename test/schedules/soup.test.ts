@@ -49,6 +49,19 @@ describe("soup ingredients", () => {
     }
   }, 240_000);
 
+  it("differ by a listed learning rate, trained one after another (a rate of 0 leaves an ingredient at the shared initialisation)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "gnnc-lr-"));
+    const { result } = await soup({ epochs: 3, select: "last", soup: "ingredients = 2, ingredient_lr = [0, 0.02], method = uniform, compare = false" }, { soup: { saveIngredients: dir } });
+    expect(result.soup!.trained!.note).toMatch(/since `ingredient_lr` \(s\.gnn:\d+\): each ingredient has a learning rate of its own/);
+    const { loadCheckpoint } = await import("../../runtime/checkpoint/index.js");
+    const [still, moved] = [0, 1].map((g) => loadCheckpoint(join(dir, `ingredient-0${g}.safetensors`)).tensors["conv1.lin.weight"].data as Float32Array);
+    const { module } = compileTrain(soupSource(), "s.gnn");
+    const { initParams } = await import("../../runtime/reference/index.js");
+    const init = initParams(module, 0, { N: 200 })["conv1.lin.weight"].data as Float32Array;
+    expect(Array.from(still)).toEqual(Array.from(init));
+    expect(Array.from(moved)).not.toEqual(Array.from(init));
+  }, 240_000);
+
   it("keeps each ingredient at its own best validation epoch, and reports best and mean", async () => {
     const { result } = await soup({ epochs: 15, soup: "ingredients = 4, method = uniform, compare = false" });
     const best = row(result, "best ingredient");
