@@ -24,6 +24,24 @@ import { SizeTable } from "./wgsl.js";
 
 type Variant = "rows" | "rowsN" | "cols" | "colsT";
 
+/** Columns of the [F, H] operand read per sweep over the rows: one 64-byte line of each row. */
+const TILE = 16;
+
+/**
+ * Work item q as (row, column) of a [rows, H] result swept a tile of TILE columns at a time:
+ * every row of the tile, then the next tile. A sweep reads one line of each row of the wide
+ * operand (W [F, H], or the gradient's D [N, H]), so what it touches stays in cache however wide
+ * H is (ten models side by side: H = 160).
+ */
+function columnTiles(row: string, col: string, rows: string, h: string, sizes: SizeTable): string {
+  const width = sizes.known("h");
+  const tile = width !== undefined && width % TILE === 0 ? TILE : undefined;
+  if (tile === undefined) return `  let ${row} = q / ${h};\n  let ${col} = q % ${h};`;
+  return `  let sweep = q / (${rows} * ${tile}u);
+  let ${row} = (q / ${tile}u) % ${rows};
+  let ${col} = sweep * ${tile}u + q % ${tile}u;`;
+}
+
 function variantOf(node: Node): Variant | undefined {
   const transA = node.attrs.transA === true;
   const transB = node.attrs.transB === true;
@@ -62,13 +80,13 @@ export function emitPatternMatmul(node: Node, inputs: readonly Type[], options: 
   if (q >= ${n} * ${h}) {
     return;
   }
-  let i = q / ${h};
-  let j = q % ${h};
+${variant === "rows" ? `  let i = q / ${h};
+  let j = q % ${h};` : columnTiles("i", "j", n, h, sizes)}
   var acc = 0.0;
   for (var e = rowptr[i]; e < rowptr[i + 1u]; e++) {
     acc += p[e] * ${w};
   }
-  out[q] = acc;
+  out[i * ${h} + j] = acc;
 `;
     units = (s) => s.n * s.h;
   } else {
@@ -89,13 +107,13 @@ export function emitPatternMatmul(node: Node, inputs: readonly Type[], options: 
   }
   // Neighbouring invocations share column k (its nonzeros are few or many: Zipf-like words):
   // they loop equally long and read neighbouring d elements.
-  let k = q / ${h};
-  let j = q % ${h};
+${variant === "cols" ? `  let k = q / ${h};
+  let j = q % ${h};` : columnTiles("k", "j", f, h, sizes)}
   var acc = 0.0;
   for (var e = colptr[k]; e < colptr[k + 1u]; e++) {
     acc += d[u32(rows[e]) * ${h} + j] * p[perm[e]];
   }
-  out[${variant === "cols" ? `j * ${f} + k` : "q"}] = acc;
+  out[${variant === "cols" ? `j * ${f} + k` : `k * ${h} + j`}] = acc;
 `;
     units = (s) => s.h * s.f;
   }

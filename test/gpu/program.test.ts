@@ -54,17 +54,17 @@ describe("GPU programs", () => {
     }
   });
 
-  it("P·W and Pᵀ·D (the weight stored [F, H]) read the pattern too, along rows of W and of the gradient", async (ctx) => {
+  it("P·W and Pᵀ·D (the weight stored [F, H]) read the pattern too, a tile of 16 columns at a time", async (ctx) => {
     const gpu = gpuOf(ctx);
     const b = new FuncBuilder("f");
     const f32 = (...shape: (number | string)[]): TensorType => ({ kind: "tensor", dtype: "f32", shape });
     const xIn = b.leaf("s.input", f32("N", 50), { name: "x" });
-    const w = b.leaf("s.param", f32(50, 24), { name: "w" });
-    const d = b.leaf("s.param", f32("N", 24), { name: "d" });
+    const w = b.leaf("s.param", f32(50, 32), { name: "w" });
+    const d = b.leaf("s.param", f32("N", 32), { name: "d" });
     const f = b.finish([b.emit("t.matmul", [xIn, w]), b.emit("t.matmul", [xIn, d], { transA: true })], ["forward", "grad"]);
     const rand = random(10);
     const x = sparseTensor(131, 50, 0.05, rand);
-    const params = { w: randomTensor([50, 24], rand), d: randomTensor([131, 24], rand) };
+    const params = { w: randomTensor([50, 32], rand), d: randomTensor([131, 32], rand) };
     const symbols = { N: 131 };
     const store = new BufferStore(gpu);
     const program = await loadFunction(gpu, f, { symbols, data: { x }, store });
@@ -73,8 +73,8 @@ describe("GPU programs", () => {
       for (const [name, v] of Object.entries(params)) program.setParam(name, v);
       await program.run();
       const want = runFunc(f, { inputs: { x }, params, symbols }) as TensorValue[];
-      expectAllClose(await program.readResult(0, f32(131, 24), [131, 24]), want[0]);
-      expectAllClose(await program.readResult(1, f32(50, 24), [50, 24]), want[1]);
+      expectAllClose(await program.readResult(0, f32(131, 32), [131, 32]), want[0]);
+      expectAllClose(await program.readResult(1, f32(50, 32), [50, 32]), want[1]);
     } finally {
       program.destroy();
       store.destroy();
