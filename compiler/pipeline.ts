@@ -12,8 +12,8 @@ import type { TrainSpec } from "./train/spec.js";
  * pipeline (verified after every pass) except `lower`. Sizes stay symbolic: what depends on the
  * data (launch plans, zero patterns) is planned once the data is bound, in `compiler/plan`.
  *
- * Passes plug in at named points — the train block's technique passes and user passes choose one
- * by their `stage`:
+ * Passes plug in at named points — the train block's `passes = [...]` (technique passes and user
+ * passes) each run at the point their `stage` names, in the order written:
  *   forward   on the model's functions before autodiff, so gradients follow the rewrite
  *             (DropEdge, fake quantisation of weights)
  *   training  on the lowered training functions (masks on weights and their updates)
@@ -96,6 +96,7 @@ export interface CompiledTraining {
  */
 export function compileTraining(module: Module, spec: TrainSpec, options: TrainingPipelineOptions): { training?: CompiledTraining; diagnostics: Diagnostic[] } {
   const start = performance.now();
+  const inserted = insertedPasses(spec, options.inserted);
   const diagnostics: Diagnostic[] = [];
   const timings: CompiledTraining["timings"] = [];
   let current = module;
@@ -113,7 +114,7 @@ export function compileTraining(module: Module, spec: TrainSpec, options: Traini
       properties = []; // new functions: what held of the model's says nothing of them
       continue;
     }
-    const entries: (string | readonly PipelineEntry[])[] = [stage.passes(options), stage.point ? options.inserted?.[stage.point] ?? [] : []];
+    const entries: (string | readonly PipelineEntry[])[] = [stage.passes(options), stage.point ? inserted[stage.point] : []];
     for (const pipeline of entries) {
       if (pipeline.length === 0) continue;
       const result = runPipeline(current, pipeline, { registry: options.registry, log: options.log, properties });
@@ -127,15 +128,27 @@ export function compileTraining(module: Module, spec: TrainSpec, options: Traini
   return { training: { module: current, lowered: lowered!, ...(schedule ? { schedule } : {}), timings, ms: performance.now() - start }, diagnostics };
 }
 
+/** The train block's passes by the point their stage names, then the caller's extra ones. */
+function insertedPasses(spec: TrainSpec, extra: TrainingPipelineOptions["inserted"] = {}): Record<InsertionPoint, PipelineEntry[]> {
+  const out: Record<InsertionPoint, PipelineEntry[]> = { forward: [], training: [], kernels: [] };
+  for (const p of spec.passes) {
+    const entry: PipelineEntry = p.pass ? { pass: p.pass, options: p.options, span: p.span, optionSpans: p.optionSpans } : { name: p.name, options: p.options, span: p.span, optionSpans: p.optionSpans };
+    const stage = p.pass?.stage ?? "forward";
+    if (stage !== "model") out[stage].push(entry); // model-stage passes were applied by the frontend
+  }
+  for (const point of INSERTION_POINTS) out[point].push(...(extra[point] ?? []));
+  return out;
+}
+
 /**
  * The model's functions as training compiles them up to lowering (the `forward` stage), for
  * running `predict` outside training: a checkpoint's outputs are those it was selected by.
  */
-export function compileForward(module: Module, options: Pick<TrainingPipelineOptions, "inserted" | "registry" | "log"> = {}): { module: Module; diagnostics: Diagnostic[] } {
+export function compileForward(module: Module, spec: TrainSpec, options: Pick<TrainingPipelineOptions, "inserted" | "registry" | "log"> = {}): { module: Module; diagnostics: Diagnostic[] } {
   const forward = STAGES.find((s) => s.name === "forward")!;
   let current = module;
   const diagnostics: Diagnostic[] = [];
-  for (const pipeline of [forward.passes({ target: "reference" }), options.inserted?.forward ?? []]) {
+  for (const pipeline of [forward.passes({ target: "reference" }), insertedPasses(spec, options.inserted).forward]) {
     if (pipeline.length === 0) continue;
     const result = runPipeline(current, pipeline, { registry: options.registry, log: options.log });
     diagnostics.push(...result.diagnostics);

@@ -3,9 +3,9 @@ import type { Module } from "../../compiler/ir/types.js";
 import type { TensorValue } from "../../compiler/ir/values.js";
 import { soupOptions } from "../../compiler/schedules/soup.js";
 import type { TrainSpec } from "../../compiler/train/spec.js";
-import { loadCheckpoint, saveCheckpoint, writeFileAtomic } from "../../runtime/checkpoint/index.js";
+import { loadCheckpoint } from "../../runtime/checkpoint/index.js";
 import type { GpuDevice } from "../../runtime/gpu/index.js";
-import { resultJson, summarizePipeline, writeRunReport, type PipelineSummary } from "../../runtime/report/index.js";
+import { summarizePipeline, type PipelineSummary } from "../../runtime/report/index.js";
 import { scheduleProgressPrinter } from "../../runtime/schedules/progress.js";
 import { passCurveSvg, phasesMarkdown } from "../../runtime/schedules/report.js";
 import type { ScheduleResult } from "../../runtime/schedules/result.js";
@@ -15,10 +15,10 @@ import { soupTableMarkdown, soupTableText } from "../../runtime/schedules/soup-s
 import { ResumeError } from "../../runtime/schedules/driver.js";
 import type { ProgressMode } from "../../runtime/train/progress.js";
 import type { StartState } from "../../runtime/train/trainer.js";
-import { EXIT_ERRORS, EXIT_OK, type Io } from "../io.js";
+import { EXIT_ERRORS, type Io } from "../io.js";
 import { reportDiagnostics } from "../report.js";
 import type { loadTrainTarget } from "./training.js";
-import { openTrainingDevice, reportRunError } from "./training.js";
+import { openTrainingDevice, reportRunError, writeRunOutputs } from "./training.js";
 
 /**
  * `gnnc train` of a block with `schedule = …`: the kind's driver follows the schedule's plan
@@ -131,22 +131,18 @@ export async function trainScheduled(io: Io, target: Target, flags: ScheduledFla
   const result = outcome.result;
   io.out(summary(result));
 
-  const select = spec.select.kind === "best" ? `${spec.select.split}_${spec.select.metric}` : undefined;
-  try {
-    if (flags.savePath !== undefined && selectedState) {
-      const info = { run: result.run, module: target.module.name, dataset: result.dataset, epoch: result.selected_epoch, seed: result.seed, select, metrics: result.metrics };
-      saveCheckpoint(flags.savePath, selectedState, info);
-      io.out(`  saved phase ${result.selected_epoch} to ${flags.savePath}\n`);
-    }
-    if (flags.json !== undefined) writeFileAtomic(flags.json, resultJson(result));
-    if (flags.reportDir !== undefined) {
-      const maxRssBytes = process.resourceUsage().maxRSS * 1024;
-      const schedule = { phases: phasesMarkdown(result) + (result.soup ? `\n\n${soupTableMarkdown(result.soup)}` : ""), curve: passCurveSvg(result) };
-      writeRunReport(flags.reportDir, { result, select, pipeline, trainMs, maxRssBytes, resumedFrom: flags.resumePath, savedTo: flags.savePath, schedule });
-      io.out(`  report in ${flags.reportDir}\n`);
-    }
-  } catch (e) {
-    return reportRunError(io, e, "writing");
-  }
-  return EXIT_OK;
+  return writeRunOutputs(io, {
+    result,
+    spec,
+    module: target.module.name,
+    unit: "phase",
+    selectedState,
+    savePath: flags.savePath,
+    json: flags.json,
+    reportDir: flags.reportDir,
+    resumePath: flags.resumePath,
+    pipeline,
+    trainMs,
+    schedule: { phases: phasesMarkdown(result) + (result.soup ? `\n\n${soupTableMarkdown(result.soup)}` : ""), curve: passCurveSvg(result) },
+  });
 }

@@ -1,18 +1,18 @@
 import { dirname, resolve } from "node:path";
 import { LIMITS, type Limit } from "../../compiler/train/limits.js";
 import type { TensorValue } from "../../compiler/ir/values.js";
-import { checkWritable, createFolder, loadCheckpoint, saveCheckpoint, writeFileAtomic, type Checkpoint } from "../../runtime/checkpoint/index.js";
+import { checkWritable, createFolder, loadCheckpoint, type Checkpoint } from "../../runtime/checkpoint/index.js";
 import type { GpuDevice } from "../../runtime/gpu/index.js";
-import { resultJson, summarizePipeline, writeRunReport, type PipelineSummary } from "../../runtime/report/index.js";
+import { summarizePipeline, type PipelineSummary } from "../../runtime/report/index.js";
 import { progressPrinter, type ProgressMode } from "../../runtime/train/progress.js";
 import { runTraining } from "../../runtime/train/run.js";
 import type { StartState, TrainResult } from "../../runtime/train/trainer.js";
 import { parseCommandArgs } from "../args.js";
-import { EXIT_ERRORS, EXIT_OK, UsageError, type Io } from "../io.js";
+import { EXIT_ERRORS, UsageError, type Io } from "../io.js";
 import { dataDirs } from "../load.js";
 import { reportDiagnostics } from "../report.js";
 import { trainScheduled } from "./train-schedule.js";
-import { loadTrainTarget, openTrainingDevice, reportRunError } from "./training.js";
+import { loadTrainTarget, openTrainingDevice, reportRunError, userPassLog, writeRunOutputs } from "./training.js";
 
 export const trainHelp = `gnnc train FILE [--run NAME] [--device auto|gpu|reference] [--data-dir DIR] [--seed N] [--epochs N]
                 [--eval-every K] [--patience P] [--save PATH] [--resume PATH] [--json PATH] [--report DIR] [--quiet]
@@ -175,6 +175,7 @@ export async function train(io: Io, argv: string[]): Promise<number> {
       onEpoch: (p) => progress.epoch(p),
       onSelect: (_, state) => void (selectedState = state),
       onCompiled: (training) => void (pipeline = summarizePipeline(training)),
+      onPassLog: userPassLog(io, target.spec),
     });
   } catch (e) {
     progress.done();
@@ -191,23 +192,17 @@ export async function train(io: Io, argv: string[]): Promise<number> {
   const result = outcome.result;
   io.out(summary(result));
 
-  const spec = target.spec;
-  const select = spec.select.kind === "best" ? `${spec.select.split}_${spec.select.metric}` : undefined;
-  try {
-    if (savePath !== undefined && selectedState) {
-      const info = { run: result.run, module: target.module.name, dataset: result.dataset, epoch: result.selected_epoch, seed: result.seed, select, metrics: result.metrics };
-      saveCheckpoint(savePath, selectedState, info);
-      io.out(`  saved epoch ${result.selected_epoch} to ${savePath}\n`);
-    }
-    const json = values.json as string | undefined;
-    if (json !== undefined) writeFileAtomic(json, resultJson(result));
-    if (reportDir !== undefined) {
-      const maxRssBytes = process.resourceUsage().maxRSS * 1024;
-      writeRunReport(reportDir, { result, select, pipeline, trainMs, maxRssBytes, resumedFrom: resumePath, savedTo: savePath });
-      io.out(`  report in ${reportDir}\n`);
-    }
-  } catch (e) {
-    return reportRunError(io, e, "writing");
-  }
-  return EXIT_OK;
+  return writeRunOutputs(io, {
+    result,
+    spec: target.spec,
+    module: target.module.name,
+    unit: "epoch",
+    selectedState,
+    savePath,
+    json: values.json as string | undefined,
+    reportDir,
+    resumePath,
+    pipeline,
+    trainMs,
+  });
 }

@@ -5,6 +5,7 @@ import type { KernelEmitter, LaunchesEmitter } from "./emit-context.js";
 import { emitGatherDst, emitGatherSrc, emitSddmm } from "./graph-edge.js";
 import { emitScatterSum, emitScatterSumSrc, emitSpmmT } from "./graph-sum.js";
 import { emitGatherRows, emitScatterRows } from "./rows.js";
+import { emitAdjacencyBlock } from "./adjacency-block.js";
 import { emitPad, emitSelect, emitSlice } from "./slice.js";
 import { emitScatterSlice, emitSliceAdd } from "./slice-update.js";
 import { emitSpmmMaxMask } from "./spmm-max-mask.js";
@@ -36,6 +37,7 @@ export const SHAPE_GRAPH_EMITTERS: readonly [string, KernelEmitter][] = [
   ["g.scatter_sum_src", emitScatterSumSrc],
   ["g.spmm_t", emitSpmmT],
   ["g.spmm_max_mask", emitSpmmMaxMask],
+  ["g.adjacency_block", emitAdjacencyBlock],
 ];
 
 /** Shape ops that may need several launches (emit.ts's emitLaunches). */

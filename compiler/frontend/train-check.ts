@@ -4,6 +4,7 @@ import { joinSpans, type Span } from "../../grammar/span.js";
 import { didYouMean } from "../../grammar/suggest.js";
 import type { Module } from "../ir/types.js";
 import { buildModule } from "./build-module.js";
+import { scheduleRefusal } from "../train/lower.js";
 import { classCountProblems, outputWidth } from "../train/class-count.js";
 import type { DatasetRef } from "../train/dataset.js";
 import type { DatasetTable } from "./datasets.js";
@@ -48,6 +49,8 @@ export interface TrainEnv {
   /** The .gnn file and how paths relative to it resolve (user passes). */
   file: string;
   resolvePath: (from: string, spec: string) => string;
+  /** Reads a user pass's file; the file system by default. */
+  readFile?: (path: string) => string | undefined;
 }
 
 /** Check a train block and compile its model; both are undefined if anything failed. */
@@ -70,7 +73,7 @@ export function checkTrain(decl: TrainDecl, env: TrainEnv): { spec?: TrainSpec; 
   // Passes first: model-stage ones (`to_reversible`) rewrite the model before its module is built.
   // Their diagnostics join the others in the block's order, after the schedules.
   const passCheck = new Reporter();
-  const passes = attempt("passes", (e) => checkPasses(e.value, env.file, env.resolvePath, passCheck)) ?? [];
+  const passes = attempt("passes", (e) => checkPasses(e.value, env, passCheck)) ?? [];
   const modelPasses = passes.filter(isModelPass);
   const compiled = uses?.model === false ? scheduleModule(decl, data) : attempt("model", (e) => checkModel(e.value, decl, data, modelPasses, env));
   const members = compiled?.instance ? [...compiled.instance.members.keys()] : undefined;
@@ -84,7 +87,8 @@ export function checkTrain(decl: TrainDecl, env: TrainEnv): { spec?: TrainSpec; 
   const patience = attempt("patience", (e) => checkPatience(e, selectEntry, r));
   const report = attempt("report", (e) => checkReport(e.value, r)) ?? [];
   const schedule = attempt("schedule", (e) => namedCall(e.value, "schedule", SCHEDULES, "E507", r));
-  if (schedule) r.add(scheduleOptionProblems(schedule, data));
+  // A kind not built is refused here as well as by lowering, so it is reported beside the block's other errors.
+  if (schedule) r.add(scheduleKind(schedule.name) ? scheduleOptionProblems(schedule, data) : scheduleRefusal(schedule));
   const lrSchedule = attempt("lr_schedule", (e) => namedCall(e.value, "learning-rate schedule", LR_SCHEDULES, "E508", r));
   r.add(passCheck.diagnostics);
   if (data && compiled?.call) checkClassCount(compiled.module, data, compiled.call, r);
@@ -252,6 +256,10 @@ function checkLoss(value: Expr, r: Reporter) {
     return r.fail("E504", `unknown loss \`${name}\``, callee.span, {
       help: didYouMeanHelp(didYouMean(name, LOSSES)) ?? `the losses are ${LOSSES.map((l) => `\`${l}\``).join(", ")}`,
     });
+  }
+  if (name === "reconstruction") {
+    const opts = bindOptions(call?.args ?? [], [{ name: "mask_rate", kind: "number", positional: true, min: 0, max: 1, maxExclusive: true }], { callee: name, reporter: r });
+    return { name: "reconstruction" as const, mask: "train" as SplitName, maskRate: (opts.get("mask_rate")?.value as number | undefined) ?? 0, span: value.span };
   }
   const opts = bindOptions(call?.args ?? [], [{ name: "mask", kind: "split", positional: true }], { callee: name, reporter: r });
   return { name: name as LossName, mask: ((opts.get("mask")?.value as string | undefined) ?? "train") as SplitName, span: value.span };

@@ -6,6 +6,7 @@ import type { Dim, Func, GraphType, ParamInfo, TensorType } from "../ir/types.js
 import { LABELS_INPUT, LOSS_RESULT } from "../train/loss-func.js";
 import { OUTPUT_RESULT } from "../train/names.js";
 import { emitOptimizerStep } from "../train/optimizer-step.js";
+import { reconstructionLoss } from "./reconstruction.js";
 import type { OptimizerSpec } from "../train/spec.js";
 
 /**
@@ -101,10 +102,18 @@ function scalar(b: FuncBuilder, v: number): number {
 }
 
 export type StepLoss =
-  /** CE(H[idx] Cᵀ, y[idx]) on a batch of the loss split's rows (`batch`). */
+  /** CE(H[idx] Cᵀ, y[idx]) on a batch of the loss split's rows (input and size `rows`). */
   | { kind: "ce"; rows: string }
-  /** η·MSE(H, T) on a batch of the loss split's rows (`batch_train`) and one of all rows (`batch_all`). */
-  | { kind: "mse"; target: string; trainRows: string; allRows: string };
+  /**
+   * η·MSE(H, T) on a batch of the loss split's rows (`trainRows`) and one of all rows
+   * (`allRows`; every row, read in place, when it is absent).
+   */
+  | { kind: "mse"; target: string; trainRows: string; allRows?: string }
+  /**
+   * A graph auto-encoder's masked reconstruction loss on a batch of all rows (`rows`), plus
+   * η·MSE(H, T) on the same rows when there is a target.
+   */
+  | { kind: "rec"; rows: string; maskRate: number; target?: string };
 
 export interface StepVariant {
   loss: StepLoss;
@@ -129,19 +138,32 @@ export function stepFunc(name: string, m: ModuleShape, v: StepVariant, params: r
   const p = param(m.p);
   const w = param(weightName(m));
   const u = v.trainU ? param(uName(m)) : undefined;
-  const batch = (input: string, symbol: string) => b.leaf("s.input", i32(symbol), { name: input });
-  const rowsOf = (idx: number) => moduleRows(b, m, b.emit("t.gather_rows", [p, idx]), w, u, s);
+  // A batch's input is named as its row count: functions of one runner share an input's buffer by
+  // name, so batches of different sizes must not share a name.
+  const batch = (symbol: string) => b.leaf("s.input", i32(symbol), { name: symbol });
+  const rowsOf = (idx: number | undefined) => moduleRows(b, m, idx === undefined ? p : b.emit("t.gather_rows", [p, idx]), w, u, s);
   let loss: number;
   if (v.loss.kind === "ce") {
-    const idx = batch("batch", v.loss.rows);
+    const idx = batch(v.loss.rows);
     const logits = b.emit("t.matmul", [rowsOf(idx), param(headName(m))], { transB: true });
     const labels = b.emit("t.gather_rows", [b.leaf("s.input", i32(s.nodes), { name: LABELS_INPUT }), idx]);
     const ones = b.emit("t.full", [], { value: 1, shape: [v.loss.rows], dtype: "f32" });
     loss = b.emit("nn.cross_entropy", [logits, labels, ones]);
+  } else if (v.loss.kind === "rec") {
+    const idx = batch(v.loss.rows);
+    const h = rowsOf(idx);
+    const graph = b.leaf("s.input", GRAPH, { name: "graph" });
+    const key = v.loss.maskRate > 0 ? b.leaf("s.input", { kind: "rng" }, { name: "key" }) : undefined;
+    loss = reconstructionLoss(b, h, graph, idx, v.loss.rows, key, v.loss.maskRate);
+    if (v.loss.target !== undefined) {
+      const mse = rowMse(b, h, b.emit("t.gather_rows", [param(v.loss.target), idx]));
+      loss = b.emit("t.add", [loss, b.emit("t.mul", [mse, scalar(b, s.eta)])]);
+    }
   } else {
     const target = param(v.loss.target);
-    const term = (idx: number) => rowMse(b, rowsOf(idx), b.emit("t.gather_rows", [target, idx]));
-    const both = b.emit("t.add", [term(batch("batch_train", v.loss.trainRows)), term(batch("batch_all", v.loss.allRows))]);
+    const term = (idx: number | undefined) => rowMse(b, rowsOf(idx), idx === undefined ? target : b.emit("t.gather_rows", [target, idx]));
+    const all = v.loss.allRows === undefined ? undefined : batch(v.loss.allRows);
+    const both = b.emit("t.add", [term(batch(v.loss.trainRows)), term(all)]);
     loss = b.emit("t.mul", [both, scalar(b, s.eta)]);
   }
   const penalty = u === undefined ? squaredNorm(b, w) : b.emit("t.add", [squaredNorm(b, w), squaredNorm(b, u)]);

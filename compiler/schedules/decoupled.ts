@@ -1,9 +1,8 @@
 import { error, type Diagnostic } from "../../grammar/diagnostics.js";
-import { inputName } from "../ir/struct-views.js";
 import type { Dim, Func, Module, ParamInfo } from "../ir/types.js";
 import { datasetAttribute } from "../train/dataset.js";
 import { LIMITS } from "../train/limits.js";
-import { lrInputs, STEP_INPUT } from "../train/optimizer-options.js";
+import { lrInputs } from "../train/optimizer-options.js";
 import { PREDICT_FUNC } from "../train/names.js";
 import type { TrainSpec } from "../train/spec.js";
 import { SCHEDULE_CODES } from "./codes.js";
@@ -21,10 +20,13 @@ import {
   type Activation,
   type ModuleShape,
   type Settings,
+  type StepLoss,
   type StepVariant,
 } from "./decoupled-funcs.js";
+import { kmeansFuncs } from "./kmeans.js";
 import { checkOptions, type ScheduleOption } from "./options.js";
-import type { InputSource, Phase, PlanStep, ScheduleKind, ScheduleProgram } from "./program.js";
+import { decoupledPhases } from "./decoupled-plan.js";
+import type { ScheduleKind, ScheduleProgram } from "./program.js";
 
 /**
  * `schedule = decoupled(…)`: SGNN's forward and backward training of simple GNN modules
@@ -60,7 +62,7 @@ const OPTIONS: readonly ScheduleOption[] = [
   { name: "reset_optimizer", type: { kind: "bool" }, default: true, doc: "restart the optimizer at every visit of a module, as published" },
 ];
 
-interface Options {
+export interface Options {
   modules: number[];
   k: number[];
   act: Activation[];
@@ -76,7 +78,7 @@ interface Options {
 
 /** Entries flowing between functions, one per width (shared by modules of equal width): all recomputed in each phase. */
 const P_X = "p.x";
-const pEntry = (w: Dim) => `p.${w}`;
+export const pEntry = (w: Dim) => `p.${w}`;
 const hEntry = (w: Dim) => `h.${w}`;
 const hOldEntry = (w: Dim) => `h_old.${w}`;
 const targetEntry = (w: Dim) => `target.${w}`;
@@ -85,8 +87,21 @@ const targetEntry = (w: Dim) => `target.${w}`;
 function blockProblems(spec: TrainSpec, modules: number): Diagnostic[] {
   const out: Diagnostic[] = [];
   const unfit = SCHEDULE_CODES.unfitBlock.code;
-  if (spec.loss.name !== "cross_entropy") {
-    out.push(error(unfit, `decoupled training trains each module's head with \`cross_entropy\`, not \`${spec.loss.name}\``, spec.loss.span, { help: "write `loss = cross_entropy(mask = train)`" }));
+  if (spec.loss.name !== "cross_entropy" && spec.loss.name !== "reconstruction") {
+    out.push(
+      error(unfit, `decoupled training trains each module with \`cross_entropy\` (a head per module) or \`reconstruction\` (a graph auto-encoder), not \`${spec.loss.name}\``, spec.loss.span, {
+        help: "write `loss = cross_entropy(mask = train)`, or `loss = reconstruction(mask_rate = 0.2)` to cluster",
+      }),
+    );
+  }
+  if (spec.loss.name === "reconstruction") {
+    // Unsupervised modules have no head: the last embedding is clustered, scored on the labels of every node.
+    if (spec.select.kind === "best") {
+      out.push(error(unfit, "unsupervised modules are not selected by a labelled metric: the last FT pass is reported", spec.select.span, { help: "write `select = last`" }));
+    }
+    if (spec.report.length) {
+      out.push(error(unfit, "unsupervised modules have no classifier to report metrics of: clustering ACC, NMI and ARI are reported", spec.report[0].span, { help: "remove `report = […]`" }));
+    }
   }
   if (spec.lrSchedule) {
     out.push(error(unfit, "a learning-rate schedule does not apply to decoupled training (each visit restarts the optimizer)", spec.lrSchedule.span, { help: "remove `lr_schedule = …`" }));
@@ -122,6 +137,7 @@ function lower(spec: TrainSpec, module: Module): { module: Module; program: Sche
     return { name: `m${t + 1}`, din, dout, k: o.k[t], act: o.act[t], inner: o.inner_act[t], p: t === 0 ? P_X : pEntry(din) };
   });
   const rounds = o.passes > 0;
+  const supervised = spec.loss.name === "cross_entropy";
 
   // State: parameters, snapshots, the entries tensors flow through.
   const params: ParamInfo[] = [];
@@ -135,7 +151,7 @@ function lower(spec: TrainSpec, module: Module): { module: Module; program: Sche
   };
   shapes.forEach((m, t) => {
     declare(weightName(m), [m.dout, m.din], { kind: "glorot" }, true);
-    declare(headName(m), [s.classes, m.dout], { kind: "glorot" }, true);
+    if (supervised) declare(headName(m), [s.classes, m.dout], { kind: "glorot" }, true);
     if (rounds && t > 0) declare(uName(m), [m.din, m.din], { kind: "identity" }, true);
     if (rounds && t < L - 1) {
       declare(snapshotName(m), [m.dout, m.din], { kind: "zeros" }, false);
@@ -148,7 +164,7 @@ function lower(spec: TrainSpec, module: Module): { module: Module; program: Sche
 
   const funcs = new Map<string, Func>();
   const add = (f: Func) => void (funcs.has(f.name) || funcs.set(f.name, f));
-  const stepNames = new Map<string, string[]>(); // module → its optimizer states
+  const optimizerStates = new Map<string, string[]>(); // module → its optimizer states
   const diagnostics: Diagnostic[] = [];
   const step = (m: ModuleShape, name: string, v: StepVariant) => {
     const built = stepFunc(name, m, v, params, s);
@@ -156,26 +172,32 @@ function lower(spec: TrainSpec, module: Module): { module: Module; program: Sche
     add(built.func);
     for (const st of built.states) {
       declare(st.name, [...st.type.shape], st.init, false);
-      const list = stepNames.get(m.name) ?? [];
+      const list = optimizerStates.get(m.name) ?? [];
       if (!list.includes(st.name)) list.push(st.name);
-      stepNames.set(m.name, list);
+      optimizerStates.set(m.name, list);
     }
   };
-  const split = spec.loss.mask;
-  const ce = (m: ModuleShape) => ({ kind: "ce" as const, rows: `${m.name}.rows` });
-  const mse = (m: ModuleShape) => ({ kind: "mse" as const, target: targetEntry(m.dout), trainRows: `${m.name}.train_rows`, allRows: `${m.name}.all_rows` });
+  // Each module's own loss (CE through its head, or reconstruction), and the one against a target from BT.
+  const own = (m: ModuleShape): StepLoss => (supervised ? { kind: "ce", rows: `${m.name}.rows` } : { kind: "rec", rows: `${m.name}.rows`, maskRate: spec.loss.maskRate ?? 0 });
+  const targeted = (m: ModuleShape, t: number): StepLoss =>
+    supervised
+      ? // A batch of every row reads P and the target in place: no copy of all N rows per step.
+        { kind: "mse", target: targetEntry(m.dout), trainRows: `${m.name}.train_rows`, ...(o.batch[t] === "all" ? {} : { allRows: `${m.name}.all_rows` }) }
+      : { kind: "rec", rows: `${m.name}.rows`, maskRate: spec.loss.maskRate ?? 0, target: targetEntry(m.dout) };
+  const [ownName, targetedName] = supervised ? ["ce", "mse"] : ["rec", "rec_mse"];
+  const stepName = (t: number, direction: "ft" | "bt", target: boolean) => `${shapes[t].name}.${direction}_${target ? targetedName : ownName}`;
   shapes.forEach((m, t) => {
     const last = t === L - 1;
-    step(m, `${m.name}.ft_ce`, { loss: ce(m), trainU: false, snapshot: rounds && !last });
+    step(m, stepName(t, "ft", false), { loss: own(m), trainU: false, snapshot: rounds && !last });
     add(embedFunc(`${m.name}.embed`, m, weightName(m), hEntry(m.dout), s));
     add(t === 0 ? propagateFunc("propagate.x", { input: "x" }, m.din, m.k, m.p, s) : propagateFunc(`propagate.k${m.k}.${m.din}`, { state: hEntry(m.din) }, m.din, m.k, m.p, s));
     if (!rounds) return;
     if (!last) {
-      step(m, `${m.name}.ft_mse`, { loss: mse(m), trainU: false, snapshot: true });
-      step(m, `${m.name}.bt_mse`, { loss: mse(m), trainU: t > 0, snapshot: false });
+      step(m, stepName(t, "ft", true), { loss: targeted(m, t), trainU: false, snapshot: true });
+      step(m, stepName(t, "bt", true), { loss: targeted(m, t), trainU: t > 0, snapshot: false });
       add(embedFunc(`${m.name}.embed_old`, m, snapshotName(m), hOldEntry(m.dout), s));
     } else {
-      step(m, `${m.name}.bt_ce`, { loss: ce(m), trainU: t > 0, snapshot: false });
+      step(m, stepName(t, "bt", false), { loss: own(m), trainU: t > 0, snapshot: false });
     }
     if (t > 0) {
       add(propagateFunc(`propagate_old.k${m.k}.${m.din}`, { state: hOldEntry(m.din) }, m.din, m.k, m.p, s));
@@ -183,63 +205,19 @@ function lower(spec: TrainSpec, module: Module): { module: Module; program: Sche
     }
   });
   if (diagnostics.length) return diagnostics;
-  add(predictFunc(PREDICT_FUNC, shapes[L - 1], hEntry(shapes[L - 1].dout), s));
-
-  // The plan.
-  const rates = new Map(lrInputs(spec.optimizer).map((r) => [r.name, r.baseLr]));
-  const sources = (func: Func, m: ModuleShape, t: number): Record<string, InputSource> => {
-    const out: Record<string, InputSource> = {};
-    for (const n of func.body) {
-      const name = inputName(n);
-      if (name === "batch") out[name] = { from: "batch", rows: split, size: o.batch[t], symbol: `${m.name}.rows` };
-      else if (name === "batch_train") out[name] = { from: "batch", rows: split, size: o.batch[t], symbol: `${m.name}.train_rows` };
-      else if (name === "batch_all") out[name] = { from: "batch", rows: "all", size: o.batch[t], symbol: `${m.name}.all_rows` };
-      else if (name === STEP_INPUT) out[name] = { from: "step", counter: m.name };
-      else if (name !== undefined && rates.has(name)) out[name] = { from: "value", value: rates.get(name)! };
+  // Evaluation: the last module's head predicts, or its embedding is clustered.
+  const lastOut = hEntry(shapes[L - 1].dout);
+  if (supervised) add(predictFunc(PREDICT_FUNC, shapes[L - 1], lastOut, s));
+  else {
+    const clusters = kmeansFuncs(lastOut, "N", shapes[L - 1].dout, s.classes, span);
+    clusters.funcs.forEach(add);
+    for (const st of clusters.state) {
+      declare(st.name, [...st.type.shape], st.init, false);
+      transient.push(st.name);
     }
-    return out;
-  };
-  const run = (func: string, times = 1, part?: string, m?: ModuleShape, t = 0): PlanStep => {
-    const f = funcs.get(func)!;
-    return { kind: "run", func, times, inputs: m ? sources(f, m, t) : {}, ...(times > 1 ? { log: "loss" } : {}), ...(part ? { part } : {}) };
-  };
-  const propagate = (t: number, chain: "new" | "old") => {
-    const m = shapes[t];
-    return run(t === 0 ? "propagate.x" : `${chain === "new" ? "propagate" : "propagate_old"}.k${m.k}.${m.din}`);
-  };
-  const train = (t: number, func: string, backward: boolean): PlanStep[] => {
-    const m = shapes[t];
-    const reset = {
-      kind: "reset",
-      zeros: o.reset_optimizer ? (stepNames.get(m.name) ?? []) : [],
-      identity: backward && t > 0 ? [uName(m)] : [],
-      counters: o.reset_optimizer ? [m.name] : [],
-    } as const;
-    const resets: PlanStep[] = reset.zeros.length + reset.identity.length + reset.counters.length > 0 ? [reset] : [];
-    return [...resets, run(func, o.max_iter[t], `module ${t + 1}`, m, t)];
-  };
-  const phases: Phase[] = [];
-  const ft = (pass: number): Phase => {
-    const steps: PlanStep[] = [];
-    shapes.forEach((m, t) => {
-      const last = t === L - 1;
-      if (pass > 0 && !last) steps.push(propagate(t, "old"), run(`${m.name}.embed_old`), run(`${shapes[t + 1].name}.target`));
-      steps.push(propagate(t, "new"), ...train(t, pass > 0 && !last ? `${m.name}.ft_mse` : `${m.name}.ft_ce`, false), run(`${m.name}.embed`));
-    });
-    return { name: `ft.${pass}`, label: `FT pass ${pass}`, pass, steps, evaluate: true };
-  };
-  const bt = (pass: number): Phase => {
-    const steps: PlanStep[] = [];
-    for (let t = L - 1; t >= 0; t--) {
-      for (let r = 0; r < t; r++) steps.push(propagate(r, "old"), run(`${shapes[r].name}.embed_old`));
-      steps.push(propagate(t, "old"), ...train(t, t === L - 1 ? `${shapes[t].name}.bt_ce` : `${shapes[t].name}.bt_mse`, true));
-      if (t > 0) steps.push(run(`${shapes[t].name}.target`));
-    }
-    return { name: `bt.${pass}`, label: `BT pass ${pass}`, pass, steps, evaluate: false };
-  };
-  phases.push(ft(0));
-  for (let pass = 1; pass <= o.passes; pass++) phases.push(bt(pass), ft(pass));
+  }
 
+  const phases = decoupledPhases({ shapes, options: o, funcs, optimizerStates, stepName, rows: supervised ? spec.loss.mask : "all", rates: new Map(lrInputs(spec.optimizer).map((r) => [r.name, r.baseLr])) });
   const summary = `decoupled: ${L} module${L === 1 ? "" : "s"} (${[features, ...o.modules].join(" → ")}), k = [${o.k.join(", ")}], FT pass 0 then ${o.passes} round${o.passes === 1 ? "" : "s"} of BT and FT`;
   return {
     module: { ...module, params: [...module.params, ...params], funcs: [...module.funcs, ...funcs.values()] },

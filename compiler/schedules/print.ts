@@ -7,10 +7,10 @@ import type { InputSource, PlanStep, ScheduleProgram } from "./program.js";
  * functions and state live in (the IR printer's form). Deterministic, diff-friendly.
  */
 
-function source(s: InputSource): string {
+function source(name: string, s: InputSource): string {
   switch (s.from) {
     case "batch":
-      return `batch(${s.rows}, ${s.size}) as ${s.symbol}`;
+      return `batch(${s.rows}, ${s.size})${s.symbol === name ? "" : ` as ${s.symbol}`}`;
     case "step":
       return `step(${s.counter})`;
     case "value":
@@ -29,7 +29,7 @@ function step(s: PlanStep): string {
     ];
     return `reset ${parts.join("; ")}`;
   }
-  const inputs = Object.entries(s.inputs).map(([name, src]) => `${name} = ${source(src)}`);
+  const inputs = Object.entries(s.inputs).map(([name, src]) => `${name} = ${source(name, src)}`);
   const times = s.times > 1 ? ` ×${s.times}` : "";
   return `run ${s.func}${times}${inputs.length ? `(${inputs.join(", ")})` : ""}${s.log ? ` log ${s.log}` : ""}`;
 }

@@ -1,6 +1,7 @@
 import { error, type Diagnostic } from "../../grammar/diagnostics.js";
-import { differentiate } from "../autodiff/index.js";
-import type { TrainSpec } from "./spec.js";
+import type { Span } from "../../grammar/span.js";
+import { differentiate, gradResultName } from "../autodiff/index.js";
+import type { ScheduleSpec, TrainSpec } from "./spec.js";
 import { BuildError, FuncBuilder } from "../ir/builder.js";
 import type { Func, Module, ParamInfo } from "../ir/types.js";
 import { TRAIN_CODES } from "./codes.js";
@@ -53,23 +54,19 @@ export function lowerTraining(module: Module, spec: TrainSpec): Module | Diagnos
   }
 }
 
+/** A schedule kind not built yet (compiler/schedules/kinds.ts lists those that are): refused, not ignored. */
+export function scheduleRefusal(schedule: ScheduleSpec): Diagnostic[] {
+  return [
+    error(TRAIN_CODES.unsupportedSchedule.code, `training schedule \`${schedule.name}\` is not supported by \`gnnc train\` yet`, schedule.span, {
+      help: "remove `schedule = …` to train end to end",
+    }),
+  ];
+}
+
 /** Training features of the spec or the model that lowering does not handle, each reported rather than ignored. */
 function unsupported(forward: Func, spec: TrainSpec): Diagnostic[] {
   const out: Diagnostic[] = [];
-  if (spec.schedule) {
-    out.push(
-      error(TRAIN_CODES.unsupportedSchedule.code, `training schedule \`${spec.schedule.name}\` is not supported by \`gnnc train\` yet`, spec.schedule.span, {
-        help: "remove `schedule = …` to train end to end",
-      }),
-    );
-  }
-  if (spec.passes.length) {
-    out.push(
-      error(TRAIN_CODES.unsupportedPasses.code, "technique passes in a train block are not applied by `gnnc train` yet", spec.passes[0].span, {
-        help: "remove `passes = […]` to train the model as written",
-      }),
-    );
-  }
+  if (spec.schedule) out.push(...scheduleRefusal(spec.schedule));
   if (spec.optimizer.clipNorm !== undefined && !(spec.optimizer.clipNorm > 0)) {
     out.push(error(TRAIN_CODES.badClipNorm.code, `clip_norm must be > 0, got ${spec.optimizer.clipNorm}`, spec.optimizer.span));
   }

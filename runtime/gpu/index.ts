@@ -15,4 +15,4 @@ export { NoAdapterError, GpuKernelError, GpuDeviceLostError, GpuLimitError, INST
 export { runKernel } from "./launch.js";
 export { GpuProgram } from "./program.js";
 export { BufferStore, type Place } from "./buffer-store.js";
-export { hostedValues, loadFunction, planFunction, planTraining, patternedInputs, type FunctionPlan, type LoadOptions } from "./load-function.js";
+export { loadFunction, hostValues, onHostOnly, planFunction, planTraining, patternedInputs, type FunctionPlan, type LoadOptions } from "./load-function.js";

@@ -64,31 +64,35 @@ export function planTraining(step: Func, predict: Func, options: Pick<LoadOption
 }
 
 /**
- * The values `planFunction` put on the host (`hosted`, by id), computed by the reference
- * interpreter from the unchanging data: at load, and again when the data is replaced.
+ * The values of `hosted` (ids of `func` that depend on the data only), by id, computed by the
+ * reference interpreter: at load, and again when the data is replaced.
  */
-export function hostedValues(func: Func, hosted: readonly number[], data: Readonly<Record<string, Value>>, symbols: Readonly<Record<string, number>>): Map<number, Value> {
-  if (hosted.length === 0) return new Map();
+export function hostValues(func: Func, hosted: readonly number[], options: Pick<LoadOptions, "symbols" | "data">): Map<number, Value> {
+  if (!hosted.length) return new Map();
   const onHost = new Set(hosted);
   const hostFunc: Func = {
     name: `${func.name}.host`,
     body: func.body.filter((n) => {
       const input = inputName(n);
-      return onHost.has(n.id) || (input !== undefined && input in data);
+      return onHost.has(n.id) || (input !== undefined && input in options.data);
     }),
-    results: hosted,
+    results: [...hosted],
     resultNames: hosted.map((id) => `%${id}`),
   };
-  const values = runFunc(hostFunc, { inputs: data, params: {}, symbols });
+  const values = runFunc(hostFunc, { inputs: options.data, params: {}, symbols: options.symbols });
   return new Map(hosted.map((id, k) => [id, values[k]]));
+}
+
+/** Whether every result of the function depends on the data only: it runs on the host once, no kernel needed. */
+export function onHostOnly(func: Func, plan: FunctionPlan): boolean {
+  return plan.launches.steps.length === 0 && func.results.every((id) => plan.hosted.includes(id));
 }
 
 /** Put a function on the GPU as planFunction plans it: host values computed by the reference interpreter and uploaded. */
 export async function loadFunction(gpu: GpuDevice, func: Func, options: LoadOptions): Promise<GpuProgram> {
   const { launches, hosted } = options.plan ?? planFunction(func, options);
   checkBindingLimits(launches, func, gpu.limits.maxStorageBufferBindingSize);
-  const values = hostedValues(func, hosted, options.data, options.symbols);
-  const program = await GpuProgram.create(gpu, launches, options.store, values, options.data, options.pooled);
+  const program = await GpuProgram.create(gpu, launches, options.store, hostValues(func, hosted, options), options.data, options.pooled);
   // Programs sharing a store share its input buffers: each input is uploaded once.
   for (const [name, value] of Object.entries(options.data)) {
     if (launches.inputs.has(name) && options.store.firstFill(name)) program.setInput(name, value);

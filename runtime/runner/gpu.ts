@@ -2,7 +2,8 @@ import { concreteShape } from "../../compiler/ir/dims.js";
 import type { Func, TensorType } from "../../compiler/ir/types.js";
 import type { TensorValue, Value } from "../../compiler/ir/values.js";
 import { allocatedSize, deviceBytes, packedParams, statePool, type PoolLayout } from "../../compiler/plan/index.js";
-import { BufferStore, hostedValues, loadFunction, planFunction, patternedInputs, type FunctionPlan, type GpuDevice, type GpuProgram, type Place } from "../gpu/index.js";
+import { BufferStore, hostValues, loadFunction, onHostOnly, planFunction, patternedInputs, type FunctionPlan, type GpuDevice, type GpuProgram, type Place } from "../gpu/index.js";
+import { valueBytes } from "./value-bytes.js";
 import { hostArray } from "../gpu/host-data.js";
 import { checkInputs, funcNamed, resultIndex, RunnerError, type Runner, type RunnerMemory, type RunnerProgram, type RunOptions } from "./runner.js";
 
@@ -20,13 +21,24 @@ interface Loaded {
   writes: readonly (readonly [number, Place])[];
 }
 
+/** A function of the data only (a schedule's propagated features): computed on the host once, its results uploaded when it runs. */
+interface OnHost {
+  func: Func;
+  /** The ids of its results, all computed on the host (recomputed when the data is replaced). */
+  hosted: readonly number[];
+  results: Value[];
+  outputs?: ReadonlyMap<string, Value>;
+}
+
 /**
  * The GPU runner: every function resident on Dawn, sharing one buffer store — the data uploaded
  * once, every state entry in one packed buffer that all functions read, and the scratch buffers of
  * computed values, which functions share since they never run at once (compiler/plan/scratch-pool.ts;
  * only outputs read back after a run keep buffers of their own). A run is one submission; state
  * updates are copied on the GPU and logged scalars go into a log on the GPU. Nothing is read back
- * until a client asks (an output, the log, the state).
+ * until a client asks (an output, the log, the state). A function whose every result depends on
+ * the data only needs no kernel: its results are computed on the host once, and a run uploads
+ * them (the device holds them once, in the state they replace, not also in a program of theirs).
  */
 export class GpuRunner implements Runner {
   readonly kind = "gpu";
@@ -47,6 +59,7 @@ export class GpuRunner implements Runner {
     private readonly symbols: Readonly<Record<string, number>>,
     private readonly logEntries: number,
     private readonly pool: PoolLayout,
+    private readonly onHost: Map<string, OnHost>,
   ) {
     this.log = store.get("log", 4 * logEntries);
   }
@@ -58,18 +71,26 @@ export class GpuRunner implements Runner {
   static async open(gpu: GpuDevice, program: RunnerProgram, options: { logEntries?: number } = {}): Promise<GpuRunner> {
     const { symbols, data } = program;
     const patterned = patternedInputs(data); // the data is scanned for zero patterns once
-    const plans = new Map<string, FunctionPlan>(program.funcs.map((f) => [f.name, planFunction(f, { symbols, data }, patterned)]));
+    const planned = new Map<string, FunctionPlan>(program.funcs.map((f) => [f.name, planFunction(f, { symbols, data }, patterned)]));
+    const onHost = new Map<string, OnHost>();
+    for (const func of program.funcs) {
+      const plan = planned.get(func.name)!;
+      if (!onHostOnly(func, plan)) continue;
+      onHost.set(func.name, { func, hosted: plan.hosted, results: hostResults(func, plan.hosted, symbols, data) });
+    }
+    const devFuncs = program.funcs.filter((f) => !onHost.has(f.name));
+    const plans = new Map([...planned].filter(([name]) => !onHost.has(name)));
     // One pack for every function's state, as the memory plan counts it.
     const packed = packedParams([...plans.values()].map((p) => p.launches));
     const store = new BufferStore(gpu, packed);
     const written = (func: Func) => func.resultNames.flatMap((name, k): [number, string][] => (name in program.state ? [[k, name]] : []));
     const pool = statePool(
-      program.funcs.map((func) => ({ plan: plans.get(func.name)!.launches, resultNames: func.resultNames })),
+      devFuncs.map((func) => ({ plan: plans.get(func.name)!.launches, resultNames: func.resultNames })),
       new Set(Object.keys(program.state)),
     );
     const shared = pool.buffers.map((bytes, k) => store.get(`scratch ${k}`, bytes));
     const loaded = new Map<string, Loaded>();
-    for (const [f, func] of program.funcs.entries()) {
+    for (const [f, func] of devFuncs.entries()) {
       const plan = plans.get(func.name)!;
       const pooled = new Map([...pool.slots[f]].map(([slot, k]) => [slot, shared[k]]));
       const prog = await loadFunction(gpu, func, { symbols, data, store, plan, pooled });
@@ -86,12 +107,14 @@ export class GpuRunner implements Runner {
       loaded.set(func.name, { func, program: prog, hosted: plan.hosted, updates, writes });
     }
     const stateTypes = new Map(Object.entries(program.state).map(([name, v]): [string, TensorType] => [name, { kind: "tensor", dtype: v.dtype, shape: v.shape }]));
-    const runner = new GpuRunner(gpu, store, loaded, data, stateTypes, symbols, options.logEntries ?? LOG_ENTRIES, pool);
+    const runner = new GpuRunner(gpu, store, loaded, data, stateTypes, symbols, options.logEntries ?? LOG_ENTRIES, pool, onHost);
     runner.setState(program.state);
     return runner;
   }
 
   async run(name: string, inputs: Readonly<Record<string, Value>> = {}, options: RunOptions = {}): Promise<void> {
+    const h = this.onHost.get(name);
+    if (h) return this.runOnHost(h, inputs, options);
     const l = this.get(name);
     checkInputs(l.func, this.data, inputs);
     for (const [input, value] of Object.entries(inputs)) l.program.setInput(input, value);
@@ -104,6 +127,14 @@ export class GpuRunner implements Runner {
   }
 
   async read(name: string, result: string): Promise<TensorValue> {
+    const h = this.onHost.get(name);
+    if (h) {
+      const k = resultIndex(h.func, result);
+      const v = h.outputs?.get(result);
+      if (!v) throw new RunnerError(`\`${name}\` has not run yet, or its result \`${result}\` is state (read it with state())`);
+      if (v.kind !== "tensor") throw new RunnerError(`result \`${h.func.resultNames[k]}\` of \`${name}\` is a ${v.kind}, not a tensor`);
+      return v;
+    }
     const l = this.get(name);
     const k = this.outputIndex(l, result);
     const type = l.func.body.find((n) => n.id === l.func.results[k])!.type;
@@ -147,7 +178,12 @@ export class GpuRunner implements Runner {
   setData(values: Readonly<Record<string, Value>>): void {
     for (const name of Object.keys(values)) if (!(name in this.data)) throw new RunnerError(`no data input \`${name}\` to replace`);
     this.data = { ...this.data, ...values };
-    for (const l of this.loaded.values()) l.program.replaceData(hostedValues(l.func, l.hosted, this.data, this.symbols), this.data, this.store);
+    const options = { symbols: this.symbols, data: this.data };
+    for (const l of this.loaded.values()) l.program.replaceData(hostValues(l.func, l.hosted, options), this.data, this.store);
+    for (const h of this.onHost.values()) {
+      h.results = hostResults(h.func, h.hosted, this.symbols, this.data);
+      h.outputs = undefined; // outputs of the old data are not outputs of the new
+    }
   }
 
   /** Every buffer the programs and the shared store (scratch included) allocated, all resident; nothing else is held. */
@@ -156,7 +192,28 @@ export class GpuRunner implements Runner {
     let shared = 0;
     for (const b of this.store.buffers.values()) shared += b.size;
     const predicted = deviceBytes([...this.loaded.values()].map((l) => l.program.plan), this.pool) + allocatedSize(4 * this.logEntries);
-    return { heldBytes: 0, peakBytes: programs + shared, predictedBytes: predicted };
+    // Functions of the data only hold their results on the host.
+    const held = valueBytes([...this.onHost.values()].flatMap((h) => h.results));
+    return { heldBytes: held, peakBytes: programs + shared, predictedBytes: predicted };
+  }
+
+  /** A run of a function of the data only: its state results uploaded, the others kept as outputs. */
+  private async runOnHost(h: OnHost, inputs: Readonly<Record<string, Value>>, options: RunOptions): Promise<void> {
+    checkInputs(h.func, this.data, inputs);
+    const state: Record<string, TensorValue> = {};
+    const outputs = new Map<string, Value>();
+    h.func.resultNames.forEach((name, k) => {
+      const v = h.results[k];
+      if (this.stateTypes.has(name) && v.kind === "tensor") state[name] = v;
+      else outputs.set(name, v);
+    });
+    this.setState(state);
+    h.outputs = outputs;
+    if (options.log !== undefined) {
+      const v = outputs.get(options.log);
+      if (v?.kind !== "tensor") throw new RunnerError(`\`${h.func.name}\` has no scalar result \`${options.log}\` to log`);
+      this.early.push(...(await this.logged()), v.data[0]); // in order after what the device logged
+    }
   }
 
   destroy(): void {
@@ -165,7 +222,7 @@ export class GpuRunner implements Runner {
   }
 
   private get(name: string): Loaded {
-    funcNamed(new Map([...this.loaded].map(([n, l]) => [n, l.func])), name);
+    funcNamed(new Map([...[...this.loaded].map(([n, l]): [string, Func] => [n, l.func]), ...[...this.onHost].map(([n, h]): [string, Func] => [n, h.func])]), name);
     return this.loaded.get(name)!;
   }
 
@@ -175,4 +232,10 @@ export class GpuRunner implements Runner {
     if (l.updates.some(([j]) => j === k)) throw new RunnerError(`result \`${result}\` of \`${l.func.name}\` is state (read it with state())`);
     return k;
   }
+}
+
+/** The results of a function of the data only, computed on the host. */
+function hostResults(func: Func, hosted: readonly number[], symbols: Readonly<Record<string, number>>, data: Readonly<Record<string, Value>>): Value[] {
+  const values = hostValues(func, hosted, { symbols, data });
+  return func.results.map((id) => values.get(id)!);
 }

@@ -1,6 +1,7 @@
 import { foldKey, keyFromSeed } from "../../compiler/ir/rng.js";
 import type { InputSource, ScheduleProgram } from "../../compiler/schedules/program.js";
 import type { TensorValue } from "../../compiler/ir/values.js";
+import { DataError } from "../data/index.js";
 import { Rng } from "../data/prng.js";
 import type { BoundData } from "../train/bind.js";
 
@@ -16,7 +17,7 @@ type BatchSource = Extract<InputSource, { from: "batch" }>;
 function candidates(data: BoundData, rows: BatchSource["rows"]): Int32Array {
   if (rows === "all") return Int32Array.from({ length: data.symbols.N }, (_, i) => i);
   const split = data.splits[rows];
-  if (!split) throw new Error(`the dataset has no \`${rows}\` split to draw batches from`);
+  if (!split) throw new DataError("badSplit", `the dataset has no \`${rows}\` split to draw batches from (it has ${Object.keys(data.splits).join(", ") || "none"})`);
   return split.nodes;
 }
 
@@ -30,7 +31,7 @@ export function batchSymbols(program: ScheduleProgram, data: BoundData): Record<
   for (const b of batchSources(program)) {
     const count = candidates(data, b.rows).length;
     const size = b.size === "all" ? count : Math.min(b.size, count);
-    if (size === 0) throw new Error(`batches of \`${b.rows}\` rows for ${b.symbol}: the split is empty`);
+    if (size === 0) throw new DataError("badSplit", `the \`${b.rows}\` rows are empty: no batch of them for ${b.symbol}`);
     if (out[b.symbol] !== undefined && out[b.symbol] !== size) throw new Error(`internal: batch symbol ${b.symbol} has two sizes`);
     out[b.symbol] = size;
   }

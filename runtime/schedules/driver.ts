@@ -1,4 +1,5 @@
 import { concreteShape } from "../../compiler/ir/dims.js";
+import { foldKey, keyFromSeed } from "../../compiler/ir/rng.js";
 import { alloc } from "../../compiler/ir/ops/common.js";
 import type { Module } from "../../compiler/ir/types.js";
 import type { TensorValue, Value } from "../../compiler/ir/values.js";
@@ -127,6 +128,10 @@ async function follow(runner: Runner, t: ScheduleTarget, kind: KindDriver, optio
   const selection = new Selection(spec.select, undefined, resumed);
   if (resumed && options.onSelect) options.onSelect(first, keep(await runner.state()));
   const records: PhaseRecord[] = [];
+  // Random keys (masks, dropout): one stream per phase, so a resumed run draws what the whole run did.
+  const root = foldKey(keyFromSeed(options.seed), 0x6b6579);
+  let phaseKey = root;
+  let keys = 0;
 
   const runStep = async (s: RunStep, phase: number, label: string): Promise<PhaseRecord["visits"][number] | undefined> => {
     for (let k = 0; k < s.times; k++) {
@@ -138,7 +143,7 @@ async function follow(runner: Runner, t: ScheduleTarget, kind: KindDriver, optio
           counters.set(src.counter, n);
           inputs[name] = { kind: "tensor", dtype: "f32", shape: [], data: Float32Array.of(n) };
         } else if (src.from === "value") inputs[name] = { kind: "tensor", dtype: "f32", shape: [], data: Float32Array.of(src.value) };
-        else throw new Error(`internal: input source \`${src.from}\` is not drawn by this driver`);
+        else inputs[name] = { kind: "rng", key: foldKey(phaseKey, keys++) };
       }
       await runner.run(s.func, inputs, s.log ? { log: s.log } : {});
     }
@@ -152,6 +157,8 @@ async function follow(runner: Runner, t: ScheduleTarget, kind: KindDriver, optio
   for (let p = first; p < program.phases.length; p++) {
     const phase = program.phases[p];
     draws.startPhase(p);
+    phaseKey = foldKey(root, p);
+    keys = 0;
     const started = performance.now();
     const visits: PhaseRecord["visits"] = [];
     for (const s of phase.steps) {

@@ -21,6 +21,8 @@ export interface RunTrainingOptions extends Omit<TrainOptions, "seed"> {
   compileMs?: number;
   /** Receives what the compile pipeline made (run reports summarise it). */
   onCompiled?(training: CompiledTraining): void;
+  /** Receives what passes log while compiling (`ctx.log`), with the pass's name. */
+  onPassLog?(msg: string, pass: string): void;
 }
 
 export type TrainingOutcome = { result: TrainResult; diagnostics?: undefined } | { result?: undefined; diagnostics: Diagnostic[] };
@@ -43,9 +45,9 @@ export interface PreparedTraining {
 export function prepareTraining(
   spec: TrainSpec,
   module: Module,
-  options: Pick<RunTrainingOptions, "data" | "onCompiled"> & { target?: Target; fuse?: boolean } = {},
+  options: Pick<RunTrainingOptions, "data" | "onCompiled" | "onPassLog"> & { target?: Target; fuse?: boolean } = {},
 ): PreparedTraining | { diagnostics: Diagnostic[] } {
-  const checked = compileChecked(spec, module, { target: options.target ?? "reference", fuse: options.fuse });
+  const checked = compileChecked(spec, module, { target: options.target ?? "reference", fuse: options.fuse, log: options.onPassLog });
   if ("diagnostics" in checked) return checked;
   options.onCompiled?.(checked.training);
   const lowered = checked.training.module;
@@ -64,7 +66,7 @@ export function prepareTraining(
  * places searched).
  */
 export async function runTraining(spec: TrainSpec, module: Module, options: RunTrainingOptions = {}): Promise<TrainingOutcome> {
-  const prepared = prepareTraining(spec, module, { data: options.data, onCompiled: options.onCompiled, target: options.gpu ? "gpu" : "reference" });
+  const prepared = prepareTraining(spec, module, { data: options.data, onCompiled: options.onCompiled, onPassLog: options.onPassLog, target: options.gpu ? "gpu" : "reference" });
   if ("diagnostics" in prepared) return { diagnostics: prepared.diagnostics };
   // Options given by the caller (CLI flags) override the train block's keys.
   const { epochs, onEpoch, start, onSelect, gpu, progressMs } = options;

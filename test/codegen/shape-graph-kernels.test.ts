@@ -31,6 +31,7 @@ const SAMPLES: Record<string, { types: Type[]; attrs?: Attrs }> = {
   "t.gather_rows": { types: [tensor(["N", 8]), tensor(["B"], "i32")] },
   "t.scatter_rows": { types: [tensor(["B", 8]), tensor(["B"], "i32")], attrs: { rows: "N" } },
   "g.gather_src": { types: [graph, tensor(["N", 8])] },
+  "g.adjacency_block": { types: [graph, tensor(["B"], "i32")] },
   "g.gather_dst": { types: [graph, tensor(["N", 8])] },
   "g.sddmm": { types: [graph, tensor(["N", 2, 8]), tensor(["N", 2, 8])], attrs: { op: "dot" } },
   "g.edge_softmax": { types: [graph, tensor(["E", 4])] },

@@ -4,6 +4,7 @@ import type { Func } from "../../compiler/ir/types.js";
 import type { TensorValue } from "../../compiler/ir/values.js";
 import { GpuRunner, ReferenceRunner, RunnerError, type Runner, type RunnerProgram } from "../../runtime/runner/index.js";
 import { useGpu } from "../gpu/helpers.js";
+import { expectAllClose } from "../support/allclose.js";
 
 /**
  * The runner contract, on both devices: functions run by name; a result named like a state entry
@@ -134,6 +135,29 @@ describe("the GPU runner", () => {
       expect(m.peakBytes).toBe(m.predictedBytes);
     } finally {
       gpu.destroy();
+    }
+  });
+
+  it("runs a function of the data only on the host once, uploading its results: no device program of its own", async (ctx) => {
+    const b = new FuncBuilder("from_data");
+    const x = b.leaf("s.input", T([2, 3]), { name: "x" });
+    const withData: RunnerProgram = { ...program(), funcs: [...program().funcs, b.finish([b.emit("t.exp", [x])], ["w"])] };
+    const gpu = await GpuRunner.open(gpuOf(ctx), withData);
+    const plain = await GpuRunner.open(gpuOf(ctx), program());
+    try {
+      await gpu.run("from_data");
+      await gpu.run("scaled");
+      const ref = new ReferenceRunner(withData);
+      await ref.run("from_data");
+      await ref.run("scaled");
+      expectAllClose(await gpu.read("scaled", "out"), await ref.read("scaled", "out"));
+      const [m, base] = [gpu.memory(), plain.memory()];
+      expect(m.peakBytes).toBe(base.peakBytes); // nothing on the device for it
+      expect(m.heldBytes).toBe(24); // its result, on the host
+      expect(m.peakBytes).toBe(m.predictedBytes);
+    } finally {
+      gpu.destroy();
+      plain.destroy();
     }
   });
 

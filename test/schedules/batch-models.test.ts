@@ -36,7 +36,7 @@ function stacked(states: Record<string, TensorValue>[], name: string): TensorVal
 
 function check(model: "gcn" | "sage" | "gin" | "mlp") {
   const { spec, module: raw } = compileTrain(modelSource(model), "m.gnn");
-  const module: Module = compileForward(raw).module;
+  const module: Module = compileForward(raw, spec).module;
   const predict = module.funcs.find((f) => f.name === "predict")!;
   const batched = batchModels(predict, "predict.batched", G, (p) => `models.${p}`);
   if (isUnbatchable(batched)) throw new Error(`${batched.op}: ${batched.why}`);
@@ -61,8 +61,8 @@ describe("models side by side", () => {
   it("an MLP on the features (no graph)", () => check("mlp"));
 
   it("refuses a model with an op that has no rule (GAT's heads reshape the rows), naming the op and its line", () => {
-    const { module: raw } = compileTrain(modelSource("gat"), "m.gnn");
-    const predict = compileForward(raw).module.funcs.find((f) => f.name === "predict")!;
+    const { spec, module: raw } = compileTrain(modelSource("gat"), "m.gnn");
+    const predict = compileForward(raw, spec).module.funcs.find((f) => f.name === "predict")!;
     const r = batchModels(predict, "p", G, (p) => p);
     expect(isUnbatchable(r) && r.op).toBe("t.reshape");
     expect(isUnbatchable(r) && r.span?.start.line).toBeGreaterThan(0);

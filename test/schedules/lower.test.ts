@@ -110,7 +110,7 @@ describe("gnnc ir and gnnc compile", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^schedule decoupled: 2 modules \(20 → 16 → 8\), k = \[1, 2\], FT pass 0 then 1 round of BT and FT\n/);
     expect(r.stdout).toContain('phase ft.0 "FT pass 0" then evaluate\n  run propagate.x\n');
-    expect(r.stdout).toContain("run m1.ft_ce ×4(batch = batch(train, all) as m1.rows, t = step(m1), lr = 0.01) log loss");
+    expect(r.stdout).toContain("run m1.ft_ce ×4(m1.rows = batch(train, all), t = step(m1), lr = 0.01) log loss");
     expect(r.stdout).toContain("func m2.bt_ce {");
     const { program, lowered: m } = lowered();
     expect(r.stdout).toBe(printScheduleProgram(program, m) + "\n");

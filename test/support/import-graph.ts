@@ -15,8 +15,10 @@ export function importsOf(files: readonly SourceFile[], root: string): Import[] 
   for (const file of files) {
     for (const decl of [...file.getImportDeclarations(), ...file.getExportDeclarations()]) {
       const target = decl.getModuleSpecifierSourceFile();
-      if (!target || target.isInNodeModules()) continue;
-      out.push({ from: relative(root, file.getFilePath()), to: relative(root, target.getFilePath()), typeOnly: decl.isTypeOnly() });
+      // A package resolves to its real path, which is not under a `node_modules` folder when that is a link.
+      const to = target && relative(root, target.getFilePath());
+      if (!to || target.isInNodeModules() || to.startsWith("node_modules")) continue;
+      out.push({ from: relative(root, file.getFilePath()), to, typeOnly: decl.isTypeOnly() });
     }
   }
   return out;

@@ -1,6 +1,7 @@
 import type { OpSpec } from "../spec.js";
 import { graphAggregateOps } from "./graph-aggregate.js";
+import { graphBlockOps } from "./graph-block.js";
 import { graphStructureOps } from "./graph-structure.js";
 
 /** Every `g.*` op (CSR by destination; edge-indexed tensors follow the graph's edge order). */
-export const graphOps: readonly OpSpec[] = [...graphStructureOps, ...graphAggregateOps];
+export const graphOps: readonly OpSpec[] = [...graphStructureOps, ...graphAggregateOps, ...graphBlockOps];
