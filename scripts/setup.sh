@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# gnnc set-up (`npm run setup`): npm packages, then — on Debian/Ubuntu without a WebGPU adapter —
-# the software Vulkan driver (Mesa lavapipe) that Dawn runs on. Safe to run again: every step first
-# checks whether it is already done.
+# gnnc set-up (`npm run setup`): npm packages, METIS (gpmetis, for partition souping), then — on
+# Debian/Ubuntu without a WebGPU adapter — the software Vulkan driver (Mesa lavapipe) that Dawn
+# runs on. Safe to run again: every step first checks whether it is already done.
 #
 #   --force-npm   reinstall npm packages even when node_modules looks current
 #   --no-system   never touch system packages (only npm)
@@ -56,6 +56,33 @@ if [[ $PEER == 1 ]]; then
     DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq --no-install-recommends python3-torch libopenblas0-pthread
   fi
 fi
+
+# ---------------------------------------------------------------- METIS
+# Partition learned souping (`soup(method = partition)`) cuts graphs with METIS's gpmetis.
+install_metis() {
+  if command -v gpmetis >/dev/null 2>&1; then
+    say "METIS found: $(command -v gpmetis)"
+    return 0
+  fi
+  if [[ $SYSTEM == 0 ]] || ! command -v apt-get >/dev/null 2>&1; then
+    say "gpmetis not found: partition souping needs METIS (Debian/Ubuntu: apt-get install -y metis)"
+    return 0
+  fi
+  local sudo=()
+  if [[ $(id -u) != 0 ]]; then
+    if ! command -v sudo >/dev/null 2>&1; then
+      say "gpmetis not found, and installing it needs root: as root run  apt-get install -y metis"
+      return 0
+    fi
+    sudo=(sudo)
+  fi
+  say "installing METIS (apt-get install metis)"
+  if ! DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends metis; then
+    "${sudo[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends metis
+  fi
+}
+install_metis
 
 # ---------------------------------------------------------------- WebGPU adapter
 # Prints the adapter when Dawn finds a core (non-compatibility) one: that is what lavapipe gives.

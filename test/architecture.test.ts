@@ -4,7 +4,7 @@ import { relative, resolve } from "node:path";
 import { cycles, folderOf, importsOf, type Import } from "./support/import-graph.js";
 
 const COMPILER = ["compiler", "compiler/ir", "compiler/plan", "compiler/autodiff", "compiler/codegen", "compiler/passes", "compiler/frontend", "compiler/train", "compiler/api", "compiler/user-passes", "compiler/typescript", "compiler/schedules"];
-const RUNTIME = ["runtime/reference", "runtime/data", "runtime/checkpoint", "runtime/gpu", "runtime/runner", "runtime/train", "runtime/report", "runtime/schedules"];
+const RUNTIME = ["runtime/reference", "runtime/data", "runtime/checkpoint", "runtime/gpu", "runtime/runner", "runtime/train", "runtime/report", "runtime/schedules", "runtime/partition"];
 
 /**
  * Which folders each folder may import besides itself (a folder: see folderOf). design.md §1: data
@@ -36,13 +36,15 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   "runtime/reference": ["compiler/ir", "compiler/plan", "grammar"],
   "runtime/data": ["compiler/ir", "compiler/train"],
   "runtime/checkpoint": ["compiler/ir", "runtime/data"],
+  // Graph partitions (METIS) and the subgraphs of their parts, cached as files.
+  "runtime/partition": ["compiler/ir", "runtime/checkpoint"],
   "runtime/gpu": ["compiler/ir", "compiler/plan", "compiler/codegen", "runtime/reference", "grammar"],
   // Runners run lowered functions; they know devices, never train blocks.
   "runtime/runner": ["compiler/ir", "compiler/plan", "compiler/codegen", "runtime/reference", "runtime/gpu", "grammar"],
   "runtime/train": ["compiler", "compiler/ir", "compiler/plan", "compiler/codegen", "compiler/passes", "compiler/train", "compiler/schedules", "runtime/reference", "runtime/data", "runtime/checkpoint", "runtime/gpu", "runtime/runner", "grammar"],
   "runtime/report": ["compiler", "compiler/ir", "compiler/passes", "runtime/checkpoint", "runtime/train"],
   // Schedule drivers are runner clients beside the epoch trainer, reusing its evaluation and data binding.
-  "runtime/schedules": ["compiler", "compiler/ir", "compiler/plan", "compiler/train", "compiler/schedules", "runtime/reference", "runtime/data", "runtime/checkpoint", "runtime/gpu", "runtime/runner", "runtime/train", "runtime/report", "grammar"],
+  "runtime/schedules": ["compiler", "compiler/ir", "compiler/plan", "compiler/train", "compiler/schedules", "runtime/reference", "runtime/data", "runtime/checkpoint", "runtime/gpu", "runtime/runner", "runtime/train", "runtime/report", "runtime/partition", "grammar"],
   // The library (package "gnnc") and the command line sit on top of everything.
   api: [...COMPILER, ...RUNTIME, "grammar"],
   cli: [...COMPILER, ...RUNTIME, "grammar"],

@@ -1,6 +1,7 @@
 import { dirname, resolve } from "node:path";
 import type { Module } from "../../compiler/ir/types.js";
 import type { TensorValue } from "../../compiler/ir/values.js";
+import { soupOptions } from "../../compiler/schedules/soup.js";
 import type { TrainSpec } from "../../compiler/train/spec.js";
 import { loadCheckpoint } from "../../runtime/checkpoint/index.js";
 import type { GpuDevice } from "../../runtime/gpu/index.js";
@@ -9,6 +10,8 @@ import { scheduleProgressPrinter } from "../../runtime/schedules/progress.js";
 import { objectiveSvg, passCurveSvg, phasesMarkdown } from "../../runtime/schedules/report.js";
 import type { ScheduleResult } from "../../runtime/schedules/result.js";
 import { runScheduledTraining } from "../../runtime/schedules/run.js";
+import { checkIngredientsWritable } from "../../runtime/schedules/soup-files.js";
+import { soupTableMarkdown, soupTableText } from "../../runtime/schedules/soup-summary.js";
 import { ResumeError } from "../../runtime/schedules/driver.js";
 import type { ProgressMode } from "../../runtime/train/progress.js";
 import type { StartState } from "../../runtime/train/trainer.js";
@@ -34,6 +37,9 @@ export interface ScheduledFlags {
   mode: ProgressMode;
   dirs: string[];
   file: string;
+  /** Soups: mix the ingredients saved in this folder; save the trained ones to this one. */
+  ingredients?: string;
+  saveIngredients?: string;
 }
 
 function fmt(x: number | undefined): string {
@@ -48,10 +54,12 @@ function summary(r: ScheduleResult): string {
       .join(", ");
   const selected = r.schedule.phases.find((p) => p.done === r.selected_epoch);
   const lines = [`${r.run}: selected ${selected?.label ?? `phase ${r.selected_epoch}`} (phase ${r.selected_epoch} of ${r.epochs}; ${metrics(r.metrics)})`];
-  for (const p of r.schedule.phases) {
+  // A soup's mixes are rows of its table.
+  for (const p of r.soup ? r.schedule.phases.slice(0, 1) : r.schedule.phases) {
     const evaluated = p.metrics ? `: ${metrics(p.metrics)}` : "";
     lines.push(`  ${p.label}${evaluated} (${(p.ms / 1000).toFixed(2)} s)`);
   }
+  if (r.soup) lines.push(soupTableText(r.soup).trimEnd());
   const resumed = r.start_epoch > 0 ? `, resumed after phase ${r.start_epoch}` : "";
   lines.push(`  device ${r.device}, seed ${r.seed}${resumed}, median phase ${(r.epoch_ms_median / 1000).toFixed(2)} s, compile ${r.compile_ms.toFixed(0)} ms, peak ${(r.peak_bytes / 2 ** 20).toFixed(1)} MiB`);
   return lines.join("\n") + "\n";
@@ -77,6 +85,14 @@ export async function trainScheduled(io: Io, target: Target, flags: ScheduledFla
     }
   }
 
+  if (flags.saveIngredients !== undefined) {
+    try {
+      const o = soupOptions(spec);
+      if (!Array.isArray(o)) checkIngredientsWritable(flags.saveIngredients, o.ingredients);
+    } catch (e) {
+      return reportRunError(io, e, "writing");
+    }
+  }
   const progress = scheduleProgressPrinter(flags.mode, (t) => io.err(t));
   let selectedState: Readonly<Record<string, TensorValue>> | undefined;
   let pipeline: PipelineSummary | undefined;
@@ -94,6 +110,7 @@ export async function trainScheduled(io: Io, target: Target, flags: ScheduledFla
       onProgress: (p) => progress.progress(p),
       onSelect: (_, state) => void (selectedState = state),
       onCompiled: (training) => void (pipeline = summarizePipeline(training)),
+      soup: { ingredients: flags.ingredients, saveIngredients: flags.saveIngredients, env: io.env },
     });
   } catch (e) {
     progress.done();
@@ -127,6 +144,6 @@ export async function trainScheduled(io: Io, target: Target, flags: ScheduledFla
     resumePath: flags.resumePath,
     pipeline,
     trainMs,
-    schedule: { phases: phasesMarkdown(result), curve: passCurveSvg(result), ...(measures ? { measures } : {}) },
+    schedule: { phases: phasesMarkdown(result) + (result.soup ? `\n\n${soupTableMarkdown(result.soup)}` : ""), curve: passCurveSvg(result), ...(measures ? { measures } : {}) },
   });
 }

@@ -16,6 +16,7 @@ import { loadTrainTarget, openTrainingDevice, reportRunError, userPassLog, write
 
 export const trainHelp = `gnnc train FILE [--run NAME] [--device auto|gpu|reference] [--data-dir DIR] [--seed N] [--epochs N]
                 [--eval-every K] [--patience P] [--save PATH] [--resume PATH] [--json PATH] [--report DIR] [--quiet]
+                [--ingredients DIR] [--save-ingredients DIR]
 
 Train the model of a train block and report its metrics at the selected epoch.
 
@@ -37,6 +38,14 @@ Train the model of a train block and report its metrics at the selected epoch.
   --report DIR      write DIR/result.json, DIR/curve.svg (loss and metrics by epoch) and
                     DIR/report.md (metrics, timings, memory, compiled pipeline)
   --quiet           no progress, only the summary
+
+With \`schedule = soup(…)\`:
+  --save-ingredients DIR   save each trained ingredient as DIR/ingredient-NN.safetensors (a plain
+                           checkpoint of the model, which \`gnnc predict\` takes too)
+  --ingredients DIR        mix the ingredients saved there instead of training them
+  --save PATH              writes the kept soup: the model's tensors, for \`gnnc predict\`
+  Partition souping cuts the graph with METIS (\`gpmetis\`; $GNNC_GPMETIS names another binary)
+  and caches the partition under $GNNC_CACHE_DIR, else ~/.cache/gnnc.
 
 Progress goes to stderr: one updating line on a terminal, else a line every 10 epochs.
 Every file is written atomically (a temporary file, then a rename): a crash leaves the
@@ -90,6 +99,8 @@ export async function train(io: Io, argv: string[]): Promise<number> {
     json: { type: "string" },
     report: { type: "string" },
     quiet: { type: "boolean" },
+    ingredients: { type: "string" },
+    "save-ingredients": { type: "string" },
   });
   if (positionals.length !== 1) throw new UsageError("gnnc train: expected exactly one FILE");
   const device = (values.device as string | undefined) ?? io.env.GNNC_DEVICE ?? "auto";
@@ -114,13 +125,19 @@ export async function train(io: Io, argv: string[]): Promise<number> {
   } catch (e) {
     return reportRunError(io, e, "writing");
   }
+  const ingredients = values.ingredients as string | undefined;
+  const saveIngredients = values["save-ingredients"] as string | undefined;
+  if ((ingredients !== undefined || saveIngredients !== undefined) && target.spec.schedule?.name !== "soup") {
+    throw new UsageError(`gnnc train: --${ingredients !== undefined ? "ingredients" : "save-ingredients"} applies to a block with \`schedule = soup(…)\`, and \`${target.spec.name}\` has none`);
+  }
+  if (ingredients !== undefined && saveIngredients !== undefined) throw new UsageError("gnnc train: --ingredients mixes saved ingredients without training; --save-ingredients saves trained ones: give one of them");
   if (target.spec.schedule) {
     const given = { epochs, "eval-every": evalEvery, patience };
     for (const [flag, v] of Object.entries(given)) {
       if (v !== undefined) throw new UsageError(`gnnc train: --${flag} does not apply to \`${target.spec.name}\`: its schedule (\`${target.spec.schedule.name}\`) sets how long it trains`);
     }
     const mode: ProgressMode = values.quiet ? "quiet" : io.stderrIsTTY ? "tty" : "lines";
-    return trainScheduled(io, target, { device, seed, savePath, resumePath, reportDir, json: values.json as string | undefined, mode, dirs, file });
+    return trainScheduled(io, target, { device, seed, savePath, resumePath, reportDir, json: values.json as string | undefined, mode, dirs, file, ingredients, saveIngredients });
   }
   let start: StartState | undefined;
   if (resumePath !== undefined) {

@@ -8,6 +8,8 @@ import { DataError } from "../../runtime/data/index.js";
 import { CodegenError } from "../../compiler/codegen/index.js";
 import { bindingCap, GpuDeviceLostError, GpuKernelError, GpuLimitError, NoAdapterError, openDevice, type GpuDevice } from "../../runtime/gpu/index.js";
 import { InterpretError } from "../../runtime/reference/index.js";
+import { PartitionError } from "../../runtime/partition/metis.js";
+import { SoupError } from "../../runtime/schedules/soup-files.js";
 import { findTrain } from "../../runtime/train/run.js";
 import { EXIT_ERRORS, EXIT_OK, UsageError, type Io } from "../io.js";
 import { compileFile, datasetResolver } from "../load.js";
@@ -50,6 +52,7 @@ export function reportRunError(io: Io, e: unknown, doing: string): number {
   else if (e instanceof WriteFileError) io.err(`error: ${e.message}\n`);
   else if (e instanceof InterpretError) io.err(`error: ${doing} failed in ${e.message}\n`);
   else if (e instanceof NoAdapterError) io.err(`error: ${e.message}\n`);
+  else if (e instanceof PartitionError || e instanceof SoupError) io.err(`error: ${e.message}\n  help: ${e.help}\n`);
   else if (e instanceof CodegenError) {
     io.err(`error: ${doing} on the GPU is not possible yet: ${e.message}\n  help: train on the reference interpreter with --device reference\n`);
   } else if (e instanceof GpuLimitError) {

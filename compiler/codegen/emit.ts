@@ -3,6 +3,7 @@ import { CodegenError, type EmitOptions, type KernelEmitter, type LaunchesEmitte
 import { emitBinary, emitUnary } from "./elementwise.js";
 import { EPILOGUE_EMITTERS } from "./epilogue.js";
 import { FUSED_EMITTERS } from "./fused.js";
+import { emitGroupMatmul, emitGroupMatmulTn } from "./group-matmul.js";
 import { BINARY, UNARY } from "./elementwise-ops.js";
 import type { KernelSpec } from "./kernel.js";
 import { emitMatmul } from "./matmul.js";
@@ -22,6 +23,8 @@ const EMITTERS: ReadonlyMap<string, KernelEmitter> = new Map<string, KernelEmitt
   ...Object.keys(UNARY).map((op): [string, KernelEmitter] => [op, emitUnary]),
   ...Object.keys(BINARY).map((op): [string, KernelEmitter] => [op, emitBinary]),
   ["t.matmul", emitMatmul],
+  ["t.group_matmul", emitGroupMatmul],
+  ["t.group_matmul_tn", emitGroupMatmulTn],
   ["g.spmm", emitSpmm],
   ...NN_EMITTERS,
   ...SHAPE_GRAPH_EMITTERS,

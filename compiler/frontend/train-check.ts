@@ -88,7 +88,7 @@ export function checkTrain(decl: TrainDecl, env: TrainEnv): { spec?: TrainSpec; 
   const report = attempt("report", (e) => checkReport(e.value, r)) ?? [];
   const schedule = attempt("schedule", (e) => namedCall(e.value, "schedule", SCHEDULES, "E507", r));
   // A kind not built is refused here as well as by lowering, so it is reported beside the block's other errors.
-  if (schedule) r.add(scheduleKind(schedule.name) ? scheduleOptionProblems(schedule) : scheduleRefusal(schedule));
+  if (schedule) r.add(scheduleKind(schedule.name) ? scheduleOptionProblems(schedule, data) : scheduleRefusal(schedule));
   const lrSchedule = attempt("lr_schedule", (e) => namedCall(e.value, "learning-rate schedule", LR_SCHEDULES, "E508", r));
   r.add(passCheck.diagnostics);
   if (data && compiled?.call) checkClassCount(compiled.module, data, compiled.call, r);

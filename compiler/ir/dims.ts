@@ -74,6 +74,9 @@ export function dimDiv(a: Dim, b: Dim): Dim | undefined {
   }
   if (b === 1) return a;
   if (a === b) return 1;
+  // A scaled symbol divided by a divisor of its count: `X*10` / 5 is `X*2`.
+  const s = scaledSymbol(a);
+  if (s && typeof b === "number" && Number.isInteger(b) && b > 0 && s[1] % b === 0) return scaled(s[0], s[1] / b);
   return `${wrap(a)}/${wrap(b)}`;
 }
 

@@ -1,4 +1,5 @@
 import { emitPatternMatmul } from "../codegen/matmul-pattern.js";
+import { emitWidePatternMatmul } from "../codegen/matmul-pattern-wide.js";
 import { emitCompactSparseMatmul, emitCompactSparseSddmm } from "../codegen/sparse-matmul.js";
 import type { KernelSpec } from "../codegen/kernel.js";
 import { emitDensify, emitPatternDropout } from "../codegen/pattern-kernels.js";
@@ -57,19 +58,21 @@ export class CompactValues {
   }
 
   /**
-   * The launches of a matmul whose compact operand is P: P·Wᵀ with P first, or Dᵀ·P with P second;
-   * for the products over a weight's pattern, P·Wᵀ (sp.matmul) and Dᵀ·P at the pattern (sp.sddmm);
-   * else undefined.
+   * The launches of a matmul whose compact operand is P: P·Wᵀ, P·W or Pᵀ·D with P first, or Dᵀ·P
+   * with P second; for the products over a weight's pattern, P·Wᵀ (sp.matmul) and Dᵀ·P at the
+   * pattern (sp.sddmm); else undefined.
    */
   matmul(n: Node, types: readonly Type[], options: { symbols: Readonly<Record<string, number>> }): KernelSpec[] | undefined {
-    const [first, second] = n.inputs.map((id) => this.compact.has(id));
-    if (n.op === "sp.matmul" && first && !second && n.attrs.transB !== false) return [emitCompactSparseMatmul(n, types, options)];
-    if (n.op === "sp.sddmm" && second && !first) return [emitCompactSparseSddmm(n, types, options)];
-    if (n.op !== "t.matmul") return undefined;
     const [a, b] = n.inputs.map((id) => this.compact.has(id));
+    if (n.op === "sp.matmul" && a && !b && n.attrs.transB !== false) return [emitCompactSparseMatmul(n, types, options)];
+    if (n.op === "sp.sddmm" && b && !a) return [emitCompactSparseSddmm(n, types, options)];
+    if (n.op !== "t.matmul") return undefined;
     const { transA, transB } = n.attrs;
-    const patterned = (a && !b && transA !== true && transB === true) || (b && !a && transA === true && transB !== true);
-    return patterned ? emitPatternMatmul(n, types, options, this.nonzeros.get(this.compact.get(n.inputs[a ? 0 : 1])!)!) : undefined;
+    const nonzeros = (k: number) => this.nonzeros.get(this.compact.get(n.inputs[k])!)!;
+    if (a && !b && transA !== true && transB === true) return emitPatternMatmul(n, types, options, nonzeros(0));
+    if (b && !a && transA === true && transB !== true) return emitPatternMatmul(n, types, options, nonzeros(1));
+    if (a && !b && transB !== true) return [emitWidePatternMatmul(n, types, options)];
+    return undefined;
   }
 
   /**

@@ -4,19 +4,21 @@ import type { ScheduleName, ScheduleSpec, TrainSpec } from "../train/spec.js";
 import { ADMM } from "./admm.js";
 import { DECOUPLED } from "./decoupled.js";
 import { checkOptions } from "./options.js";
+import { SOUP } from "./soup.js";
 import type { ScheduleKind, ScheduleProgram } from "./program.js";
 
 /** The schedule kinds built so far; the others are refused by training lowering (compiler/train/lower.ts). */
-const KINDS: Partial<Record<ScheduleName, ScheduleKind>> = { decoupled: DECOUPLED, admm: ADMM };
+const KINDS: Partial<Record<ScheduleName, ScheduleKind>> = { decoupled: DECOUPLED, admm: ADMM, soup: SOUP };
 
 export function scheduleKind(name: ScheduleName): ScheduleKind | undefined {
   return KINDS[name];
 }
 
 /** The diagnostics of a schedule's options against its kind's schema (none for a kind not built yet). */
-export function scheduleOptionProblems(spec: ScheduleSpec): Diagnostic[] {
+export function scheduleOptionProblems(spec: ScheduleSpec, data?: TrainSpec["data"]): Diagnostic[] {
   const kind = scheduleKind(spec.name);
-  return kind ? checkOptions(kind.name, kind.options, spec).diagnostics : [];
+  if (!kind) return [];
+  return kind.checkOptions ? kind.checkOptions(spec, data) : checkOptions(kind.name, kind.options, spec).diagnostics;
 }
 
 /** Lower a train block whose schedule kind is built (scheduleKind) to its functions and plan. */

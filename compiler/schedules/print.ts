@@ -39,6 +39,7 @@ export function printScheduleProgram(program: ScheduleProgram, module: Module): 
   for (const phase of program.phases) {
     lines.push(`phase ${phase.name} "${phase.label}"${phase.evaluate ? " then evaluate" : ""}`);
     for (const s of phase.steps) lines.push(`  ${step(s)}`);
+    if (phase.note) lines.push(`  # ${phase.note}`);
   }
   return `${lines.join("\n")}\n\n${printModule(module)}`;
 }

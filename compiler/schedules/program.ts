@@ -1,6 +1,7 @@
 import type { Diagnostic } from "../../grammar/diagnostics.js";
 import type { Module } from "../ir/types.js";
-import type { ScheduleName, SplitName, TrainSpec } from "../train/spec.js";
+import type { DatasetRef } from "../train/dataset.js";
+import type { ScheduleName, ScheduleSpec, SplitName, TrainSpec } from "../train/spec.js";
 import type { Placement } from "../plan/placement.js";
 import type { ScheduleOption } from "./options.js";
 
@@ -63,6 +64,11 @@ export interface Phase {
   evaluate: boolean;
   /** False: evaluated for the record, never selected (ADMM's warm-start stages, shallower than the model). */
   selectable?: boolean;
+  /**
+   * What the kind's driver decides on the host in this phase beyond its steps (a search over
+   * mixing ratios, each ingredient's selection, sampled graph parts), for people reading the plan.
+   */
+  note?: string;
 }
 
 export type PlanStep = RunStep | ResetStep;
@@ -118,6 +124,11 @@ export interface ScheduleKind {
   /** What the kind does, one line (help texts). */
   summary: string;
   options: readonly ScheduleOption[];
+  /**
+   * The options' problems beyond each option's own type and range (one option against another,
+   * or against the dataset's sizes), checked by the frontend with the rest; default: the schema only.
+   */
+  checkOptions?(spec: ScheduleSpec, data?: DatasetRef): Diagnostic[];
   uses: ScheduleUses;
   /**
    * The program: `module` is the block's module (the model's functions, or, for a kind that

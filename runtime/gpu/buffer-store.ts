@@ -50,6 +50,13 @@ export class BufferStore {
     return p;
   }
 
+  /** The zero pattern of input `name` for a new value (replaced data); its arrays must fit those of the pattern at load. */
+  repattern(name: string, value: TensorValue): SparsePattern {
+    const p = sparsePattern(value);
+    this.patterns.set(name, p);
+    return p;
+  }
+
   /** Parameter `name`'s range in the pack; `params` (name → bytes) are the loading program's. */
   param(name: string, params: ReadonlyMap<string, number>): Place {
     if (!this.pack) {

@@ -65,9 +65,12 @@ export function planTraining(step: Func, predict: Func, options: Pick<LoadOption
   return { step: planFunction(step, options, patterned), predict: planFunction(predict, options, patterned) };
 }
 
-/** The values of `hosted` (ids of `func` that depend on the data only), computed by the reference interpreter. */
-export function hostValues(func: Func, hosted: readonly number[], options: Pick<LoadOptions, "symbols" | "data">): Value[] {
-  if (!hosted.length) return [];
+/**
+ * The values of `hosted` (ids of `func` that depend on the data only), by id, computed by the
+ * reference interpreter: at load, and again when the data is replaced.
+ */
+export function hostValues(func: Func, hosted: readonly number[], options: Pick<LoadOptions, "symbols" | "data">): Map<number, Value> {
+  if (!hosted.length) return new Map();
   const onHost = new Set(hosted);
   const hostFunc: Func = {
     name: `${func.name}.host`,
@@ -78,7 +81,8 @@ export function hostValues(func: Func, hosted: readonly number[], options: Pick<
     results: [...hosted],
     resultNames: hosted.map((id) => `%${id}`),
   };
-  return runFunc(hostFunc, { inputs: options.data, params: {}, symbols: options.symbols });
+  const values = runFunc(hostFunc, { inputs: options.data, params: {}, symbols: options.symbols });
+  return new Map(hosted.map((id, k) => [id, values[k]]));
 }
 
 /** Whether every result of the function depends on the data only: it runs on the host once, no kernel needed. */
@@ -91,8 +95,7 @@ export async function loadFunction(gpu: GpuDevice, func: Func, options: LoadOpti
   const limits = gpu.bindingLimits;
   const { launches, hosted } = options.plan ?? planFunction(func, { ...options, limits });
   checkBindingLimits(launches, func, limits);
-  const values = hostValues(func, hosted, options);
-  const program = await GpuProgram.create(gpu, launches, options.store, new Map(hosted.map((id, k) => [id, values[k]])), options.data, options.pooled);
+  const program = await GpuProgram.create(gpu, launches, options.store, hostValues(func, hosted, options), options.data, options.pooled);
   // Programs sharing a store share its input buffers: each input is uploaded once.
   for (const [name, value] of Object.entries(options.data)) {
     if (launches.inputs.has(name) && options.store.firstFill(name)) program.setInput(name, value);

@@ -110,30 +110,47 @@ export class GpuProgram {
     const program = new GpuProgram(gpu, plan, buffers);
     program.owned.push(...owned);
     for (const [slot, words] of plan.constants) program.writeArray(slot, words);
+    program.writeData(hosted, inputs, (input, t) => store.pattern(input, t));
+    await gpu.compile(plan.kernels);
+    await program.prepare(plan.steps);
+    return program;
+  }
+
+  /**
+   * New values of the inputs given at load (a subgraph in place of the last one), with what the
+   * host computed from them (`hosted`, every id of the plan's): the same buffers, so each value
+   * must fit the one it replaces — a graph of the same node and edge counts, features with at
+   * most as many nonzeros as at load.
+   */
+  replaceData(hosted: ReadonlyMap<number, Value>, inputs: Readonly<Record<string, Value>>, store: BufferStore): void {
+    this.writeData(hosted, inputs, (input, t) => store.repattern(input, t));
+    for (const [name, value] of Object.entries(inputs)) this.setInput(name, value);
+  }
+
+  /** The host-computed values, graph views and zero patterns of the data, into their buffers. */
+  private writeData(hosted: ReadonlyMap<number, Value>, inputs: Readonly<Record<string, Value>>, patternOf: (input: string, t: TensorValue) => SparsePattern): void {
+    const plan = this.plan;
     for (const [id, slots] of plan.hosted) {
       const value = hosted.get(id);
       if (!value) throw new Error(`no host value for %${id}`);
-      program.writeSlots(slots, value);
+      this.writeSlots(slots, value);
     }
     for (const { graph, slots } of plan.bySource) {
       const g = "input" in graph ? inputs[graph.input] : hosted.get(graph.hosted);
       if (g?.kind !== "graph") throw new Error(`a kernel reads a graph by source, but ${JSON.stringify(graph)} has no host graph`);
       const view = graphBySource(g);
-      [view.indptr, view.edges].forEach((a, j) => program.writeArray(slots[j], a));
+      [view.indptr, view.edges].forEach((a, j) => this.writeArray(slots[j], a));
     }
     for (const input of plan.compact) {
       const t = inputs[input];
       if (t?.kind !== "tensor") throw new Error(`input ${input} is stored by its zero pattern, but no tensor was given for it at load`);
-      program.compact.set(input, store.pattern(input, t));
+      this.compact.set(input, patternOf(input, t));
     }
     for (const { input, slots } of plan.patterns) {
-      const p = program.compact.get(input);
+      const p = this.compact.get(input);
       if (!p) throw new Error(`a kernel reads the zero pattern of input ${input}, which is not stored compactly`);
-      PATTERN_ARRAYS.forEach((a, j) => program.writeArray(slots[j], p[a]));
+      PATTERN_ARRAYS.forEach((a, j) => this.writeArray(slots[j], p[a]));
     }
-    await gpu.compile(plan.kernels);
-    await program.prepare(plan.steps);
-    return program;
   }
 
   /** Fill an input's buffers (features, labels, the step's rng key and learning rate, …). */
@@ -315,7 +332,8 @@ export class GpuProgram {
 
   private writeArray(slot: number, a: ArrayBufferView): void {
     if (a.byteLength === 0) return;
-    const { buffer, offset } = this.buffers[slot];
+    const { buffer, offset, size } = this.buffers[slot];
+    if (a.byteLength > size) throw new Error(`internal: ${a.byteLength} bytes do not fit the ${size}-byte buffer of slot ${slot}`);
     this.gpu.device.queue.writeBuffer(buffer, offset, new Uint8Array(a.buffer as ArrayBuffer, a.byteOffset, a.byteLength));
   }
 

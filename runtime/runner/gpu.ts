@@ -13,6 +13,8 @@ const LOG_ENTRIES = 1024;
 interface Loaded {
   func: Func;
   program: GpuProgram;
+  /** The ids of the values computed on the host from the data (recomputed when it is replaced). */
+  hosted: readonly number[];
   /** [result, state entry]: results copied over the state they replace, on the GPU, in the same submission. */
   updates: readonly (readonly [number, string])[];
   /** The same for state entries the function does not read: copied to their place in the shared pack. */
@@ -22,7 +24,9 @@ interface Loaded {
 /** A function of the data only (a schedule's propagated features): computed on the host once, its results uploaded when it runs. */
 interface OnHost {
   func: Func;
-  results: readonly Value[];
+  /** The ids of its results, all computed on the host (recomputed when the data is replaced). */
+  hosted: readonly number[];
+  results: Value[];
   outputs?: ReadonlyMap<string, Value>;
 }
 
@@ -49,7 +53,7 @@ export class GpuRunner implements Runner {
     private readonly gpu: GpuDevice,
     private readonly store: BufferStore,
     private readonly loaded: ReadonlyMap<string, Loaded>,
-    private readonly data: Readonly<Record<string, Value>>,
+    private data: Readonly<Record<string, Value>>,
     /** Each state entry's type, to read it back. */
     private readonly stateTypes: ReadonlyMap<string, TensorType>,
     private readonly symbols: Readonly<Record<string, number>>,
@@ -72,8 +76,7 @@ export class GpuRunner implements Runner {
     for (const func of program.funcs) {
       const plan = planned.get(func.name)!;
       if (!onHostOnly(func, plan)) continue;
-      const values = hostValues(func, plan.hosted, { symbols, data });
-      onHost.set(func.name, { func, results: func.results.map((id) => values[plan.hosted.indexOf(id)]) });
+      onHost.set(func.name, { func, hosted: plan.hosted, results: hostResults(func, plan.hosted, symbols, data) });
     }
     const devFuncs = program.funcs.filter((f) => !onHost.has(f.name));
     const plans = new Map([...planned].filter(([name]) => !onHost.has(name)));
@@ -99,7 +102,7 @@ export class GpuRunner implements Runner {
       const unread = all.filter(([, name]) => !plan.launches.params.has(name));
       // State the function writes without reading it is copied to its place in the pack.
       const writes = unread.map(([k, name]): [number, Place] => [k, store.param(name, packed)]);
-      loaded.set(func.name, { func, program: prog, updates, writes });
+      loaded.set(func.name, { func, program: prog, hosted: plan.hosted, updates, writes });
     }
     const stateTypes = new Map(Object.entries(program.state).map(([name, v]): [string, TensorType] => [name, { kind: "tensor", dtype: v.dtype, shape: v.shape }]));
     const runner = new GpuRunner(gpu, store, loaded, data, stateTypes, symbols, options.logEntries ?? LOG_ENTRIES, pool, onHost);
@@ -171,6 +174,17 @@ export class GpuRunner implements Runner {
     }
   }
 
+  setData(values: Readonly<Record<string, Value>>): void {
+    for (const name of Object.keys(values)) if (!(name in this.data)) throw new RunnerError(`no data input \`${name}\` to replace`);
+    this.data = { ...this.data, ...values };
+    const options = { symbols: this.symbols, data: this.data };
+    for (const l of this.loaded.values()) l.program.replaceData(hostValues(l.func, l.hosted, options), this.data, this.store);
+    for (const h of this.onHost.values()) {
+      h.results = hostResults(h.func, h.hosted, this.symbols, this.data);
+      h.outputs = undefined; // outputs of the old data are not outputs of the new
+    }
+  }
+
   /** Every buffer the programs and the shared store (scratch included) allocated, all resident; nothing else is held. */
   memory(): RunnerMemory {
     const programs = [...this.loaded.values()].reduce((n, l) => n + l.program.ownedBytes, 0);
@@ -217,4 +231,10 @@ export class GpuRunner implements Runner {
     if (l.updates.some(([j]) => j === k)) throw new RunnerError(`result \`${result}\` of \`${l.func.name}\` is state (read it with state())`);
     return k;
   }
+}
+
+/** The results of a function of the data only, computed on the host. */
+function hostResults(func: Func, hosted: readonly number[], symbols: Readonly<Record<string, number>>, data: Readonly<Record<string, Value>>): Value[] {
+  const values = hostValues(func, hosted, { symbols, data });
+  return func.results.map((id) => values.get(id)!);
 }

@@ -220,6 +220,11 @@ export class PartitionedRunner implements Runner {
     }
   }
 
+  /** Layer-parallel devices each hold the inputs of their own layers, fixed when they open; no schedule that replaces data (a soup's subgraphs) runs partitioned. */
+  setData(): void {
+    throw new RunnerError("a partitioned runner's data is fixed when its devices open: replacing it is not supported");
+  }
+
   memory(): RunnerMemory {
     return this.devices.reduce((sum, dev) => ({ heldBytes: sum.heldBytes + dev.memory.heldBytes, peakBytes: sum.peakBytes + dev.memory.peakBytes, predictedBytes: sum.predictedBytes + dev.memory.predictedBytes }), { heldBytes: 0, peakBytes: 0, predictedBytes: 0 });
   }

@@ -13,9 +13,9 @@ import { checkInputs, funcNamed, resultIndex, RunnerError, type Runner, type Run
 export class ReferenceRunner implements Runner {
   readonly kind = "reference";
   private readonly funcs: ReadonlyMap<string, Func>;
-  private readonly data: Readonly<Record<string, Value>>;
+  private data: Readonly<Record<string, Value>>;
   private readonly symbols: Readonly<Record<string, number>>;
-  private readonly memo: DataMemo;
+  private memo: DataMemo;
   private current: Record<string, TensorValue>;
   private readonly outputs = new Map<string, ReadonlyMap<string, Value>>();
   private log: number[] = [];
@@ -78,6 +78,12 @@ export class ReferenceRunner implements Runner {
       if (!(name in this.current)) throw new RunnerError(`no state entry \`${name}\` to set`);
       this.current[name] = v;
     }
+  }
+
+  setData(values: Readonly<Record<string, Value>>): void {
+    for (const name of Object.keys(values)) if (!(name in this.data)) throw new RunnerError(`no data input \`${name}\` to replace`);
+    this.data = { ...this.data, ...values };
+    this.memo = new DataMemo(new Set(Object.keys(this.data)));
   }
 
   memory(): RunnerMemory {

@@ -24,6 +24,12 @@ export interface Runner {
   state(names?: readonly string[]): Promise<Record<string, TensorValue>>;
   /** Replace state entries (initial values, a checkpoint, a schedule's hand-over). Names and shapes must exist. */
   setState(values: Readonly<Record<string, TensorValue>>): void;
+  /**
+   * Replace inputs the runner was opened with (the next subgraph of a run that learns on parts of
+   * a graph): what was computed once from them is computed again. Each value must have the sizes
+   * the runner was opened with (a padded subgraph), and at most the nonzeros of the first.
+   */
+  setData(values: Readonly<Record<string, Value>>): void;
   memory(): RunnerMemory;
   destroy(): void;
 }

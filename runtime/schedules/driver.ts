@@ -19,6 +19,7 @@ import type { StartState } from "../train/trainer.js";
 import { BatchDraws, batchSymbols } from "./batches.js";
 import type { ScheduleProgress } from "./progress.js";
 import type { PhaseRecord, ScheduleResult } from "./result.js";
+import type { SoupRunOptions } from "./soup.js";
 
 /**
  * The part every schedule driver shares: open a runner on the program's functions, follow the
@@ -48,6 +49,8 @@ export interface ScheduleRunOptions {
   onProgress?(p: ScheduleProgress): void;
   /** Called when the selected phase changes, with the state to save there (transient entries left out). */
   onSelect?(phasesDone: number, state: Readonly<Record<string, TensorValue>>): void;
+  /** What only a soup reads: ingredients to load or save. */
+  soup?: SoupRunOptions;
 }
 
 export interface ScheduleTarget {

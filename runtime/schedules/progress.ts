@@ -20,7 +20,9 @@ function fmt(x: number): string {
 
 export function formatScheduleProgress(p: ScheduleProgress): string {
   const parts = [`phase ${String(p.phase).padStart(String(p.phases).length)}/${p.phases}`, p.label];
-  if (p.part !== undefined) parts.push(p.part, `step ${p.steps}/${p.steps}`, `loss ${fmt(p.loss!)}`);
+  if (p.part !== undefined) parts.push(p.part);
+  if (p.steps !== undefined) parts.push(`step ${p.steps}/${p.steps}`);
+  if (p.loss !== undefined) parts.push(`loss ${fmt(p.loss)}`);
   if (p.phaseMs !== undefined) parts.push(`${(p.phaseMs / 1000).toFixed(2)} s`);
   if (p.metric) parts.push(`${p.metric.name} ${fmt(p.metric.value)}`);
   return parts.join("  ");

@@ -1,5 +1,6 @@
 import type { ScheduleName } from "../../compiler/train/spec.js";
 import type { Metrics, TrainResult } from "../train/trainer.js";
+import type { SoupSummary } from "./soup-summary.js";
 
 /**
  * What a schedule run reports: a TrainResult whose epochs count phases (`epochs` is the phases
@@ -12,6 +13,8 @@ export interface ScheduleResult extends TrainResult {
     summary: string;
     phases: PhaseRecord[];
   };
+  /** A soup's comparison of its ingredients and soups (schedule = soup). */
+  soup?: SoupSummary;
 }
 
 export interface PhaseRecord {

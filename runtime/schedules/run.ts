@@ -8,11 +8,19 @@ import { decoupledDriver } from "./decoupled.js";
 import { runSchedule, type KindDriver, type ScheduleRunOptions, type ScheduleTarget } from "./driver.js";
 import type { ScheduleProgress } from "./progress.js";
 import type { ScheduleResult } from "./result.js";
+import { runSoup } from "./soup.js";
 
-/** The host driver of each schedule kind that is built. */
-const DRIVERS: Partial<Record<ScheduleName, (spec: TrainSpec, data: BoundData, seed: number, target: ScheduleTarget) => KindDriver>> = {
-  decoupled: decoupledDriver,
-  admm: admmDriver,
+/**
+ * How each built kind runs: the shared driver with the kind's part, or — for a kind whose phases
+ * need host decisions the plan does not hold (a soup's searches, samples and runners of their
+ * own) — the kind's own driver.
+ */
+type KindRun = (target: ScheduleTarget, options: ScheduleRunOptions) => Promise<ScheduleResult>;
+const shared = (driver: (spec: TrainSpec, data: BoundData, seed: number, target: ScheduleTarget) => KindDriver): KindRun => (t, o) => runSchedule(t, driver(t.spec, t.data, o.seed, t), o);
+const DRIVERS: Partial<Record<ScheduleName, KindRun>> = {
+  decoupled: shared(decoupledDriver),
+  admm: shared(admmDriver),
+  soup: runSoup,
 };
 
 export interface RunScheduleOptions extends Pick<RunTrainingOptions, "data" | "compileMs" | "onCompiled" | "gpu" | "start"> {
@@ -20,6 +28,7 @@ export interface RunScheduleOptions extends Pick<RunTrainingOptions, "data" | "c
   seed?: number;
   onProgress?(p: ScheduleProgress): void;
   onSelect?: ScheduleRunOptions["onSelect"];
+  soup?: ScheduleRunOptions["soup"];
 }
 
 export type ScheduleOutcome = { result: ScheduleResult; diagnostics?: undefined } | { result?: undefined; diagnostics: Diagnostic[] };
@@ -37,6 +46,6 @@ export async function runScheduledTraining(spec: TrainSpec, module: Module, opti
   if (!program || !driver) throw new Error(`internal: train block \`${spec.name}\` has no schedule program with a driver`);
   const seed = options.seed ?? spec.seed ?? 0;
   const target = { spec, module: prepared.lowered, program, data: prepared.data, symbols: prepared.symbols };
-  const result = await runSchedule(target, driver(spec, prepared.data, seed, target), { seed, gpu: options.gpu, start: options.start, onProgress: options.onProgress, onSelect: options.onSelect });
+  const result = await driver(target, { seed, gpu: options.gpu, start: options.start, onProgress: options.onProgress, onSelect: options.onSelect, soup: options.soup });
   return { result: { ...result, compile_ms: (options.compileMs ?? 0) + prepared.lowerMs, load_ms: prepared.loadMs } };
 }

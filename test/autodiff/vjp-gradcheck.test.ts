@@ -8,6 +8,7 @@ import { nnOps } from "../../compiler/ir/ops/nn.js";
 import { reduceOps } from "../../compiler/ir/ops/reduce.js";
 import { shapeOps } from "../../compiler/ir/ops/shape.js";
 import { rowOps } from "../../compiler/ir/ops/rows.js";
+import { groupMatmulOps } from "../../compiler/ir/ops/group-matmul.js";
 import type { Attrs, Type } from "../../compiler/ir/types.js";
 import type { TensorValue, Value } from "../../compiler/ir/values.js";
 import { awayFromZero, gradcheck, indexScalar, rngKey, testGraph } from "./gradcheck.js";
@@ -64,6 +65,10 @@ const linalg: Case[] = [
     ),
   ),
   { name: "t.transpose", op: "t.transpose", inputs: () => [r([3, 4], 17)] },
+  ...[false, true].map(
+    (transB): Case => ({ name: `t.group_matmul transB=${transB}`, op: "t.group_matmul", attrs: { groups: 3, transB }, inputs: () => [r([4, 6], 60), r(transB ? [3, 5, 2] : [3, 2, 5], 61)] }),
+  ),
+  { name: "t.group_matmul_tn", op: "t.group_matmul_tn", attrs: { groups: 2 }, inputs: () => [r([5, 6], 62), r([5, 4], 63)] },
 ];
 
 const reduce: Case[] = [
@@ -194,7 +199,7 @@ describe("the gradient check itself", () => {
 /** Coverage: every op of these files with a rule has a case above. */
 describe("gradient-rule coverage of the tensor, nn and graph ops", () => {
   it("checks every op that has a vjp", () => {
-    const mine = [...elementwiseOps, ...linalgOps, ...reduceOps, ...shapeOps, ...rowOps, ...nnOps, ...graphOps];
+    const mine = [...elementwiseOps, ...linalgOps, ...reduceOps, ...shapeOps, ...rowOps, ...groupMatmulOps, ...nnOps, ...graphOps];
     const tested = new Set(Object.values(groups).flatMap((cs) => cs.map((c) => c.op)));
     const untested = mine.filter((s) => s.vjp && !tested.has(s.name)).map((s) => s.name);
     expect(untested).toEqual([]);

@@ -36,6 +36,8 @@ function emit(op: string, types: Type[], attrs: Attrs = {}, options: EmitOptions
 function sampleTypes(op: string): Type[] {
   if (op === "t.matmul") return [tensor(["N", 32]), tensor([32, 16])];
   if (op === "g.spmm") return [graph("N", "E"), tensor(["N", 16])];
+  if (op === "t.group_matmul") return [tensor(["N", 12]), tensor([3, 4, 5])];
+  if (op === "t.group_matmul_tn") return [tensor(["N", 12]), tensor(["N", 15])];
   if (["t.add", "t.sub", "t.mul", "t.div", "t.maximum"].includes(op)) return [tensor(["N", 8]), tensor([8])];
   if (op === "sp.mask") return [tensor(["N", 8]), tensor(["N", 8])];
   return [tensor(["N", 8])];
@@ -52,8 +54,9 @@ describe("emitKernel", () => {
     // sparse-weight ops: see sparse-kernels.test.ts.
     const ownTests = new Set([...SHAPE_GRAPH_EMITTERS, ...NN_EMITTERS, ...OPT_EMITTERS, ...FUSED_EMITTERS, ...EPILOGUE_EMITTERS, ...SPARSE_EMITTERS].map(([op]) => op));
     for (const op of kernelOps().filter((o) => !ownTests.has(o))) {
-      const a = emit(op, sampleTypes(op));
-      const b = emit(op, sampleTypes(op));
+      const attrs: Attrs = op.startsWith("t.group_matmul") ? { groups: 3 } : {};
+      const a = emit(op, sampleTypes(op), attrs);
+      const b = emit(op, sampleTypes(op), attrs);
       expect(a.wgsl, op).toBe(b.wgsl);
       expect(a.wgsl, op).toMatch(/^\/\/ gnnc kernel \S+: /);
       expect(a.wgsl, op).toContain("@compute @workgroup_size(");

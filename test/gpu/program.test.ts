@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { FuncBuilder } from "../../compiler/ir/builder.js";
 import type { TensorType } from "../../compiler/ir/types.js";
 import type { TensorValue } from "../../compiler/ir/values.js";
 import { BufferStore, loadFunction } from "../../runtime/gpu/index.js";
@@ -47,6 +48,33 @@ describe("GPU programs", () => {
       const got = await program.readResult(0, { kind: "tensor", dtype: "f32", shape: [257, 6] }, [257, 6]);
       const want = runFunc(f, { inputs: { x, graph, rng }, params, symbols })[0] as TensorValue;
       expectAllClose(got, want);
+    } finally {
+      program.destroy();
+      store.destroy();
+    }
+  });
+
+  it("P·W and Pᵀ·D (the weight stored [F, H]) read the pattern too, a tile of 16 columns at a time", async (ctx) => {
+    const gpu = gpuOf(ctx);
+    const b = new FuncBuilder("f");
+    const f32 = (...shape: (number | string)[]): TensorType => ({ kind: "tensor", dtype: "f32", shape });
+    const xIn = b.leaf("s.input", f32("N", 50), { name: "x" });
+    const w = b.leaf("s.param", f32(50, 32), { name: "w" });
+    const d = b.leaf("s.param", f32("N", 32), { name: "d" });
+    const f = b.finish([b.emit("t.matmul", [xIn, w]), b.emit("t.matmul", [xIn, d], { transA: true })], ["forward", "grad"]);
+    const rand = random(10);
+    const x = sparseTensor(131, 50, 0.05, rand);
+    const params = { w: randomTensor([50, 32], rand), d: randomTensor([131, 32], rand) };
+    const symbols = { N: 131 };
+    const store = new BufferStore(gpu);
+    const program = await loadFunction(gpu, f, { symbols, data: { x }, store });
+    try {
+      expect(program.plan.kernels.map((k) => k.name)).toEqual(expect.arrayContaining(["t_matmul_pattern_rows_n", "t_matmul_pattern_cols_t"]));
+      for (const [name, v] of Object.entries(params)) program.setParam(name, v);
+      await program.run();
+      const want = runFunc(f, { inputs: { x }, params, symbols }) as TensorValue[];
+      expectAllClose(await program.readResult(0, f32(131, 32), [131, 32]), want[0]);
+      expectAllClose(await program.readResult(1, f32(50, 32), [50, 32]), want[1]);
     } finally {
       program.destroy();
       store.destroy();

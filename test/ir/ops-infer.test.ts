@@ -38,7 +38,7 @@ describe("the op spec table", () => {
     "t.stop_gradient", "t.zeros_like",
     "t.step", "t.round", "t.erf", "t.argmax_onehot", "t.broadcast_to", "t.pad", "t.scatter_slice", "t.slice_add", "s.get", "s.reversible",
     "g.spmm_t", "g.spmm_max_mask", "g.scatter_sum_src", "t.fused",
-    "t.matmul_epilogue", "g.spmm_epilogue", "t.gather_rows", "t.scatter_rows", "g.adjacency_block",
+    "t.matmul_epilogue", "g.spmm_epilogue", "t.gather_rows", "t.scatter_rows", "g.adjacency_block", "t.group_matmul", "t.group_matmul_tn",
     "sp.mask", "sp.drop", "sp.grow", "sp.topk", "sp.pattern", "sp.matmul", "sp.sddmm",
   ];
 

@@ -69,13 +69,6 @@ describe("decoupled options", () => {
     ]);
     expect(es[0].help).toMatch(/remove `model = …`/);
   });
-
-  it("refuse soup, not built yet, beside the block's other errors (as check does)", async () => {
-    const src = decoupledSource().replace(/schedule {2}= decoupled\(.*\)/, "schedule  = soup(ingredients = 3)\n  epochs = 2").replace("train sgnn {", "model M(i: int, o: int) { lin = Linear(i, o)\n forward(x: f32[N, i], g: graph[N]) -> f32[N, o] { return lin(x) } }\ntrain sgnn {\n  model = M(syn.num_features, syn.num_classes)");
-    expect(errors(src).map((e) => [e.code, e.message])).toEqual([["E542", "training schedule `soup` is not supported by `gnnc train` yet"]]);
-    const r = await runCli(["check", "s.gnn"], { "s.gnn": src });
-    expect(r.stderr).toContain("error[E542]: training schedule `soup` is not supported by `gnnc train` yet");
-  });
 });
 
 describe("the rest of the block, refused by lowering (and so by gnnc check)", () => {

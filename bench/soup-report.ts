@@ -1,0 +1,82 @@
+import type { SoupSummary } from "../runtime/schedules/soup-summary.js";
+
+/** The soup benchmark's cases, the acceptance targets checked on them, and the Markdown report. */
+
+export interface SoupCase {
+  model: string;
+  dataset: string;
+  soup: SoupSummary;
+  /** A few epochs of the same ingredients, side by side and one after another. */
+  concurrency: { epochs: number; sideBySideMs: number; oneAfterAnotherMs: number };
+}
+
+export interface SoupTarget {
+  case: string;
+  target: string;
+  measured: string;
+  met: boolean;
+}
+
+export interface SoupBenchResults {
+  date: string;
+  machine: { cpu: string; cores: number; load: { start: number; end: number } };
+  settings: Record<string, number>;
+  cases: SoupCase[];
+  targets: SoupTarget[];
+  seconds: number;
+}
+
+/** 0.2 and 1 accuracy points, as fractions. */
+const POINT = 0.01;
+
+export function soupTargets(cases: readonly SoupCase[]): SoupTarget[] {
+  const out: SoupTarget[] = [];
+  for (const c of cases) {
+    const name = `${c.model} on ${c.dataset}`;
+    const row = (n: string) => c.soup.rows.find((r) => r.name === n);
+    const [best, gis, ls, pls] = [row("best ingredient"), row("greedy (GIS)"), row("learned (LS)"), row("partition (PLS)")];
+    const test = (r: typeof best) => r?.metrics.test_accuracy ?? NaN;
+    const pts = (x: number) => `${(100 * x).toFixed(2)}`;
+    if (ls && gis) {
+      out.push({ case: name, target: "LS test accuracy ≥ GIS − 0.2 points", measured: `${pts(test(ls))} vs ${pts(test(gis))}`, met: test(ls) >= test(gis) - 0.2 * POINT });
+      out.push({ case: name, target: "LS mixing time < GIS's", measured: `${(ls.mixMs! / 1000).toFixed(2)} s vs ${(gis.mixMs! / 1000).toFixed(2)} s`, met: ls.mixMs! < gis.mixMs! });
+    }
+    if (ls && best) out.push({ case: name, target: "LS test accuracy ≥ best ingredient − 0.2 points", measured: `${pts(test(ls))} vs ${pts(test(best))}`, met: test(ls) >= test(best) - 0.2 * POINT });
+    if (ls && pls) {
+      const ratio = pls.peakBytes! / ls.peakBytes!;
+      out.push({ case: name, target: "PLS peak bytes ≤ 40% of LS's", measured: `${(100 * ratio).toFixed(0)}% (${(pls.peakBytes! / 2 ** 20).toFixed(1)} of ${(ls.peakBytes! / 2 ** 20).toFixed(1)} MiB)`, met: ratio <= 0.4 });
+      out.push({ case: name, target: "PLS test accuracy within 1 point of LS", measured: `${pts(test(pls))} vs ${pts(test(ls))}`, met: Math.abs(test(pls) - test(ls)) <= POINT });
+    }
+    const r = c.concurrency.sideBySideMs / c.concurrency.oneAfterAnotherMs;
+    out.push({ case: name, target: "ingredients side by side ≤ 0.5× one after another", measured: `${r.toFixed(2)}× (${(c.concurrency.sideBySideMs / 1000).toFixed(1)} s vs ${(c.concurrency.oneAfterAnotherMs / 1000).toFixed(1)} s, ${c.concurrency.epochs} epochs)`, met: r <= 0.5 });
+  }
+  return out;
+}
+
+function table(head: string[], rows: string[][]): string {
+  const line = (r: string[]) => `| ${r.join(" | ")} |`;
+  return [line(head), line(head.map(() => "---")), ...rows.map(line)].join("\n");
+}
+
+export function soupBenchMarkdown(r: SoupBenchResults): string {
+  const s = r.settings;
+  const parts = [
+    `# gnnc soup benchmark — ${r.date}`,
+    `Machine: ${r.machine.cores} × ${r.machine.cpu}; load average (1 min) ${r.machine.load.start.toFixed(1)} at the start, ${r.machine.load.end.toFixed(1)} at the end. The run took ${r.seconds.toFixed(0)} s.`,
+    `Settings: ${s.ingredients} ingredients of the examples' models (hidden ${s.hidden}), ${s.epochs} epochs each, evaluated every ${s.evalEvery}, each kept at its best validation epoch; GIS over a grid of ${s.grid} ratios; LS ${s.lsEpochs} SGD steps on the validation nodes, cosine restarts every ${Math.floor(s.lsEpochs / 2)}; PLS K = ${s.parts}, R = ${s.partsPerStep}. Mixing time: from opening the mix's runner to the soup on the host. Peak: the bytes the mix's runner allocated (GPU).`,
+    "## Targets",
+    table(["case", "target", "measured", "verdict"], r.targets.map((t) => [t.case, t.target, t.measured, t.met ? "**met**" : "not met"])),
+  ];
+  for (const c of r.cases) {
+    const metrics = Object.keys(c.soup.rows[0]?.metrics ?? {});
+    parts.push(`## ${c.model} on ${c.dataset}`);
+    if (c.soup.trained) parts.push(`Ingredients trained ${c.soup.trained.sideBySide ? "side by side" : "one after another"} in ${(c.soup.trained.ms / 1000).toFixed(1)} s, peak ${(c.soup.trained.peakBytes / 2 ** 20).toFixed(1)} MiB.`);
+    parts.push(
+      table(
+        ["soup", ...metrics, "mix s", "peak MiB", "detail"],
+        c.soup.rows.map((x) => [x.name, ...metrics.map((m) => x.metrics[m].toFixed(4)), x.mixMs === undefined ? "–" : (x.mixMs / 1000).toFixed(2), x.peakBytes === undefined ? "–" : (x.peakBytes / 2 ** 20).toFixed(2), x.detail ?? ""]),
+      ),
+    );
+  }
+  return parts.join("\n\n") + "\n";
+}

@@ -1,0 +1,35 @@
+/**
+ * The names a soup program and its driver share (compiler/schedules/soup.ts,
+ * runtime/schedules/soup*.ts): functions, state entries, inputs.
+ *
+ * State: the model's own parameter names hold the soup (what `predict` reads and a plain
+ * checkpoint saves); `batch.<p>` the ingredients as they train, side by side ([G, …]);
+ * `ingredients.<p>` each ingredient at its selected epoch ([G, …]: what every mix reads);
+ * `soup.logits` and `soup.scale` what learned souping trains.
+ */
+
+export const SOUP_FUNCS = {
+  /** One optimizer step of every ingredient at once (models side by side). */
+  step: "ingredients.step",
+  /** Every ingredient's predictions at once: [N, G·C]. */
+  predict: "ingredients.predict",
+  /** Copy the ingredients whose selection metric improved (input `improved`, 1 or 0 each) to `ingredients.<p>`. */
+  keep: "ingredients.keep",
+  /** The soup from given weights (input `weights` [tensors, G]). */
+  mix: "mix",
+  /** The soup from learned souping's logits (a softmax row per tensor). */
+  mixLearned: "mix.learned",
+  /** One SGD step of learned souping: the mixed forward on the graph bound, its CE on the rows of `mask`. */
+  learn: "soup.step",
+} as const;
+
+export const batchEntry = (param: string) => `batch.${param}`;
+export const ingredientEntry = (param: string) => `ingredients.${param}`;
+export const SOUP_LOGITS = "soup.logits";
+export const SOUP_SCALE = "soup.scale";
+
+export const IMPROVED_INPUT = "improved";
+export const WEIGHTS_INPUT = "weights";
+
+export const SOUP_METHODS = ["uniform", "greedy", "learned", "partition"] as const;
+export type SoupMethod = (typeof SOUP_METHODS)[number];

@@ -1,0 +1,88 @@
+import { graphFromEdges } from "../../compiler/ir/graph-value.js";
+import type { GraphValue, TensorValue } from "../../compiler/ir/values.js";
+
+/**
+ * The subgraph induced by some parts of a partition — their nodes, and every edge between two of
+ * them (inside a part or cut between two chosen parts) — padded to a fixed capacity, so that one
+ * compiled function (its sizes symbolic) runs on every draw with the same buffers. Padding is one
+ * or more nodes with no features and no label (−1: no loss reads them); edges beyond the draw's
+ * are self loops of the first padding node, which touch no real node.
+ */
+
+export interface SubgraphCapacity {
+  /** Nodes, padding included (at least one more than any draw's nodes). */
+  nodes: number;
+  /** Edges. */
+  edges: number;
+}
+
+export interface NodeData {
+  /** Dense features [N, F]. */
+  x: TensorValue;
+  graph: GraphValue;
+  /** i32[N], −1 unlabelled. */
+  labels: TensorValue;
+  /** f32[N]: 1 on the nodes the loss reads (the validation nodes). */
+  mask: TensorValue;
+}
+
+export interface Subgraph extends NodeData {
+  /** The original ids of the subgraph's real nodes, in its order. */
+  nodes: Int32Array;
+  /** Edges of the draw before padding. */
+  realEdges: number;
+}
+
+/** Σ of the `r` largest values. */
+function largest(values: readonly number[], r: number): number {
+  return [...values].sort((a, b) => b - a).slice(0, r).reduce((a, b) => a + b, 0);
+}
+
+/** What any `r` parts of the partition can need: the largest parts' nodes and incoming edges (an induced subgraph keeps at most those), plus a padding node. */
+export function subgraphCapacity(graph: GraphValue, part: Int32Array, parts: number, r: number): SubgraphCapacity {
+  const nodes = new Array<number>(parts).fill(0);
+  const edges = new Array<number>(parts).fill(0);
+  part.forEach((p) => nodes[p]++);
+  for (let e = 0; e < graph.numEdges; e++) edges[part[graph.dst[e]]]++;
+  return { nodes: largest(nodes, r) + 1, edges: largest(edges, r) };
+}
+
+/** The subgraph of the parts in `chosen`, padded to `cap`. */
+export function inducedSubgraph(data: NodeData, part: Int32Array, chosen: readonly number[], cap: SubgraphCapacity): Subgraph {
+  const picked = new Uint8Array(Math.max(...chosen, 0) + 1);
+  for (const p of chosen) picked[p] = 1;
+  const n = data.graph.numNodes;
+  const local = new Int32Array(n).fill(-1);
+  const ids: number[] = [];
+  for (let v = 0; v < n; v++) if (picked[part[v]]) local[v] = ids.push(v) - 1;
+  if (ids.length >= cap.nodes) throw new Error(`internal: ${ids.length} nodes drawn, capacity ${cap.nodes}`);
+  const src: number[] = [];
+  const dst: number[] = [];
+  const g = data.graph;
+  for (let e = 0; e < g.numEdges; e++) {
+    const [s, d] = [local[g.src[e]], local[g.dst[e]]];
+    if (s >= 0 && d >= 0) src.push(s), dst.push(d);
+  }
+  const realEdges = src.length;
+  if (realEdges > cap.edges) throw new Error(`internal: ${realEdges} edges drawn, capacity ${cap.edges}`);
+  const pad = ids.length;
+  while (src.length < cap.edges) src.push(pad), dst.push(pad);
+
+  const f = data.x.shape[1];
+  const x = new Float32Array(cap.nodes * f);
+  const labels = new Int32Array(cap.nodes).fill(-1);
+  const mask = new Float32Array(cap.nodes);
+  ids.forEach((v, i) => {
+    x.set(data.x.data.subarray(v * f, (v + 1) * f), i * f);
+    labels[i] = data.labels.data[v];
+    mask[i] = data.mask.data[v];
+  });
+  return {
+    x: { kind: "tensor", dtype: "f32", shape: [cap.nodes, f], data: x },
+    graph: graphFromEdges(cap.nodes, Int32Array.from(src), Int32Array.from(dst)),
+    labels: { kind: "tensor", dtype: "i32", shape: [cap.nodes], data: labels },
+    mask: { kind: "tensor", dtype: "f32", shape: [cap.nodes], data: mask },
+    nodes: Int32Array.from(ids),
+    realEdges,
+  };
+}

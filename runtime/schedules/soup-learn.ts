@@ -1,0 +1,116 @@
+import type { TensorValue, Value } from "../../compiler/ir/values.js";
+import { SOUP_FUNCS, SOUP_SCALE } from "../../compiler/schedules/soup-names.js";
+import { LOSS_RESULT, LR_INPUT, STEP_INPUT } from "../../compiler/train/index.js";
+import { Rng } from "../data/prng.js";
+import { partitionGraph, type Partition } from "../partition/metis.js";
+import { inducedSubgraph, subgraphCapacity, type NodeData } from "../partition/subgraph.js";
+import type { Runner } from "../runner/runner.js";
+import { lrAt } from "../train/lr-schedule.js";
+import { openPart, peakOf, type SoupContext } from "./soup-context.js";
+import { SoupError } from "./soup-files.js";
+import { predicted, type Mixed } from "./soup-mix.js";
+
+/**
+ * Learned souping (LS) and partition learned souping (PLS). Both run the program's `soup.step`
+ * — the mixed forward, its class loss on the validation nodes, SGD on the logits and β — with
+ * the learning rate on a cosine schedule restarted every `restart` steps; then `mix.learned`
+ * gives the soup. LS steps on the whole graph. PLS cuts the graph once into K parts with METIS
+ * (balanced on the validation nodes) and steps, each time, on the subgraph induced by R random
+ * parts: the runner holds a subgraph's features, graph and activations, not the whole graph's.
+ */
+
+const scalar = (v: number): TensorValue => ({ kind: "tensor", dtype: "f32", shape: [], data: Float32Array.of(v) });
+
+function validation(c: SoupContext): TensorValue {
+  const val = c.data.splits.val;
+  if (!val) throw new SoupError(`learned souping trains on the validation nodes, but dataset \`${c.spec.data.name}\` has no \`val\` split`, "give the dataset a validation split");
+  return val.mask;
+}
+
+/** `epochs` steps of `soup.step`, each after `before(step)` (which may replace the runner's data), then the soup. */
+async function learn(c: SoupContext, runner: Runner, before?: (step: number) => void): Promise<{ soup: Record<string, TensorValue>; losses: number[]; scale: number }> {
+  const schedule = { name: "cosine_restarts" as const, args: { T_0: c.options.restart } };
+  for (let s = 0; s < c.options.epochs; s++) {
+    before?.(s);
+    await runner.run(SOUP_FUNCS.learn, { [LR_INPUT]: scalar(lrAt(schedule, c.options.lr, s)), [STEP_INPUT]: scalar(s + 1) }, { log: LOSS_RESULT });
+  }
+  const losses = await runner.logged();
+  await runner.run(SOUP_FUNCS.mixLearned);
+  const soup: Record<string, TensorValue> = {};
+  for (const p of c.model) soup[p.name] = await runner.read(SOUP_FUNCS.mixLearned, p.name);
+  const scale = (await runner.state([SOUP_SCALE]))[SOUP_SCALE].data[0];
+  return { soup, losses, scale };
+}
+
+export async function learnedSoup(c: SoupContext, ingredients: Readonly<Record<string, TensorValue>>): Promise<Mixed> {
+  const started = performance.now();
+  const data: Record<string, Value> = { ...c.data.inputs, labels: c.data.labels, mask: validation(c), rng: c.rng };
+  const runner = await openPart(c, [SOUP_FUNCS.learn, SOUP_FUNCS.mixLearned], { data, given: ingredients, keepOut: c.model.map((p) => p.name) });
+  try {
+    const { soup, losses, scale } = await learn(c, runner);
+    return { soup, losses, ms: performance.now() - started, peakBytes: peakOf(runner), predictedBytes: predicted(runner), detail: `β ${scale.toFixed(3)}` };
+  } finally {
+    runner.destroy();
+  }
+}
+
+/** Nonzeros of each row of a dense [N, F] tensor. */
+function rowNonzeros(x: TensorValue): Int32Array {
+  const [n, f] = x.shape;
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) for (let k = 0; k < f; k++) if (x.data[i * f + k] !== 0) out[i]++;
+  return out;
+}
+
+/** A tensor of `shape` with `nonzeros` ones: what a runner's zero pattern is sized by, so every later draw fits it. */
+function withNonzeros(shape: readonly number[], nonzeros: number): TensorValue {
+  const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
+  data.fill(1, 0, Math.min(nonzeros, data.length));
+  return { kind: "tensor", dtype: "f32", shape: [...shape], data };
+}
+
+/** R of the K parts, drawn without replacement. */
+function drawParts(rng: Rng, k: number, r: number): number[] {
+  const pool = Array.from({ length: k }, (_, i) => i);
+  for (let i = 0; i < r; i++) {
+    const j = i + (rng.nextU32() % (k - i));
+    [pool[i], pool[j]] = [pool[j], pool[i]];
+  }
+  return pool.slice(0, r).sort((a, b) => a - b);
+}
+
+export interface PartitionedMix extends Mixed {
+  partition: Partition;
+}
+
+export async function partitionSoup(c: SoupContext, ingredients: Readonly<Record<string, TensorValue>>, env: Readonly<Record<string, string | undefined>>): Promise<PartitionedMix> {
+  const started = performance.now();
+  const { parts: K, parts_per_step: R } = c.options;
+  const graph = c.data.inputs.graph;
+  if (graph.kind !== "graph") throw new Error("internal: the bound graph is not a graph");
+  if (K > graph.numNodes) throw new SoupError(`\`parts\` (K = ${K}) exceeds the ${graph.numNodes} nodes of \`${c.spec.data.name}\``, "every part needs a node: take K ≤ the node count");
+  const mask = validation(c);
+  const partition = partitionGraph(graph, { parts: K, seed: c.seed, balanceOn: Uint8Array.from(mask.data, (v) => (v !== 0 ? 1 : 0)) }, env);
+  const cap = subgraphCapacity(graph, partition.part, K, R);
+  const full: NodeData = { x: c.data.inputs.x, graph, labels: c.data.labels, mask };
+  const nnz = new Array<number>(K).fill(0);
+  rowNonzeros(full.x).forEach((n, v) => (nnz[partition.part[v]] += n));
+  const nnzCap = [...nnz].sort((a, b) => b - a).slice(0, R).reduce((a, b) => a + b, 0);
+
+  const rng = new Rng(c.seed * 7919 + 17);
+  const draw = () => inducedSubgraph(full, partition.part, drawParts(rng, K, R), cap);
+  let next = draw();
+  const symbols = { ...c.symbols, N: cap.nodes, E: cap.edges };
+  const data = { x: withNonzeros(next.x.shape, nnzCap), graph: next.graph, labels: next.labels, mask: next.mask, rng: c.rng };
+  const runner = await openPart(c, [SOUP_FUNCS.learn, SOUP_FUNCS.mixLearned], { data, given: ingredients, symbols, keepOut: c.model.map((p) => p.name) });
+  try {
+    const { soup, losses, scale } = await learn(c, runner, (s) => {
+      if (s > 0) next = draw();
+      runner.setData({ x: next.x, graph: next.graph, labels: next.labels, mask: next.mask });
+    });
+    const detail = `K = ${K} parts (edge cut ${(100 * partition.cutFraction).toFixed(1)}%, node balance ${partition.nodeBalance.toFixed(2)}, validation balance ${partition.setBalance?.toFixed(2)}${partition.cached ? ", cached" : ""}), R = ${R} per step, subgraphs of at most ${cap.nodes - 1} nodes and ${cap.edges} edges; β ${scale.toFixed(3)}`;
+    return { soup, losses, ms: performance.now() - started, peakBytes: peakOf(runner), predictedBytes: predicted(runner), detail, partition };
+  } finally {
+    runner.destroy();
+  }
+}
