@@ -34,15 +34,15 @@ describe("gnnc check refuses what gnnc train would", () => {
   });
 
   it("a schedule option training cannot apply and a user pass that cannot be read: both errors, each at its key", async () => {
-    const files = { "f.gnn": gcnSource({ epochs: 2, extra: 'schedule = soup(ingredientz = 3)\n  passes = [pass("./my-pass.ts", level = 2)]' }) };
+    const files = { "f.gnn": gcnSource({ epochs: 2, extra: 'schedule = soup(ingredients = 3, methd = greedy)\n  passes = [pass("./my-pass.ts", level = 2)]' }) };
     const check = await runCli(["check", "f.gnn"], files);
     expect(check.code).toBe(1);
-    expect(check.stderr).toMatch(/error\[(E\d+)\]: `soup` has no option `ingredientz`/);
+    expect(check.stderr).toMatch(/error\[(E\d+)\]: `soup` has no option `methd`/);
     expect(check.stderr).toMatch(/error\[E610\]: cannot read user pass `.*my-pass\.ts`/);
     expect(check.stderr).toContain("f.gnn: 2 errors");
     const train = await runCli(["train", "f.gnn"], files);
     expect(train.code).toBe(1);
-    expect(train.stderr).toContain("`soup` has no option `ingredientz`");
+    expect(train.stderr).toContain("`soup` has no option `methd`");
   });
 
   it("an unusable learning-rate schedule", async () => {
