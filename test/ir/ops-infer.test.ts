@@ -39,6 +39,7 @@ describe("the op spec table", () => {
     "t.step", "t.round", "t.erf", "t.argmax_onehot", "t.broadcast_to", "t.pad", "t.scatter_slice", "t.slice_add", "s.get", "s.reversible",
     "g.spmm_t", "g.spmm_max_mask", "g.scatter_sum_src", "t.fused",
     "t.matmul_epilogue", "g.spmm_epilogue",
+    "g.scatter_max", "g.scatter_max_mask", "g.append_loops", "g.loop_part", "g.pool", "g.unpool", "g.pool_max_mask",
   ];
 
   it("registers every op of the contract, under exactly these names", () => {
