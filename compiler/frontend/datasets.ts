@@ -117,7 +117,7 @@ export class DatasetTable {
       }
     }
     const base: DatasetSizes = info
-      ? { numNodes: info.numNodes, numEdges: info.numEdges, numFeatures: info.numFeatures, numClasses: info.numClasses }
+      ? { numNodes: info.numNodes, numEdges: info.numEdges, numFeatures: info.numFeatures, numClasses: info.numClasses, numEdgeFeatures: info.numEdgeFeatures, numGraphs: info.numGraphs }
       : source.kind === "csbm"
         ? { numNodes: source.nodes, numFeatures: source.features, numClasses: source.classes }
         : {};

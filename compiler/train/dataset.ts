@@ -30,6 +30,8 @@ export interface DatasetSizes {
   numEdges?: number;
   numFeatures?: number;
   numClasses?: number;
+  numEdgeFeatures?: number;
+  numGraphs?: number;
 }
 
 /** A checked dataset: a `dataset` declaration, or an inline `data = load(...)` in a train block. */
@@ -45,7 +47,7 @@ export interface DatasetRef {
   span: Span;
 }
 
-export const DATASET_ATTRIBUTES = ["num_features", "num_classes", "num_nodes", "num_edges"] as const;
+export const DATASET_ATTRIBUTES = ["num_features", "num_classes", "num_nodes", "num_edges", "num_edge_features", "num_graphs"] as const;
 export type DatasetAttribute = (typeof DATASET_ATTRIBUTES)[number];
 
 /** The compile-time value of `ds.attr`: concrete when known, else the symbolic dim `ds.attr`. */
@@ -55,6 +57,8 @@ export function datasetAttribute(ds: DatasetRef, attr: DatasetAttribute): number
     num_classes: ds.sizes.numClasses,
     num_nodes: ds.sizes.numNodes,
     num_edges: ds.sizes.numEdges,
+    num_edge_features: ds.sizes.numEdgeFeatures,
+    num_graphs: ds.sizes.numGraphs,
   }[attr];
   return known ?? `${ds.name}.${attr}`;
 }
@@ -72,6 +76,12 @@ export interface DatasetInfo {
   numClasses: number;
   /** Split names available (train/val/test). */
   splits: readonly string[];
+  /** The inputs besides x and the graph the dataset supplies (`edge_weight`, `edge_attr`, `batch`); absent: none. */
+  inputs?: readonly string[];
+  /** Width of `edge_attr`, when the dataset has edge features. */
+  numEdgeFeatures?: number;
+  /** Graphs of a graph-level dataset (its labels and splits are per graph). */
+  numGraphs?: number;
 }
 
 /** Why a dataset's metadata cannot be used: a data error's code (E7xx) and message (naming the file and the value). */

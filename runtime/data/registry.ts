@@ -44,6 +44,7 @@ export function describeDataset(name: string, dirs: readonly string[] = dataSear
   const dir = findDatasetDir(name, dirs);
   if (dir === undefined) return undefined;
   const meta = readMeta(dir, name);
+  const inputs = (["edge_weight", "edge_attr", "batch"] as const).filter((key) => meta.arrays[key] !== undefined);
   return {
     name: meta.name,
     numNodes: meta.numNodes,
@@ -51,6 +52,9 @@ export function describeDataset(name: string, dirs: readonly string[] = dataSear
     numFeatures: meta.numFeatures,
     numClasses: meta.numClasses,
     splits: meta.splitNames ?? (meta.splitFile !== undefined ? splitNamesFromFile(dir, name, meta.splitFile) : []),
+    ...(inputs.length ? { inputs } : {}),
+    ...(meta.numEdgeFeatures !== undefined ? { numEdgeFeatures: meta.numEdgeFeatures } : {}),
+    ...(meta.numGraphs !== undefined ? { numGraphs: meta.numGraphs } : {}),
   };
 }
 

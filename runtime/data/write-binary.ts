@@ -2,8 +2,9 @@ import { createHash } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Dataset } from "./dataset.js";
+import { firstOccurrences, hasEdgeData, pickEdges } from "./edge-data.js";
 import { sortEdges } from "./edges.js";
-import type { ArrayKey } from "./meta.js";
+import type { ArrayKey, OptionalArrayKey } from "./meta.js";
 
 /**
  * Writes a dataset in the shared binary format (meta.json + .bin arrays + split.json), e.g. to
@@ -20,15 +21,22 @@ export function saveBinaryDataset(dir: string, ds: Dataset): void {
   edgeIndex.set(edges.dst, e);
   const csr = ds.features.kind === "csr" ? ds.features : denseToCsr(ds.features.data, ds.numNodes, ds.numFeatures);
 
-  const arrays: Record<ArrayKey, { data: Int32Array | Float32Array; shape: number[] }> = {
+  const arrays: Partial<Record<ArrayKey | OptionalArrayKey, { data: Int32Array | Float32Array; shape: number[] }>> = {
     edge_index: { data: edgeIndex, shape: [2, e] },
     features_indptr: { data: csr.indptr, shape: [ds.numNodes + 1] },
     features_indices: { data: csr.indices, shape: [csr.indices.length] },
     features_data: { data: csr.data, shape: [csr.data.length] },
-    labels: { data: ds.labels, shape: [ds.numNodes] },
+    labels: { data: ds.labels, shape: [ds.labels.length] },
   };
+  // Edge data is stored in edge_index's (sorted) column order.
+  if (hasEdgeData(ds)) {
+    const sorted = pickEdges(ds, firstOccurrences(g.numNodes, edges, g));
+    if (sorted.edgeWeight) arrays.edge_weight = { data: sorted.edgeWeight, shape: [e] };
+    if (sorted.edgeAttr) arrays.edge_attr = { data: sorted.edgeAttr.data, shape: [e, sorted.edgeAttr.dim] };
+  }
+  if (ds.graphs) arrays.batch = { data: ds.graphs.batch, shape: [ds.numNodes] };
   const arrayMeta: Record<string, unknown> = {};
-  for (const [key, { data, shape }] of Object.entries(arrays)) {
+  for (const [key, { data, shape }] of Object.entries(arrays) as [string, { data: Int32Array | Float32Array; shape: number[] }][]) {
     const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
     writeFileSync(join(dir, `${key}.bin`), bytes);
     arrayMeta[key] = {
@@ -48,6 +56,8 @@ export function saveBinaryDataset(dir: string, ds: Dataset): void {
     num_classes: ds.numClasses,
     num_edges_directed: e,
     features_nnz: csr.indices.length,
+    ...(ds.edgeAttr ? { num_edge_features: ds.edgeAttr.dim } : {}),
+    ...(ds.graphs ? { num_graphs: ds.graphs.numGraphs } : {}),
     endianness: "little",
     arrays: arrayMeta,
     split_file: "split.json",
