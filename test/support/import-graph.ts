@@ -16,7 +16,10 @@ export function importsOf(files: readonly SourceFile[], root: string): Import[] 
     for (const decl of [...file.getImportDeclarations(), ...file.getExportDeclarations()]) {
       const target = decl.getModuleSpecifierSourceFile();
       if (!target || target.isInNodeModules()) continue;
-      out.push({ from: relative(root, file.getFilePath()), to: relative(root, target.getFilePath()), typeOnly: decl.isTypeOnly() });
+      const to = relative(root, target.getFilePath());
+      // A package installed elsewhere and linked in (node_modules → node_modules.local) resolves outside node_modules/.
+      if (/^node_modules[^/\\]*[/\\]/.test(to)) continue;
+      out.push({ from: relative(root, file.getFilePath()), to, typeOnly: decl.isTypeOnly() });
     }
   }
   return out;

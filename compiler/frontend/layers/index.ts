@@ -7,12 +7,13 @@ import type { LayerDef } from "./layer.js";
 import { LayerNorm } from "./layer-norm.js";
 import { Linear } from "./linear.js";
 import { MLP } from "./mlp.js";
+import { Parameter } from "./parameter.js";
 import { SAGEConv } from "./sage-conv.js";
 import { SGConv } from "./sg-conv.js";
 
 /** The built-in layers by their PyG names. */
 const LAYERS: ReadonlyMap<string, LayerDef> = new Map(
-  [Linear, GCNConv, SAGEConv, GATConv, GINConv, SGConv, LayerNorm, BatchNorm, Dropout, MLP].map((l) => [l.signature.name, l]),
+  [Linear, GCNConv, SAGEConv, GATConv, GINConv, SGConv, LayerNorm, BatchNorm, Dropout, MLP, Parameter].map((l) => [l.signature.name, l]),
 );
 
 export function getLayer(name: string): LayerDef | undefined {

@@ -14,10 +14,12 @@ export interface LocalParam {
   trainable: boolean;
 }
 
-/** One input of a layer's forward: `x` (node features) or the graph. */
+/** One input of a layer's forward: `x` (node features), the graph, or edge data (`edge_weight`, `edge_attr`). */
 export interface LayerInput {
   name: string;
   kind: "tensor" | "graph";
+  /** May be left out (PyG's `edge_weight=None`): the expansion then sees `undefined`. */
+  optional?: boolean;
 }
 
 /**
@@ -30,6 +32,8 @@ export interface LayerContext {
   readonly training: boolean;
   /** True while emitting the body of a stack's loop. */
   readonly inLoop: boolean;
+  /** The graph a block's `message` is running over (edge functions such as `edge_softmax` use it). */
+  readonly messageGraph?: GraphValue;
   tensor(op: string, inputs: readonly number[], attrs?: Attrs): TensorValue;
   graph(op: string, inputs: readonly number[], attrs?: Attrs): GraphValue;
   /** A scalar f32 constant. */
@@ -57,17 +61,22 @@ export interface LayerDef {
   params(args: BoundArgs): LocalParam[];
   /** Checks across arguments that the signature cannot express; report through `fail`. */
   validate?(args: BoundArgs, fail: (argName: string, message: string, help?: string) => void): void;
-  expand(ctx: LayerContext, args: BoundArgs, inputs: readonly Value[]): TensorValue;
+  expand(ctx: LayerContext, args: BoundArgs, inputs: readonly (Value | undefined)[]): TensorValue;
 }
 
 /** Input `index` of a layer call; the caller has already checked its kind against `LayerDef.inputs`. */
-export function tensorInput(inputs: readonly Value[], index: number): TensorValue {
+export function tensorInput(inputs: readonly (Value | undefined)[], index: number): TensorValue {
   const v = inputs[index];
   if (v?.kind !== "tensor") throw new Error(`internal: layer input ${index} is not a tensor`);
   return v;
 }
 
-export function graphInput(inputs: readonly Value[], index: number): GraphValue {
+/** An optional tensor input: undefined when the call left it out. */
+export function optionalTensorInput(inputs: readonly (Value | undefined)[], index: number): TensorValue | undefined {
+  return inputs[index] === undefined ? undefined : tensorInput(inputs, index);
+}
+
+export function graphInput(inputs: readonly (Value | undefined)[], index: number): GraphValue {
   const v = inputs[index];
   if (v?.kind !== "graph") throw new Error(`internal: layer input ${index} is not a graph`);
   return v;
