@@ -196,12 +196,13 @@ export class Elaborator {
 
   private callLayer(inst: LayerInstance, path: string, display: string, args: readonly ArgInput[], callSpan: Span): Value {
     const def = inst.layer;
-    const sig = { name: display, params: def.inputs.map((i) => ({ name: i.name, kind: i.kind, optional: i.optional })) };
+    const declared = typeof def.inputs === "function" ? def.inputs(inst.args) : def.inputs;
+    const sig = { name: display, params: declared.map((i) => ({ name: i.name, kind: i.kind, optional: i.optional })) };
     const site = { reporter: this.reporter, callSpan, declSpan: inst.span };
     checkInputCount(sig, args, site);
     const bound = bindArgs(sig, args, site);
-    const inputs = def.inputs.map((i) => bound.get(i.name)?.value);
-    const inputSpans = def.inputs.map((i) => bound.get(i.name)?.span ?? callSpan);
+    const inputs = declared.map((i) => bound.get(i.name)?.value);
+    const inputSpans = declared.map((i) => bound.get(i.name)?.span ?? callSpan);
     const ctx = this.layerContext({ who: display, typeName: inst.typeName, path, callSpan, declSpan: inst.span, inputs, inputSpans, instance: inst });
     return def.expand(ctx, inst.args, inputs);
   }
@@ -230,6 +231,7 @@ export class Elaborator {
       training: this.training,
       inLoop: this.inLoop,
       messageGraph: this.messageGraphs[this.messageGraphs.length - 1],
+      loopIndex: this.regions.length ? this.tensorOf(this.regions[this.regions.length - 1].index) : undefined,
       callSpan: c.callSpan,
       declSpan: c.declSpan,
       tensor: (op, inputs, attrs = {}) => this.tensor(op, inputs, attrs, site),
@@ -252,6 +254,10 @@ export class Elaborator {
         if (child?.kind !== "module") throw new Error(`internal: ${argName} is not a module argument`);
         const childArgs = inputs.map((value) => ({ value, span: c.callSpan }));
         return this.callInstance(child.instance, joinPath(c.path, argName), `${c.who}.${argName}`, childArgs, c.callSpan);
+      },
+      callNamed: (name, instance, inputs) => {
+        const childArgs = inputs.map((value) => ({ value, span: c.callSpan }));
+        return this.callInstance(instance, joinPath(c.path, name), `${c.who}.${name}`, childArgs, c.callSpan);
       },
       fail: (code, message, extra: DiagExtra = {}) => this.reporter.fail(code, message, c.callSpan, extra),
     };

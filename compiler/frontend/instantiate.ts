@@ -4,7 +4,7 @@ import { didYouMean } from "../../grammar/suggest.js";
 import { MAX_ANDERSON_MEMORY } from "../ir/ops/anderson.js";
 import { LIMITS } from "../train/limits.js";
 import type { DatasetTable } from "./datasets.js";
-import { AGGREGATIONS } from "./message-passing.js";
+import { AGGREGATIONS } from "./aggregate.js";
 import { evaluate, type EvalScope } from "./eval.js";
 import { getFunction } from "./functions.js";
 import type { BlockInstance, Instance, LoopSpec, StackInstance } from "./instance.js";

@@ -2,6 +2,7 @@ import type { CallExpr, ForwardDecl } from "../../grammar/ast.js";
 import type { Span } from "../../grammar/span.js";
 import { didYouMean } from "../../grammar/suggest.js";
 import type { Dim } from "../ir/types.js";
+import { aggregateMessages, type Emit } from "./aggregate.js";
 import type { Elaborator } from "./elaborator.js";
 import { evaluate, type EvalScope } from "./eval.js";
 import type { BlockInstance } from "./instance.js";
@@ -24,8 +25,6 @@ import { describeValue, formatTensorType, type GraphValue, type TensorValue, typ
  * — which the `fuse-message` pass turns into SpMM/SDDMM kernels where the message is a product
  * of a node term and an edge term. Gradients come from the ops' own rules.
  */
-
-export const AGGREGATIONS = ["sum", "add", "mean", "max", "min", "softmax"] as const;
 
 /** Does this call run the block's own message passing (rather than the built-in `propagate` of SGC)? */
 export function isOwnPropagate(inst: BlockInstance, name: string): boolean {
@@ -54,7 +53,8 @@ export function propagate(el: Elaborator, inst: BlockInstance, path: string, cal
       help: "a message is computed per edge: combine `x_j` (source), `x_i` (destination) and edge tensors",
     });
   }
-  const aggregated = aggregate(el, inst.aggr ?? "sum", args.g, edgeValue, call.span);
+  const emit: Emit = (op, inputs, attrs = {}) => el.tensor(op, inputs, attrs, { span: call.span });
+  const aggregated = aggregateMessages(emit, () => el.constant(1, call.span), inst.aggr ?? "sum", args.g, edgeValue);
   const update = inst.decl.update;
   if (!update) return aggregated;
   return runMethod(el, inst, path, update, bindUpdate(el, inst, update, args, aggregated), run);
@@ -157,28 +157,6 @@ function runMethod(el: Elaborator, inst: BlockInstance, path: string, decl: Forw
     }
   }
   return run(el, inst, path, decl, locals, bindings);
-}
-
-/** Combine each node's in-edge messages `m` [E, …] into [N, …]; rows without in-edges give 0. */
-function aggregate(el: Elaborator, aggr: string, g: GraphValue, m: TensorValue, span: Span): TensorValue {
-  const site = { span };
-  const t = (op: string, inputs: number[], attrs = {}) => el.tensor(op, inputs, attrs, site);
-  switch (aggr) {
-    case "mean": {
-      const sum = t("g.scatter_sum", [g.id, m.id]);
-      const degree = t("t.maximum", [t("g.degree", [g.id]).id, el.constant(1, span).id]);
-      const perNode = t("t.reshape", [degree.id], { shape: [g.type.nodes, ...m.type.shape.slice(1).map(() => 1)] });
-      return t("t.div", [sum.id, perNode.id]);
-    }
-    case "max":
-      return t("g.scatter_max", [g.id, m.id]);
-    case "min":
-      return t("t.neg", [t("g.scatter_max", [g.id, t("t.neg", [m.id]).id]).id]);
-    case "softmax":
-      return t("g.scatter_sum", [g.id, t("t.mul", [t("g.edge_softmax", [g.id, m.id]).id, m.id]).id]);
-    default:
-      return t("g.scatter_sum", [g.id, m.id]);
-  }
 }
 
 function returnSpan(decl: ForwardDecl): Span {
