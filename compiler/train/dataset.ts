@@ -1,4 +1,5 @@
 import type { Span } from "../../grammar/span.js";
+import type { GraphsArgs } from "./graphs-rules.js";
 
 /** Where a dataset comes from, with its checked arguments. */
 export type DatasetSource =
@@ -13,6 +14,7 @@ export type DatasetSource =
       signal: number;
       seed: number;
     }
+  | ({ kind: "graphs" } & GraphsArgs)
   | { kind: "npz"; path: string }
   | { kind: "edgelist"; path: string; features?: string; labels?: string };
 

@@ -104,6 +104,7 @@ function unsupported(forward: Func, spec: TrainSpec): Diagnostic[] {
 /** The extra inputs (edge data, batch vector) the train block's dataset supplies, when known before loading it. */
 function suppliedInputs(spec: TrainSpec): readonly string[] | undefined {
   if (spec.data.source.kind === "csbm") return [];
+  if (spec.data.source.kind === "graphs") return spec.data.source.edge_features > 0 ? ["edge_attr", "batch"] : ["batch"];
   return spec.data.info ? spec.data.info.inputs ?? [] : undefined;
 }
 
