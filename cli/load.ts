@@ -1,12 +1,16 @@
+import { existsSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { compile, type CompileResult } from "../compiler/index.js";
 import type { DatasetResolver } from "../compiler/train/dataset.js";
-import { dataSearchPath, datasetResolver as dataResolver } from "../runtime/data/index.js";
+import { cacheDir, dataSearchPath, datasetResolver as dataResolver } from "../runtime/data/index.js";
 import type { Io } from "./io.js";
 
-/** The data directory from `--data-dir`, else `GNNC_DATA_DIR`, else none (dataset sizes stay symbolic). */
+/**
+ * The data directory from `--data-dir`, else `GNNC_DATA_DIR`, else the download cache when
+ * `gnnc data get` has made it, else none (dataset sizes stay symbolic).
+ */
 export function dataDirs(io: Io, flag: string | undefined): string[] {
-  const dir = flag ?? io.env.GNNC_DATA_DIR;
+  const dir = flag ?? io.env.GNNC_DATA_DIR ?? (existsSync(cacheDir(io.env)) ? cacheDir(io.env) : undefined);
   return dir ? [resolve(dir)] : [];
 }
 

@@ -1,6 +1,7 @@
 import { EXIT_OK, UsageError, type Io } from "../io.js";
 import { checkHelp } from "./check.js";
 import { compileHelp } from "./compile.js";
+import { dataHelp } from "./data.js";
 import { infoHelp } from "./info.js";
 import { irHelp } from "./ir.js";
 import { passesHelp } from "./passes.js";
@@ -19,6 +20,7 @@ Commands:
   compile FILE      write a train block's GPU kernels, lowered IR and memory plan (--out DIR)
   predict FILE      predict every node with a trained checkpoint (--params)
   info              show the GPU adapter, its limits, versions and the datasets found
+  data get NAME     download a dataset (Planetoid, Amazon/Coauthor, OGB) and convert it
   help [COMMAND]    show help for a command
 
 Exit codes: 0 success, 1 the input has errors, 2 usage error.
@@ -32,6 +34,7 @@ export const commandHelp: Record<string, string> = {
   compile: compileHelp,
   predict: predictHelp,
   info: infoHelp,
+  data: dataHelp,
   help: "gnnc help [COMMAND]\n\nShow the overview, or the help of one command.",
 };
 
