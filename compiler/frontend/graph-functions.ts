@@ -6,7 +6,7 @@ import { formatTensorType, type GraphValue, type TensorValue } from "./value.js"
 import type { BoundArgs } from "./signature.js";
 
 /**
- * PyG's graph utilities as functions: `add_self_loops(g)`, `edge_softmax(alpha)` (PyG's
+ * PyG's graph utilities as functions: `add_self_loops(g)`, `degree(g)`, `edge_softmax(alpha)` (PyG's
  * `softmax(alpha, index)`: normalise edge scores over each destination's in-edges — inside a
  * `message` it takes the graph being propagated over) and the readouts `global_add_pool`,
  * `global_mean_pool` and `global_max_pool` over a batch vector.
@@ -50,6 +50,11 @@ export const GRAPH_FUNCTIONS: readonly FunctionDef[] = [
   {
     signature: { name: "add_self_loops", params: [GRAPH] },
     apply: (ctx, args) => withSelfLoops(ctx, graphArg(args)!),
+  },
+  {
+    // PyG's degree(col, N): each node's in-degree (self loops included), as f32[N].
+    signature: { name: "degree", params: [GRAPH] },
+    apply: (ctx, args) => ctx.tensor("g.degree", [graphArg(args)!.id]),
   },
   {
     signature: { name: "edge_softmax", params: [{ name: "src", kind: "tensor" }, { ...GRAPH, optional: true }] },

@@ -76,7 +76,7 @@ export function inputWidth(inst: Instance): Dim | undefined {
       return first?.kind === "int" ? first.value : undefined;
     }
     case "Sequential": {
-      const list = arg("modules");
+      const list = arg("input_args")?.kind === "list" ? arg("input_args") : arg("modules");
       const first = list?.kind === "list" ? list.items[0] : undefined;
       return first?.kind === "module" ? inputWidth(first.instance) : undefined;
     }
