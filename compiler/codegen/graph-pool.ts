@@ -3,6 +3,7 @@ import type { Node, Type } from "../ir/types.js";
 import { BindingList } from "./bindings.js";
 import { tensorOperand, workgroupSizeOf, type EmitOptions } from "./emit-context.js";
 import { flatKernel } from "./flat-kernel.js";
+import { firstMaximum } from "./graph-segment.js";
 import type { KernelSpec } from "./kernel.js";
 import { SizeTable } from "./wgsl.js";
 import { addDivisor, arithmeticScalar, checkWords, inUnits, lanesFor, product, refuseInPlace, unitType } from "./words.js";
@@ -80,21 +81,9 @@ ${reduce === "mean" ? `if (last > first) {\n  acc = acc / ${T}(f32(last - first)
 }
 
 export function emitPoolMaxMask(node: Node, inputs: readonly Type[], options: EmitOptions): KernelSpec {
-  return perGraph(node, inputs, options, "g_pool_max_mask", "1 on each graph's first arg-max node per channel, else 0", (f, T, vector) => {
-    const U = vector ? "vec4<u32>" : "u32";
-    const better = vector ? "(v > top) | vec4<bool>(n == first)" : "n == first || v > top";
-    return `var top = ${T}(0);
-var best = ${U}(first);
-for (var n = first; n < last; n = n + 1u) {
-  let v = x[n * ${f} + c];
-  let better = ${better};
-  top = select(top, v, better);
-  best = select(best, ${U}(n), better);
-}
-for (var n = first; n < last; n = n + 1u) {
-  out[n * ${f} + c] = select(${T}(0), ${T}(1), best == ${U}(n));
-}`;
-  });
+  return perGraph(node, inputs, options, "g_pool_max_mask", "1 on each graph's first arg-max node per channel, else 0", (f, T, vector) =>
+    firstMaximum("n", `x[n * ${f} + c]`, T, vector, { f }),
+  );
 }
 
 export function emitUnpool(node: Node, inputs: readonly Type[], options: EmitOptions): KernelSpec {

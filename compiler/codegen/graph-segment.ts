@@ -61,46 +61,48 @@ ${w.body(f, T, lanes === 4)}`;
   });
 }
 
-/** The loop finding each lane's first maximum among i's in-edge rows of `y`: `top` (0 for no edge) and `best` (its edge). */
-function firstMaximum(f: string, T: string, vector: boolean): string {
+/**
+ * WGSL finding, per lane, the first maximum of `value` (an expression of the loop index `k`) for
+ * k in [first, last): `top` holds it (0 for an empty range) and `best` its k — a strict `>`, as the
+ * interpreter's. Then, with `mask`, 1 at each lane's best k of `out`'s rows and 0 at the others.
+ */
+export function firstMaximum(k: string, value: string, T: string, vector: boolean, mask?: { f: string }): string {
   const U = vector ? "vec4<u32>" : "u32";
-  const better = vector ? "(v > top) | vec4<bool>(e == first)" : "e == first || v > top";
-  return `var top = ${T}(0);
+  const better = vector ? `(v > top) | vec4<bool>(${k} == first)` : `${k} == first || v > top`;
+  const find = `var top = ${T}(0);
 var best = ${U}(first);
-for (var e = first; e < last; e = e + 1u) {
-  let v = y[e * ${f} + c];
+for (var ${k} = first; ${k} < last; ${k} = ${k} + 1u) {
+  let v = ${value};
   let better = ${better};
   top = select(top, v, better);
-  best = select(best, ${U}(e), better);
+  best = select(best, ${U}(${k}), better);
+}`;
+  if (!mask) return find;
+  return `${find}
+for (var ${k} = first; ${k} < last; ${k} = ${k} + 1u) {
+  out[${k} * ${mask.f} + c] = select(${T}(0), ${T}(1), best == ${U}(${k}));
 }`;
 }
 
-export function emitScatterMax(node: Node, inputs: readonly Type[], options: EmitOptions): KernelSpec {
+/** `g.scatter_max` (the maximum itself) and `g.scatter_max_mask` (where it is). */
+function emitMax(node: Node, inputs: readonly Type[], options: EmitOptions, mask: boolean): KernelSpec {
   return rowWalk(inputs, {
     node,
     options,
     scalar: arithmeticScalar(node, tensorOperand(node, inputs, 1).dtype),
     operands: [["y", 1]],
-    name: "g_scatter_max",
-    summary: "max of edge rows over each node's in-edges (0 without any)",
-    body: (f, T, vector) => `${firstMaximum(f, T, vector)}
-out[q] = top;`,
+    name: mask ? "g_scatter_max_mask" : "g_scatter_max",
+    summary: mask ? "1 on each node's first arg-max in-edge per channel, else 0" : "max of edge rows over each node's in-edges (0 without any)",
+    body: (f, T, vector) => (mask ? firstMaximum("e", `y[e * ${f} + c]`, T, vector, { f }) : `${firstMaximum("e", `y[e * ${f} + c]`, T, vector)}\nout[q] = top;`),
   });
 }
 
+export function emitScatterMax(node: Node, inputs: readonly Type[], options: EmitOptions): KernelSpec {
+  return emitMax(node, inputs, options, false);
+}
+
 export function emitScatterMaxMask(node: Node, inputs: readonly Type[], options: EmitOptions): KernelSpec {
-  return rowWalk(inputs, {
-    node,
-    options,
-    scalar: arithmeticScalar(node, tensorOperand(node, inputs, 1).dtype),
-    operands: [["y", 1]],
-    name: "g_scatter_max_mask",
-    summary: "1 on each node's first arg-max in-edge per channel, else 0",
-    body: (f, T, vector) => `${firstMaximum(f, T, vector)}
-for (var e = first; e < last; e = e + 1u) {
-  out[e * ${f} + c] = select(${T}(0), ${T}(1), best == ${vector ? "vec4<u32>" : "u32"}(e));
-}`,
-  });
+  return emitMax(node, inputs, options, true);
 }
 
 export function emitAppendLoops(node: Node, inputs: readonly Type[], options: EmitOptions): KernelSpec {

@@ -13,6 +13,7 @@ import {
   type EmitOptions,
 } from "../../compiler/codegen/index.js";
 import { NN_EMITTERS } from "../../compiler/codegen/nn-emitters.js";
+import { SEGMENT_EMITTERS } from "../../compiler/codegen/segment-emitters.js";
 import { SHAPE_GRAPH_EMITTERS } from "../../compiler/codegen/shape-graph-emitters.js";
 import { OPT_EMITTERS } from "../../compiler/codegen/opt-emitters.js";
 import { EPILOGUE_EMITTERS } from "../../compiler/codegen/epilogue.js";
@@ -47,7 +48,8 @@ describe("emitKernel", () => {
   it("gives byte-identical WGSL for identical input, for every op", () => {
     // Shape and graph ops need attributes and operands of their own: see shape-graph-kernels.test.ts.
     // So do the reductions, norms, losses, RNG ops and fills: see nn-kernels.test.ts.
-    const ownTests = new Set([...SHAPE_GRAPH_EMITTERS, ...NN_EMITTERS, ...OPT_EMITTERS, ...FUSED_EMITTERS, ...EPILOGUE_EMITTERS].map(([op]) => op));
+    // The segment ops: test/gpu/segment-ops.test.ts.
+    const ownTests = new Set([...SHAPE_GRAPH_EMITTERS, ...NN_EMITTERS, ...OPT_EMITTERS, ...FUSED_EMITTERS, ...EPILOGUE_EMITTERS, ...SEGMENT_EMITTERS].map(([op]) => op));
     for (const op of kernelOps().filter((o) => !ownTests.has(o))) {
       const a = emit(op, sampleTypes(op));
       const b = emit(op, sampleTypes(op));

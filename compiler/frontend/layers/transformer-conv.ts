@@ -1,9 +1,9 @@
 import { dimMul } from "../../ir/dims.js";
-import { LIMITS } from "../../train/limits.js";
 import { argBool, argFloat, argInt, type BoundArgs } from "../signature.js";
-import { int, type TensorValue } from "../value.js";
+import type { TensorValue } from "../value.js";
 import { applyDropout, applyLinear, channels, EDGE_ATTR_INPUT, flag, linearParams, NODE_AND_GRAPH, probability } from "./common.js";
-import { graphInput, optionalTensorInput, tensorInput, type LayerContext, type LayerDef, type LocalParam } from "./layer.js";
+import { attentionHeads, EDGE_DIM, HEADS, headsWidth, outputWidth } from "./heads.js";
+import { optionalTensorInput, type LayerContext, type LayerDef, type LocalParam } from "./layer.js";
 import { edgeFeatures, perEdge, propagateMessages } from "./propagation.js";
 
 /**
@@ -17,11 +17,11 @@ export const TransformerConv: LayerDef = {
     params: [
       channels("in_channels"),
       channels("out_channels"),
-      { name: "heads", kind: "int", default: int(1), min: 1, max: LIMITS.heads.max, boundsHelp: LIMITS.heads.why },
+      HEADS,
       flag("concat", true),
       flag("beta", false),
       probability("dropout", 0.0),
-      { name: "edge_dim", kind: "int", optional: true, min: 1, max: LIMITS.channels.max, boundsHelp: LIMITS.channels.why },
+      EDGE_DIM,
       flag("bias", true),
       flag("root_weight", true),
     ],
@@ -30,24 +30,19 @@ export const TransformerConv: LayerDef = {
   params(args) {
     const inC = argInt(args, "in_channels");
     const bias = argBool(args, "bias");
-    const width = dimMul(argInt(args, "heads"), argInt(args, "out_channels"));
+    const width = headsWidth(args);
     const ps: LocalParam[] = ["key", "query", "value"].flatMap((k) => linearParams(`lin_${k}.`, inC, width, bias));
     if (args.has("edge_dim")) ps.push(...linearParams("lin_edge.", argInt(args, "edge_dim"), width, false));
     if (argBool(args, "root_weight")) {
-      const out = outWidth(args);
+      const out = outputWidth(args);
       ps.push(...linearParams("lin_skip.", inC, out, bias));
       if (argBool(args, "beta")) ps.push(...linearParams("lin_beta.", dimMul(3, out), 1, false));
     }
     return ps;
   },
   expand(ctx, args, inputs) {
-    ctx.expectWidth(0, argInt(args, "in_channels"), "in_channels");
-    const x = tensorInput(inputs, 0);
-    const g = graphInput(inputs, 1);
-    const heads = argInt(args, "heads");
-    const c = argInt(args, "out_channels");
+    const { x, g, c, perHead, merge } = attentionHeads(ctx, args, inputs);
     const bias = argBool(args, "bias");
-    const perHead = (t: TensorValue) => ctx.tensor("t.reshape", [t.id], { shape: [t.type.shape[0], heads, c] });
     const project = (name: string) => perHead(applyLinear(ctx, x, `lin_${name}.weight`, bias ? `lin_${name}.bias` : undefined));
     const [query, key, value] = [project("query"), project("key"), project("value")];
     const attr = edgeFeatures(ctx, args, optionalTensorInput(inputs, 2));
@@ -62,16 +57,9 @@ export const TransformerConv: LayerDef = {
       const valueJ = edge ? ctx.tensor("t.add", [j(value).id, edge.id]) : j(value);
       return ctx.tensor("t.mul", [perEdge(ctx, alpha, valueJ).id, valueJ.id]);
     });
-    const n = x.type.shape[0];
-    const merged = argBool(args, "concat") ? ctx.tensor("t.reshape", [out.id], { shape: [n, dimMul(heads, c)] }) : ctx.tensor("t.mean", [out.id], { axes: [1] });
-    return argBool(args, "root_weight") ? withRoot(ctx, args, x, merged) : merged;
+    return argBool(args, "root_weight") ? withRoot(ctx, args, x, merge(out)) : merge(out);
   },
 };
-
-/** Width of the output: heads × out_channels concatenated, out_channels averaged. */
-function outWidth(args: BoundArgs) {
-  return argBool(args, "concat") ? dimMul(argInt(args, "heads"), argInt(args, "out_channels")) : argInt(args, "out_channels");
-}
 
 function withRoot(ctx: LayerContext, args: BoundArgs, x: TensorValue, out: TensorValue): TensorValue {
   const root = applyLinear(ctx, x, "lin_skip.weight", argBool(args, "bias") ? "lin_skip.bias" : undefined);

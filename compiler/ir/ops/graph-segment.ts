@@ -1,6 +1,6 @@
 import type { OpSpec } from "../spec.js";
 import { alloc, asGraph, asTensor, describeValue, elementsOf, graphAt, streamingCost } from "./common.js";
-import { edgeTensorAt, rowSize } from "./graph-common.js";
+import { edgeRowsToNodes, edgeTensorAt, rowSize } from "./graph-common.js";
 import type { GraphValue, TensorValue } from "../values.js";
 
 /**
@@ -31,13 +31,7 @@ const scatterMax: OpSpec = {
   arity: 2,
   attrs: {},
   pure: true,
-  infer(inputs) {
-    const g = graphAt(inputs, 0);
-    if ("error" in g) return g;
-    const y = edgeTensorAt(inputs, 1, "y", g);
-    if ("error" in y) return y;
-    return { kind: "tensor", dtype: y.dtype, shape: [g.nodes, ...y.shape.slice(1)] };
-  },
+  infer: edgeRowsToNodes,
   interpret(inputs, _attrs, ctx) {
     const { g, y, rs } = edgeRows(inputs);
     const out = alloc(y.dtype, [g.numNodes, ...y.shape.slice(1)], ctx.precision);
