@@ -219,6 +219,11 @@ export class Instantiator {
 
   /** `aggr = "max"` of a block that defines `message` (PyG's MessagePassing(aggr=…)); undefined: the default, sum. */
   private aggregation(decl: ModuleDecl, params: ReadonlyMap<string, Value>): string | undefined {
+    if (decl.update && !decl.message) {
+      this.reporter.fail("E318", `\`${decl.name.name}\` defines \`update\` but no \`message\`: nothing would call it`, decl.update.span, {
+        help: "`update(aggr_out, x)` runs after `message` and the aggregation, when `propagate(g, x = h)` is called",
+      });
+    }
     const m = decl.members.find((member) => isAggregation(decl, member.name.name));
     if (!m) return undefined;
     const v = evaluate(m.value, this.staticScope(params));

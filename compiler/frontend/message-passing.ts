@@ -68,7 +68,11 @@ function propagateArgs(r: Reporter, call: CallExpr, scope: EvalScope): Arguments
     });
   }
   const g = evaluate(first.value, scope);
-  if (g.kind !== "graph") return r.fail("E305", `the first argument of \`propagate\` must be a graph, found ${describeValue(g)}`, first.value.span);
+  if (g.kind !== "graph") {
+    return r.fail("E305", `the first argument of \`propagate\` must be a graph, found ${describeValue(g)}`, first.value.span, {
+      help: "in a block with `message`, `propagate(g, x = h)` runs the block's message passing (the graph first, tensors by name)",
+    });
+  }
   const named = new Map<string, { value: TensorValue; span: Span }>();
   for (const a of rest) {
     if (!a.name) {

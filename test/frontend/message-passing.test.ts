@@ -164,6 +164,11 @@ model Net() {
     expect(errorOf(model("message(x_j) = x_j\n  message(x_i) = x_i")).d).toMatchObject({ code: "E106", message: "block `B` has more than one `message`" });
   });
 
+  it("E318: an update without a message", () => {
+    const { d } = errorOf(model("update(aggr_out) = aggr_out", "x"));
+    expect(d).toMatchObject({ code: "E318", message: "`B` defines `update` but no `message`: nothing would call it" });
+  });
+
   it("edge_softmax outside a message needs its graph; propagate's tensors are named", () => {
     expect(errorOf(model("lin = Linear(4, 4)", "edge_softmax(x)")).d.message).toMatch(/call it inside `message`, or give the graph/);
     expect(errorOf(model("message(x_j) = x_j", "propagate(g, x)")).d).toMatchObject({ code: "E404" });
