@@ -17,7 +17,7 @@ export interface GraphsProblem {
   why?: string;
 }
 
-/** Most classes the generator can tell apart (class c closes c cycle-making edges per 10 nodes). */
+/** Most classes the generator can tell apart (class c closes c cycle-making edges per 5 nodes). */
 export const MAX_GRAPH_CLASSES = 8;
 
 /**

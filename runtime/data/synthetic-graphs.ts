@@ -11,7 +11,7 @@ import { Rng } from "./prng.js";
  * graph. Deterministic per seed.
  *
  * - Each graph has n ∈ [min_nodes, max_nodes] nodes joined by a random tree (node k links to a
- *   uniform earlier node), then class c adds c·⌈n/10⌉ edges between uniform non-adjacent pairs,
+ *   uniform earlier node), then class c adds c·⌈n/5⌉ edges between uniform non-adjacent pairs,
  *   each closing a cycle: the classes differ in cycle count (and so in edges per node), which sum
  *   pooling can see and which needs message passing to find from the node features alone.
  * - Node features: a one-hot "atom type" of `features` types, uniform and independent of the class.
@@ -47,7 +47,7 @@ export function syntheticGraphs(o: GraphsArgs & { name?: string }): Dataset {
       if (k > 0) link(rng.nextInt(k), k, types > 1 ? rng.nextInt(types - 1) : 0);
     }
     // A pair that is not yet adjacent closes a cycle; a near-complete graph may have none left.
-    const extra = Math.min(labels[g] * Math.ceil(n / 10), (n * (n - 1)) / 2 - (n - 1));
+    const extra = Math.min(labels[g] * Math.ceil(n / 5), (n * (n - 1)) / 2 - (n - 1));
     for (let added = 0; added < extra; ) {
       const a = rng.nextInt(n);
       const b = rng.nextInt(n);
