@@ -105,8 +105,13 @@ export class GnnParser extends ExpressionParser {
       const forwards: { decl: A.ForwardDecl; keyword: IToken }[] = [];
       const methods: { decl: A.ForwardDecl; keyword: IToken }[] = [];
       this.MANY(() => {
-        this.OR2([
+        // `name = …` is a member and `name(…)` a method; anything else after a name (`conv GCNConv(…)`)
+        // is read as a member, whose missing `=` is the error to report. Hence one token of lookahead
+        // and a gate on the second, rather than two tokens that would match neither.
+        this.OR2({ MAX_LOOKAHEAD: 1, DEF: [
           {
+            GATE: () => this.LA(2).tokenType !== T.LParen,
+            IGNORE_AMBIGUITIES: true,
             ALT: () => {
               const member = this.SUBRULE(this.member);
               this.ACTION(() => members.push(member));
@@ -120,13 +125,15 @@ export class GnnParser extends ExpressionParser {
             },
           },
           {
+            GATE: () => this.LA(2).tokenType === T.LParen,
+            IGNORE_AMBIGUITIES: true,
             ALT: () => {
               const keyword = this.LA(1);
               const decl = this.SUBRULE(this.methodDecl);
               this.ACTION(() => methods.push({ decl, keyword }));
             },
           },
-        ]);
+        ] });
       });
       const close = this.CONSUME(T.RBrace);
       return this.ACTION(() => {
@@ -161,7 +168,7 @@ export class GnnParser extends ExpressionParser {
             { span: this.tok(extra), message: `second \`${method}\`` },
             { span: this.tok(keywords[0]), message: `first \`${method}\` defined here` },
           ],
-          help: `a ${kw.image} has at most one \`${method}\`; merge the two or remove one`,
+          help: `a ${kw.image} has ${method === "forward" ? "exactly" : "at most"} one \`${method}\`; merge the two or remove one`,
         }),
       );
     }
@@ -172,6 +179,8 @@ export class GnnParser extends ExpressionParser {
     const names: readonly string[] = A.MESSAGE_PASSING_METHODS;
     for (const m of methods) {
       if (names.includes(m.keyword.image)) continue;
+      // A name read as a method while recovering from an error on its line is that error's echo.
+      if (this.errors.some((e) => e.token.startLine === m.keyword.startLine)) continue;
       const suggestion = didYouMean(m.keyword.image, [...names, "forward"]);
       this.extraDiagnostics.push(
         error("E112", `unknown method \`${m.keyword.image}\`: a block defines \`forward\`, \`message\` and \`update\``, this.tok(m.keyword), {

@@ -87,12 +87,13 @@ export function syntaxMessage(site: ErrorSite): SyntaxMessage {
     case "methodDecl":
     case "functionRest": {
       const fn = info.method ?? "forward";
+      const params = FUNCTION_PARAMS[fn] ?? "x";
       if (info.kind === "noViableAlt") {
         return {
           code: "E101",
           message: `expected \`=\`, \`->\` or \`{\` after the parameters of \`${fn}\`, found ${F}`,
           label: "expected `=`, `->` or `{`",
-          help: `write \`${fn}(${FUNCTION_PARAMS[fn] ?? "x, g"}) = expr\` or \`${fn}(${FUNCTION_PARAMS[fn] ?? "x, g"}) { ... return h }\``,
+          help: `write \`${fn}(${params}) = expr\` or \`${fn}(${params})${fn === "forward" ? " -> f32[N, C]" : ""} { ... return h }\``,
           pointAfterPrevious: true,
         };
       }

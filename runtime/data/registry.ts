@@ -70,13 +70,15 @@ export function describeDataset(name: string, dirs: readonly string[] = dataSear
 
 /**
  * The compiler's DatasetResolver over the directories loading searches (`dirs`): a dataset none
- * of them has, or whose metadata is broken, is described by the data error loading it would raise.
+ * of them has, or whose metadata is broken, is described by the data error loading it would raise
+ * — or, with `absent: "symbolic"`, a dataset none of them has is left undescribed (sizes symbolic).
  */
-export function datasetResolver(dirs: readonly string[] = dataSearchPath()): DatasetResolver {
+export function datasetResolver(dirs: readonly string[] = dataSearchPath(), absent: "error" | "symbolic" = "error"): DatasetResolver {
   return {
     describe: (name) => {
       try {
         const info = describeDataset(name, dirs);
+        if (!info && absent === "symbolic") return undefined;
         if (!info) throw notFound(name, dirs);
         return info;
       } catch (e) {

@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { catalogEntry } from "../../runtime/data/get/catalog.js";
@@ -44,6 +44,20 @@ describe("gnnc data", () => {
     const r = await runCli(["train", "gcn.gnn"], { "gcn.gnn": GCN }, { ...env, GNNC_DATA_DIR: join(tmp.dir, "empty") });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^error\[E701\]: .*dataset "cora" not found; searched .*download it with `gnnc data get cora`/);
+  });
+
+  it("checks without a data folder: a dataset the cache lacks stays symbolic, one it has is read", async () => {
+    // The cache folder holds other caches too, so its existence says nothing about a dataset.
+    const own = join(tmp.dir, "xdg-check");
+    mkdirSync(join(own, "gnnc", "kernels"), { recursive: true });
+    const symbolic = await runCli(["check", "gcn.gnn"], { "gcn.gnn": GCN }, { XDG_CACHE_HOME: own });
+    expect(symbolic.stderr).toMatch(/^warning\[W201\]: dataset `cora` is not available here; its sizes stay symbolic/);
+    expect(symbolic.stdout).toBe("ok  gcn.gnn  (1 module, 1 warning)\n");
+    mkdirSync(join(own, "gnnc", "cora"));
+    writeFileSync(join(own, "gnnc", "cora", "meta.json"), "{ not json");
+    const broken = await runCli(["check", "gcn.gnn"], { "gcn.gnn": GCN }, { XDG_CACHE_HOME: own });
+    expect(broken.code).toBe(1);
+    expect(broken.stderr).toMatch(/^error\[E7\d\d\]: .*cora.*meta\.json/);
   });
 
   it.skipIf(!HAVE_SHARED_DATA)("gets cora from a mirror into the cache, and training finds it there", async () => {
