@@ -5,6 +5,7 @@ import type { Func, Node, Type } from "../compiler/ir/types.js";
 import type { TensorValue, Value } from "../compiler/ir/values.js";
 import { planFunction, type GpuDevice } from "../runtime/gpu/index.js";
 import { GpuRunner } from "../runtime/runner/index.js";
+import { statePool } from "../compiler/plan/index.js";
 import { LOSS_RESULT, TRAIN_STEP_FUNC } from "../compiler/train/index.js";
 
 /** Bytes allocated on the GPU for one training run, measured (sizes of the buffers created). */
@@ -110,9 +111,15 @@ function slotType(label: string, nodes: ReadonlyMap<number, Node>): Type | undef
   return type?.kind === "tuple" && item !== undefined ? type.items[Number(item)] : type;
 }
 
-/** Split the step program's own buffers (matched to its launch plan by label, in allocation order) by what they hold. */
-function stepShares(step: Func, data: Readonly<Record<string, Value>>, symbols: Readonly<Record<string, number>>, log: readonly Allocation[]) {
-  const { launches: plan } = planFunction(step, { symbols, data });
+/**
+ * Split the step program's buffers by what they hold: its own (matched to its launch plan by
+ * label, in allocation order) and the scratch buffers it shares with the evaluation (the runner's
+ * pool: compiler/plan/scratch-pool.ts), each counted for the step.
+ */
+function stepShares(funcs: { step: Func; predict: Func }, data: Readonly<Record<string, Value>>, params: Readonly<Record<string, TensorValue>>, symbols: Readonly<Record<string, number>>, log: readonly Allocation[]) {
+  const { step } = funcs;
+  const [plan, predictPlan] = [step, funcs.predict].map((f) => planFunction(f, { symbols, data }).launches);
+  const pool = statePool([{ plan, resultNames: step.resultNames }, { plan: predictPlan, resultNames: funcs.predict.resultNames }], new Set(Object.keys(params)));
   const queues = new Map<string, number[]>();
   for (const a of log) {
     const q = queues.get(a.label);
@@ -131,7 +138,8 @@ function stepShares(step: Func, data: Readonly<Record<string, Value>>, symbols: 
   const shares = { activations: 0, stepParameterSized: 0, stepFilledOnce: 0 };
   for (const [k, slot] of plan.slots.entries()) {
     if (named.has(k)) continue; // the shared store's, counted by name
-    const bytes = queues.get(slot.label)?.shift();
+    const shared = pool.slots[0].get(k);
+    const bytes = shared !== undefined ? pool.buffers[shared] : queues.get(slot.label)?.shift();
     if (bytes === undefined) return undefined; // the runtime labels buffers differently now: no honest split
     if (once.has(k)) shares.stepFilledOnce += bytes;
     else {
@@ -169,7 +177,7 @@ export async function measureGpuStep(
     const sum = (prefix: string) => log.filter((a) => a.label.startsWith(prefix)).reduce((n, a) => n + a.bytes, 0);
     const parametersAndStates = sum("param");
     const inputs = sum("input ");
-    const shares = stepShares(funcs.step, data, symbols, log);
+    const shares = stepShares(funcs, data, params, symbols, log);
     if (!shares) console.error("note: the step's buffers could not be matched to its launch plan by label; activation share left out");
     const split = (shares?.activations ?? 0) + (shares?.stepParameterSized ?? 0) + (shares?.stepFilledOnce ?? 0);
     return {

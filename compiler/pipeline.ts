@@ -1,6 +1,8 @@
 import { hasErrors, type Diagnostic } from "../grammar/diagnostics.js";
 import type { Module } from "./ir/types.js";
 import { runPipeline, type PassRegistry, type PassTiming, type PipelineEntry } from "./passes/index.js";
+import { lowerSchedule, scheduleKind } from "./schedules/kinds.js";
+import type { ScheduleProgram } from "./schedules/program.js";
 import { lowerTraining } from "./train/lower.js";
 import type { TrainSpec } from "./train/spec.js";
 
@@ -10,8 +12,8 @@ import type { TrainSpec } from "./train/spec.js";
  * pipeline (verified after every pass) except `lower`. Sizes stay symbolic: what depends on the
  * data (launch plans, zero patterns) is planned once the data is bound, in `compiler/plan`.
  *
- * Passes plug in at named points — the train block's technique passes and user passes choose one
- * by their `stage`:
+ * Passes plug in at named points — the train block's `passes = [...]` (technique passes and user
+ * passes) each run at the point their `stage` names, in the order written:
  *   forward   on the model's functions before autodiff, so gradients follow the rewrite
  *             (DropEdge, fake quantisation of weights)
  *   training  on the lowered training functions (masks on weights and their updates)
@@ -55,7 +57,8 @@ const STAGES: readonly Stage[] = [
   // passing fuses into SDDMM/SpMM; aggregations move after the linear transforms that narrow their channels.
   { name: "forward", passes: () => "fuse-message,transform-first", point: "forward" },
   // The train block becomes functions: the loss, its gradients and the optimizer's update
-  // (`train_step`), beside the model's `predict`.
+  // (`train_step`), beside the model's `predict`; or, with a schedule, the schedule's functions
+  // and its host plan (compiler/schedules).
   { name: "lower", passes: () => "", lowers: true },
   // Technique passes over the training functions.
   { name: "training", passes: () => "", point: "training" },
@@ -78,6 +81,8 @@ export interface CompiledTraining {
   module: Module;
   /** The module right after lowering (reports compare node counts before and after cleanup). */
   lowered: Module;
+  /** With `schedule = …`: the host plan that drives the module's functions. */
+  schedule?: ScheduleProgram;
   /** Every pass run after lowering, in order, with its stage. */
   timings: (PassTiming & { stage: string })[];
   /** Time the whole pipeline took. */
@@ -91,21 +96,25 @@ export interface CompiledTraining {
  */
 export function compileTraining(module: Module, spec: TrainSpec, options: TrainingPipelineOptions): { training?: CompiledTraining; diagnostics: Diagnostic[] } {
   const start = performance.now();
+  const inserted = insertedPasses(spec, options.inserted);
   const diagnostics: Diagnostic[] = [];
   const timings: CompiledTraining["timings"] = [];
   let current = module;
   let lowered: Module | undefined;
+  let schedule: ScheduleProgram | undefined;
   let properties: string[] = [];
   for (const stage of STAGES) {
     if (stage.only && stage.only !== options.target) continue;
     if (stage.lowers) {
-      const result = lowerTraining(current, spec);
+      const scheduled = spec.schedule && scheduleKind(spec.schedule.name) ? lowerSchedule(current, spec) : undefined;
+      const result = scheduled ? (Array.isArray(scheduled) ? scheduled : scheduled.module) : lowerTraining(current, spec);
       if (Array.isArray(result)) return { diagnostics: [...diagnostics, ...result] };
+      if (scheduled && !Array.isArray(scheduled)) schedule = scheduled.program;
       current = lowered = result;
       properties = []; // new functions: what held of the model's says nothing of them
       continue;
     }
-    const entries: (string | readonly PipelineEntry[])[] = [stage.passes(options), stage.point ? options.inserted?.[stage.point] ?? [] : []];
+    const entries: (string | readonly PipelineEntry[])[] = [stage.passes(options), stage.point ? inserted[stage.point] : []];
     for (const pipeline of entries) {
       if (pipeline.length === 0) continue;
       const result = runPipeline(current, pipeline, { registry: options.registry, log: options.log, properties });
@@ -116,18 +125,30 @@ export function compileTraining(module: Module, spec: TrainSpec, options: Traini
       current = result.module;
     }
   }
-  return { training: { module: current, lowered: lowered!, timings, ms: performance.now() - start }, diagnostics };
+  return { training: { module: current, lowered: lowered!, ...(schedule ? { schedule } : {}), timings, ms: performance.now() - start }, diagnostics };
+}
+
+/** The train block's passes by the point their stage names, then the caller's extra ones. */
+function insertedPasses(spec: TrainSpec, extra: TrainingPipelineOptions["inserted"] = {}): Record<InsertionPoint, PipelineEntry[]> {
+  const out: Record<InsertionPoint, PipelineEntry[]> = { forward: [], training: [], kernels: [] };
+  for (const p of spec.passes) {
+    const entry: PipelineEntry = p.pass ? { pass: p.pass, options: p.options, span: p.span, optionSpans: p.optionSpans } : { name: p.name, options: p.options, span: p.span, optionSpans: p.optionSpans };
+    const stage = p.pass?.stage ?? "forward";
+    if (stage !== "model") out[stage].push(entry); // model-stage passes were applied by the frontend
+  }
+  for (const point of INSERTION_POINTS) out[point].push(...(extra[point] ?? []));
+  return out;
 }
 
 /**
  * The model's functions as training compiles them up to lowering (the `forward` stage), for
  * running `predict` outside training: a checkpoint's outputs are those it was selected by.
  */
-export function compileForward(module: Module, options: Pick<TrainingPipelineOptions, "inserted" | "registry" | "log"> = {}): { module: Module; diagnostics: Diagnostic[] } {
+export function compileForward(module: Module, spec: TrainSpec, options: Pick<TrainingPipelineOptions, "inserted" | "registry" | "log"> = {}): { module: Module; diagnostics: Diagnostic[] } {
   const forward = STAGES.find((s) => s.name === "forward")!;
   let current = module;
   const diagnostics: Diagnostic[] = [];
-  for (const pipeline of [forward.passes({ target: "reference" }), options.inserted?.forward ?? []]) {
+  for (const pipeline of [forward.passes({ target: "reference" }), insertedPasses(spec, options.inserted).forward]) {
     if (pipeline.length === 0) continue;
     const result = runPipeline(current, pipeline, { registry: options.registry, log: options.log });
     diagnostics.push(...result.diagnostics);

@@ -3,8 +3,8 @@ import { Project, type SourceFile } from "ts-morph";
 import { relative, resolve } from "node:path";
 import { cycles, folderOf, importsOf, type Import } from "./support/import-graph.js";
 
-const COMPILER = ["compiler", "compiler/ir", "compiler/plan", "compiler/autodiff", "compiler/codegen", "compiler/passes", "compiler/frontend", "compiler/train", "compiler/api", "compiler/user-passes"];
-const RUNTIME = ["runtime/reference", "runtime/data", "runtime/checkpoint", "runtime/gpu", "runtime/runner", "runtime/train", "runtime/report"];
+const COMPILER = ["compiler", "compiler/ir", "compiler/plan", "compiler/autodiff", "compiler/codegen", "compiler/passes", "compiler/frontend", "compiler/train", "compiler/api", "compiler/user-passes", "compiler/typescript", "compiler/schedules"];
+const RUNTIME = ["runtime/reference", "runtime/data", "runtime/checkpoint", "runtime/gpu", "runtime/runner", "runtime/train", "runtime/report", "runtime/schedules"];
 
 /**
  * Which folders each folder may import besides itself (a folder: see folderOf). design.md §1: data
@@ -21,11 +21,16 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   "compiler/codegen": ["compiler/ir", "grammar"],
   "compiler/passes": ["compiler/ir", "compiler/autodiff", "compiler/codegen", "grammar"],
   // The frontend produces the train blocks' contract (compiler/train's types) and loads user passes.
-  "compiler/frontend": ["compiler/ir", "compiler/passes", "compiler/train", "compiler/user-passes", "grammar"],
-  "compiler/train": ["compiler/ir", "compiler/autodiff", "grammar"],
+  "compiler/frontend": ["compiler/ir", "compiler/passes", "compiler/train", "compiler/user-passes", "compiler/schedules", "grammar"],
+  // A train block's passes are part of the contract (the loaded pass travels with its spec).
+  "compiler/train": ["compiler/ir", "compiler/autodiff", "compiler/passes", "grammar"],
+  // Schedules lower a train block to functions and a host plan, with the training lowering's parts.
+  "compiler/schedules": ["compiler/ir", "compiler/autodiff", "compiler/train", "grammar"],
   // What a pass author imports (gnnc/ir, gnnc/passes): a view of the IR and the pass layer.
   "compiler/api": ["compiler/ir", "compiler/passes", "grammar"],
   "compiler/user-passes": ["compiler/api", "compiler/ir", "compiler/passes", "grammar"],
+  // Typed TypeScript modules for compiled train blocks (--emit ts).
+  "compiler/typescript": ["compiler/ir", "compiler/train", "grammar"],
   // The entry points in compiler/ itself drive the whole compiler.
   compiler: [...COMPILER, "grammar"],
   "runtime/reference": ["compiler/ir", "compiler/plan", "grammar"],
@@ -34,8 +39,12 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   "runtime/gpu": ["compiler/ir", "compiler/plan", "compiler/codegen", "runtime/reference", "grammar"],
   // Runners run lowered functions; they know devices, never train blocks.
   "runtime/runner": ["compiler/ir", "compiler/plan", "compiler/codegen", "runtime/reference", "runtime/gpu", "grammar"],
-  "runtime/train": ["compiler", "compiler/ir", "compiler/plan", "compiler/codegen", "compiler/passes", "compiler/train", "runtime/reference", "runtime/data", "runtime/checkpoint", "runtime/gpu", "runtime/runner", "grammar"],
+  "runtime/train": ["compiler", "compiler/ir", "compiler/plan", "compiler/codegen", "compiler/passes", "compiler/train", "compiler/schedules", "runtime/reference", "runtime/data", "runtime/checkpoint", "runtime/gpu", "runtime/runner", "grammar"],
   "runtime/report": ["compiler", "compiler/ir", "compiler/passes", "runtime/checkpoint", "runtime/train"],
+  // Schedule drivers are runner clients beside the epoch trainer, reusing its evaluation and data binding.
+  "runtime/schedules": ["compiler", "compiler/ir", "compiler/plan", "compiler/train", "compiler/schedules", "runtime/reference", "runtime/data", "runtime/checkpoint", "runtime/gpu", "runtime/runner", "runtime/train", "runtime/report", "grammar"],
+  // The library (package "gnnc") and the command line sit on top of everything.
+  api: [...COMPILER, ...RUNTIME, "grammar"],
   cli: [...COMPILER, ...RUNTIME, "grammar"],
   bench: [...COMPILER, ...RUNTIME, "grammar"],
 };
@@ -77,7 +86,7 @@ const root = resolve(import.meta.dirname, "..");
 
 describe("architecture", () => {
   const project = new Project({ tsConfigFilePath: resolve(root, "tsconfig.json"), skipAddingFilesFromTsConfig: true });
-  project.addSourceFilesAtPaths(["grammar", "compiler", "runtime", "cli", "bench", "test"].map((d) => resolve(root, d, "**/*.ts")));
+  project.addSourceFilesAtPaths(["grammar", "compiler", "runtime", "api", "cli", "bench", "test"].map((d) => resolve(root, d, "**/*.ts")));
   const all = project.getSourceFiles();
   const isSource = (f: SourceFile) => !relative(root, f.getFilePath()).startsWith("test");
   const sources = all.filter(isSource);

@@ -1,4 +1,10 @@
 import { printModule } from "../../compiler/ir/print.js";
+import type { Diagnostic } from "../../grammar/diagnostics.js";
+import type { Module } from "../../compiler/ir/types.js";
+import type { CompiledProgram } from "../../compiler/train/program.js";
+import { lowerSchedule, scheduleKind } from "../../compiler/schedules/kinds.js";
+import { printScheduleProgram } from "../../compiler/schedules/print.js";
+import type { ScheduleProgram } from "../../compiler/schedules/program.js";
 import { resolve } from "node:path";
 import { parsePipeline, runPipeline, type PipelineStep } from "../../compiler/passes/index.js";
 import { pipelineRegistry } from "../../compiler/user-passes/pipeline.js";
@@ -14,7 +20,9 @@ const PIPELINE_FILE = "<--passes>";
 
 export const irHelp = `gnnc ir FILE [--after PASS] [--passes LIST] [--print-ir-after PASS|all] [--module NAME] [--data-dir DIR]
 
-Print the typed IR of each module in FILE (one per train block), with .gnn locations.
+Print the typed IR of each module in FILE (one per train block), with .gnn locations. A train
+block with \`schedule = …\` prints its schedule program: the host plan, phase by phase, then
+the functions it lowers to.
 
   --after PASS            run the pipeline up to and including PASS, then print
   --passes LIST           the pipeline, e.g. "shape-inference,cse,dce" (default: ${DEFAULT_PIPELINE});
@@ -82,9 +90,17 @@ export function ir(io: Io, argv: string[]): number {
     }
   }
 
-  for (const module of modules) {
+  for (const frontendModule of modules) {
+    // A train block with a schedule shows its schedule program: the plan and the functions it lowers to.
+    const scheduled = scheduleOf(loaded.result.program, frontendModule);
+    if (scheduled && "diagnostics" in scheduled) {
+      reportDiagnostics(io, scheduled.diagnostics, loaded.sources);
+      return EXIT_ERRORS;
+    }
+    const module = scheduled ? scheduled.module : frontendModule;
+    const print = (m: typeof module) => (scheduled ? printScheduleProgram(scheduled.program, m) : printModule(m));
     if (!runsPasses) {
-      io.out(printModule(module) + "\n");
+      io.out(print(module) + "\n");
       continue;
     }
     const result = runPipeline(module, steps, {
@@ -99,7 +115,15 @@ export function ir(io: Io, argv: string[]): number {
     if (reportDiagnostics(io, result.diagnostics, loaded.sources) > 0) return EXIT_ERRORS;
     if (values.timing)
       for (const t of result.timings) io.err(`${t.pass.padEnd(20)} ${t.ms.toFixed(2)} ms${t.changed ? "" : "  (no change)"}\n`);
-    if (printAfter === undefined) io.out(printModule(result.module) + "\n");
+    if (printAfter === undefined) io.out(print(result.module) + "\n");
   }
   return EXIT_OK;
+}
+
+/** The schedule program of the train block compiled to `module`, when the block has a schedule kind that is built. */
+function scheduleOf(program: CompiledProgram, module: Module): { module: Module; program: ScheduleProgram } | { diagnostics: Diagnostic[] } | undefined {
+  const spec = program.trains.find((t) => t.module === module.name && t.schedule);
+  if (!spec || !scheduleKind(spec.schedule!.name)) return undefined;
+  const lowered = lowerSchedule(module, spec);
+  return Array.isArray(lowered) ? { diagnostics: lowered } : lowered;
 }

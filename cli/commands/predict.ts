@@ -6,7 +6,7 @@ import { accuracy } from "../../runtime/train/metrics.js";
 import { parseCommandArgs } from "../args.js";
 import { EXIT_ERRORS, EXIT_OK, UsageError, type Io } from "../io.js";
 import { dataDirs } from "../load.js";
-import { loadTrainTarget, reportRunError } from "./train.js";
+import { loadTrainTarget, reportRunError } from "./training.js";
 
 export const predictHelp = `gnnc predict FILE --params PATH [--run NAME] [--data-dir DIR] [--out PATH]
 

@@ -1,20 +1,18 @@
 import { dirname, resolve } from "node:path";
-import type { CompiledProgram } from "../../compiler/train/program.js";
 import { LIMITS, type Limit } from "../../compiler/train/limits.js";
 import type { TensorValue } from "../../compiler/ir/values.js";
-import { checkWritable, createFolder, loadCheckpoint, saveCheckpoint, writeFileAtomic, WriteFileError, type Checkpoint } from "../../runtime/checkpoint/index.js";
-import { DataError } from "../../runtime/data/index.js";
-import { CodegenError } from "../../compiler/codegen/index.js";
-import { GpuDeviceLostError, GpuKernelError, GpuLimitError, NoAdapterError, openDevice, type GpuDevice } from "../../runtime/gpu/index.js";
-import { InterpretError } from "../../runtime/reference/index.js";
-import { resultJson, summarizePipeline, writeRunReport, type PipelineSummary } from "../../runtime/report/index.js";
+import { checkWritable, createFolder, loadCheckpoint, type Checkpoint } from "../../runtime/checkpoint/index.js";
+import type { GpuDevice } from "../../runtime/gpu/index.js";
+import { summarizePipeline, type PipelineSummary } from "../../runtime/report/index.js";
 import { progressPrinter, type ProgressMode } from "../../runtime/train/progress.js";
-import { findTrain, runTraining } from "../../runtime/train/run.js";
+import { runTraining } from "../../runtime/train/run.js";
 import type { StartState, TrainResult } from "../../runtime/train/trainer.js";
 import { parseCommandArgs } from "../args.js";
-import { EXIT_ERRORS, EXIT_OK, UsageError, type Io } from "../io.js";
-import { compileFile, dataDirs, datasetResolver } from "../load.js";
+import { EXIT_ERRORS, UsageError, type Io } from "../io.js";
+import { dataDirs } from "../load.js";
 import { reportDiagnostics } from "../report.js";
+import { trainScheduled } from "./train-schedule.js";
+import { loadTrainTarget, openTrainingDevice, reportRunError, userPassLog, writeRunOutputs } from "./training.js";
 
 export const trainHelp = `gnnc train FILE [--run NAME] [--device auto|gpu|reference] [--data-dir DIR] [--seed N] [--epochs N]
                 [--eval-every K] [--patience P] [--save PATH] [--resume PATH] [--json PATH] [--report DIR] [--quiet]
@@ -52,42 +50,6 @@ function wholeNumber(flag: string, text: string | undefined, min: number, limit:
   const n = Number(text);
   if (!/^\d+$/.test(text) || n < min || n > limit.max) throw new UsageError(`gnnc train: --${flag} must be an integer in [${min}, ${limit.max}], got \`${text}\``);
   return n;
-}
-
-/** The compiled train block FILE names (`--run`, or the only one); undefined after reporting why not. */
-export function loadTrainTarget(io: Io, command: string, file: string, dirs: string[], wanted: string | undefined) {
-  const compileStart = performance.now();
-  const loaded = compileFile(io, file, datasetResolver(io, dirs));
-  const compileMs = performance.now() - compileStart;
-  if (!loaded) return undefined;
-  if (reportDiagnostics(io, loaded.result.diagnostics, loaded.sources) > 0 || !loaded.result.program) return undefined;
-  const program: CompiledProgram = loaded.result.program;
-  const names = program.trains.map((t) => t.name);
-  if (names.length === 0) {
-    io.err(`error: ${file} has no train block\n  help: add \`train NAME { data = …, model = …, … }\`\n`);
-    return undefined;
-  }
-  const target = findTrain(program, wanted);
-  if (!target) {
-    const list = names.map((n) => `\`${n}\``).join(", ");
-    throw new UsageError(wanted === undefined ? `gnnc ${command}: ${file} has several train blocks; choose one with --run (${list})` : `gnnc ${command}: no train block \`${wanted}\` in ${file} (train blocks: ${list})`);
-  }
-  return { ...target, sources: loaded.sources, compileMs };
-}
-
-/** Report an error of running (bad data or checkpoint, a failing op, an unwritable file); rethrows anything else (a bug). */
-export function reportRunError(io: Io, e: unknown, doing: string): number {
-  if (e instanceof DataError) io.err(`error[${e.code}]: ${e.message}\n  help: ${e.help}\n`);
-  else if (e instanceof WriteFileError) io.err(`error: ${e.message}\n`);
-  else if (e instanceof InterpretError) io.err(`error: ${doing} failed in ${e.message}\n`);
-  else if (e instanceof NoAdapterError) io.err(`error: ${e.message}\n`);
-  else if (e instanceof CodegenError) {
-    io.err(`error: ${doing} on the GPU is not possible yet: ${e.message}\n  help: train on the reference interpreter with --device reference\n`);
-  } else if (e instanceof GpuLimitError) {
-    io.err(`error: ${doing} on the GPU is not possible: ${e.message}\n  help: train on the reference device with --device reference, or make these tensors smaller (one tensor is not yet split across bindings)\n`);
-  } else if (e instanceof GpuKernelError || e instanceof GpuDeviceLostError) io.err(`error: ${doing} failed on the GPU: ${e.message}\n`);
-  else throw e;
-  return EXIT_ERRORS;
 }
 
 function fmt(x: number | undefined): string {
@@ -151,11 +113,19 @@ export async function train(io: Io, argv: string[]): Promise<number> {
   } catch (e) {
     return reportRunError(io, e, "writing");
   }
+  if (target.spec.schedule) {
+    const given = { epochs, "eval-every": evalEvery, patience };
+    for (const [flag, v] of Object.entries(given)) {
+      if (v !== undefined) throw new UsageError(`gnnc train: --${flag} does not apply to \`${target.spec.name}\`: its schedule (\`${target.spec.schedule.name}\`) sets how long it trains`);
+    }
+    const mode: ProgressMode = values.quiet ? "quiet" : io.stderrIsTTY ? "tty" : "lines";
+    return trainScheduled(io, target, { device, seed, savePath, resumePath, reportDir, json: values.json as string | undefined, mode, dirs, file });
+  }
   let start: StartState | undefined;
   if (resumePath !== undefined) {
     try {
       const ckpt = loadCheckpoint(resumePath);
-      const from = startFrom(ckpt, epochs ?? target.spec.epochs);
+      const from = startFrom(ckpt, epochs ?? target.spec.epochs!);
       if (typeof from === "string") {
         io.err(`error: ${from}\n`);
         return EXIT_ERRORS;
@@ -175,15 +145,7 @@ export async function train(io: Io, argv: string[]): Promise<number> {
   let outcome;
   let gpu: GpuDevice | undefined;
   try {
-    if (device === "gpu") gpu = await openDevice();
-    if (device === "auto") {
-      try {
-        gpu = await openDevice();
-      } catch (e) {
-        if (!(e instanceof NoAdapterError)) throw e;
-        io.err(`note: no WebGPU adapter, so training on the reference device (run \`npm run setup\` to install one; --device reference silences this)\n`);
-      }
-    }
+    gpu = await openTrainingDevice(io, device);
     outcome = await runTraining(target.spec, target.module, {
       gpu,
       seed,
@@ -196,6 +158,7 @@ export async function train(io: Io, argv: string[]): Promise<number> {
       onEpoch: (p) => progress.epoch(p),
       onSelect: (_, state) => void (selectedState = state),
       onCompiled: (training) => void (pipeline = summarizePipeline(training)),
+      onPassLog: userPassLog(io, target.spec),
     });
   } catch (e) {
     progress.done();
@@ -212,23 +175,17 @@ export async function train(io: Io, argv: string[]): Promise<number> {
   const result = outcome.result;
   io.out(summary(result));
 
-  const spec = target.spec;
-  const select = spec.select.kind === "best" ? `${spec.select.split}_${spec.select.metric}` : undefined;
-  try {
-    if (savePath !== undefined && selectedState) {
-      const info = { run: result.run, module: target.module.name, dataset: result.dataset, epoch: result.selected_epoch, seed: result.seed, select, metrics: result.metrics };
-      saveCheckpoint(savePath, selectedState, info);
-      io.out(`  saved epoch ${result.selected_epoch} to ${savePath}\n`);
-    }
-    const json = values.json as string | undefined;
-    if (json !== undefined) writeFileAtomic(json, resultJson(result));
-    if (reportDir !== undefined) {
-      const maxRssBytes = process.resourceUsage().maxRSS * 1024;
-      writeRunReport(reportDir, { result, select, pipeline, trainMs, maxRssBytes, resumedFrom: resumePath, savedTo: savePath });
-      io.out(`  report in ${reportDir}\n`);
-    }
-  } catch (e) {
-    return reportRunError(io, e, "writing");
-  }
-  return EXIT_OK;
+  return writeRunOutputs(io, {
+    result,
+    spec: target.spec,
+    module: target.module.name,
+    unit: "epoch",
+    selectedState,
+    savePath,
+    json: values.json as string | undefined,
+    reportDir,
+    resumePath,
+    pipeline,
+    trainMs,
+  });
 }

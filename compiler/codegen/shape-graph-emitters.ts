@@ -4,6 +4,8 @@ import { emitEdgeSoftmax } from "./edge-softmax.js";
 import type { KernelEmitter, LaunchesEmitter } from "./emit-context.js";
 import { emitGatherDst, emitGatherSrc, emitSddmm } from "./graph-edge.js";
 import { emitScatterSum, emitScatterSumSrc, emitSpmmT } from "./graph-sum.js";
+import { emitGatherRows, emitScatterRows } from "./rows.js";
+import { emitAdjacencyBlock } from "./adjacency-block.js";
 import { emitPad, emitSelect, emitSlice } from "./slice.js";
 import { emitScatterSlice, emitSliceAdd } from "./slice-update.js";
 import { emitSpmmMaxMask } from "./spmm-max-mask.js";
@@ -25,6 +27,8 @@ export const SHAPE_GRAPH_EMITTERS: readonly [string, KernelEmitter][] = [
   ["t.select", emitSelect],
   ["t.scatter_slice", emitScatterSlice],
   ["t.slice_add", emitSliceAdd],
+  ["t.gather_rows", emitGatherRows],
+  ["t.scatter_rows", emitScatterRows],
   ["g.gather_src", emitGatherSrc],
   ["g.gather_dst", emitGatherDst],
   ["g.sddmm", emitSddmm],
@@ -33,6 +37,7 @@ export const SHAPE_GRAPH_EMITTERS: readonly [string, KernelEmitter][] = [
   ["g.scatter_sum_src", emitScatterSumSrc],
   ["g.spmm_t", emitSpmmT],
   ["g.spmm_max_mask", emitSpmmMaxMask],
+  ["g.adjacency_block", emitAdjacencyBlock],
 ];
 
 /** Shape ops that may need several launches (emit.ts's emitLaunches). */

@@ -53,7 +53,7 @@ export function compile(source: string, options: CompileOptions): CompileResult 
   const trains: TrainSpec[] = [];
   if (globals.trains.length > 0) {
     for (const decl of globals.trains) {
-      const env = { reporter, datasets, instantiator, file: options.file, resolvePath: options.resolveImport ?? resolveImport };
+      const env = { reporter, datasets, instantiator, file: options.file, resolvePath: options.resolveImport ?? resolveImport, readFile: options.readFile };
       const { spec, module } = checkTrain(decl, env);
       if (spec && module) {
         trains.push(spec);

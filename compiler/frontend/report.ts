@@ -25,8 +25,10 @@ export class Reporter {
   private readonly context: Label[] = [];
 
   error(code: FrontendCode, message: string, span: Span, extra: DiagExtra = {}): void {
-    if (this.seen(code, message, span)) return;
+    // A repeat (the same model instantiated by two train blocks) is shown once but still counts:
+    // callers compare `errors` before and after to stop at what failed, whichever block it was.
     this.errorCount++;
+    if (this.seen(code, message, span)) return;
     this.diagnostics.push(withExtra({ code, severity: "error", message, span }, this.withContextLabel(span, extra)));
   }
 

@@ -1,8 +1,10 @@
 import type { Expr, TrainDecl, TrainEntry } from "../../grammar/ast.js";
+import { error } from "../../grammar/diagnostics.js";
 import { joinSpans, type Span } from "../../grammar/span.js";
 import { didYouMean } from "../../grammar/suggest.js";
 import type { Module } from "../ir/types.js";
 import { buildModule } from "./build-module.js";
+import { scheduleRefusal } from "../train/lower.js";
 import { classCountProblems, outputWidth } from "../train/class-count.js";
 import type { DatasetRef } from "../train/dataset.js";
 import type { DatasetTable } from "./datasets.js";
@@ -33,6 +35,9 @@ import {
   type TrainSpec,
 } from "../train/spec.js";
 import { inputName } from "../ir/struct-views.js";
+import { scheduleKind, scheduleOptionProblems } from "../schedules/kinds.js";
+import { SCHEDULE_CODES } from "../schedules/codes.js";
+import type { ScheduleUses } from "../schedules/program.js";
 
 const KEYS = ["data", "model", "loss", "optimizer", "epochs", "select", "report", "schedule", "lr_schedule", "passes", "seed", "eval_every", "patience"];
 const REQUIRED = ["data", "model", "loss", "optimizer", "epochs"];
@@ -44,13 +49,16 @@ export interface TrainEnv {
   /** The .gnn file and how paths relative to it resolve (user passes). */
   file: string;
   resolvePath: (from: string, spec: string) => string;
+  /** Reads a user pass's file; the file system by default. */
+  readFile?: (path: string) => string | undefined;
 }
 
 /** Check a train block and compile its model; both are undefined if anything failed. */
 export function checkTrain(decl: TrainDecl, env: TrainEnv): { spec?: TrainSpec; module?: Module } {
   const r: Reporter = env.reporter;
   const before = r.errors;
-  const entries = entryMap(decl, r);
+  const uses = scheduleUses(decl);
+  const entries = entryMap(decl, r, uses);
   const attempt = <T>(key: string, check: (e: TrainEntry) => T): T | undefined => {
     const entry = entries.get(key);
     if (!entry) return undefined;
@@ -65,10 +73,10 @@ export function checkTrain(decl: TrainDecl, env: TrainEnv): { spec?: TrainSpec; 
   // Passes first: model-stage ones (`to_reversible`) rewrite the model before its module is built.
   // Their diagnostics join the others in the block's order, after the schedules.
   const passCheck = new Reporter();
-  const passes = attempt("passes", (e) => checkPasses(e.value, env.file, env.resolvePath, passCheck)) ?? [];
+  const passes = attempt("passes", (e) => checkPasses(e.value, env, passCheck)) ?? [];
   const modelPasses = passes.filter(isModelPass);
-  const compiled = attempt("model", (e) => checkModel(e.value, decl, data, modelPasses, env));
-  const members = compiled ? [...compiled.instance.members.keys()] : undefined;
+  const compiled = uses?.model === false ? scheduleModule(decl, data) : attempt("model", (e) => checkModel(e.value, decl, data, modelPasses, env));
+  const members = compiled?.instance ? [...compiled.instance.members.keys()] : undefined;
   const loss = attempt("loss", (e) => checkLoss(e.value, r));
   const optimizer = attempt("optimizer", (e) => checkOptimizer(e.value, members, r));
   const epochs = attempt("epochs", (e) => wholeNumber(e, 1, LIMITS.epochs, r));
@@ -79,20 +87,22 @@ export function checkTrain(decl: TrainDecl, env: TrainEnv): { spec?: TrainSpec; 
   const patience = attempt("patience", (e) => checkPatience(e, selectEntry, r));
   const report = attempt("report", (e) => checkReport(e.value, r)) ?? [];
   const schedule = attempt("schedule", (e) => namedCall(e.value, "schedule", SCHEDULES, "E507", r));
+  // A kind not built is refused here as well as by lowering, so it is reported beside the block's other errors.
+  if (schedule) r.add(scheduleKind(schedule.name) ? scheduleOptionProblems(schedule) : scheduleRefusal(schedule));
   const lrSchedule = attempt("lr_schedule", (e) => namedCall(e.value, "learning-rate schedule", LR_SCHEDULES, "E508", r));
   r.add(passCheck.diagnostics);
-  if (data && compiled) checkClassCount(compiled.module, data, compiled.call, r);
-  if (r.errors > before || !data || !compiled || !loss || !optimizer || epochs === undefined) return {};
+  if (data && compiled?.call) checkClassCount(compiled.module, data, compiled.call, r);
+  if (r.errors > before || !data || !compiled || !loss || !optimizer || (epochs === undefined && uses?.epochs !== false)) return {};
   const spec: TrainSpec = {
     name: decl.name.name,
     span: decl.span,
     module: compiled.module.name,
     data,
-    model: compiled.call,
+    ...(compiled.call ? { model: compiled.call } : {}),
     loss,
     optimizer,
     ...(lrSchedule ? { lrSchedule } : {}),
-    epochs,
+    ...(epochs !== undefined ? { epochs } : {}),
     ...(seed !== undefined ? { seed } : {}),
     ...(evalEvery !== undefined ? { evalEvery } : {}),
     ...(patience !== undefined ? { patience } : {}),
@@ -105,8 +115,28 @@ export function checkTrain(decl: TrainDecl, env: TrainEnv): { spec?: TrainSpec; 
   return { spec, module: compiled.module };
 }
 
-/** Entries by key: unknown and repeated keys are reported, required ones checked. */
-function entryMap(decl: TrainDecl, r: Reporter): Map<string, TrainEntry> {
+/**
+ * The train-block keys the block's schedule reads, when the block names a schedule kind that is
+ * built (compiler/schedules); undefined otherwise (every key as without a schedule).
+ */
+function scheduleUses(decl: TrainDecl): ScheduleUses | undefined {
+  const value = decl.entries.find((e) => e.key.name === "schedule")?.value;
+  const callee = value?.kind === "Call" ? value.callee : value;
+  const name = callee?.kind === "Name" ? callee.name : undefined;
+  return name !== undefined && (SCHEDULES as readonly string[]).includes(name) ? scheduleKind(name as (typeof SCHEDULES)[number])?.uses : undefined;
+}
+
+/** The module of a block whose schedule builds its own functions: none yet, the dataset's sizes as symbols. */
+function scheduleModule(decl: TrainDecl, data: DatasetRef | undefined): { call?: undefined; instance?: undefined; module: Module } {
+  const sizes = data?.sizes;
+  const symbols: Record<string, number> = {};
+  if (sizes?.numNodes !== undefined) symbols.N = sizes.numNodes;
+  if (sizes?.numEdges !== undefined) symbols.E = sizes.numEdges;
+  return { module: { name: decl.name.name, symbols, params: [], funcs: [], span: decl.span } };
+}
+
+/** Entries by key: unknown and repeated keys are reported, required ones checked (a schedule's unused keys are refused instead). */
+function entryMap(decl: TrainDecl, r: Reporter, uses?: ScheduleUses): Map<string, TrainEntry> {
   const out = new Map<string, TrainEntry>();
   for (const e of decl.entries) {
     const key = e.key.name;
@@ -125,7 +155,18 @@ function entryMap(decl: TrainDecl, r: Reporter): Map<string, TrainEntry> {
     }
     out.set(key, e);
   }
-  const missing = REQUIRED.filter((k) => !out.has(k));
+  const unused = uses ? (["model", "epochs"] as const).filter((k) => !uses[k]) : [];
+  for (const key of unused) {
+    const e = out.get(key);
+    if (!e) continue;
+    out.delete(key);
+    r.add([
+      error(SCHEDULE_CODES.unusedKey.code, `\`${key}\` is not used with this block's schedule`, e.key.span, {
+        help: key === "model" ? "the schedule builds its own functions from its options: remove `model = …`" : "the schedule's options set how long it trains: remove `epochs = …`",
+      }),
+    ]);
+  }
+  const missing = REQUIRED.filter((k) => !out.has(k) && !(unused as readonly string[]).includes(k));
   if (missing.length > 0) {
     r.error("E503", `train block \`${decl.name.name}\` is missing ${missing.map((k) => `\`${k}\``).join(", ")}`, decl.name.span, {
       help: `a train block needs ${REQUIRED.map((k) => `\`${k}\``).join(", ")}`,
@@ -218,6 +259,10 @@ function checkLoss(value: Expr, r: Reporter) {
       help: didYouMeanHelp(didYouMean(name, LOSSES)) ?? `the losses are ${LOSSES.map((l) => `\`${l}\``).join(", ")}`,
     });
   }
+  if (name === "reconstruction") {
+    const opts = bindOptions(call?.args ?? [], [{ name: "mask_rate", kind: "number", positional: true, min: 0, max: 1, maxExclusive: true }], { callee: name, reporter: r });
+    return { name: "reconstruction" as const, mask: "train" as SplitName, maskRate: (opts.get("mask_rate")?.value as number | undefined) ?? 0, span: value.span };
+  }
   const opts = bindOptions(call?.args ?? [], [{ name: "mask", kind: "split", positional: true }], { callee: name, reporter: r });
   return { name: name as LossName, mask: ((opts.get("mask")?.value as string | undefined) ?? "train") as SplitName, span: value.span };
 }
@@ -309,7 +354,7 @@ function checkReport(value: Expr, r: Reporter): MetricSpec[] {
 }
 
 /** `decoupled(modules = 3)`, `cosine(t_max = 200)`: a known name with free-form named options. */
-function namedCall<N extends string>(value: Expr, what: string, names: readonly N[], code: "E507" | "E508", r: Reporter): { name: N; args: Record<string, OptionValue>; span: Span } {
+function namedCall<N extends string>(value: Expr, what: string, names: readonly N[], code: "E507" | "E508", r: Reporter): { name: N; args: Record<string, OptionValue>; argSpans: Record<string, Span>; span: Span } {
   const call = value.kind === "Call" ? value : undefined;
   const callee = call ? call.callee : value;
   const name = callee.kind === "Name" ? callee.name : exprText(callee);
@@ -319,11 +364,13 @@ function namedCall<N extends string>(value: Expr, what: string, names: readonly 
     });
   }
   const args: Record<string, OptionValue> = {};
+  const argSpans: Record<string, Span> = {};
   for (const a of call?.args ?? []) {
     if (!a.name) r.fail("E404", `options of \`${name}\` are named: \`option = value\``, a.span);
     const v = freeValue(a.value, r);
     if (v === undefined) throw new Abort();
     args[a.name.name] = v;
+    argSpans[a.name.name] = joinSpans(a.name.span, a.value.span);
   }
-  return { name: name as N, args, span: value.span };
+  return { name: name as N, args, argSpans, span: value.span };
 }

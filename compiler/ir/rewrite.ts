@@ -24,10 +24,10 @@ export type Visitor = (node: Node, rw: Rewriter) => number | undefined;
  * changed, and a function whose visitor keeps everything comes back equal to it.
  *
  * @example
+ * import { rewriteFunc, type Func } from "gnnc/ir";
  * // Every relu becomes a leaky relu with slope 0.01.
- * const leaky = rewriteFunc(func, (node, { b }) =>
- *   node.op === "t.relu" ? b.emit("t.leaky_relu", node.inputs, { negative_slope: 0.01 }) : undefined,
- * );
+ * export const leaky = (func: Func): Func =>
+ *   rewriteFunc(func, (node, { b }) => (node.op === "t.relu" ? b.emit("t.leaky_relu", node.inputs, { slope: 0.01 }) : undefined));
  */
 export function rewriteFunc(func: Func, visit: Visitor): Func {
   const b = new FuncBuilder(func.name, func, true);

@@ -63,6 +63,11 @@ export class BufferAssignment implements BufferPool<number> {
     return fresh;
   }
 
+  /** The slots `take` made (for computed values), in order. */
+  get reusable(): number[] {
+    return [...this.holders.keys()];
+  }
+
   hold(slot: number): void {
     const n = this.holders.get(slot);
     if (n !== undefined) this.holders.set(slot, n + 1); // inputs, parameters, host values: not counted

@@ -1,5 +1,6 @@
 import { uniformWords } from "../codegen/kernel.js";
 import type { LaunchPlan, Step } from "./launch-plan.js";
+import type { PoolLayout } from "./scratch-pool.js";
 
 /** Buffer sizes as the GPU runtime allocates them: at least 16 bytes (WebGPU rejects empty bindings), whole vec4s. */
 export function allocatedSize(bytes: number): number {
@@ -47,20 +48,22 @@ export function packedParams(plans: readonly LaunchPlan[]): Map<string, number> 
 /**
  * The device memory a set of launch plans sharing named buffers (parameters, inputs) will
  * allocate, predicted before anything is allocated: every slot (padded), inputs once across
- * plans, parameters and optimizer states in one pack (packLayout), and one uniform buffer per
- * launch of a kernel with run-time sizes.
+ * plans, parameters and optimizer states in one pack (packLayout), scratch buffers shared by the
+ * plans once (scratch-pool.ts, when given), and one uniform buffer per launch of a kernel with
+ * run-time sizes.
  */
-export function deviceBytes(plans: readonly LaunchPlan[]): number {
+export function deviceBytes(plans: readonly LaunchPlan[], pool?: PoolLayout): number {
   const named = new Map<string, number>();
   let own = 0;
-  for (const s of plans) {
+  plans.forEach((s, p) => {
+    const pooled = pool?.slots[p];
     const names = new Map<number, string>();
     for (const [slot, name] of inputBufferNames(s)) names.set(slot, name);
     for (const slot of s.params.values()) names.set(slot, "");
     s.slots.forEach((slot, k) => {
       const name = names.get(k);
       if (name) named.set(name, allocatedSize(slot.bytes));
-      else if (name === "") return; // packed
+      else if (name === "" || pooled?.has(k)) return; // packed, or a shared scratch buffer
       else own += allocatedSize(slot.bytes);
     });
     const uniforms = (steps: readonly Step[]): number =>
@@ -71,7 +74,8 @@ export function deviceBytes(plans: readonly LaunchPlan[]): number {
         return n + (words ? allocatedSize(words * 4) : 0);
       }, 0);
     own += uniforms(s.steps);
-  }
+  });
   for (const bytes of named.values()) own += bytes;
-  return own + packLayout(packedParams(plans)).bytes;
+  const shared = (pool?.buffers ?? []).reduce((n, b) => n + b, 0);
+  return own + shared + packLayout(packedParams(plans)).bytes;
 }

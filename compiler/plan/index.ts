@@ -7,5 +7,6 @@ export { planLaunches } from "./plan-launches.js";
 export type { LaunchPlan, LaunchPlanOptions, Slot, Step } from "./launch-plan.js";
 export { deviceBytes, allocatedSize, inputBufferNames, packLayout, packedParams, PACK_ALIGNMENT, type PackLayout } from "./device-bytes.js";
 export { predictPeakBytes, type PeakBytes } from "./peak.js";
+export { poolLayout, statePool, type PoolLayout, type PoolPlan } from "./scratch-pool.js";
 export { funcCost } from "./flops.js";
 export { planReport, type PlanReport, type FunctionPlan } from "./report.js";

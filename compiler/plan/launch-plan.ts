@@ -60,6 +60,12 @@ export interface LaunchPlan {
   patterns: readonly { input: string; slots: readonly number[] }[];
   /** Each function result's slots (one per tuple item / graph array). */
   results: readonly (readonly number[])[];
+  /**
+   * The slots of computed values (reused within the function as values die): nothing in them
+   * outlives a run but the results, so functions that never run at once may share them
+   * (scratch-pool.ts).
+   */
+  reusable: readonly number[];
 }
 
 export interface LaunchPlanOptions {

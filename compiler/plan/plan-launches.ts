@@ -33,6 +33,7 @@ export function planLaunches(func: Func, options: LaunchPlanOptions): LaunchPlan
     compact: [...buffers.inputs.keys()].filter((name) => options.patterned?.has(name)),
     patterns: lowering.compact.patterns,
     results: func.results.map((id) => lowering.resultSlots(id)),
+    reusable: buffers.reusable,
   };
 }
 

@@ -2,6 +2,7 @@ import type { Module } from "../ir/types.js";
 import { deviceBytes, packedParams } from "./device-bytes.js";
 import type { LaunchPlan, Step } from "./launch-plan.js";
 import { funcCost } from "./flops.js";
+import { statePool } from "./scratch-pool.js";
 import { predictPeakBytes } from "./peak.js";
 
 /** What `gnnc compile --emit plan` writes: memory and work of each function, before anything runs. */
@@ -12,7 +13,7 @@ export interface PlanReport {
   state_bytes: number;
   /** Distinct WGSL kernels (pipelines) over all functions. */
   kernels: number;
-  /** Every buffer the GPU programs allocate (parameters and inputs once; all resident). */
+  /** Every buffer the GPU programs allocate (parameters and inputs once, scratch shared; all resident). */
   device_bytes: number;
   functions: FunctionPlan[];
 }
@@ -45,7 +46,13 @@ export function planReport(module: Module, plans: ReadonlyMap<string, LaunchPlan
     parameter_bytes: bytesOf(module.params.filter((p) => p.trainable)),
     state_bytes: bytesOf(module.params.filter((p) => !p.trainable)),
     kernels: wgsl.size,
-    device_bytes: deviceBytes([...plans.values()]),
+    device_bytes: deviceBytes(
+      [...plans.values()],
+      statePool(
+        [...plans].map(([name, plan]) => ({ plan, resultNames: module.funcs.find((f) => f.name === name)!.resultNames })),
+        new Set(module.params.map((p) => p.name)),
+      ),
+    ),
     functions: [...plans].map(([name, s]) => {
       const func = module.funcs.find((f) => f.name === name)!;
       const peak = predictPeakBytes(func, symbols);

@@ -56,5 +56,5 @@ export function trainClassCount(spec: TrainSpec, module: Module, symbols: Readon
   const forward = module.funcs.find((f) => f.name === "forward");
   const width = forward && outputWidth(forward, symbols);
   if (width === undefined) return [];
-  return classCountProblems(width, classes, { dataset: spec.data.name, modelSpan: spec.model.span, modelName: spec.model.name });
+  return classCountProblems(width, classes, { dataset: spec.data.name, modelSpan: spec.model?.span ?? spec.span, modelName: spec.model?.name ?? spec.name });
 }

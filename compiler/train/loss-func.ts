@@ -23,6 +23,13 @@ const CLASS_LOSS_OPS: Partial<Record<LossSpec["name"], string>> = {
  */
 export function buildLossFunc(forward: Func, loss: LossSpec): Func | Diagnostic[] {
   const op = CLASS_LOSS_OPS[loss.name];
+  if (loss.name === "reconstruction") {
+    return [
+      error(TRAIN_CODES.unsupportedLoss.code, "`reconstruction` trains graph auto-encoder modules, one at a time: it needs `schedule = decoupled(…)`", loss.span, {
+        help: "add `schedule = decoupled(modules = […])`, or train a classifier with `cross_entropy`",
+      }),
+    ];
+  }
   if (!op) {
     return [
       error(TRAIN_CODES.unsupportedLoss.code, `training with \`${loss.name}\` is not supported yet`, loss.span, {

@@ -1,14 +1,13 @@
 import { error, type Diagnostic } from "../../grammar/diagnostics.js";
 import type { Span } from "../../grammar/span.js";
 import { differentiate, gradResultName } from "../autodiff/index.js";
-import type { TrainSpec } from "./spec.js";
+import type { ScheduleSpec, TrainSpec } from "./spec.js";
 import { BuildError, FuncBuilder } from "../ir/builder.js";
 import type { Func, Module, ParamInfo } from "../ir/types.js";
 import { TRAIN_CODES } from "./codes.js";
 import { FORWARD_FUNC } from "./names.js";
 import { buildLossFunc, LOSS_RESULT } from "./loss-func.js";
-import { LR_INPUT, lrInputFor, optionsFor, STEP_INPUT } from "./optimizer-options.js";
-import { emitUpdate } from "./optimizer-update.js";
+import { emitOptimizerStep } from "./optimizer-step.js";
 import { inputName } from "../ir/struct-views.js";
 
 export const LOSS_FUNC = "loss";
@@ -19,8 +18,6 @@ export const EDGE_DATA_INPUTS = ["edge_weight", "edge_attr", "batch"] as const;
 
 /** The inputs the runtime can bind for a model's forward (features, graph, dropout key, edge data, batch vector). */
 export const DATA_INPUTS: readonly string[] = ["x", "graph", "rng", ...EDGE_DATA_INPUTS];
-
-const SCALAR = { kind: "tensor", dtype: "f32", shape: [] } as const;
 
 /**
  * Lower a checked train block onto its module: adds `loss` (forward + the loss on inputs `labels`
@@ -60,23 +57,19 @@ export function lowerTraining(module: Module, spec: TrainSpec): Module | Diagnos
   }
 }
 
+/** A schedule kind not built yet (compiler/schedules/kinds.ts lists those that are): refused, not ignored. */
+export function scheduleRefusal(schedule: ScheduleSpec): Diagnostic[] {
+  return [
+    error(TRAIN_CODES.unsupportedSchedule.code, `training schedule \`${schedule.name}\` is not supported by \`gnnc train\` yet`, schedule.span, {
+      help: "remove `schedule = …` to train end to end",
+    }),
+  ];
+}
+
 /** Training features of the spec or the model that lowering does not handle, each reported rather than ignored. */
 function unsupported(forward: Func, spec: TrainSpec): Diagnostic[] {
   const out: Diagnostic[] = [];
-  if (spec.schedule) {
-    out.push(
-      error(TRAIN_CODES.unsupportedSchedule.code, `training schedule \`${spec.schedule.name}\` is not supported by \`gnnc train\` yet`, spec.schedule.span, {
-        help: "remove `schedule = …` to train end to end",
-      }),
-    );
-  }
-  if (spec.passes.length) {
-    out.push(
-      error(TRAIN_CODES.unsupportedPasses.code, "technique passes in a train block are not applied by `gnnc train` yet", spec.passes[0].span, {
-        help: "remove `passes = […]` to train the model as written",
-      }),
-    );
-  }
+  if (spec.schedule) out.push(...scheduleRefusal(spec.schedule));
   if (spec.optimizer.clipNorm !== undefined && !(spec.optimizer.clipNorm > 0)) {
     out.push(error(TRAIN_CODES.badClipNorm.code, `clip_norm must be > 0, got ${spec.optimizer.clipNorm}`, spec.optimizer.span));
   }
@@ -85,14 +78,14 @@ function unsupported(forward: Func, spec: TrainSpec): Diagnostic[] {
     const name = inputName(n);
     if (name !== undefined && (EDGE_DATA_INPUTS as readonly string[]).includes(name) && supplied && !supplied.includes(name)) {
       out.push(
-        error(TRAIN_CODES.unknownInput.code, `the model's forward takes input \`${name}\`, which dataset \`${spec.data.name}\` does not have`, n.span ?? spec.model.span, {
+        error(TRAIN_CODES.unknownInput.code, `the model's forward takes input \`${name}\`, which dataset \`${spec.data.name}\` does not have`, n.span ?? spec.model?.span ?? spec.span, {
           help: supplied.length ? `it supplies ${supplied.map((s) => `\`${s}\``).join(", ")} besides x and the graph` : "it supplies only the features `x` and the graph",
         }),
       );
     }
     if (name !== undefined && !DATA_INPUTS.includes(name)) {
       out.push(
-        error(TRAIN_CODES.unknownInput.code, `the model's forward takes input \`${name}\`, which the dataset cannot supply`, n.span ?? spec.model.span, {
+        error(TRAIN_CODES.unknownInput.code, `the model's forward takes input \`${name}\`, which the dataset cannot supply`, n.span ?? spec.model?.span ?? spec.span, {
           help: "a trained model's forward takes the features and the graph — `forward(x: f32[N, F], g: graph[N])` — and, where the dataset has them, `edge_weight: f32[E]`, `edge_attr: f32[E, D]` or `batch: i32[N]`",
         }),
       );
@@ -110,45 +103,13 @@ function suppliedInputs(spec: TrainSpec): readonly string[] | undefined {
 
 function buildStep(grads: Func, lossFunc: Func, params: readonly ParamInfo[], spec: TrainSpec): { step: Func; states: ParamInfo[] } {
   const b = new FuncBuilder(TRAIN_STEP_FUNC, grads);
-  const span: Span = spec.optimizer.span;
-  const t = b.leaf("s.input", SCALAR, { name: STEP_INPUT }, span);
-  const lrIds = new Map<string, number>();
-  const lrFor = (param: string) => {
-    const name = lrInputFor(spec.optimizer, param);
-    if (!lrIds.has(name)) lrIds.set(name, b.leaf("s.input", SCALAR, { name }, span));
-    return lrIds.get(name)!;
-  };
-  lrFor(LR_INPUT); // always an input, so every step takes the same scalars
-
-  const trained = params.filter((p) => p.trainable && grads.resultNames.includes(gradResultName(p.name)));
-  let gradIds = trained.map((p) => grads.results[grads.resultNames.indexOf(gradResultName(p.name))]);
-  if (spec.optimizer.clipNorm !== undefined && gradIds.length) {
-    const norm = b.emit("opt.global_norm", gradIds, {}, span);
-    const factor = b.emit("opt.clip_factor", [norm], { max_norm: spec.optimizer.clipNorm }, span);
-    gradIds = gradIds.map((g) => b.emit("t.mul", [g, factor], {}, span));
-  }
-
-  const results = [grads.results[0]];
-  const names = [LOSS_RESULT];
-  const states: ParamInfo[] = [];
-  trained.forEach((p, k) => {
-    const value = b.findLeaf("s.param", p.name) ?? b.leaf("s.param", p.type, { name: p.name }, p.span);
-    const updated = emitUpdate(b, spec.optimizer.name, { name: p.name, type: p.type, value, grad: gradIds[k], span: p.span }, optionsFor(spec.optimizer, p.name), {
-      lr: lrFor(p.name),
-      t,
-    });
-    results.push(updated.param);
-    names.push(p.name);
-    for (const s of updated.states) {
-      results.push(s.value);
-      names.push(s.name);
-      states.push({ name: s.name, type: p.type, init: { kind: "zeros" }, trainable: false, ...(p.stacked ? { stacked: true } : {}), span: p.span });
-    }
-  });
+  const updates = emitOptimizerStep(b, grads, params, spec.optimizer);
+  const results = [grads.results[0], ...updates.results];
+  const names = [LOSS_RESULT, ...updates.names];
   // Updated buffers (running statistics) come after the loss in `loss`'s results.
   lossFunc.resultNames.slice(1).forEach((name, k) => {
     results.push(grads.results[1 + k]);
     names.push(name);
   });
-  return { step: b.finish(results, names), states };
+  return { step: b.finish(results, names), states: updates.states };
 }

@@ -1,4 +1,5 @@
 import type { Span } from "../../grammar/span.js";
+import type { AnyPass } from "../passes/pass.js";
 import type { DatasetRef } from "./dataset.js";
 
 /**
@@ -11,11 +12,13 @@ export interface TrainSpec {
   /** The IR module compiled for this block's model (named after the block). */
   module: string;
   data: DatasetRef;
-  model: ModelCall;
+  /** Absent only with a schedule that builds its own functions (see compiler/schedules). */
+  model?: ModelCall;
   loss: LossSpec;
   optimizer: OptimizerSpec;
   lrSchedule?: LrScheduleSpec;
-  epochs: number;
+  /** Absent only with a schedule that sets its own length (see compiler/schedules). */
+  epochs?: number;
   seed?: number;
   /** `eval_every = K`: evaluate (and select) every K epochs and after the last; absent means every epoch. */
   evalEvery?: number;
@@ -39,7 +42,7 @@ export type SplitName = (typeof SPLITS)[number];
 export const METRICS = ["accuracy", "macro_f1", "roc_auc"] as const;
 export type MetricName = (typeof METRICS)[number];
 
-export const LOSSES = ["cross_entropy", "nll", "bce_with_logits", "mse"] as const;
+export const LOSSES = ["cross_entropy", "nll", "bce_with_logits", "mse", "reconstruction"] as const;
 export type LossName = (typeof LOSSES)[number];
 
 export const OPTIMIZERS = ["sgd", "adam", "adamw"] as const;
@@ -66,6 +69,11 @@ export interface LossSpec {
   name: LossName;
   /** The split whose labelled nodes the loss averages over. */
   mask: SplitName;
+  /**
+   * `reconstruction(mask_rate = r)`: a graph auto-encoder's loss over every node; each entry of
+   * the adjacency is left out of it with probability r (techniques.md §1's unsupervised modules).
+   */
+  maskRate?: number;
   span: Span;
 }
 
@@ -106,6 +114,8 @@ export interface LrScheduleSpec {
 export interface ScheduleSpec {
   name: ScheduleName;
   args: Record<string, OptionValue>;
+  /** Where each option was written, for diagnostics about it. */
+  argSpans?: Readonly<Record<string, Span>>;
   span: Span;
 }
 
@@ -118,6 +128,10 @@ export interface MetricSpec {
 }
 
 export interface PassSpec {
+  /** The pass itself: a built-in from the registry, or a user pass loaded (and type-checked) by the frontend. */
+  pass?: AnyPass;
+  /** Where each option's value was written. */
+  optionSpans?: Record<string, Span>;
   /** The pass name (kebab-case: `shape_inference` in a .gnn file names `shape-inference`). */
   name: string;
   options: Record<string, OptionValue>;

@@ -15,7 +15,9 @@ import { loadUserPass, type UserPassOptions } from "./load.js";
 export function loadNamedPass(path: string, named: Span, options: UserPassOptions, taken: ReadonlyMap<string, string> = new Map()): { pass?: AnyPass; diagnostics: Diagnostic[] } {
   const r = loadUserPass(path, options);
   const label = { span: named, message: "the pass is named here" };
-  const diagnostics = r.diagnostics.map((d) => (d.span.file === named.file ? d : { ...d, labels: [...(d.labels ?? []), label] }));
+  // A file that cannot be read has no text to point into: the error stands where it is named.
+  const unreadable = (d: Diagnostic) => d.code === PASS_CODES.userPassUnreadable.code;
+  const diagnostics = r.diagnostics.map((d) => (unreadable(d) ? { ...d, span: named } : d.span.file === named.file ? d : { ...d, labels: [...(d.labels ?? []), label] }));
   if (!r.pass) return { diagnostics };
   const builtin = builtinPasses().some((p) => p.name === r.pass!.name);
   const other = taken.get(r.pass.name);

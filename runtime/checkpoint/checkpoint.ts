@@ -62,9 +62,14 @@ function metadataOf(info: CheckpointInfo): Metadata {
 
 /** Save a state (every tensor by name) and its info atomically: a crash mid-save leaves the previous file at `path` intact. */
 export function saveCheckpoint(path: string, state: Readonly<Record<string, TensorValue>>, info: CheckpointInfo, options: AtomicWriteOptions = {}): void {
+  writeSafetensors(path, safeTensors(state), metadataOf(info), options);
+}
+
+/** A run's state as the safetensors tensors a checkpoint holds (views of the same data, no copy). */
+export function safeTensors(state: Readonly<Record<string, TensorValue>>): Record<string, SafeTensor> {
   const tensors: Record<string, SafeTensor> = {};
   for (const [name, v] of Object.entries(state)) tensors[name] = { dtype: storedDType(name, v), shape: v.shape, data: v.data };
-  writeSafetensors(path, tensors, metadataOf(info), options);
+  return tensors;
 }
 
 function parseInfo(meta: Metadata, path: string): CheckpointInfo | undefined {

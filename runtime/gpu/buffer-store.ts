@@ -31,6 +31,8 @@ export class BufferStore {
   get(name: string, bytes: number): GPUBuffer {
     let b = this.buffers.get(name);
     if (!b) this.buffers.set(name, (b = this.gpu.createBuffer(bytes, name)));
+    // Programs share a buffer by name: they must agree on its size.
+    else if (b.size !== allocatedSize(bytes)) throw new Error(`internal: buffer \`${name}\` is shared by programs that need ${b.size} and ${allocatedSize(bytes)} bytes`);
     return b;
   }
 

@@ -14,5 +14,5 @@ export { nativeBackend, webgpuPackageVersion, type GpuBackend } from "./dawn.js"
 export { NoAdapterError, GpuKernelError, GpuDeviceLostError, GpuLimitError, INSTALL_HINT, type GpuErrorKind } from "./errors.js";
 export { runKernel } from "./launch.js";
 export { GpuProgram } from "./program.js";
-export { BufferStore } from "./buffer-store.js";
-export { loadFunction, planFunction, planTraining, patternedInputs, type FunctionPlan, type LoadOptions } from "./load-function.js";
+export { BufferStore, type Place } from "./buffer-store.js";
+export { loadFunction, hostValues, onHostOnly, planFunction, planTraining, patternedInputs, type FunctionPlan, type LoadOptions } from "./load-function.js";

@@ -1,3 +1,4 @@
+/// <reference types="@webgpu/types" />
 import { patternNonzeros } from "../../compiler/codegen/pattern.js";
 import type { Func } from "../../compiler/ir/types.js";
 import type { Value } from "../../compiler/ir/values.js";
@@ -19,6 +20,8 @@ export interface LoadOptions {
   store: BufferStore;
   /** The function's plan when already made (planFunction with the same symbols and data). */
   plan?: FunctionPlan;
+  /** Buffers shared with other functions for some of its reusable slots (compiler/plan/scratch-pool.ts). */
+  pooled?: ReadonlyMap<number, GPUBuffer>;
 }
 
 /** A function's GPU launch plan for the given data, and the values computed on the host once (ids, in order). */
@@ -61,9 +64,9 @@ export function planTraining(step: Func, predict: Func, options: Pick<LoadOption
 }
 
 /** Put a function on the GPU as planFunction plans it: host values computed by the reference interpreter and uploaded. */
-export async function loadFunction(gpu: GpuDevice, func: Func, options: LoadOptions): Promise<GpuProgram> {
-  const { launches, hosted } = options.plan ?? planFunction(func, options);
-  checkBindingLimits(launches, func, gpu.limits.maxStorageBufferBindingSize);
+/** The values of `hosted` (ids of `func` that depend on the data only), computed by the reference interpreter. */
+export function hostValues(func: Func, hosted: readonly number[], options: Pick<LoadOptions, "symbols" | "data">): Value[] {
+  if (!hosted.length) return [];
   const onHost = new Set(hosted);
   const hostFunc: Func = {
     name: `${func.name}.host`,
@@ -71,11 +74,22 @@ export async function loadFunction(gpu: GpuDevice, func: Func, options: LoadOpti
       const input = inputName(n);
       return onHost.has(n.id) || (input !== undefined && input in options.data);
     }),
-    results: hosted,
+    results: [...hosted],
     resultNames: hosted.map((id) => `%${id}`),
   };
-  const values = hosted.length ? runFunc(hostFunc, { inputs: options.data, params: {}, symbols: options.symbols }) : [];
-  const program = await GpuProgram.create(gpu, launches, options.store, new Map(hosted.map((id, k) => [id, values[k]])), options.data);
+  return runFunc(hostFunc, { inputs: options.data, params: {}, symbols: options.symbols });
+}
+
+/** Whether every result of the function depends on the data only: it runs on the host once, no kernel needed. */
+export function onHostOnly(func: Func, plan: FunctionPlan): boolean {
+  return plan.launches.steps.length === 0 && func.results.every((id) => plan.hosted.includes(id));
+}
+
+export async function loadFunction(gpu: GpuDevice, func: Func, options: LoadOptions): Promise<GpuProgram> {
+  const { launches, hosted } = options.plan ?? planFunction(func, options);
+  checkBindingLimits(launches, func, gpu.limits.maxStorageBufferBindingSize);
+  const values = hostValues(func, hosted, options);
+  const program = await GpuProgram.create(gpu, launches, options.store, new Map(hosted.map((id, k) => [id, values[k]])), options.data, options.pooled);
   // Programs sharing a store share its input buffers: each input is uploaded once.
   for (const [name, value] of Object.entries(options.data)) {
     if (launches.inputs.has(name) && options.store.firstFill(name)) program.setInput(name, value);

@@ -83,6 +83,8 @@ export class GpuProgram {
     store: BufferStore,
     hosted: ReadonlyMap<number, Value>,
     inputs: Readonly<Record<string, Value>> = {},
+    /** Reusable slots whose buffers other programs share (not owned: the caller destroys them). */
+    pooled: ReadonlyMap<number, GPUBuffer> = new Map(),
   ): Promise<GpuProgram> {
     const byName = inputBufferNames(plan);
     const paramOf = new Map([...plan.params].map(([name, slot]) => [slot, name]));
@@ -92,6 +94,8 @@ export class GpuProgram {
       const param = paramOf.get(k);
       if (param !== undefined) return store.param(param, params);
       const name = byName.get(k);
+      const shared = pooled.get(k);
+      if (shared) return { buffer: shared, offset: 0, size: shared.size };
       const b = name ? store.get(name, slot.bytes) : gpu.createBuffer(slot.bytes, slot.label);
       if (!name) owned.push(b);
       return { buffer: b, offset: 0, size: b.size };
@@ -154,8 +158,14 @@ export class GpuProgram {
    * Equilibrium loops (steps with `until`) are the exception to one submission: their iterations
    * go in chunks, each submitted and followed by a readback of the loop's flag, until it says
    * converged or the cap is reached (see `equilibrium`). Without them nothing is awaited.
+   * `external` [result, place] copies results into places this program does not read (state
+   * that other programs read).
    */
-  async run(updates: readonly (readonly [number, string])[] = [], log?: { result: number; to: GPUBuffer; offset: number }): Promise<void> {
+  async run(
+    updates: readonly (readonly [number, string])[] = [],
+    log?: { result: number; to: GPUBuffer; offset: number },
+    external: readonly (readonly [number, Place])[] = [],
+  ): Promise<void> {
     const rec = new Recorder(this.gpu.device);
     this.lastRun = [];
     await this.record(this.plan.steps, rec);
@@ -166,6 +176,13 @@ export class GpuProgram {
       if (to !== undefined && to !== from && this.plan.slots[from].bytes > 0) {
         this.copy(rec.encoder, from, to, this.plan.slots[from].bytes);
       }
+    }
+    for (const [k, place] of external) {
+      const [from] = this.plan.results[k];
+      const bytes = this.plan.slots[from].bytes;
+      const a = this.buffers[from];
+      if (a.buffer === place.buffer) throw new Error(`internal: result ${k} would be copied within one buffer`);
+      if (bytes > 0) rec.encoder.copyBufferToBuffer(a.buffer, a.offset, place.buffer, place.offset, bytes);
     }
     if (log) {
       const [slot] = this.plan.results[log.result];

@@ -20,11 +20,4 @@ export class DataMemo {
     if (!set) this.staticNodes.set(body, (set = unchangingNodes(body, this.unchangingInputs)));
     return set;
   }
-
-  /** Bytes the memo holds between calls (tensors only: the graph and features are the caller's). */
-  heldBytes(): number {
-    let total = 0;
-    for (const v of this.values.values()) if (v.kind === "tensor") total += v.data.byteLength;
-    return total;
-  }
 }

@@ -16,6 +16,11 @@ export interface RunReport {
   savedTo?: string;
   /** File name of the curve beside the report, linked from it. */
   curveFile?: string;
+  /**
+   * A schedule's run (its `epochs` count phases): the phases' table, shown after the metrics,
+   * and what the curve shows.
+   */
+  schedule?: { phases: string; curve: string };
 }
 
 function num(x: number | undefined, digits = 4): string {
@@ -45,21 +50,23 @@ function metricsSection(r: RunReport): string {
   const { result } = r;
   const last = lastEvaluated(result.history);
   const showLast = last !== undefined && last.epoch !== result.selected_epoch;
-  const head = ["metric", `selected (epoch ${result.selected_epoch})`, ...(showLast ? [`last evaluated (epoch ${last.epoch})`] : [])];
+  const unit = r.schedule ? "phase" : "epoch";
+  const head = ["metric", `selected (${unit} ${result.selected_epoch})`, ...(showLast ? [`last evaluated (${unit} ${last.epoch})`] : [])];
   const rows = Object.entries(result.metrics).map(([name, v]) => {
     const lastValue = name === "train_loss" ? last?.loss : last?.[name];
     return [`\`${name}\``, num(v), ...(showLast ? [num(lastValue)] : [])];
   });
-  const how = r.select ? `the epoch with the best \`${r.select}\`` : "the last epoch (`select = last`)";
+  const how = r.select ? `the ${unit} with the best \`${r.select}\`` : `the last ${unit} evaluated (\`select = last\`)`;
   return `## Metrics\n\nSelected: ${how}.\n\n${table(head, rows)}`;
 }
 
 function timingSection(r: RunReport): string {
   const { result } = r;
+  const unit = r.schedule ? "phase" : "epoch";
   const rows = [
     ["compile (frontend and lowering)", ms(result.compile_ms)],
-    ["median epoch", ms(result.epoch_ms_median)],
-    [`training, ${result.epochs - result.start_epoch} epochs (data loading included)`, ms(r.trainMs)],
+    [`median ${unit}`, ms(result.epoch_ms_median)],
+    [`training, ${result.epochs - result.start_epoch} ${unit}s (data loading included)`, ms(r.trainMs)],
   ];
   return `## Timings\n\n${table(["", "time"], rows)}`;
 }
@@ -89,16 +96,17 @@ function pipelineSection(p: PipelineSummary): string {
 /** The report as Markdown: what ran, its metrics, timings, memory and compiled pipeline, and the curve. */
 export function runReportMarkdown(r: RunReport): string {
   const { result } = r;
-  const ran = result.start_epoch > 0 ? `epochs ${result.start_epoch + 1}–${result.epochs} (resumed after epoch ${result.start_epoch})` : `${result.epochs} epochs`;
+  const unit = r.schedule ? "phase" : "epoch";
+  const ran = result.start_epoch > 0 ? `${unit}s ${result.start_epoch + 1}–${result.epochs} (resumed after ${unit} ${result.start_epoch})` : `${result.epochs} ${unit}s`;
   const lines = [
     `# Run \`${result.run}\``,
     "",
-    `Dataset \`${result.dataset}\`, device ${result.device}, seed ${result.seed}: trained ${ran}; selected epoch ${result.selected_epoch}.`,
+    `Dataset \`${result.dataset}\`, device ${result.device}, seed ${result.seed}: trained ${ran}; selected ${unit} ${result.selected_epoch}.`,
   ];
   if (r.resumedFrom) lines.push(`Resumed from \`${r.resumedFrom}\`.`);
-  if (r.savedTo) lines.push(`The selected epoch's state is saved in \`${r.savedTo}\`.`);
-  const sections = [lines.join("\n"), metricsSection(r), timingSection(r), memorySection(r)];
+  if (r.savedTo) lines.push(`The selected ${unit}'s state is saved in \`${r.savedTo}\`.`);
+  const sections = [lines.join("\n"), metricsSection(r), ...(r.schedule ? [r.schedule.phases] : []), timingSection(r), memorySection(r)];
   if (r.pipeline) sections.push(pipelineSection(r.pipeline));
-  if (r.curveFile) sections.push(`## Training curve\n\n![loss and metrics by epoch](${r.curveFile})`);
+  if (r.curveFile) sections.push(`## Training curve\n\n![${r.schedule ? "metrics by pass" : "loss and metrics by epoch"}](${r.curveFile})`);
   return sections.join("\n\n") + "\n";
 }

@@ -19,7 +19,7 @@ export function writeRunReport(dir: string, report: Omit<RunReport, "curveFile">
   const { result } = report;
   const files: [string, string][] = [
     [REPORT_FILES.result, resultJson(result)],
-    [REPORT_FILES.curve, trainingCurveSvg(result.history, { title: `${result.run} on ${result.dataset}`, selectedEpoch: result.selected_epoch })],
+    [REPORT_FILES.curve, report.schedule?.curve ?? trainingCurveSvg(result.history, { title: `${result.run} on ${result.dataset}`, selectedEpoch: result.selected_epoch })],
     [REPORT_FILES.markdown, runReportMarkdown({ ...report, curveFile: REPORT_FILES.curve })],
   ];
   return files.map(([name, text]) => {

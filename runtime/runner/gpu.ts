@@ -1,8 +1,9 @@
 import { concreteShape } from "../../compiler/ir/dims.js";
 import type { Func, TensorType } from "../../compiler/ir/types.js";
 import type { TensorValue, Value } from "../../compiler/ir/values.js";
-import { allocatedSize, deviceBytes, packedParams } from "../../compiler/plan/index.js";
-import { BufferStore, loadFunction, planFunction, patternedInputs, type FunctionPlan, type GpuDevice, type GpuProgram } from "../gpu/index.js";
+import { allocatedSize, deviceBytes, packedParams, statePool, type PoolLayout } from "../../compiler/plan/index.js";
+import { BufferStore, hostValues, loadFunction, onHostOnly, planFunction, patternedInputs, type FunctionPlan, type GpuDevice, type GpuProgram, type Place } from "../gpu/index.js";
+import { valueBytes } from "./value-bytes.js";
 import { hostArray } from "../gpu/host-data.js";
 import { checkInputs, funcNamed, resultIndex, RunnerError, type Runner, type RunnerMemory, type RunnerProgram, type RunOptions } from "./runner.js";
 
@@ -14,13 +15,26 @@ interface Loaded {
   program: GpuProgram;
   /** [result, state entry]: results copied over the state they replace, on the GPU, in the same submission. */
   updates: readonly (readonly [number, string])[];
+  /** The same for state entries the function does not read: copied to their place in the shared pack. */
+  writes: readonly (readonly [number, Place])[];
+}
+
+/** A function of the data only (a schedule's propagated features): computed on the host once, its results uploaded when it runs. */
+interface OnHost {
+  func: Func;
+  results: readonly Value[];
+  outputs?: ReadonlyMap<string, Value>;
 }
 
 /**
  * The GPU runner: every function resident on Dawn, sharing one buffer store — the data uploaded
- * once, and every state entry in one packed buffer that all functions read. A run is one
- * submission; state updates are copied on the GPU and logged scalars go into a log on the GPU.
- * Nothing is read back until a client asks (an output, the log, the state).
+ * once, every state entry in one packed buffer that all functions read, and the scratch buffers of
+ * computed values, which functions share since they never run at once (compiler/plan/scratch-pool.ts;
+ * only outputs read back after a run keep buffers of their own). A run is one submission; state
+ * updates are copied on the GPU and logged scalars go into a log on the GPU. Nothing is read back
+ * until a client asks (an output, the log, the state). A function whose every result depends on
+ * the data only needs no kernel: its results are computed on the host once, and a run uploads
+ * them (the device holds them once, in the state they replace, not also in a program of theirs).
  */
 export class GpuRunner implements Runner {
   readonly kind = "gpu";
@@ -40,6 +54,8 @@ export class GpuRunner implements Runner {
     private readonly stateTypes: ReadonlyMap<string, TensorType>,
     private readonly symbols: Readonly<Record<string, number>>,
     private readonly logEntries: number,
+    private readonly pool: PoolLayout,
+    private readonly onHost: Map<string, OnHost>,
   ) {
     this.log = store.get("log", 4 * logEntries);
   }
@@ -51,33 +67,56 @@ export class GpuRunner implements Runner {
   static async open(gpu: GpuDevice, program: RunnerProgram, options: { logEntries?: number } = {}): Promise<GpuRunner> {
     const { symbols, data } = program;
     const patterned = patternedInputs(data); // the data is scanned for zero patterns once
-    const plans = new Map<string, FunctionPlan>(program.funcs.map((f) => [f.name, planFunction(f, { symbols, data }, patterned)]));
-    // One pack for every function's state, as the memory plan counts it.
-    const store = new BufferStore(gpu, packedParams([...plans.values()].map((p) => p.launches)));
-    const loaded = new Map<string, Loaded>();
+    const planned = new Map<string, FunctionPlan>(program.funcs.map((f) => [f.name, planFunction(f, { symbols, data }, patterned)]));
+    const onHost = new Map<string, OnHost>();
     for (const func of program.funcs) {
+      const plan = planned.get(func.name)!;
+      if (!onHostOnly(func, plan)) continue;
+      const values = hostValues(func, plan.hosted, { symbols, data });
+      onHost.set(func.name, { func, results: func.results.map((id) => values[plan.hosted.indexOf(id)]) });
+    }
+    const devFuncs = program.funcs.filter((f) => !onHost.has(f.name));
+    const plans = new Map([...planned].filter(([name]) => !onHost.has(name)));
+    // One pack for every function's state, as the memory plan counts it.
+    const packed = packedParams([...plans.values()].map((p) => p.launches));
+    const store = new BufferStore(gpu, packed);
+    const written = (func: Func) => func.resultNames.flatMap((name, k): [number, string][] => (name in program.state ? [[k, name]] : []));
+    const pool = statePool(
+      devFuncs.map((func) => ({ plan: plans.get(func.name)!.launches, resultNames: func.resultNames })),
+      new Set(Object.keys(program.state)),
+    );
+    const shared = pool.buffers.map((bytes, k) => store.get(`scratch ${k}`, bytes));
+    const loaded = new Map<string, Loaded>();
+    for (const [f, func] of devFuncs.entries()) {
       const plan = plans.get(func.name)!;
-      const prog = await loadFunction(gpu, func, { symbols, data, store, plan });
-      const updates = func.resultNames.flatMap((name, k): [number, string][] => (name in program.state ? [[k, name]] : []));
-      const unread = updates.filter(([, name]) => !plan.launches.params.has(name));
-      if (unread.length) {
-        // The update is a copy into the state's place in the pack, which only readers have.
-        throw new RunnerError(`\`${func.name}\` writes state it does not read (${unread.map(([, n]) => `\`${n}\``).join(", ")}): not supported on the GPU`);
+      const pooled = new Map([...pool.slots[f]].map(([slot, k]) => [slot, shared[k]]));
+      const prog = await loadFunction(gpu, func, { symbols, data, store, plan, pooled });
+      const all = written(func);
+      const updates = all.filter(([, name]) => plan.launches.params.has(name));
+      const unread = all.filter(([, name]) => !plan.launches.params.has(name));
+      // State the function writes without reading it is copied to its place in the pack, which
+      // exists when some function reads it.
+      const orphans = unread.filter(([, name]) => !packed.has(name));
+      if (orphans.length) {
+        throw new RunnerError(`\`${func.name}\` writes state no loaded function reads (${orphans.map(([, n]) => `\`${n}\``).join(", ")}): nothing on the GPU holds it`);
       }
-      loaded.set(func.name, { func, program: prog, updates });
+      const writes = unread.map(([k, name]): [number, Place] => [k, store.param(name, packed)]);
+      loaded.set(func.name, { func, program: prog, updates, writes });
     }
     const stateTypes = new Map(Object.entries(program.state).map(([name, v]): [string, TensorType] => [name, { kind: "tensor", dtype: v.dtype, shape: v.shape }]));
-    const runner = new GpuRunner(gpu, store, loaded, data, stateTypes, symbols, options.logEntries ?? LOG_ENTRIES);
+    const runner = new GpuRunner(gpu, store, loaded, data, stateTypes, symbols, options.logEntries ?? LOG_ENTRIES, pool, onHost);
     runner.setState(program.state);
     return runner;
   }
 
   async run(name: string, inputs: Readonly<Record<string, Value>> = {}, options: RunOptions = {}): Promise<void> {
+    const h = this.onHost.get(name);
+    if (h) return this.runOnHost(h, inputs, options);
     const l = this.get(name);
     checkInputs(l.func, this.data, inputs);
     for (const [input, value] of Object.entries(inputs)) l.program.setInput(input, value);
     const log = options.log === undefined ? undefined : { result: this.outputIndex(l, options.log), to: this.log, offset: 4 * this.entries++ };
-    await l.program.run(l.updates, log);
+    await l.program.run(l.updates, log, l.writes);
     if (this.entries === this.logEntries) {
       const early = await this.logged(); // resets `early`: append after it returns
       this.early.push(...early);
@@ -85,6 +124,14 @@ export class GpuRunner implements Runner {
   }
 
   async read(name: string, result: string): Promise<TensorValue> {
+    const h = this.onHost.get(name);
+    if (h) {
+      const k = resultIndex(h.func, result);
+      const v = h.outputs?.get(result);
+      if (!v) throw new RunnerError(`\`${name}\` has not run yet, or its result \`${result}\` is state (read it with state())`);
+      if (v.kind !== "tensor") throw new RunnerError(`result \`${h.func.resultNames[k]}\` of \`${name}\` is a ${v.kind}, not a tensor`);
+      return v;
+    }
     const l = this.get(name);
     const k = this.outputIndex(l, result);
     const type = l.func.body.find((n) => n.id === l.func.results[k])!.type;
@@ -125,13 +172,34 @@ export class GpuRunner implements Runner {
     }
   }
 
-  /** Every buffer the programs and the shared store allocated (all stay resident); nothing else is held. */
+  /** Every buffer the programs and the shared store (scratch included) allocated, all resident; nothing else is held. */
   memory(): RunnerMemory {
     const programs = [...this.loaded.values()].reduce((n, l) => n + l.program.ownedBytes, 0);
     let shared = 0;
     for (const b of this.store.buffers.values()) shared += b.size;
-    const predicted = deviceBytes([...this.loaded.values()].map((l) => l.program.plan)) + allocatedSize(4 * this.logEntries);
-    return { heldBytes: 0, peakBytes: programs + shared, predictedBytes: predicted };
+    const predicted = deviceBytes([...this.loaded.values()].map((l) => l.program.plan), this.pool) + allocatedSize(4 * this.logEntries);
+    // Functions of the data only hold their results on the host.
+    const held = valueBytes([...this.onHost.values()].flatMap((h) => h.results));
+    return { heldBytes: held, peakBytes: programs + shared, predictedBytes: predicted };
+  }
+
+  /** A run of a function of the data only: its state results uploaded, the others kept as outputs. */
+  private async runOnHost(h: OnHost, inputs: Readonly<Record<string, Value>>, options: RunOptions): Promise<void> {
+    checkInputs(h.func, this.data, inputs);
+    const state: Record<string, TensorValue> = {};
+    const outputs = new Map<string, Value>();
+    h.func.resultNames.forEach((name, k) => {
+      const v = h.results[k];
+      if (this.stateTypes.has(name) && v.kind === "tensor") state[name] = v;
+      else outputs.set(name, v);
+    });
+    this.setState(state);
+    h.outputs = outputs;
+    if (options.log !== undefined) {
+      const v = outputs.get(options.log);
+      if (v?.kind !== "tensor") throw new RunnerError(`\`${h.func.name}\` has no scalar result \`${options.log}\` to log`);
+      this.early.push(...(await this.logged()), v.data[0]); // in order after what the device logged
+    }
   }
 
   destroy(): void {
@@ -140,7 +208,7 @@ export class GpuRunner implements Runner {
   }
 
   private get(name: string): Loaded {
-    funcNamed(new Map([...this.loaded].map(([n, l]) => [n, l.func])), name);
+    funcNamed(new Map([...[...this.loaded].map(([n, l]): [string, Func] => [n, l.func]), ...[...this.onHost].map(([n, h]): [string, Func] => [n, h.func])]), name);
     return this.loaded.get(name)!;
   }
 

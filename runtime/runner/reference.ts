@@ -82,7 +82,7 @@ export class ReferenceRunner implements Runner {
 
   memory(): RunnerMemory {
     const predicted = Math.max(0, ...[...this.funcs.values()].map((f) => predictPeakBytes(f, this.symbols).total));
-    return { heldBytes: valueBytes([...Object.values(this.current), ...Object.values(this.data)]) + this.memo.heldBytes(), peakBytes: this.peak, predictedBytes: predicted };
+    return { heldBytes: valueBytes([...Object.values(this.current), ...Object.values(this.data), ...this.memo.values.values()]), peakBytes: this.peak, predictedBytes: predicted };
   }
 
   destroy(): void {}

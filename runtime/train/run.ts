@@ -3,6 +3,7 @@ import type { TrainSpec } from "../../compiler/train/spec.js";
 import type { Module } from "../../compiler/ir/types.js";
 import { trainClassCount } from "../../compiler/train/class-count.js";
 import type { CompiledTraining, Target } from "../../compiler/pipeline.js";
+import type { ScheduleProgram } from "../../compiler/schedules/program.js";
 import { compileChecked } from "./compile-checked.js";
 import { loadDatasetSource, type SourceOptions } from "../data/index.js";
 import { bindDataset, type BoundData } from "./bind.js";
@@ -20,14 +21,18 @@ export interface RunTrainingOptions extends Omit<TrainOptions, "seed"> {
   compileMs?: number;
   /** Receives what the compile pipeline made (run reports summarise it). */
   onCompiled?(training: CompiledTraining): void;
+  /** Receives what passes log while compiling (`ctx.log`), with the pass's name. */
+  onPassLog?(msg: string, pass: string): void;
 }
 
 export type TrainingOutcome = { result: TrainResult; diagnostics?: undefined } | { result?: undefined; diagnostics: Diagnostic[] };
 
 /** A train block compiled and bound to its data: what training (or `gnnc compile`) starts from. */
 export interface PreparedTraining {
-  /** `train_step`, `loss` and `predict`, after the compile pipeline for the target. */
+  /** `train_step`, `loss` and `predict` (or a schedule's functions), after the compile pipeline for the target. */
   lowered: Module;
+  /** With `schedule = …`: the host plan of the functions (compiler/schedules). */
+  schedule?: ScheduleProgram;
   data: BoundData;
   symbols: Record<string, number>;
   lowerMs: number;
@@ -40,9 +45,9 @@ export interface PreparedTraining {
 export function prepareTraining(
   spec: TrainSpec,
   module: Module,
-  options: Pick<RunTrainingOptions, "data" | "onCompiled"> & { target?: Target; fuse?: boolean } = {},
+  options: Pick<RunTrainingOptions, "data" | "onCompiled" | "onPassLog"> & { target?: Target; fuse?: boolean } = {},
 ): PreparedTraining | { diagnostics: Diagnostic[] } {
-  const checked = compileChecked(spec, module, { target: options.target ?? "reference", fuse: options.fuse });
+  const checked = compileChecked(spec, module, { target: options.target ?? "reference", fuse: options.fuse, log: options.onPassLog });
   if ("diagnostics" in checked) return checked;
   options.onCompiled?.(checked.training);
   const lowered = checked.training.module;
@@ -51,7 +56,8 @@ export function prepareTraining(
   const data = bindDataset(dataset, spec.data.name, lowered, needed);
   const classes = trainClassCount(spec, lowered, data.symbols, dataset.numClasses);
   if (classes.some((d) => d.severity === "error")) return { diagnostics: classes };
-  return { lowered, data, symbols: { ...lowered.symbols, ...data.symbols }, lowerMs: checked.training.ms };
+  const schedule = checked.training.schedule;
+  return { lowered, ...(schedule ? { schedule } : {}), data, symbols: { ...lowered.symbols, ...data.symbols }, lowerMs: checked.training.ms };
 }
 
 /**
@@ -60,7 +66,7 @@ export function prepareTraining(
  * places searched).
  */
 export async function runTraining(spec: TrainSpec, module: Module, options: RunTrainingOptions = {}): Promise<TrainingOutcome> {
-  const prepared = prepareTraining(spec, module, { data: options.data, onCompiled: options.onCompiled, target: options.gpu ? "gpu" : "reference" });
+  const prepared = prepareTraining(spec, module, { data: options.data, onCompiled: options.onCompiled, onPassLog: options.onPassLog, target: options.gpu ? "gpu" : "reference" });
   if ("diagnostics" in prepared) return { diagnostics: prepared.diagnostics };
   // Options given by the caller (CLI flags) override the train block's keys.
   const { epochs, onEpoch, start, onSelect, gpu, progressMs } = options;

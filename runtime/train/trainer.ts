@@ -114,6 +114,7 @@ function funcNamed(module: Module, name: string): Func {
  */
 export async function train(module: Module, spec: TrainSpec, data: BoundData, options: TrainOptions): Promise<TrainResult> {
   const epochs = options.epochs ?? spec.epochs;
+  if (epochs === undefined) throw new Error(`train block \`${spec.name}\` has no epoch count: its schedule's driver runs it (runtime/schedules)`);
   const evalEvery = options.evalEvery ?? 1;
   if (!(Number.isInteger(evalEvery) && evalEvery >= 1)) throw new Error(`evalEvery must be an integer ≥ 1, got ${evalEvery}`);
   const symbols = { ...module.symbols, ...data.symbols };

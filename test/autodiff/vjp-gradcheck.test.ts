@@ -7,9 +7,12 @@ import { linalgOps } from "../../compiler/ir/ops/linalg.js";
 import { nnOps } from "../../compiler/ir/ops/nn.js";
 import { reduceOps } from "../../compiler/ir/ops/reduce.js";
 import { shapeOps } from "../../compiler/ir/ops/shape.js";
+import { rowOps } from "../../compiler/ir/ops/rows.js";
 import type { Attrs, Type } from "../../compiler/ir/types.js";
 import type { TensorValue, Value } from "../../compiler/ir/values.js";
 import { awayFromZero, gradcheck, indexScalar, rngKey, testGraph } from "./gradcheck.js";
+
+const indexVector = (rows: number[]): TensorValue => ({ kind: "tensor", dtype: "i32", shape: [rows.length], data: Int32Array.from(rows) });
 import { f32, random, randomTensor, UNIFORM } from "../support/tensors.js";
 
 /**
@@ -98,6 +101,9 @@ const shape: Case[] = [
   { name: "t.pad", op: "t.pad", attrs: { axis: 1, start: 1, size: 5 }, inputs: () => [r([2, 3], 38)] },
   { name: "t.scatter_slice", op: "t.scatter_slice", attrs: { axis: 1 }, inputs: () => [r([2, 3, 2], 39), r([2, 2], 40), indexScalar(1)] },
   { name: "t.slice_add", op: "t.slice_add", attrs: { axis: 1 }, inputs: () => [r([2, 3, 2], 41), r([2, 2], 42), indexScalar(2)] },
+  // A repeated index: its rows' gradients add up.
+  { name: "t.gather_rows, an index repeated", op: "t.gather_rows", inputs: () => [r([5, 3], 43), indexVector([4, 0, 4, 2])] },
+  { name: "t.scatter_rows, an index repeated", op: "t.scatter_rows", attrs: { rows: 5 }, inputs: () => [r([4, 3], 44), indexVector([1, 3, 1, 0])] },
 ];
 
 const nn: Case[] = [
@@ -204,7 +210,7 @@ describe("the gradient check itself", () => {
 /** Coverage: every op of these files with a rule has a case above. */
 describe("gradient-rule coverage of the tensor, nn and graph ops", () => {
   it("checks every op that has a vjp", () => {
-    const mine = [...elementwiseOps, ...linalgOps, ...reduceOps, ...shapeOps, ...nnOps, ...graphOps];
+    const mine = [...elementwiseOps, ...linalgOps, ...reduceOps, ...shapeOps, ...rowOps, ...nnOps, ...graphOps];
     const tested = new Set(Object.values(groups).flatMap((cs) => cs.map((c) => c.op)));
     const untested = mine.filter((s) => s.vjp && !tested.has(s.name)).map((s) => s.name);
     expect(untested).toEqual([]);

@@ -33,12 +33,12 @@ describe("gnnc check refuses what gnnc train would", () => {
     expect(check.stdout).toContain("1 warning");
   });
 
-  it("a schedule and train-block passes that training cannot apply: both errors, each at its key", async () => {
-    const files = { "f.gnn": gcnSource({ epochs: 2, extra: 'schedule = decoupled(modules = 3)\n  passes = [pass("./my-pass.ts", level = 2)]' }) };
+  it("a schedule training cannot apply and a user pass that cannot be read: both errors, each at its key", async () => {
+    const files = { "f.gnn": gcnSource({ epochs: 2, extra: 'schedule = admm(layers = 3)\n  passes = [pass("./my-pass.ts", level = 2)]' }) };
     const check = await runCli(["check", "f.gnn"], files);
     expect(check.code).toBe(1);
-    expect(check.stderr).toContain("error[E542]: training schedule `decoupled` is not supported by `gnnc train` yet");
-    expect(check.stderr).toContain("error[E543]: technique passes in a train block are not applied by `gnnc train` yet");
+    expect(check.stderr).toContain("error[E542]: training schedule `admm` is not supported by `gnnc train` yet");
+    expect(check.stderr).toMatch(/error\[E610\]: cannot read user pass `.*my-pass\.ts`/);
     expect(check.stderr).toContain("f.gnn: 2 errors");
     const train = await runCli(["train", "f.gnn"], files);
     expect(train.code).toBe(1);

@@ -27,6 +27,12 @@ describe("all semantic errors at once", () => {
     expect(codes(text)).toEqual(["E201 5", "E301 6", "E202 8"]);
   });
 
+  it("a bad model trained by two blocks: its error once, and neither block builds it (no internal error)", () => {
+    const block = (name: string) => `train ${name} {\n  data = synthetic.csbm(nodes = 20, classes = 2, features = 4)\n  model = M(4, 2)\n  loss = cross_entropy(mask = train)\n  optimizer = adam(lr = 0.01)\n  epochs = 2\n}\n`;
+    const text = `model M(i: int, o: int, hidden: int = -1) {\n  conv = GCNConv(i, hidden)\n  out = Linear(hidden, o)\n  forward(x: f32[N, i], g: graph[N]) = out(conv(x, g))\n}\n${block("a")}${block("b")}`;
+    expect(codes(text)).toEqual(["E406 2", "E406 3"]);
+  });
+
   it("errors in several models, datasets and train keys come together", () => {
     const text = `dataset bad = synthetic.csbm(nodes = 0, classes = 2, features = 4)
 model A() {

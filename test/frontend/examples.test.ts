@@ -3,6 +3,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { compile } from "../../compiler/index.js";
+import { compileTraining } from "../../compiler/pipeline.js";
 import { graphFromEdges } from "../../compiler/ir/graph-value.js";
 import { verifyModule } from "../../compiler/ir/verify.js";
 import type { TensorValue } from "../../compiler/ir/values.js";
@@ -35,6 +36,14 @@ describe("examples", () => {
       expect(program!.trains.length).toBeGreaterThan(0);
       for (const m of program!.modules) {
         expect(verifyModule(m)).toEqual([]);
+        // A schedule's functions come from lowering: they must lower and verify.
+        const scheduled = program!.trains.find((t) => t.module === m.name && t.schedule);
+        if (scheduled) {
+          const lowered = compileTraining(m, scheduled, { target: "reference" });
+          expect(lowered.diagnostics.map((d) => formatDiagnostic(d, read))).toEqual([]);
+          expect(verifyModule(lowered.training!.module)).toEqual([]);
+          continue;
+        }
         const params = initParams(m, 1, symbols);
         const xType = m.funcs[0].body.find((n) => n.op === "s.input" && n.attrs.name === "x")!.type;
         if (xType.kind !== "tensor") throw new Error("x is not a tensor");

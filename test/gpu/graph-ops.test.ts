@@ -107,6 +107,30 @@ describe("g.spmm_max_mask", () => {
   });
 });
 
+describe("g.adjacency_block", () => {
+  const rows = (xs: number[]) => tensor("i32", [xs.length], xs);
+  it("gives A[idx, idx]: edges between batch nodes, empty rows, a node twice, a symbolic batch", async (ctx) => {
+    const batch = Array.from({ length: 37 }, (_, k) => (k * 11) % N);
+    const r = await checkCase(gpu(ctx), { op: "g.adjacency_block", inputs: [g, rows(batch)], exact: true });
+    expect(Array.from(r.actual.data).filter((v) => v === 1).length).toBeGreaterThan(0); // the batch holds edges
+    await checkCase(gpu(ctx), { op: "g.adjacency_block", inputs: [g, rows([5, 5, 17, 0])], exact: true });
+    await checkCase(gpu(ctx), {
+      op: "g.adjacency_block",
+      inputs: [g, rows(batch.slice(0, 9))],
+      types: [{ kind: "graph", nodes: "N", edges: "E", selfLoops: false }, { kind: "tensor", dtype: "i32", shape: ["B"] }],
+      symbols: { N, E, B: 9 },
+      exact: true,
+    });
+  });
+
+  it("the whole graph as the batch is the dense adjacency", async (ctx) => {
+    const small = graphFromEdges(4, Int32Array.from([0, 1, 2, 3]), Int32Array.from([1, 2, 3, 3]));
+    const r = await checkCase(gpu(ctx), { op: "g.adjacency_block", inputs: [small, rows([0, 1, 2, 3])], exact: true });
+    // Row i lists i's sources: 0 → 1, 1 → 2, 2 → 3 and the self loop 3 → 3.
+    expect(Array.from(r.actual.data)).toEqual([0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 1]);
+  });
+});
+
 describe("every graph kernel", () => {
   const empty = graphFromEdges(9, new Int32Array(0), new Int32Array(0));
 

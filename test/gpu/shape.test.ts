@@ -184,6 +184,42 @@ describe("t.select", () => {
   });
 });
 
+describe("t.gather_rows and t.scatter_rows", () => {
+  const rows = (xs: number[], dtype: DType = "i32") => tensor(dtype, [xs.length], xs);
+  it("gathers f32, i32 and bool rows, vec4 and scalar, an index repeated", async (ctx) => {
+    await checkCase(gpu(ctx), { op: "t.gather_rows", inputs: [f32([9, 8], 120), rows([8, 0, 3, 3, 5])], exact: true });
+    await checkCase(gpu(ctx), { op: "t.gather_rows", inputs: [f32([6, 3, 5], 121), rows([5, 1], "u32")], exact: true });
+    await checkCase(gpu(ctx), { op: "t.gather_rows", inputs: [i32([7], 122), rows([6, 6, 0, 2])] });
+    await checkCase(gpu(ctx), { op: "t.gather_rows", inputs: [bool([4, 2], 123), rows([3, 1, 2])] });
+  });
+
+  it("gathers rows named by a symbolic count from a symbolic table", async (ctx) => {
+    await checkCase(gpu(ctx), {
+      op: "t.gather_rows",
+      inputs: [f32([11, 4], 124), rows([10, 2, 7])],
+      types: [{ kind: "tensor", dtype: "f32", shape: ["N", 4] }, { kind: "tensor", dtype: "i32", shape: ["B"] }],
+      symbols: { N: 11, B: 3 },
+      exact: true,
+    });
+  });
+
+  it("scatters rows back, summing a repeated index in order, every other row zero", async (ctx) => {
+    await checkCase(gpu(ctx), { op: "t.scatter_rows", inputs: [f32([5, 8], 125), rows([2, 0, 2, 6, 2])], attrs: { rows: 7 } });
+    await checkCase(gpu(ctx), { op: "t.scatter_rows", inputs: [f32([3, 2, 3], 126), rows([1, 1, 3], "u32")], attrs: { rows: 4 } });
+  });
+
+  it("an index out of range reads zeros and adds nothing", async (ctx) => {
+    const x = f32([3, 4], 127);
+    const { node, types } = interpretOne({ op: "t.gather_rows", inputs: [x, rows([0])] });
+    const out = await launchAll(gpu(ctx), [emitKernel(node, types)], [x, rows([3, -1])], { dtype: "f32", shape: [2, 4] });
+    expect(Array.from(out.data)).toEqual(new Array(8).fill(0));
+    const g = f32([2, 4], 128);
+    const scatter = interpretOne({ op: "t.scatter_rows", inputs: [g, rows([0, 1])], attrs: { rows: 3 } });
+    const back = await launchAll(gpu(ctx), [emitKernel(scatter.node, scatter.types)], [g, rows([5, 1])], { dtype: "f32", shape: [3, 4] });
+    expect(Array.from(back.data)).toEqual([0, 0, 0, 0, ...Array.from(g.data.slice(4)), 0, 0, 0, 0]);
+  });
+});
+
 describe("t.scatter_slice and t.slice_add", () => {
   const ops = ["t.scatter_slice", "t.slice_add"] as const;
   for (const op of ops) {
@@ -238,6 +274,8 @@ describe("empty results", () => {
       { op: "t.pad", inputs: [f32([0, 2], 106)], attrs: { axis: 1, start: 0, size: 3 } },
       { op: "t.select", inputs: [f32([3, 0], 107), index(1)], attrs: { axis: 0 } },
       { op: "t.slice_add", inputs: [f32([3, 0], 108), f32([0], 109), index(1)], attrs: { axis: 0 } },
+      { op: "t.gather_rows", inputs: [f32([3, 2], 112), tensor("i32", [0], [])] },
+      { op: "t.scatter_rows", inputs: [f32([0, 2], 113), tensor("i32", [0], [])], attrs: { rows: 0 } },
     ];
     for (const c of cases) {
       const r = await checkCase(gpu(ctx), c);

@@ -104,8 +104,7 @@ describe("the language example", () => {
       epochs: "200",
       select: "best(val.accuracy)",
       report: "[accuracy(val), accuracy(test)]",
-      schedule: "decoupled(modules = 3)",
-      passes: '[cse, sparsify(density = 0.1, method = rigl, every = 50), pass("./my-pass.ts", level = 2)]',
+      passes: '[cse, pass("./my-pass.ts", level = 2)]',
     });
     const model = train.entries[1];
     expect(where(model.key.span)).toBe("38:3-38:8");

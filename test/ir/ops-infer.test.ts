@@ -38,7 +38,7 @@ describe("the op spec table", () => {
     "t.stop_gradient", "t.zeros_like",
     "t.step", "t.round", "t.erf", "t.argmax_onehot", "t.broadcast_to", "t.pad", "t.scatter_slice", "t.slice_add", "s.get", "s.reversible",
     "g.spmm_t", "g.spmm_max_mask", "g.scatter_sum_src", "t.fused",
-    "t.matmul_epilogue", "g.spmm_epilogue",
+    "t.matmul_epilogue", "g.spmm_epilogue", "t.gather_rows", "t.scatter_rows", "g.adjacency_block",
     "g.scatter_max", "g.scatter_max_mask", "g.append_loops", "g.loop_part", "g.pool", "g.unpool", "g.pool_max_mask",
   ];
 

@@ -63,6 +63,6 @@ describe("the training compile pipeline", () => {
   });
 
   it("compileForward is the forward stage alone, as `gnnc predict` runs the model", () => {
-    expect(printModule(compileForward(module).module)).toBe(printModule(runPipeline(module, "transform-first").module));
+    expect(printModule(compileForward(module, spec).module)).toBe(printModule(runPipeline(module, "transform-first").module));
   });
 });

@@ -61,7 +61,7 @@ describe("the Markdown run report", () => {
     const md = runReportMarkdown({ result: { ...RESULT, start_epoch: 9 }, trainMs: 50, resumedFrom: "a.safetensors" });
     expect(md).toContain("trained epochs 10–12 (resumed after epoch 9)");
     expect(md).toContain("Resumed from `a.safetensors`.");
-    expect(md).toContain("the last epoch (`select = last`)");
+    expect(md).toContain("the last epoch evaluated (`select = last`)");
     expect(md).not.toContain("## Compiled pipeline");
     expect(md).not.toContain("resident memory");
   });

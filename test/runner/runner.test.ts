@@ -4,6 +4,7 @@ import type { Func } from "../../compiler/ir/types.js";
 import type { TensorValue } from "../../compiler/ir/values.js";
 import { GpuRunner, ReferenceRunner, RunnerError, type Runner, type RunnerProgram } from "../../runtime/runner/index.js";
 import { useGpu } from "../gpu/helpers.js";
+import { expectAllClose } from "../support/allclose.js";
 
 /**
  * The runner contract, on both devices: functions run by name; a result named like a state entry
@@ -115,10 +116,82 @@ describe("the GPU runner", () => {
     }
   });
 
-  it("refuses a function that writes state it does not read, rather than dropping the write", async (ctx) => {
+  it("copies state a function writes without reading it into the place its readers read", async (ctx) => {
+    const b = new FuncBuilder("reset");
+    const x = b.leaf("s.input", T([2, 3]), { name: "x" });
+    const twice = b.emit("t.add", [x, x]);
+    const withReset: RunnerProgram = { ...program(), funcs: [...program().funcs, b.finish([twice], ["w"])] };
+    const outputs = async (runner: Runner) => {
+      await runner.run("reset");
+      await runner.run("scaled");
+      return [...(await runner.read("scaled", "out")).data];
+    };
+    const gpu = await GpuRunner.open(gpuOf(ctx), withReset);
+    try {
+      const expected = [4, 8, 12, 16, 20, 24];
+      expect(await outputs(new ReferenceRunner(withReset))).toEqual(expected);
+      expect(await outputs(gpu)).toEqual(expected);
+      const m = gpu.memory();
+      expect(m.peakBytes).toBe(m.predictedBytes);
+    } finally {
+      gpu.destroy();
+    }
+  });
+
+  it("runs a function of the data only on the host once, uploading its results: no device program of its own", async (ctx) => {
+    const b = new FuncBuilder("from_data");
+    const x = b.leaf("s.input", T([2, 3]), { name: "x" });
+    const withData: RunnerProgram = { ...program(), funcs: [...program().funcs, b.finish([b.emit("t.exp", [x])], ["w"])] };
+    const gpu = await GpuRunner.open(gpuOf(ctx), withData);
+    const plain = await GpuRunner.open(gpuOf(ctx), program());
+    try {
+      await gpu.run("from_data");
+      await gpu.run("scaled");
+      const ref = new ReferenceRunner(withData);
+      await ref.run("from_data");
+      await ref.run("scaled");
+      expectAllClose(await gpu.read("scaled", "out"), await ref.read("scaled", "out"));
+      const [m, base] = [gpu.memory(), plain.memory()];
+      expect(m.peakBytes).toBe(base.peakBytes); // nothing on the device for it
+      expect(m.heldBytes).toBe(24); // its result, on the host
+      expect(m.peakBytes).toBe(m.predictedBytes);
+    } finally {
+      gpu.destroy();
+      plain.destroy();
+    }
+  });
+
+  it("refuses a function that writes state no function reads, rather than dropping the write", async (ctx) => {
     const b = new FuncBuilder("reset");
     const x = b.leaf("s.input", T([2, 3]), { name: "x" });
     const bad: RunnerProgram = { ...program(), funcs: [b.finish([x], ["w"])] };
-    await expect(GpuRunner.open(gpuOf(ctx), bad)).rejects.toThrow(/`reset` writes state it does not read \(`w`\)/);
+    await expect(GpuRunner.open(gpuOf(ctx), bad)).rejects.toThrow(/`reset` writes state no loaded function reads \(`w`\)/);
+  });
+
+  it("shares scratch between functions: ten copies of a function cost one's scratch", async (ctx) => {
+    // `chain`: four computed [64, 64] values in a row, then a state update.
+    const chain = (name: string) => {
+      const b = new FuncBuilder(name);
+      const w = b.leaf("s.param", T([64, 64]), { name: "v" });
+      let h = w;
+      for (let k = 0; k < 4; k++) h = b.emit("t.matmul", [h, w]);
+      return b.finish([b.emit("t.tanh", [h])], ["v"]);
+    };
+    const open = (n: number) =>
+      GpuRunner.open(gpuOf(ctx), { funcs: Array.from({ length: n }, (_, k) => chain(`f${k}`)), data: {}, state: { v: f32([64, 64], new Array(4096).fill(0.01)) }, symbols: {} });
+    const one = await open(1);
+    const ten = await open(10);
+    try {
+      for (let k = 0; k < 10; k++) await ten.run(`f${k}`);
+      for (let k = 0; k < 10; k++) await one.run("f0");
+      expect([...(await ten.state(["v"])).v.data]).toEqual([...(await one.state(["v"])).v.data]);
+      const [m1, m10] = [one.memory(), ten.memory()];
+      expect(m10.peakBytes).toBe(m10.predictedBytes);
+      // Ten functions add only their uniforms and nothing per value.
+      expect(m10.peakBytes - m1.peakBytes).toBeLessThan(9 * 2 * 64 * 64 * 4);
+    } finally {
+      one.destroy();
+      ten.destroy();
+    }
   });
 });

@@ -107,8 +107,9 @@ describe("lowerTraining", () => {
     expect(d[0].message).toContain("`mse`");
   });
 
-  it("reports technique passes and schedules it cannot apply yet", () => {
-    const d = lowerErrors(gcnSource({ layer: "Linear", extra: "passes = [cse]" }));
-    expect(d.map((x) => x.code)).toEqual(["E543"]);
+  it("reports schedules it cannot apply (the frontend refuses them too, beside a block's other errors)", () => {
+    const { spec, module } = compileTrain(gcnSource({ layer: "Linear" }));
+    const out = lowerTraining(module, { ...spec, schedule: { name: "decoupled", args: { modules: 3 }, span: spec.span } });
+    expect(Array.isArray(out) && out.map((x) => x.code)).toEqual(["E542"]);
   });
 });

@@ -8,6 +8,8 @@ import type { Dataset } from "../../../runtime/data/dataset.js";
 export const SHARED_DATA_DIR = resolve(process.env.GNNC_DATA_DIR ?? "../shared/data");
 export const HAVE_SHARED_DATA = existsSync(join(SHARED_DATA_DIR, "cora", "meta.json"));
 export const SKIP_REASON = `shared datasets not found at ${SHARED_DATA_DIR} (set GNNC_DATA_DIR)`;
+// As GNNC_REQUIRE_GPU does for the GPU tests: in CI, tests that need the datasets fail without them instead of skipping.
+if (process.env.GNNC_REQUIRE_DATA === "1" && !HAVE_SHARED_DATA) throw new Error(`GNNC_REQUIRE_DATA=1, but ${SKIP_REASON}`);
 
 /** A fresh temporary directory, removed by the returned cleanup. */
 export function tempDir(prefix = "gnnc-data-"): { dir: string; cleanup: () => void } {
