@@ -126,7 +126,7 @@ export class DatasetTable {
         throw new Abort();
       }
       info = found;
-      if (!info) {
+      if (!info && !this.resolver.quietWhenAbsent) {
         r.warning("W201", `dataset \`${source.name}\` is not available here; its sizes stay symbolic`, args.get("name")!.span!, {
           help: "set GNNC_DATA_DIR to the folder that holds the datasets",
         });

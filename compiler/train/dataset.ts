@@ -96,4 +96,6 @@ export interface DatasetProblem {
 export interface DatasetResolver {
   /** Metadata for `load(name)`; undefined when the dataset is not available here; a problem when its files are broken. */
   describe(name: string): DatasetInfo | DatasetProblem | undefined;
+  /** True when no data folder was named: a dataset not found then stays symbolic without a warning (W201). */
+  quietWhenAbsent?: boolean;
 }

@@ -71,10 +71,11 @@ export function describeDataset(name: string, dirs: readonly string[] = dataSear
 /**
  * The compiler's DatasetResolver over the directories loading searches (`dirs`): a dataset none
  * of them has, or whose metadata is broken, is described by the data error loading it would raise
- * — or, with `absent: "symbolic"`, a dataset none of them has is left undescribed (sizes symbolic).
+ * — or, with `absent: "symbolic"`, a dataset none of them has is left undescribed (sizes symbolic, no warning).
  */
 export function datasetResolver(dirs: readonly string[] = dataSearchPath(), absent: "error" | "symbolic" = "error"): DatasetResolver {
   return {
+    ...(absent === "symbolic" ? { quietWhenAbsent: true } : {}),
     describe: (name) => {
       try {
         const info = describeDataset(name, dirs);
