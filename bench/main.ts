@@ -21,9 +21,10 @@ import type { GraphValue } from "../compiler/ir/values.js";
 import { csbm, describeDataset, openDataset } from "../runtime/data/index.js";
 import { NoAdapterError, openDevice, type GpuDevice } from "../runtime/gpu/index.js";
 import { benchKernels, type KernelTiming } from "./kernels.js";
+import { benchUserMessage } from "./message-kernels.js";
 import { findTorchPython, peerScript, peerThreadCounts, runPeer, type PeerRun } from "./peer.js";
 import { benchMarkdown, epochVsSizeSvg, fmtMiB, fmtMs } from "./report.js";
-import { comparePeer, performanceTargets, type BenchResults, type MachineInfo, type PeerComparison, type PeerRound } from "./results.js";
+import { comparePeer, performanceTargets, target, type BenchResults, type MachineInfo, type PeerComparison, type PeerRound, type Target } from "./results.js";
 import { adaptExample, csbmDeclaration, loadDeclaration, sizeLabel, type BenchDataset } from "./sources.js";
 import { runTrainCase, type BenchDevice, type TrainRow } from "./train-case.js";
 
@@ -188,18 +189,25 @@ async function main(): Promise<void> {
   }
 
   let kernels: KernelTiming[] = [];
+  const extraTargets: Target[] = [];
   if (gpu && !values["no-kernels"]) {
     const graph = spmmGraph();
-    kernels = await benchKernels(gpu, graph, SPMM_WIDTH, { trials: Number(values["kernel-trials"]), trialMs: Number(values["trial-ms"]), log });
+    const timing = { trials: Number(values["kernel-trials"]), trialMs: Number(values["trial-ms"]), log };
+    kernels = await benchKernels(gpu, graph, SPMM_WIDTH, timing);
+    const message = await benchUserMessage(gpu, messageGraph(), timing);
+    kernels.push(...message.rows);
+    extraTargets.push(
+      target("User-written GAT message: fused aggregation kernel / GATConv's", message.ratio, "at most", 1.3, `median of per-trial ratios; WGSL ${message.identicalWgsl ? "identical" : "differs"}`),
+    );
     for (const k of kernels) log(`${k.kernel} ${k.problem}: ${fmtMs(k.ms)} ms${k.gbPerS !== undefined ? `, ${k.gbPerS.toFixed(2)} GB/s` : ""}${k.gflopPerS !== undefined ? `, ${k.gflopPerS.toFixed(2)} GFLOP/s` : ""}`);
   }
   gpu?.destroy();
 
-  write(snapshot(info, training, kernels, peers), all, true);
+  write(snapshot(info, training, kernels, peers, extraTargets), all, true);
 }
 
 /** The results so far (written after every run, so that a run stopped early still leaves them). */
-function snapshot(info: MachineInfo, training: TrainRow[], kernels: KernelTiming[], peers: PeerComparison[]): BenchResults {
+function snapshot(info: MachineInfo, training: TrainRow[], kernels: KernelTiming[], peers: PeerComparison[], extraTargets: readonly Target[] = []): BenchResults {
   return {
     date: new Date().toISOString().slice(0, 10),
     machine: info,
@@ -210,7 +218,7 @@ function snapshot(info: MachineInfo, training: TrainRow[], kernels: KernelTiming
     training,
     kernels,
     peers,
-    targets: performanceTargets(peers, kernels, training),
+    targets: [...performanceTargets(peers, kernels, training), ...extraTargets],
     notes,
     seconds: (performance.now() - started) / 1000,
   };
@@ -224,6 +232,12 @@ function spmmGraph(): { label: string; value: GraphValue } {
   const nodes = Math.max(...values.sizes.split(",").filter((s) => s !== "").map(Number));
   notes.push(`SpMM ran on the synthetic CSBM ${sizeLabel(nodes)} graph: Amazon Computers was not found.`);
   return { label: `CSBM ${sizeLabel(nodes)}`, value: csbm({ nodes, classes: SYNTHETIC.classes, features: 16, avg_degree: SYNTHETIC.avgDegree, homophily: 0.8, signal: 1, seed: 0 }).graph };
+}
+
+/** Cora's graph (the GAT comparison's), else a synthetic one of its size. */
+function messageGraph(): { label: string; value: GraphValue } {
+  if (dataDir && describeDataset("cora", [dataDir])) return { label: "Cora", value: openDataset("cora", { dataDir }).dataset.graph };
+  return { label: "CSBM 2.7k", value: csbm({ nodes: 2708, classes: 7, features: 16, avg_degree: 4, homophily: 0.8, signal: 1, seed: 0 }).graph };
 }
 
 /** bench.json, bench.md and epoch-vs-size.svg; until the run is `complete`, marked partial. */

@@ -4,18 +4,21 @@ import type { DatasetResolver } from "../compiler/train/dataset.js";
 import { dataSearchPath, datasetResolver as dataResolver } from "../runtime/data/index.js";
 import type { Io } from "./io.js";
 
-/** The data directory from `--data-dir`, else `GNNC_DATA_DIR`, else none (dataset sizes stay symbolic). */
+/** The data directory from `--data-dir`, else `GNNC_DATA_DIR`, else none. */
 export function dataDirs(io: Io, flag: string | undefined): string[] {
   const dir = flag ?? io.env.GNNC_DATA_DIR;
   return dir ? [resolve(dir)] : [];
 }
 
 /**
- * Dataset sizes for compiling, once a data directory is given: from the directories training will
- * search (so a dataset training cannot find or read is an error already at check time).
+ * Dataset sizes for compiling: given a data directory, from the directories training will search
+ * (so a dataset training cannot find or read is an error already at check time); without one,
+ * from a dataset `gnnc data get` put in the cache (or one in ./data), any other left symbolic —
+ * the cache folder also holds other caches, so its existence says nothing about a dataset.
  */
-export function datasetResolver(io: Io, dirs: string[]): DatasetResolver | undefined {
-  return dirs.length === 0 ? undefined : dataResolver(dataSearchPath({ dataDir: dirs, env: io.env }));
+export function datasetResolver(io: Io, dirs: string[]): DatasetResolver {
+  if (dirs.length === 0) return dataResolver(dataSearchPath({ env: io.env }), "symbolic");
+  return dataResolver(dataSearchPath({ dataDir: dirs, env: io.env }));
 }
 
 export interface LoadedSource {

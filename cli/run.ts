@@ -3,6 +3,7 @@ import { GNNC_VERSION } from "../compiler/api/version.js";
 import { check } from "./commands/check.js";
 import { compile } from "./commands/compile.js";
 import { flops } from "./commands/flops.js";
+import { data } from "./commands/data.js";
 import { commandHelp, help, mainHelp } from "./commands/help.js";
 import { info } from "./commands/info.js";
 import { ir } from "./commands/ir.js";
@@ -13,7 +14,7 @@ import { EXIT_ERRORS, EXIT_USAGE, UsageError, type Io } from "./io.js";
 
 /** Commands that wait on the GPU are async; their exit code comes as a promise. */
 type Command = (io: Io, argv: string[]) => number | Promise<number>;
-const commands: Record<string, Command> = { check, ir, passes, train, compile, flops, predict, info, help };
+const commands: Record<string, Command> = { check, ir, passes, train, compile, flops, predict, info, data, help };
 
 /** Run one gnnc invocation; returns the exit code. Never throws: internal errors are reported as such. */
 export function run(io: Io, argv: string[]): number | Promise<number> {

@@ -53,9 +53,9 @@ interface Stage {
 }
 
 const STAGES: readonly Stage[] = [
-  // Rewrites of the model's forward, before autodiff so that the backward follows them:
-  // aggregations move after the linear transforms that narrow their channels.
-  { name: "forward", passes: () => "transform-first", point: "forward" },
+  // Rewrites of the model's forward, before autodiff so that the backward follows them: message
+  // passing fuses into SDDMM/SpMM; aggregations move after the linear transforms that narrow their channels.
+  { name: "forward", passes: () => "fuse-message,transform-first", point: "forward" },
   // The train block becomes functions: the loss, its gradients and the optimizer's update
   // (`train_step`), beside the model's `predict`; or, with a schedule, the schedule's functions
   // and its host plan (compiler/schedules).

@@ -183,8 +183,18 @@ export interface ModuleDecl {
   params: ParamDecl[];
   members: LayerMember[];
   forward?: ForwardDecl;
+  /**
+   * PyG's MessagePassing methods, written like `forward`: `message(x_i, x_j, edge_attr) = …`
+   * computes each edge's message and `update(aggr_out, x) = …` each node's result; the block's
+   * `propagate(g, x = h, …)` runs them. Present only where the block defines them.
+   */
+  message?: ForwardDecl;
+  update?: ForwardDecl;
   span: Span;
 }
+
+/** The methods a block may define besides `forward`. */
+export const MESSAGE_PASSING_METHODS = ["message", "update"] as const;
 
 export interface ImportDecl {
   kind: "Import";

@@ -12,12 +12,13 @@ export const GRAMMAR_CODES = {
   E103: "only `import`, `dataset`, `block`, `model` and `train` items may appear at the top level",
   E104: "a bracket is never closed",
   E105: "a closing bracket has no matching opening bracket",
-  E106: "a block or model has more than one `forward`",
+  E106: "a block or model defines `forward` (or `message`, `update`) more than once",
   E107: "a stack modifier (`repeat`, `reversible`, `equilibrium`) is not followed by a layer call",
   E108: "a positional argument follows a named argument",
   E109: "brackets or unary minus nested too deeply",
   E110: "a reserved keyword is used where a name is expected",
   E111: "an expression is nested too deeply (a very long operator chain)",
+  E112: "a block defines a method other than `forward`, `message` and `update`",
   E199: "too many errors; the rest of the file was not reported",
 } as const;
 

@@ -1,5 +1,6 @@
 import type { IOrAlt, IToken } from "chevrotain";
-import type * as A from "./ast.js";
+import * as A from "./ast.js";
+import { didYouMean } from "./suggest.js";
 import { error } from "./diagnostics.js";
 import * as T from "./tokens.js";
 import { tokenEnd, tokenStart } from "./positions.js";
@@ -102,9 +103,15 @@ export class GnnParser extends ExpressionParser {
       this.CONSUME(T.LBrace);
       const members: A.LayerMember[] = [];
       const forwards: { decl: A.ForwardDecl; keyword: IToken }[] = [];
+      const methods: { decl: A.ForwardDecl; keyword: IToken }[] = [];
       this.MANY(() => {
-        this.OR2([
+        // `name = …` is a member and `name(…)` a method; anything else after a name (`conv GCNConv(…)`)
+        // is read as a member, whose missing `=` is the error to report. Hence one token of lookahead
+        // and a gate on the second, rather than two tokens that would match neither.
+        this.OR2({ MAX_LOOKAHEAD: 1, DEF: [
           {
+            GATE: () => this.LA(2).tokenType !== T.LParen,
+            IGNORE_AMBIGUITIES: true,
             ALT: () => {
               const member = this.SUBRULE(this.member);
               this.ACTION(() => members.push(member));
@@ -117,17 +124,35 @@ export class GnnParser extends ExpressionParser {
               this.ACTION(() => forwards.push({ decl, keyword }));
             },
           },
-        ]);
+          {
+            GATE: () => this.LA(2).tokenType === T.LParen,
+            IGNORE_AMBIGUITIES: true,
+            ALT: () => {
+              const keyword = this.LA(1);
+              const decl = this.SUBRULE(this.methodDecl);
+              this.ACTION(() => methods.push({ decl, keyword }));
+            },
+          },
+        ] });
       });
       const close = this.CONSUME(T.RBrace);
       return this.ACTION(() => {
-        this.reportExtraForwards(kw, name, forwards.map((f) => f.keyword));
+        this.reportExtraDefinitions(kw, name, "forward", forwards.map((f) => f.keyword));
+        const known = this.knownMethods(methods);
+        for (const method of A.MESSAGE_PASSING_METHODS) {
+          this.reportExtraDefinitions(kw, name, method, known.filter((m) => m.keyword.image === method).map((m) => m.keyword));
+        }
+        const method = (n: string) => known.find((m) => m.keyword.image === n)?.decl;
+        const message = method("message");
+        const update = method("update");
         return {
           kind: kw.tokenType === T.Block ? "Block" : "Model",
           name: this.ident(name),
           params: params ?? [],
           members,
           forward: forwards[0]?.decl,
+          ...(message ? { message } : {}),
+          ...(update ? { update } : {}),
           span: this.span(tokenStart(kw), tokenEnd(close)),
         };
       });
@@ -135,18 +160,37 @@ export class GnnParser extends ExpressionParser {
     { recoveryValueFunc: P.placeholderModule },
   );
 
-  private reportExtraForwards(kw: IToken, name: IToken, keywords: IToken[]): void {
+  private reportExtraDefinitions(kw: IToken, name: IToken, method: string, keywords: IToken[]): void {
     for (const extra of keywords.slice(1)) {
       this.extraDiagnostics.push(
-        error("E106", `${kw.image} \`${name.image}\` has more than one \`forward\``, this.tok(extra), {
+        error("E106", `${kw.image} \`${name.image}\` has more than one \`${method}\``, this.tok(extra), {
           labels: [
-            { span: this.tok(extra), message: "second `forward`" },
-            { span: this.tok(keywords[0]), message: "first `forward` defined here" },
+            { span: this.tok(extra), message: `second \`${method}\`` },
+            { span: this.tok(keywords[0]), message: `first \`${method}\` defined here` },
           ],
-          help: `a ${kw.image} has exactly one \`forward\`; merge the two or remove one`,
+          help: `a ${kw.image} has ${method === "forward" ? "exactly" : "at most"} one \`${method}\`; merge the two or remove one`,
         }),
       );
     }
+  }
+
+  /** The methods named `message` or `update`; any other name is reported (a typo, or a method gnnc does not run). */
+  private knownMethods(methods: { decl: A.ForwardDecl; keyword: IToken }[]): { decl: A.ForwardDecl; keyword: IToken }[] {
+    const names: readonly string[] = A.MESSAGE_PASSING_METHODS;
+    for (const m of methods) {
+      if (names.includes(m.keyword.image)) continue;
+      // A name read as a method while recovering from an error on its line is that error's echo.
+      if (this.errors.some((e) => e.token.startLine === m.keyword.startLine)) continue;
+      const suggestion = didYouMean(m.keyword.image, [...names, "forward"]);
+      this.extraDiagnostics.push(
+        error("E112", `unknown method \`${m.keyword.image}\`: a block defines \`forward\`, \`message\` and \`update\``, this.tok(m.keyword), {
+          help: suggestion
+            ? `did you mean \`${suggestion}\`?`
+            : "members are written `name = Layer(...)`; `message(x_i, x_j) = ...` and `update(aggr_out, x) = ...` define message passing",
+        }),
+      );
+    }
+    return methods.filter((m) => names.includes(m.keyword.image));
   }
 
   private readonly member = this.RULE(
@@ -169,6 +213,27 @@ export class GnnParser extends ExpressionParser {
     "forwardDecl",
     (): A.ForwardDecl => {
       const kw = this.CONSUME(T.Forward);
+      this.ACTION(() => (this.state.method = kw.image));
+      return this.SUBRULE(this.functionRest, { ARGS: [kw] });
+    },
+    { recoveryValueFunc: P.placeholderForward },
+  );
+
+  /** `message(…) …` or `update(…) …`: a method of PyG's MessagePassing, written like `forward`. */
+  private readonly methodDecl = this.RULE(
+    "methodDecl",
+    (): A.ForwardDecl => {
+      const name = this.CONSUME(T.Identifier);
+      this.ACTION(() => (this.state.method = name.image));
+      return this.SUBRULE(this.functionRest, { ARGS: [name] });
+    },
+    { recoveryValueFunc: P.placeholderForward },
+  );
+
+  /** After a function's name: `(params) = expr` or `(params) [-> type] { stmts }`. */
+  private readonly functionRest = this.RULE(
+    "functionRest",
+    (kw: IToken): A.ForwardDecl => {
       const params = this.SUBRULE(this.paramList);
       return this.OR([
         {

@@ -9,6 +9,8 @@ export interface ItemContext {
 /** Mutable parse state the parser updates and the message provider reads. */
 export interface ParseState {
   item?: ItemContext;
+  /** The function whose parameters or body are being parsed (`forward`, `message`, `update`). */
+  method?: string;
 }
 
 /**
@@ -21,10 +23,11 @@ export interface RawSyntaxError {
   /** Token type name, for `mismatch`. */
   expected?: string;
   item?: ItemContext;
+  method?: string;
 }
 
 export function errorEncoder(state: ParseState): IParserErrorMessageProvider {
-  const encode = (info: RawSyntaxError): string => JSON.stringify({ ...info, item: state.item });
+  const encode = (info: RawSyntaxError): string => JSON.stringify({ ...info, item: state.item, method: state.method });
   return {
     buildMismatchTokenMessage: ({ expected, ruleName }) =>
       encode({ kind: "mismatch", rule: ruleName, expected: expected.name }),

@@ -29,6 +29,8 @@ export interface ErrorSite {
 }
 
 const ITEM_KEYWORDS = ["import", "dataset", "block", "model", "train"];
+/** Typical parameters of each function a block defines, for hints. */
+const FUNCTION_PARAMS: Readonly<Record<string, string>> = { forward: "x, g", message: "x_i, x_j", update: "aggr_out, x" };
 const ITEM_TOKENS = new Set<TokenType>([T.Import, T.Dataset, T.Block, T.Model, T.Train]);
 
 /** Phrases a chevrotain error (decoded to `RawSyntaxError`) by the rule it happened in. */
@@ -82,25 +84,30 @@ export function syntaxMessage(site: ErrorSite): SyntaxMessage {
         pointAfterPrevious: true,
       };
     case "forwardDecl":
+    case "methodDecl":
+    case "functionRest": {
+      const fn = info.method ?? "forward";
+      const params = FUNCTION_PARAMS[fn] ?? "x";
       if (info.kind === "noViableAlt") {
         return {
           code: "E101",
-          message: `expected \`=\`, \`->\` or \`{\` after the parameters of \`forward\`, found ${F}`,
+          message: `expected \`=\`, \`->\` or \`{\` after the parameters of \`${fn}\`, found ${F}`,
           label: "expected `=`, `->` or `{`",
-          help: "write `forward(x, g) = expr` or `forward(x, g) -> f32[N, C] { ... return h }`",
+          help: `write \`${fn}(${params}) = expr\` or \`${fn}(${params})${fn === "forward" ? " -> f32[N, C]" : ""} { ... return h }\``,
           pointAfterPrevious: true,
         };
       }
       if (expected === "LBrace") {
         return {
           code: "E101",
-          message: `expected \`{\` to start the body of \`forward\`, found ${F}`,
+          message: `expected \`{\` to start the body of \`${fn}\`, found ${F}`,
           label: "expected `{`",
           pointAfterPrevious: true,
         };
       }
-      return bodyEnd(site, "the body of `forward`", "expected a statement or `}`",
+      return bodyEnd(site, `the body of \`${fn}\``, "expected a statement or `}`",
         "statements are `name = expr` and `return expr`");
+    }
     case "stmt":
       return {
         code: "E101",

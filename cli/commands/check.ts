@@ -15,7 +15,8 @@ Prints every diagnostic (code, file:line:col, source frame, hint); exits 0 when 
 are clean, 1 when any has errors, 2 on a usage error.
 
   --data-dir DIR   where load("name") finds datasets (default: $GNNC_DATA_DIR); without
-                   one, dataset sizes stay symbolic (cora.num_features) and still check`;
+                   one, datasets in ./data or the download cache are read and any other
+                   keeps symbolic sizes (cora.num_features) and still checks`;
 
 export function check(io: Io, argv: string[]): number {
   const { values, positionals } = parseCommandArgs("check", argv, { "data-dir": { type: "string" } });

@@ -2,6 +2,7 @@ import { EXIT_OK, UsageError, type Io } from "../io.js";
 import { checkHelp } from "./check.js";
 import { compileHelp } from "./compile.js";
 import { flopsHelp } from "./flops.js";
+import { dataHelp } from "./data.js";
 import { infoHelp } from "./info.js";
 import { irHelp } from "./ir.js";
 import { passesHelp } from "./passes.js";
@@ -21,6 +22,7 @@ Commands:
   flops FILE        count a train block's training FLOPs per function and per op
   predict FILE      predict every node with a trained checkpoint (--params)
   info              show the GPU adapter, its limits, versions and the datasets found
+  data get NAME     download a dataset (Planetoid, Amazon/Coauthor, OGB) and convert it
   help [COMMAND]    show help for a command
 
 Exit codes: 0 success, 1 the input has errors, 2 usage error.
@@ -35,6 +37,7 @@ export const commandHelp: Record<string, string> = {
   flops: flopsHelp,
   predict: predictHelp,
   info: infoHelp,
+  data: dataHelp,
   help: "gnnc help [COMMAND]\n\nShow the overview, or the help of one command.",
 };
 

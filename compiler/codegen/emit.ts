@@ -10,6 +10,7 @@ import { emitMatmul } from "./matmul.js";
 import { matmulOperandBuffers } from "./matmul-common.js";
 import { NN_EMITTERS } from "./nn-emitters.js";
 import { OPT_EMITTERS, OPT_LAUNCHES } from "./opt-emitters.js";
+import { SEGMENT_EMITTERS } from "./segment-emitters.js";
 import { SHAPE_GRAPH_EMITTERS, SHAPE_GRAPH_LAUNCHES } from "./shape-graph-emitters.js";
 import { SPARSE_EMITTERS, SPARSE_LAUNCHES } from "./sparse-emitters.js";
 import { emitSpmm, spmmOperandBuffers } from "./spmm.js";
@@ -28,6 +29,7 @@ const EMITTERS: ReadonlyMap<string, KernelEmitter> = new Map<string, KernelEmitt
   ["g.spmm", emitSpmm],
   ...NN_EMITTERS,
   ...SHAPE_GRAPH_EMITTERS,
+  ...SEGMENT_EMITTERS,
   ...OPT_EMITTERS,
   ...FUSED_EMITTERS,
   ...EPILOGUE_EMITTERS,

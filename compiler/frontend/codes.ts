@@ -34,6 +34,10 @@ export const FRONTEND_CODES = {
   E313: "an unsupported combination of stack modifiers",
   E314: "a model's forward parameter needs a type",
   E315: "a tensor has more elements than one tensor can hold (2³¹ − 1)",
+  E316: "a `message` or `update` parameter names nothing `propagate` was given",
+  E317: "unknown aggregation (`aggr` of a message-passing block)",
+  E318: "a block defines `update` but no `message`",
+  E319: "a message-passing value has rows of the wrong kind (per node vs per edge)",
   // arguments
   E401: "unknown argument name",
   E402: "missing required argument",

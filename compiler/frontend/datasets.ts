@@ -2,6 +2,7 @@ import type { CallExpr, DatasetDecl, Expr } from "../../grammar/ast.js";
 import type { Span } from "../../grammar/span.js";
 import { didYouMean } from "../../grammar/suggest.js";
 import { csbmProblems } from "../train/csbm-rules.js";
+import { graphsProblems } from "../train/graphs-rules.js";
 import type { DatasetResolver } from "../train/dataset.js";
 import {
   DATASET_TRANSFORMS,
@@ -32,6 +33,20 @@ const SOURCES: Record<string, Signature> = {
       { name: "avg_degree", kind: "float", default: float(8) },
       { name: "homophily", kind: "float", default: float(0.8) },
       { name: "signal", kind: "float", default: float(1) },
+      { name: "seed", kind: "int", default: int(0) },
+      TRANSFORMS,
+    ],
+  },
+  "synthetic.graphs": {
+    name: "synthetic.graphs",
+    params: [
+      // Ranges are checked together (graphsProblems), as the generator checks them.
+      { name: "graphs", kind: "int", default: int(600) },
+      { name: "classes", kind: "int", default: int(3) },
+      { name: "min_nodes", kind: "int", default: int(10) },
+      { name: "max_nodes", kind: "int", default: int(30) },
+      { name: "features", kind: "int", default: int(8) },
+      { name: "edge_features", kind: "int", default: int(3) },
       { name: "seed", kind: "int", default: int(0) },
       TRANSFORMS,
     ],
@@ -85,7 +100,7 @@ export class DatasetTable {
   check(expr: Expr, declaredName: string | undefined, span: Span): DatasetRef {
     const r: Reporter = this.reporter;
     if (expr.kind !== "Call") {
-      return r.fail("E209", `a dataset is made with \`load(...)\`, \`synthetic.csbm(...)\`, \`npz(...)\` or \`edgelist(...)\`, found \`${exprText(expr)}\``, expr.span);
+      return r.fail("E209", `a dataset is made with \`load(...)\`, \`synthetic.csbm(...)\`, \`synthetic.graphs(...)\`, \`npz(...)\` or \`edgelist(...)\`, found \`${exprText(expr)}\``, expr.span);
     }
     const callee = exprText(expr.callee);
     const sig = SOURCES[callee];
@@ -100,6 +115,7 @@ export class DatasetTable {
     });
     const source = sourceOf(callee, args);
     if (source.kind === "csbm") this.checkCsbm(source, args, expr.span);
+    if (source.kind === "graphs") this.checkGraphs(source, args, expr.span);
     const transforms = this.transforms(expr);
     let info;
     if (source.kind === "load" && this.resolver) {
@@ -110,17 +126,19 @@ export class DatasetTable {
         throw new Abort();
       }
       info = found;
-      if (!info) {
+      if (!info && !this.resolver.quietWhenAbsent) {
         r.warning("W201", `dataset \`${source.name}\` is not available here; its sizes stay symbolic`, args.get("name")!.span!, {
           help: "set GNNC_DATA_DIR to the folder that holds the datasets",
         });
       }
     }
     const base: DatasetSizes = info
-      ? { numNodes: info.numNodes, numEdges: info.numEdges, numFeatures: info.numFeatures, numClasses: info.numClasses }
+      ? { numNodes: info.numNodes, numEdges: info.numEdges, numFeatures: info.numFeatures, numClasses: info.numClasses, numEdgeFeatures: info.numEdgeFeatures, numGraphs: info.numGraphs }
       : source.kind === "csbm"
         ? { numNodes: source.nodes, numFeatures: source.features, numClasses: source.classes }
-        : {};
+        : source.kind === "graphs"
+          ? { numGraphs: source.graphs, numFeatures: source.features, numClasses: source.classes, ...(source.edge_features ? { numEdgeFeatures: source.edge_features } : {}) }
+          : {};
     const name = declaredName ?? (source.kind === "load" ? source.name : source.kind);
     return { name, source, transforms, ...(info ? { info } : {}), sizes: afterTransforms(base, transforms), span };
   }
@@ -132,6 +150,18 @@ export class DatasetTable {
     for (const p of problems) {
       const value = args.get(p.key)!;
       this.reporter.error("E406", `argument \`${p.key}\` of \`synthetic.csbm\` ${p.rule}, found ${describeValue(value.value)}`, value.span ?? callSpan, {
+        ...(p.why ? { help: p.why } : {}),
+      });
+    }
+    if (problems.length) throw new Abort();
+  }
+
+  /** Every range problem of a synthetic.graphs's arguments, each at its argument; aborts if there is any. */
+  private checkGraphs(source: Extract<DatasetSource, { kind: "graphs" }>, args: BoundArgs, callSpan: Span): void {
+    const problems = graphsProblems(source);
+    for (const p of problems) {
+      const value = args.get(p.key)!;
+      this.reporter.error("E406", `argument \`${p.key}\` of \`synthetic.graphs\` ${p.rule}, found ${describeValue(value.value)}`, value.span ?? callSpan, {
         ...(p.why ? { help: p.why } : {}),
       });
     }
@@ -173,6 +203,10 @@ function sourceOf(callee: string, args: BoundArgs): DatasetSource {
       return { kind: "load", name: argStr(args, "name")! };
     case "npz":
       return { kind: "npz", path: argStr(args, "path")! };
+    case "synthetic.graphs": {
+      const n = (key: string) => argInt(args, key) as number;
+      return { kind: "graphs", graphs: n("graphs"), classes: n("classes"), min_nodes: n("min_nodes"), max_nodes: n("max_nodes"), features: n("features"), edge_features: n("edge_features"), seed: n("seed") };
+    }
     case "edgelist": {
       const features = argStr(args, "features");
       const labels = argStr(args, "labels");

@@ -44,6 +44,8 @@ export class Elaborator {
   private rngLeaf: number | undefined;
   private rngUsed = false;
   private nextSalt = 0;
+  /** The graph of the `message` being elaborated, innermost last. */
+  private readonly messageGraphs: GraphValue[] = [];
   /** Told of every stack call and the type of the value it carries (the `to_reversible` pass needs the width). */
   onStackCall?: (stack: StackInstance, carried: TensorType) => void;
 
@@ -168,6 +170,16 @@ export class Elaborator {
     }
   }
 
+  /** Elaborate a block's `message` over graph `g` (edge functions see it through LayerContext.messageGraph). */
+  inMessage<T>(g: GraphValue, body: () => T): T {
+    this.messageGraphs.push(g);
+    try {
+      return body();
+    } finally {
+      this.messageGraphs.pop();
+    }
+  }
+
   // ------------------------------------------------------------------ calls
 
   /** Call an instance under the parameter path `path`; `display` names it in messages (`conv2`). */
@@ -184,12 +196,13 @@ export class Elaborator {
 
   private callLayer(inst: LayerInstance, path: string, display: string, args: readonly ArgInput[], callSpan: Span): Value {
     const def = inst.layer;
-    const sig = { name: display, params: def.inputs.map((i) => ({ name: i.name, kind: i.kind })) };
+    const declared = typeof def.inputs === "function" ? def.inputs(inst.args) : def.inputs;
+    const sig = { name: display, params: declared.map((i) => ({ name: i.name, kind: i.kind, optional: i.optional })) };
     const site = { reporter: this.reporter, callSpan, declSpan: inst.span };
     checkInputCount(sig, args, site);
     const bound = bindArgs(sig, args, site);
-    const inputs = def.inputs.map((i) => bound.get(i.name)!.value);
-    const inputSpans = def.inputs.map((i) => bound.get(i.name)!.span ?? callSpan);
+    const inputs = declared.map((i) => bound.get(i.name)?.value);
+    const inputSpans = declared.map((i) => bound.get(i.name)?.span ?? callSpan);
     const ctx = this.layerContext({ who: display, typeName: inst.typeName, path, callSpan, declSpan: inst.span, inputs, inputSpans, instance: inst });
     return def.expand(ctx, inst.args, inputs);
   }
@@ -207,7 +220,7 @@ export class Elaborator {
     path: string;
     callSpan: Span;
     declSpan: Span;
-    inputs: readonly Value[];
+    inputs: readonly (Value | undefined)[];
     inputSpans: readonly Span[];
     instance?: LayerInstance;
   }): LayerContext {
@@ -217,6 +230,8 @@ export class Elaborator {
     return {
       training: this.training,
       inLoop: this.inLoop,
+      messageGraph: this.messageGraphs[this.messageGraphs.length - 1],
+      loopIndex: this.regions.length ? this.tensorOf(this.regions[this.regions.length - 1].index) : undefined,
       callSpan: c.callSpan,
       declSpan: c.declSpan,
       tensor: (op, inputs, attrs = {}) => this.tensor(op, inputs, attrs, site),
@@ -240,13 +255,17 @@ export class Elaborator {
         const childArgs = inputs.map((value) => ({ value, span: c.callSpan }));
         return this.callInstance(child.instance, joinPath(c.path, argName), `${c.who}.${argName}`, childArgs, c.callSpan);
       },
+      callNamed: (name, instance, inputs) => {
+        const childArgs = inputs.map((value) => ({ value, span: c.callSpan }));
+        return this.callInstance(instance, joinPath(c.path, name), `${c.who}.${name}`, childArgs, c.callSpan);
+      },
       fail: (code, message, extra: DiagExtra = {}) => this.reporter.fail(code, message, c.callSpan, extra),
     };
   }
 
   /** A layer's input must be a node-feature matrix `[rows, width]`: two-location error otherwise. */
   private expectWidth(
-    c: { who: string; typeName: string; declSpan: Span; callSpan: Span; inputs: readonly Value[]; inputSpans: readonly Span[] },
+    c: { who: string; typeName: string; declSpan: Span; callSpan: Span; inputs: readonly (Value | undefined)[]; inputSpans: readonly Span[] },
     index: number,
     width: Dim,
     argName: string,

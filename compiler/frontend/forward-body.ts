@@ -8,6 +8,8 @@ import { exprText } from "./expr-text.js";
 import { functionNames, getFunction } from "./functions.js";
 import { joinPath, type BlockInstance } from "./instance.js";
 import { getLayer } from "./layers/index.js";
+import { Parameter } from "./layers/parameter.js";
+import { isOwnPropagate, propagate } from "./message-passing.js";
 import { Abort, didYouMeanHelp, type Reporter } from "./report.js";
 import { bindArgs, checkInputCount, type ArgInput } from "./signature.js";
 import { matchAnnotation } from "./type-annot.js";
@@ -131,7 +133,11 @@ function forwardScope(el: Elaborator, inst: BlockInstance, path: string, locals:
     lookup: (name) => {
       if (failed.has(name)) throw new Abort(); // its statement's error is already reported
       const member = inst.members.get(name);
-      return locals.get(name) ?? (member ? { kind: "module", instance: member } : undefined) ?? statics.lookup(name);
+      const local = locals.get(name);
+      if (local) return local;
+      // A `Parameter` member reads as its tensor, as `self.att_src` does in PyG.
+      if (member?.kind === "layer" && member.layer === Parameter) return el.param(joinPath(path, name), member.span);
+      return (member ? { kind: "module", instance: member } : undefined) ?? statics.lookup(name);
     },
     visibleNames: () => [...locals.keys(), ...inst.members.keys(), ...statics.visibleNames()],
     call: (e) => callInForward(el, inst, path, locals, scope, e),
@@ -157,6 +163,7 @@ function callInForward(el: Elaborator, inst: BlockInstance, path: string, locals
     return r.fail("E208", "only layers, blocks and functions can be called", e.callee.span);
   }
   const name = e.callee.name;
+  if (isOwnPropagate(inst, name) && !locals.has(name)) return propagate(el, inst, path, e, scope, execForward);
   const local = locals.get(name) ?? inst.params.get(name);
   if (local) return r.fail("E208", `\`${name}\` is ${describeValue(local)}; it cannot be called`, e.callee.span);
   const member = inst.members.get(name);

@@ -1,25 +1,11 @@
-import { argFloat, argInt, type BoundArgs, type Signature, type SigParam } from "./signature.js";
+import { argFloat, argInt } from "./signature.js";
 import { float, int, type TensorValue } from "./value.js";
 import { applyDropout, hops, probability, withSelfLoops } from "./layers/common.js";
-import type { LayerContext } from "./layers/layer.js";
+import { checkedDim, tensorArg as input, unary, X, type FunctionDef } from "./function-def.js";
+import { GRAPH_FUNCTIONS } from "./graph-functions.js";
+import { SHAPE_FUNCTIONS } from "./shape-functions.js";
 
-/** A built-in function usable inside `forward` (torch.nn.functional names and defaults). */
-export interface FunctionDef {
-  readonly signature: Signature;
-  apply(ctx: LayerContext, args: BoundArgs): TensorValue;
-}
-
-const X: SigParam = { name: "x", kind: "tensor" };
-
-function input(args: BoundArgs): TensorValue {
-  const v = args.get("x")?.value;
-  if (v?.kind !== "tensor") throw new Error("internal: function input is not a tensor");
-  return v;
-}
-
-function unary(name: string, op: string): FunctionDef {
-  return { signature: { name, params: [X] }, apply: (ctx, args) => ctx.tensor(op, [input(args).id]) };
-}
+export type { FunctionDef } from "./function-def.js";
 
 /** softmax / log_softmax over `dim` (negative counts from the end, as in torch). */
 function softmaxLike(name: string, op: string): FunctionDef {
@@ -27,18 +13,9 @@ function softmaxLike(name: string, op: string): FunctionDef {
     signature: { name, params: [X, { name: "dim", kind: "int", default: int(-1) }] },
     apply(ctx, args) {
       const x = input(args);
-      const dim = checkedDim(ctx, name, argInt(args, "dim"), x.type.shape.length);
-      return ctx.tensor(op, [x.id], { axis: dim });
+      return ctx.tensor(op, [x.id], { axis: checkedDim(ctx, name, args, x.type.shape.length) });
     },
   };
-}
-
-/** A torch-style `dim` (negative counts from the end) as a non-negative axis. */
-function checkedDim(ctx: LayerContext, fn: string, dim: number | string, rank: number): number {
-  if (typeof dim !== "number" || dim < -rank || dim >= rank) {
-    return ctx.fail("E406", `\`dim\` of \`${fn}\` must be in [${-rank}, ${rank - 1}] for a tensor of rank ${rank}, found ${dim}`);
-  }
-  return dim < 0 ? dim + rank : dim;
 }
 
 const FUNCTIONS: ReadonlyMap<string, FunctionDef> = new Map(
@@ -47,6 +24,10 @@ const FUNCTIONS: ReadonlyMap<string, FunctionDef> = new Map(
     unary("gelu", "t.gelu"),
     unary("tanh", "t.tanh"),
     unary("sigmoid", "t.sigmoid"),
+    unary("exp", "t.exp"),
+    unary("log", "t.log"),
+    unary("sqrt", "t.sqrt"),
+    unary("abs", "t.abs"),
     {
       signature: { name: "leaky_relu", params: [X, { name: "negative_slope", kind: "float", default: float(0.01) }] },
       apply: (ctx, args) => ctx.tensor("t.leaky_relu", [input(args).id], { slope: argFloat(args, "negative_slope") }),
@@ -67,8 +48,7 @@ const FUNCTIONS: ReadonlyMap<string, FunctionDef> = new Map(
         const list = args.get("tensors")!.value;
         const xs = list.kind === "list" ? (list.items as TensorValue[]) : [];
         const rank = xs[0].type.shape.length;
-        const dim = checkedDim(ctx, "concat", argInt(args, "dim"), rank);
-        return ctx.tensor("t.concat", xs.map((x) => x.id), { axis: dim });
+        return ctx.tensor("t.concat", xs.map((x) => x.id), { axis: checkedDim(ctx, "concat", args, rank) });
       },
     } satisfies FunctionDef,
     {
@@ -98,6 +78,8 @@ const FUNCTIONS: ReadonlyMap<string, FunctionDef> = new Map(
         return ctx.tensor("nn.dropout_mask", [x.id, ctx.rng()], { p });
       },
     } satisfies FunctionDef,
+    ...SHAPE_FUNCTIONS,
+    ...GRAPH_FUNCTIONS,
   ].map((f) => [f.signature.name, f]),
 );
 

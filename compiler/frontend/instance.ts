@@ -35,6 +35,8 @@ export interface BlockInstance extends InstanceBase {
   readonly given: ReadonlySet<string>;
   /** Members in declaration order. */
   readonly members: ReadonlyMap<string, Instance>;
+  /** `aggr = "…"` of a block that defines `message` (PyG's MessagePassing aggregation; default sum). */
+  readonly aggr?: string;
 }
 
 export type StackMode = "repeat" | "reversible" | "equilibrium";
@@ -67,6 +69,8 @@ export function groupPath(stackPath: string, group: number): string {
   return joinPath(stackPath, `convs.${group}`);
 }
 
+/** `prefix.name`; an empty name is the prefix itself (a `Parameter` member is its own parameter). */
 export function joinPath(prefix: string, name: string): string {
+  if (name === "") return prefix;
   return prefix === "" ? name : `${prefix}.${name}`;
 }

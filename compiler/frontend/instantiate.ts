@@ -4,6 +4,7 @@ import { didYouMean } from "../../grammar/suggest.js";
 import { MAX_ANDERSON_MEMORY } from "../ir/ops/anderson.js";
 import { LIMITS } from "../train/limits.js";
 import type { DatasetTable } from "./datasets.js";
+import { AGGREGATIONS } from "./aggregate.js";
 import { evaluate, type EvalScope } from "./eval.js";
 import { getFunction } from "./functions.js";
 import type { BlockInstance, Instance, LoopSpec, StackInstance } from "./instance.js";
@@ -44,6 +45,11 @@ function andersonMemory(args: BoundArgs, modifierSpan: Span, r: Reporter): numbe
   return r.fail("E406", `\`anderson\` of \`equilibrium\` must be an int in [0, ${MAX_ANDERSON_MEMORY}], found ${m}`, args.get("anderson")?.span ?? modifierSpan, {
     help: "`anderson = m` mixes the last m iterates (3 to 10 is typical); 0 turns acceleration off",
   });
+}
+
+/** The member `aggr` of a block that defines `message` is its aggregation, not a layer. */
+function isAggregation(decl: ModuleDecl, member: string): boolean {
+  return member === "aggr" && decl.message !== undefined;
 }
 
 /**
@@ -161,7 +167,9 @@ export class Instantiator {
     this.active.push(decl);
     try {
       const given = new Set(decl.params.map((p) => p.name.name).filter((n) => bound.has(n)));
-      return { kind: "block", typeName: name, decl, params, given, members: this.members(decl, params), span: callSpan };
+      const members = this.members(decl, params);
+      const aggr = this.aggregation(decl, params);
+      return { kind: "block", typeName: name, decl, params, given, members, ...(aggr ? { aggr } : {}), span: callSpan };
     } finally {
       this.active.pop();
     }
@@ -176,7 +184,8 @@ export class Instantiator {
     const members = new Map<string, Instance>();
     const firstSpan = new Map<string, Span>();
     const scope = this.staticScope(params);
-    for (const m of decl.members) {
+    const layers = decl.members.filter((m) => !isAggregation(decl, m.name.name));
+    for (const m of layers) {
       const name = m.name.name;
       const clash = firstSpan.get(name) ?? decl.params.find((p) => p.name.name === name)?.name.span;
       if (clash) {
@@ -195,14 +204,35 @@ export class Instantiator {
       }
       if (v.kind !== "module") {
         r.error("E305", `member \`${name}\` must be a layer instance, found ${describeValue(v)}`, m.value.span, {
-          help: "compute sizes in the block's parameters, e.g. `hidden: int = 2 * width`",
+          help:
+            name === "aggr"
+              ? "`aggr = \"…\"` sets the aggregation of a block that defines `message(x_i, x_j) = …`"
+              : "compute sizes in the block's parameters, e.g. `hidden: int = 2 * width`",
         });
         continue;
       }
       members.set(name, v.instance);
     }
-    if (members.size !== decl.members.length) throw new Abort();
+    if (members.size !== layers.length) throw new Abort();
     return members;
+  }
+
+  /** `aggr = "max"` of a block that defines `message` (PyG's MessagePassing(aggr=…)); undefined: the default, sum. */
+  private aggregation(decl: ModuleDecl, params: ReadonlyMap<string, Value>): string | undefined {
+    if (decl.update && !decl.message) {
+      this.reporter.fail("E318", `\`${decl.name.name}\` defines \`update\` but no \`message\`: nothing would call it`, decl.update.span, {
+        help: "`update(aggr_out, x)` runs after `message` and the aggregation, when `propagate(g, x = h)` is called",
+      });
+    }
+    const m = decl.members.find((member) => isAggregation(decl, member.name.name));
+    if (!m) return undefined;
+    const v = evaluate(m.value, this.staticScope(params));
+    if (v.kind === "str" && (AGGREGATIONS as readonly string[]).includes(v.value)) return v.value;
+    const found = v.kind === "str" ? JSON.stringify(v.value) : describeValue(v);
+    const suggestion = v.kind === "str" ? didYouMean(v.value, AGGREGATIONS) : undefined;
+    return this.reporter.fail("E317", `unknown aggregation ${found}: \`aggr\` is one of ${AGGREGATIONS.map((a) => `"${a}"`).join(", ")}`, m.value.span, {
+      help: suggestion ? `did you mean "${suggestion}"?` : "strings are written in double quotes: `aggr = \"max\"`",
+    });
   }
 
   /** `reversible(groups = 2) repeat(layers) ResBlock(hidden / 2)`. */

@@ -24,10 +24,12 @@ function walk(inst: Instance, path: string, leading: readonly Dim[], out: ParamI
           span: inst.span,
         });
       }
-      // Module-typed arguments (GINConv's `nn`) own their parameters under the argument's name.
+      // Module-typed arguments (GINConv's `nn`) own their parameters under the argument's name,
+      // other children (Sequential's list) under the names their layer gives them.
       for (const [name, arg] of inst.args) {
         if (arg.value.kind === "module") walk(arg.value.instance, joinPath(path, name), leading, out);
       }
+      for (const [name, child] of inst.layer.children?.(inst.args) ?? []) walk(child, joinPath(path, name), leading, out);
       return;
     case "block":
       for (const [name, member] of inst.members) walk(member, joinPath(path, name), leading, out);

@@ -251,6 +251,8 @@ function withDataSymbols(m: Module, data: DatasetRef): Module {
   const symbols: Record<string, number> = { ...m.symbols };
   if (typeof graph.nodes === "string" && data.sizes.numNodes !== undefined) symbols[graph.nodes] = data.sizes.numNodes;
   if (typeof graph.edges === "string" && data.sizes.numEdges !== undefined) symbols[graph.edges] = data.sizes.numEdges;
+  // B, the number of graphs a graph-level model pools into (global_*_pool), like N and E.
+  if (data.sizes.numGraphs !== undefined) symbols.B = data.sizes.numGraphs;
   return { ...m, symbols };
 }
 

@@ -4,6 +4,7 @@ import { dce } from "./dce.js";
 import { expandReversible } from "./expand-reversible.js";
 import { fuseElementwise } from "./fuse-elementwise.js";
 import { fuseEpilogue } from "./fuse-epilogue.js";
+import { fuseMessage } from "./fuse-message.js";
 import { licm } from "./licm.js";
 import type { AnyPass } from "./pass.js";
 import { toReversible } from "./to-reversible.js";
@@ -19,7 +20,7 @@ export interface PassRegistry {
   all(): AnyPass[];
 }
 
-const BUILTINS: readonly AnyPass[] = [shapeInference, cse, dce, licm, autodiff, expandReversible, fuseElementwise, fuseEpilogue, toReversible, transformFirst, sparsify];
+const BUILTINS: readonly AnyPass[] = [shapeInference, cse, dce, licm, autodiff, expandReversible, fuseElementwise, fuseEpilogue, fuseMessage, toReversible, transformFirst, sparsify];
 
 /** The built-in passes, in the order a listing shows them. */
 export function builtinPasses(): AnyPass[] {

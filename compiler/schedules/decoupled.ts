@@ -87,6 +87,13 @@ const targetEntry = (w: Dim) => `target.${w}`;
 function blockProblems(spec: TrainSpec, modules: number): Diagnostic[] {
   const out: Diagnostic[] = [];
   const unfit = SCHEDULE_CODES.unfitBlock.code;
+  if (spec.data.sizes.numGraphs !== undefined) {
+    out.push(
+      error(unfit, `decoupled training classifies nodes, but dataset \`${spec.data.name}\` is a set of graphs (its labels are per graph)`, spec.data.span, {
+        help: "train a model that pools each graph's nodes (`global_mean_pool(h, batch)`) with `model = …` and no schedule",
+      }),
+    );
+  }
   if (spec.loss.name !== "cross_entropy" && spec.loss.name !== "reconstruction") {
     out.push(
       error(unfit, `decoupled training trains each module with \`cross_entropy\` (a head per module) or \`reconstruction\` (a graph auto-encoder), not \`${spec.loss.name}\``, spec.loss.span, {

@@ -1,4 +1,5 @@
 import type { Span } from "../../grammar/span.js";
+import type { GraphsArgs } from "./graphs-rules.js";
 
 /** Where a dataset comes from, with its checked arguments. */
 export type DatasetSource =
@@ -13,6 +14,7 @@ export type DatasetSource =
       signal: number;
       seed: number;
     }
+  | ({ kind: "graphs" } & GraphsArgs)
   | { kind: "npz"; path: string }
   | { kind: "edgelist"; path: string; features?: string; labels?: string };
 
@@ -30,6 +32,8 @@ export interface DatasetSizes {
   numEdges?: number;
   numFeatures?: number;
   numClasses?: number;
+  numEdgeFeatures?: number;
+  numGraphs?: number;
 }
 
 /** A checked dataset: a `dataset` declaration, or an inline `data = load(...)` in a train block. */
@@ -45,7 +49,7 @@ export interface DatasetRef {
   span: Span;
 }
 
-export const DATASET_ATTRIBUTES = ["num_features", "num_classes", "num_nodes", "num_edges"] as const;
+export const DATASET_ATTRIBUTES = ["num_features", "num_classes", "num_nodes", "num_edges", "num_edge_features", "num_graphs"] as const;
 export type DatasetAttribute = (typeof DATASET_ATTRIBUTES)[number];
 
 /** The compile-time value of `ds.attr`: concrete when known, else the symbolic dim `ds.attr`. */
@@ -55,6 +59,8 @@ export function datasetAttribute(ds: DatasetRef, attr: DatasetAttribute): number
     num_classes: ds.sizes.numClasses,
     num_nodes: ds.sizes.numNodes,
     num_edges: ds.sizes.numEdges,
+    num_edge_features: ds.sizes.numEdgeFeatures,
+    num_graphs: ds.sizes.numGraphs,
   }[attr];
   return known ?? `${ds.name}.${attr}`;
 }
@@ -72,6 +78,12 @@ export interface DatasetInfo {
   numClasses: number;
   /** Split names available (train/val/test). */
   splits: readonly string[];
+  /** The inputs besides x and the graph the dataset supplies (`edge_weight`, `edge_attr`, `batch`); absent: none. */
+  inputs?: readonly string[];
+  /** Width of `edge_attr`, when the dataset has edge features. */
+  numEdgeFeatures?: number;
+  /** Graphs of a graph-level dataset (its labels and splits are per graph). */
+  numGraphs?: number;
 }
 
 /** Why a dataset's metadata cannot be used: a data error's code (E7xx) and message (naming the file and the value). */
@@ -84,4 +96,6 @@ export interface DatasetProblem {
 export interface DatasetResolver {
   /** Metadata for `load(name)`; undefined when the dataset is not available here; a problem when its files are broken. */
   describe(name: string): DatasetInfo | DatasetProblem | undefined;
+  /** True when no data folder was named: a dataset not found then stays symbolic without a warning (W201). */
+  quietWhenAbsent?: boolean;
 }

@@ -14,8 +14,11 @@ import { TRAIN_STEP_FUNC } from "../ir/training.js";
 export const LOSS_FUNC = "loss";
 export { TRAIN_STEP_FUNC };
 
-/** The inputs the runtime can bind for a model's forward (features, graph, dropout key). */
-export const DATA_INPUTS: readonly string[] = ["x", "graph", "rng"];
+/** Inputs a dataset may supply besides the features and the graph: per-edge data, and graph ids of a set of graphs. */
+export const EDGE_DATA_INPUTS = ["edge_weight", "edge_attr", "batch"] as const;
+
+/** The inputs the runtime can bind for a model's forward (features, graph, dropout key, edge data, batch vector). */
+export const DATA_INPUTS: readonly string[] = ["x", "graph", "rng", ...EDGE_DATA_INPUTS];
 
 /**
  * Lower a checked train block onto its module: adds `loss` (forward + the loss on inputs `labels`
@@ -72,17 +75,32 @@ function unsupported(forward: Func, spec: TrainSpec): Diagnostic[] {
   if (optimizer?.clipNorm !== undefined && !(optimizer.clipNorm > 0)) {
     out.push(error(TRAIN_CODES.badClipNorm.code, `clip_norm must be > 0, got ${optimizer.clipNorm}`, optimizer.span));
   }
+  const supplied = suppliedInputs(spec);
   for (const n of forward.body) {
     const name = inputName(n);
+    if (name !== undefined && (EDGE_DATA_INPUTS as readonly string[]).includes(name) && supplied && !supplied.includes(name)) {
+      out.push(
+        error(TRAIN_CODES.unknownInput.code, `the model's forward takes input \`${name}\`, which dataset \`${spec.data.name}\` does not have`, n.span ?? spec.model?.span ?? spec.span, {
+          help: supplied.length ? `it supplies ${supplied.map((s) => `\`${s}\``).join(", ")} besides x and the graph` : "it supplies only the features `x` and the graph",
+        }),
+      );
+    }
     if (name !== undefined && !DATA_INPUTS.includes(name)) {
       out.push(
         error(TRAIN_CODES.unknownInput.code, `the model's forward takes input \`${name}\`, which the dataset cannot supply`, n.span ?? spec.model?.span ?? spec.span, {
-          help: "a trained model's forward takes the features and the graph: `forward(x: f32[N, F], g: graph[N])`",
+          help: "a trained model's forward takes the features and the graph — `forward(x: f32[N, F], g: graph[N])` — and, where the dataset has them, `edge_weight: f32[E]`, `edge_attr: f32[E, D]` or `batch: i32[N]`",
         }),
       );
     }
   }
   return out;
+}
+
+/** The extra inputs (edge data, batch vector) the train block's dataset supplies, when known before loading it. */
+function suppliedInputs(spec: TrainSpec): readonly string[] | undefined {
+  if (spec.data.source.kind === "csbm") return [];
+  if (spec.data.source.kind === "graphs") return spec.data.source.edge_features > 0 ? ["edge_attr", "batch"] : ["batch"];
+  return spec.data.info ? spec.data.info.inputs ?? [] : undefined;
 }
 
 function buildStep(grads: Func, lossFunc: Func, params: readonly ParamInfo[], spec: TrainSpec): { step: Func; states: ParamInfo[] } {

@@ -2,12 +2,12 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { endianness } from "node:os";
 import { basename, join, resolve } from "node:path";
-import { graphFromEdges } from "../../compiler/ir/graph-value.js";
-import type { LoadResult } from "./dataset.js";
+import type { GraphBatch, LoadResult } from "./dataset.js";
+import { type EdgeData, firstOccurrences, graphWithEdgeData, hasEdgeData, pickEdges } from "./edge-data.js";
 import { checkSymmetry, sortEdges } from "./edges.js";
 import { DataError, formatIndex } from "./errors.js";
-import { type ArrayKey, type ArrayMeta, type BinaryMeta, readMeta } from "./meta.js";
-import { type ArrayRef, checkCsr, checkFeatureValues, checkLabels, checkNodeIds, checkSplits, csrRowOf } from "./validate.js";
+import { type ArrayKey, type ArrayMeta, type BinaryMeta, type OptionalArrayKey, readMeta } from "./meta.js";
+import { type ArrayRef, checkBatch, checkCsr, checkFeatureValues, checkLabels, checkNodeIds, checkSplits, csrRowOf } from "./validate.js";
 
 /**
  * Loader for the shared binary format: `meta.json` + raw little-endian `.bin` arrays + a split
@@ -26,7 +26,7 @@ export function loadBinaryDataset(dir: string, options: BinaryLoadOptions = {}):
   const warnings: string[] = [];
   const notes: string[] = [];
 
-  const read = (key: ArrayKey) => readArray(dir, label, key, meta.arrays[key], options.verifyChecksums ?? false);
+  const read = (key: ArrayKey | OptionalArrayKey) => readArray(dir, label, key, meta.arrays[key]!, options.verifyChecksums ?? false);
   const edgeIndex = read("edge_index") as Int32Array;
   const indptr = read("features_indptr") as Int32Array;
   const indices = read("features_indices") as Int32Array;
@@ -35,7 +35,15 @@ export function loadBinaryDataset(dir: string, options: BinaryLoadOptions = {}):
 
   const { src, dst } = validateEdges(meta, label, edgeIndex, warnings);
 
-  const refOf = (key: ArrayKey): ArrayRef => ({ file: `${label}/${meta.arrays[key].file}`, name: key, shape: meta.arrays[key].shape });
+  const refOf = (key: ArrayKey | OptionalArrayKey): ArrayRef => ({ file: `${label}/${meta.arrays[key]!.file}`, name: key, shape: meta.arrays[key]!.shape });
+  // Edge data comes in edge_index's column order; cleaned edges take that of their first raw copy.
+  const raw: EdgeData = {};
+  if (meta.arrays.edge_weight) raw.edgeWeight = read("edge_weight") as Float32Array;
+  if (meta.arrays.edge_attr) raw.edgeAttr = { dim: meta.numEdgeFeatures!, data: read("edge_attr") as Float32Array };
+  if (raw.edgeWeight) checkFeatureValues(raw.edgeWeight, refOf("edge_weight"), { allowNegative: true });
+  if (raw.edgeAttr) checkFeatureValues(raw.edgeAttr.data, refOf("edge_attr"), { allowNegative: true });
+  const e = meta.numEdges;
+  const edgeData = hasEdgeData(raw) ? pickEdges(raw, firstOccurrences(meta.numNodes, { src, dst }, { src: edgeIndex.subarray(0, e), dst: edgeIndex.subarray(e, 2 * e) })) : raw;
   const { rowsSorted } = checkCsr(indptr, indices, data, meta.numFeatures, {
     indptr: refOf("features_indptr"),
     indices: refOf("features_indices"),
@@ -43,11 +51,17 @@ export function loadBinaryDataset(dir: string, options: BinaryLoadOptions = {}):
   if (rowsSorted > 0) warnings.push(`${refOf("features_indices").file}: column ids of ${rowsSorted} rows were not ascending; sorted`);
   checkFeatureValues(data, refOf("features_data"), { allowNegative: false, rowOf: (k) => csrRowOf(indptr, k) });
   checkLabels(labels, meta.numClasses, refOf("labels"));
+  let graphs: GraphBatch | undefined;
+  if (meta.numGraphs !== undefined) {
+    graphs = { numGraphs: meta.numGraphs, batch: read("batch") as Int32Array };
+    checkBatch(graphs.batch, graphs.numGraphs, refOf("batch"));
+  }
 
   let splits: Record<string, Int32Array> = {};
   if (meta.splitFile !== undefined) {
     const splitLabel = `${label}/${meta.splitFile}`;
-    splits = checkSplits(readJson(join(dir, meta.splitFile), splitLabel), meta.numNodes, labels, splitLabel, warnings);
+    const [count, noun] = graphs ? [graphs.numGraphs, "graph"] : [meta.numNodes, "node"];
+    splits = checkSplits(readJson(join(dir, meta.splitFile), splitLabel), count, labels, splitLabel, warnings, noun);
   } else {
     notes.push(`${label}: meta.json names no split_file; the dataset has no splits`);
   }
@@ -58,7 +72,8 @@ export function loadBinaryDataset(dir: string, options: BinaryLoadOptions = {}):
       numNodes: meta.numNodes,
       numFeatures: meta.numFeatures,
       numClasses: meta.numClasses,
-      graph: graphFromEdges(meta.numNodes, src, dst),
+      ...graphWithEdgeData(meta.numNodes, src, dst, edgeData),
+      ...(graphs ? { graphs } : {}),
       features: { kind: "csr", indptr, indices, data },
       labels,
       splits,
@@ -102,7 +117,7 @@ function validateEdges(meta: BinaryMeta, label: string, edgeIndex: Int32Array, w
   return sorted;
 }
 
-function readArray(dir: string, label: string, key: ArrayKey, am: ArrayMeta, verify: boolean): Int32Array | Float32Array {
+function readArray(dir: string, label: string, key: ArrayKey | OptionalArrayKey, am: ArrayMeta, verify: boolean): Int32Array | Float32Array {
   const file = `${label}/${am.file}`;
   let buf: Buffer;
   try {

@@ -12,6 +12,8 @@ export const DATA_CODES = {
   badGenerator: { code: "E706", summary: "the options of a generated dataset or split are out of range", help: "choose options in the stated ranges" },
   programMismatch: { code: "E707", summary: "the data disagrees with the sizes the program was compiled for", help: "compile and train with the same data directory" },
   checkpoint: { code: "E708", summary: "a checkpoint cannot be read or does not fit the model", help: "use a checkpoint saved by `gnnc train --save` for this model" },
+  download: { code: "E709", summary: "a dataset download failed or its files did not verify", help: "check the URL or mirror and the network; a checksum mismatch means the file is not the one recorded: do not use it" },
+  badTransform: { code: "E710", summary: "a dataset transform does not apply to this dataset", help: "remove the transform from `load(..., transforms = [...])`" },
 } as const;
 
 export type DataCodeName = keyof typeof DATA_CODES;

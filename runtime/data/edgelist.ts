@@ -1,14 +1,15 @@
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
-import { graphFromEdges } from "../../compiler/ir/graph-value.js";
 import type { Features, LoadResult } from "./dataset.js";
-import { sortEdges, symmetrize } from "./edges.js";
+import { type EdgeData, firstOccurrences, graphWithEdgeData, hasEdgeData, pickEdges, symmetrizeWithData } from "./edge-data.js";
+import { sortEdges } from "./edges.js";
 import { DataError } from "./errors.js";
 import { parseId, readTextTable } from "./text-table.js";
 
 /**
  * Plain-text datasets: an edge list (`src,dst` per line; comma, tab or space separated; optional
- * header; `#` comments), optional features (one CSV row of numbers per node, in node order) and
+ * header; `#` comments; a third column is the edge's weight, more columns are its features, the
+ * same count on every line), optional features (one CSV row of numbers per node, in node order) and
  * optional labels (one label per line in node order, or `node,label` pairs; -1 = unlabelled).
  * Every error names file:line.
  */
@@ -93,13 +94,11 @@ export function edgeListFromText(
     const [u, v] = sorted.exampleDuplicate!;
     warnings.push(`${src.file}: ${sorted.duplicatesRemoved} duplicate edges removed (e.g. ${u},${v})`);
   }
-  let finalSrc = sorted.src;
-  let finalDst = sorted.dst;
+  let final = { src: sorted.src, dst: sorted.dst, data: hasEdgeData(edges.data) ? pickEdges(edges.data, firstOccurrences(numNodes, sorted, edges)) : edges.data };
   if (!options.directed) {
-    const sym = symmetrize(numNodes, sorted.src, sorted.dst);
-    finalSrc = sym.src;
-    finalDst = sym.dst;
-    notes.push(`${src.file}: treated as undirected: ${sym.added} reverse edges added → ${finalSrc.length} directed edges`);
+    const sym = symmetrizeWithData(numNodes, final.src, final.dst, final.data);
+    final = sym;
+    notes.push(`${src.file}: treated as undirected: ${sym.added} reverse edges added → ${final.src.length} directed edges`);
   }
 
   const labelArray = new Int32Array(numNodes).fill(-1);
@@ -128,7 +127,7 @@ export function edgeListFromText(
       numNodes,
       numFeatures,
       numClasses,
-      graph: graphFromEdges(numNodes, finalSrc, finalDst),
+      ...graphWithEdgeData(numNodes, final.src, final.dst, final.data),
       features: featureValue,
       labels: labelArray,
       splits: {},
@@ -143,17 +142,31 @@ function parseEdges(source: TextSource) {
   const src = new Int32Array(rows.length);
   const dst = new Int32Array(rows.length);
   const lines = new Int32Array(rows.length);
+  // Columns after the two ids: one is a weight, more are features.
+  const extra = Math.max(0, (rows[0]?.fields.length ?? 2) - 2);
+  const values = new Float32Array(rows.length * extra);
   let maxId = -1;
   rows.forEach((row, k) => {
-    if (row.fields.length !== 2) {
+    if (row.fields.length < 2) {
       throw new DataError("malformed", `${source.file}:${row.line}: expected two node ids "src,dst", found ${row.fields.length} fields`);
+    }
+    if (row.fields.length !== extra + 2) {
+      throw new DataError("malformed", `${source.file}:${row.line}: ${row.fields.length} fields, expected ${extra + 2} (as on line ${rows[0].line})`);
     }
     src[k] = parseId(row.fields[0], source.file, row.line, "node id");
     dst[k] = parseId(row.fields[1], source.file, row.line, "node id");
+    row.fields.slice(2).forEach((field, j) => {
+      const v = Number(field);
+      if (field.trim() === "" || !Number.isFinite(v)) {
+        throw new DataError("badValue", `${source.file}:${row.line}: edge ${j === 0 && extra === 1 ? "weight" : `feature ${j + 1}`} = ${JSON.stringify(field)} is not a finite number`);
+      }
+      values[k * extra + j] = v;
+    });
     lines[k] = row.line;
     maxId = Math.max(maxId, src[k], dst[k]);
   });
-  return { src, dst, lines, maxId };
+  const data: EdgeData = extra === 0 ? {} : extra === 1 ? { edgeWeight: values } : { edgeAttr: { dim: extra, data: values } };
+  return { src, dst, lines, maxId, data };
 }
 
 function parseFeatures(source: TextSource) {

@@ -5,6 +5,7 @@ import type { Dataset, LoadResult } from "./dataset.js";
 import { loadEdgeList } from "./edgelist.js";
 import { loadGnnBenchNpz } from "./npz.js";
 import { type OpenOptions, openDataset } from "./registry.js";
+import { syntheticGraphs } from "./synthetic-graphs.js";
 import { largestConnectedComponent, normalizeFeatures, toUndirected } from "./transforms.js";
 
 /** The transforms a `.gnn` file can name, by that name (typed so a new name cannot be forgotten). */
@@ -36,6 +37,9 @@ export function loadDatasetSource(
       result = { dataset: csbm({ nodes, classes, features, avg_degree: avgDegree, homophily, signal, seed }), warnings: [], notes: [] };
       break;
     }
+    case "graphs":
+      result = { dataset: syntheticGraphs(source), warnings: [], notes: [] };
+      break;
     case "npz":
       result = loadGnnBenchNpz(path(source.path));
       break;

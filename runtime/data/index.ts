@@ -21,6 +21,7 @@ export {
   datasetResolver,
   listDatasets,
   dataSearchPath,
+  cacheDir,
   DATA_DIR_ENV,
   type OpenOptions,
 } from "./registry.js";

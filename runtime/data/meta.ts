@@ -11,12 +11,22 @@ import { DataError } from "./errors.js";
 export const ARRAY_KEYS = ["edge_index", "features_indptr", "features_indices", "features_data", "labels"] as const;
 export type ArrayKey = (typeof ARRAY_KEYS)[number];
 
-const EXPECTED_DTYPE: Record<ArrayKey, "int32" | "float32"> = {
+/**
+ * Arrays a dataset may have: per-edge weights [E] and features [E, D] in edge_index's column
+ * order, and for a graph-level dataset (`num_graphs` in meta.json) the graph id of every node.
+ */
+export const OPTIONAL_ARRAY_KEYS = ["edge_weight", "edge_attr", "batch"] as const;
+export type OptionalArrayKey = (typeof OPTIONAL_ARRAY_KEYS)[number];
+
+const EXPECTED_DTYPE: Record<ArrayKey | OptionalArrayKey, "int32" | "float32"> = {
   edge_index: "int32",
   features_indptr: "int32",
   features_indices: "int32",
   features_data: "float32",
   labels: "int32",
+  edge_weight: "float32",
+  edge_attr: "float32",
+  batch: "int32",
 };
 
 export interface ArrayMeta {
@@ -34,7 +44,11 @@ export interface BinaryMeta {
   numClasses: number;
   numEdges: number;
   featuresNnz: number;
-  arrays: Record<ArrayKey, ArrayMeta>;
+  arrays: Record<ArrayKey, ArrayMeta> & Partial<Record<OptionalArrayKey, ArrayMeta>>;
+  /** Width D of `edge_attr`, when there is one. */
+  numEdgeFeatures: number | undefined;
+  /** Graphs of a graph-level dataset (labels and splits are then per graph); undefined for a node-level one. */
+  numGraphs: number | undefined;
   /** File name of the split JSON, if the dataset has one. */
   splitFile: string | undefined;
   /** Split names from `split_sizes`, when meta.json lists them. */
@@ -70,7 +84,12 @@ export function parseMeta(text: string, file: string): BinaryMeta {
   const numClasses = requireCount(raw, "num_classes", file);
   if (!isObject(raw.arrays)) throw new DataError("malformed", `"arrays" must be an object with ${ARRAY_KEYS.join(", ")}`, file);
   const arraysRaw = raw.arrays;
-  const arrays = Object.fromEntries(ARRAY_KEYS.map((key) => [key, parseArrayMeta(arraysRaw, key, file)])) as Record<ArrayKey, ArrayMeta>;
+  const arrays: BinaryMeta["arrays"] = Object.fromEntries(ARRAY_KEYS.map((key) => [key, parseArrayMeta(arraysRaw, key, file)])) as Record<ArrayKey, ArrayMeta>;
+  for (const key of OPTIONAL_ARRAY_KEYS) if (arraysRaw[key] !== undefined) arrays[key] = parseArrayMeta(arraysRaw, key, file);
+  const numGraphs = raw.num_graphs === undefined ? undefined : requireCount(raw, "num_graphs", file);
+  if ((numGraphs === undefined) !== (arrays.batch === undefined)) {
+    throw new DataError("malformed", numGraphs === undefined ? "arrays.batch needs num_graphs (a graph-level dataset)" : "num_graphs needs arrays.batch (the graph id of every node)", file);
+  }
 
   const edgeShape = arrays.edge_index.shape;
   if (edgeShape.length !== 2 || edgeShape[0] !== 2) {
@@ -81,7 +100,16 @@ export function parseMeta(text: string, file: string): BinaryMeta {
   expectShape(arrays.features_indptr, [numNodes + 1], "features_indptr", "[num_nodes + 1]", file);
   expectShape(arrays.features_indices, [nnz], "features_indices", "[nnz]", file);
   expectShape(arrays.features_data, [nnz], "features_data", "[nnz] (the length of features_indices)", file);
-  expectShape(arrays.labels, [numNodes], "labels", "[num_nodes]", file);
+  if (numGraphs === undefined) expectShape(arrays.labels, [numNodes], "labels", "[num_nodes]", file);
+  else expectShape(arrays.labels, [numGraphs], "labels", "[num_graphs]", file);
+  if (arrays.batch) expectShape(arrays.batch, [numNodes], "batch", "[num_nodes]", file);
+  if (arrays.edge_weight) expectShape(arrays.edge_weight, [numEdges], "edge_weight", "[E] (one weight per edge_index column)", file);
+  const edgeAttrShape = arrays.edge_attr?.shape;
+  if (edgeAttrShape && (edgeAttrShape.length !== 2 || edgeAttrShape[0] !== numEdges)) {
+    throw new DataError("sizeMismatch", `arrays.edge_attr.shape = ${JSON.stringify(edgeAttrShape)}; expected [E, D] with E = ${numEdges}`, file);
+  }
+  const numEdgeFeatures = edgeAttrShape?.[1];
+  if (numEdgeFeatures !== undefined) crossCheck(raw, "num_edge_features", numEdgeFeatures, "arrays.edge_attr.shape[1]", file);
   crossCheck(raw, "num_edges_directed", numEdges, "arrays.edge_index.shape[1]", file);
   crossCheck(raw, "features_nnz", nnz, "arrays.features_indices.shape[0]", file);
 
@@ -96,12 +124,14 @@ export function parseMeta(text: string, file: string): BinaryMeta {
     numEdges,
     featuresNnz: nnz,
     arrays,
+    numEdgeFeatures,
+    numGraphs,
     splitFile,
     splitNames,
   };
 }
 
-function parseArrayMeta(arrays: Record<string, unknown>, key: ArrayKey, file: string): ArrayMeta {
+function parseArrayMeta(arrays: Record<string, unknown>, key: ArrayKey | OptionalArrayKey, file: string): ArrayMeta {
   const a = arrays[key];
   const where = `arrays.${key}`;
   if (!isObject(a)) throw new DataError("malformed", `${where} is missing`, file);

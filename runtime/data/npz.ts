@@ -1,9 +1,9 @@
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import { unzipSync } from "fflate";
-import { graphFromEdges } from "../../compiler/ir/graph-value.js";
 import type { Features, LoadResult } from "./dataset.js";
-import { sortEdges, symmetrize } from "./edges.js";
+import { type EdgeData, firstOccurrences, graphWithEdgeData, hasEdgeData, pickEdges, symmetrizeWithData } from "./edge-data.js";
+import { sortEdges } from "./edges.js";
 import { DataError } from "./errors.js";
 import { type NpyArray, npyToFloat32, npyToInt32, parseNpy } from "./npy.js";
 import { type ArrayRef, checkCsr, checkFeatureValues, checkLabels, csrRowOf } from "./validate.js";
@@ -11,7 +11,8 @@ import { type ArrayRef, checkCsr, checkFeatureValues, checkLabels, csrRowOf } fr
 /**
  * `.npz` archives (a ZIP of `.npy` members, stored or deflated) and the gnn-benchmark layout of
  * Shchur et al.: CSR adjacency (`adj_*`), CSR (`attr_*`) or dense (`attr_matrix`) attributes,
- * and integer `labels`.
+ * and integer `labels`. Adjacency values other than 1 are edge weights; an `edge_attr` member
+ * ([nnz, D], in the adjacency's stored order) gives edge features.
  */
 
 /** Every `NAME.npy` member of an archive, keyed by NAME. Other members are ignored. */
@@ -89,13 +90,14 @@ export function gnnBenchFromArrays(arrays: Map<string, NpyArray>, file: string, 
     throw new DataError("sizeMismatch", `adj_indptr has ${adjIndptr.length} entries; adj_shape says ${numNodes} rows (expected ${numNodes + 1})`, file);
   }
   checkCsr(adjIndptr, adjIndices, undefined, numNodes, { indptr: ref("adj_indptr"), indices: ref("adj_indices") }, "nodes");
-  if (arrays.has("adj_data")) checkEdgeWeights(get("adj_data"), file, notes);
+  const rawData = readEdgeData(arrays, adjIndices.length, file, ref, notes);
 
   // Row r of the adjacency lists the edges r -> c.
   const src = new Int32Array(adjIndices.length);
   for (let r = 0; r < numNodes; r++) src.fill(r, adjIndptr[r], adjIndptr[r + 1]);
   const cleaned = sortEdges(numNodes, src, adjIndices, { dropSelfLoops: true });
-  const sym = symmetrize(numNodes, cleaned.src, cleaned.dst);
+  const cleanedData = hasEdgeData(rawData) ? pickEdges(rawData, firstOccurrences(numNodes, cleaned, { src, dst: adjIndices })) : rawData;
+  const sym = symmetrizeWithData(numNodes, cleaned.src, cleaned.dst, cleanedData);
   const graphReport: GraphCleanupReport = {
     sourceEntries: adjIndices.length,
     selfLoopsRemoved: cleaned.selfLoopsRemoved,
@@ -133,7 +135,7 @@ export function gnnBenchFromArrays(arrays: Map<string, NpyArray>, file: string, 
       numNodes,
       numFeatures,
       numClasses,
-      graph: graphFromEdges(numNodes, sym.src, sym.dst),
+      ...graphWithEdgeData(numNodes, sym.src, sym.dst, sym.data),
       features,
       labels,
       splits: {},
@@ -184,12 +186,32 @@ function readAttributes(
   return { features: { kind: "csr", indptr, indices, data }, numFeatures };
 }
 
-/** The graph is unweighted; say so if the stored weights are anything but 1. */
-function checkEdgeWeights(adjData: NpyArray, file: string, notes: string[]): void {
-  const w = npyToFloat32(adjData, file, "adj_data");
-  let others = 0;
-  for (let k = 0; k < w.length; k++) if (w[k] !== 1) others++;
-  if (others > 0) notes.push(`${file}: ${others} adjacency weights differ from 1; weights are ignored (unweighted graph)`);
+/**
+ * Edge data in the adjacency's stored order: `adj_data` is a weight per edge when any differs
+ * from 1 (all ones: an unweighted graph), `edge_attr` ([nnz, D]) features per edge.
+ */
+function readEdgeData(arrays: Map<string, NpyArray>, nnz: number, file: string, ref: (key: string) => ArrayRef, notes: string[]): EdgeData {
+  const out: EdgeData = {};
+  const adjData = arrays.get("adj_data");
+  if (adjData) {
+    const w = npyToFloat32(adjData, file, "adj_data");
+    if (w.length !== nnz) throw new DataError("sizeMismatch", `adj_data has ${w.length} values but adj_indices has ${nnz}`, file);
+    checkFeatureValues(w, ref("adj_data"), { allowNegative: true });
+    if (w.some((v) => v !== 1)) {
+      out.edgeWeight = w;
+      notes.push(`${file}: adjacency values differ from 1: kept as edge weights (edge_weight)`);
+    }
+  }
+  const attr = arrays.get("edge_attr");
+  if (attr) {
+    if (attr.shape.length !== 2 || attr.shape[0] !== nnz) {
+      throw new DataError("sizeMismatch", `edge_attr has shape (${attr.shape.join(", ")}); expected (${nnz}, D), a row per stored adjacency entry`, file);
+    }
+    const data = npyToFloat32(attr, file, "edge_attr");
+    checkFeatureValues(data, ref("edge_attr"), { allowNegative: true });
+    out.edgeAttr = { dim: attr.shape[1], data };
+  }
+  return out;
 }
 
 function shapePair(a: NpyArray, file: string, name: string): [number, number] {

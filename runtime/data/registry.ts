@@ -1,15 +1,18 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { homedir } from "node:os";
 import { delimiter, join, resolve } from "node:path";
 import type { DatasetInfo, DatasetResolver } from "../../compiler/train/dataset.js";
 import { type BinaryLoadOptions, loadBinaryDataset } from "./binary.js";
 import type { LoadResult } from "./dataset.js";
 import { DataError } from "./errors.js";
+import { catalogEntry } from "./get/catalog.js";
 import { readMeta } from "./meta.js";
 
 /**
  * Finding datasets by name: `<dir>/<name>/meta.json` in each directory of the search path, in
  * order. The path is the directories passed in, then those in the GNNC_DATA_DIR environment
- * variable (several allowed, separated like PATH), then `./data`.
+ * variable (several allowed, separated like PATH), then `./data`, then the download cache
+ * (`gnnc data get`'s default folder).
  */
 
 export const DATA_DIR_ENV = "GNNC_DATA_DIR";
@@ -22,10 +25,17 @@ export interface OpenOptions extends BinaryLoadOptions {
 }
 
 export function dataSearchPath(options: Pick<OpenOptions, "dataDir" | "env"> = {}): string[] {
+  const env = options.env ?? process.env;
   const given = options.dataDir === undefined ? [] : typeof options.dataDir === "string" ? [options.dataDir] : [...options.dataDir];
-  const fromEnv = ((options.env ?? process.env)[DATA_DIR_ENV] ?? "").split(delimiter).filter((d) => d !== "");
-  const dirs = [...given, ...fromEnv, "data"].map((d) => resolve(d));
+  const fromEnv = (env[DATA_DIR_ENV] ?? "").split(delimiter).filter((d) => d !== "");
+  const dirs = [...given, ...fromEnv, "data", cacheDir(env)].map((d) => resolve(d));
   return [...new Set(dirs)];
+}
+
+/** Where `gnnc data get` puts datasets unless told otherwise: $XDG_CACHE_HOME/gnnc, else ~/.cache/gnnc. */
+export function cacheDir(env: Readonly<Record<string, string | undefined>> = process.env): string {
+  if (env.XDG_CACHE_HOME) return join(env.XDG_CACHE_HOME, "gnnc");
+  return join(env.HOME ?? homedir(), ".cache", "gnnc");
 }
 
 /** Loads the dataset `name` from the first directory of the search path that has it. */
@@ -44,6 +54,7 @@ export function describeDataset(name: string, dirs: readonly string[] = dataSear
   const dir = findDatasetDir(name, dirs);
   if (dir === undefined) return undefined;
   const meta = readMeta(dir, name);
+  const inputs = (["edge_weight", "edge_attr", "batch"] as const).filter((key) => meta.arrays[key] !== undefined);
   return {
     name: meta.name,
     numNodes: meta.numNodes,
@@ -51,18 +62,24 @@ export function describeDataset(name: string, dirs: readonly string[] = dataSear
     numFeatures: meta.numFeatures,
     numClasses: meta.numClasses,
     splits: meta.splitNames ?? (meta.splitFile !== undefined ? splitNamesFromFile(dir, name, meta.splitFile) : []),
+    ...(inputs.length ? { inputs } : {}),
+    ...(meta.numEdgeFeatures !== undefined ? { numEdgeFeatures: meta.numEdgeFeatures } : {}),
+    ...(meta.numGraphs !== undefined ? { numGraphs: meta.numGraphs } : {}),
   };
 }
 
 /**
  * The compiler's DatasetResolver over the directories loading searches (`dirs`): a dataset none
- * of them has, or whose metadata is broken, is described by the data error loading it would raise.
+ * of them has, or whose metadata is broken, is described by the data error loading it would raise
+ * — or, with `absent: "symbolic"`, a dataset none of them has is left undescribed (sizes symbolic, no warning).
  */
-export function datasetResolver(dirs: readonly string[] = dataSearchPath()): DatasetResolver {
+export function datasetResolver(dirs: readonly string[] = dataSearchPath(), absent: "error" | "symbolic" = "error"): DatasetResolver {
   return {
+    ...(absent === "symbolic" ? { quietWhenAbsent: true } : {}),
     describe: (name) => {
       try {
         const info = describeDataset(name, dirs);
+        if (!info && absent === "symbolic") return undefined;
         if (!info) throw notFound(name, dirs);
         return info;
       } catch (e) {
@@ -98,11 +115,10 @@ function notFound(name: string, dirs: readonly string[]): DataError {
   const close = available.filter((a) => editDistance(a, name) <= Math.max(1, Math.floor(name.length / 3)));
   const hint = close.length > 0 ? `; did you mean ${close.map((c) => `"${c}"`).join(" or ")}?` : "";
   const have = available.length > 0 ? `; available: ${available.join(", ")}` : "";
-  return new DataError(
-    "notFound",
-    `dataset "${name}" not found; searched ${searched}${have}${hint} ` +
-      `(set ${DATA_DIR_ENV} or pass a data directory pointing at the folder that holds ${name}/meta.json)`,
-  );
+  const how = catalogEntry(name)
+    ? `(download it with \`gnnc data get ${name}\`, or set ${DATA_DIR_ENV} to a folder that holds ${name}/meta.json)`
+    : `(set ${DATA_DIR_ENV} or pass a data directory pointing at the folder that holds ${name}/meta.json)`;
+  return new DataError("notFound", `dataset "${name}" not found; searched ${searched}${have}${hint} ${how}`);
 }
 
 function splitNamesFromFile(dir: string, label: string, splitFile: string): string[] {

@@ -1,6 +1,6 @@
-import { graphFromEdges } from "../../compiler/ir/graph-value.js";
 import type { Dataset, Features } from "./dataset.js";
-import { sortEdges, symmetrize } from "./edges.js";
+import { firstOccurrences, graphWithEdgeData, hasEdgeData, pickEdges, symmetrizeWithData } from "./edge-data.js";
+import { sortEdges } from "./edges.js";
 import { DataError } from "./errors.js";
 import { Rng } from "./prng.js";
 import { drawPlanetoidSplit } from "./split.js";
@@ -55,12 +55,17 @@ function toDense(f: Features, rows: number, cols: number): Float32Array {
   return out;
 }
 
-/** PyG `ToUndirected`: adds every missing reverse edge; duplicates merged, self loops kept. */
+/**
+ * PyG `ToUndirected`: adds every missing reverse edge; duplicates merged, self loops kept. An
+ * added reverse edge takes the weight and features of the edge it mirrors.
+ */
 export function toUndirected(ds: Dataset): Dataset {
   const g = ds.graph;
   const sorted = sortEdges(g.numNodes, g.src, g.dst, { dropSelfLoops: false });
-  const sym = symmetrize(g.numNodes, sorted.src, sorted.dst);
-  return { ...ds, graph: { ...graphFromEdges(g.numNodes, sym.src, sym.dst), selfLoops: g.selfLoops } };
+  const data = hasEdgeData(ds) ? pickEdges(ds, firstOccurrences(g.numNodes, sorted, g)) : {};
+  const sym = symmetrizeWithData(g.numNodes, sorted.src, sorted.dst, data);
+  const rebuilt = graphWithEdgeData(g.numNodes, sym.src, sym.dst, sym.data);
+  return { ...ds, ...rebuilt, graph: { ...rebuilt.graph, selfLoops: g.selfLoops } };
 }
 
 /**
@@ -71,6 +76,9 @@ export function toUndirected(ds: Dataset): Dataset {
 export function largestConnectedComponent(ds: Dataset): Dataset {
   const n = ds.numNodes;
   if (n === 0) return ds;
+  if (ds.graphs) {
+    throw new DataError("badTransform", `largest_connected_component keeps one component, but \`${ds.name}\` is a set of ${ds.graphs.numGraphs} graphs`);
+  }
   const g = ds.graph;
   const parent = Int32Array.from({ length: n }, (_, i) => i);
   const find = (x: number): number => {
@@ -99,11 +107,14 @@ export function largestConnectedComponent(ds: Dataset): Dataset {
   for (let e = 0; e < g.numEdges; e++) if (newId[g.dst[e]] >= 0) edgeCount++;
   const src = new Int32Array(edgeCount);
   const dst = new Int32Array(edgeCount);
+  const keptEdges = new Int32Array(edgeCount);
   for (let e = 0, k = 0; e < g.numEdges; e++) {
     if (newId[g.dst[e]] < 0) continue;
     src[k] = newId[g.src[e]];
-    dst[k++] = newId[g.dst[e]];
+    dst[k] = newId[g.dst[e]];
+    keptEdges[k++] = e;
   }
+  const rebuilt = graphWithEdgeData(kept, src, dst, pickEdges(ds, keptEdges));
   const labels = new Int32Array(kept);
   for (let i = 0; i < n; i++) if (newId[i] >= 0) labels[newId[i]] = ds.labels[i];
   const splits: Record<string, Int32Array> = {};
@@ -113,7 +124,8 @@ export function largestConnectedComponent(ds: Dataset): Dataset {
   return {
     ...ds,
     numNodes: kept,
-    graph: { ...graphFromEdges(kept, src, dst), selfLoops: g.selfLoops },
+    ...rebuilt,
+    graph: { ...rebuilt.graph, selfLoops: g.selfLoops },
     features: selectRows(ds.features, newId, kept, ds.numFeatures),
     labels,
     splits,

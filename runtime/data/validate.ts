@@ -139,6 +139,17 @@ export function checkLabels(labels: Int32Array, numClasses: number, ref: ArrayRe
   }
 }
 
+/** A batch vector: graph ids in [0, numGraphs), ascending (each graph's nodes contiguous). */
+export function checkBatch(batch: Int32Array, numGraphs: number, ref: ArrayRef): void {
+  for (let n = 0; n < batch.length; n++) {
+    const b = batch[n];
+    if (!(b >= 0 && b < numGraphs)) throw new DataError("badValue", `${at(ref, n)} = ${b} is out of range for ${numGraphs} graphs`, ref.file);
+    if (n > 0 && b < batch[n - 1]) {
+      throw new DataError("badValue", `${at(ref, n)} = ${b} is less than ${at(ref, n - 1)} = ${batch[n - 1]} (a graph's nodes must be contiguous, graphs in order)`, ref.file);
+    }
+  }
+}
+
 /**
  * Validates a split object `{ name: [node ids] }` (as parsed from JSON): ids are integers in
  * range, labelled, not repeated, and no node is in two splits. Unsorted lists are sorted (warning).
@@ -149,6 +160,7 @@ export function checkSplits(
   labels: Int32Array,
   file: string,
   warnings: string[],
+  noun = "node",
 ): Record<string, Int32Array> {
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
     throw new DataError("badSplit", `expected an object {"train": [ids…], "val": […], "test": […]}`, file);
@@ -159,14 +171,14 @@ export function checkSplits(
   const splits: Record<string, Int32Array> = {};
   names.forEach((name, s) => {
     const list = (raw as Record<string, unknown>)[name];
-    if (!Array.isArray(list)) throw new DataError("badSplit", `"${name}" must be an array of node ids`, file);
+    if (!Array.isArray(list)) throw new DataError("badSplit", `"${name}" must be an array of ${noun} ids`, file);
     const ids = new Int32Array(list.length);
     let sorted = true;
     for (let k = 0; k < list.length; k++) {
       const v: unknown = list[k];
       const where = `"${name}"[${k}] = ${JSON.stringify(v)}`;
-      if (typeof v !== "number" || !Number.isInteger(v)) throw new DataError("badSplit", `${where} is not an integer node id`, file);
-      if (v < 0 || v >= numNodes) throw new DataError("badSplit", `${where} is out of range for ${numNodes} nodes`, file);
+      if (typeof v !== "number" || !Number.isInteger(v)) throw new DataError("badSplit", `${where} is not an integer ${noun} id`, file);
+      if (v < 0 || v >= numNodes) throw new DataError("badSplit", `${where} is out of range for ${numNodes} ${noun}s`, file);
       if (labels[v] < 0) throw new DataError("badSplit", `${where} is unlabelled (labels[${v}] = ${labels[v]})`, file);
       if (ownerSplit[v] >= 0) {
         const other = names[ownerSplit[v]];

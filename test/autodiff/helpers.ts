@@ -19,6 +19,8 @@ export const N = 5;
 const EDGES: [number, number][] = [
   [0, 1], [1, 0], [1, 2], [2, 1], [2, 3], [3, 2], [0, 3],
 ];
+/** Width of the `edge_attr` input makeEnv supplies. */
+export const EDGE_DIM = 2;
 export const graph: GraphValue = graphFromEdges(N, Int32Array.from(EDGES.map((e) => e[0])), Int32Array.from(EDGES.map((e) => e[1])));
 
 export function compileModule(source: string): Module {
@@ -73,20 +75,28 @@ export function gradOk(f: Func, losses: LossSpec[], m?: Module): Func {
 
 export type Env = { inputs: Record<string, Value>; params: Record<string, TensorValue> };
 
-/** Inputs for a model `forward(x: f32[N, width], g: graph[N])` plus the loss inputs of both loss kinds. */
+/**
+ * Inputs for a model `forward(x: f32[N, width], g: graph[N])` plus the loss inputs of both loss
+ * kinds, one per output row (per node, or per graph for a model that pools to a known count).
+ */
 export function makeEnv(m: Module, f: Func, width: number, seed = 1): Env {
   const outType = funcOf(m, "forward").body.find((n) => n.id === resultId(f, "out"))!.type as TensorType;
   const classes = outType.shape[1] as number;
-  const labels = Int32Array.from({ length: N }, (_, i) => (i * 7 + seed) % classes);
-  const mask = Uint8Array.from({ length: N }, (_, i) => (i === 2 ? 0 : 1));
+  const rows = typeof outType.shape[0] === "number" ? outType.shape[0] : N;
+  const labels = Int32Array.from({ length: rows }, (_, i) => (i * 7 + seed) % classes);
+  const mask = Uint8Array.from({ length: rows }, (_, i) => (i === 2 ? 0 : 1));
   return {
     inputs: {
       x: randomTensor([N, width], random(seed), UNIFORM),
       graph,
       rng: { kind: "rng", key: [seed, 99] },
-      r: randomTensor([N, classes], random(seed + 100), UNIFORM),
-      labels: { kind: "tensor", dtype: "i32", shape: [N], data: labels },
-      mask: { kind: "tensor", dtype: "bool", shape: [N], data: mask },
+      r: randomTensor([rows, classes], random(seed + 100), UNIFORM),
+      labels: { kind: "tensor", dtype: "i32", shape: [rows], data: labels },
+      mask: { kind: "tensor", dtype: "bool", shape: [rows], data: mask },
+      // Edge data and a batch vector, for models that read them.
+      edge_weight: randomTensor([graph.numEdges], random(seed + 200), { lo: 0.5, hi: 2, zeros: 0 }),
+      edge_attr: randomTensor([graph.numEdges, EDGE_DIM], random(seed + 300), UNIFORM),
+      batch: { kind: "tensor", dtype: "i32", shape: [N], data: Int32Array.of(0, 0, 1, 1, 2) },
     },
     params: perturbParams(initParams(m, seed), seed),
   };
@@ -148,17 +158,17 @@ export function expectGradientsMatchFD(lossFunc: Func, grad: Func, env: Env, los
  * masked cross-entropy w.r.t. every trainable parameter match finite differences, and the
  * differentiated function verifies.
  */
-export function itMatchesFiniteDifferences(models: Readonly<Record<string, string>>, width: number): void {
+export function itMatchesFiniteDifferences(models: Readonly<Record<string, string>>, width: number, prepare: (m: Module) => Module = (m) => m): void {
   for (const [name, source] of Object.entries(models)) {
     it(`${name}: sum(out * r)`, () => {
-      const m = compileModule(source);
+      const m = prepare(compileModule(source));
       const lossFunc = weightedSumLoss(funcOf(m, "forward"));
       const grad = gradOk(lossFunc, [{ result: "loss", wrt: ["*"] }], m);
       expect(verifyFunc(grad, m.params)).toEqual([]);
       expectGradientsMatchFD(lossFunc, grad, makeEnv(m, lossFunc, width));
     });
     it(`${name}: masked cross-entropy`, () => {
-      const m = compileModule(source);
+      const m = prepare(compileModule(source));
       const lossFunc = crossEntropyLoss(funcOf(m, "forward"));
       const grad = gradOk(lossFunc, [{ result: "loss", wrt: ["*"] }], m);
       expectGradientsMatchFD(lossFunc, grad, makeEnv(m, lossFunc, width, 3));

@@ -156,7 +156,23 @@ const aggregate: Case[] = [
   { name: "g.scatter_sum_src", op: "g.scatter_sum_src", inputs: () => [g, r([E, 3], 90)] },
 ];
 
-const groups: Record<string, Case[]> = { elementwise, linalg, reduce, shape, nn, aggregate };
+/** Four graphs over the test graph's six nodes; graph 2 has none. */
+const batch: TensorValue = { kind: "tensor", dtype: "i32", shape: [Nn], data: Int32Array.of(0, 0, 1, 1, 1, 3) };
+
+/** Segment max over in-edges, self-loop values, pooling over a batch vector. */
+const segment: Case[] = [
+  { name: "g.scatter_max", op: "g.scatter_max", inputs: () => [g, r([E, 3], 100)] },
+  { name: "g.scatter_max [E,H,C]", op: "g.scatter_max", inputs: () => [g, r([E, 2, 2], 101)] },
+  { name: "g.append_loops", op: "g.append_loops", inputs: () => [g, r([E, 2], 102), r([Nn, 2], 103)] },
+  { name: "g.append_loops [E]", op: "g.append_loops", inputs: () => [g, r([E], 104), r([Nn], 105)] },
+  { name: "g.loop_part edges", op: "g.loop_part", attrs: { part: "edges" }, inputs: () => [g, r([E + Nn, 2], 106)] },
+  { name: "g.loop_part loops", op: "g.loop_part", attrs: { part: "loops" }, inputs: () => [g, r([E + Nn, 2], 107)] },
+  ...["sum", "mean", "max"].map((reduce): Case => ({ name: `g.pool ${reduce}`, op: "g.pool", attrs: { reduce, graphs: 4 }, inputs: () => [r([Nn, 3], 108), batch] })),
+  { name: "g.pool mean, symbolic N", op: "g.pool", attrs: { reduce: "mean", graphs: 4 }, types: [f32("N", 2), { kind: "tensor", dtype: "i32", shape: ["N"] }], inputs: () => [r([Nn, 2], 109), batch] },
+  { name: "g.unpool", op: "g.unpool", inputs: () => [r([4, 3], 110), batch] },
+];
+
+const groups: Record<string, Case[]> = { elementwise, linalg, reduce, shape, nn, aggregate, segment };
 
 for (const [group, cases] of Object.entries(groups)) {
   describe(`gradient rules: ${group}`, () => {

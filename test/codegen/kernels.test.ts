@@ -13,6 +13,7 @@ import {
   type EmitOptions,
 } from "../../compiler/codegen/index.js";
 import { NN_EMITTERS } from "../../compiler/codegen/nn-emitters.js";
+import { SEGMENT_EMITTERS } from "../../compiler/codegen/segment-emitters.js";
 import { SHAPE_GRAPH_EMITTERS } from "../../compiler/codegen/shape-graph-emitters.js";
 import { OPT_EMITTERS } from "../../compiler/codegen/opt-emitters.js";
 import { EPILOGUE_EMITTERS } from "../../compiler/codegen/epilogue.js";
@@ -50,9 +51,9 @@ describe("emitKernel", () => {
 
   it("gives byte-identical WGSL for identical input, for every op", () => {
     // Shape and graph ops need attributes and operands of their own: see shape-graph-kernels.test.ts.
-    // So do the reductions, norms, losses, RNG ops and fills: see nn-kernels.test.ts; and the
-    // sparse-weight ops: see sparse-kernels.test.ts.
-    const ownTests = new Set([...SHAPE_GRAPH_EMITTERS, ...NN_EMITTERS, ...OPT_EMITTERS, ...FUSED_EMITTERS, ...EPILOGUE_EMITTERS, ...SPARSE_EMITTERS].map(([op]) => op));
+    // So do the reductions, norms, losses, RNG ops and fills: see nn-kernels.test.ts; the
+    // sparse-weight ops: see sparse-kernels.test.ts; the segment ops: test/gpu/segment-ops.test.ts.
+    const ownTests = new Set([...SHAPE_GRAPH_EMITTERS, ...NN_EMITTERS, ...OPT_EMITTERS, ...FUSED_EMITTERS, ...EPILOGUE_EMITTERS, ...SPARSE_EMITTERS, ...SEGMENT_EMITTERS].map(([op]) => op));
     for (const op of kernelOps().filter((o) => !ownTests.has(o))) {
       const attrs: Attrs = op.startsWith("t.group_matmul") ? { groups: 3 } : {};
       const a = emit(op, sampleTypes(op), attrs);

@@ -40,6 +40,7 @@ describe("the op spec table", () => {
     "g.spmm_t", "g.spmm_max_mask", "g.scatter_sum_src", "t.fused",
     "t.matmul_epilogue", "g.spmm_epilogue", "t.gather_rows", "t.scatter_rows", "g.adjacency_block", "t.group_matmul", "t.group_matmul_tn",
     "sp.mask", "sp.drop", "sp.grow", "sp.topk", "sp.pattern", "sp.matmul", "sp.sddmm",
+    "g.scatter_max", "g.scatter_max_mask", "g.append_loops", "g.loop_part", "g.pool", "g.unpool", "g.pool_max_mask",
   ];
 
   it("registers every op of the contract, under exactly these names", () => {

@@ -76,6 +76,11 @@ describe("the rest of the block, refused by lowering (and so by gnnc check)", ()
     ["a loss other than cross_entropy", decoupledSource({ loss: "nll(mask = train)" }), /error\[E556\]: decoupled training trains each module with `cross_entropy` \(a head per module\) or `reconstruction` \(a graph auto-encoder\), not `nll`/],
     ["a learning-rate schedule", decoupledSource({ extra: "lr_schedule = cosine(t_max = 10)" }), /error\[E556\]: a learning-rate schedule does not apply to decoupled training/],
     ["an optimizer group naming no module", decoupledSource().replace("adam(lr = 0.01)", "adam(lr = 0.01, groups = [group(m3, lr = 0.1)])"), /error\[E556\]: optimizer group `m3` names no module/],
+    [
+      "a set of graphs",
+      decoupledSource().replace(/synthetic\.csbm\([^)]*\)/, "synthetic.graphs(graphs = 40, classes = 3, min_nodes = 5, max_nodes = 9, features = 4, seed = 0)"),
+      /error\[E556\]: decoupled training classifies nodes, but dataset `syn` is a set of graphs/,
+    ],
   ];
   for (const [what, src, message] of cases) {
     it(what, async () => {

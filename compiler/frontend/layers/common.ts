@@ -4,13 +4,18 @@ import { LIMITS } from "../../train/limits.js";
 import { bool, float, int, type GraphValue, type TensorValue } from "../value.js";
 import type { LayerContext, LayerInput, LocalParam } from "./layer.js";
 
-/** PyTorch's Linear weight init: kaiming_uniform with a = √5, i.e. U(±1/√fan_in). */
 /** The inputs of every message-passing layer, named as in PyG's `forward(x, edge_index)`. */
 export const NODE_AND_GRAPH: readonly LayerInput[] = [
   { name: "x", kind: "tensor" },
   { name: "edge_index", kind: "graph" },
 ];
 
+/** PyG's optional `edge_weight` [E] input of GCN-style layers. */
+export const EDGE_WEIGHT_INPUT: LayerInput = { name: "edge_weight", kind: "tensor", optional: true };
+/** PyG's optional `edge_attr` [E, edge_dim] input of edge-feature layers. */
+export const EDGE_ATTR_INPUT: LayerInput = { name: "edge_attr", kind: "tensor", optional: true };
+
+/** PyTorch's Linear weight init: kaiming_uniform with a = √5, i.e. U(±1/√fan_in). */
 export const KAIMING_LINEAR: InitSpec = { kind: "kaiming_uniform", a: Math.sqrt(5) };
 export const GLOROT: InitSpec = { kind: "glorot" };
 export const ZEROS: InitSpec = { kind: "zeros" };

@@ -1,10 +1,11 @@
 import { argBool, argInt } from "../signature.js";
-import { addBias, channels, flag, GLOROT, NODE_AND_GRAPH, withSelfLoops, ZEROS } from "./common.js";
-import { graphInput, tensorInput, type LayerDef } from "./layer.js";
+import { addBias, channels, EDGE_WEIGHT_INPUT, flag, GLOROT, NODE_AND_GRAPH, ZEROS } from "./common.js";
+import { graphInput, optionalTensorInput, tensorInput, type LayerDef } from "./layer.js";
+import { gcnNormalization } from "./propagation.js";
 
 /**
- * PyG's `GCNConv`: out = D̃^-½ Ã D̃^-½ (x Wᵀ) + b with Ã = A + I. Expands to
- * add_self_loops → gcn_norm → matmul → weighted spmm → bias.
+ * PyG's `GCNConv`: out = D̃^-½ Ã D̃^-½ (x Wᵀ) + b with Ã = A + I (weighted by `edge_weight` when
+ * given). Expands to add_self_loops → gcn_norm → matmul → weighted spmm → bias.
  */
 export const GCNConv: LayerDef = {
   signature: {
@@ -20,7 +21,7 @@ export const GCNConv: LayerDef = {
       flag("bias", true),
     ],
   },
-  inputs: NODE_AND_GRAPH,
+  inputs: [...NODE_AND_GRAPH, EDGE_WEIGHT_INPUT],
   params(args) {
     const inC = argInt(args, "in_channels");
     const outC = argInt(args, "out_channels");
@@ -32,15 +33,15 @@ export const GCNConv: LayerDef = {
     ctx.expectWidth(0, argInt(args, "in_channels"), "in_channels");
     const x = tensorInput(inputs, 0);
     const g = graphInput(inputs, 1);
+    const edgeWeight = optionalTensorInput(inputs, 2);
     const h = ctx.tensor("t.matmul", [x.id, ctx.param("lin.weight").id], { transB: true });
     let out;
     if (argBool(args, "normalize")) {
       // PyG adds self loops only as part of the normalisation.
-      const gl = argBool(args, "add_self_loops") ? withSelfLoops(ctx, g) : g;
-      const w = ctx.tensor("g.gcn_norm", [gl.id], { improved: argBool(args, "improved") });
-      out = ctx.tensor("g.spmm", [gl.id, w.id, h.id], { reduce: "sum" });
+      const norm = gcnNormalization(ctx, g, { improved: argBool(args, "improved"), addSelfLoops: argBool(args, "add_self_loops"), edgeWeight });
+      out = ctx.tensor("g.spmm", [norm.graph.id, norm.weights.id, h.id], { reduce: "sum" });
     } else {
-      out = ctx.tensor("g.spmm", [g.id, h.id], { reduce: "sum" });
+      out = ctx.tensor("g.spmm", edgeWeight ? [g.id, edgeWeight.id, h.id] : [g.id, h.id], { reduce: "sum" });
     }
     return addBias(ctx, out, argBool(args, "bias"));
   },

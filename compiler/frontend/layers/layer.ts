@@ -4,6 +4,7 @@ import type { FrontendCode } from "../codes.js";
 import type { DiagExtra } from "../report.js";
 import type { BoundArgs, Signature } from "../signature.js";
 import type { GraphValue, TensorValue, Value } from "../value.js";
+import type { Instance } from "../instance.js";
 
 /** A parameter or buffer of one layer, named relative to the layer (`lin.weight`). */
 export interface LocalParam {
@@ -14,10 +15,13 @@ export interface LocalParam {
   trainable: boolean;
 }
 
-/** One input of a layer's forward: `x` (node features) or the graph. */
+/** One input of a layer's forward: `x` (node features), the graph, or edge data (`edge_weight`, `edge_attr`). */
 export interface LayerInput {
   name: string;
-  kind: "tensor" | "graph";
+  /** `tensors`: a list of tensors (JumpingKnowledge's layer outputs); `any`: checked by the layer (Sequential's). */
+  kind: "tensor" | "graph" | "tensors" | "any";
+  /** May be left out (PyG's `edge_weight=None`): the expansion then sees `undefined`. */
+  optional?: boolean;
 }
 
 /**
@@ -30,6 +34,10 @@ export interface LayerContext {
   readonly training: boolean;
   /** True while emitting the body of a stack's loop. */
   readonly inLoop: boolean;
+  /** The iteration (an i32 scalar, from 0) of the innermost stack loop being emitted; undefined outside stacks. */
+  readonly loopIndex?: TensorValue;
+  /** The graph a block's `message` is running over (edge functions such as `edge_softmax` use it). */
+  readonly messageGraph?: GraphValue;
   tensor(op: string, inputs: readonly number[], attrs?: Attrs): TensorValue;
   graph(op: string, inputs: readonly number[], attrs?: Attrs): GraphValue;
   /** A scalar f32 constant. */
@@ -43,6 +51,8 @@ export interface LayerContext {
   expectWidth(index: number, width: Dim, argName: string): void;
   /** Call the module-typed argument `argName` with the given inputs. */
   callChild(argName: string, inputs: readonly Value[]): Value;
+  /** Call a child instance the layer lists in `LayerDef.children`, under its parameter name. */
+  callNamed(name: string, instance: Instance, inputs: readonly Value[]): Value;
   /** Report an error at the call and abort. */
   fail(code: FrontendCode, message: string, extra?: DiagExtra): never;
   /** The span of the call, and of the declaration that created this instance. */
@@ -52,22 +62,30 @@ export interface LayerContext {
 
 export interface LayerDef {
   readonly signature: Signature;
-  readonly inputs: readonly LayerInput[];
+  /** What its call takes; a function of the arguments where that depends on them (Sequential's `input_args`). */
+  readonly inputs: readonly LayerInput[] | ((args: BoundArgs) => readonly LayerInput[]);
   /** Its own parameters (module-typed arguments contribute theirs under the argument's name). */
   params(args: BoundArgs): LocalParam[];
+  /** Child instances held other than as module-typed arguments (a list of them), with their parameter names. */
+  children?(args: BoundArgs): [string, Instance][];
   /** Checks across arguments that the signature cannot express; report through `fail`. */
   validate?(args: BoundArgs, fail: (argName: string, message: string, help?: string) => void): void;
-  expand(ctx: LayerContext, args: BoundArgs, inputs: readonly Value[]): TensorValue;
+  expand(ctx: LayerContext, args: BoundArgs, inputs: readonly (Value | undefined)[]): TensorValue;
 }
 
 /** Input `index` of a layer call; the caller has already checked its kind against `LayerDef.inputs`. */
-export function tensorInput(inputs: readonly Value[], index: number): TensorValue {
+export function tensorInput(inputs: readonly (Value | undefined)[], index: number): TensorValue {
   const v = inputs[index];
   if (v?.kind !== "tensor") throw new Error(`internal: layer input ${index} is not a tensor`);
   return v;
 }
 
-export function graphInput(inputs: readonly Value[], index: number): GraphValue {
+/** An optional tensor input: undefined when the call left it out. */
+export function optionalTensorInput(inputs: readonly (Value | undefined)[], index: number): TensorValue | undefined {
+  return inputs[index] === undefined ? undefined : tensorInput(inputs, index);
+}
+
+export function graphInput(inputs: readonly (Value | undefined)[], index: number): GraphValue {
   const v = inputs[index];
   if (v?.kind !== "graph") throw new Error(`internal: layer input ${index} is not a graph`);
   return v;

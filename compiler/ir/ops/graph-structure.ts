@@ -3,7 +3,7 @@ import type { OpSpec } from "../spec.js";
 import { formatType } from "../type-utils.js";
 import type { GraphValue, TensorValue } from "../values.js";
 import { alloc, asGraph, asTensor, describeValue, elementsOf, fail, graphAt, streamingCost } from "./common.js";
-import { edgeTensorAt, nodeTensorAt, rowSize } from "./graph-common.js";
+import { edgeRowsToNodes, edgeTensorAt, nodeTensorAt, rowSize } from "./graph-common.js";
 
 /** Graph structure ops (self loops, degree, GCN normalisation) and moving rows between nodes and edges. */
 
@@ -149,13 +149,7 @@ function scatter(side: "src" | "dst"): OpSpec {
     arity: 2,
     attrs: {},
     pure: true,
-    infer(inputs) {
-      const g = graphAt(inputs, 0);
-      if ("error" in g) return g;
-      const y = edgeTensorAt(inputs, 1, "y", g);
-      if ("error" in y) return y;
-      return { kind: "tensor", dtype: y.dtype, shape: [g.nodes, ...y.shape.slice(1)] };
-    },
+    infer: edgeRowsToNodes,
     interpret(inputs, _attrs, ctx) {
       const g = asGraph(inputs[0]);
       const y = asTensor(inputs[1], "y");

@@ -21,9 +21,10 @@ describe("dataset registry", () => {
   });
   afterAll(() => tmp.cleanup());
 
-  it("searches given directories, then GNNC_DATA_DIR, then ./data", () => {
-    const path = dataSearchPath({ dataDir: first, env: { GNNC_DATA_DIR: [second, first].join(process.platform === "win32" ? ";" : ":") } });
-    expect(path).toEqual([first, second, join(process.cwd(), "data")]);
+  it("searches given directories, then GNNC_DATA_DIR, then ./data, then the download cache", () => {
+    const path = dataSearchPath({ dataDir: first, env: { GNNC_DATA_DIR: [second, first].join(process.platform === "win32" ? ";" : ":"), HOME: "/home/u" } });
+    expect(path).toEqual([first, second, join(process.cwd(), "data"), "/home/u/.cache/gnnc"]);
+    expect(dataSearchPath({ env: { XDG_CACHE_HOME: "/cache" } })).toEqual([join(process.cwd(), "data"), "/cache/gnnc"]);
     expect(openDataset("tiny", { dataDir: [second, first], env: {} }).dataset.name).toBe("tiny-second");
     expect(openDataset("other", { env: { GNNC_DATA_DIR: second } }).dataset.numNodes).toBe(6);
   });
