@@ -1,7 +1,7 @@
 import { hasErrors, type Diagnostic } from "../grammar/diagnostics.js";
 import type { Module } from "./ir/types.js";
 import { runPipeline, type PassRegistry, type PassTiming, type PipelineEntry } from "./passes/index.js";
-import { lowerSchedule, scheduleKind } from "./schedules/kinds.js";
+import { lowerSchedule } from "./schedules/kinds.js";
 import type { ScheduleProgram } from "./schedules/program.js";
 import { lowerTraining } from "./train/lower.js";
 import type { TrainSpec } from "./train/spec.js";
@@ -122,7 +122,7 @@ function runStages(module: Module, spec: TrainSpec, options: TrainingPipelineOpt
   for (const stage of STAGES) {
     if (stage.only && stage.only !== options.target) continue;
     if (stage.lowers) {
-      const scheduled = spec.schedule && scheduleKind(spec.schedule.name) ? lowerSchedule(current, spec) : undefined;
+      const scheduled = spec.schedule ? lowerSchedule(current, spec) : undefined;
       const result = scheduled ? (Array.isArray(scheduled) ? scheduled : scheduled.module) : lowerTraining(current, spec);
       if (Array.isArray(result)) return { diagnostics: [...diagnostics, ...result] };
       if (scheduled && !Array.isArray(scheduled)) schedule = scheduled.program;

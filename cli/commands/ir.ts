@@ -3,7 +3,7 @@ import type { Diagnostic } from "../../grammar/diagnostics.js";
 import type { Module } from "../../compiler/ir/types.js";
 import { compileTraining } from "../../compiler/pipeline.js";
 import type { CompiledProgram } from "../../compiler/train/program.js";
-import { lowerSchedule, scheduleKind } from "../../compiler/schedules/kinds.js";
+import { lowerSchedule } from "../../compiler/schedules/kinds.js";
 import { printScheduleProgram } from "../../compiler/schedules/print.js";
 import type { ScheduleProgram } from "../../compiler/schedules/program.js";
 import { resolve } from "node:path";
@@ -139,10 +139,10 @@ function printTraining(io: Io, program: CompiledProgram, modules: readonly Modul
   return EXIT_OK;
 }
 
-/** The schedule program of the train block compiled to `module`, when the block has a schedule kind that is built. */
+/** The schedule program of the train block compiled to `module`, when the block has a schedule. */
 function scheduleOf(program: CompiledProgram, module: Module): { module: Module; program: ScheduleProgram } | { diagnostics: Diagnostic[] } | undefined {
   const spec = program.trains.find((t) => t.module === module.name && t.schedule);
-  if (!spec || !scheduleKind(spec.schedule!.name)) return undefined;
+  if (!spec) return undefined;
   const lowered = lowerSchedule(module, spec);
   return Array.isArray(lowered) ? { diagnostics: lowered } : lowered;
 }

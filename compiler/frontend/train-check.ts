@@ -4,7 +4,6 @@ import { joinSpans, type Span } from "../../grammar/span.js";
 import { didYouMean } from "../../grammar/suggest.js";
 import type { Module } from "../ir/types.js";
 import { buildModule } from "./build-module.js";
-import { scheduleRefusal } from "../train/lower.js";
 import { classCountProblems, outputWidth } from "../train/class-count.js";
 import type { DatasetRef } from "../train/dataset.js";
 import type { DatasetTable } from "./datasets.js";
@@ -87,8 +86,7 @@ export function checkTrain(decl: TrainDecl, env: TrainEnv): { spec?: TrainSpec; 
   const patience = attempt("patience", (e) => checkPatience(e, selectEntry, r));
   const report = attempt("report", (e) => checkReport(e.value, r)) ?? [];
   const schedule = attempt("schedule", (e) => namedCall(e.value, "schedule", SCHEDULES, "E507", r));
-  // A kind not built is refused here as well as by lowering, so it is reported beside the block's other errors.
-  if (schedule) r.add(scheduleKind(schedule.name) ? scheduleOptionProblems(schedule, data) : scheduleRefusal(schedule));
+  if (schedule) r.add(scheduleOptionProblems(schedule, data));
   const lrSchedule = attempt("lr_schedule", (e) => namedCall(e.value, "learning-rate schedule", LR_SCHEDULES, "E508", r));
   r.add(passCheck.diagnostics);
   if (data && compiled?.call) checkClassCount(compiled.module, data, compiled.call, r);
@@ -123,7 +121,7 @@ function scheduleUses(decl: TrainDecl): ScheduleUses | undefined {
   const value = decl.entries.find((e) => e.key.name === "schedule")?.value;
   const callee = value?.kind === "Call" ? value.callee : value;
   const name = callee?.kind === "Name" ? callee.name : undefined;
-  return name !== undefined && (SCHEDULES as readonly string[]).includes(name) ? scheduleKind(name as (typeof SCHEDULES)[number])?.uses : undefined;
+  return name !== undefined && (SCHEDULES as readonly string[]).includes(name) ? scheduleKind(name as (typeof SCHEDULES)[number]).uses : undefined;
 }
 
 /** The module of a block whose schedule builds its own functions: none yet, the dataset's sizes as symbols. */

@@ -7,23 +7,20 @@ import { checkOptions } from "./options.js";
 import { SOUP } from "./soup.js";
 import type { ScheduleKind, ScheduleProgram } from "./program.js";
 
-/** The schedule kinds built so far; the others are refused by training lowering (compiler/train/lower.ts). */
-const KINDS: Partial<Record<ScheduleName, ScheduleKind>> = { decoupled: DECOUPLED, admm: ADMM, soup: SOUP };
+/** Every schedule name the language accepts has its kind (a total record: a new name needs one). */
+const KINDS: Record<ScheduleName, ScheduleKind> = { decoupled: DECOUPLED, admm: ADMM, soup: SOUP };
 
-export function scheduleKind(name: ScheduleName): ScheduleKind | undefined {
+export function scheduleKind(name: ScheduleName): ScheduleKind {
   return KINDS[name];
 }
 
-/** The diagnostics of a schedule's options against its kind's schema (none for a kind not built yet). */
+/** The diagnostics of a schedule's options against its kind's schema. */
 export function scheduleOptionProblems(spec: ScheduleSpec, data?: TrainSpec["data"]): Diagnostic[] {
   const kind = scheduleKind(spec.name);
-  if (!kind) return [];
   return kind.checkOptions ? kind.checkOptions(spec, data) : checkOptions(kind.name, kind.options, spec).diagnostics;
 }
 
-/** Lower a train block whose schedule kind is built (scheduleKind) to its functions and plan. */
+/** Lower a train block with `schedule = …` to its kind's functions and plan. */
 export function lowerSchedule(module: Module, spec: TrainSpec): { module: Module; program: ScheduleProgram } | Diagnostic[] {
-  const kind = scheduleKind(spec.schedule!.name);
-  if (!kind) throw new Error(`internal: schedule \`${spec.schedule!.name}\` is not built (compiler/train/lower.ts refuses it)`);
-  return kind.lower(spec, module);
+  return scheduleKind(spec.schedule!.name).lower(spec, module);
 }

@@ -6,7 +6,7 @@
 export const TRAIN_CODES = {
   noForward: { code: "E540", summary: "the module has no `forward` function to train" },
   unsupportedLoss: { code: "E541", summary: "the loss needs targets the datasets cannot supply yet (multi-label or regression)" },
-  unsupportedSchedule: { code: "E542", summary: "a training schedule kind not built yet (admm) is not supported by training" },
+  unsupportedSchedule: { code: "E542", summary: "a block with a schedule handed to epoch-training lowering (its schedule kind lowers it)" },
   unknownInput: { code: "E544", summary: "the model's forward takes an input the dataset cannot supply" },
   badClipNorm: { code: "E545", summary: "gradient clipping needs clip_norm > 0" },
   badOutput: { code: "E546", summary: "the model's predictions are not a [N, C] float tensor" },

@@ -1,7 +1,7 @@
 import { error, type Diagnostic } from "../../grammar/diagnostics.js";
 import type { Span } from "../../grammar/span.js";
 import { differentiate, gradResultName } from "../autodiff/index.js";
-import type { ScheduleSpec, TrainSpec } from "./spec.js";
+import type { TrainSpec } from "./spec.js";
 import { BuildError, FuncBuilder } from "../ir/builder.js";
 import type { Func, Module, ParamInfo } from "../ir/types.js";
 import { TRAIN_CODES } from "./codes.js";
@@ -58,19 +58,13 @@ export function lowerTraining(module: Module, spec: TrainSpec): Module | Diagnos
   }
 }
 
-/** A schedule kind not built yet (compiler/schedules/kinds.ts lists those that are): refused, not ignored. */
-export function scheduleRefusal(schedule: ScheduleSpec): Diagnostic[] {
-  return [
-    error(TRAIN_CODES.unsupportedSchedule.code, `training schedule \`${schedule.name}\` is not supported by \`gnnc train\` yet`, schedule.span, {
-      help: "remove `schedule = …` to train end to end",
-    }),
-  ];
-}
-
 /** Training features of the spec or the model that lowering does not handle, each reported rather than ignored. */
 function unsupported(forward: Func, spec: TrainSpec): Diagnostic[] {
   const out: Diagnostic[] = [];
-  if (spec.schedule) out.push(...scheduleRefusal(spec.schedule));
+  // The pipeline hands a scheduled block to its kind (compiler/schedules); epoch lowering never trains one.
+  if (spec.schedule) {
+    out.push(error(TRAIN_CODES.unsupportedSchedule.code, `training schedule \`${spec.schedule.name}\` is lowered by its schedule kind, not by epoch training`, spec.schedule.span));
+  }
   const optimizer = spec.optimizer;
   if (optimizer?.clipNorm !== undefined && !(optimizer.clipNorm > 0)) {
     out.push(error(TRAIN_CODES.badClipNorm.code, `clip_norm must be > 0, got ${optimizer.clipNorm}`, optimizer.span));

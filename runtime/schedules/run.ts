@@ -17,7 +17,7 @@ import { runSoup } from "./soup.js";
  */
 type KindRun = (target: ScheduleTarget, options: ScheduleRunOptions) => Promise<ScheduleResult>;
 const shared = (driver: (spec: TrainSpec, data: BoundData, seed: number, target: ScheduleTarget) => KindDriver): KindRun => (t, o) => runSchedule(t, driver(t.spec, t.data, o.seed, t), o);
-const DRIVERS: Partial<Record<ScheduleName, KindRun>> = {
+const DRIVERS: Record<ScheduleName, KindRun> = {
   decoupled: shared(decoupledDriver),
   admm: shared(admmDriver),
   soup: runSoup,
@@ -42,8 +42,8 @@ export async function runScheduledTraining(spec: TrainSpec, module: Module, opti
   const prepared = prepareTraining(spec, module, { data: options.data, onCompiled: options.onCompiled, target: options.gpu ? "gpu" : "reference" });
   if ("diagnostics" in prepared) return { diagnostics: prepared.diagnostics };
   const program = prepared.schedule;
-  const driver = program && DRIVERS[program.kind];
-  if (!program || !driver) throw new Error(`internal: train block \`${spec.name}\` has no schedule program with a driver`);
+  if (!program) throw new Error(`internal: train block \`${spec.name}\` has no schedule program`);
+  const driver = DRIVERS[program.kind];
   const seed = options.seed ?? spec.seed ?? 0;
   const target = { spec, module: prepared.lowered, program, data: prepared.data, symbols: prepared.symbols };
   const result = await driver(target, { seed, gpu: options.gpu, start: options.start, onProgress: options.onProgress, onSelect: options.onSelect, soup: options.soup });

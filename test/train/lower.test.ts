@@ -107,7 +107,7 @@ describe("lowerTraining", () => {
     expect(d[0].message).toContain("`mse`");
   });
 
-  it("reports schedules it cannot apply (the frontend refuses them too, beside a block's other errors)", () => {
+  it("refuses a block with a schedule: its schedule kind lowers it", () => {
     const { spec, module } = compileTrain(gcnSource({ layer: "Linear" }));
     const out = lowerTraining(module, { ...spec, schedule: { name: "decoupled", args: { modules: 3 }, span: spec.span } });
     expect(Array.isArray(out) && out.map((x) => x.code)).toEqual(["E542"]);
