@@ -4,6 +4,7 @@ import { allocatedSize, type BindingLimits } from "../../compiler/plan/index.js"
 import { LIMITS_THAT_MATTER, USEFUL_FEATURES, findAdapter, type AdapterSummary, type FindAdapterOptions, type LimitName } from "./adapter.js";
 import { KernelRegistry } from "./error-map.js";
 import { GpuDeviceLostError, GpuKernelError } from "./errors.js";
+import { pacedWait } from "./paced-wait.js";
 import { PipelineCache } from "./pipelines.js";
 
 /**
@@ -38,6 +39,8 @@ export class GpuDevice {
   private lostReason: string | undefined;
 
   private readonly maxBindingBytes: number | undefined;
+  /** Whether waits for this device let dawn.node's polls nap (paced-wait.ts): on software adapters. */
+  private readonly paced: boolean;
 
   private constructor(
     readonly device: GPUDevice,
@@ -45,6 +48,7 @@ export class GpuDevice {
     options: OpenDeviceOptions,
   ) {
     this.maxBindingBytes = options.maxBindingBytes;
+    this.paced = pacesWaits(adapter);
     this.pipelines = new PipelineCache(device, this.kernels);
     const { kernels, pending } = this;
     const report = options.onUncapturedError ?? ((error: GpuKernelError) => pending.push(error));
@@ -126,7 +130,7 @@ export class GpuDevice {
       const encoder = this.device.createCommandEncoder({ label: "gnnc readback" });
       encoder.copyBufferToBuffer(buffer, offset, staging, 0, size);
       this.device.queue.submit([encoder.finish()]);
-      await staging.mapAsync(GPUMapMode.READ);
+      await this.wait(staging.mapAsync(GPUMapMode.READ));
       return staging.getMappedRange().slice(0, bytes);
     } finally {
       staging.destroy();
@@ -201,7 +205,7 @@ export class GpuDevice {
         pass.end();
         device.queue.submit([encoder.finish()]);
       });
-      await device.queue.onSubmittedWorkDone();
+      await this.wait(device.queue.onSubmittedWorkDone());
     } finally {
       uniform?.destroy();
     }
@@ -226,6 +230,11 @@ export class GpuDevice {
     const first = errors.find((e) => e !== null);
     if (first) throw this.kernels.map(first, kernel);
     if (thrown !== undefined) throw thrown;
+  }
+
+  /** Await the device's work, without spinning a core when the device runs on the CPU's. */
+  private wait<T>(p: Promise<T>): Promise<T> {
+    return this.paced ? pacedWait(p) : p;
   }
 
   /** Throw the first uncaptured error raised since the last check (and forget the rest). */
@@ -261,4 +270,14 @@ export function bindingCap(env: Readonly<Record<string, string | undefined>>): n
 /** Open a Dawn device: Vulkan (or the platform's native backend) first, then OpenGL ES compat. */
 export function openDevice(options: OpenDeviceOptions = {}): Promise<GpuDevice> {
   return GpuDevice.open(options);
+}
+
+/**
+ * Whether waits for the adapter nap between polls (paced-wait.ts): on a software adapter, whose
+ * kernels run on the cores a spinning poll would take. GNNC_PACED_WAIT=1 or 0 decides instead.
+ */
+export function pacesWaits(adapter: Pick<AdapterSummary, "architecture" | "device" | "description">, env: Readonly<Record<string, string | undefined>> = process.env): boolean {
+  const chosen = env.GNNC_PACED_WAIT;
+  if (chosen === "1" || chosen === "0") return chosen === "1";
+  return /software|llvmpipe|lavapipe|swiftshader/i.test(`${adapter.architecture} ${adapter.device} ${adapter.description}`);
 }
