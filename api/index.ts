@@ -24,7 +24,7 @@ import type { Module } from "../compiler/ir/types.js";
 import type { GraphValue, TensorValue } from "../compiler/ir/values.js";
 import { datasetResolver } from "../runtime/data/index.js";
 import { loadCheckpoint, safeTensors } from "../runtime/checkpoint/index.js";
-import { NoAdapterError, openDevice, type GpuDevice } from "../runtime/gpu/index.js";
+import { bindingCap, NoAdapterError, openDevice, type GpuDevice } from "../runtime/gpu/index.js";
 import type { EpochProgress } from "../runtime/train/progress.js";
 import { predictWithParams, type Predictions } from "../runtime/train/predict.js";
 import { runTraining } from "../runtime/train/run.js";
@@ -157,7 +157,8 @@ async function deviceFor(device: GpuDevice | "reference" | "auto"): Promise<{ gp
   if (device === "reference") return { owned: false };
   if (device !== "auto") return { gpu: device, owned: false };
   try {
-    return { gpu: await openDevice(), owned: true };
+    // As the CLI: GNNC_MAX_BINDING_BYTES caps the bytes per storage binding (a bad value throws, naming it).
+    return { gpu: await openDevice({ maxBindingBytes: bindingCap(process.env) }), owned: true };
   } catch (e) {
     if (e instanceof NoAdapterError) return { owned: false }; // "auto" means the reference device without an adapter; result.device says which ran
     throw e;

@@ -40,6 +40,18 @@ describe("the library (import … from \"gnnc\")", () => {
     expect((failure as GnncError).diagnostics.map((d) => d.code)).toEqual(["E548"]);
   });
 
+  it("opens the GPU for device \"auto\" under GNNC_MAX_BINDING_BYTES, as the CLI does: a bad value is refused by name", async () => {
+    const { program } = compile(gcnSource({ epochs: 2 }), { file: "small.gnn" });
+    const saved = process.env.GNNC_MAX_BINDING_BYTES;
+    process.env.GNNC_MAX_BINDING_BYTES = "lots";
+    try {
+      await expect(train(program!, { device: "auto" })).rejects.toThrow(/GNNC_MAX_BINDING_BYTES must be a positive integer \(bytes\), got "lots"/);
+    } finally {
+      if (saved === undefined) delete process.env.GNNC_MAX_BINDING_BYTES;
+      else process.env.GNNC_MAX_BINDING_BYTES = saved;
+    }
+  });
+
   it("runs the example program (examples/api/train-cora.ts) on the quickstart: its checkpoint predicts the reported accuracy", async () => {
     expect(compileFile("examples/quickstart.gnn").program).toBeDefined();
     const lines: string[] = [];
