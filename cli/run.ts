@@ -9,12 +9,13 @@ import { info } from "./commands/info.js";
 import { ir } from "./commands/ir.js";
 import { passes } from "./commands/passes.js";
 import { predict } from "./commands/predict.js";
+import { profile } from "./commands/profile.js";
 import { train } from "./commands/train.js";
 import { EXIT_ERRORS, EXIT_USAGE, UsageError, type Io } from "./io.js";
 
 /** Commands that wait on the GPU are async; their exit code comes as a promise. */
 type Command = (io: Io, argv: string[]) => number | Promise<number>;
-const commands: Record<string, Command> = { check, ir, passes, train, compile, flops, predict, info, data, help };
+const commands: Record<string, Command> = { check, ir, passes, train, compile, flops, profile, predict, info, data, help };
 
 /** Run one gnnc invocation; returns the exit code. Never throws: internal errors are reported as such. */
 export function run(io: Io, argv: string[]): number | Promise<number> {

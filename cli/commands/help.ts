@@ -7,6 +7,7 @@ import { infoHelp } from "./info.js";
 import { irHelp } from "./ir.js";
 import { passesHelp } from "./passes.js";
 import { predictHelp } from "./predict.js";
+import { profileHelp } from "./profile.js";
 import { trainHelp } from "./train.js";
 
 export const mainHelp = `gnnc — a compiler for graph neural network training
@@ -20,6 +21,7 @@ Commands:
   train FILE        train a train block's model and report its metrics
   compile FILE      write a train block's GPU kernels, lowered IR and memory plan (--out DIR)
   flops FILE        count a train block's training FLOPs per function and per op
+  profile FILE      time every kernel of a few training epochs on the GPU: where an epoch goes
   predict FILE      predict every node with a trained checkpoint (--params)
   info              show the GPU adapter, its limits, versions and the datasets found
   data get NAME     download a dataset (Planetoid, Amazon/Coauthor, OGB) and convert it
@@ -35,6 +37,7 @@ export const commandHelp: Record<string, string> = {
   train: trainHelp,
   compile: compileHelp,
   flops: flopsHelp,
+  profile: profileHelp,
   predict: predictHelp,
   info: infoHelp,
   data: dataHelp,

@@ -67,5 +67,6 @@ export function backendRequest(backend: GpuBackend): { flags: string[]; adapter:
     process.env.EGL_PLATFORM ??= "surfaceless";
     return { flags: ["backend=opengles"], adapter: { featureLevel: "compatibility" } };
   }
-  return { flags: [`backend=${backend}`], adapter: {} };
+  // Dawn rounds timestamps down to 2^16 ns unless told not to: kernel timing (kernel-timer.ts) wants them whole.
+  return { flags: [`backend=${backend}`, "disable-dawn-features=timestamp_quantization"], adapter: {} };
 }

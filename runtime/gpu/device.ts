@@ -4,6 +4,7 @@ import { allocatedSize, type BindingLimits } from "../../compiler/plan/index.js"
 import { LIMITS_THAT_MATTER, USEFUL_FEATURES, findAdapter, type AdapterSummary, type FindAdapterOptions, type LimitName } from "./adapter.js";
 import { KernelRegistry } from "./error-map.js";
 import { GpuDeviceLostError, GpuKernelError } from "./errors.js";
+import { KernelTimer } from "./kernel-timer.js";
 import { pacedWait } from "./paced-wait.js";
 import { PipelineCache } from "./pipelines.js";
 
@@ -39,6 +40,8 @@ export class GpuDevice {
   private lostReason: string | undefined;
 
   private readonly maxBindingBytes: number | undefined;
+  /** While on (startTimer), every launch of every program is timed. */
+  timer: KernelTimer | undefined;
   /** Whether waits for this device let dawn.node's polls nap (paced-wait.ts): on software adapters. */
   private readonly paced: boolean;
 
@@ -232,6 +235,16 @@ export class GpuDevice {
     if (thrown !== undefined) throw thrown;
   }
 
+  /** Time every launch from now on (timestamp queries, kernel-timer.ts); throws when the adapter cannot. */
+  startTimer(): KernelTimer {
+    this.assertUsable();
+    if (!this.device.features.has("timestamp-query")) {
+      throw new Error(`the adapter (${this.adapter.description}) has no timestamp queries (WebGPU's timestamp-query feature), so its kernels cannot be timed`);
+    }
+    this.timer ??= new KernelTimer(this.device, (buffer, bytes) => this.read(buffer, bytes));
+    return this.timer;
+  }
+
   /** Await the device's work, without spinning a core when the device runs on the CPU's. */
   private wait<T>(p: Promise<T>): Promise<T> {
     return this.paced ? pacedWait(p) : p;
@@ -249,6 +262,7 @@ export class GpuDevice {
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
+    this.timer?.destroy();
     this.device.destroy();
   }
 

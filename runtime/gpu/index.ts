@@ -16,3 +16,4 @@ export { runKernel } from "./launch.js";
 export { GpuProgram } from "./program.js";
 export { BufferStore, type Place } from "./buffer-store.js";
 export { loadFunction, hostValues, onHostOnly, planFunction, planTraining, patternedInputs, type FunctionPlan, type LoadOptions } from "./load-function.js";
+export { KernelTimer, type TimedLaunch } from "./kernel-timer.js";

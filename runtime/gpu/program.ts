@@ -190,6 +190,8 @@ export class GpuProgram {
     log?: { result: number; to: GPUBuffer; offset: number },
     external: readonly (readonly [number, Place])[] = [],
   ): Promise<void> {
+    const timer = this.gpu.timer;
+    if (timer && !timer.fits(this.launchCount)) await timer.flush();
     const rec = new Recorder(this.gpu.device);
     this.lastRun = [];
     await this.record(this.plan.steps, rec);
@@ -214,6 +216,15 @@ export class GpuProgram {
     rec.submit();
   }
 
+  /** Launches of one run (equilibrium loops counted at their iteration cap). */
+  private get launchCount(): number {
+    const count = (steps: readonly Step[]): number =>
+      steps.reduce((n, s) => n + (s.kind === "dispatch" ? 1 : s.kind === "loop" ? s.trip * count(s.body) : 0), 0);
+    return (this.launchTotal ??= count(this.plan.steps));
+  }
+
+  private launchTotal?: number;
+
   /** Each equilibrium loop the last `run()` executed, in order: how it converged and what it cost. */
   lastRun: EquilibriumRun[] = [];
 
@@ -224,7 +235,14 @@ export class GpuProgram {
       if (step.kind === "loop" && this.waits(step)) return this.recordWaiting(steps, k, rec);
       if (step.kind === "dispatch") {
         const l = this.launches.get(step)!;
-        this.gpu.encode(rec.pass(), l.pipeline, l.group, l.grid);
+        const timer = this.gpu.timer;
+        if (timer) {
+          // Timed: the launch in a pass of its own, between two timestamps.
+          rec.endPass();
+          const pass = timer.beginPass(rec.encoder, this.plan.kernels[step.kernel]);
+          this.gpu.encode(pass, l.pipeline, l.group, l.grid);
+          pass.end();
+        } else this.gpu.encode(rec.pass(), l.pipeline, l.group, l.grid);
       } else if (step.kind === "copy") {
         if (step.bytes === 0 || step.from === step.to) continue;
         rec.endPass();

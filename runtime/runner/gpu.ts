@@ -116,6 +116,7 @@ export class GpuRunner implements Runner {
     const l = this.get(name);
     checkInputs(l.func, this.data, inputs);
     for (const [input, value] of Object.entries(inputs)) l.program.setInput(input, value);
+    if (this.gpu.timer) this.gpu.timer.scope = name;
     const log = options.log === undefined ? undefined : { result: this.outputIndex(l, options.log), to: this.log, offset: 4 * this.entries++ };
     await l.program.run(l.updates, log, l.writes);
     if (this.entries === this.logEntries) {

@@ -1,0 +1,60 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { runCli } from "../cli/harness.js";
+import { useGpu } from "./helpers.js";
+
+const dir = mkdtempSync(join(tmpdir(), "gnnc-profile-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const gpu = useGpu();
+
+describe("gnnc profile", () => {
+  it("times every launch of an epoch: as many as the compiled plan has, in less time than the epoch's wall clock", async (ctx) => {
+    gpu(ctx);
+    const json = join(dir, "profile.json");
+    const r = await runCli(["profile", "examples/quickstart.gnn", "--epochs", "4", "--json", json], {}, {});
+    expect(r.stderr).not.toContain("error");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^quickstart on .*: GPU time per epoch \(training step \+ evaluation\), epochs 2–5\n/);
+    expect(r.stdout).toMatch(/\ntrain_step +t_matmul_pattern_rows +examples\/quickstart\.gnn:\d+:\d+ +1 /);
+    const profile = JSON.parse(readFileSync(json, "utf8"));
+    expect(profile.epochs_timed).toBe(4);
+    expect(profile.untimed).toBe(0);
+
+    // The plan `gnnc compile` writes counts the launches of a training step and an evaluation.
+    const out = join(dir, "compiled");
+    expect((await runCli(["compile", "examples/quickstart.gnn", "--out", out, "--emit", "plan"], {}, {})).code).toBe(0);
+    const plan = JSON.parse(readFileSync(join(out, "plan.json"), "utf8")) as { functions: { name: string; launches: number }[] };
+    const planned = plan.functions.filter((f) => f.name === "train_step" || f.name === "predict").reduce((n, f) => n + f.launches, 0);
+    expect(profile.launches_per_epoch).toBe(planned);
+    const byFunction = (name: string) => profile.kernels.filter((k: { function: string }) => k.function === name).reduce((n: number, k: { launches_per_epoch: number }) => n + k.launches_per_epoch, 0);
+    expect(byFunction("train_step")).toBe(plan.functions.find((f) => f.name === "train_step")!.launches);
+    expect(byFunction("predict")).toBe(plan.functions.find((f) => f.name === "predict")!.launches);
+
+    // Timestamps in nanoseconds: every launch took some time, all of them less than the epoch did by the host's clock.
+    for (const k of profile.kernels) expect(k.median_us).toBeGreaterThan(0);
+    expect(profile.kernel_ms_per_epoch).toBeGreaterThan(0);
+    expect(profile.kernel_ms_per_epoch).toBeLessThan(profile.epoch_ms_median);
+  }, 120_000);
+
+  it("refuses a scheduled block and a bad --epochs", async (ctx) => {
+    gpu(ctx);
+    const scheduled = `dataset syn = synthetic.csbm(nodes = 300, classes = 3, features = 16, avg_degree = 4, seed = 1)
+train sgnn {
+  data      = syn
+  loss      = cross_entropy(mask = train)
+  optimizer = adam(lr = 0.01)
+  schedule  = decoupled(modules = [8, 4], k = [1, 1], act = [relu, linear], passes = 1, max_iter = 2)
+  select    = best(val.accuracy)
+  report    = [accuracy(val)]
+}
+`;
+    const sgnn = await runCli(["profile", "s.gnn"], { "s.gnn": scheduled }, {});
+    expect(sgnn.stderr).toContain("error: `sgnn` trains by a schedule (`decoupled`); gnnc profile times epoch training");
+    expect(sgnn.code).toBe(1);
+    const bad = await runCli(["profile", "examples/quickstart.gnn", "--epochs", "0"], {}, {});
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("--epochs must be a positive integer");
+  });
+});
