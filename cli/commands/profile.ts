@@ -59,8 +59,9 @@ export async function profile(io: Io, argv: string[]): Promise<number> {
   }
   let gpu: GpuDevice | undefined;
   try {
-    gpu = await openTrainingDevice(io, "gpu");
-    const timer = gpu!.startTimer();
+    const device = await openTrainingDevice(io, "gpu"); // throws NoAdapterError rather than return none
+    gpu = device!;
+    const timer = gpu.startTimer();
     const epochs = timedEpochs + 1;
     const outcome = await runTraining(target.spec, target.module, {
       gpu,
@@ -82,13 +83,13 @@ export async function profile(io: Io, argv: string[]): Promise<number> {
     const p = kernelProfile(timer.launches(), 1);
     const r = outcome.result;
     const wall = r.epoch_ms_median;
-    io.out(`${r.run} on ${gpu!.adapter.description}: GPU time per epoch (training step + evaluation), epochs 2–${epochs}\n\n`);
+    io.out(`${r.run} on ${gpu.adapter.description}: GPU time per epoch (training step + evaluation), epochs 2–${epochs}\n\n`);
     io.out(table(p) + "\n\n");
     io.out(`kernels: ${p.kernel_ms_per_epoch.toFixed(3)} ms per epoch in ${fmtCount(p.launches_per_epoch)} launches; epoch wall time (median): ${wall.toFixed(3)} ms\n`);
     if (timer.untimed > 0) io.out(`note: ${timer.untimed} launches were not timed (a run of more launches than the query set holds)\n`);
     const json = values.json as string | undefined;
     if (json !== undefined) {
-      writeFileAtomic(json, JSON.stringify({ train: r.run, device: gpu!.adapter.description, epochs_timed: p.epochs, epoch_ms_median: wall, kernel_ms_per_epoch: p.kernel_ms_per_epoch, launches_per_epoch: p.launches_per_epoch, untimed: timer.untimed, kernels: p.rows }, null, 2) + "\n");
+      writeFileAtomic(json, JSON.stringify({ train: r.run, device: gpu.adapter.description, epochs_timed: p.epochs, epoch_ms_median: wall, kernel_ms_per_epoch: p.kernel_ms_per_epoch, launches_per_epoch: p.launches_per_epoch, untimed: timer.untimed, kernels: p.rows }, null, 2) + "\n");
     }
     return EXIT_OK;
   } catch (e) {

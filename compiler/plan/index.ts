@@ -11,4 +11,4 @@ export { predictPeakBytes, type PeakBytes } from "./peak.js";
 export { poolLayout, statePool, type PoolLayout, type PoolPlan } from "./scratch-pool.js";
 export { funcCost, opCosts, type OpCost } from "./flops.js";
 export { trainingFlops, type TrainingFlops, type FunctionFlops } from "./training-flops.js";
-export { planReport, type PlanReport, type FunctionPlan } from "./report.js";
+export { launchCount, planReport, type PlanReport, type FunctionPlan } from "./report.js";

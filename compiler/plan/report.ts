@@ -32,8 +32,9 @@ export interface FunctionPlan {
   bytes_moved: number;
 }
 
-function launches(steps: readonly Step[]): number {
-  return steps.reduce((n, s) => n + (s.kind === "dispatch" ? 1 : s.kind === "loop" ? s.trip * launches(s.body) : 0), 0);
+/** Kernel launches of one run of `steps`, loops unrolled (every iteration of a loop counted). */
+export function launchCount(steps: readonly Step[]): number {
+  return steps.reduce((n, s) => n + (s.kind === "dispatch" ? 1 : s.kind === "loop" ? s.trip * launchCount(s.body) : 0), 0);
 }
 
 export function planReport(module: Module, plans: ReadonlyMap<string, LaunchPlan>, symbols: Readonly<Record<string, number>>): PlanReport {
@@ -59,7 +60,7 @@ export function planReport(module: Module, plans: ReadonlyMap<string, LaunchPlan
       const cost = funcCost(func, symbols);
       return {
         name,
-        launches: launches(s.steps),
+        launches: launchCount(s.steps),
         peak_value_bytes: peak.total,
         activation_bytes: peak.activations,
         device_bytes: deviceBytes([s]),

@@ -40,8 +40,7 @@ export class GpuDevice {
   private lostReason: string | undefined;
 
   private readonly maxBindingBytes: number | undefined;
-  /** While on (startTimer), every launch of every program is timed. */
-  timer: KernelTimer | undefined;
+  private kernelTimer: KernelTimer | undefined;
   /** Whether waits for this device let dawn.node's polls nap (paced-wait.ts): on software adapters. */
   private readonly paced: boolean;
 
@@ -241,8 +240,13 @@ export class GpuDevice {
     if (!this.device.features.has("timestamp-query")) {
       throw new Error(`the adapter (${this.adapter.description}) has no timestamp queries (WebGPU's timestamp-query feature), so its kernels cannot be timed`);
     }
-    this.timer ??= new KernelTimer(this.device, (buffer, bytes) => this.read(buffer, bytes));
-    return this.timer;
+    this.kernelTimer ??= new KernelTimer(this.device, (buffer, bytes) => this.read(buffer, bytes));
+    return this.kernelTimer;
+  }
+
+  /** The kernel timer once startTimer turned it on: every launch of every program is then timed. */
+  get timer(): KernelTimer | undefined {
+    return this.kernelTimer;
   }
 
   /** Await the device's work, without spinning a core when the device runs on the CPU's. */
@@ -262,7 +266,7 @@ export class GpuDevice {
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
-    this.timer?.destroy();
+    this.kernelTimer?.destroy();
     this.device.destroy();
   }
 

@@ -18,8 +18,8 @@ const CAPACITY = 2048;
  * timestamp (programs otherwise share one pass, see recorder.ts — so timing adds a little to what
  * it measures). `flush` resolves the timestamps and reads them back; a program run flushes first
  * when the query set could not hold its launches (a single run of more launches than it holds
-counts the rest as `untimed`). Each launch carries the
- * function the runner said it runs in (`scope`) and the caller's `tag` (an epoch, say).
+ * counts the rest as `untimed`). Each launch carries the function the runner said it runs in
+ * (`scope`) and the caller's `tag` (an epoch, say).
  */
 export class KernelTimer {
   scope = "";

@@ -6,15 +6,15 @@
  * the global `setImmediate`. A wait for the device therefore keeps one CPU core busy for as long
  * as it lasts. On a real GPU that costs power; on a software adapter (lavapipe) the device's
  * kernels run on the same cores, so the polling thread takes CPU from the work it waits for
- * (measured on the 2-core machine: ten Cora GCN steps back to back, 53 ms with spinning polls, 47 ms
- * with napping ones; two trainings side by side lose more).
+ * (measured on the 2-core machine, default lavapipe threads: ten Cora GCN steps back to back,
+ * 58 ms with spinning polls, 43 ms with napping ones).
  *
  * `pacedWait(p)` makes polls nap while `p` is pending: once the wait has lasted `SPIN_MS`, each
  * `setImmediate` callback first sleeps (Atomics.wait: the thread is descheduled, no CPU) for a
  * twentieth of the time waited so far, at most `MAX_NAP_MS`. A wait so ends at most about 5% (and
  * 1 ms) after the device finished, and a short one is not delayed at all. Outside paced waits
- * `setImmediate` behaves as Node's own. The hook is installed before dawn.node loads (loadDawn),
- * since dawn.node looks the global up when it polls.
+ * `setImmediate` behaves as Node's own. The hook is installed at the first paced wait: dawn.node
+ * looks the global up each time it schedules a poll, so a later hook still takes effect.
  */
 import { promisify } from "node:util";
 

@@ -1,6 +1,6 @@
 /// <reference types="@webgpu/types" />
 import type { DispatchSize, KernelBinding, KernelSpec } from "../../compiler/codegen/index.js";
-import { inputBufferNames, packedParams, type LaunchPlan, type Step } from "../../compiler/plan/index.js";
+import { inputBufferNames, launchCount, packedParams, type LaunchPlan, type Step } from "../../compiler/plan/index.js";
 import { FLAG_WORDS } from "../../compiler/codegen/equilibrium.js";
 import { graphBySource } from "../../compiler/codegen/graph-by-source.js";
 import { compactValues, PATTERN_ARRAYS, type SparsePattern } from "../../compiler/codegen/pattern.js";
@@ -67,6 +67,8 @@ function partOf(place: Place, part: KernelBinding["part"]): Place {
 
 export class GpuProgram {
   private readonly launches = new Map<Step, Launch>();
+  /** Launches of one run (launchCount of the plan), once a kernel timer asks. */
+  private launchTotal?: number;
   private readonly waiting = new Map<Step, boolean>();
   /** Each equilibrium loop's iteration count in its last run: the next run's first chunk. */
   private readonly expected = new Map<Step, number>();
@@ -191,7 +193,8 @@ export class GpuProgram {
     external: readonly (readonly [number, Place])[] = [],
   ): Promise<void> {
     const timer = this.gpu.timer;
-    if (timer && !timer.fits(this.launchCount)) await timer.flush();
+    // Equilibrium loops count at their iteration cap: a run never records more than this.
+    if (timer && !timer.fits((this.launchTotal ??= launchCount(this.plan.steps)))) await timer.flush();
     const rec = new Recorder(this.gpu.device);
     this.lastRun = [];
     await this.record(this.plan.steps, rec);
@@ -215,15 +218,6 @@ export class GpuProgram {
     }
     rec.submit();
   }
-
-  /** Launches of one run (equilibrium loops counted at their iteration cap). */
-  private get launchCount(): number {
-    const count = (steps: readonly Step[]): number =>
-      steps.reduce((n, s) => n + (s.kind === "dispatch" ? 1 : s.kind === "loop" ? s.trip * count(s.body) : 0), 0);
-    return (this.launchTotal ??= count(this.plan.steps));
-  }
-
-  private launchTotal?: number;
 
   /** Each equilibrium loop the last `run()` executed, in order: how it converged and what it cost. */
   lastRun: EquilibriumRun[] = [];

@@ -20,6 +20,7 @@ import { BatchDraws, batchSymbols } from "./batches.js";
 import type { ScheduleProgress } from "./progress.js";
 import type { PhaseRecord, ScheduleResult } from "./result.js";
 import type { SoupRunOptions } from "./soup.js";
+import { median } from "../train/median.js";
 
 /**
  * The part every schedule driver shares: open a runner on the program's functions, follow the
@@ -69,12 +70,6 @@ export function lastLoss(r: PhaseRecord): number | undefined {
   return v?.[v.length - 1];
 }
 
-function median(xs: readonly number[]): number {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-}
 
 /** The state a checkpoint resumes: its tensors for every entry that is not transient, the rest as initialised. */
 function startState(t: ScheduleTarget, symbols: Readonly<Record<string, number>>, seed: number, start?: StartState): Record<string, TensorValue> {

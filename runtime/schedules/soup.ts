@@ -12,6 +12,7 @@ import { learnedSoup, partitionSoup } from "./soup-learn.js";
 import { greedyMetric, greedySoup, uniformSoup, type Mixed } from "./soup-mix.js";
 import { unstack } from "./soup-tensors.js";
 import type { SoupRow, SoupSummary } from "./soup-summary.js";
+import { median } from "../train/median.js";
 
 /**
  * The host driver of `schedule = soup(…)` (compiler/schedules/soup.ts). Phase by phase: the
@@ -39,10 +40,6 @@ function mean(rows: readonly Metrics[]): Metrics {
   return out;
 }
 
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? NaN : s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
 
 async function mix(c: SoupContext, method: SoupMethod, ingredients: Readonly<Record<string, TensorValue>>, scores: readonly number[], env: Readonly<Record<string, string | undefined>>): Promise<Mixed & { partition?: SoupSummary["partition"] }> {
   switch (method) {

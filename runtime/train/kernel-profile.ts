@@ -1,5 +1,6 @@
 import { formatLocation } from "../../grammar/span.js";
 import type { TimedLaunch } from "../gpu/index.js";
+import { median } from "./median.js";
 
 /** One kernel of one function, over the timed epochs. */
 export interface KernelRow {
@@ -26,11 +27,6 @@ export interface KernelProfile {
   launches_per_epoch: number;
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 /**
  * Where an epoch's GPU time goes: the timed launches of the epochs tagged `from` and later,

@@ -15,6 +15,7 @@ import type { Metrics } from "./metrics-keys.js";
 import type { EpochProgress } from "./progress.js";
 import { Selection, type Selected } from "./selection.js";
 import { scalarInputs, stepInputs, unchangingInputs } from "./step-inputs.js";
+import { median } from "./median.js";
 
 export type { Metrics } from "./metrics-keys.js";
 
@@ -112,12 +113,6 @@ export interface TrainingFlopsRecord {
 /** Between evaluations, losses are still read back (for the progress line) about this often by default. */
 const PROGRESS_MS = 1000;
 
-function median(xs: readonly number[]): number {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-}
 
 function funcNamed(module: Module, name: string): Func {
   const f = module.funcs.find((g) => g.name === name);
