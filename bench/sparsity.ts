@@ -43,6 +43,8 @@ const { values } = parseArgs({
     hiddens: { type: "string", default: "16,256" },
     methods: { type: "string", default: "dense,rigl,prune_admm,prune_slr" },
     out: { type: "string", default: "bench/results" },
+    // Keep the parts not run from the sparsity.json already in --out (each part keeps its date).
+    merge: { type: "boolean", default: false },
   },
 });
 
@@ -169,11 +171,12 @@ type Accuracy = Awaited<ReturnType<typeof accuracy>>;
 type Table = Awaited<ReturnType<typeof table>>;
 type Threshold = Awaited<ReturnType<typeof threshold>>;
 
-function markdown(t: Timing, a: Accuracy, tab: Table, th: Threshold, adapter: string): string {
+function markdown(t: Timing, a: Accuracy, tab: Table, th: Threshold, adapter: string, dates: Record<string, string>): string {
+  const on = (key: string) => ` — measured ${dates[key]}`;
   const lines = [`# Weight sparsification — ${new Date().toISOString().slice(0, 10)}`, "", `GPU: ${adapter}.`, ""];
   const dense = t.find((r) => r.density === 1);
   if (t.length) {
-    lines.push("## Time by density: GCN hidden 512 on Coauthor CS (RigL, ERK)", "");
+    lines.push(`## Time by density: GCN hidden 512 on Coauthor CS (RigL, ERK)${on("timing")}`, "");
     lines.push("Median epoch (a training step and an evaluation; the first epoch, which compiles the shaders, left out) and training FLOPs per step from the compiler.", "");
     lines.push("| density | median epoch ms | × dense | GFLOP per step | × dense | peak MiB | predicted MiB |", "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
     for (const r of t) {
@@ -183,19 +186,20 @@ function markdown(t: Timing, a: Accuracy, tab: Table, th: Threshold, adapter: st
     lines.push("", "![time by density](sparsity-time.svg)", "");
   }
   if (a.length) {
-    lines.push("## Accuracy by density: GCN hidden 16 on Cora (RigL, ERK; seed 0)", "");
+    lines.push(`## Accuracy by density: GCN hidden 16 on Cora (RigL, ERK; seed 0)${on("accuracy")}`, "");
     lines.push("| density | val accuracy | test accuracy |", "| ---: | ---: | ---: |");
     for (const r of a) lines.push(`| ${r.density} | ${r.val_accuracy.toFixed(3)} | ${r.test_accuracy.toFixed(3)} |`);
     lines.push("", "![accuracy by density](sparsity-accuracy.svg)", "");
   }
   if (th.length) {
-    lines.push("## Compressed or dense kernels: GCN hidden 256 on Cora (RigL, uniform)", "");
+    lines.push(`## Compressed or dense kernels: GCN hidden 256 on Cora (RigL, uniform)${on("threshold")}`, "");
     lines.push("| density | median epoch, compressed ms | median epoch, dense kernels ms | compressed / dense |", "| ---: | ---: | ---: | ---: |");
     for (const r of th) lines.push(`| ${r.density} | ${r.compressed_ms!.toFixed(1)} | ${r.dense_ms!.toFixed(1)} | ${(r.compressed_ms! / r.dense_ms!).toFixed(3)} |`);
     lines.push("");
   }
   if (tab.length) {
-    lines.push("## Sparse training vs train-and-prune at density 0.1 (ERK): GCN on Cora, seeds " + values.seeds, "");
+    const seeds = tab[0].runs.map((r) => r.seed).join(",");
+    lines.push(`## Sparse training vs train-and-prune at density 0.1 (ERK): GCN on Cora, seeds ${seeds}${on("table")}`, "");
     lines.push("| hidden | method | epochs | val accuracy | test accuracy | training GFLOP | × train-and-prune (ADMM) |", "| ---: | --- | ---: | ---: | ---: | ---: | ---: |");
     for (const r of tab) {
       const admm = tab.find((x) => x.hidden === r.hidden && x.method === "prune_admm");
@@ -205,20 +209,42 @@ function markdown(t: Timing, a: Accuracy, tab: Table, th: Threshold, adapter: st
   return lines.join("\n") + "\n";
 }
 
+/** The sparsity.json a --merge run keeps parts of (undefined when there is none). */
+function previous(path: string): { date?: string; dates?: Record<string, string>; [part: string]: unknown } | undefined {
+  try {
+    return JSON.parse(readFileSync(path, "utf8"));
+  } catch {
+    return undefined;
+  }
+}
+
 async function main(): Promise<void> {
   if (!dataDir) throw new Error("set GNNC_DATA_DIR: the sparsity benchmark trains on Cora and Coauthor CS");
   const gpu = await openDevice();
   const densities = values.densities.split(",").map(Number);
   try {
     const parts = values.parts.split(",");
-    const t = parts.includes("time") ? await timing(gpu, densities, Number(values.epochs)) : [];
-    const a = parts.includes("accuracy") ? await accuracy(gpu, densities, Number(values["accuracy-epochs"])) : [];
-    const th = parts.includes("threshold") ? await threshold(gpu, values["threshold-densities"].split(",").map(Number), Number(values["threshold-epochs"])) : [];
-    const tab = parts.includes("table") ? await table(gpu, values.seeds.split(",").map(Number)) : [];
     const out = resolve(values.out);
+    const today = new Date().toISOString().slice(0, 10);
+    const kept = values.merge ? previous(join(out, "sparsity.json")) : undefined;
+    const dates: Record<string, string> = {};
+    const part = async <T>(key: string, name: string, run: () => Promise<T[]>): Promise<T[]> => {
+      if (parts.includes(name)) {
+        dates[key] = today;
+        return run();
+      }
+      const old = kept?.[key];
+      if (!Array.isArray(old) || old.length === 0) return [];
+      dates[key] = kept?.dates?.[key] ?? kept?.date ?? "unknown";
+      return old as T[];
+    };
+    const t = await part("timing", "time", () => timing(gpu, densities, Number(values.epochs)));
+    const a = await part("accuracy", "accuracy", () => accuracy(gpu, densities, Number(values["accuracy-epochs"])));
+    const th = await part("threshold", "threshold", () => threshold(gpu, values["threshold-densities"].split(",").map(Number), Number(values["threshold-epochs"])));
+    const tab = await part("table", "table", () => table(gpu, values.seeds.split(",").map(Number)));
     mkdirSync(out, { recursive: true });
-    writeFileSync(join(out, "sparsity.json"), JSON.stringify({ date: new Date().toISOString().slice(0, 10), gpu: gpu.adapter.description, timing: t, accuracy: a, threshold: th, table: tab }, null, 2) + "\n");
-    writeFileSync(join(out, "sparsity.md"), markdown(t, a, tab, th, gpu.adapter.description));
+    writeFileSync(join(out, "sparsity.json"), JSON.stringify({ date: today, dates, gpu: gpu.adapter.description, timing: t, accuracy: a, threshold: th, table: tab }, null, 2) + "\n");
+    writeFileSync(join(out, "sparsity.md"), markdown(t, a, tab, th, gpu.adapter.description, dates));
     if (t.length) {
       const dense = t.find((r) => r.density === 1);
       writeFileSync(join(out, "sparsity-time.svg"), lineChartSvg({

@@ -64,8 +64,8 @@ export class CompactValues {
    */
   matmul(n: Node, types: readonly Type[], options: { symbols: Readonly<Record<string, number>> }): KernelSpec[] | undefined {
     const [a, b] = n.inputs.map((id) => this.compact.has(id));
-    if (n.op === "sp.matmul" && a && !b && n.attrs.transB !== false) return [emitCompactSparseMatmul(n, types, options)];
-    if (n.op === "sp.sddmm" && b && !a) return [emitCompactSparseSddmm(n, types, options)];
+    if (n.op === "sp.matmul" && a && !b && n.attrs.transB !== false) return emitCompactSparseMatmul(n, types, options);
+    if (n.op === "sp.sddmm" && b && !a) return emitCompactSparseSddmm(n, types, options);
     if (n.op !== "t.matmul") return undefined;
     const { transA, transB } = n.attrs;
     const nonzeros = (k: number) => this.nonzeros.get(this.compact.get(n.inputs[k])!)!;

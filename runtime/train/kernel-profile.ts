@@ -12,7 +12,11 @@ export interface KernelRow {
   launches_per_epoch: number;
   /** Median GPU time of one launch. */
   median_us: number;
-  /** GPU time per epoch: launches per epoch × the median launch (medians: another process's load makes means jump). */
+  /**
+   * GPU time per epoch: the median over epochs of the row's launches summed within an epoch
+   * (medians: another process's load makes means jump; sums within the epoch: one row's launches
+   * may differ in size — an optimizer kernel over each parameter — so launches × median is not it).
+   */
   ms_per_epoch: number;
   /** Of the kernels' total per epoch. */
   share: number;
@@ -35,19 +39,21 @@ export interface KernelProfile {
 export function kernelProfile(launches: readonly TimedLaunch[], from: number): KernelProfile {
   const counted = launches.filter((l) => l.tag >= from);
   const epochs = new Set(counted.map((l) => l.tag)).size;
-  const groups = new Map<string, { scope: string; kernel: string; source: string; ns: number[] }>();
+  const groups = new Map<string, { scope: string; kernel: string; source: string; ns: number[]; byEpoch: Map<number, number> }>();
   for (const l of counted) {
     const source = l.kernel.spans.length > 0 ? formatLocation(l.kernel.spans[0]) : "";
     const key = `${l.scope}\u0000${l.kernel.name}\u0000${source}`;
-    const g = groups.get(key) ?? groups.set(key, { scope: l.scope, kernel: l.kernel.name, source, ns: [] }).get(key)!;
+    const g = groups.get(key) ?? groups.set(key, { scope: l.scope, kernel: l.kernel.name, source, ns: [], byEpoch: new Map() }).get(key)!;
     g.ns.push(l.ns);
+    g.byEpoch.set(l.tag, (g.byEpoch.get(l.tag) ?? 0) + l.ns);
   }
   const per = Math.max(1, epochs);
   const rows = [...groups.values()]
     .map((g): KernelRow => {
       const launches = g.ns.length / per;
       const medianUs = median(g.ns) / 1e3;
-      return { function: g.scope, kernel: g.kernel, source: g.source, launches_per_epoch: launches, median_us: medianUs, ms_per_epoch: (launches * medianUs) / 1e3, share: 0 };
+      const perEpoch = [...g.byEpoch.values(), ...Array<number>(per - g.byEpoch.size).fill(0)];
+      return { function: g.scope, kernel: g.kernel, source: g.source, launches_per_epoch: launches, median_us: medianUs, ms_per_epoch: median(perEpoch) / 1e6, share: 0 };
     })
     .sort((a, b) => b.ms_per_epoch - a.ms_per_epoch);
   const total = rows.reduce((n, r) => n + r.ms_per_epoch, 0);

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { emitLaunches } from "../../compiler/codegen/index.js";
 import { MAX_STORAGE_BUFFERS } from "../../compiler/codegen/kernel.js";
 import { SPARSE_EMITTERS } from "../../compiler/codegen/sparse-emitters.js";
-import { emitCompactSparseMatmul, emitCompactSparseSddmm } from "../../compiler/codegen/sparse-matmul.js";
+import { emitCompactSparseMatmul, emitCompactSparseSddmm, SDDMM_CHUNKS } from "../../compiler/codegen/sparse-matmul.js";
 import type { Attrs, Dim, Type } from "../../compiler/ir/types.js";
 import { oneOpNode } from "../support/one-op.js";
 
@@ -48,7 +48,14 @@ describe("sparse-weight kernels", () => {
     const grad = [f32("N", 5), f32("N", 7), pattern];
     const m = emitCompactSparseMatmul(oneOpNode("sp.matmul", fwd, { nnz: 9 }), fwd, {});
     const s = emitCompactSparseSddmm(oneOpNode("sp.sddmm", grad, { nnz: 9 }), grad, {});
-    expect(m.bindings.filter((b) => b.source.kind === "pattern").map((b) => b.name)).toEqual(["arowptr", "acols"]);
-    expect(s.bindings.filter((b) => b.source.kind === "pattern").map((b) => b.name)).toEqual(["bcolptr", "brows", "bperm"]);
+    // The forward zeroes its output, gathers W's values in column order, then adds row by row;
+    // the gradient zeroes its output, sums chunks of nodes, then adds the chunks.
+    expect(m.map((k) => k.name)).toEqual(["sp_zero", "sp_values_csc", "sp_matmul_compact"]);
+    expect(s.map((k) => k.name)).toEqual(["sp_zero", "sp_sddmm_chunks", "sp_sddmm_compact"]);
+    expect(m[2].bindings.filter((b) => b.source.kind === "pattern").map((b) => b.name)).toEqual(["arowptr", "acols"]);
+    expect(s[1].bindings.filter((b) => b.source.kind === "pattern").map((b) => b.name)).toEqual(["browptr", "bcols"]);
+    // The chunks' sums and W's gathered values are the node's scratch, shared by its launches.
+    expect(m[1].bindings.find((b) => b.name === "wv")!.source).toEqual(m[2].bindings.find((b) => b.name === "wv")!.source);
+    expect(s[1].bindings.find((b) => b.name === "part")!.source).toEqual({ kind: "scratch", index: 0, bytes: 4 * SDDMM_CHUNKS * 9 });
   });
 });

@@ -131,7 +131,8 @@ describe("sparse patterns and products", () => {
 
   it("with mostly-zero features stored compactly: the layer's forward and its weight's gradient", async (ctx) => {
     const rand = random(60);
-    for (const [n, rows, cols] of [[200, 16, 150], [57, 3, 40]]) {
+    // 1000 nodes: many per sddmm chunk, and columns with more positions than a team; 5: chunks left empty.
+    for (const [n, rows, cols] of [[200, 16, 150], [57, 3, 40], [1000, 120, 60], [5, 4, 30]]) {
       const x = randomTensor([n, cols], rand, { lo: 0, hi: 1, zeros: 0.95 });
       const m = maskOf([rows, cols], rand, 0.1);
       // x is fixed data: it is stored by its pattern, and these products read it so.

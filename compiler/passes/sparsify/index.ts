@@ -5,7 +5,7 @@ import { PREDICT_FUNC, TRAIN_STEP_FUNC } from "../../ir/training.js";
 import { PASS_CODES } from "../codes.js";
 import type { Pass } from "../pass.js";
 import type { Built } from "./built.js";
-import { SPARSIFY_OPTIONS, type SparsifyOptions } from "./options.js";
+import { SPARSE_MIN_WIDTH, SPARSIFY_OPTIONS, type SparsifyOptions } from "./options.js";
 import { sparseTraining } from "./sparse-training.js";
 import { stepsOf } from "./step-edit.js";
 import { targetsOf, weightMatrices, type Target } from "./targets.js";
@@ -22,9 +22,11 @@ import { trainAndPrune } from "./train-prune.js";
  * Contract: it changes training on purpose — each weight matrix (targets.ts) gets a mask, a
  * non-trainable parameter `<param>_mask`; the weights stay zero outside it (the update reads the
  * masked gradient, and whatever changes a mask masks the weight and its optimizer states). Biases
- * and other parameters train as before. Weights below `sparse_below` density multiply through
- * their compressed mask (sp.matmul, sp.sddmm: the same values as the dense products of masked
- * weights, up to rounding), where the mask's non-zero count is fixed. Methods: sparse-training.ts
+ * and other parameters train as before. Weights below `sparse_below` density, and at least
+ * SPARSE_MIN_WIDTH wide both ways, multiply through their compressed mask (sp.matmul, sp.sddmm:
+ * the same values as the dense products of masked weights, up to rounding), where the mask's
+ * non-zero count is fixed; the compressed pattern is then a parameter `<param>_pattern`, written
+ * wherever the mask is (except gmp, whose masks shrink step by step). Methods: sparse-training.ts
  * (rigl, set, gmp) and train-prune.ts (prune_admm, prune_slr).
  */
 export const sparsify: Pass<SparsifyOptions> = {
@@ -57,7 +59,7 @@ export const sparsify: Pass<SparsifyOptions> = {
     const problem = checkTargets(module, step, targets);
     if (problem) return fail(PASS_CODES.sparsifyUnsupported.code, problem);
 
-    const sparse = (t: Target) => !t.param.stacked && t.keep < o.sparse_below * t.size;
+    const sparse = (t: Target) => !t.param.stacked && t.keep < o.sparse_below * t.size && Math.min(t.rows, t.cols) >= SPARSE_MIN_WIDTH;
     const built: Built = prune ? trainAndPrune(step, targets, o, sparse) : sparseTraining(step, predict, targets, o, sparse);
     for (const t of targets) {
       ctx.log(`sparsify: ${t.param.name} keeps ${t.keep} of ${t.size} per layer (${((100 * t.keep) / t.size).toFixed(1)}%)${sparse(t) ? ", compressed matmuls" : ""}`);
@@ -78,8 +80,8 @@ export const sparsify: Pass<SparsifyOptions> = {
 /** Why the targets cannot be masked here, or undefined. */
 function checkTargets(module: Module, step: Func, targets: readonly Target[]): string | undefined {
   const taken = new Set([...module.params.map((p) => p.name), ...module.funcs.map((f) => f.name)]);
-  const clash = targets.find((t) => taken.has(t.mask));
-  if (clash) return `\`sparsify\`: the mask's name \`${clash.mask}\` is already taken`;
+  const clash = targets.flatMap((t) => [t.mask, t.pattern]).find((name) => taken.has(name));
+  if (clash) return `\`sparsify\`: the name \`${clash}\` it would give a mask or its pattern is already taken`;
   const steps = stepsOf(step, targets);
   const odd = targets.find((_, k) => !steps[k]);
   return odd ? `\`sparsify\`: the training step does not update \`${odd.param.name}\` as lowering does (did a pass before it change the step?)` : undefined;

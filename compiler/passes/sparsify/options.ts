@@ -29,11 +29,20 @@ const fraction = (doc: string, value: number): OptionSchema => ({ kind: "float",
 
 /**
  * Below this density a weight's matmuls run on its compressed pattern (sp.matmul, sp.sddmm)
- * instead of dense kernels. Measured on lavapipe (bench/sparse.ts, Coauthor CS, hidden 512): the
- * pattern kernels' epoch time is below the dense one's under about 0.3 — each pattern product
- * reads scattered weights, so near density 1 it does more work per multiply than a tiled matmul.
+ * instead of dense kernels. Measured on lavapipe (bench/sparsity.ts): on Coauthor CS, GCN hidden
+ * 512 (ERK), an epoch at density 0.2 takes 0.87× the dense one and at 0.05 0.44×; on Cora,
+ * hidden 256 (uniform), compressed over dense kernels is 1.21× at 0.3, 1.04× at 0.2, 0.84× at
+ * 0.1. Each pattern product reads scattered weights, so near density 1 it does more work per
+ * multiply than a tiled matmul.
  */
-export const SPARSE_BELOW = 0.3;
+export const SPARSE_BELOW = 0.2;
+
+/**
+ * A weight with fewer rows or columns than this keeps dense kernels at any density: its products
+ * are too narrow for skipping zeros to pay (Cora hidden 256, the [7, 256] output layer at density
+ * 0.2: its input's gradient took 5.9 ms compressed, 3.2 ms dense).
+ */
+export const SPARSE_MIN_WIDTH = 16;
 
 export const SPARSIFY_OPTIONS: Record<keyof SparsifyOptions, OptionSchema> = {
   density: { kind: "float", min: 0, minExclusive: true, max: 1, doc: "the fraction of weights kept, over all weight matrices (0 < density ≤ 1)" },

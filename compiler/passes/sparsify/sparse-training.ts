@@ -3,7 +3,7 @@ import type { StepPlan } from "../../ir/step-plan.js";
 import type { Func } from "../../ir/types.js";
 import { STEP_SCALAR, type Built } from "./built.js";
 import type { SparsifyOptions } from "./options.js";
-import { afterUpdate, editFunc, maskGradient, maskStates } from "./step-edit.js";
+import { afterUpdate, editFunc, maskGradient, maskStates, patternParam, withPatterns } from "./step-edit.js";
 import type { Target } from "./targets.js";
 
 /**
@@ -55,9 +55,9 @@ function sparseInit(targets: readonly Target[]): Func {
 
 export function sparseTraining(step: Func, predict: Func, targets: readonly Target[], o: SparsifyOptions, sparse: (t: Target) => boolean): Built {
   if (o.method === "gmp") return gradualPruning(step, targets, o, sparse);
-  const masked = editFunc(step, targets, { name: step.name, sparse, gradient: maskGradient }).func;
-  const evaluation = editFunc(predict, targets, { name: predict.name, sparse }).func;
-  const topology = editFunc(step, targets, { name: "sparse_update", sparse, denseGradient: true, gradient: maskGradient });
+  const masked = editFunc(step, targets, { name: step.name, sparse, patterns: "state", gradient: maskGradient }).func;
+  const evaluation = editFunc(predict, targets, { name: predict.name, sparse, patterns: "state" }).func;
+  const topology = editFunc(step, targets, { name: "sparse_update", sparse, patterns: "state", denseGradient: true, gradient: maskGradient });
   const update = afterUpdate(topology.func, (b, results, add) => {
     const frac = b.leaf("s.input", STEP_SCALAR, { name: DROP_FRACTION });
     const rng = o.method === "set" ? rngLeaf(b) : undefined;
@@ -76,7 +76,8 @@ export function sparseTraining(step: Func, predict: Func, targets: readonly Targ
     rules: [{ func: "sparse_update", from: { step: o.every }, until: { fraction: o.end }, every: o.every }],
     scalars: [{ name: DROP_FRACTION, formula: "cosine", scale: o.drop, from: { step: 0 }, until: { fraction: o.end } }],
   };
-  return { funcs: [masked, evaluation, sparseInit(targets), update], plan, state: [] };
+  const writers = [sparseInit(targets), update].map((f) => withPatterns(f, targets, sparse));
+  return { funcs: [masked, evaluation, ...writers], plan, state: targets.filter(sparse).map(patternParam) };
 }
 
 function gradualPruning(step: Func, targets: readonly Target[], o: SparsifyOptions, sparse: (t: Target) => boolean): Built {

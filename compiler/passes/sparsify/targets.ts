@@ -23,6 +23,8 @@ export interface Target {
   param: ParamInfo;
   /** The mask parameter's name. */
   mask: string;
+  /** The name of the mask's compressed pattern when it is kept as state (see patternParam). */
+  pattern: string;
   /** Layers (1 unless stacked) and the weights of one layer. */
   slices: number;
   rows: number;
@@ -33,6 +35,7 @@ export interface Target {
 }
 
 export const maskName = (param: string) => `${param}_mask`;
+export const patternName = (param: string) => `${param}_pattern`;
 
 /** Ids derived from `ids` by taking a layer's slice, reshaping or transposing (one matrix, viewed differently). */
 const VIEWS = new Set(["t.select", "t.slice", "t.reshape", "t.transpose"]);
@@ -99,6 +102,6 @@ export function targetsOf(params: readonly ParamInfo[], symbols: Readonly<Record
   return params.map((param, i) => {
     const { rows, cols, slices } = shapes[i];
     const size = rows * cols;
-    return { param, mask: maskName(param.name), slices, rows, cols, size, keep: Math.max(1, Math.min(size, Math.round(ds[i] * size))) };
+    return { param, mask: maskName(param.name), pattern: patternName(param.name), slices, rows, cols, size, keep: Math.max(1, Math.min(size, Math.round(ds[i] * size))) };
   });
 }

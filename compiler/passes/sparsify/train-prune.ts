@@ -4,7 +4,7 @@ import type { Func, ParamInfo } from "../../ir/types.js";
 import { LOSS_RESULT } from "../../ir/training.js";
 import { STEP_SCALAR, type Built } from "./built.js";
 import type { SparsifyOptions } from "./options.js";
-import { afterUpdate, editFunc, maskGradient, maskStates, type TargetIds } from "./step-edit.js";
+import { afterUpdate, editFunc, maskGradient, maskStates, patternParam, withPatterns, type TargetIds } from "./step-edit.js";
 import type { Target } from "./targets.js";
 
 /**
@@ -111,7 +111,7 @@ export function trainAndPrune(step: Func, targets: readonly Target[], o: Sparsif
     }
   });
 
-  const retrain = editFunc(step, targets, { name: "sparse_step", sparse, gradient: maskGradient }).func;
+  const retrain = editFunc(step, targets, { name: "sparse_step", sparse, patterns: "state", gradient: maskGradient }).func;
 
   const dense: StepPoint = { fraction: o.dense };
   const end: StepPoint = { fraction: o.penalty };
@@ -127,7 +127,7 @@ export function trainAndPrune(step: Func, targets: readonly Target[], o: Sparsif
     scalars: [],
     selectFrom: end,
   };
-  const extra: ParamInfo[] = targets.flatMap(state);
+  const extra: ParamInfo[] = [...targets.flatMap(state), ...targets.filter(sparse).map(patternParam)];
   if (slr) extra.push({ name: LAGRANGIAN, type: STEP_SCALAR, init: { kind: "zeros" }, trainable: false });
-  return { funcs: [admmBegin, admmStep, admmUpdate, admmPrune, retrain], plan, state: extra };
+  return { funcs: [admmBegin, admmStep, admmUpdate, withPatterns(admmPrune, targets, sparse), retrain], plan, state: extra };
 }
