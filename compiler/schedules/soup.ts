@@ -108,9 +108,6 @@ function blockProblems(spec: TrainSpec): Diagnostic[] {
   if (!CLASS_LOSSES[spec.loss.name]) {
     out.push(error(unfit, `souping trains ingredients and learns their weights with a class loss, not \`${spec.loss.name}\``, spec.loss.span, { help: "write `loss = cross_entropy(mask = train)`" }));
   }
-  if (spec.passes.length) {
-    out.push(error(unfit, "technique passes in a train block are not applied to a schedule's functions yet", spec.passes[0].span, { help: "remove `passes = […]`" }));
-  }
   return out;
 }
 
@@ -124,6 +121,10 @@ export const INGREDIENTS_PHASE = "ingredients";
 /** The ingredients' step and predict side by side, or why the model cannot train so. */
 function trainedTogether(forward: Func, predict: Func, model: readonly ParamInfo[], spec: TrainSpec, groups: number, asked: { sideBySide: boolean; lrs: boolean }): { step: Func; predict: Func; states: ParamInfo[] } | Unbatchable | Diagnostic[] {
   if (!asked.sideBySide) return { op: "side_by_side = false", span: spec.schedule!.argSpans?.side_by_side ?? spec.schedule!.span, why: "as asked" };
+  // A training-stage pass (sparsify) rewrites `train_step` and may add functions a step plan
+  // runs: each ingredient trains as that plain block, not as a slice of one batched step.
+  const rewrites = spec.passes.find((p) => p.pass?.stage === "training");
+  if (rewrites) return { op: rewrites.name, span: rewrites.span, why: "the pass rewrites the training step, which each ingredient then trains with" };
   if (asked.lrs) return { op: "ingredient_lr", span: spec.schedule!.argSpans?.ingredient_lr ?? spec.schedule!.span, why: "each ingredient has a learning rate of its own, and one program steps them all with one" };
   const optimizer = spec.optimizer!; // a soup's kind uses the block's optimizer (uses.optimizer is not false)
   if (optimizer.clipNorm !== undefined) return { op: "opt.global_norm", span: optimizer.span, why: "clipping by the global norm would take every ingredient's gradients together" };

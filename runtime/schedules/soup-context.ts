@@ -43,8 +43,8 @@ export function soupContext(spec: TrainSpec, module: Module, program: SchedulePr
   return { spec, module, program, data, symbols, options, model, seed, gpu, measured: measuredMetrics(spec), rng: { kind: "rng", key: keyFromSeed(seed) } };
 }
 
-/** The state entries `funcs` read or write. */
-function entriesOf(module: Module, funcs: readonly string[]): Set<string> {
+/** The state entries (parameters) the functions `funcs` read or write. */
+export function entriesOf(module: Module, funcs: readonly string[]): Set<string> {
   const names = new Set<string>();
   const declared = new Set(module.params.map((p) => p.name));
   for (const name of funcs) {

@@ -1,17 +1,21 @@
 import { foldKey, keyFromSeed } from "../../compiler/ir/rng.js";
+import { stepPlanOf } from "../../compiler/ir/step-plan.js";
+import type { Module } from "../../compiler/ir/types.js";
 import type { TensorValue, Value } from "../../compiler/ir/values.js";
 import { batchedOptimizer } from "../../compiler/schedules/soup-funcs.js";
 import { batchEntry, IMPROVED_INPUT, ingredientEntry, SOUP_FUNCS } from "../../compiler/schedules/soup-names.js";
 import { sideBySide } from "../../compiler/schedules/soup.js";
 import { LOSS_RESULT, lrInputs, OUTPUT_RESULT, PREDICT_FUNC, STEP_INPUT, TRAIN_STEP_FUNC } from "../../compiler/train/index.js";
+import { safeTensors } from "../checkpoint/checkpoint.js";
 import { initParams } from "../reference/index.js";
+import { openRunner } from "../runner/open.js";
 import { metricValue } from "../train/evaluate.js";
 import { lrAt } from "../train/lr-schedule.js";
 import { metricKey, type Metrics } from "../train/metrics-keys.js";
 import { Selection, type Selected } from "../train/selection.js";
-import { unchangingInputs } from "../train/step-inputs.js";
+import { stepInputs, unchangingInputs } from "../train/step-inputs.js";
 import { train } from "../train/trainer.js";
-import { openPart, peakOf, type SoupContext } from "./soup-context.js";
+import { entriesOf, openPart, peakOf, type SoupContext } from "./soup-context.js";
 import { columnsOf, stack } from "./soup-tensors.js";
 
 /**
@@ -100,16 +104,20 @@ async function trainSideBySide(c: SoupContext, onProgress?: (p: IngredientProgre
 async function trainOneAfterAnother(c: SoupContext, onProgress?: (p: IngredientProgress) => void): Promise<TrainedIngredients> {
   const started = performance.now();
   const G = c.options.ingredients;
-  const funcs = c.module.funcs.filter((f) => f.name === TRAIN_STEP_FUNC || f.name === PREDICT_FUNC);
-  const kept = new Set(funcs.flatMap((f) => [...f.resultNames]));
+  // The block's training as a plain run would have it: its step, predict, and whatever its step
+  // plan runs (a sparsify pass's topology updates), with the state those read and write.
+  const plan = stepPlanOf(c.module);
+  const planned = new Set([TRAIN_STEP_FUNC, PREDICT_FUNC, ...plan.init, ...plan.rules.map((r) => r.func)]);
+  const funcs = c.module.funcs.filter((f) => planned.has(f.name));
+  const kept = entriesOf(c.module, funcs.map((f) => f.name));
   const module = { ...c.module, funcs, params: c.module.params.filter((p) => c.model.includes(p) || kept.has(p.name)) };
   const states: Record<string, TensorValue>[] = [];
   const selected: Selected[] = [];
   const losses: number[] = [];
   let peakBytes = 0;
   // One initialisation for all: each run starts from it as from a checkpoint at epoch 0.
-  const shared = c.options.same_init ? initParams(module, c.seed, c.symbols) : undefined;
-  const start = shared && { tensors: Object.fromEntries(Object.entries(shared).map(([k, v]) => [k, { dtype: "F32" as const, shape: v.shape, data: v.data }])), source: "the shared initialisation", epoch: 0 };
+  const shared = c.options.same_init ? await initialised(c, module) : undefined;
+  const start = shared && { tensors: safeTensors(shared), source: "the shared initialisation", epoch: 0 };
   for (let g = 0; g < G; g++) {
     let state: Readonly<Record<string, TensorValue>> | undefined;
     const lr = c.options.ingredient_lr?.[g];
@@ -133,6 +141,25 @@ async function trainOneAfterAnother(c: SoupContext, onProgress?: (p: IngredientP
   }
   const tensors = Object.fromEntries(c.model.map((p) => [ingredientEntry(p.name), stack(states.map((s) => s[p.name]))]));
   return { tensors, selected, losses, ms: performance.now() - started, peakBytes, sideBySide: false };
+}
+
+/**
+ * The shared initialisation: the parameters from the run's seed, then the step plan's init
+ * functions on them (a sparsify pass's masks), so that the ingredients also share those — sparse
+ * ingredients with masks of their own would average into a soup of mostly halved weights.
+ */
+async function initialised(c: SoupContext, module: Module): Promise<Record<string, TensorValue>> {
+  const state = initParams(module, c.seed, c.symbols);
+  const init = stepPlanOf(module).init;
+  if (init.length === 0) return state;
+  const funcs = init.map((name) => module.funcs.find((f) => f.name === name)!);
+  const runner = await openRunner({ funcs, data: unchangingInputs(c.spec, c.data), state, symbols: c.symbols }, c.gpu);
+  try {
+    for (const name of init) await runner.run(name, stepInputs(c.spec, keyFromSeed(c.seed), 0));
+    return await runner.state(Object.keys(state));
+  } finally {
+    runner.destroy();
+  }
 }
 
 /** The block's measured metrics of one model's output. */

@@ -114,6 +114,35 @@ describe("soups", () => {
     expect(Number.isFinite(result.metrics.val_accuracy)).toBe(true);
   }, 240_000);
 
+  it("of sparse ingredients (sparsify): trained one after another from shared masks, each soup projected back to each layer's kept count", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "gnnc-sparse-ing-"));
+    const extra = "passes    = [sparsify(density = 0.25, method = rigl, distribution = uniform, every = 2, drop = 0.5)]";
+    const base = { epochs: 10, extra };
+    const { result, kept } = await soup({ ...base, soup: "ingredients = 3, method = uniform, compare = false" }, { soup: { saveIngredients: dir } });
+    expect(result.soup!.trained!.sideBySide).toBe(false);
+    expect(result.soup!.trained!.note).toMatch(/trained one after another, since `sparsify` \(s\.gnn:\d+\): the pass rewrites the training step/);
+    const { loadCheckpoint } = await import("../../runtime/checkpoint/index.js");
+    const ings = [0, 1, 2].map((g) => loadCheckpoint(join(dir, `ingredient-0${g}.safetensors`)).tensors);
+    const nonzeros = (d: ArrayLike<number>) => Array.from(d).filter((v) => v !== 0).length;
+    // conv1 [8, 20] keeps 40 weights, conv2 [3, 8] 6, in every ingredient (at most: a weight
+    // regrown at the last topology update before the selected epoch is still 0).
+    for (const [name, keep] of [["conv1.lin.weight", 40], ["conv2.lin.weight", 6]] as const) {
+      for (const t of ings) expect(nonzeros(t[name].data as Float32Array), name).toBeLessThanOrEqual(keep);
+      // The ingredients moved their masks apart (regrowth by their own gradients), so their mean is denser ...
+      const mean = Array.from(ings[0][name].data as Float32Array, (_, k) => ings.reduce((sum, t) => sum + (t[name].data as Float32Array)[k], 0) / 3);
+      expect(nonzeros(mean)).toBeGreaterThan(keep);
+      // ... and the uniform soup is that mean with all but its `keep` largest magnitudes zeroed.
+      const order = mean.map((v, k) => ({ v: Math.abs(v), k })).sort((a, b) => b.v - a.v || a.k - b.k);
+      const projected = new Float32Array(mean.length);
+      for (const { k } of order.slice(0, keep)) projected[k] = mean[k];
+      expectAllClose(kept![name].data as Float32Array, projected, { rtol: 1e-5, atol: 1e-6 });
+    }
+    // The learned soup is projected the same way.
+    const learned = await soup({ ...base, soup: "ingredients = 3, method = learned, compare = false, epochs = 5, lr = 1" });
+    expect(nonzeros(learned.kept!["conv1.lin.weight"].data as Float32Array)).toBeLessThanOrEqual(40);
+    expect(Number.isFinite(learned.result.metrics.val_accuracy)).toBe(true);
+  }, 240_000);
+
   it("refuses to resume: a soup is mixed again from saved ingredients instead", async () => {
     const { spec, module } = compileTrain(soupSource(), "s.gnn");
     await expect(runScheduledTraining(spec, module, { start: { tensors: {}, source: "x", epoch: 1 } })).rejects.toThrow(/does not resume .*\n {2}help: mix saved ingredients again with --ingredients DIR/);

@@ -7,7 +7,7 @@ import type { Pass } from "../pass.js";
 import type { Built } from "./built.js";
 import { SPARSE_MIN_WIDTH, SPARSIFY_OPTIONS, type SparsifyOptions } from "./options.js";
 import { sparseTraining } from "./sparse-training.js";
-import { stepsOf } from "./step-edit.js";
+import { afterUpdate, stepsOf } from "./step-edit.js";
 import { targetsOf, weightMatrices, type Target } from "./targets.js";
 import { trainAndPrune } from "./train-prune.js";
 
@@ -26,7 +26,11 @@ import { trainAndPrune } from "./train-prune.js";
  * SPARSE_MIN_WIDTH wide both ways, multiply through their compressed mask (sp.matmul, sp.sddmm:
  * the same values as the dense products of masked weights, up to rounding), where the mask's
  * non-zero count is fixed; the compressed pattern is then a parameter `<param>_pattern`, written
- * wherever the mask is (except gmp, whose masks shrink step by step). Methods: sparse-training.ts
+ * wherever the mask is (except gmp, whose masks shrink step by step). Functions other than the
+ * training step that write a weight (a soup's mixes, which average sparse ingredients into a
+ * denser tensor) have that write projected onto the layer's sparse set — its `keep` largest
+ * magnitudes (sp.topk) — and `predict`, given such weights without a mask, multiplies densely.
+ * Methods: sparse-training.ts
  * (rigl, set, gmp) and train-prune.ts (prune_admm, prune_slr).
  */
 export const sparsify: Pass<SparsifyOptions> = {
@@ -43,7 +47,7 @@ export const sparsify: Pass<SparsifyOptions> = {
     const step = module.funcs.find((f) => f.name === TRAIN_STEP_FUNC);
     const predict = module.funcs.find((f) => f.name === PREDICT_FUNC);
     if (!step || !predict) {
-      return fail(PASS_CODES.sparsifyNeedsTraining.code, `pass \`sparsify\` needs the lowered training functions; module \`${module.name}\` has no \`${TRAIN_STEP_FUNC}\``, "list it in the `passes` of a train block with epochs (a schedule's functions are not sparsified)");
+      return fail(PASS_CODES.sparsifyNeedsTraining.code, `pass \`sparsify\` needs the lowered training functions; module \`${module.name}\` has no \`${TRAIN_STEP_FUNC}\``, "list it in the `passes` of a train block with epochs, or of a soup (its ingredients train sparse); other schedules' functions are not sparsified");
     }
     if (module.steps) return fail(PASS_CODES.sparsifyUnsupported.code, "pass `sparsify` cannot run after another pass that planned the training steps");
     const prune = o.method === "prune_admm" || o.method === "prune_slr";
@@ -60,7 +64,11 @@ export const sparsify: Pass<SparsifyOptions> = {
     if (problem) return fail(PASS_CODES.sparsifyUnsupported.code, problem);
 
     const sparse = (t: Target) => !t.param.stacked && t.keep < o.sparse_below * t.size && Math.min(t.rows, t.cols) >= SPARSE_MIN_WIDTH;
-    const built: Built = prune ? trainAndPrune(step, targets, o, sparse) : sparseTraining(step, predict, targets, o, sparse);
+    // Other functions that write a weight (a soup's mixes) hand `predict` weights without masks.
+    const writers = module.funcs.filter((f) => f.name !== TRAIN_STEP_FUNC && targets.some((t) => f.resultNames.includes(t.param.name)));
+    const evaluated = writers.length ? () => false : sparse;
+    const built: Built = prune ? trainAndPrune(step, targets, o, sparse) : sparseTraining(step, predict, targets, o, sparse, evaluated);
+    if (writers.length) ctx.log(`sparsify: ${writers.map((f) => f.name).join(", ")} write the weights too: their results are projected onto each layer's kept count, and predict multiplies densely`);
     for (const t of targets) {
       ctx.log(`sparsify: ${t.param.name} keeps ${t.keep} of ${t.size} per layer (${((100 * t.keep) / t.size).toFixed(1)}%)${sparse(t) ? ", compressed matmuls" : ""}`);
     }
@@ -72,7 +80,7 @@ export const sparsify: Pass<SparsifyOptions> = {
       ...(t.param.stacked ? { stacked: true } : {}),
       ...(t.param.span ? { span: t.param.span } : {}),
     }));
-    const out: Module = { ...module, params: [...module.params, ...masks, ...built.state], funcs: replaceFuncs(module.funcs, built.funcs), steps: built.plan };
+    const out: Module = { ...module, params: [...module.params, ...masks, ...built.state], funcs: replaceFuncs(module.funcs, [...built.funcs, ...writers.map((f) => projected(f, targets))]), steps: built.plan };
     return { module: out, changed: true, diagnostics: [] as Diagnostic[] };
   },
 };
@@ -85,6 +93,18 @@ function checkTargets(module: Module, step: Func, targets: readonly Target[]): s
   const steps = stepsOf(step, targets);
   const odd = targets.find((_, k) => !steps[k]);
   return odd ? `\`sparsify\`: the training step does not update \`${odd.param.name}\` as lowering does (did a pass before it change the step?)` : undefined;
+}
+
+/** `func` with each weight it writes projected onto the target's sparse set: its `keep` largest magnitudes. */
+function projected(func: Func, targets: readonly Target[]): Func {
+  return afterUpdate(func, (b, results) => {
+    for (const t of targets) {
+      const at = func.resultNames.indexOf(t.param.name);
+      if (at < 0) continue;
+      b.at(t.param.span);
+      results[at] = b.emit("sp.topk", [results[at]], { keep: t.keep });
+    }
+  });
 }
 
 /** `funcs` with each of `added` replacing the function of its name, or appended. */

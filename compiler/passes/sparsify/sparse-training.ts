@@ -53,10 +53,11 @@ function sparseInit(targets: readonly Target[]): Func {
   return b.finish(results, names);
 }
 
-export function sparseTraining(step: Func, predict: Func, targets: readonly Target[], o: SparsifyOptions, sparse: (t: Target) => boolean): Built {
+/** `evaluated`: which targets `predict` multiplies through their compressed pattern. */
+export function sparseTraining(step: Func, predict: Func, targets: readonly Target[], o: SparsifyOptions, sparse: (t: Target) => boolean, evaluated = sparse): Built {
   if (o.method === "gmp") return gradualPruning(step, targets, o, sparse);
   const masked = editFunc(step, targets, { name: step.name, sparse, patterns: "state", gradient: maskGradient }).func;
-  const evaluation = editFunc(predict, targets, { name: predict.name, sparse, patterns: "state" }).func;
+  const evaluation = editFunc(predict, targets, { name: predict.name, sparse: evaluated, patterns: "state" }).func;
   const topology = editFunc(step, targets, { name: "sparse_update", sparse, patterns: "state", denseGradient: true, gradient: maskGradient });
   const update = afterUpdate(topology.func, (b, results, add) => {
     const frac = b.leaf("s.input", STEP_SCALAR, { name: DROP_FRACTION });
