@@ -46,6 +46,14 @@ describe("gnnc check refuses a sparsify it cannot run", () => {
     expect(check.stderr).toContain("error[E405]: option `every` of pass `sparsify` must be ≥ 1, found `0`");
   });
 
+  it("a dataset not found without a data directory (check keeps its sizes symbolic): the masks' sizes are unknown, and the hint says where data comes from", async () => {
+    const source = gcnSource({ epochs: 4 }).replace(/dataset syn = synthetic\.csbm\([^)]*\)/s, 'dataset syn = load("no_such_set")');
+    const check = await runCli(["check", "f.gnn"], withPasses("sparsify(density = 0.1)", source), { GNNC_DEVICE: "reference" });
+    expect(check.code).toBe(1);
+    expect(check.stderr).toContain("error[E643]: `sparsify`: the size of `conv1.lin.weight` is not known when compiling");
+    expect(check.stderr).toContain("help: the masks are sized when compiling, from the dataset's sizes (`num_features`, …): is the dataset found? (--data-dir DIR or GNNC_DATA_DIR)");
+  });
+
   it("no density", async () => {
     const check = await runCli(["check", "f.gnn"], withPasses("sparsify(method = rigl)"));
     expect(check.code).toBe(1);

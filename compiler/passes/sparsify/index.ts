@@ -59,7 +59,13 @@ export const sparsify: Pass<SparsifyOptions> = {
       return fail(PASS_CODES.noWeightsToSparsify.code, `\`sparsify\`: model \`${module.name}\` has no weight matrix to sparsify`, "it masks trainable matrices that a matmul reads (Linear and conv weights); biases, norms and attention vectors stay dense");
     }
     const targets = targetsOf(params, module.symbols, o.density, o.distribution);
-    if ("unknown" in targets) return fail(PASS_CODES.sparsifyUnsupported.code, `\`sparsify\`: the size of \`${targets.unknown.name}\` is not known when compiling`);
+    if ("unknown" in targets) {
+      return fail(
+        PASS_CODES.sparsifyUnsupported.code,
+        `\`sparsify\`: the size of \`${targets.unknown.name}\` is not known when compiling`,
+        "the masks are sized when compiling, from the dataset's sizes (`num_features`, …): is the dataset found? (--data-dir DIR or GNNC_DATA_DIR)",
+      );
+    }
     const problem = checkTargets(module, step, targets);
     if (problem) return fail(PASS_CODES.sparsifyUnsupported.code, problem);
 
