@@ -2,6 +2,7 @@ import type { Span } from "../../grammar/span.js";
 import { evalDim } from "../ir/dims.js";
 import type { Dim } from "../ir/types.js";
 import type { PatternArray } from "./pattern.js";
+import type { UpdateKernelDef } from "./update-kernel.js";
 
 /**
  * A kernel: one complete WGSL compute module plus what a runtime needs to launch it — which
@@ -88,6 +89,12 @@ export interface KernelSpec {
   dispatch(sizes: Readonly<Record<string, number>>): DispatchSize;
   /** The `.gnn` text the kernel's IR came from. */
   spans: readonly Span[];
+  /**
+   * An elementwise optimizer update (update-kernel.ts): its definition, so that consecutive
+   * updates can run as one launch (plan/merge-updates.ts). Its bindings are the definition's
+   * tensors, then its scalars, then the output.
+   */
+  update?: { def: UpdateKernelDef; workgroup: number };
 }
 
 /** Resolve a kernel's sizes against concrete symbol values; throws naming the first unbound one. */

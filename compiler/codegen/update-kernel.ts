@@ -4,9 +4,9 @@ import { assembleKernel } from "./assemble.js";
 import { BindingList } from "./bindings.js";
 import { CodegenError, tensorOperand, tensorResult, workgroupSizeOf, type EmitOptions } from "./emit-context.js";
 import { indent } from "./flat-kernel.js";
-import { LINEAR_WORKGROUP, gridFor, groupsFor } from "./grid.js";
+import { ENTRY_PARAMS, LINEAR_WORKGROUP, gridFor, groupsFor } from "./grid.js";
 import type { KernelSpec } from "./kernel.js";
-import { SizeTable } from "./wgsl.js";
+import { moduleText, SizeTable } from "./wgsl.js";
 import { refuseInPlace } from "./words.js";
 
 /**
@@ -77,7 +77,7 @@ ${indent(loads.join("\n"), 6)}
     }
   }
 `;
-  return assembleKernel(node, {
+  const kernel = assembleKernel(node, {
     name: options.name ?? def.name,
     summary: def.summary,
     sizes,
@@ -87,4 +87,97 @@ ${indent(loads.join("\n"), 6)}
     workgroup: wg,
     dispatch: (s) => gridFor(groupsFor(Math.ceil(s.total / 4), wg * PER_INVOCATION)),
   });
+  return { ...kernel, update: { def, workgroup: wg } };
+}
+
+/** One update of a merged launch: its kernel, and the buffer (slot) of each of its bindings in order. */
+export interface UpdatePart {
+  kernel: KernelSpec;
+  /** The slots of its tensors, then its scalars, then its output. */
+  slots: readonly number[];
+}
+
+/**
+ * Consecutive updates over the same element count as one kernel, each element's updates in their
+ * order: what the launches one after another compute, element by element. Each distinct buffer is
+ * bound once (read_write where some update writes it); a tensor an earlier update wrote is read
+ * from that update's value, not the buffer, and each buffer is stored once, its last value — what
+ * it holds after the launches one after another. `slots` is the kernel's bindings' buffers, in
+ * order. The caller checks that no update writes a buffer some update reads as a scalar.
+ */
+export function mergedUpdateKernel(parts: readonly UpdatePart[]): { kernel: KernelSpec; slots: number[] } {
+  const first = parts[0].kernel;
+  const wg = first.update!.workgroup;
+  const slots: number[] = [];
+  const written = new Set(parts.map((p) => p.slots[p.slots.length - 1]));
+  const buffer = (slot: number) => {
+    if (!slots.includes(slot)) slots.push(slot);
+    return `b${slots.indexOf(slot)}`;
+  };
+  // Per part: a scope with its scalars and prelude, then its value for each of the invocation's elements.
+  const lastWriter = new Map<number, number>();
+  const blocks = parts.map((part, k) => {
+    const { def } = part.kernel.update!;
+    const scalars = def.scalars ?? [];
+    const tensorSlots = part.slots.slice(0, def.tensors.length);
+    const scalarSlots = part.slots.slice(def.tensors.length, def.tensors.length + scalars.length);
+    const loads = def.tensors.map((t, j) => {
+      const writer = lastWriter.get(tensorSlots[j]);
+      return `let ${t.name} = ${writer === undefined ? `${buffer(tensorSlots[j])}[q]` : `gnnc_r${writer}[gnnc_e]`};`;
+    });
+    const once = [...scalars.map((s, j) => `let ${s.name} = ${buffer(scalarSlots[j])}[0];`), ...(def.prelude ? [def.prelude] : [])];
+    lastWriter.set(part.slots[part.slots.length - 1], k);
+    return `  // ${def.name}
+  var gnnc_r${k}: array<vec4<f32>, ${PER_INVOCATION}>;
+  {
+${indent(once.join("\n"), 4)}
+    for (var gnnc_e = 0u; gnnc_e < ${PER_INVOCATION}u; gnnc_e = gnnc_e + 1u) {
+      let q = gnnc_q0 + gnnc_e * ${wg}u;
+      if (q < gnnc_n4) {
+${indent(loads.join("\n"), 8)}
+        gnnc_r${k}[gnnc_e] = ${def.value};
+      }
+    }
+  }
+`;
+  });
+  const stores = [...lastWriter].map(([slot, k]) => `      ${buffer(slot)}[q] = gnnc_r${k}[gnnc_e];`);
+  const sizes = new SizeTable();
+  const total = sizes.add("total", first.sizes.total, "runtime");
+  const list = new BindingList();
+  for (const [i, slot] of slots.entries()) {
+    const scalar = parts.some((p) => {
+      const d = p.kernel.update!.def;
+      return p.slots.slice(d.tensors.length, d.tensors.length + (d.scalars ?? []).length).includes(slot);
+    });
+    // A scalar buffer is read as f32 (element 0), any other as vec4s.
+    list.add(`b${i}`, written.has(slot) ? "read_write" : "read", scalar ? "array<f32>" : "array<vec4<f32>>", { kind: "input", input: i });
+  }
+  const body = `  let gnnc_q0 = ${LINEAR_WORKGROUP} * ${wg * PER_INVOCATION}u + lid;
+  let gnnc_n4 = (${total} + 3u) / 4u;
+${blocks.join("")}  for (var gnnc_e = 0u; gnnc_e < ${PER_INVOCATION}u; gnnc_e = gnnc_e + 1u) {
+    let q = gnnc_q0 + gnnc_e * ${wg}u;
+    if (q < gnnc_n4) {
+${stores.join("\n")}
+    }
+  }
+`;
+  const names = parts.map((p) => p.kernel.update!.def.name);
+  const helpers = [...new Set(parts.flatMap((p) => p.kernel.update!.def.helpers ?? []))];
+  const name = names.join("+");
+  const bindings = list.finish(sizes);
+  const wgsl = moduleText({ name, summary: `${names.length} optimizer updates, element by element: ${names.join(", ")}`, sizes, bindings, helpers, body: `@compute @workgroup_size(${wg})\nfn main(${ENTRY_PARAMS}) {\n${body}}\n` });
+  const kernel: KernelSpec = {
+    name,
+    op: first.op,
+    wgsl,
+    entryPoint: "main",
+    workgroupSize: [wg, 1, 1],
+    bindings,
+    sizes: sizes.all,
+    uniforms: sizes.uniforms,
+    dispatch: first.dispatch,
+    spans: parts.flatMap((p) => p.kernel.spans),
+  };
+  return { kernel, slots };
 }

@@ -6,7 +6,9 @@ import { loopOf, tupleIndex } from "../ir/struct-views.js";
 import type { Func, Node } from "../ir/types.js";
 import { BufferAssignment } from "./buffer-assignment.js";
 import type { LaunchPlan, LaunchPlanOptions } from "./launch-plan.js";
+import { DEFAULT_BINDING_LIMITS } from "./binding-split.js";
 import { LaunchLowering } from "./launch-lowering.js";
+import { mergeUpdates } from "./merge-updates.js";
 
 /**
  * Plan `func`'s launches. Ops without a kernel are reported all at once, each with its `.gnn`
@@ -20,10 +22,10 @@ export function planLaunches(func: Func, options: LaunchPlanOptions): LaunchPlan
   }
   const buffers = new BufferAssignment(options.symbols);
   const lowering = new LaunchLowering(options, buffers);
-  const steps = lowering.func(func);
+  const { steps, kernels } = mergeUpdates(lowering.func(func), lowering.kernels, options.limits ?? DEFAULT_BINDING_LIMITS);
   return {
     slots: buffers.slots,
-    kernels: lowering.kernels,
+    kernels,
     steps,
     inputs: buffers.inputs,
     params: buffers.params,

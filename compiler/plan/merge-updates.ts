@@ -1,0 +1,88 @@
+import type { KernelSpec } from "../codegen/kernel.js";
+import { mergedUpdateKernel, type UpdatePart } from "../codegen/update-kernel.js";
+import type { BindingLimits } from "./binding-split.js";
+import type { Step } from "./launch-plan.js";
+
+/**
+ * Optimizer updates run one launch per parameter, not one per update: a step's updates of one
+ * parameter (weight decay, Adam's two moments and its step) are elementwise over the same
+ * elements and come one after another, so they merge into one kernel (codegen/update-kernel.ts
+ * `mergedUpdateKernel`) — on lavapipe each launch costs tens of µs whatever it does, and Cora's
+ * GCN step had 14 update launches for 4 parameters.
+ *
+ * Contract: the merged launch leaves every buffer as the launches one after another leave it.
+ * A run of consecutive top-level launches merges when each is an update kernel (KernelSpec
+ * `update`) over the same element count and workgroup, none binds a buffer in parts, no update
+ * writes a buffer another reads as a scalar (element 0, read once per invocation), and the
+ * distinct buffers fit the device's storage bindings. Loop bodies are left alone. Kernels no
+ * launch uses any more are dropped, so none is compiled for nothing.
+ */
+export function mergeUpdates(steps: readonly Step[], kernels: readonly KernelSpec[], limits: BindingLimits): { steps: Step[]; kernels: KernelSpec[] } {
+  const added: KernelSpec[] = [];
+  const out: Step[] = [];
+  let run: UpdatePart[] = [];
+  let runSteps: Step[] = [];
+  const flush = () => {
+    if (run.length >= 2) {
+      const { kernel, slots } = mergedUpdateKernel(run);
+      added.push(kernel);
+      const first = runSteps[0] as Extract<Step, { kind: "dispatch" }>;
+      out.push({ kind: "dispatch", kernel: kernels.length + added.length - 1, sizes: { total: first.sizes.total }, buffers: slots });
+    } else out.push(...runSteps);
+    run = [];
+    runSteps = [];
+  };
+  for (const step of steps) {
+    const part = step.kind === "dispatch" ? updatePart(kernels[step.kernel], step) : undefined;
+    if (!part) {
+      flush();
+      out.push(step);
+      continue;
+    }
+    if (run.length && !joins(run, runSteps[0], part, step, limits)) flush();
+    run.push(part);
+    runSteps.push(step);
+  }
+  flush();
+  return used(out, [...kernels, ...added]);
+}
+
+/** The step as an update part, when its kernel is an update bound whole (not in parts). */
+function updatePart(kernel: KernelSpec, step: Extract<Step, { kind: "dispatch" }>): UpdatePart | undefined {
+  if (!kernel.update || kernel.bindings.some((b) => b.part)) return undefined;
+  return { kernel, slots: step.buffers };
+}
+
+function joins(run: readonly UpdatePart[], first: Step, part: UpdatePart, step: Step, limits: BindingLimits): boolean {
+  const head = run[0].kernel;
+  if (first.kind !== "dispatch" || step.kind !== "dispatch") return false;
+  if (first.sizes.total !== step.sizes.total || head.update!.workgroup !== part.kernel.update!.workgroup) return false;
+  const parts = [...run, part];
+  const written = new Set(parts.map((p) => p.slots[p.slots.length - 1]));
+  const scalarRead = parts.some((p) => scalarSlots(p).some((s) => written.has(s)));
+  const distinct = new Set(parts.flatMap((p) => p.slots)).size;
+  return !scalarRead && distinct <= limits.maxStorageBindings;
+}
+
+function scalarSlots(p: UpdatePart): readonly number[] {
+  const def = p.kernel.update!.def;
+  return p.slots.slice(def.tensors.length, def.tensors.length + (def.scalars ?? []).length);
+}
+
+/** The steps with their kernels renumbered to the kernels some step launches, in order of first use. */
+function used(steps: readonly Step[], kernels: readonly KernelSpec[]): { steps: Step[]; kernels: KernelSpec[] } {
+  const index = new Map<number, number>();
+  const kept: KernelSpec[] = [];
+  const renumber = (list: readonly Step[]): Step[] =>
+    list.map((s) => {
+      if (s.kind === "loop") return { ...s, body: renumber(s.body) };
+      if (s.kind !== "dispatch") return s;
+      if (!index.has(s.kernel)) {
+        index.set(s.kernel, kept.length);
+        kept.push(kernels[s.kernel]);
+      }
+      return { ...s, kernel: index.get(s.kernel)! };
+    });
+  const out = renumber(steps);
+  return { steps: out, kernels: kept };
+}
