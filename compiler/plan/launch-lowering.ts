@@ -7,6 +7,7 @@ import type { Func, Node, Type } from "../ir/types.js";
 import type { BufferAssignment } from "./buffer-assignment.js";
 import { DEFAULT_BINDING_LIMITS, fitBindings } from "./binding-split.js";
 import { allocatedSize } from "./device-bytes.js";
+import { isView } from "./value-buffers.js";
 import { CompactValues } from "./compact-values.js";
 import { equilibriumUpdate, type EquilibriumPlanner } from "./equilibrium-launches.js";
 import type { LaunchPlan, LaunchPlanOptions, Step } from "./launch-plan.js";
@@ -37,8 +38,12 @@ export class LaunchLowering {
 
   /** The steps of a whole function. */
   func(func: Func): Step[] {
+    this.results = new Set(func.results);
     return this.body(func.body, func.results, new Set(), true);
   }
+
+  /** The function's results (a reshape among them is copied, not viewed). */
+  private results = new Set<number>();
 
   /** A function result's slots; the runtime reads results densely, so a compactly stored one is refused. */
   resultSlots(id: number): number[] {
@@ -68,13 +73,21 @@ export class LaunchLowering {
     else if (top && this.options.hosted?.has(n.id)) buffers.hostLater(n);
     else if (tupleIndex(n) !== undefined) buffers.values.define(n.id, buffers.values.computed(n, owned, `%${n.id}`)); // its tuple's slots
     else if (loop) return this.loop(loop);
-    else return this.dispatch(n, owned);
+    else return this.dispatch(n, owned, top);
     return [];
   }
 
   /** A computed node's launches. */
-  private dispatch(n: Node, owned: ReadonlySet<number>): Step[] {
+  private dispatch(n: Node, owned: ReadonlySet<number>, top: boolean): Step[] {
     const { buffers } = this;
+    // A top-level reshape views its operand's slots: no launch, no buffer. Not of a compactly
+    // stored operand (its slot holds only the nonzeros), nor as a function result (the runtime
+    // copies results into parameters, and a slot cannot be copied onto itself), nor in a loop
+    // body (its results are copied into the carried state).
+    if (top && isView(n, owned) && this.compact.inputOf(n.inputs[0]) === undefined && !this.results.has(n.id)) {
+      buffers.values.define(n.id, buffers.values.computed(n, owned, `%${n.id}`));
+      return [];
+    }
     const dropout = this.compact.dropout(n);
     if (dropout) {
       buffers.values.define(n.id, [[dropout.out]]);
@@ -88,7 +101,7 @@ export class LaunchLowering {
     const patterned = this.compact.matmul(n, types, options);
     const dense = patterned ? new Map<number, number>() : this.compact.densified(n, steps);
     const kernels = patterned ?? emitLaunches(n, types, options);
-    const out = buffers.values.computed(n, owned, `${kernels[kernels.length - 1].name} %${n.id}`);
+    const out = buffers.values.computed(n, owned, `${kernels[kernels.length - 1].name} %${n.id}`, false);
     const scratch = this.scratch(n, kernels);
     for (const kernel of kernels) steps.push(this.launch(n, kernel, out[0][0], (id) => dense.get(id) ?? buffers.slotsOf(id)[0], scratch));
     for (const slot of [...dense.values(), ...scratch.values()]) buffers.release(slot);

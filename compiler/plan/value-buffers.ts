@@ -9,6 +9,9 @@ import { deathsAfter } from "./liveness.js";
  * order, each value given its buffers by one rule, each value letting go of them right after its
  * last use (liveness.ts). The rule for a computed value:
  *   - `s.get` takes a tuple item: the item's buffers;
+ *   - `t.reshape` is a view: its operand's buffers (the same elements in the same order), unless
+ *     the operand is one to overwrite (`owned`) — the interpreter shares the data likewise (a
+ *     device may still copy where it cannot view: `view` false);
  *   - an update of a value that is its to overwrite (`owned`: a loop's update chain, see
  *     ir/update-chains.ts) writes into the buffers of that operand 0;
  *   - any other value gets fresh buffers, one per entry of bufferBytes (the op table's size rule:
@@ -79,9 +82,10 @@ export class ValueBuffers<B> {
   }
 
   /** The buffers of a computed value, by the rule of the file comment; fresh ones are labelled `label`. */
-  computed(n: Node, owned: ReadonlySet<number>, label: string): B[][] {
+  computed(n: Node, owned: ReadonlySet<number>, label: string, view = true): B[][] {
     const index = tupleIndex(n);
     if (index !== undefined) return [this.of(n.inputs[0])[index]];
+    if (view && isView(n, owned)) return this.of(n.inputs[0]);
     if (owned.has(n.inputs[0])) return this.of(n.inputs[0]);
     return this.fresh(n.type, label);
   }
@@ -94,4 +98,9 @@ export class ValueBuffers<B> {
     if (type.kind === "tuple") return type.items.map((t, k) => this.fresh(t, `${label}.${k}`, take).flat());
     return [bufferBytes(type, this.symbols).map((bytes, j) => take(bytes, type, type.kind === "graph" ? `${label}.${GRAPH_ARRAYS[j]}` : label))];
   }
+}
+
+/** Whether node `n` is a view of its operand's buffers (a reshape of a value not to be overwritten). */
+export function isView(n: Node, owned: ReadonlySet<number>): boolean {
+  return n.op === "t.reshape" && !owned.has(n.inputs[0]);
 }

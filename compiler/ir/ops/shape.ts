@@ -89,13 +89,15 @@ const reshape: OpSpec = {
     }
     return { kind: "tensor", dtype: x.dtype, shape: [...shape] };
   },
-  interpret(inputs, attrs) {
+  interpret(inputs, attrs, ctx) {
     const x = asTensor(inputs[0], "operand");
     const shape = concreteShape(attrs.shape, "shape");
     if (numel(shape) !== x.data.length) {
       throw new Error(`cannot reshape ${describeValue(x)} to [${shape.join(",")}]`);
     }
-    return { kind: "tensor", dtype: x.dtype, shape, data: x.data.slice() };
+    // A view of the operand's data, as a device's memory plan makes it (plan/value-buffers.ts),
+    // unless the operand is one to overwrite in place.
+    return { kind: "tensor", dtype: x.dtype, shape, data: ctx.overwritable?.[0] ? x.data.slice() : x.data };
   },
   vjp(b, { node, cotangent }) {
     return [b.emit("t.reshape", [cotangent], { shape: [...tensorTypeOf(b, node.inputs[0]).shape] })];
