@@ -10,12 +10,17 @@ import type { Step } from "./launch-plan.js";
  * `mergedUpdateKernel`) — on lavapipe each launch costs tens of µs whatever it does, and Cora's
  * GCN step had 14 update launches for 4 parameters.
  *
- * Contract: the merged launch leaves every buffer as the launches one after another leave it.
+ * Contract: the merged launch leaves every buffer as the launches one after another leave it (up
+ * to a backend fusing a multiply and an add across what were two kernels: values now pass in
+ * registers; on lavapipe the results are the same, and the GPU tests compare with the interpreter
+ * at f32 tolerance).
+ *
  * A run of consecutive top-level launches merges when each is an update kernel (KernelSpec
  * `update`) over the same element count and workgroup, none binds a buffer in parts, no update
- * writes a buffer another reads as a scalar (element 0, read once per invocation), and the
- * distinct buffers fit the device's storage bindings. Loop bodies are left alone. Kernels no
- * launch uses any more are dropped, so none is compiled for nothing.
+ * writes a buffer another reads as a scalar (element 0, read once per invocation), no buffer is
+ * read both as a scalar and as a tensor, and the distinct buffers fit the device's storage
+ * bindings. Loop bodies are left alone. Kernels no launch uses any more are dropped, so none is
+ * compiled for nothing.
  */
 export function mergeUpdates(steps: readonly Step[], kernels: readonly KernelSpec[], limits: BindingLimits): { steps: Step[]; kernels: KernelSpec[] } {
   const added: KernelSpec[] = [];
@@ -59,9 +64,12 @@ function joins(run: readonly UpdatePart[], first: Step, part: UpdatePart, step: 
   if (first.sizes.total !== step.sizes.total || head.update!.workgroup !== part.kernel.update!.workgroup) return false;
   const parts = [...run, part];
   const written = new Set(parts.map((p) => p.slots[p.slots.length - 1]));
-  const scalarRead = parts.some((p) => scalarSlots(p).some((s) => written.has(s)));
+  const scalars = new Set(parts.flatMap(scalarSlots));
+  // A buffer is read either as scalars (f32, element 0) or as vec4s, never both in one kernel.
+  const both = parts.some((p) => p.slots.slice(0, p.kernel.update!.def.tensors.length).some((s) => scalars.has(s)));
+  const scalarWritten = [...scalars].some((s) => written.has(s));
   const distinct = new Set(parts.flatMap((p) => p.slots)).size;
-  return !scalarRead && distinct <= limits.maxStorageBindings;
+  return !scalarWritten && !both && distinct <= limits.maxStorageBindings;
 }
 
 function scalarSlots(p: UpdatePart): readonly number[] {

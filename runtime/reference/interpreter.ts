@@ -117,7 +117,10 @@ class Run {
         value = this.node(node, frame, owned);
         if (fixed?.has(node.id) && !LEAF_OPS.has(node.op)) this.memo!.values.set(node, value);
       }
-      frame.set(node.id, value, !LEAF_OPS.has(node.op));
+      const leaf = LEAF_OPS.has(node.op);
+      // Inputs and parameters are the caller's (s.arg is a value this run already counts).
+      if (node.op === "s.input" || node.op === "s.param") this.meter.callerHolds(value);
+      frame.set(node.id, value, !leaf);
       for (const id of deaths[i]) frame.drop(id);
     });
   }

@@ -16,12 +16,20 @@ export class MemoryMeter {
     return this.held.peak;
   }
 
+  /** The caller's buffers (inputs, parameters): a value sharing one (a reshape's view) is not counted. */
+  private readonly callers = new WeakSet<ArrayBufferLike>();
+
+  /** `v` is an input or parameter: its buffers are the caller's. */
+  callerHolds(v: Value): void {
+    for (const [buffer] of buffersOf(v)) this.callers.add(buffer);
+  }
+
   hold(v: Value): void {
-    for (const [buffer, bytes] of buffersOf(v)) this.held.hold(buffer, bytes);
+    for (const [buffer, bytes] of buffersOf(v)) if (!this.callers.has(buffer)) this.held.hold(buffer, bytes);
   }
 
   release(v: Value): void {
-    for (const [buffer] of buffersOf(v)) this.held.release(buffer);
+    for (const [buffer] of buffersOf(v)) if (!this.callers.has(buffer)) this.held.release(buffer);
   }
 }
 

@@ -32,6 +32,16 @@ describe("reshape views", () => {
     expect(kernelNames(func(true)).some((n) => n.includes("reshape"))).toBe(true);
   });
 
+  it("of an input or parameter counts nothing: the caller holds its data", () => {
+    const b = new FuncBuilder("f");
+    const w = b.leaf("s.param", { kind: "tensor", dtype: "f32", shape: [6, 4] }, { name: "w" });
+    const f = b.finish([b.emit("t.sum", [b.emit("t.reshape", [w], { shape: [24] })], { axes: [0] })], ["out"]);
+    const meter = new MemoryMeter();
+    runFunc(f, { inputs: {}, params: { w: randomTensor([6, 4], random(4)) }, symbols: {} }, { meter });
+    expect(predictPeakBytes(f, {}).total).toBe(4); // the sum: one f32
+    expect(meter.peakBytes).toBe(predictPeakBytes(f, {}).total);
+  });
+
   it("shares the operand's data in the interpreter, and the predicted peak equals the measured one", () => {
     for (const asResult of [false, true]) {
       const f = func(asResult);
