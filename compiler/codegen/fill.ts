@@ -80,6 +80,11 @@ export function emitZerosLike(node: Node, inputs: readonly Type[], options: Emit
   return fillKernel(node, options, 0);
 }
 
+/** The node's result zeroed (a product that then adds into it: codegen/sparse-matmul.ts). */
+export function emitZeros(node: Node, options: EmitOptions): KernelSpec {
+  return fillKernel(node, options, 0);
+}
+
 function fillKernel(node: Node, options: EmitOptions, value: number): KernelSpec {
   const out = tensorResult(node);
   if (out.dtype === "f16") throw new CodegenError(node.op, "f16 has no GPU kernel yet", node.span);

@@ -1,9 +1,9 @@
 import { intAttr } from "../ir/attrs.js";
-import { dimMul } from "../ir/dims.js";
-import type { Dim, Node, Type } from "../ir/types.js";
+import type { Node, TensorType, Type } from "../ir/types.js";
 import { assembleKernel } from "./assemble.js";
 import { BindingList } from "./bindings.js";
 import { CodegenError, DEFAULT_WORKGROUP, tensorOperand, tensorResult, type EmitOptions } from "./emit-context.js";
+import { emitZeros } from "./fill.js";
 import { LINEAR_WORKGROUP, gridFor, groupsFor } from "./grid.js";
 import type { KernelBinding, KernelSpec } from "./kernel.js";
 import { SizeTable } from "./wgsl.js";
@@ -105,36 +105,36 @@ const TEAM = 8;
  * products read them from there, nnz contiguous values, instead of one position per cache line of
  * the dense [R, C] weight (a 6805 × 512 weight is 14 MB; its 5% is 0.7 MB, which stays cached).
  */
-function columnValuesKernel(node: Node, L: Layout, nnz: number, options: EmitOptions): KernelSpec {
-  const sizes = new SizeTable(options.symbols);
-  const rows = sizes.add("rows", L.sizes.known("rows")!);
-  const cols = sizes.add("cols", L.sizes.known("cols")!);
-  const total = sizes.add("nnz", nnz);
+function columnValuesKernel(node: Node, weight: TensorType, options: EmitOptions): KernelSpec {
+  const L = layout(node, weight, options);
   const bindings = new BindingList()
     .add("w", "read", "array<f32>", { kind: "input", input: 1 })
     .add("p", "read", "array<i32>", { kind: "input", input: 2 })
-    .add("wv", "read_write", "array<f32>", { kind: "scratch", index: 0, bytes: 4 * Math.max(1, nnz) })
-    .finish(sizes);
-  const colptr = `(${rows} + 1u + ${total})`;
-  const rowsAt = `(${rows} + ${cols} + 2u + ${total})`;
+    .add("wv", "read_write", "array<f32>", columnValues(node))
+    .finish(L.sizes);
   // A workgroup per column: its positions are contiguous in the pattern's CSC arrays.
   return assembleKernel(node, {
     name: "sp_values_csc",
     summary: "W's values at the pattern's positions, column by column",
-    sizes,
+    sizes: L.sizes,
     bindings,
     body: `  let k = ${LINEAR_WORKGROUP};
-  if (k >= ${cols}) {
+  if (k >= ${L.cols}) {
     return;
   }
-  let end = p[${colptr} + k + 1u];
-  for (var f = p[${colptr} + k] + i32(lid); f < end; f = f + ${DEFAULT_WORKGROUP}) {
-    wv[f] = w[u32(p[${rowsAt} + u32(f)]) * ${cols} + k];
+  let end = p[${L.colptr} + k + 1u];
+  for (var f = p[${L.colptr} + k] + i32(lid); f < end; f = f + ${DEFAULT_WORKGROUP}) {
+    wv[f] = w[u32(p[${L.rowsAt} + u32(f)]) * ${L.cols} + k];
   }
 `,
     workgroup: DEFAULT_WORKGROUP,
     dispatch: (s) => gridFor(s.cols),
   });
+}
+
+/** The scratch buffer of W's values in column order, which the compact matmul's launches share. */
+function columnValues(node: Node) {
+  return { kind: "scratch" as const, index: 0, bytes: 4 * Math.max(1, intAttr(node.attrs, "nnz")) };
 }
 
 /**
@@ -149,14 +149,12 @@ export function emitCompactSparseMatmul(node: Node, inputs: readonly Type[], opt
   const a = tensorOperand(node, inputs, 0);
   const w = tensorOperand(node, inputs, 1);
   const L = layout(node, w, options);
-  if (L.sizes.known("rows") === undefined || L.sizes.known("cols") === undefined) throw new CodegenError(node.op, "a compact sparse matmul needs the weight's shape known", node.span);
-  const nnz = intAttr(node.attrs, "nnz");
   const n = L.sizes.add("n", a.shape[0], "runtime");
   const bindings = new BindingList()
     .add("arowptr", "read", "array<i32>", { kind: "pattern", input: 0, array: "rowptr" })
     .add("acols", "read", "array<i32>", { kind: "pattern", input: 0, array: "cols" })
     .add("a", "read", "array<f32>", { kind: "input", input: 0 })
-    .add("wv", "read", "array<f32>", { kind: "scratch", index: 0, bytes: 4 * Math.max(1, nnz) })
+    .add("wv", "read", "array<f32>", columnValues(node))
     .add("p", "read", "array<i32>", { kind: "input", input: 2 })
     .add("out", "read_write", "array<f32>", { kind: "output" })
     .finish(L.sizes);
@@ -185,7 +183,7 @@ export function emitCompactSparseMatmul(node: Node, inputs: readonly Type[], opt
     workgroup: DEFAULT_WORKGROUP,
     dispatch: (s) => gridFor(groupsFor(s.n, DEFAULT_WORKGROUP)),
   });
-  return [zeroKernel(node, L.sizes.known("rows")!, options, a.shape[0]), columnValuesKernel(node, L, nnz, options), matmul];
+  return [emitZeros(node, { ...options, name: "sp_zero" }), columnValuesKernel(node, w, options), matmul];
 }
 
 /** The sddmm body over a weight row's positions, given the sum for position (r, c) as `sum`. */
@@ -257,10 +255,7 @@ export function emitCompactSparseSddmm(node: Node, inputs: readonly Type[], opti
   checkF32(node, inputs, 2);
   const a = tensorOperand(node, inputs, 0);
   const L = layout(node, tensorResult(node), options);
-  const cols = L.sizes.known("cols");
-  if (cols === undefined || L.sizes.known("rows") === undefined) throw new CodegenError(node.op, "a compact sddmm needs the weight's shape known", node.span);
   const nnz = intAttr(node.attrs, "nnz");
-  const team = TEAM;
   const partial = { kind: "scratch" as const, index: 0, bytes: 4 * SDDMM_CHUNKS * Math.max(1, nnz) };
   const n = L.sizes.add("n", a.shape[0], "runtime");
   const chunkBindings = new BindingList()
@@ -273,7 +268,7 @@ export function emitCompactSparseSddmm(node: Node, inputs: readonly Type[], opti
     .finish(L.sizes);
   const chunks = assembleKernel(node, {
     name: "sp_sddmm_chunks",
-    summary: `aᵀ·b at the pattern's positions over b's non-zeros, ${SDDMM_CHUNKS} chunks of nodes, a workgroup of ${team} each`,
+    summary: `aᵀ·b at the pattern's positions over b's non-zeros, ${SDDMM_CHUNKS} chunks of nodes, a workgroup of ${TEAM} each`,
     sizes: L.sizes,
     bindings: chunkBindings,
     body: `  let c = ${LINEAR_WORKGROUP};
@@ -284,7 +279,7 @@ export function emitCompactSparseSddmm(node: Node, inputs: readonly Type[], opti
   // Each member zeroes the sums it adds into below (no barrier: on lavapipe one costs 45%).
   for (var k = 0u; k < ${L.cols}; k = k + 1u) {
     let end = p[${L.colptr} + k + 1u];
-    for (var f = p[${L.colptr} + k] + i32(lid); f < end; f = f + ${team}) {
+    for (var f = p[${L.colptr} + k] + i32(lid); f < end; f = f + ${TEAM}) {
       part[base + u32(f)] = 0.0;
     }
   }
@@ -295,14 +290,14 @@ export function emitCompactSparseSddmm(node: Node, inputs: readonly Type[], opti
       let k = u32(bcols[e]);
       let v = b[e];
       let end = p[${L.colptr} + k + 1u];
-      for (var f = p[${L.colptr} + k] + i32(lid); f < end; f = f + ${team}) {
+      for (var f = p[${L.colptr} + k] + i32(lid); f < end; f = f + ${TEAM}) {
         let q = base + u32(f);
         part[q] = part[q] + a[i * ${L.rows} + u32(p[${L.rowsAt} + u32(f)])] * v;
       }
     }
   }
 `,
-    workgroup: team,
+    workgroup: TEAM,
     dispatch: () => gridFor(SDDMM_CHUNKS),
   });
   const S = layout(node, tensorResult(node), options);
@@ -313,7 +308,7 @@ export function emitCompactSparseSddmm(node: Node, inputs: readonly Type[], opti
     .finish(S.sizes);
   const sum = assembleKernel(node, {
     name: options.name ?? "sp_sddmm_compact",
-    summary: `the ${SDDMM_CHUNKS} chunks' sums added, a weight column per workgroup of ${team}`,
+    summary: `the ${SDDMM_CHUNKS} chunks' sums added, a weight column per workgroup of ${TEAM}`,
     sizes: S.sizes,
     bindings: sumBindings,
     body: `  let k = ${LINEAR_WORKGROUP};
@@ -321,7 +316,7 @@ export function emitCompactSparseSddmm(node: Node, inputs: readonly Type[], opti
     return;
   }
   let end = p[${S.colptr} + k + 1u];
-  for (var f = p[${S.colptr} + k] + i32(lid); f < end; f = f + ${team}) {
+  for (var f = p[${S.colptr} + k] + i32(lid); f < end; f = f + ${TEAM}) {
     var acc = 0.0;
     for (var c = 0u; c < ${SDDMM_CHUNKS}u; c = c + 1u) {
       acc = acc + part[c * ${S.sizes.expr("nnz")} + u32(f)];
@@ -329,28 +324,8 @@ export function emitCompactSparseSddmm(node: Node, inputs: readonly Type[], opti
     out[u32(p[${S.rowsAt} + u32(f)]) * ${S.cols} + k] = acc;
   }
 `,
-    workgroup: team,
-    dispatch: () => gridFor(cols),
+    workgroup: TEAM,
+    dispatch: (s) => gridFor(s.cols),
   });
-  return [zeroKernel(node, L.sizes.known("rows")! * cols, options), chunks, sum];
-}
-
-/** The output zeroed, a vec4 per invocation (buffers are whole vec4s): `width` per row, `rows` (a size of the node) rows. */
-function zeroKernel(node: Node, width: number, options: EmitOptions, rows?: Dim): KernelSpec {
-  const sizes = new SizeTable(options.symbols);
-  const total = sizes.add("total", rows === undefined ? width : dimMul(rows, width), "runtime");
-  const bindings = new BindingList().add("out", "read_write", "array<vec4<f32>>", { kind: "output" }).finish(sizes);
-  return assembleKernel(node, {
-    name: "sp_zero",
-    summary: "the output zeroed before the product adds into it",
-    sizes,
-    bindings,
-    body: `  let q = ${LINEAR_WORKGROUP} * ${DEFAULT_WORKGROUP}u + lid;
-  if (q * 4u < ${total}) {
-    out[q] = vec4<f32>(0.0);
-  }
-`,
-    workgroup: DEFAULT_WORKGROUP,
-    dispatch: (s) => gridFor(groupsFor(Math.ceil(s.total / 4), DEFAULT_WORKGROUP)),
-  });
+  return [emitZeros(node, { ...options, name: "sp_zero" }), chunks, sum];
 }

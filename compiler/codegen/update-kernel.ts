@@ -97,6 +97,14 @@ export interface UpdatePart {
   slots: readonly number[];
 }
 
+/** An update part's slots by role. */
+export function partSlots(p: UpdatePart): { tensors: readonly number[]; scalars: readonly number[]; output: number } {
+  const def = p.kernel.update!.def;
+  const t = def.tensors.length;
+  const n = (def.scalars ?? []).length;
+  return { tensors: p.slots.slice(0, t), scalars: p.slots.slice(t, t + n), output: p.slots[t + n] };
+}
+
 /**
  * Consecutive updates over the same element count as one kernel, each element's updates in their
  * order: what the launches one after another compute, element by element. Each distinct buffer is
@@ -109,7 +117,9 @@ export function mergedUpdateKernel(parts: readonly UpdatePart[]): { kernel: Kern
   const first = parts[0].kernel;
   const wg = first.update!.workgroup;
   const slots: number[] = [];
-  const written = new Set(parts.map((p) => p.slots[p.slots.length - 1]));
+  const roles = parts.map(partSlots);
+  const written = new Set(roles.map((r) => r.output));
+  const scalarRead = new Set(roles.flatMap((r) => r.scalars));
   const buffer = (slot: number) => {
     if (!slots.includes(slot)) slots.push(slot);
     return `b${slots.indexOf(slot)}`;
@@ -118,15 +128,13 @@ export function mergedUpdateKernel(parts: readonly UpdatePart[]): { kernel: Kern
   const lastWriter = new Map<number, number>();
   const blocks = parts.map((part, k) => {
     const { def } = part.kernel.update!;
-    const scalars = def.scalars ?? [];
-    const tensorSlots = part.slots.slice(0, def.tensors.length);
-    const scalarSlots = part.slots.slice(def.tensors.length, def.tensors.length + scalars.length);
+    const { tensors, scalars, output } = roles[k];
     const loads = def.tensors.map((t, j) => {
-      const writer = lastWriter.get(tensorSlots[j]);
-      return `let ${t.name} = ${writer === undefined ? `${buffer(tensorSlots[j])}[q]` : `gnnc_r${writer}[gnnc_e]`};`;
+      const writer = lastWriter.get(tensors[j]);
+      return `let ${t.name} = ${writer === undefined ? `${buffer(tensors[j])}[q]` : `gnnc_r${writer}[gnnc_e]`};`;
     });
-    const once = [...scalars.map((s, j) => `let ${s.name} = ${buffer(scalarSlots[j])}[0];`), ...(def.prelude ? [def.prelude] : [])];
-    lastWriter.set(part.slots[part.slots.length - 1], k);
+    const once = [...(def.scalars ?? []).map((s, j) => `let ${s.name} = ${buffer(scalars[j])}[0];`), ...(def.prelude ? [def.prelude] : [])];
+    lastWriter.set(output, k);
     return `  // ${def.name}
   var gnnc_r${k}: array<vec4<f32>, ${PER_INVOCATION}>;
   {
@@ -146,12 +154,8 @@ ${indent(loads.join("\n"), 8)}
   const total = sizes.add("total", first.sizes.total, "runtime");
   const list = new BindingList();
   for (const [i, slot] of slots.entries()) {
-    const scalar = parts.some((p) => {
-      const d = p.kernel.update!.def;
-      return p.slots.slice(d.tensors.length, d.tensors.length + (d.scalars ?? []).length).includes(slot);
-    });
     // A scalar buffer is read as f32 (element 0), any other as vec4s.
-    list.add(`b${i}`, written.has(slot) ? "read_write" : "read", scalar ? "array<f32>" : "array<vec4<f32>>", { kind: "input", input: i });
+    list.add(`b${i}`, written.has(slot) ? "read_write" : "read", scalarRead.has(slot) ? "array<f32>" : "array<vec4<f32>>", { kind: "input", input: i });
   }
   const body = `  let gnnc_q0 = ${LINEAR_WORKGROUP} * ${wg * PER_INVOCATION}u + lid;
   let gnnc_n4 = (${total} + 3u) / 4u;

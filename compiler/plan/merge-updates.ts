@@ -1,5 +1,5 @@
 import type { KernelSpec } from "../codegen/kernel.js";
-import { mergedUpdateKernel, type UpdatePart } from "../codegen/update-kernel.js";
+import { mergedUpdateKernel, partSlots, type UpdatePart } from "../codegen/update-kernel.js";
 import type { BindingLimits } from "./binding-split.js";
 import type { Step } from "./launch-plan.js";
 
@@ -63,18 +63,12 @@ function joins(run: readonly UpdatePart[], first: Step, part: UpdatePart, step: 
   if (first.kind !== "dispatch" || step.kind !== "dispatch") return false;
   if (first.sizes.total !== step.sizes.total || head.update!.workgroup !== part.kernel.update!.workgroup) return false;
   const parts = [...run, part];
-  const written = new Set(parts.map((p) => p.slots[p.slots.length - 1]));
-  const scalars = new Set(parts.flatMap(scalarSlots));
-  // A buffer is read either as scalars (f32, element 0) or as vec4s, never both in one kernel.
-  const both = parts.some((p) => p.slots.slice(0, p.kernel.update!.def.tensors.length).some((s) => scalars.has(s)));
-  const scalarWritten = [...scalars].some((s) => written.has(s));
+  const roles = parts.map(partSlots);
+  const scalars = new Set(roles.flatMap((r) => r.scalars));
+  // A buffer read as scalars (f32, element 0) is neither written nor read as vec4s in the kernel.
+  const clash = roles.some((r) => scalars.has(r.output) || r.tensors.some((s) => scalars.has(s)));
   const distinct = new Set(parts.flatMap((p) => p.slots)).size;
-  return !scalarWritten && !both && distinct <= limits.maxStorageBindings;
-}
-
-function scalarSlots(p: UpdatePart): readonly number[] {
-  const def = p.kernel.update!.def;
-  return p.slots.slice(def.tensors.length, def.tensors.length + (def.scalars ?? []).length);
+  return !clash && distinct <= limits.maxStorageBindings;
 }
 
 /** The steps with their kernels renumbered to the kernels some step launches, in order of first use. */

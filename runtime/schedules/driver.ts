@@ -70,7 +70,6 @@ export function lastLoss(r: PhaseRecord): number | undefined {
   return v?.[v.length - 1];
 }
 
-
 /** The state a checkpoint resumes: its tensors for every entry that is not transient, the rest as initialised. */
 function startState(t: ScheduleTarget, symbols: Readonly<Record<string, number>>, seed: number, start?: StartState): Record<string, TensorValue> {
   const init = initParams(t.module, seed, symbols);
