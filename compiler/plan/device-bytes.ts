@@ -79,3 +79,20 @@ export function deviceBytes(plans: readonly LaunchPlan[], pool?: PoolLayout): nu
   const shared = (pool?.buffers ?? []).reduce((n, b) => n + b, 0);
   return own + shared + packLayout(packedParams(plans)).bytes;
 }
+
+/**
+ * The staging buffer a function needs to copy a state entry within the parameter pack: WebGPU
+ * copies only between two buffers, so a result that is a parameter, returned unchanged as another
+ * entry's new value (`updates`, the names of the entries its results replace, by result index), is
+ * copied out and back through it. One buffer per function, as large as its largest such copy;
+ * 0 when it has none.
+ */
+export function packStagingBytes(s: LaunchPlan, writes: readonly (readonly [number, string])[]): number {
+  const packed = new Set(s.params.values());
+  let most = 0;
+  for (const [k, name] of writes) {
+    const [from] = s.results[k];
+    if (packed.has(from) && s.params.get(name) !== from) most = Math.max(most, s.slots[from].bytes);
+  }
+  return most === 0 ? 0 : allocatedSize(most);
+}

@@ -199,6 +199,7 @@ export class GpuProgram {
     this.lastRun = [];
     await this.record(this.plan.steps, rec);
     rec.endPass();
+    this.reserveStaging(updates, external);
     for (const [k, name] of updates) {
       const to = this.plan.params.get(name);
       const [from] = this.plan.results[k];
@@ -379,6 +380,28 @@ export class GpuProgram {
   }
 
   private staging?: GPUBuffer;
+
+  /**
+   * The staging buffer, made once at the size of the largest copy within one buffer that a run
+   * with these updates and writes makes (a function's copies are the same every run), so the
+   * buffer is never replaced by a larger one (compiler/plan/device-bytes.ts packStagingBytes
+   * predicts it).
+   */
+  private reserveStaging(updates: readonly (readonly [number, string])[], external: readonly (readonly [number, Place])[]): void {
+    let most = 0;
+    const within = (from: number, to: Place) => {
+      if (this.buffers[from].buffer === to.buffer && this.buffers[from].offset !== to.offset) most = Math.max(most, this.plan.slots[from].bytes);
+    };
+    for (const [k, name] of updates) {
+      const to = this.plan.params.get(name);
+      if (to !== undefined) within(this.plan.results[k][0], this.buffers[to]);
+    }
+    for (const [k, place] of external) within(this.plan.results[k][0], place);
+    if (most > 0 && (!this.staging || this.staging.size < most)) {
+      this.staging = this.gpu.createBuffer(most, "copy staging");
+      this.owned.push(this.staging);
+    }
+  }
 
   /** One pipeline, sizes uniform and bind group per launch, made once (loops reuse them every iteration). */
   private async prepare(steps: readonly Step[], paramSlots: ReadonlySet<number> = new Set(this.plan.params.values())): Promise<void> {

@@ -1,7 +1,7 @@
 import { concreteShape } from "../../compiler/ir/dims.js";
 import type { Func, TensorType } from "../../compiler/ir/types.js";
 import type { TensorValue, Value } from "../../compiler/ir/values.js";
-import { allocatedSize, deviceBytes, packedParams, statePool, type PoolLayout } from "../../compiler/plan/index.js";
+import { allocatedSize, deviceBytes, packedParams, packStagingBytes, statePool, type PoolLayout } from "../../compiler/plan/index.js";
 import { BufferStore, hostValues, loadFunction, onHostOnly, planFunction, patternedInputs, type FunctionPlan, type GpuDevice, type GpuProgram, type Place } from "../gpu/index.js";
 import { valueBytes } from "./value-bytes.js";
 import { hostArray } from "../gpu/host-data.js";
@@ -191,7 +191,8 @@ export class GpuRunner implements Runner {
     const programs = [...this.loaded.values()].reduce((n, l) => n + l.program.ownedBytes, 0);
     let shared = 0;
     for (const b of this.store.buffers.values()) shared += b.size;
-    const predicted = deviceBytes([...this.loaded.values()].map((l) => l.program.plan), this.pool) + allocatedSize(4 * this.logEntries);
+    const staging = [...this.loaded.values()].reduce((n, l) => n + packStagingBytes(l.program.plan, [...l.updates, ...l.writes.map(([k]) => [k, l.func.resultNames[k]] as const)]), 0);
+    const predicted = deviceBytes([...this.loaded.values()].map((l) => l.program.plan), this.pool) + allocatedSize(4 * this.logEntries) + staging;
     // Functions of the data only hold their results on the host.
     const held = valueBytes([...this.onHost.values()].flatMap((h) => h.results));
     return { heldBytes: held, peakBytes: programs + shared, predictedBytes: predicted };

@@ -29,6 +29,7 @@ describe("ADMM on the GPU", () => {
     const schedule = "layers = [3], iterations = 3, rho = 0.05, nu = 0.05, quantize = linspace(-1, 4, 101)";
     const [ref, dev] = [await train(schedule), await train(schedule, device)];
     expect(dev.states).toHaveLength(3);
+    expect(dev.result.peak_bytes).toBe(dev.result.peak_bytes_predicted);
     dev.states.forEach((state, k) => {
       for (const [name, t] of Object.entries(ref.states[k])) expectAllClose(state[name], t, { atol: 2e-4, rtol: 2e-3 });
     });
