@@ -83,8 +83,8 @@ export function deviceBytes(plans: readonly LaunchPlan[], pool?: PoolLayout): nu
 /**
  * The staging buffer a function needs to copy a state entry within the parameter pack: WebGPU
  * copies only between two buffers, so a result that is a parameter, returned unchanged as another
- * entry's new value (`updates`, the names of the entries its results replace, by result index), is
- * copied out and back through it. One buffer per function, as large as its largest such copy;
+ * entry's new value (`writes`: [result index, name of the entry it replaces]), is copied out and
+ * back through it. One buffer per function, as large as its largest such copy;
  * 0 when it has none.
  */
 export function packStagingBytes(s: LaunchPlan, writes: readonly (readonly [number, string])[]): number {

@@ -199,7 +199,8 @@ export class GpuProgram {
     this.lastRun = [];
     await this.record(this.plan.steps, rec);
     rec.endPass();
-    this.reserveStaging(updates, external);
+    // A function's copies are the same every run: size the staging buffer on the first.
+    if (!this.stagingSized) this.reserveStaging(updates, external);
     for (const [k, name] of updates) {
       const to = this.plan.params.get(name);
       const [from] = this.plan.results[k];
@@ -380,12 +381,12 @@ export class GpuProgram {
   }
 
   private staging?: GPUBuffer;
+  private stagingSized = false;
 
   /**
    * The staging buffer, made once at the size of the largest copy within one buffer that a run
-   * with these updates and writes makes (a function's copies are the same every run), so the
-   * buffer is never replaced by a larger one (compiler/plan/device-bytes.ts packStagingBytes
-   * predicts it).
+   * with these updates and writes makes, so it is never replaced by a larger one
+   * (compiler/plan/device-bytes.ts packStagingBytes predicts it).
    */
   private reserveStaging(updates: readonly (readonly [number, string])[], external: readonly (readonly [number, Place])[]): void {
     let most = 0;
@@ -397,6 +398,7 @@ export class GpuProgram {
       if (to !== undefined) within(this.plan.results[k][0], this.buffers[to]);
     }
     for (const [k, place] of external) within(this.plan.results[k][0], place);
+    this.stagingSized = true;
     if (most > 0 && (!this.staging || this.staging.size < most)) {
       this.staging = this.gpu.createBuffer(most, "copy staging");
       this.owned.push(this.staging);
