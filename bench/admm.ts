@@ -49,8 +49,8 @@ const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const EXAMPLE = join(REPO, "examples", "cora-admm.gnn");
 const LABELS: Record<string, string> = { cora: "Cora", coauthor_cs: "Coauthor CS", amazon_computers: "Amazon Computers", csbm: "CSBM 3k (synthetic)" };
 /**
- * Datasets made rather than loaded: checked beside the stored ones, as their settings are chosen
- * on validation the same way. CSBM: 3000 nodes, 5 classes, 256 features, mean degree 10.
+ * Datasets made rather than loaded, checked beside the stored ones (acceptance asks for data outside
+ * the shared folder). CSBM: 3000 nodes, 5 classes, 256 features, mean degree 10, homophily 0.8.
  */
 const SYNTHETIC: Record<string, string> = { csbm: csbmDeclaration({ nodes: 3000, classes: 5, features: 256, avgDegree: 10 }) };
 /** The example's train blocks. */
