@@ -22,7 +22,8 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { compile } from "../compiler/index.js";
 import type { TensorValue } from "../compiler/ir/values.js";
-import type { OptionCall, TrainSpec } from "../compiler/train/spec.js";
+import { optionText } from "../compiler/schedules/options.js";
+import type { OptionValue, TrainSpec } from "../compiler/train/spec.js";
 import { dataSearchPath, datasetResolver, describeDataset } from "../runtime/data/index.js";
 import { NoAdapterError, openDevice, type GpuDevice } from "../runtime/gpu/index.js";
 import type { ScheduleResult } from "../runtime/schedules/result.js";
@@ -63,8 +64,8 @@ const RUNS: Record<string, string> = { admm: "cora_admm", admm_q: "cora_admm_q",
 interface DatasetSettings {
   transforms: string[];
   /** Schedule options of every ADMM run; `quantized`: of the -Q run only (its level set). */
-  schedule: Record<string, unknown>;
-  quantized?: Record<string, unknown>;
+  schedule: Record<string, OptionValue>;
+  quantized?: Record<string, OptionValue>;
   evalEvery?: number;
 }
 const SETTINGS: Record<string, DatasetSettings> = {
@@ -117,12 +118,12 @@ interface ParallelRow {
   equal: boolean;
 }
 
-function compileBlock(text: string, run: string, overrides: Record<string, unknown>, evalEvery?: number): { spec: TrainSpec; module: Parameters<typeof runTraining>[1] } {
+function compileBlock(text: string, run: string, overrides: Readonly<Record<string, OptionValue>>, evalEvery?: number): { spec: TrainSpec; module: Parameters<typeof runTraining>[1] } {
   const r = compile(text, { file: "cora-admm.gnn", datasets: datasetResolver(dataSearchPath({ dataDir: dataDir ? [dataDir] : [], env: process.env })) });
   if (!r.program) throw new Error(r.diagnostics.map((d) => `${d.code} ${d.message}`).join("\n"));
   const spec0 = r.program.trains.find((t) => t.name === run)!;
   const module = r.program.modules.find((m) => m.name === spec0.module)!;
-  const scheduled = spec0.schedule ? { ...spec0, schedule: { ...spec0.schedule, args: { ...spec0.schedule.args, ...(overrides as TrainSpec["schedule"] & object) } } } : spec0;
+  const scheduled = spec0.schedule ? { ...spec0, schedule: { ...spec0.schedule, args: { ...spec0.schedule.args, ...overrides } } } : spec0;
   const spec = evalEvery ? { ...scheduled, evalEvery } : scheduled;
   return { spec: spec as TrainSpec, module };
 }
@@ -185,13 +186,6 @@ async function parallel(gpu: GpuDevice | undefined, save: (rows: ParallelRow[]) 
     save(rows);
     log(`10 × 1000, ${devices} device(s): ${row.iterationMs.toFixed(0)} ms an iteration, ${row.boundaryBytes} bytes across groups, equal: ${equal}`);
   }
-}
-
-/** An option value as the .gnn file writes it: `bits(8, -1, 2)`, `[200, 10, 200]`. */
-function optionText(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(optionText).join(", ")}]`;
-  if (v && typeof v === "object" && "call" in v) return `${(v as OptionCall).call}(${(v as OptionCall).args.map(optionText).join(", ")})`;
-  return String(v);
 }
 
 function mean(xs: number[]): number {
