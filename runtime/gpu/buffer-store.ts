@@ -82,13 +82,25 @@ export class BufferStore {
     this.gpu.device.queue.writeBuffer(place.buffer, place.offset, new Uint8Array(data.buffer as ArrayBuffer, data.byteOffset, data.byteLength));
   }
 
-  /** Every packed parameter and state, read back at once (one wait): name → its bytes. */
-  async readParams(): Promise<Map<string, ArrayBuffer>> {
+  /**
+   * Packed parameters and states, read back at once (one wait): name → its bytes. `names` limits
+   * the read to the span of the pack that holds them (a worker handing one entry to another device
+   * reads that entry, not every weight); names not in the pack are skipped.
+   */
+  async readParams(names?: Iterable<string>): Promise<Map<string, ArrayBuffer>> {
     const out = new Map<string, ArrayBuffer>();
     if (!this.pack) return out;
-    const all = await this.gpu.read(this.pack.buffer, this.pack.layout.bytes);
+    const { layout, params } = this.pack;
+    const wanted = names === undefined ? [...layout.offsets.keys()] : [...new Set(names)].filter((n) => layout.offsets.has(n));
+    if (wanted.length === 0) return out;
+    const start = Math.min(...wanted.map((n) => layout.offsets.get(n)!));
+    const end = Math.max(...wanted.map((n) => layout.offsets.get(n)! + params.get(n)!));
+    const span = await this.gpu.read(this.pack.buffer, end - start, start);
     this.gpu.checkErrors();
-    for (const [name, offset] of this.pack.layout.offsets) out.set(name, all.slice(offset, offset + this.pack.params.get(name)!));
+    for (const name of wanted) {
+      const at = layout.offsets.get(name)! - start;
+      out.set(name, span.slice(at, at + params.get(name)!));
+    }
     return out;
   }
 

@@ -122,6 +122,13 @@ export class GpuDevice {
     return buffer;
   }
 
+  /** Resolves when the GPU has run everything submitted so far; an error of that work is thrown. */
+  async idle(): Promise<void> {
+    this.assertUsable();
+    await this.wait(this.device.queue.onSubmittedWorkDone());
+    this.checkErrors();
+  }
+
   /** The first `bytes` bytes of a buffer, copied back to the CPU (one submit and a map). */
   async read(buffer: GPUBuffer, bytes: number, offset = 0): Promise<ArrayBuffer> {
     this.assertUsable();

@@ -150,9 +150,13 @@ export class GpuRunner implements Runner {
     return out;
   }
 
+  finish(): Promise<void> {
+    return this.gpu.idle();
+  }
+
   async state(names?: readonly string[]): Promise<Record<string, TensorValue>> {
     const wanted = names ?? [...this.stateTypes.keys()];
-    const packed = await this.store.readParams();
+    const packed = await this.store.readParams(wanted);
     const out: Record<string, TensorValue> = {};
     for (const name of wanted) {
       const type = this.stateTypes.get(name);

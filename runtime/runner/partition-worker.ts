@@ -22,6 +22,7 @@ export type ToWorker =
   | { op: "get"; id: number; names: string[] }
   | { op: "read"; id: number; func: string; result: string }
   | { op: "logged"; id: number }
+  | { op: "finish"; id: number }
   | { op: "close" };
 
 export type FromWorker = { id: number; ok: true; value: unknown; memory: RunnerMemory } | { id: number; ok: false; error: string };
@@ -80,6 +81,8 @@ async function handle(m: ToWorker): Promise<void> {
       return reply(m.id, () => runner!.read(m.func, m.result));
     case "logged":
       return reply(m.id, () => runner!.logged());
+    case "finish":
+      return reply(m.id, () => runner!.finish());
     case "close":
       runner?.destroy();
       gpu?.destroy();

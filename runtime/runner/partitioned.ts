@@ -191,6 +191,11 @@ export class PartitionedRunner implements Runner {
     return order.map((d) => logs[d][at[d]++]);
   }
 
+  /** Every device has run what was posted to it (transfers included: a request queues behind them). */
+  async finish(): Promise<void> {
+    await Promise.all(this.devices.map((_, d) => this.request(d, { op: "finish", id: 0 })));
+  }
+
   async state(names?: readonly string[]): Promise<Record<string, TensorValue>> {
     const wanted = names ?? [...this.latest.keys()];
     const byDevice = new Map<number, string[]>();

@@ -63,6 +63,9 @@ export class ReferenceRunner implements Runner {
     return out;
   }
 
+  /** A reference run has finished when `run` resolves. */
+  async finish(): Promise<void> {}
+
   async state(names?: readonly string[]): Promise<Record<string, TensorValue>> {
     if (!names) return { ...this.current }; // values are never mutated: a shallow copy is a snapshot
     const out: Record<string, TensorValue> = {};

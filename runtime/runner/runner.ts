@@ -20,6 +20,11 @@ export interface Runner {
   read(func: string, result: string): Promise<TensorValue>;
   /** The scalars logged by runs since the last call, in order (one wait for the device). */
   logged(): Promise<number[]>;
+  /**
+   * Resolves when every run asked for so far has finished on the device(s). A GPU (or a worker)
+   * runs behind the caller, so a clock read before this measures what was queued, not what ran.
+   */
+  finish(): Promise<void>;
   /** The named state, every entry or those named, as host tensors the caller may keep. */
   state(names?: readonly string[]): Promise<Record<string, TensorValue>>;
   /** Replace state entries (initial values, a checkpoint, a schedule's hand-over). Names and shapes must exist. */

@@ -3,6 +3,7 @@ import { FuncBuilder } from "../../compiler/ir/builder.js";
 import type { Func } from "../../compiler/ir/types.js";
 import type { TensorValue } from "../../compiler/ir/values.js";
 import { GpuRunner, ReferenceRunner, RunnerError, type Runner, type RunnerProgram } from "../../runtime/runner/index.js";
+import { openPartitionedRunner } from "../../runtime/runner/partitioned.js";
 import { useGpu } from "../gpu/helpers.js";
 import { expectAllClose } from "../support/allclose.js";
 
@@ -44,6 +45,7 @@ const program = (): RunnerProgram => ({
 async function exercise(runner: Runner) {
   await runner.run("accumulate", { s: f32([], [1]) }, { log: "total" });
   await runner.run("accumulate", { s: f32([], [0.5]) }, { log: "total" });
+  await runner.finish();
   const logged = await runner.logged();
   const w = (await runner.state(["w"])).w;
   await runner.run("scaled");
@@ -203,4 +205,22 @@ describe("the GPU runner", () => {
       ten.destroy();
     }
   });
+});
+
+describe("a partitioned runner", () => {
+  // accumulate on device 0, scaled on device 1: scaled reads the w that accumulate wrote.
+  const placement = { parts: { accumulate: 0, scaled: 1 }, count: 2, devices: 2, quantized: {} };
+
+  it("runs as one device does, and finish() waits for its devices: a run's failure there is finish()'s", async () => {
+    const r = await openPartitionedRunner(program(), placement);
+    try {
+      expect(await exercise(r)).toEqual(EXPECTED);
+      await r.finish();
+      // A run is posted, not done, when run() resolves: the device's refusal comes back with finish().
+      await r.run("accumulate");
+      await expect(r.finish()).rejects.toThrow(/device 0: running `accumulate`: `accumulate` needs input\(s\) `s`/);
+    } finally {
+      r.destroy();
+    }
+  }, 60_000);
 });
