@@ -3,7 +3,7 @@ import { emitWidePatternMatmul } from "../codegen/matmul-pattern-wide.js";
 import { emitCompactSparseMatmul, emitCompactSparseSddmm } from "../codegen/sparse-matmul.js";
 import type { KernelSpec } from "../codegen/kernel.js";
 import { emitDensify, emitPatternDropout } from "../codegen/pattern-kernels.js";
-import { PATTERN_ARRAYS } from "../codegen/pattern.js";
+import type { PatternArray } from "../codegen/pattern.js";
 import type { Node, TensorType, Type } from "../ir/types.js";
 import type { BufferAssignment } from "./buffer-assignment.js";
 import type { Step } from "./launch-plan.js";
@@ -19,8 +19,8 @@ import type { Step } from "./launch-plan.js";
 export type Launch = (n: Node, kernel: KernelSpec, out: number, operand: (id: number) => number) => Step;
 
 export class CompactValues {
-  /** Patterned inputs some kernel reads the pattern of, with their slots in PATTERN_ARRAYS order. */
-  readonly patterns: { input: string; slots: readonly number[] }[] = [];
+  /** Patterned inputs some kernel reads the pattern of, with a slot for each array a kernel reads. */
+  readonly patterns: { input: string; arrays: Partial<Record<PatternArray, number>> }[] = [];
   /** Compact values: value id → the input whose pattern it has. */
   private readonly compact = new Map<number, string>();
 
@@ -97,17 +97,22 @@ export class CompactValues {
     return this.launch(n, emitDensify(n, k, type as TensorType, { symbols: this.symbols }), to, (v) => this.buffers.slotsOf(v)[0]);
   }
 
-  /** The slots of the zero pattern of compact value `value`, made when first bound. */
-  patternSlots(value: number): readonly number[] {
+  /**
+   * The slot of one array of the zero pattern of compact value `value`, made when a kernel first
+   * binds it: a function that only runs the model forward holds the row pattern, not the column
+   * pattern its gradient would read.
+   */
+  patternSlot(value: number, array: PatternArray): number {
     const input = this.compact.get(value)!;
-    const known = this.patterns.find((p) => p.input === input);
-    if (known) return known.slots;
+    let known = this.patterns.find((p) => p.input === input);
+    if (!known) this.patterns.push((known = { input, arrays: {} }));
+    const made = known.arrays[array];
+    if (made !== undefined) return made;
     const nnz = this.nonzeros.get(input)!;
     const type = this.buffers.typeOf(value) as TensorType;
     const [n, f] = type.shape.map((d) => this.buffers.size(d));
     const lengths = { rowptr: n + 1, cols: nnz, colptr: f + 1, rows: nnz, perm: nnz, order: f };
-    const slots = PATTERN_ARRAYS.map((a) => this.buffers.slot(lengths[a] * 4, `${input} pattern.${a}`));
-    this.patterns.push({ input, slots });
-    return slots;
+    return (known.arrays[array] = this.buffers.slot(lengths[array] * 4, `${input} pattern.${array}`));
   }
+
 }

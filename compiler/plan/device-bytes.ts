@@ -7,10 +7,12 @@ export function allocatedSize(bytes: number): number {
   return Math.max(16, Math.ceil(bytes / 16) * 16);
 }
 
-/** The shared buffer name of each input slot (`input x`; a graph's arrays `input graph.0` …): programs of one model share these. */
+/** The shared buffer name of each input slot (`input x`; a graph's arrays `input graph.0` …) and of each array of an input's zero pattern (`pattern x.cols`): programs of one model share these. */
 export function inputBufferNames(s: LaunchPlan): Map<number, string> {
   const names = new Map<number, string>();
   for (const [name, slots] of s.inputs) slots.forEach((slot, j) => names.set(slot, slots.length > 1 ? `input ${name}.${j}` : `input ${name}`));
+  // The zero pattern of an input is the same for every function that reads it (one data, one pattern).
+  for (const { input, arrays } of s.patterns) for (const [array, slot] of Object.entries(arrays)) names.set(slot, `pattern ${input}.${array}`);
   return names;
 }
 

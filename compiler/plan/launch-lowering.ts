@@ -1,7 +1,6 @@
 import { CodegenError } from "../codegen/emit-context.js";
 import { emitLaunches } from "../codegen/emit.js";
 import { resolveKernelSizes, type KernelSpec } from "../codegen/kernel.js";
-import { PATTERN_ARRAYS } from "../codegen/pattern.js";
 import { inputName, loopOf, loopUpdateChains, paramName, tupleIndex, type LoopView } from "../ir/struct-views.js";
 import type { Func, Node, Type } from "../ir/types.js";
 import type { BufferAssignment } from "./buffer-assignment.js";
@@ -135,7 +134,7 @@ export class LaunchLowering {
         if (src.kind === "input") return operand(n.inputs[src.input]);
         if (src.kind === "graph") return this.buffers.slotsOf(n.inputs[src.input])[["indptr", "src", "dst"].indexOf(src.array)];
         if (src.kind === "graph_by_src") return this.sourceView(n, n.inputs[src.input])[src.array === "indptr" ? 0 : 1];
-        if (src.kind === "pattern") return this.compact.patternSlots(n.inputs[src.input])[PATTERN_ARRAYS.indexOf(src.array)];
+        if (src.kind === "pattern") return this.compact.patternSlot(n.inputs[src.input], src.array);
         throw new CodegenError(n.op, `binding ${b.name} has an unknown source`, n.span);
       });
     const bytes = slots.map((s) => allocatedSize(this.buffers.slots[s].bytes));

@@ -1,4 +1,5 @@
 import type { KernelSpec } from "../codegen/kernel.js";
+import type { PatternArray } from "../codegen/pattern.js";
 import type { BindingLimits } from "./binding-split.js";
 
 /**
@@ -57,8 +58,8 @@ export interface LaunchPlan {
    * derives the pattern from the value given at load and uploads only the values.
    */
   compact: readonly string[];
-  /** Patterned inputs some kernel reads the pattern of: the input and its slots in PATTERN_ARRAYS order. */
-  patterns: readonly { input: string; slots: readonly number[] }[];
+  /** Patterned inputs some kernel reads the pattern of: the input, and the slot of each array a kernel reads. */
+  patterns: readonly { input: string; arrays: Readonly<Partial<Record<PatternArray, number>>> }[];
   /** Each function result's slots (one per tuple item / graph array). */
   results: readonly (readonly number[])[];
   /**

@@ -148,10 +148,10 @@ export class GpuProgram {
       if (t?.kind !== "tensor") throw new Error(`input ${input} is stored by its zero pattern, but no tensor was given for it at load`);
       this.compact.set(input, patternOf(input, t));
     }
-    for (const { input, slots } of plan.patterns) {
+    for (const { input, arrays } of plan.patterns) {
       const p = this.compact.get(input);
       if (!p) throw new Error(`a kernel reads the zero pattern of input ${input}, which is not stored compactly`);
-      PATTERN_ARRAYS.forEach((a, j) => this.writeArray(slots[j], p[a]));
+      for (const a of PATTERN_ARRAYS) if (arrays[a] !== undefined) this.writeArray(arrays[a], p[a]);
     }
   }
 

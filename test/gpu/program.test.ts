@@ -41,6 +41,8 @@ describe("GPU programs", () => {
     const program = await loadFunction(gpu, f, { symbols, data: { x, graph }, store });
     try {
       expect(program.plan.patterns.map((p) => p.input)).toEqual(["x"]);
+      // Forward only: the row pattern; the column pattern a weight's gradient reads is not held.
+      expect(Object.keys(program.plan.patterns[0].arrays).sort()).toEqual(["cols", "rowptr"]);
       expect(program.plan.kernels.map((k) => k.name)).toContain("t_matmul_pattern_rows");
       for (const [name, v] of Object.entries(params)) program.setParam(name, v);
       program.setInput("rng", rng);

@@ -179,6 +179,35 @@ describe("the GPU runner", () => {
     }
   });
 
+  it("holds an input's zero pattern once, whichever functions read it", async (ctx) => {
+    // `lin{k}`: x·wᵀ over mostly-zero features, the patterned forward; x is 300 × 64, 5% nonzero.
+    const lin = (name: string) => {
+      const b = new FuncBuilder(name);
+      const x = b.leaf("s.input", T([300, 64]), { name: "x" });
+      const w = b.leaf("s.param", T([8, 64]), { name: "w" });
+      return b.finish([b.emit("t.matmul", [x, w], { transB: true })], ["y"]);
+    };
+    const x = new Float32Array(300 * 64);
+    for (let k = 0; k < x.length; k += 20) x[k] = 1 + (k % 7);
+    const open = (n: number) =>
+      GpuRunner.open(gpuOf(ctx), { funcs: Array.from({ length: n }, (_, k) => lin(`lin${k}`)), data: { x: f32([300, 64], [...x]) }, state: { w: f32([8, 64], new Array(512).fill(0.5)) }, symbols: {} });
+    const one = await open(1);
+    const three = await open(3);
+    try {
+      await one.run("lin0");
+      await three.run("lin2");
+      expect([...(await three.read("lin2", "y")).data]).toEqual([...(await one.read("lin0", "y")).data]);
+      const [m1, m3] = [one.memory(), three.memory()];
+      expect(m3.peakBytes).toBe(m3.predictedBytes);
+      // Two more functions add their outputs (300 × 8 floats each, kept until they run again) and
+      // less than one more copy of the pattern's column indices (960 nonzeros × 4 bytes).
+      expect(m3.peakBytes - m1.peakBytes - 2 * 300 * 8 * 4).toBeLessThan(960 * 4);
+    } finally {
+      one.destroy();
+      three.destroy();
+    }
+  });
+
   it("shares scratch between functions: ten copies of a function cost one's scratch", async (ctx) => {
     // `chain`: four computed [64, 64] values in a row, then a state update.
     const chain = (name: string) => {
