@@ -7,12 +7,25 @@ export function allocatedSize(bytes: number): number {
   return Math.max(16, Math.ceil(bytes / 16) * 16);
 }
 
-/** The shared buffer name of each input slot (`input x`; a graph's arrays `input graph.0` …) and of each array of an input's zero pattern (`pattern x.cols`): programs of one model share these. */
-export function inputBufferNames(s: LaunchPlan): Map<number, string> {
+/**
+ * The shared buffer name of each slot that holds data rather than a computed value: inputs (`input
+ * x`; a graph's arrays `input graph.0` …), each array of an input's zero pattern (`pattern x.cols`),
+ * values computed once from the data (`host <digest>`) and graphs grouped by source. Programs of one
+ * model share these buffers, so the device holds each once.
+ */
+export function dataBufferNames(s: LaunchPlan): Map<number, string> {
   const names = new Map<number, string>();
   for (const [name, slots] of s.inputs) slots.forEach((slot, j) => names.set(slot, slots.length > 1 ? `input ${name}.${j}` : `input ${name}`));
   // The zero pattern of an input is the same for every function that reads it (one data, one pattern).
   for (const { input, arrays } of s.patterns) for (const [array, slot] of Object.entries(arrays)) names.set(slot, `pattern ${input}.${array}`);
+  for (const [id, slots] of s.hosted) {
+    const name = s.hostedNames.get(id);
+    if (name !== undefined) slots.forEach((slot, j) => names.set(slot, slots.length > 1 ? `${name}.${j}` : name));
+  }
+  for (const { graph, slots } of s.bySource) {
+    const name = "input" in graph ? `input ${graph.input}` : s.hostedNames.get(graph.hosted);
+    if (name !== undefined) slots.forEach((slot, j) => names.set(slot, `${name} by source.${j}`));
+  }
   return names;
 }
 
@@ -60,7 +73,7 @@ export function deviceBytes(plans: readonly LaunchPlan[], pool?: PoolLayout): nu
   plans.forEach((s, p) => {
     const pooled = pool?.slots[p];
     const names = new Map<number, string>();
-    for (const [slot, name] of inputBufferNames(s)) names.set(slot, name);
+    for (const [slot, name] of dataBufferNames(s)) names.set(slot, name);
     for (const slot of s.params.values()) names.set(slot, "");
     s.slots.forEach((slot, k) => {
       const name = names.get(k);

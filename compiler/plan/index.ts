@@ -6,7 +6,7 @@
 export { planLaunches } from "./plan-launches.js";
 export type { LaunchPlan, LaunchPlanOptions, Slot, Step } from "./launch-plan.js";
 export { DEFAULT_BINDING_LIMITS, fitBindings, partsNeeded, storageBindings, type BindingLimits } from "./binding-split.js";
-export { deviceBytes, allocatedSize, inputBufferNames, packLayout, packedParams, packStagingBytes, PACK_ALIGNMENT, type PackLayout } from "./device-bytes.js";
+export { deviceBytes, allocatedSize, dataBufferNames, packLayout, packedParams, packStagingBytes, PACK_ALIGNMENT, type PackLayout } from "./device-bytes.js";
 export { predictPeakBytes, type PeakBytes } from "./peak.js";
 export { poolLayout, statePool, type PoolLayout, type PoolPlan } from "./scratch-pool.js";
 export { funcCost, opCosts, type OpCost } from "./flops.js";

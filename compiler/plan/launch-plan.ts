@@ -46,6 +46,8 @@ export interface LaunchPlan {
   params: ReadonlyMap<string, number>;
   /** Values computed on the host once (they depend on unchanging data only) → their slots. */
   hosted: ReadonlyMap<number, readonly number[]>;
+  /** Of those, each one's shared buffer name (hosted-names.ts): functions computing the same value share its buffers. */
+  hostedNames: ReadonlyMap<number, string>;
   /** Slots the runtime fills once with the given words (loop index tables). */
   constants: ReadonlyMap<number, Int32Array>;
   /**

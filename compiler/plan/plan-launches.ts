@@ -8,6 +8,7 @@ import { BufferAssignment } from "./buffer-assignment.js";
 import type { LaunchPlan, LaunchPlanOptions } from "./launch-plan.js";
 import { DEFAULT_BINDING_LIMITS } from "./binding-split.js";
 import { LaunchLowering } from "./launch-lowering.js";
+import { hostedNames } from "./hosted-names.js";
 import { mergeUpdates } from "./merge-updates.js";
 
 /**
@@ -30,6 +31,7 @@ export function planLaunches(func: Func, options: LaunchPlanOptions): LaunchPlan
     inputs: buffers.inputs,
     params: buffers.params,
     hosted: buffers.hosted,
+    hostedNames: hostedNames(func, buffers.hosted.keys()),
     constants: lowering.constants,
     bySource: lowering.bySource,
     compact: [...buffers.inputs.keys()].filter((name) => options.patterned?.has(name)),

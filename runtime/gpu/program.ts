@@ -1,6 +1,6 @@
 /// <reference types="@webgpu/types" />
 import type { DispatchSize, KernelBinding, KernelSpec } from "../../compiler/codegen/index.js";
-import { inputBufferNames, launchCount, packedParams, type LaunchPlan, type Step } from "../../compiler/plan/index.js";
+import { dataBufferNames, launchCount, packedParams, type LaunchPlan, type Step } from "../../compiler/plan/index.js";
 import { FLAG_WORDS } from "../../compiler/codegen/equilibrium.js";
 import { graphBySource } from "../../compiler/codegen/graph-by-source.js";
 import { compactValues, PATTERN_ARRAYS, type SparsePattern } from "../../compiler/codegen/pattern.js";
@@ -95,7 +95,7 @@ export class GpuProgram {
     /** Reusable slots whose buffers other programs share (not owned: the caller destroys them). */
     pooled: ReadonlyMap<number, GPUBuffer> = new Map(),
   ): Promise<GpuProgram> {
-    const byName = inputBufferNames(plan);
+    const byName = dataBufferNames(plan);
     const paramOf = new Map([...plan.params].map(([name, slot]) => [slot, name]));
     const params = packedParams([plan]);
     const owned: GPUBuffer[] = [];

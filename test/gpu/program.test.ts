@@ -153,8 +153,10 @@ model Net(in_channels: int = 50) {
         expectAllClose(got, want);
       }
       expect(program.plan.hosted.size).toBeGreaterThan(0); // self loops and normalisation came from the host
+      // The host values are the store's, shared by name with any function computing the same ones.
+      expect([...store.buffers.keys()].filter((k) => k.startsWith("host ")).length).toBeGreaterThan(0);
       // The four parameters share one buffer, each at a 256-byte-aligned offset; read back at once.
-      expect([...store.buffers.keys()].filter((k) => !k.startsWith("input ")).sort()).toEqual(["parameters"]);
+      expect([...store.buffers.keys()].filter((k) => !k.startsWith("input ") && !k.startsWith("host ")).sort()).toEqual(["parameters"]);
       const packed = await store.readParams();
       expect([...packed.keys()].sort()).toEqual(Object.keys(params).sort());
       for (const [name, v] of Object.entries(params)) expect(new Float32Array(packed.get(name)!)).toEqual(v.data);

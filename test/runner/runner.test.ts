@@ -4,7 +4,9 @@ import type { Func } from "../../compiler/ir/types.js";
 import type { TensorValue } from "../../compiler/ir/values.js";
 import { GpuRunner, ReferenceRunner, RunnerError, type Runner, type RunnerProgram } from "../../runtime/runner/index.js";
 import { openPartitionedRunner } from "../../runtime/runner/partitioned.js";
-import { useGpu } from "../gpu/helpers.js";
+import { compileModule, funcOf } from "../autodiff/helpers.js";
+import { randomGraph, useGpu } from "../gpu/helpers.js";
+import { random, randomTensor } from "../support/tensors.js";
 import { expectAllClose } from "../support/allclose.js";
 
 /**
@@ -205,6 +207,34 @@ describe("the GPU runner", () => {
     } finally {
       one.destroy();
       three.destroy();
+    }
+  });
+
+  it("holds a value computed once from the data once, whichever functions compute it (a GCN's self loops and normalisation)", async (ctx) => {
+    const m = compileModule(`model Net(in_channels: int = 8) {
+  conv = GCNConv(in_channels, 4)
+  forward(x: f32[N, in_channels], g: graph[N]) = conv(x, g)
+}`);
+    const f = funcOf(m, "forward");
+    const rand = random(3);
+    const graph = randomGraph(400, rand);
+    const x = randomTensor([400, 8], rand);
+    const state = Object.fromEntries(m.params.map((p) => [p.name, randomTensor(p.type.shape as number[], rand)]));
+    const open = (n: number) => GpuRunner.open(gpuOf(ctx), { funcs: Array.from({ length: n }, (_, k) => ({ ...f, name: `f${k}` })), data: { x, graph }, state, symbols: { N: 400, E: graph.numEdges } });
+    const one = await open(1);
+    const two = await open(2);
+    try {
+      await one.run("f0");
+      await two.run("f1");
+      expect([...(await two.read("f1", "out")).data]).toEqual([...(await one.read("f0", "out")).data]);
+      const [m1, m2] = [one.memory(), two.memory()];
+      expect(m2.peakBytes).toBe(m2.predictedBytes);
+      // The second function adds its output (400 × 4 floats) and its launches' uniforms, not
+      // another copy of the graph with self loops (its source and target arrays alone are 2 × 4 × (E + N) bytes).
+      expect(m2.peakBytes - m1.peakBytes - 400 * 4 * 4).toBeLessThan(2 * 4 * (graph.numEdges + 400));
+    } finally {
+      one.destroy();
+      two.destroy();
     }
   });
 
