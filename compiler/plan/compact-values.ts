@@ -114,5 +114,4 @@ export class CompactValues {
     const lengths = { rowptr: n + 1, cols: nnz, colptr: f + 1, rows: nnz, perm: nnz, order: f };
     return (known.arrays[array] = this.buffers.slot(lengths[array] * 4, `${input} pattern.${array}`));
   }
-
 }
