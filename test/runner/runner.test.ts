@@ -3,6 +3,7 @@ import { FuncBuilder } from "../../compiler/ir/builder.js";
 import type { Func } from "../../compiler/ir/types.js";
 import type { TensorValue } from "../../compiler/ir/values.js";
 import { GpuRunner, ReferenceRunner, RunnerError, type Runner, type RunnerProgram } from "../../runtime/runner/index.js";
+import type { GpuDevice } from "../../runtime/gpu/index.js";
 import { openPartitionedRunner } from "../../runtime/runner/partitioned.js";
 import { compileModule, funcOf } from "../autodiff/helpers.js";
 import { randomGraph, useGpu } from "../gpu/helpers.js";
@@ -181,33 +182,38 @@ describe("the GPU runner", () => {
     }
   });
 
-  it("holds an input's zero pattern once, whichever functions read it", async (ctx) => {
-    // `lin{k}`: x·wᵀ over mostly-zero features, the patterned forward; x is 300 × 64, 5% nonzero.
-    const lin = (name: string) => {
-      const b = new FuncBuilder(name);
-      const x = b.leaf("s.input", T([300, 64]), { name: "x" });
-      const w = b.leaf("s.param", T([8, 64]), { name: "w" });
-      return b.finish([b.emit("t.matmul", [x, w], { transB: true })], ["y"]);
-    };
-    const x = new Float32Array(300 * 64);
-    for (let k = 0; k < x.length; k += 20) x[k] = 1 + (k % 7);
-    const open = (n: number) =>
-      GpuRunner.open(gpuOf(ctx), { funcs: Array.from({ length: n }, (_, k) => lin(`lin${k}`)), data: { x: f32([300, 64], [...x]) }, state: { w: f32([8, 64], new Array(512).fill(0.5)) }, symbols: {} });
-    const one = await open(1);
-    const three = await open(3);
+  /**
+   * Runners over 1 and n copies of `f` (the same data and state); the last copy of each runs and
+   * their results agree. Returns the bytes the n − 1 extra copies added, predicted = allocated.
+   */
+  async function bytesOfCopies(gpu: GpuDevice, f: Func, program: Omit<RunnerProgram, "funcs">, n: number, result: string): Promise<number> {
+    const open = (k: number) => GpuRunner.open(gpu, { ...program, funcs: Array.from({ length: k }, (_, j) => ({ ...f, name: `f${j}` })) });
+    const [one, many] = [await open(1), await open(n)];
     try {
-      await one.run("lin0");
-      await three.run("lin2");
-      expect([...(await three.read("lin2", "y")).data]).toEqual([...(await one.read("lin0", "y")).data]);
-      const [m1, m3] = [one.memory(), three.memory()];
-      expect(m3.peakBytes).toBe(m3.predictedBytes);
-      // Two more functions add their outputs (300 × 8 floats each, kept until they run again) and
-      // less than one more copy of the pattern's column indices (960 nonzeros × 4 bytes).
-      expect(m3.peakBytes - m1.peakBytes - 2 * 300 * 8 * 4).toBeLessThan(960 * 4);
+      await one.run("f0");
+      await many.run(`f${n - 1}`);
+      expect([...(await many.read(`f${n - 1}`, result)).data]).toEqual([...(await one.read("f0", result)).data]);
+      const [m1, mn] = [one.memory(), many.memory()];
+      expect(mn.peakBytes).toBe(mn.predictedBytes);
+      return mn.peakBytes - m1.peakBytes;
     } finally {
       one.destroy();
-      three.destroy();
+      many.destroy();
     }
+  }
+
+  it("holds an input's zero pattern once, whichever functions read it", async (ctx) => {
+    // x·wᵀ over mostly-zero features, the patterned forward; x is 300 × 64, 960 nonzeros.
+    const b = new FuncBuilder("lin");
+    const xIn = b.leaf("s.input", T([300, 64]), { name: "x" });
+    const w = b.leaf("s.param", T([8, 64]), { name: "w" });
+    const lin = b.finish([b.emit("t.matmul", [xIn, w], { transB: true })], ["y"]);
+    const x = new Float32Array(300 * 64);
+    for (let k = 0; k < x.length; k += 20) x[k] = 1 + (k % 7);
+    const added = await bytesOfCopies(gpuOf(ctx), lin, { data: { x: f32([300, 64], [...x]) }, state: { w: f32([8, 64], new Array(512).fill(0.5)) }, symbols: {} }, 3, "y");
+    // Two more functions add their outputs (300 × 8 floats each, kept until they run again) and
+    // less than one more copy of the pattern's column indices (960 nonzeros × 4 bytes).
+    expect(added - 2 * 300 * 8 * 4).toBeLessThan(960 * 4);
   });
 
   it("holds a value computed once from the data once, whichever functions compute it (a GCN's self loops and normalisation)", async (ctx) => {
@@ -215,27 +221,14 @@ describe("the GPU runner", () => {
   conv = GCNConv(in_channels, 4)
   forward(x: f32[N, in_channels], g: graph[N]) = conv(x, g)
 }`);
-    const f = funcOf(m, "forward");
     const rand = random(3);
     const graph = randomGraph(400, rand);
     const x = randomTensor([400, 8], rand);
     const state = Object.fromEntries(m.params.map((p) => [p.name, randomTensor(p.type.shape as number[], rand)]));
-    const open = (n: number) => GpuRunner.open(gpuOf(ctx), { funcs: Array.from({ length: n }, (_, k) => ({ ...f, name: `f${k}` })), data: { x, graph }, state, symbols: { N: 400, E: graph.numEdges } });
-    const one = await open(1);
-    const two = await open(2);
-    try {
-      await one.run("f0");
-      await two.run("f1");
-      expect([...(await two.read("f1", "out")).data]).toEqual([...(await one.read("f0", "out")).data]);
-      const [m1, m2] = [one.memory(), two.memory()];
-      expect(m2.peakBytes).toBe(m2.predictedBytes);
-      // The second function adds its output (400 × 4 floats) and its launches' uniforms, not
-      // another copy of the graph with self loops (its source and target arrays alone are 2 × 4 × (E + N) bytes).
-      expect(m2.peakBytes - m1.peakBytes - 400 * 4 * 4).toBeLessThan(2 * 4 * (graph.numEdges + 400));
-    } finally {
-      one.destroy();
-      two.destroy();
-    }
+    const added = await bytesOfCopies(gpuOf(ctx), funcOf(m, "forward"), { data: { x, graph }, state, symbols: { N: 400, E: graph.numEdges } }, 2, "out");
+    // The second function adds its output (400 × 4 floats) and its launches' uniforms, not another
+    // copy of the graph with self loops (its source and target arrays alone are 2 × 4 × (E + N) bytes).
+    expect(added - 400 * 4 * 4).toBeLessThan(2 * 4 * (graph.numEdges + 400));
   });
 
   it("shares scratch between functions: ten copies of a function cost one's scratch", async (ctx) => {
