@@ -3,7 +3,7 @@ import { getOpSpec } from "../ir/ops/index.js";
 import type { Func, Node, Region } from "../ir/types.js";
 import { mapFuncs, rebuildNode, rebuildRegion } from "../ir/walk.js";
 import type { Pass } from "./pass.js";
-import { canonicalKey } from "./canonical-key.js";
+import { canonicalKey } from "../ir/canonical-key.js";
 
 /**
  * Common-subexpression elimination. Two nodes merge when their op is pure and they have the same

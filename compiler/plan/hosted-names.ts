@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { canonicalKey } from "../ir/canonical-key.js";
 import { inputName } from "../ir/struct-views.js";
 import type { Func, Node } from "../ir/types.js";
 
@@ -19,7 +20,7 @@ export function hostedNames(func: Func, hosted: Iterable<number>): Map<number, s
     if (n && !n.regions?.length) {
       const input = inputName(n);
       const args = n.inputs.map(text);
-      t = input !== undefined ? `input ${input}` : args.every((a) => a !== undefined) ? `${n.op}${stableJson(n.attrs)}(${args.join(", ")})` : undefined;
+      t = input !== undefined ? `input ${input}` : args.every((a) => a !== undefined) ? `${n.op}${canonicalKey(n.attrs)}(${args.join(", ")})` : undefined;
     }
     memo.set(id, t);
     return t;
@@ -30,14 +31,4 @@ export function hostedNames(func: Func, hosted: Iterable<number>): Map<number, s
     if (t !== undefined) out.set(id, `host ${createHash("sha256").update(t).digest("hex").slice(0, 16)}`);
   }
   return out;
-}
-
-/** JSON with object keys sorted: equal attributes give equal text whatever order they were set in. */
-function stableJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(stableJson).join(",")}]`;
-  if (v && typeof v === "object") {
-    const entries = Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined);
-    return `{${entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, x]) => `${JSON.stringify(k)}:${stableJson(x)}`).join(",")}}`;
-  }
-  return JSON.stringify(v) ?? "null";
 }

@@ -214,11 +214,10 @@ export class GpuDevice {
         pass.end();
         device.queue.submit([encoder.finish()]);
       });
-      await this.wait(device.queue.onSubmittedWorkDone());
+      await this.idle();
     } finally {
       uniform?.destroy();
     }
-    this.checkErrors();
   }
 
   /**
