@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Project, type SourceFile } from "ts-morph";
-import { relative, resolve } from "node:path";
+import { join, relative, resolve } from "node:path";
 import { cycles, folderOf, importsOf, type Import } from "./support/import-graph.js";
 
 const COMPILER = ["compiler", "compiler/ir", "compiler/plan", "compiler/autodiff", "compiler/codegen", "compiler/passes", "compiler/frontend", "compiler/train", "compiler/api", "compiler/user-passes", "compiler/typescript", "compiler/schedules"];
@@ -28,7 +28,8 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   "compiler/schedules": ["compiler/ir", "compiler/plan", "compiler/autodiff", "compiler/train", "grammar"],
   // What a pass author imports (gnnc/ir, gnnc/passes): a view of the IR and the pass layer.
   "compiler/api": ["compiler/ir", "compiler/passes", "grammar"],
-  "compiler/user-passes": ["compiler/api", "compiler/ir", "compiler/passes", "grammar"],
+  // A user pass is type-checked and transpiled with the TypeScript toolchain, loaded lazily by compiler/typescript.
+  "compiler/user-passes": ["compiler/api", "compiler/ir", "compiler/passes", "compiler/typescript", "grammar"],
   // Typed TypeScript modules for compiled train blocks (--emit ts).
   "compiler/typescript": ["compiler/ir", "compiler/train", "grammar"],
   // The entry points in compiler/ itself drive the whole compiler.
@@ -120,6 +121,14 @@ describe("architecture", () => {
     const offenders = sources
       .filter((f) => /^(grammar|compiler)[\\/]/.test(relative(root, f.getFilePath())))
       .filter((f) => f.getImportDeclarations().some((d) => d.getModuleSpecifierValue() === "webgpu"))
+      .map((f) => relative(root, f.getFilePath()));
+    expect(offenders).toEqual([]);
+  });
+
+  it("loads ts-morph (the TypeScript compiler) only where it is first used, through compiler/typescript/ts-morph.ts", () => {
+    const offenders = sources
+      .filter((f) => relative(root, f.getFilePath()) !== join("compiler", "typescript", "ts-morph.ts"))
+      .filter((f) => f.getImportDeclarations().some((d) => d.getModuleSpecifierValue() === "ts-morph" && !d.isTypeOnly()))
       .map((f) => relative(root, f.getFilePath()));
     expect(offenders).toEqual([]);
   });

@@ -1,4 +1,4 @@
-import { ts } from "ts-morph";
+import { tsMorph } from "../typescript/ts-morph.js";
 
 /** A user pass's TypeScript as CommonJS for `sandbox.ts`, with a source map back to the `.ts` lines. */
 export interface Transpiled {
@@ -8,6 +8,7 @@ export interface Transpiled {
 }
 
 export function transpilePass(text: string, fileName: string): Transpiled {
+  const { ts } = tsMorph();
   const out = ts.transpileModule(text, {
     fileName,
     compilerOptions: {

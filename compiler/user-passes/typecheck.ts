@@ -1,9 +1,10 @@
 import { fileURLToPath } from "node:url";
-import { Project, ts, type Diagnostic as TsDiagnostic } from "ts-morph";
+import type { Diagnostic as TsDiagnostic, Project } from "ts-morph";
 import type { Diagnostic } from "../../grammar/diagnostics.js";
 import { error } from "../../grammar/diagnostics.js";
 import type { Pos, Span } from "../../grammar/span.js";
 import { PASS_CODES } from "../passes/codes.js";
+import { tsMorph } from "../typescript/ts-morph.js";
 
 /**
  * Type-checking a user pass against the published API before it loads: the file is checked as
@@ -27,6 +28,7 @@ function apiFile(relative: string): string {
 let project: Project | undefined;
 
 function sharedProject(): Project {
+  const { Project, ts } = tsMorph();
   project ??= new Project({
     compilerOptions: {
       strict: true,
@@ -60,7 +62,7 @@ export function typecheckPass(text: string, path: string): Diagnostic[] {
 
 function toDiagnostic(d: TsDiagnostic, text: string, path: string): Diagnostic {
   const raw = d.compilerObject;
-  const message = ts.flattenDiagnosticMessageText(raw.messageText, "\n  ");
+  const message = tsMorph().ts.flattenDiagnosticMessageText(raw.messageText, "\n  ");
   const start = raw.start ?? 0;
   const span = spanIn(text, path, start, start + Math.max(1, raw.length ?? 1));
   // TypeScript numbers its syntax errors below 2000.
