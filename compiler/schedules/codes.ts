@@ -11,4 +11,5 @@ export const SCHEDULE_CODES = {
   missingOption: { code: "E554", summary: "a required schedule option is missing" },
   unusedKey: { code: "E555", summary: "a train-block key the schedule does not use (or a key it needs is missing)" },
   unfitBlock: { code: "E556", summary: "the train block's loss, reports, selection or optimizer do not fit the schedule" },
+  conflict: { code: "E557", summary: "two options of the schedule ask for contradictory things" },
 } as const;

@@ -18,7 +18,8 @@ import { IMPROVED_INPUT, SOUP_FUNCS, SOUP_METHODS, WEIGHTS_INPUT, type SoupMetho
  * Neural Networks"; GIS from Graph Ladling). The block's model, loss, optimizer, epochs, select
  * and report train G ingredients that differ by seed: their dropout draws, with
  * `ingredient_lr = [...]` their learning rates, and with `same_init = false` their initialisation (ingredient i from seed + i; by default all start
- * from the block's seed, so that they stay in one basin and mix). They train side by side as one
+ * from the block's seed, so that they stay in one basin and mix; with `warmup = W` from one model
+ * trained W epochs first, as model soups fine-tune from one pretrained model). They train side by side as one
  * program where the model allows (compiler/schedules/batch-models.ts), else one after another.
  * Each keeps its own selected epoch. Then the mixes, each a phase:
  *
@@ -42,6 +43,7 @@ import { IMPROVED_INPUT, SOUP_FUNCS, SOUP_METHODS, WEIGHTS_INPUT, type SoupMetho
 const OPTIONS: readonly ScheduleOption[] = [
   { name: "ingredients", type: { kind: "int", min: 2, max: 256 }, required: true, doc: "how many ingredients to train and mix, e.g. `ingredients = 10`" },
   { name: "same_init", type: { kind: "bool" }, default: true, doc: "start every ingredient from one initialisation (the block's seed), so that they mix; false: ingredient i from seed + i" },
+  { name: "warmup", type: { kind: "int", min: 0, max: 1_000_000 }, default: 0, doc: "epochs of one model's training that every ingredient starts from (then each trains `epochs` more, with an optimizer state of its own): ingredients that fine-tune from one trained model stay in one basin where ones from one random initialisation drift apart" },
   { name: "side_by_side", type: { kind: "bool" }, default: true, doc: "train the ingredients as one program where the model allows; false: one after another" },
   { name: "ingredient_lr", type: { kind: "number", min: 0 }, list: { max: 256 }, doc: "a learning rate per ingredient (they then differ by it too, and train one after another)" },
   { name: "method", type: { kind: "word", words: SOUP_METHODS }, default: "learned", doc: "the soup the run keeps: uniform, greedy (GIS), learned (LS) or partition (PLS)" },
@@ -58,6 +60,7 @@ const OPTIONS: readonly ScheduleOption[] = [
 export interface SoupOptions {
   ingredients: number;
   same_init: boolean;
+  warmup: number;
   side_by_side: boolean;
   ingredient_lr?: number[];
   method: SoupMethod;
@@ -88,6 +91,9 @@ function optionValues(schedule: ScheduleSpec, data?: DatasetRef): SoupOptions | 
   }
   if (o.ingredient_lr && o.ingredient_lr.length !== o.ingredients) {
     out.push(error(SCHEDULE_CODES.listLength.code, `\`ingredient_lr\` has ${o.ingredient_lr.length} value${o.ingredient_lr.length === 1 ? "" : "s"}, but there are ${o.ingredients} ingredients`, at("ingredient_lr"), { help: "give one learning rate per ingredient" }));
+  }
+  if (o.warmup > 0 && !o.same_init) {
+    out.push(error(SCHEDULE_CODES.conflict.code, `\`warmup = ${o.warmup}\` starts every ingredient from one trained model, but \`same_init = false\` starts each from its own initialisation`, at("warmup"), { help: "drop one of the two: `warmup` for ingredients that share a start, `same_init = false` for independent ones" }));
   }
   const nodes = data && datasetAttribute(data, "num_nodes");
   if (typeof nodes === "number" && o.parts > nodes) {
@@ -156,29 +162,40 @@ function lower(spec: TrainSpec, module: Module): { module: Module; program: Sche
   const together = trainedTogether(forward, predict, model, spec, G, { sideBySide: o.side_by_side, lrs: o.ingredient_lr !== undefined });
   if (Array.isArray(together)) return together;
   let ingredients: Phase;
+  const warmup: Phase["steps"] = o.warmup > 0 ? [{ kind: "run", func: TRAIN_STEP_FUNC, times: o.warmup, inputs: {}, log: "loss" }] : [];
+  const start = o.warmup > 0 ? `from one model trained ${o.warmup} epochs (${TRAIN_STEP_FUNC}), ` : "";
+  // The plain block's training, for ingredients trained one after another and for the warm-up model.
+  const plain = (): void | Diagnostic[] => {
+    const alone = lowerTraining(module, { ...spec, schedule: undefined });
+    if (Array.isArray(alone)) return alone;
+    funcs.push(...alone.funcs.filter((f) => f.name !== FORWARD_FUNC && f.name !== PREDICT_FUNC));
+    params.push(...alone.params.filter((p) => !params.some((q) => q.name === p.name)));
+  };
   if (!isUnbatchable(together)) {
     funcs.push(together.step, together.predict, keepFunc(model, G, span));
     params.push(...batchParams(model, G), ...together.states);
     ingredients = {
       name: INGREDIENTS_PHASE,
-      label: `${G} ingredients side by side`,
+      label: `${G} ingredients side by side${o.warmup > 0 ? ` after ${o.warmup} warm-up epochs` : ""}`,
       pass: 0,
       evaluate: false,
-      steps: [{ kind: "run", func: SOUP_FUNCS.step, times: spec.epochs!, inputs: { rng: { from: "key" }, [STEP_INPUT]: { from: "step", counter: "ingredients" }, [LR_INPUT]: { from: "value", value: spec.optimizer!.options.lr } }, log: "loss" }],
-      note: `${o.same_init ? "one initialisation, dropout drawn per ingredient" : "ingredient i initialised from seed + i"}; after each evaluation: ${SOUP_FUNCS.predict}, each ingredient's selection, ${SOUP_FUNCS.keep}(${IMPROVED_INPUT})`,
+      steps: [...warmup, { kind: "run", func: SOUP_FUNCS.step, times: spec.epochs!, inputs: { rng: { from: "key" }, [STEP_INPUT]: { from: "step", counter: "ingredients" }, [LR_INPUT]: { from: "value", value: spec.optimizer!.options.lr } }, log: "loss" }],
+      note: `${start}${o.same_init ? "one initialisation, dropout drawn per ingredient" : "ingredient i initialised from seed + i"}; after each evaluation: ${SOUP_FUNCS.predict}, each ingredient's selection, ${SOUP_FUNCS.keep}(${IMPROVED_INPUT})`,
     };
+    if (o.warmup > 0) {
+      const failed = plain();
+      if (failed) return failed;
+    }
   } else {
-    const alone = lowerTraining(module, { ...spec, schedule: undefined });
-    if (Array.isArray(alone)) return alone;
-    funcs.push(...alone.funcs.filter((f) => f.name !== FORWARD_FUNC && f.name !== PREDICT_FUNC));
-    params.push(...alone.params.filter((p) => !params.some((q) => q.name === p.name)));
+    const failed = plain();
+    if (failed) return failed;
     ingredients = {
       name: INGREDIENTS_PHASE,
-      label: `${G} ingredients one after another`,
+      label: `${G} ingredients one after another${o.warmup > 0 ? ` after ${o.warmup} warm-up epochs` : ""}`,
       pass: 0,
       evaluate: false,
-      steps: [{ kind: "run", func: TRAIN_STEP_FUNC, times: spec.epochs!, inputs: {}, log: "loss" }],
-      note: `${o.same_init ? "one initialisation, ingredient i's dropout from seed + i" : "ingredient i from seed + i"}; trained one after another, since ${describe(together)}`,
+      steps: [...warmup, { kind: "run", func: TRAIN_STEP_FUNC, times: spec.epochs!, inputs: {}, log: "loss" }],
+      note: `${start}${o.same_init ? "one initialisation, ingredient i's dropout from seed + i" : "ingredient i from seed + i"}; trained one after another, since ${describe(together)}`,
     };
   }
 

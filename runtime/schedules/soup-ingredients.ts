@@ -1,5 +1,6 @@
 import { foldKey, keyFromSeed } from "../../compiler/ir/rng.js";
 import { stepPlanOf } from "../../compiler/ir/step-plan.js";
+import { STATE_KINDS, stateName } from "../../compiler/ir/training.js";
 import type { Module } from "../../compiler/ir/types.js";
 import type { TensorValue, Value } from "../../compiler/ir/values.js";
 import { batchedOptimizer } from "../../compiler/schedules/soup-funcs.js";
@@ -19,8 +20,9 @@ import { entriesOf, openPart, peakOf, type SoupContext } from "./soup-context.js
 import { columnsOf, stack } from "./soup-tensors.js";
 
 /**
- * Training a soup's ingredients: all from one initialisation (the run's seed) or ingredient i
- * from seed + i (`same_init = false`), dropout drawn per ingredient, each selected at its own
+ * Training a soup's ingredients: all from one initialisation (the run's seed; with `warmup = W`,
+ * from one model trained W epochs from it) or ingredient i from seed + i (`same_init = false`),
+ * dropout drawn per ingredient, each selected at its own
  * best evaluation by the block's `select` (and stopped by its `patience`). Side by side they are
  * one program: every step trains all of them (one dropout key per step, masks differing per
  * ingredient), every evaluation predicts all of them, and `ingredients.keep` copies, on the
@@ -43,6 +45,8 @@ export interface TrainedIngredients {
 export interface IngredientProgress {
   epoch: number;
   epochs: number;
+  /** An epoch of the warm-up model's training, before the ingredients split. */
+  warmup?: boolean;
   /** The ingredient being trained, when they train one after another. */
   ingredient?: number;
   loss: number;
@@ -57,8 +61,10 @@ export async function trainIngredients(c: SoupContext, onProgress?: (p: Ingredie
 async function trainSideBySide(c: SoupContext, onProgress?: (p: IngredientProgress) => void): Promise<TrainedIngredients> {
   const started = performance.now();
   const G = c.options.ingredients;
+  const losses: number[] = [];
+  const warm = c.options.warmup > 0 ? await warmedUp(c, plainModule(c), losses, onProgress) : undefined;
   const modelOnly = { ...c.module, params: c.model };
-  const inits = Array.from({ length: G }, (_, i) => initParams(modelOnly, c.options.same_init ? c.seed : c.seed + i, c.symbols));
+  const inits = Array.from({ length: G }, (_, i) => warm ?? initParams(modelOnly, c.options.same_init ? c.seed : c.seed + i, c.symbols));
   const given: Record<string, TensorValue> = {};
   for (const p of c.model) {
     const stacked = stack(inits.map((s) => s[p.name]));
@@ -73,7 +79,6 @@ async function trainSideBySide(c: SoupContext, onProgress?: (p: IngredientProgre
     const rates = lrInputs(batchedOptimizer(c.spec.optimizer!));
     const selections = Array.from({ length: G }, () => new Selection(c.spec.select, c.spec.patience));
     const stopped = new Array<boolean>(G).fill(false);
-    const losses: number[] = [];
     for (let e = 0; e < epochs; e++) {
       const inputs: Record<string, Value> = { rng: { kind: "rng", key: foldKey(root, e) }, [STEP_INPUT]: scalar(e + 1) };
       for (const r of rates) inputs[r.name] = scalar(lrAt(c.spec.lrSchedule, r.baseLr, e));
@@ -104,19 +109,14 @@ async function trainSideBySide(c: SoupContext, onProgress?: (p: IngredientProgre
 async function trainOneAfterAnother(c: SoupContext, onProgress?: (p: IngredientProgress) => void): Promise<TrainedIngredients> {
   const started = performance.now();
   const G = c.options.ingredients;
-  // The block's training as a plain run would have it: its step, predict, and whatever its step
-  // plan runs (a sparsify pass's topology updates), with the state those read and write.
-  const plan = stepPlanOf(c.module);
-  const planned = new Set([TRAIN_STEP_FUNC, PREDICT_FUNC, ...plan.init, ...plan.rules.map((r) => r.func)]);
-  const funcs = c.module.funcs.filter((f) => planned.has(f.name));
-  const kept = entriesOf(c.module, funcs.map((f) => f.name));
-  const module = { ...c.module, funcs, params: c.module.params.filter((p) => c.model.includes(p) || kept.has(p.name)) };
+  const module = plainModule(c);
   const states: Record<string, TensorValue>[] = [];
   const selected: Selected[] = [];
   const losses: number[] = [];
   let peakBytes = 0;
-  // One initialisation for all: each run starts from it as from a checkpoint at epoch 0.
-  const shared = c.options.same_init ? await initialised(c, module) : undefined;
+  // One initialisation (or warm-up model) for all: each run starts from it as from a checkpoint at epoch 0.
+  const warm = c.options.warmup > 0 ? await warmedUp(c, module, losses, onProgress) : undefined;
+  const shared = c.options.same_init ? { ...(await initialised(c, module)), ...warm } : undefined;
   const start = shared && { tensors: safeTensors(shared), source: "the shared initialisation", epoch: 0 };
   for (let g = 0; g < G; g++) {
     let state: Readonly<Record<string, TensorValue>> | undefined;
@@ -141,6 +141,42 @@ async function trainOneAfterAnother(c: SoupContext, onProgress?: (p: IngredientP
   }
   const tensors = Object.fromEntries(c.model.map((p) => [ingredientEntry(p.name), stack(states.map((s) => s[p.name]))]));
   return { tensors, selected, losses, ms: performance.now() - started, peakBytes, sideBySide: false };
+}
+
+/**
+ * The block's training as a plain run would have it: its step, predict, and whatever its step
+ * plan runs (a sparsify pass's topology updates), with the state those read and write.
+ */
+function plainModule(c: SoupContext): Module {
+  const plan = stepPlanOf(c.module);
+  const planned = new Set([TRAIN_STEP_FUNC, PREDICT_FUNC, ...plan.init, ...plan.rules.map((r) => r.func)]);
+  const funcs = c.module.funcs.filter((f) => planned.has(f.name));
+  const kept = entriesOf(c.module, funcs.map((f) => f.name));
+  return { ...c.module, funcs, params: c.module.params.filter((p) => c.model.includes(p) || kept.has(p.name)) };
+}
+
+/**
+ * `warmup = W`: one model trained W epochs as a plain run of the block (the run's seed), every
+ * epoch's loss appended to `losses`. Returned: its parameters, buffers and masks after the last
+ * epoch — not its optimizer states, so that each ingredient fine-tunes from it with a fresh
+ * optimizer, as model soups fine-tune from one pretrained model.
+ */
+async function warmedUp(c: SoupContext, module: Module, losses: number[], onProgress?: (p: IngredientProgress) => void): Promise<Record<string, TensorValue>> {
+  let state: Readonly<Record<string, TensorValue>> | undefined;
+  const W = c.options.warmup;
+  await train(module, { ...c.spec, select: { kind: "last", span: c.spec.select.span }, patience: undefined }, c.data, {
+    seed: c.seed,
+    epochs: W,
+    evalEvery: W,
+    gpu: c.gpu,
+    onEpoch: (p) => {
+      losses.push(p.loss);
+      onProgress?.({ epoch: p.epoch, epochs: p.epochs, warmup: true, loss: p.loss });
+    },
+    onSelect: (_, s) => void (state = s),
+  });
+  const fresh = new Set(c.model.flatMap((p) => STATE_KINDS.map((kind) => stateName(kind, p.name))));
+  return Object.fromEntries(Object.entries(state!).filter(([name]) => !fresh.has(name)));
 }
 
 /**

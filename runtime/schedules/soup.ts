@@ -7,7 +7,7 @@ import { ResumeError, type ScheduleRunOptions, type ScheduleTarget } from "./dri
 import type { PhaseRecord, ScheduleResult } from "./result.js";
 import { openPart, soupContext, type SoupContext } from "./soup-context.js";
 import { loadIngredients, saveIngredients } from "./soup-files.js";
-import { measure, trainIngredients, type TrainedIngredients } from "./soup-ingredients.js";
+import { measure, trainIngredients, type IngredientProgress, type TrainedIngredients } from "./soup-ingredients.js";
 import { learnedSoup, partitionSoup } from "./soup-learn.js";
 import { greedyMetric, greedySoup, uniformSoup, type Mixed } from "./soup-mix.js";
 import { unstack } from "./soup-tensors.js";
@@ -78,7 +78,8 @@ export async function runSoup(t: ScheduleTarget, options: ScheduleRunOptions): P
     ingredients = loadIngredients(c, loadFrom).tensors;
     records.push({ phase: INGREDIENTS_PHASE, label: `${o.ingredients} ingredients loaded from ${loadFrom}`, pass: 0, done: 1, ms: performance.now() - started, visits: [] });
   } else {
-    trained = await trainIngredients(c, (p) => progress(0, { part: p.ingredient === undefined ? `epoch ${p.epoch}/${p.epochs}` : `ingredient ${p.ingredient}, epoch ${p.epoch}/${p.epochs}`, loss: p.loss }));
+    const part = (p: IngredientProgress) => (p.warmup ? `warm-up, epoch ${p.epoch}/${p.epochs}` : p.ingredient === undefined ? `epoch ${p.epoch}/${p.epochs}` : `ingredient ${p.ingredient}, epoch ${p.epoch}/${p.epochs}`);
+    trained = await trainIngredients(c, (p) => progress(0, { part: part(p), loss: p.loss }));
     ingredients = trained.tensors;
     if (options.soup?.saveIngredients !== undefined) saveIngredients(c, options.soup.saveIngredients, ingredients, trained.selected);
     records.push({ phase: INGREDIENTS_PHASE, label: phases[0].label, pass: 0, done: 1, ms: trained.ms, visits: [{ part: "ingredients", losses: trained.losses }] });

@@ -25,6 +25,9 @@ describe("soup options", () => {
     expect(errors(soupSource({ soup: "ingredients = 3, ingredient_lr = [0.1, 0.2]" })).map((e) => [e.code, e.message])).toEqual([["E553", "`ingredient_lr` has 2 values, but there are 3 ingredients"]]);
     expect(errors(soupSource({ soup: "ingredients = 1" }))[0].message).toBe("`ingredients` of `soup` must be a whole number in [2, 256], found `1`");
     expect(errors(soupSource({ soup: "ingredients = 3, method = average" }))[0].message).toMatch(/^`method` of `soup` must be one of `uniform`, `greedy`, `learned`, `partition`/);
+    const warm = errors(soupSource({ soup: "ingredients = 3, same_init = false, warmup = 5" }));
+    expect(warm.map((e) => [e.code, e.message])).toEqual([["E557", "`warmup = 5` starts every ingredient from one trained model, but `same_init = false` starts each from its own initialisation"]]);
+    expect(errors(soupSource({ soup: "ingredients = 3, warmup = -1" }))[0].message).toBe("`warmup` of `soup` must be a whole number in [0, 1000000], found `-1`");
   });
 
   it("gnnc check refuses them too, and gnnc ir prints the plan with its notes", async () => {
@@ -36,6 +39,8 @@ describe("soup options", () => {
     expect(ir.stdout).toContain('phase ingredients "3 ingredients side by side"\n  run ingredients.step ×12(rng = key(), t = step(ingredients), lr = 0.02) log loss\n');
     expect(ir.stdout).toContain("func ingredients.step {");
     expect(ir.stdout).toContain("t.group_matmul{groups=3");
+    const warm = await runCli(["ir", "s.gnn"], { "s.gnn": soupSource({ soup: "ingredients = 3, warmup = 4" }) });
+    expect(warm.stdout).toContain('phase ingredients "3 ingredients side by side after 4 warm-up epochs"\n  run train_step ×4 log loss\n  run ingredients.step ×12(');
   });
 });
 

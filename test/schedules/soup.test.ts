@@ -62,6 +62,36 @@ describe("soup ingredients", () => {
     expect(Array.from(moved)).not.toEqual(Array.from(init));
   }, 240_000);
 
+  it("with `warmup = W`, every ingredient fine-tunes from one model trained W epochs, with an optimizer state of its own (side by side and one after another)", async () => {
+    // No dropout and the last epoch selected: every ingredient takes the same steps, which a plain
+    // run computes independently — W epochs, then E more from its parameters with a fresh optimizer.
+    const W = 3;
+    const E = 2;
+    const { runTraining } = await import("../../runtime/train/run.js");
+    const { safeTensors } = await import("../../runtime/checkpoint/checkpoint.js");
+    const plain = compileTrain(soupSource({ modelArgs: "p = 0.0", epochs: W, select: "last" }).replace(/ {2}schedule {2}= soup\(.*\)\n/, ""), "p.gnn");
+    let warm: Readonly<Record<string, TensorValue>> = {};
+    await runTraining(plain.spec, plain.module, { seed: 0, onSelect: (_, st) => void (warm = st) });
+    const restarted = Object.fromEntries(Object.entries(warm).map(([name, t]) => [name, name.startsWith("opt.") ? { ...t, data: new Float32Array(t.data.length) } : t]));
+    let expected: Readonly<Record<string, TensorValue>> = {};
+    await runTraining(plain.spec, plain.module, { seed: 0, epochs: E, start: { tensors: safeTensors(restarted), source: "warm", epoch: 0 }, onSelect: (_, st) => void (expected = st) });
+    const { loadCheckpoint } = await import("../../runtime/checkpoint/index.js");
+    for (const lrs of ["", "ingredient_lr = [0.02, 0.02], "]) {
+      const dir = mkdtempSync(join(tmpdir(), "gnnc-warm-"));
+      const { result } = await soup({ modelArgs: "p = 0.0", epochs: E, select: "last", soup: `ingredients = 2, warmup = ${W}, ${lrs}method = uniform, compare = false` }, { soup: { saveIngredients: dir } });
+      expect(result.soup!.trained!.sideBySide).toBe(lrs === "");
+      expect(result.schedule.phases[0].label).toMatch(/after 3 warm-up epochs/);
+      expect(result.schedule.phases[0].visits[0].losses.length).toBeGreaterThanOrEqual(W + E);
+      for (let g = 0; g < 2; g++) {
+        const got = loadCheckpoint(join(dir, `ingredient-0${g}.safetensors`)).tensors;
+        for (const name of ["conv1.lin.weight", "conv1.bias", "conv2.lin.weight", "conv2.bias"]) {
+          expect(Array.from(got[name].data as Float32Array)).not.toEqual(Array.from(warm[name].data as Float32Array));
+          expectAllClose(got[name].data as Float32Array, expected[name].data as Float32Array, { rtol: 1e-4, atol: 1e-5 });
+        }
+      }
+    }
+  }, 240_000);
+
   it("keeps each ingredient at its own best validation epoch, and reports best and mean", async () => {
     const { result } = await soup({ epochs: 15, soup: "ingredients = 4, method = uniform, compare = false" });
     const best = row(result, "best ingredient");
