@@ -163,7 +163,7 @@ function lower(spec: TrainSpec, module: Module): { module: Module; program: Sche
   if (Array.isArray(together)) return together;
   let ingredients: Phase;
   const warmup: Phase["steps"] = o.warmup > 0 ? [{ kind: "run", func: TRAIN_STEP_FUNC, times: o.warmup, inputs: {}, log: "loss" }] : [];
-  const start = o.warmup > 0 ? `from one model trained ${o.warmup} epochs (${TRAIN_STEP_FUNC}), ` : "";
+  const start = o.warmup > 0 ? `from one model trained ${o.warmup} epochs (${TRAIN_STEP_FUNC}), each with an optimizer state of its own; ` : "";
   // The plain block's training, for ingredients trained one after another and for the warm-up model.
   const plain = (): void | Diagnostic[] => {
     const alone = lowerTraining(module, { ...spec, schedule: undefined });
@@ -180,7 +180,7 @@ function lower(spec: TrainSpec, module: Module): { module: Module; program: Sche
       pass: 0,
       evaluate: false,
       steps: [...warmup, { kind: "run", func: SOUP_FUNCS.step, times: spec.epochs!, inputs: { rng: { from: "key" }, [STEP_INPUT]: { from: "step", counter: "ingredients" }, [LR_INPUT]: { from: "value", value: spec.optimizer!.options.lr } }, log: "loss" }],
-      note: `${start}${o.same_init ? "one initialisation, dropout drawn per ingredient" : "ingredient i initialised from seed + i"}; after each evaluation: ${SOUP_FUNCS.predict}, each ingredient's selection, ${SOUP_FUNCS.keep}(${IMPROVED_INPUT})`,
+      note: `${start || (o.same_init ? "one initialisation, " : "ingredient i initialised from seed + i; ")}dropout drawn per ingredient; after each evaluation: ${SOUP_FUNCS.predict}, each ingredient's selection, ${SOUP_FUNCS.keep}(${IMPROVED_INPUT})`,
     };
     if (o.warmup > 0) {
       const failed = plain();
@@ -195,7 +195,7 @@ function lower(spec: TrainSpec, module: Module): { module: Module; program: Sche
       pass: 0,
       evaluate: false,
       steps: [...warmup, { kind: "run", func: TRAIN_STEP_FUNC, times: spec.epochs!, inputs: {}, log: "loss" }],
-      note: `${start}${o.same_init ? "one initialisation, ingredient i's dropout from seed + i" : "ingredient i from seed + i"}; trained one after another, since ${describe(together)}`,
+      note: `${start || (o.same_init ? "one initialisation, " : "")}${o.same_init ? "ingredient i's dropout from seed + i" : "ingredient i from seed + i"}; trained one after another, since ${describe(together)}`,
     };
   }
 
