@@ -1,0 +1,37 @@
+import { describe, expect, it } from "vitest";
+import { soupBenchMarkdown, soupTargets, type SoupCase } from "../../bench/soup-report.js";
+import type { SoupRow } from "../../runtime/schedules/soup-summary.js";
+
+/** The soup benchmark's verdicts (0.2 and 1 accuracy points, 40% of LS's bytes, 0.5× the time) and its report. */
+
+const row = (name: string, test: number, mixMs?: number, peakBytes?: number): SoupRow => ({ name, metrics: { val_accuracy: 0.8, test_accuracy: test }, ...(mixMs === undefined ? {} : { mixMs, peakBytes }) });
+
+const soupCase = (ls: number, gis: number, best: number, pls: number): SoupCase => ({
+  model: "GCN",
+  dataset: "Amazon Computers",
+  training: { lr: 0.05, warmup: 150, epochs: 50, chosen: "uniform's val against the mean's" },
+  lsLr: 30,
+  soup: {
+    ingredients: 10,
+    kept: "learned",
+    rows: [row("best ingredient", best), row("mean ingredient", 0.7), row("greedy (GIS)", gis, 20_000, 50 * 2 ** 20), row("learned (LS)", ls, 7_000, 50 * 2 ** 20), row("partition (PLS)", pls, 5_000, 15 * 2 ** 20)],
+  },
+  concurrency: { epochs: 10, sideBySideMs: 6_000, oneAfterAnotherMs: 10_000 },
+});
+
+describe("soup benchmark targets", () => {
+  it("meets LS ≥ GIS − 0.2 and ≥ best − 0.2 points at the edge, and misses just past it", () => {
+    const verdict = (c: SoupCase, target: string) => soupTargets([c]).find((t) => t.target.startsWith(target))!.met;
+    expect(verdict(soupCase(0.7881, 0.79, 0.79, 0.78), "LS test accuracy ≥ GIS")).toBe(true);
+    expect(verdict(soupCase(0.7879, 0.79, 0.7, 0.78), "LS test accuracy ≥ GIS")).toBe(false);
+    expect(verdict(soupCase(0.7879, 0.7, 0.79, 0.78), "LS test accuracy ≥ best")).toBe(false);
+    expect(verdict(soupCase(0.79, 0.79, 0.79, 0.7799), "PLS test accuracy within 1 point")).toBe(false);
+    expect(verdict(soupCase(0.79, 0.79, 0.79, 0.78), "PLS peak bytes")).toBe(true); // 30%
+    expect(verdict(soupCase(0.79, 0.79, 0.79, 0.78), "ingredients side by side")).toBe(false); // 0.6×
+  });
+
+  it("reports each case's ingredient settings, why they were chosen, and LS's rate", () => {
+    const md = soupBenchMarkdown({ date: "2026-12-06", machine: { cpu: "cpu", cores: 2, load: { start: 1, end: 1 } }, settings: { ingredients: 10, evalEvery: 5, hidden: 16, lsEpochs: 40, concurrencyEpochs: 10, parts: 32, partsPerStep: 8, grid: 20 }, cases: [soupCase(0.79, 0.79, 0.79, 0.78)], targets: [], seconds: 1 });
+    expect(md).toContain("Ingredients: Adam lr 0.05, 150 warm-up epochs of one model, then 50 epochs each (chosen on validation: uniform's val against the mean's). LS and PLS at lr 30.");
+  });
+});
