@@ -5,7 +5,7 @@
 // bench/results/soup.{json,md}; progress goes to stderr.
 //
 //   npm run build && node dist/bench/soup.js [--datasets coauthor_cs,amazon_computers] [--models gcn,sage]
-//     [--ingredients 10] [--eval-every 5] [--hidden 16] [--ls-epochs 40] [--ls-lr 10] [--concurrency-epochs 10] [--out bench/results]
+//     [--ingredients 10] [--eval-every 5] [--hidden 16] [--ls-epochs 40] [--ls-lr LR, default per dataset] [--concurrency-epochs 10] [--out bench/results]
 //
 // Needs GNNC_DATA_DIR, a WebGPU adapter and gpmetis (npm run setup). Settings are the paper's
 // where it gives them (K = 32, R = 8, G = 20) and are chosen on validation only: the ingredients'
@@ -56,7 +56,7 @@ interface IngredientSettings {
 
 /**
  * The ingredients' training, chosen on validation accuracy only (val figures of 10 ingredients,
- * seed 0, mixed with LS at lr 10). Coauthor CS trains well with the examples' settings. On Amazon
+ * seed 0, unless noted). Coauthor CS trains well with the examples' settings. On Amazon
  * Computers (200 training nodes) those leave GCN far from trained, and ingredients trained from
  * one random initialisation at a rate that trains them drift into different basins, so that their
  * mean is worse than any of them; ingredients fine-tuned from one warm model stay together.
