@@ -59,7 +59,7 @@ interface IngredientSettings {
  * seed 0, unless noted). Coauthor CS trains well with the examples' settings. On Amazon
  * Computers (200 training nodes) those leave GCN far from trained, and ingredients trained from
  * one random initialisation at a rate that trains them drift into different basins, so that their
- * mean is worse than any of them; ingredients fine-tuned from one warm model stay together.
+ * mean is far worse than the average ingredient; ingredients fine-tuned from one warm model stay together.
  */
 const INGREDIENTS: Record<string, Record<string, IngredientSettings>> = {
   coauthor_cs: {
