@@ -164,13 +164,13 @@ function lower(spec: TrainSpec, module: Module): { module: Module; program: Sche
   let ingredients: Phase;
   const warmup: Phase["steps"] = o.warmup > 0 ? [{ kind: "run", func: TRAIN_STEP_FUNC, times: o.warmup, inputs: {}, log: "loss" }] : [];
   const start = o.warmup > 0 ? `from one model trained ${o.warmup} epochs (${TRAIN_STEP_FUNC}), each with an optimizer state of its own; ` : "";
-  // The plain block's training, for ingredients trained one after another and for the warm-up model.
-  const plain = (): void | Diagnostic[] => {
+  // The plain block's training: ingredients trained one after another run it, and so does the warm-up model.
+  if (isUnbatchable(together) || o.warmup > 0) {
     const alone = lowerTraining(module, { ...spec, schedule: undefined });
     if (Array.isArray(alone)) return alone;
     funcs.push(...alone.funcs.filter((f) => f.name !== FORWARD_FUNC && f.name !== PREDICT_FUNC));
     params.push(...alone.params.filter((p) => !params.some((q) => q.name === p.name)));
-  };
+  }
   if (!isUnbatchable(together)) {
     funcs.push(together.step, together.predict, keepFunc(model, G, span));
     params.push(...batchParams(model, G), ...together.states);
@@ -182,13 +182,7 @@ function lower(spec: TrainSpec, module: Module): { module: Module; program: Sche
       steps: [...warmup, { kind: "run", func: SOUP_FUNCS.step, times: spec.epochs!, inputs: { rng: { from: "key" }, [STEP_INPUT]: { from: "step", counter: "ingredients" }, [LR_INPUT]: { from: "value", value: spec.optimizer!.options.lr } }, log: "loss" }],
       note: `${start || (o.same_init ? "one initialisation, " : "ingredient i initialised from seed + i; ")}dropout drawn per ingredient; after each evaluation: ${SOUP_FUNCS.predict}, each ingredient's selection, ${SOUP_FUNCS.keep}(${IMPROVED_INPUT})`,
     };
-    if (o.warmup > 0) {
-      const failed = plain();
-      if (failed) return failed;
-    }
   } else {
-    const failed = plain();
-    if (failed) return failed;
     ingredients = {
       name: INGREDIENTS_PHASE,
       label: `${G} ingredients one after another${o.warmup > 0 ? ` after ${o.warmup} warm-up epochs` : ""}`,

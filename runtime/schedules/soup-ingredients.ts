@@ -116,7 +116,7 @@ async function trainOneAfterAnother(c: SoupContext, onProgress?: (p: IngredientP
   let peakBytes = 0;
   // One initialisation (or warm-up model) for all: each run starts from it as from a checkpoint at epoch 0.
   const warm = c.options.warmup > 0 ? await warmedUp(c, module, losses, onProgress) : undefined;
-  const shared = c.options.same_init ? { ...(await initialised(c, module)), ...warm } : undefined;
+  const shared = c.options.same_init ? (warm ?? (await initialised(c, module))) : undefined;
   const start = shared && { tensors: safeTensors(shared), source: "the shared initialisation", epoch: 0 };
   for (let g = 0; g < G; g++) {
     let state: Readonly<Record<string, TensorValue>> | undefined;
@@ -157,9 +157,9 @@ function plainModule(c: SoupContext): Module {
 
 /**
  * `warmup = W`: one model trained W epochs as a plain run of the block (the run's seed), every
- * epoch's loss appended to `losses`. Returned: its parameters, buffers and masks after the last
- * epoch — not its optimizer states, so that each ingredient fine-tunes from it with a fresh
- * optimizer, as model soups fine-tune from one pretrained model.
+ * epoch's loss appended to `losses`. Returned: its state after the last epoch — parameters,
+ * buffers and masks as trained, optimizer states as initialised, so that each ingredient
+ * fine-tunes from it with a fresh optimizer, as model soups fine-tune from one pretrained model.
  */
 async function warmedUp(c: SoupContext, module: Module, losses: number[], onProgress?: (p: IngredientProgress) => void): Promise<Record<string, TensorValue>> {
   let state: Readonly<Record<string, TensorValue>> | undefined;
@@ -176,7 +176,8 @@ async function warmedUp(c: SoupContext, module: Module, losses: number[], onProg
     onSelect: (_, s) => void (state = s),
   });
   const fresh = new Set(c.model.flatMap((p) => STATE_KINDS.map((kind) => stateName(kind, p.name))));
-  return Object.fromEntries(Object.entries(state!).filter(([name]) => !fresh.has(name)));
+  const init = initParams(module, c.seed, c.symbols);
+  return Object.fromEntries(Object.entries(state!).map(([name, t]) => [name, fresh.has(name) ? init[name] : t]));
 }
 
 /**
