@@ -1,17 +1,22 @@
 import type { Node, Type } from "../ir/types.js";
 import { BindingList } from "./bindings.js";
-import { tensorOperand, tensorResult, workgroupSizeOf, type EmitOptions } from "./emit-context.js";
-import { flatKernel } from "./flat-kernel.js";
+import { tensorOperand, tensorResult, type EmitOptions } from "./emit-context.js";
 import type { KernelSpec } from "./kernel.js";
+import { emitMatmulOf } from "./matmul.js";
+import type { MatmulSetup, OperandLayout } from "./matmul-common.js";
 import { SizeTable } from "./wgsl.js";
 import { refuseInPlace } from "./words.js";
 
 /**
- * `t.group_matmul` and `t.group_matmul_tn` (compiler/ir/ops/group-matmul.ts): one invocation per
- * output element, summing over the inner dimension in order. The models are small (a few
- * channels each), so a plain dot product per element keeps every group in one launch; the row
+ * `t.group_matmul` and `t.group_matmul_tn` (compiler/ir/ops/group-matmul.ts): G products side by
+ * side, each one `t.matmul` of column blocks — A_g is columns g·K … (g+1)·K of A [M, G·K]. So
+ * they run as the matmul kernels do (matmul.ts: register-blocked, or teams for a weight's
+ * gradient over every node), with strided operands and one run of workgroups per group; the row
  * count is passed at run time so one pipeline serves any graph.
  */
+
+const arr = (vec: boolean) => (vec ? "array<vec4<f32>>" : "array<f32>");
+const multipleOf4 = (sizes: SizeTable, name: string) => (sizes.known(name) ?? 1) % 4 === 0;
 
 /** C[i, g·N + j] = Σ_k A[i, g·K + k] · op(B_g)[k, j]. */
 export function emitGroupMatmul(node: Node, inputs: readonly Type[], options: EmitOptions): KernelSpec {
@@ -19,73 +24,56 @@ export function emitGroupMatmul(node: Node, inputs: readonly Type[], options: Em
   const a = tensorOperand(node, inputs, 0);
   const b = tensorOperand(node, inputs, 1);
   tensorResult(node);
-  const trans = node.attrs.transB === true;
+  const transB = node.attrs.transB === true;
   const sizes = new SizeTable(options.symbols);
-  const m = sizes.add("m", a.shape[0], "runtime");
-  const g = sizes.add("g", b.shape[0]);
-  const k = sizes.add("k", trans ? b.shape[2] : b.shape[1]);
-  const n = sizes.add("n", trans ? b.shape[1] : b.shape[2]);
-  const bindings = new BindingList()
-    .add("a", "read", "array<f32>", { kind: "input", input: 0 })
-    .add("b", "read", "array<f32>", { kind: "input", input: 1 })
-    .add("out", "read_write", "array<f32>", { kind: "output" })
-    .finish(sizes);
-  const bAt = trans ? `b[(grp * ${n} + j) * ${k} + p]` : `b[(grp * ${k} + p) * ${n} + j]`;
-  const body = `let i = q / (${g} * ${n});
-let grp = (q / ${n}) % ${g};
-let j = q % ${n};
-var acc = 0.0;
-for (var p = 0u; p < ${k}; p = p + 1u) {
-  acc = fma(a[(i * ${g} + grp) * ${k} + p], ${bAt}, acc);
-}
-out[q] = acc;`;
-  return flatKernel({
-    node,
-    name: options.name ?? `t_group_matmul${trans ? "_tb" : ""}`,
-    summary: "C_g = A_g · op(B_g), G models side by side",
-    sizes,
-    bindings,
-    workgroupSize: workgroupSizeOf(node, options),
-    units: `(${m} * ${g} * ${n})`,
-    unitsOf: (s) => s.m * s.g * s.n,
-    body,
-    perInvocation: 1,
-  });
+  const M = sizes.add("m", a.shape[0], "runtime");
+  const G = sizes.add("g", b.shape[0]);
+  const K = sizes.add("k", transB ? b.shape[2] : b.shape[1]);
+  const N = sizes.add("n", transB ? b.shape[1] : b.shape[2]);
+  const aVec = multipleOf4(sizes, "k");
+  const bVec = multipleOf4(sizes, transB ? "k" : "n");
+  const cVec = multipleOf4(sizes, "n");
+  const layout = {
+    a: { stride: `${G} * ${K}`, base: `grp * ${K}` },
+    b: { stride: transB ? K : N, base: `grp * ${K} * ${N}` },
+    c: { stride: `${G} * ${N}`, base: `grp * ${N}` },
+  };
+  const setup = grouped(sizes, G, { M, N, K }, layout, { transA: false, transB, aVec, bVec, cVec });
+  return emitMatmulOf(node, { ...options, name: options.name ?? `t_group_matmul${transB ? "_tb" : ""}` }, setup);
 }
 
-/** S[g, k, j] = Σ_i A[i, g·K + k] · C[i, g·N + j]. */
+/** S[g, k, j] = Σ_i A[i, g·K + k] · C[i, g·N + j]: the matmul Aᵀ·C with A_g, C_g column blocks. */
 export function emitGroupMatmulTn(node: Node, inputs: readonly Type[], options: EmitOptions): KernelSpec {
   refuseInPlace(node, options);
   const a = tensorOperand(node, inputs, 0);
   const out = tensorResult(node);
   const sizes = new SizeTable(options.symbols);
-  const m = sizes.add("m", a.shape[0], "runtime");
-  const g = sizes.add("g", out.shape[0]);
-  const k = sizes.add("k", out.shape[1]);
-  const n = sizes.add("n", out.shape[2]);
-  const bindings = new BindingList()
-    .add("a", "read", "array<f32>", { kind: "input", input: 0 })
-    .add("c", "read", "array<f32>", { kind: "input", input: 1 })
-    .add("out", "read_write", "array<f32>", { kind: "output" })
-    .finish(sizes);
-  const body = `let grp = q / (${k} * ${n});
-let p = (q / ${n}) % ${k};
-let j = q % ${n};
-var acc = 0.0;
-for (var i = 0u; i < ${m}; i = i + 1u) {
-  acc = fma(a[(i * ${g} + grp) * ${k} + p], c[(i * ${g} + grp) * ${n} + j], acc);
+  // The matmul's sizes: C_out [m, n] over k = the row count.
+  const K = sizes.add("k", a.shape[0], "runtime");
+  const G = sizes.add("g", out.shape[0]);
+  const M = sizes.add("m", out.shape[1]);
+  const N = sizes.add("n", out.shape[2]);
+  const layout = {
+    a: { stride: `${G} * ${M}`, base: `grp * ${M}` },
+    b: { stride: `${G} * ${N}`, base: `grp * ${N}` },
+    c: { stride: N, base: `grp * ${M} * ${N}` },
+  };
+  const vec = { aVec: multipleOf4(sizes, "m"), bVec: multipleOf4(sizes, "n"), cVec: multipleOf4(sizes, "n") };
+  const setup = grouped(sizes, G, { M, N, K }, layout, { transA: true, transB: false, ...vec });
+  return emitMatmulOf(node, { ...options, name: options.name ?? "t_group_matmul_tn" }, setup);
 }
-out[q] = acc;`;
-  return flatKernel({
-    node,
-    name: options.name ?? "t_group_matmul_tn",
-    summary: "S_g = A_gᵀ · C_g, G models side by side",
-    sizes,
-    bindings,
-    workgroupSize: workgroupSizeOf(node, options),
-    units: `(${g} * ${k} * ${n})`,
-    unitsOf: (s) => s.g * s.k * s.n,
-    body,
-    perInvocation: 1,
-  });
+
+function grouped(
+  sizes: SizeTable,
+  groups: string,
+  dims: Pick<MatmulSetup, "M" | "N" | "K">,
+  layout: MatmulSetup["layout"] & Record<string, OperandLayout>,
+  flags: Pick<MatmulSetup, "transA" | "transB" | "aVec" | "bVec" | "cVec">,
+): MatmulSetup {
+  const bindings = new BindingList()
+    .add("a", "read", arr(flags.aVec), { kind: "input", input: 0 })
+    .add("b", "read", arr(flags.bVec), { kind: "input", input: 1 })
+    .add("c", "read_write", arr(flags.cVec), { kind: "output" })
+    .finish(sizes);
+  return { groups, layout, sizes, bindings, ...dims, ...flags };
 }

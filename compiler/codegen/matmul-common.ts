@@ -12,6 +12,10 @@ import { SizeTable } from "./wgsl.js";
  * that every vec4 is aligned and lies wholly inside or outside the matrix.
  */
 export interface MatmulSetup {
+  /** How many products side by side (t.group_matmul's G, WGSL), the group index `grp` in the kernel; undefined for one. */
+  groups?: string;
+  /** Where each operand's stored elements are (stored rows are longer when an operand is a column block of a wider matrix). */
+  layout: { a: OperandLayout; b: OperandLayout; c: OperandLayout };
   transA: boolean;
   transB: boolean;
   sizes: SizeTable;
@@ -24,6 +28,17 @@ export interface MatmulSetup {
   cVec: boolean;
   bindings: KernelBinding[];
   epilogue?: KernelEpilogue;
+}
+
+/** Element (row, col) of a stored matrix is at `base + row · stride + col`; `base` is WGSL in `grp`, "" for 0. */
+export interface OperandLayout {
+  stride: string;
+  base: string;
+}
+
+/** WGSL of the flat index of stored element (row, col). */
+export function flatIndex(l: OperandLayout, row: string, col: string): string {
+  return `${l.base ? `${l.base} + ` : ""}${row} * ${l.stride} + ${col}`;
 }
 
 function multipleOf4(sizes: SizeTable, name: string): boolean {
@@ -54,7 +69,8 @@ export function matmulSetup(node: Node, inputs: readonly Type[], options: EmitOp
     .add("b", "read", arr(bVec), { kind: "input", input: 1 });
   const epilogue = hook?.(sizes, list);
   const bindings = list.add("c", "read_write", arr(cVec), { kind: "output" }).finish(sizes);
-  return { transA, transB, sizes, M, N, K, aVec, bVec, cVec, bindings, epilogue };
+  const layout = { a: { stride: transA ? M : K, base: "" }, b: { stride: transB ? K : N, base: "" }, c: { stride: N, base: "" } };
+  return { layout, transA, transB, sizes, M, N, K, aVec, bVec, cVec, bindings, epilogue };
 }
 
 /** Storage buffers a matmul kernel binds besides C: A and B (the epilogue's extras come after them). */

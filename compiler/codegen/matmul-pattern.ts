@@ -12,17 +12,22 @@ import { SizeTable } from "./wgsl.js";
  * is nnz(P)·H instead of N·F·H — Cora's features are 1.3% nonzero. P is stored compactly: its
  * nonzero values in row order (pattern.ts); the pattern comes as CSR or CSC index arrays.
  *
+ * Two kernel families, each for the weight stored either way round:
  *  - rows: out[i,j] = Σ_{e ∈ row i of P} p[e] · W[j, cols[e]]             (P·Wᵀ, the layer's forward: transB)
+ *          out[i,j] = Σ_{e ∈ row i of P} p[e] · W[cols[e], j]             (P·W: W stored [F, H])
  *  - cols: out[h,k] = Σ_{e ∈ column k of P} D[rows[e], h] · p[perm[e]]    (Dᵀ·P, the weight's gradient: transA)
+ *          out[k,h] = the same sum                                        (Pᵀ·D: the gradient of P·W's weight)
+ * P·W and Pᵀ·D are what the features times many models' weights side by side become
+ * (compiler/schedules/batch-models.ts: H = 160 for ten models of width 16).
  *
  * Each invocation computes a group of G outputs of one row (rows) or one column (cols), G the
  * largest divisor of H up to 16, in vec4 accumulators when G is a multiple of 4: a nonzero's
  * index and value are loaded once for G products, and the other operand's G values are read as
- * vec4s. For that the rows kernel reads Wᵀ, which a first launch writes into a scratch buffer
- * ([F, H], the node's launches share it); the cols kernel reads D's rows directly and visits the
- * columns longest first (the pattern's `order`), so that neighbouring invocations, which run in
- * lockstep on SIMD hardware, loop about equally long. Rows are summed in index order; long
- * columns are shared by teams (colsKernel).
+ * vec4s. For that the rows kernel reads W as [F, H]: stored [H, F], a first launch writes Wᵀ
+ * into a scratch buffer (the node's launches share it). The cols kernel reads D's rows directly
+ * and visits the columns longest first (the pattern's `order`), so that neighbouring
+ * invocations, which run in lockstep on SIMD hardware, loop about equally long. Rows are summed
+ * in index order; long columns are shared by teams (colsKernel).
  */
 
 /** Outputs per invocation: the largest divisor of h up to 16. */
@@ -41,32 +46,48 @@ function accumulators(g: number) {
 }
 
 /** `nonzeros`: P's nonzero count (how long its columns are on average). */
-export function emitPatternMatmul(node: Node, inputs: readonly Type[], options: EmitOptions, nonzeros: number): KernelSpec[] {
-  const rows = node.attrs.transA !== true && node.attrs.transB === true;
-  const cols = node.attrs.transA === true && node.attrs.transB !== true;
-  if (!rows && !cols) throw new CodegenError(node.op, "a patterned matmul is P·Wᵀ or Dᵀ·P", node.span);
+/** Which of the four products a patterned matmul is; P is operand `pattern`. */
+type Form = "rows" | "rowsN" | "cols" | "colsT";
+
+/** The form of `node` with P as operand `pattern`, or undefined when it has no patterned kernel. */
+function formOf(node: Node, pattern: 0 | 1): Form | undefined {
+  const transA = node.attrs.transA === true;
+  const transB = node.attrs.transB === true;
+  if (pattern === 1) return transA && !transB ? "cols" : undefined;
+  if (transB) return transA ? undefined : "rows";
+  return transA ? "colsT" : "rowsN";
+}
+
+/**
+ * The launches of `node`, a matmul whose operand `pattern` is P, of `nonzeros` nonzeros (how long
+ * its columns are on average).
+ */
+export function emitPatternMatmul(node: Node, inputs: readonly Type[], options: EmitOptions, nonzeros: number, pattern: 0 | 1): KernelSpec[] {
+  const form = formOf(node, pattern);
+  if (form === undefined) throw new CodegenError(node.op, "a patterned matmul is P·Wᵀ, P·W, Dᵀ·P or Pᵀ·D", node.span);
   const a = tensorOperand(node, inputs, 0);
   const b = tensorOperand(node, inputs, 1);
   tensorResult(node);
   if (a.dtype !== "f32" || b.dtype !== "f32") throw new CodegenError(node.op, "only f32 has a patterned kernel", node.span);
   const known = new SizeTable(options.symbols);
-  // rows: a = P [N, F], b = W [H, F]; cols: a = D [N, H], b = P [N, F].
-  const [hDim, fDim] = rows ? [b.shape[0], b.shape[1]] : [a.shape[1], b.shape[1]];
-  known.add("h", hDim);
-  known.add("f", fDim);
+  // rows: P [N, F], W [H, F]; rowsN: P [N, F], W [F, H]; cols: D [N, H], P [N, F]; colsT: P [N, F], D [N, H].
+  const p = pattern === 0 ? a : b;
+  const other = pattern === 0 ? b : a;
+  known.add("h", form === "rows" ? other.shape[0] : other.shape[1]);
+  known.add("f", p.shape[1]);
   const h = known.known("h");
   const f = known.known("f");
   if (h === undefined || f === undefined) throw new CodegenError(node.op, "a patterned matmul needs its feature and output widths known", node.span);
-  return rows ? rowsKernels(node, a.shape[0], h, f, options) : [colsKernel(node, h, f, nonzeros, options)];
+  if (form === "rows" || form === "rowsN") return rowsKernels(node, a.shape[0], h, f, options, form === "rows");
+  return [colsKernel(node, h, f, nonzeros, options, form === "colsT")];
 }
 
-/** Wᵀ into the scratch buffer, then P·Wᵀ a group of outputs per invocation. */
-function rowsKernels(node: Node, nDim: Dim, h: number, f: number, options: EmitOptions): KernelSpec[] {
-  const scratch = { kind: "scratch" as const, index: 0, bytes: 4 * f * h };
+/** Wᵀ [F, H] of a W stored [H, F], into `scratch`. */
+function transposeKernel(node: Node, h: number, f: number, options: EmitOptions, scratch: { kind: "scratch"; index: number; bytes: number }): KernelSpec {
   const tSizes = new SizeTable(options.symbols);
   tSizes.add("h", h);
   tSizes.add("f", f);
-  const transpose = assembleKernel(node, {
+  return assembleKernel(node, {
     name: "t_matmul_pattern_wt",
     summary: `Wᵀ [${f}, ${h}] for the patterned P·Wᵀ`,
     sizes: tSizes,
@@ -80,7 +101,15 @@ function rowsKernels(node: Node, nDim: Dim, h: number, f: number, options: EmitO
     workgroup: DEFAULT_WORKGROUP,
     dispatch: () => gridFor(groupsFor(f * h, DEFAULT_WORKGROUP)),
   });
+}
 
+/**
+ * P·W a group of outputs per invocation, W read as [F, H]; `transposed` (P·Wᵀ, W stored [H, F]):
+ * first Wᵀ into the scratch buffer.
+ */
+function rowsKernels(node: Node, nDim: Dim, h: number, f: number, options: EmitOptions, transposed: boolean): KernelSpec[] {
+  const scratch = { kind: "scratch" as const, index: 0, bytes: 4 * f * h };
+  const wide = transposed ? scratch : { kind: "input" as const, input: 1 };
   const g = groupSize(h);
   const groups = h / g;
   const acc = accumulators(g);
@@ -91,7 +120,7 @@ function rowsKernels(node: Node, nDim: Dim, h: number, f: number, options: EmitO
     .add("rowptr", "read", "array<i32>", { kind: "pattern", input: 0, array: "rowptr" })
     .add("cols", "read", "array<i32>", { kind: "pattern", input: 0, array: "cols" })
     .add("p", "read", "array<f32>", { kind: "input", input: 0 })
-    .add("wt", "read", `array<${element}>`, scratch)
+    .add("wt", "read", `array<${element}>`, wide)
     .add("out", "read_write", `array<${element}>`, { kind: "output" })
     .finish(sizes);
   const stride = h / acc.width;
@@ -111,52 +140,62 @@ ${acc.names.map((v, k) => `    ${v} = ${v} + v * wt[c + ${k}u];`).join("\n")}
 ${acc.names.map((v, k) => `  out[o + ${k}u] = ${v};`).join("\n")}
 `;
   const matmul = assembleKernel(node, {
-    name: "t_matmul_pattern_rows",
-    summary: `P·Wᵀ over P's nonzeros (CSR pattern), ${g} outputs per invocation`,
+    name: transposed ? "t_matmul_pattern_rows" : "t_matmul_pattern_rows_n",
+    summary: `P·W${transposed ? "ᵀ" : ""} over P's nonzeros (CSR pattern), ${g} outputs per invocation`,
     sizes,
     bindings,
     body,
     workgroup: DEFAULT_WORKGROUP,
     dispatch: (s) => gridFor(groupsFor(s.n * groups, DEFAULT_WORKGROUP)),
   });
-  return [transpose, matmul];
+  return transposed ? [transposeKernel(node, h, f, options, scratch), matmul] : [matmul];
 }
 
 /** Nonzeros of a column one invocation folds before a bigger team pays off. */
 const NONZEROS_PER_MEMBER = 128;
 const MAX_TEAM = 64;
+/**
+ * Invocations that keep a device busy without teams: past them, a team's barriers and tree cost
+ * more than its shorter loops save (ten models side by side on Coauthor CS, 68,050 groups of
+ * about 160 nonzeros: 131 ms a launch alone against 160 ms in teams of 2, on lavapipe).
+ */
+const BUSY = 32_768;
 
 /**
- * Dᵀ·P, a group of outputs of one column per team, the longest columns first. Long columns (a
- * graph of a million nodes and 128 features has 80,000 nonzeros per column, and only 128 × H/G
- * groups to spread) are shared by a team of T invocations: member m folds nonzeros m, m+T, …,
- * then the team adds its partial sums by a fixed binary tree in workgroup memory.
+ * Dᵀ·P (out [H, F]) or, `transposed`, Pᵀ·D (out [F, H]), a group of outputs of one column of P
+ * per team. Groups are numbered group-major (every column's first group, longest column first,
+ * then every column's second…), so that while a group is swept the rows of D it reads — H/G
+ * columns of them — stay in cache however wide D is. Long columns (a graph of a million nodes
+ * and 128 features has 80,000 nonzeros per column, and only 128 × H/G groups to spread) are
+ * shared by a team of T invocations: member m folds nonzeros m, m+T, …, then the team adds its
+ * partial sums by a fixed binary tree in workgroup memory.
  */
-function colsKernel(node: Node, h: number, f: number, nonzeros: number, options: EmitOptions): KernelSpec {
+function colsKernel(node: Node, h: number, f: number, nonzeros: number, options: EmitOptions, transposed: boolean): KernelSpec {
+  const [pIn, dIn] = transposed ? [0, 1] : [1, 0];
   const g = groupSize(h);
   const groups = h / g;
   const acc = accumulators(g);
   let team = 1;
-  while (team < MAX_TEAM && team * NONZEROS_PER_MEMBER < nonzeros / f) team *= 2;
+  while (team < MAX_TEAM && team * NONZEROS_PER_MEMBER < nonzeros / f && f * groups * team < BUSY) team *= 2;
   const workgroup = Math.max(DEFAULT_WORKGROUP, team);
   const sizes = new SizeTable(options.symbols);
   sizes.add("h", h);
   sizes.add("f", f);
   const element = acc.width === 4 ? "vec4<f32>" : "f32";
   const bindings = new BindingList()
-    .add("colptr", "read", "array<i32>", { kind: "pattern", input: 1, array: "colptr" })
-    .add("rows", "read", "array<i32>", { kind: "pattern", input: 1, array: "rows" })
-    .add("perm", "read", "array<i32>", { kind: "pattern", input: 1, array: "perm" })
-    .add("order", "read", "array<i32>", { kind: "pattern", input: 1, array: "order" })
-    .add("d", "read", `array<${element}>`, { kind: "input", input: 0 })
-    .add("p", "read", "array<f32>", { kind: "input", input: 1 })
+    .add("colptr", "read", "array<i32>", { kind: "pattern", input: pIn, array: "colptr" })
+    .add("rows", "read", "array<i32>", { kind: "pattern", input: pIn, array: "rows" })
+    .add("perm", "read", "array<i32>", { kind: "pattern", input: pIn, array: "perm" })
+    .add("order", "read", "array<i32>", { kind: "pattern", input: pIn, array: "order" })
+    .add("d", "read", `array<${element}>`, { kind: "input", input: dIn })
+    .add("p", "read", "array<f32>", { kind: "input", input: pIn })
     .add("out", "read_write", "array<f32>", { kind: "output" })
     .finish(sizes);
   const stride = h / acc.width;
   const lanes = acc.width === 4 ? ["x", "y", "z", "w"] : [""];
   const total = (v: string, k: number) => (team === 1 ? v : `partial[lid * ${acc.count}u + ${k}u]`);
   const stores = acc.names.flatMap((v, k) =>
-    lanes.map((lane, l) => `    out[(j0 + ${k * acc.width + l}u) * ${f}u + col] = ${total(v, k)}${lane ? `.${lane}` : ""};`),
+    lanes.map((lane, l) => `    out[${transposed ? `col * ${h}u + j0 + ${k * acc.width + l}u` : `(j0 + ${k * acc.width + l}u) * ${f}u + col`}] = ${total(v, k)}${lane ? `.${lane}` : ""};`),
   );
   const tree =
     team === 1
@@ -174,8 +213,8 @@ ${acc.names.map((_, k) => `      partial[lid * ${acc.count}u + ${k}u] = partial[
   let slot = ${LINEAR_WORKGROUP} * ${workgroup / team}u + lid / ${team}u;
   // Surplus teams of the last workgroup fold nothing${team === 1 ? "" : " but still reach every barrier"}.
   let live = slot < ${f * groups}u;
-  let col = u32(order[min(slot, ${f * groups - 1}u) / ${groups}u]);
-  let g0 = (slot % ${groups}u) * ${acc.count}u;
+  let col = u32(order[min(slot, ${f * groups - 1}u) % ${f}u]);
+  let g0 = (min(slot, ${f * groups - 1}u) / ${f}u) * ${acc.count}u;
   let j0 = g0 * ${acc.width}u;
 ${acc.names.map((v) => `  var ${v} = ${acc.zero};`).join("\n")}
   let last = select(0u, u32(colptr[col + 1u]), live);
@@ -189,8 +228,8 @@ ${stores.join("\n")}
   }
 `;
   return assembleKernel(node, {
-    name: "t_matmul_pattern_cols",
-    summary: `Dᵀ·P over P's nonzeros (CSC pattern, longest columns first), ${g} outputs per ${team === 1 ? "invocation" : `team of ${team}`}`,
+    name: transposed ? "t_matmul_pattern_cols_t" : "t_matmul_pattern_cols",
+    summary: `${transposed ? "Pᵀ·D" : "Dᵀ·P"} over P's nonzeros (CSC pattern, longest columns first), ${g} outputs per ${team === 1 ? "invocation" : `team of ${team}`}`,
     sizes,
     bindings,
     helpers: team === 1 ? [] : [`var<workgroup> partial: array<${element}, ${workgroup * acc.count}>;\n`],

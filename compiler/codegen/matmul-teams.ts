@@ -3,7 +3,7 @@ import { assembleKernel } from "./assemble.js";
 import type { EmitOptions } from "./emit-context.js";
 import { LINEAR_WORKGROUP, gridFor } from "./grid.js";
 import type { KernelSpec } from "./kernel.js";
-import { matmulName, type MatmulSetup } from "./matmul-common.js";
+import { flatIndex, matmulName, type MatmulSetup } from "./matmul-common.js";
 
 /**
  * `t.matmul` with a small output and a long K — a weight's gradient Xᵀ·G sums over every node —
@@ -28,25 +28,40 @@ export function matmulTeam(setup: MatmulSetup, registerWorkgroups: number | unde
   return team;
 }
 
+/**
+ * The workgroup's group `grp` and tile `wg` (of `tiles`). Surplus workgroups of the grid get a
+ * tile past the last, so that they fold nothing but still reach every barrier.
+ */
+function groupPlace(s: MatmulSetup): string {
+  if (!s.groups) return `  let wg = ${LINEAR_WORKGROUP};`;
+  return `  let flat = min(${LINEAR_WORKGROUP}, tiles * ${s.groups});
+  let grp = min(flat / tiles, ${s.groups} - 1u);
+  let wg = select(flat % tiles, tiles, flat >= tiles * ${s.groups});`;
+}
+
 export function emitMatmulTeams(node: Node, options: EmitOptions, setup: MatmulSetup, team: number): KernelSpec {
-  const { transA, transB, aVec, bVec, cVec, sizes, M, N, K, bindings } = setup;
+  const { transA, transB, aVec, bVec, cVec, sizes, M, N, K, bindings, layout } = setup;
   const at = (name: string, vec: boolean, index: string) => (vec ? `${name}[(${index}) / 4u][(${index}) % 4u]` : `${name}[${index}]`);
-  const aRow = (r: number) => (transA ? at("a", aVec, `k * ${M} + r${r}`) : at("a", aVec, `r${r} * ${K} + k`));
+  const a = (row: string, col: string) => flatIndex(layout.a, row, col);
+  const b = (row: string, col: string) => flatIndex(layout.b, row, col);
+  const c = (row: string, col: string) => flatIndex(layout.c, row, col);
+  const aRow = (r: number) => (transA ? at("a", aVec, a("k", `r${r}`)) : at("a", aVec, a(`r${r}`, "k")));
   // A transposed with M a multiple of 4: the block's four rows are one aligned vec4 at row k.
-  const aLoad = transA && aVec ? `    let a4 = a[(k * ${M} + i0) / 4u];` : "";
+  const aLoad = transA && aVec ? `    let a4 = a[(${a("k", "i0")}) / 4u];` : "";
   const aOf = (r: number) => (transA && aVec ? `a4[${r}]` : aRow(r));
-  const bLoad = !transB && bVec ? `b[(k * ${N} + j0) / 4u]` : `vec4<f32>(${Q.map((c) => (transB ? at("b", bVec, `c${c} * ${K} + k`) : at("b", bVec, `k * ${N} + c${c}`))).join(", ")})`;
+  const bLoad = !transB && bVec ? `b[(${b("k", "j0")}) / 4u]` : `vec4<f32>(${Q.map((q) => (transB ? at("b", bVec, b(`c${q}`, "k")) : at("b", bVec, b("k", `c${q}`)))).join(", ")})`;
   const stores = Q.map((r) => {
-    const row = `i0 + ${r}u`;
+    const row = `(i0 + ${r}u)`;
     const store = cVec
-      ? `    c[((${row}) * ${N} + j0) / 4u] = total${r};`
-      : Q.map((q) => `    if (j0 + ${q}u < ${N}) { c[(${row}) * ${N} + j0 + ${q}u] = total${r}[${q}]; }`).join("\n");
+      ? `    c[(${c(row, "j0")}) / 4u] = total${r};`
+      : Q.map((q) => `    if (j0 + ${q}u < ${N}) { c[${c(row, `j0 + ${q}u`)}] = total${r}[${q}]; }`).join("\n");
     return `  if (${row} < ${M}) {\n${store}\n  }`;
   }).join("\n");
   const body = `  let col_tiles = (${N} + 3u) / 4u;
-  let wg = ${LINEAR_WORKGROUP};
+  let tiles = col_tiles * ((${M} + 3u) / 4u);
+${groupPlace(setup)}
   // Surplus workgroups fold nothing but still reach every barrier.
-  let live = wg < col_tiles * ((${M} + 3u) / 4u);
+  let live = wg < tiles;
   let i0 = (wg / col_tiles) * 4u;
   let j0 = (wg % col_tiles) * 4u;
   // Rows and columns past the edge read the last one (in bounds); their results are not stored.
@@ -75,12 +90,12 @@ ${stores}
 `;
   return assembleKernel(node, {
     name: matmulName(options, setup, "_teams"),
-    summary: `C = ${transA ? "Aᵀ" : "A"}·${transB ? "Bᵀ" : "B"}, a team of ${team} per 4×4 block of C sharing K`,
+    summary: `C${setup.groups ? "_g" : ""} = ${transA ? "Aᵀ" : "A"}·${transB ? "Bᵀ" : "B"}${setup.groups ? ` for each of ${setup.groups} groups` : ""}, a team of ${team} per 4×4 block of C sharing K`,
     sizes,
     bindings,
     helpers: [`var<workgroup> partial: array<vec4<f32>, ${4 * team}>;\n`],
     body,
     workgroup: team,
-    dispatch: (s) => gridFor(Math.ceil(s.m / 4) * Math.ceil(s.n / 4)),
+    dispatch: (s) => gridFor((setup.groups ? s.g : 1) * Math.ceil(s.m / 4) * Math.ceil(s.n / 4)),
   });
 }

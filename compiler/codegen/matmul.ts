@@ -6,7 +6,7 @@ import { ENTRY_PARAMS, LINEAR_WORKGROUP, gridFor } from "./grid.js";
 import type { KernelSpec } from "./kernel.js";
 import { emitMatmulTeams, matmulTeam } from "./matmul-teams.js";
 import { emitMatmulWorkgroup } from "./matmul-workgroup.js";
-import { matmulName, matmulSetup, type MatmulSetup } from "./matmul-common.js";
+import { flatIndex, matmulName, matmulSetup, type MatmulSetup } from "./matmul-common.js";
 import { moduleText } from "./wgsl.js";
 
 /**
@@ -37,22 +37,24 @@ function columnsAcross(s: MatmulSetup): number {
 
 /** WGSL of one K step: loads of op(A)[rows, k+q] and op(B)[k+q, cols], then the FMAs. */
 function stepCode(s: MatmulSetup, offsets: readonly number[], indent: string): string {
-  const { transA, transB, aVec, bVec, M, N, K } = s;
+  const { transA, transB, aVec, bVec, layout } = s;
+  const a = (row: string, col: string) => flatIndex(layout.a, row, col);
+  const b = (row: string, col: string) => flatIndex(layout.b, row, col);
   const kq = (q: number) => (q === 0 ? "k" : `(k + ${q}u)`);
   const lines: string[] = [];
   // Along-K vec4s (non-transposed A, transposed B) cover four steps at once.
   const alongK = offsets.length === 4;
-  if (!transA && aVec && alongK) for (const r of Q) lines.push(`let ar${r} = a[(r${r} * ${K} + k) / 4u];`);
-  if (transB && bVec && alongK) for (const c of Q) lines.push(`let bc${c} = b[(c${c} * ${K} + k) / 4u];`);
+  if (!transA && aVec && alongK) for (const r of Q) lines.push(`let ar${r} = a[(${a(`r${r}`, "k")}) / 4u];`);
+  if (transB && bVec && alongK) for (const c of Q) lines.push(`let bc${c} = b[(${b(`c${c}`, "k")}) / 4u];`);
   for (const q of offsets) {
     const aOf = (r: number): string => {
-      if (!transA) return aVec ? `ar${r}[${q}]` : `a[r${r} * ${K} + ${kq(q)}]`;
-      return aVec ? `aq${q}[${r}]` : `a[${kq(q)} * ${M} + r${r}]`;
+      if (!transA) return aVec ? `ar${r}[${q}]` : `a[${a(`r${r}`, kq(q))}]`;
+      return aVec ? `aq${q}[${r}]` : `a[${a(kq(q), `r${r}`)}]`;
     };
-    if (transA && aVec) lines.push(`let aq${q} = a[(${kq(q)} * ${M} + i0) / 4u];`);
+    if (transA && aVec) lines.push(`let aq${q} = a[(${a(kq(q), "i0")}) / 4u];`);
     let bq: string;
-    if (!transB) bq = bVec ? `b[(${kq(q)} * ${N} + j0) / 4u]` : `vec4<f32>(${Q.map((c) => `b[${kq(q)} * ${N} + c${c}]`).join(", ")})`;
-    else bq = bVec ? `vec4<f32>(${Q.map((c) => `bc${c}[${q}]`).join(", ")})` : `vec4<f32>(${Q.map((c) => `b[c${c} * ${K} + ${kq(q)}]`).join(", ")})`;
+    if (!transB) bq = bVec ? `b[(${b(kq(q), "j0")}) / 4u]` : `vec4<f32>(${Q.map((c) => `b[${b(kq(q), `c${c}`)}]`).join(", ")})`;
+    else bq = bVec ? `vec4<f32>(${Q.map((c) => `bc${c}[${q}]`).join(", ")})` : `vec4<f32>(${Q.map((c) => `b[${b(`c${c}`, kq(q))}]`).join(", ")})`;
     lines.push(`let b${q} = ${bq};`);
     for (const r of Q) lines.push(`acc${r} = fma(vec4<f32>(${aOf(r)}), b${q}, acc${r});`);
   }
@@ -61,22 +63,41 @@ function stepCode(s: MatmulSetup, offsets: readonly number[], indent: string): s
 
 /** Stores of the in-bounds parts of the 4×4 block, each value through the epilogue when there is one. */
 function storeCode(s: MatmulSetup): string {
-  const { M, N, cVec, epilogue } = s;
+  const { M, N, cVec, epilogue, layout } = s;
+  // An epilogue's operands are indexed like C (no epilogue on grouped products: emitMatmul).
+  const c = (row: string, col: string) => flatIndex(layout.c, row, col);
   return Q.map((r) => {
-    const row = `i0 + ${r}u`;
+    const row = `(i0 + ${r}u)`;
     let store: string;
     if (cVec) {
-      const at = `c[((${row}) * ${N} + j0) / 4u]`;
-      store = epilogue ? epilogue.apply(4, `(${row}) * ${N} + j0`, `acc${r}`, (v) => `${at} = ${v};`, "    ") : `    ${at} = acc${r};`;
+      const at = `c[(${c(row, "j0")}) / 4u]`;
+      store = epilogue ? epilogue.apply(4, c(row, "j0"), `acc${r}`, (v) => `${at} = ${v};`, "    ") : `    ${at} = acc${r};`;
     } else {
       store = Q.map((q) => {
-        const at = `c[(${row}) * ${N} + j0 + ${q}u]`;
+        const at = `c[${c(row, `j0 + ${q}u`)}]`;
         if (!epilogue) return `    if (j0 + ${q}u < ${N}) { ${at} = acc${r}[${q}]; }`;
-        return `    if (j0 + ${q}u < ${N}) {\n${epilogue.apply(1, `(${row}) * ${N} + j0 + ${q}u`, `acc${r}[${q}]`, (v) => `${at} = ${v};`, "      ")}\n    }`;
+        return `    if (j0 + ${q}u < ${N}) {\n${epilogue.apply(1, c(row, `j0 + ${q}u`), `acc${r}[${q}]`, (v) => `${at} = ${v};`, "      ")}\n    }`;
       }).join("\n");
     }
     return `  if (${row} < ${M}) {\n${store}\n  }`;
   }).join("\n");
+}
+
+/**
+ * The workgroup's place: its group `grp` (products side by side, MatmulSetup.groups) and its
+ * tile `wg` of that product's `tiles`; surplus workgroups return.
+ */
+export function workgroupPlace(s: MatmulSetup, tiles: string): string {
+  if (!s.groups) return `  let wg = ${LINEAR_WORKGROUP};
+  if (wg >= ${tiles}) {
+    return;
+  }`;
+  return `  let flat = ${LINEAR_WORKGROUP};
+  if (flat >= ${tiles} * ${s.groups}) {
+    return;
+  }
+  let grp = flat / (${tiles});
+  let wg = flat % (${tiles});`;
 }
 
 /** `epilogue`: applied to each value before it is stored (t.matmul_epilogue, see epilogue.ts). */
@@ -85,8 +106,16 @@ export function emitMatmul(node: Node, inputs: readonly Type[], options: EmitOpt
     if (epilogue) throw new CodegenError(node.op, "the workgroup-tiled matmul has no epilogue variant", node.span);
     return emitMatmulWorkgroup(node, inputs, options);
   }
-  const setup = matmulSetup(node, inputs, options, epilogue);
+  return emitMatmulOf(node, options, matmulSetup(node, inputs, options, epilogue));
+}
+
+/**
+ * The kernel of a matmul set up (matmul-common.ts): register-blocked, or by teams for a small C
+ * over a long K; one workgroup row per group when the setup has several (group-matmul.ts).
+ */
+export function emitMatmulOf(node: Node, options: EmitOptions, setup: MatmulSetup): KernelSpec {
   const { sizes, M, N, K, bindings } = setup;
+  if (setup.groups && setup.epilogue) throw new CodegenError(node.op, "a grouped matmul has no epilogue variant", node.span);
   const wx = columnsAcross(setup);
   const wy = INVOCATIONS / wx;
   const tileRows = wy * ROWS;
@@ -101,10 +130,7 @@ export function emitMatmul(node: Node, inputs: readonly Type[], options: EmitOpt
   const body = `@compute @workgroup_size(${INVOCATIONS})
 fn main(${ENTRY_PARAMS}) {
   let col_tiles = (${N} + ${tileCols - 1}u) / ${tileCols}u;
-  let wg = ${LINEAR_WORKGROUP};
-  if (wg >= col_tiles * ((${M} + ${tileRows - 1}u) / ${tileRows}u)) {
-    return;
-  }
+${workgroupPlace(setup, `col_tiles * ((${M} + ${tileRows - 1}u) / ${tileRows}u)`)}
   let i0 = (wg / col_tiles) * ${tileRows}u + (lid / ${wx}u) * ${ROWS}u;
   let j0 = (wg % col_tiles) * ${tileCols}u + (lid % ${wx}u) * ${COLS}u;
   if (i0 >= ${M} || j0 >= ${N}) {
@@ -130,7 +156,7 @@ ${stepCode(setup, [0], "    ")}
 `;
   const name = matmulName(options, setup, setup.epilogue ? "_epilogue" : "");
   const summary =
-    `C = ${setup.transA ? "Aᵀ" : "A"}·${setup.transB ? "Bᵀ" : "B"}, ${ROWS}×${COLS} per invocation, ${tileRows}×${tileCols} per workgroup` +
+    `C${setup.groups ? "_g" : ""} = ${setup.transA ? "Aᵀ" : "A"}·${setup.transB ? "Bᵀ" : "B"}${setup.groups ? ` for each of ${setup.groups} groups` : ""}, ${ROWS}×${COLS} per invocation, ${tileRows}×${tileCols} per workgroup` +
     (setup.epilogue ? `, then ${setup.epilogue.ops}` : "");
   return {
     name,
@@ -141,7 +167,7 @@ ${stepCode(setup, [0], "    ")}
     bindings,
     sizes: sizes.all,
     uniforms: sizes.uniforms,
-    dispatch: (s) => gridFor(Math.ceil(s.m / tileRows) * Math.ceil(s.n / tileCols)),
+    dispatch: (s) => gridFor((setup.groups ? s.g : 1) * Math.ceil(s.m / tileRows) * Math.ceil(s.n / tileCols)),
     spans: spansOf(node),
   };
 }

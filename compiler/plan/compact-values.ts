@@ -1,5 +1,4 @@
 import { emitPatternMatmul } from "../codegen/matmul-pattern.js";
-import { emitWidePatternMatmul } from "../codegen/matmul-pattern-wide.js";
 import { emitCompactSparseMatmul, emitCompactSparseSddmm } from "../codegen/sparse-matmul.js";
 import type { KernelSpec } from "../codegen/kernel.js";
 import { emitDensify, emitPatternDropout } from "../codegen/pattern-kernels.js";
@@ -69,9 +68,8 @@ export class CompactValues {
     if (n.op !== "t.matmul") return undefined;
     const { transA, transB } = n.attrs;
     const nonzeros = (k: number) => this.nonzeros.get(this.compact.get(n.inputs[k])!)!;
-    if (a && !b && transA !== true && transB === true) return emitPatternMatmul(n, types, options, nonzeros(0));
-    if (b && !a && transA === true && transB !== true) return emitPatternMatmul(n, types, options, nonzeros(1));
-    if (a && !b && transB !== true) return [emitWidePatternMatmul(n, types, options)];
+    if (a && !b && !(transA === true && transB === true)) return emitPatternMatmul(n, types, options, nonzeros(0), 0);
+    if (b && !a && transA === true && transB !== true) return emitPatternMatmul(n, types, options, nonzeros(1), 1);
     return undefined;
   }
 

@@ -8,8 +8,8 @@ import { useGpu } from "./helpers.js";
 
 /**
  * The patterned matmuls (P mostly zeros, visited through its pattern) against the interpreter's
- * dense `t.matmul`: P·Wᵀ (Wᵀ written to scratch first, a group of outputs per invocation) and
- * Dᵀ·P (columns longest first), for output widths that take vec4 groups (16, 64, 24), scalar
+ * dense `t.matmul`: P·Wᵀ (Wᵀ written to scratch first, a group of outputs per invocation), P·W
+ * (W stored [F, H], read directly), Dᵀ·P and Pᵀ·D (columns longest first), for output widths that take vec4 groups (16, 64, 24), scalar
  * groups (7) and a prime (17: one output per invocation); with empty rows and columns, a row
  * count that is not a multiple of the workgroup, and one dense column (a very long one).
  */
@@ -29,30 +29,38 @@ function sparse(n: number, f: number, density: number, seed: number): TensorValu
 }
 
 /** The launches for a P of `nonzeros` nonzeros. */
-const launchesFor = (nonzeros: number) => (node: Parameters<typeof emitPatternMatmul>[0], types: Parameters<typeof emitPatternMatmul>[1]) => emitPatternMatmul(node, types, {}, nonzeros);
+const launchesFor = (nonzeros: number, pattern: 0 | 1) => (node: Parameters<typeof emitPatternMatmul>[0], types: Parameters<typeof emitPatternMatmul>[1]) =>
+  emitPatternMatmul(node, types, {}, nonzeros, pattern);
 const nonzeros = (t: TensorValue) => t.data.filter((v) => v !== 0).length;
 
 describe("patterned matmul kernels agree with the interpreter", () => {
   for (const h of [16, 64, 24, 7, 17]) {
-    it(`P·Wᵀ and Dᵀ·P with ${h} outputs`, async (ctx) => {
+    it(`P·Wᵀ, P·W, Dᵀ·P and Pᵀ·D with ${h} outputs`, async (ctx) => {
       const [n, f] = [131, 90];
       const p = sparse(n, f, 0.05, h);
       const rand = random(100 + h);
       const w = randomTensor([h, f], rand);
+      const wide = randomTensor([f, h], rand);
       const d = randomTensor([n, h], rand);
-      const launches = launchesFor(nonzeros(p));
-      const rows = await checkCase(gpu(ctx), { op: "t.matmul", attrs: { transA: false, transB: true }, inputs: [p, w], launches });
+      const first = launchesFor(nonzeros(p), 0);
+      const rows = await checkCase(gpu(ctx), { op: "t.matmul", attrs: { transA: false, transB: true }, inputs: [p, w], launches: first });
       expect(rows.kernels.map((k) => k.name)).toEqual(["t_matmul_pattern_wt", "t_matmul_pattern_rows"]);
-      const cols = await checkCase(gpu(ctx), { op: "t.matmul", attrs: { transA: true, transB: false }, inputs: [d, p], launches });
+      const rowsN = await checkCase(gpu(ctx), { op: "t.matmul", attrs: { transA: false, transB: false }, inputs: [p, wide], launches: first });
+      expect(rowsN.kernels.map((k) => k.name)).toEqual(["t_matmul_pattern_rows_n"]);
+      const cols = await checkCase(gpu(ctx), { op: "t.matmul", attrs: { transA: true, transB: false }, inputs: [d, p], launches: launchesFor(nonzeros(p), 1) });
       expect(cols.kernels.map((k) => k.name)).toEqual(["t_matmul_pattern_cols"]);
+      const colsT = await checkCase(gpu(ctx), { op: "t.matmul", attrs: { transA: true, transB: false }, inputs: [p, d], launches: first });
+      expect(colsT.kernels.map((k) => k.name)).toEqual(["t_matmul_pattern_cols_t"]);
     }, 60_000);
   }
 
-  it("shares long columns among a team (a tall P: 3000 rows, 12 columns)", async (ctx) => {
+  it("shares long columns among a team (a tall P: 3000 rows, 12 columns), either product", async (ctx) => {
     const p = sparse(3000, 12, 0.5, 3);
     const d = randomTensor([3000, 16], random(4));
-    const r = await checkCase(gpu(ctx), { op: "t.matmul", attrs: { transA: true, transB: false }, inputs: [d, p], launches: launchesFor(nonzeros(p)) });
-    expect(r.kernels[0].wgsl).toContain("team of 16");
+    const cols = await checkCase(gpu(ctx), { op: "t.matmul", attrs: { transA: true, transB: false }, inputs: [d, p], launches: launchesFor(nonzeros(p), 1) });
+    expect(cols.kernels[0].wgsl).toContain("team of 16");
+    const colsT = await checkCase(gpu(ctx), { op: "t.matmul", attrs: { transA: true, transB: false }, inputs: [p, d], launches: launchesFor(nonzeros(p), 0) });
+    expect(colsT.kernels[0].wgsl).toContain("team of 16");
   }, 60_000);
 
   it("visits columns longest first, ties in index order", () => {

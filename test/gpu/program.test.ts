@@ -56,7 +56,7 @@ describe("GPU programs", () => {
     }
   });
 
-  it("P·W and Pᵀ·D (the weight stored [F, H]) read the pattern too, a tile of 16 columns at a time", async (ctx) => {
+  it("P·W and Pᵀ·D (the weight stored [F, H]) read the pattern too", async (ctx) => {
     const gpu = gpuOf(ctx);
     const b = new FuncBuilder("f");
     const f32 = (...shape: (number | string)[]): TensorType => ({ kind: "tensor", dtype: "f32", shape });
