@@ -19,7 +19,6 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
 import { compile } from "../compiler/index.js";
 import type { TensorValue } from "../compiler/ir/values.js";
 import { optionText } from "../compiler/schedules/options.js";
@@ -31,19 +30,18 @@ import { runScheduledTraining } from "../runtime/schedules/run.js";
 import { runTraining } from "../runtime/train/run.js";
 import { adaptExample, csbmDeclaration, loadDeclaration } from "./sources.js";
 import { median } from "./stats.js";
+import { benchArgs } from "./args.js";
 
-const { values } = parseArgs({
-  options: {
-    datasets: { type: "string", default: "cora,coauthor_cs,amazon_computers" },
-    seeds: { type: "string", default: "0,1,2,3,4" },
-    runs: { type: "string", default: "admm,admm_q,adam" },
-    devices: { type: "string", default: "1,2,4" },
-    "parallel-iterations": { type: "string", default: "4" },
-    "no-accuracy": { type: "boolean", default: false },
-    "no-parallel": { type: "boolean", default: false },
-    out: { type: "string", default: "bench/results" },
-    merge: { type: "boolean", default: false },
-  },
+const values = benchArgs(import.meta.url, {
+  datasets: { type: "string", default: "cora,coauthor_cs,amazon_computers" },
+  seeds: { type: "string", default: "0,1,2,3,4" },
+  runs: { type: "string", default: "admm,admm_q,adam" },
+  devices: { type: "string", default: "1,2,4" },
+  "parallel-iterations": { type: "string", default: "4" },
+  "no-accuracy": { type: "boolean", default: false },
+  "no-parallel": { type: "boolean", default: false },
+  out: { type: "string", default: "bench/results" },
+  merge: { type: "boolean", default: false },
 });
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");

@@ -14,25 +14,23 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
 import { compile } from "../compiler/index.js";
 import { describeDataset } from "../runtime/data/index.js";
 import { NoAdapterError, openDevice, type GpuDevice } from "../runtime/gpu/index.js";
 import { runScheduledTraining } from "../runtime/schedules/run.js";
 import { findTrain, runTraining } from "../runtime/train/run.js";
 import { adaptExample, loadDeclaration } from "./sources.js";
+import { benchArgs } from "./args.js";
 
-const { values } = parseArgs({
-  options: {
-    seeds: { type: "string", default: "0" },
-    depths: { type: "string", default: "3,6,12" },
-    "cs-passes": { type: "string", default: "1" },
-    "cs-max-iter": { type: "string", default: "60" },
-    "cs-batch": { type: "string", default: "1024" },
-    "no-train": { type: "boolean", default: false },
-    "no-memory": { type: "boolean", default: false },
-    out: { type: "string", default: "bench/results" },
-  },
+const values = benchArgs(import.meta.url, {
+  seeds: { type: "string", default: "0" },
+  depths: { type: "string", default: "3,6,12" },
+  "cs-passes": { type: "string", default: "1" },
+  "cs-max-iter": { type: "string", default: "60" },
+  "cs-batch": { type: "string", default: "1024" },
+  "no-train": { type: "boolean", default: false },
+  "no-memory": { type: "boolean", default: false },
+  out: { type: "string", default: "bench/results" },
 });
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");

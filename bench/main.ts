@@ -16,7 +16,6 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, platform, release, totalmem } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
 import type { GraphValue } from "../compiler/ir/values.js";
 import { csbm, describeDataset, openDataset } from "../runtime/data/index.js";
 import { NoAdapterError, openDevice, type GpuDevice } from "../runtime/gpu/index.js";
@@ -27,25 +26,24 @@ import { benchMarkdown, epochVsSizeSvg, fmtMiB, fmtMs } from "./report.js";
 import { comparePeer, performanceTargets, target, type BenchResults, type MachineInfo, type PeerComparison, type PeerRound, type Target } from "./results.js";
 import { adaptExample, csbmDeclaration, loadDeclaration, sizeLabel, type BenchDataset } from "./sources.js";
 import { runTrainCase, type BenchDevice, type TrainRow } from "./train-case.js";
+import { benchArgs } from "./args.js";
 
-const { values } = parseArgs({
-  options: {
-    epochs: { type: "string", default: "20" },
-    "large-epochs": { type: "string", default: "5" },
-    "reference-epochs": { type: "string", default: "5" },
-    rounds: { type: "string", default: "5" },
-    sizes: { type: "string", default: "1000,4000,16000,64000" },
-    models: { type: "string", default: "gcn,sage,gat" },
-    datasets: { type: "string", default: "cora,amazon_computers,coauthor_cs" },
-    million: { type: "string", default: "1000000" },
-    "million-models": { type: "string", default: "gcn,sage" },
-    "kernel-trials": { type: "string", default: "7" },
-    "trial-ms": { type: "string", default: "300" },
-    "no-peer": { type: "boolean", default: false },
-    "no-kernels": { type: "boolean", default: false },
-    "shader-cache": { type: "boolean", default: false },
-    out: { type: "string", default: "bench/results" },
-  },
+const values = benchArgs(import.meta.url, {
+  epochs: { type: "string", default: "20" },
+  "large-epochs": { type: "string", default: "5" },
+  "reference-epochs": { type: "string", default: "5" },
+  rounds: { type: "string", default: "5" },
+  sizes: { type: "string", default: "1000,4000,16000,64000" },
+  models: { type: "string", default: "gcn,sage,gat" },
+  datasets: { type: "string", default: "cora,amazon_computers,coauthor_cs" },
+  million: { type: "string", default: "1000000" },
+  "million-models": { type: "string", default: "gcn,sage" },
+  "kernel-trials": { type: "string", default: "7" },
+  "trial-ms": { type: "string", default: "300" },
+  "no-peer": { type: "boolean", default: false },
+  "no-kernels": { type: "boolean", default: false },
+  "shader-cache": { type: "boolean", default: false },
+  out: { type: "string", default: "bench/results" },
 });
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");

@@ -10,7 +10,6 @@
 //   npm run build && node dist/bench/memory-depth.js [--depths 3,10,100,1001] [--measure-up-to 100] [--gpu-up-to 1001] [--out bench/results]
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { compile } from "../compiler/index.js";
 import type { Func, Module } from "../compiler/ir/types.js";
 import { predictPeakBytes } from "../compiler/plan/peak.js";
@@ -23,14 +22,13 @@ import { lineChartSvg } from "../runtime/report/index.js";
 import { prepareTraining, type PreparedTraining } from "../runtime/train/run.js";
 import { stepInputs, unchangingInputs } from "../runtime/train/step-inputs.js";
 import { measureGpuStep, type GpuStepMemory } from "./gpu-memory.js";
+import { benchArgs } from "./args.js";
 
-const { values } = parseArgs({
-  options: {
-    depths: { type: "string", default: "3,10,100,1001" },
-    "measure-up-to": { type: "string", default: "100" },
-    "gpu-up-to": { type: "string", default: "1001" },
-    out: { type: "string", default: "bench/results" },
-  },
+const values = benchArgs(import.meta.url, {
+  depths: { type: "string", default: "3,10,100,1001" },
+  "measure-up-to": { type: "string", default: "100" },
+  "gpu-up-to": { type: "string", default: "1001" },
+  out: { type: "string", default: "bench/results" },
 });
 const depths = values.depths.split(",").map(Number);
 const measureUpTo = Number(values["measure-up-to"]);

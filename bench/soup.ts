@@ -14,7 +14,6 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
 import { compile } from "../compiler/index.js";
 import { describeDataset } from "../runtime/data/index.js";
 import { openDevice, type GpuDevice } from "../runtime/gpu/index.js";
@@ -23,19 +22,18 @@ import type { ScheduleResult } from "../runtime/schedules/result.js";
 import { findTrain } from "../runtime/train/run.js";
 import { soupBenchMarkdown, soupTargets, type SoupCase } from "./soup-report.js";
 import { adaptExample, loadDeclaration } from "./sources.js";
+import { benchArgs } from "./args.js";
 
-const { values } = parseArgs({
-  options: {
-    datasets: { type: "string", default: "coauthor_cs,amazon_computers" },
-    models: { type: "string", default: "gcn,sage" },
-    ingredients: { type: "string", default: "10" },
-    "eval-every": { type: "string", default: "5" },
-    hidden: { type: "string", default: "16" },
-    "ls-epochs": { type: "string", default: "40" },
-    "ls-lr": { type: "string" },
-    "concurrency-epochs": { type: "string", default: "10" },
-    out: { type: "string", default: "bench/results" },
-  },
+const values = benchArgs(import.meta.url, {
+  datasets: { type: "string", default: "coauthor_cs,amazon_computers" },
+  models: { type: "string", default: "gcn,sage" },
+  ingredients: { type: "string", default: "10" },
+  "eval-every": { type: "string", default: "5" },
+  hidden: { type: "string", default: "16" },
+  "ls-epochs": { type: "string", default: "40" },
+  "ls-lr": { type: "string" },
+  "concurrency-epochs": { type: "string", default: "10" },
+  out: { type: "string", default: "bench/results" },
 });
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");

@@ -20,7 +20,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
 import { compile } from "../compiler/index.js";
 import { findTrain } from "../compiler/train/program.js";
 import { describeDataset } from "../runtime/data/index.js";
@@ -30,22 +29,21 @@ import { runTraining } from "../runtime/train/run.js";
 import type { TrainResult } from "../runtime/train/trainer.js";
 import { adaptExample } from "./sources.js";
 import { median } from "./stats.js";
+import { benchArgs } from "./args.js";
 
-const { values } = parseArgs({
-  options: {
-    epochs: { type: "string", default: "6" },
-    densities: { type: "string", default: "1,0.5,0.2,0.1,0.05" },
-    "accuracy-epochs": { type: "string", default: "400" },
-    parts: { type: "string", default: "time,accuracy" },
-    "threshold-densities": { type: "string", default: "0.6,0.45,0.3,0.2,0.1" },
-    "threshold-epochs": { type: "string", default: "12" },
-    seeds: { type: "string", default: "0,1,2,3,4" },
-    hiddens: { type: "string", default: "16,256" },
-    methods: { type: "string", default: "dense,rigl,prune_admm,prune_slr" },
-    out: { type: "string", default: "bench/results" },
-    // Keep the parts not run from the sparsity.json already in --out (each part keeps its date).
-    merge: { type: "boolean", default: false },
-  },
+const values = benchArgs(import.meta.url, {
+  epochs: { type: "string", default: "6" },
+  densities: { type: "string", default: "1,0.5,0.2,0.1,0.05" },
+  "accuracy-epochs": { type: "string", default: "400" },
+  parts: { type: "string", default: "time,accuracy" },
+  "threshold-densities": { type: "string", default: "0.6,0.45,0.3,0.2,0.1" },
+  "threshold-epochs": { type: "string", default: "12" },
+  seeds: { type: "string", default: "0,1,2,3,4" },
+  hiddens: { type: "string", default: "16,256" },
+  methods: { type: "string", default: "dense,rigl,prune_admm,prune_slr" },
+  out: { type: "string", default: "bench/results" },
+  // Keep the parts not run from the sparsity.json already in --out (each part keeps its date).
+  merge: { type: "boolean", default: false },
 });
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
