@@ -131,6 +131,7 @@ function stepShares(funcs: { step: Func; predict: Func }, data: Readonly<Record<
   const once = new Set([
     ...plan.constants.keys(),
     ...plan.bySource.flatMap((b) => b.slots),
+    ...plan.graphOrders.map((o) => o.slot),
     ...plan.patterns.flatMap((p) => Object.values(p.arrays)),
   ]);
   const nodes = nodesById(step);

@@ -10,6 +10,11 @@ export class BindingList {
     return this;
   }
 
+  /** Storage bindings so far (the sizes uniform comes last, in finish). */
+  get storage(): number {
+    return this.list.filter((b) => b.access !== "uniform").length;
+  }
+
   /** The bindings, with the `sizes` uniform appended when some size is symbolic. */
   finish(sizes: SizeTable): KernelBinding[] {
     if (sizes.uniforms.length > 0) this.add("sizes", "uniform", "Sizes", { kind: "sizes" });

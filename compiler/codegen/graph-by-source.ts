@@ -29,12 +29,30 @@ export function graphBySource(g: GraphValue): GraphBySource {
   return { indptr, edges };
 }
 
+/** The nodes by descending in-degree (`dst`) or out-degree (`src`), ties in index order. */
+export function degreeOrder(g: GraphValue, by: "dst" | "src"): Int32Array {
+  const n = g.numNodes;
+  const degree = new Int32Array(n);
+  if (by === "dst") for (let i = 0; i < n; i++) degree[i] = g.indptr[i + 1] - g.indptr[i];
+  else for (let e = 0; e < g.numEdges; e++) degree[g.src[e]]++;
+  // A counting sort by degree, descending, stable: linear in the graph, as the by-source view.
+  let most = 0;
+  for (let i = 0; i < n; i++) most = Math.max(most, degree[i]);
+  const start = new Int32Array(most + 2);
+  for (let i = 0; i < n; i++) start[most - degree[i] + 1]++;
+  for (let d = 0; d <= most; d++) start[d + 1] += start[d];
+  const order = new Int32Array(n);
+  for (let i = 0; i < n; i++) order[start[most - degree[i]]++] = i;
+  return order;
+}
+
 /** The host array a graph binding reads (by-source views computed here; cache them per graph). */
 export function graphBindingArray(
   g: GraphValue,
-  source: Extract<BindingSource, { kind: "graph" | "graph_by_src" }>,
+  source: Extract<BindingSource, { kind: "graph" | "graph_by_src" | "graph_order" }>,
   bySource: () => GraphBySource = () => graphBySource(g),
 ): Int32Array {
   if (source.kind === "graph") return g[source.array];
+  if (source.kind === "graph_order") return degreeOrder(g, source.by);
   return bySource()[source.array];
 }

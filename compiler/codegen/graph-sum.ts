@@ -4,7 +4,7 @@ import { tensorOperand, tensorResult, workgroupSizeOf, type EmitOptions } from "
 import { edgeWeights } from "./edge-weights.js";
 import { graphOperand } from "./graph-edge.js";
 import type { KernelSpec } from "./kernel.js";
-import { rowKernel, rowSizes, rowSlices } from "./row-kernel.js";
+import { orderRows, rowKernel, rowSizes, rowSlices } from "./row-kernel.js";
 import { SizeTable } from "./wgsl.js";
 import { arithmeticScalar, product, refuseInPlace, unitType } from "./words.js";
 
@@ -55,6 +55,7 @@ function emitEdgeSum(node: Node, inputs: readonly Type[], options: EmitOptions, 
       .add("indptr", "read", "array<i32>", { kind: "graph_by_src", input: 0, array: "indptr" })
       .add("edges", "read", "array<i32>", { kind: "graph_by_src", input: 0, array: "edges" });
   }
+  const ordered = orderRows(rows, list, kind.walk === "in-edges" ? "dst" : "src");
   if (kind.message === "dst-row") list.add("dst", "read", "array<i32>", { kind: "graph", input: 0, array: "dst" });
   if (w) list.add("w", "read", `array<${scalar}>`, { kind: "input", input: 1 });
   list.add("y", "read", `array<${T}>`, { kind: "input", input: inputs.length - 1 });
@@ -73,7 +74,7 @@ ${accs.map((p) => `  ${guarded(p, `out[o + ${p}u] = acc${p};`)}`).join("\n")}
 `;
   const name = options.name ?? `${kind.name}${w ? (weights.perHead ? "_wh" : "_w") : ""}${lanes === 4 ? "_v4" : ""}`;
   const summary = `${kind.summary}, ${rows.perInvocation} ${T} per invocation`;
-  return rowKernel({ node, name, summary, sizes, bindings, workgroup: wg, n, lanes, rows, body });
+  return rowKernel({ node, name, summary, sizes, bindings, workgroup: wg, n, lanes, rows, ordered, body });
 }
 
 export function emitScatterSum(node: Node, inputs: readonly Type[], options: EmitOptions): KernelSpec {

@@ -26,6 +26,13 @@ export type BindingSource =
    */
   | { kind: "graph_by_src"; input: number; array: "indptr" | "edges" }
   /**
+   * The nodes of the graph that is the node's `input`-th operand, most edges first — in-edges
+   * (`by: "dst"`) or out-edges (`by: "src"`), ties in index order (`degreeOrder` in
+   * graph-by-source.ts): row kernels visit rows in this order, so that neighbouring invocations,
+   * which run in lockstep, loop about equally long. Computed on the host once per graph.
+   */
+  | { kind: "graph_order"; input: number; by: "dst" | "src" }
+  /**
    * The zero pattern of the node's `input`-th operand, a mostly-zero matrix stored compactly (its
    * nonzero values in row order: input features, and dropout of them): the nonzero positions by
    * row (CSR `rowptr`/`cols`) or by column (CSC `colptr`/`rows`, and `perm`, each one's position

@@ -1,8 +1,9 @@
 import type { Dim, Node } from "../ir/types.js";
 import { assembleKernel } from "./assemble.js";
 import { gridFor, groupsFor, LINEAR_WORKGROUP } from "./grid.js";
-import type { KernelBinding, KernelSpec } from "./kernel.js";
+import { MAX_STORAGE_BUFFERS, type KernelBinding, type KernelSpec } from "./kernel.js";
 import type { SizeTable } from "./wgsl.js";
+import type { BindingList } from "./bindings.js";
 import { addDivisor, type Lanes } from "./words.js";
 
 /**
@@ -11,8 +12,10 @@ import { addDivisor, type Lanes } from "./words.js";
  * result — or, for wide rows, one slice of it — and walks that node's edges in order:
  * deterministic, no atomics. A slice is up to `MAX_ACCUMULATORS` units (vec4 or scalar) kept in
  * registers; consecutive invocations take consecutive slices of the same row, which keeps their
- * loads of a source row contiguous. The kernels differ only in the edges they walk and what they
- * do with each; `rowKernel` gives them the rest.
+ * loads of a source row contiguous. When one invocation holds a whole row, neighbouring
+ * invocations hold different rows and loop in lockstep as long as the longest of them, so rows are
+ * visited most edges first (`orderRows`: about equally long neighbours). The kernels differ only
+ * in the edges they walk and what they do with each; `rowKernel` gives them the rest.
  */
 
 /**
@@ -63,6 +66,20 @@ export function rowSlices(sizes: SizeTable, lanes: Lanes): RowSlices & { perInvo
   return { G, S, accs: Array.from({ length: perInvocation }, (_, p) => p), guarded, perInvocation, ...(slices !== undefined ? { slices } : {}) };
 }
 
+/**
+ * Whether rows are visited most edges first (graph_order, by the side whose edges the kernel
+ * walks): only when one invocation holds a whole row, and when a storage binding is left beside
+ * the output for it (a fused epilogue's operands come first). Adds the order's binding to `list`. On
+ * lavapipe, an SpMM of 16 columns took 22% less time on Cora, 37% less on Amazon Computers and 7%
+ * less on Coauthor CS; with a row in slices (64 columns: 4) it gained nothing, and with ten slices
+ * it lost 12% (the slices of one row already loop in lockstep; the order only scatters the stores).
+ */
+export function orderRows(rows: { slices?: number }, list: BindingList, by: "dst" | "src"): boolean {
+  if (rows.slices !== 1 || list.storage + 2 > MAX_STORAGE_BUFFERS) return false;
+  list.add("order", "read", "array<i32>", { kind: "graph_order", input: 0, by });
+  return true;
+}
+
 export interface RowKernelParts {
   node: Node;
   name: string;
@@ -75,6 +92,8 @@ export interface RowKernelParts {
   n: string;
   lanes: Lanes;
   rows: ReturnType<typeof rowSlices>;
+  /** Rows are visited in the order of the `order` binding (orderRows). */
+  ordered: boolean;
   /**
    * The statements after the prologue (indented by two spaces, newline-terminated). They see
    * `i` (the row), `g0` (the invocation's first unit of it) and `first`/`last` (the row's range
@@ -90,7 +109,7 @@ export function rowKernel(p: RowKernelParts): KernelSpec {
   if (t >= ${p.n} * ${rows.S}) {
     return;
   }
-  let i = t / ${rows.S};
+  let i = ${p.ordered ? "u32(order[t])" : `t / ${rows.S}`};
   let g0 = (t % ${rows.S}) * ${rows.perInvocation}u;
   let first = u32(indptr[i]);
   let last = u32(indptr[i + 1u]);

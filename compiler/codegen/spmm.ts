@@ -6,7 +6,7 @@ import { BindingList } from "./bindings.js";
 import type { EpilogueHook } from "./epilogue-apply.js";
 import { CodegenError, tensorOperand, tensorResult, workgroupSizeOf, type EmitOptions, type OperandBuffers } from "./emit-context.js";
 import type { KernelSpec } from "./kernel.js";
-import { rowKernel, rowSizes, rowSlices } from "./row-kernel.js";
+import { orderRows, rowKernel, rowSizes, rowSlices } from "./row-kernel.js";
 import { SizeTable } from "./wgsl.js";
 
 /**
@@ -15,7 +15,10 @@ import { SizeTable } from "./wgsl.js";
  * owns one destination row, or one slice of a wide row, and walks that row's edges in CSR order.
  */
 
-/** Storage buffers an SpMM kernel binds besides its output: the graph's indptr and src, the weights if any, x. */
+/**
+ * Storage buffers an SpMM kernel binds besides its output: the graph's indptr and src, the weights
+ * if any, x (and the rows' order when a binding is left for it: row-kernel.ts orderRows).
+ */
 export const spmmOperandBuffers: OperandBuffers = (node) => 2 + (node.inputs.length - 1);
 
 /** `epilogue`: applied to each value before it is stored (g.spmm_epilogue, see epilogue.ts). */
@@ -46,6 +49,7 @@ export function emitSpmm(node: Node, inputs: readonly Type[], options: EmitOptio
   if (w) list.add("w", "read", "array<f32>", { kind: "input", input: 1 });
   list.add("x", "read", `array<${T}>`, { kind: "input", input: inputs.length - 1 });
   const apply = epilogue?.(sizes, list);
+  const ordered = orderRows(rows, list, "dst");
   const bindings = list.add("out", "read_write", `array<${T}>`, { kind: "output" }).finish(sizes);
   if (out.shape[0] !== x.shape[0]) throw new CodegenError(node.op, "result rows differ from x's", node.span);
 
@@ -77,5 +81,5 @@ ${accs.map(finish).join("\n")}
 `;
   const name = options.name ?? `g_spmm_${reduce}${w ? (perHead ? "_wh" : "_w") : ""}${apply ? "_epilogue" : ""}`;
   const summary = `${reduce} over in-edges${w ? ", edge-weighted" : ""}, ${rows.perInvocation} ${T} per invocation${apply ? `, then ${apply.ops}` : ""}`;
-  return rowKernel({ node, name, summary, sizes, bindings, helpers: apply?.helpers, workgroup: wg, n, lanes, rows, body });
+  return rowKernel({ node, name, summary, sizes, bindings, helpers: apply?.helpers, workgroup: wg, n, lanes, rows, ordered, body });
 }

@@ -26,6 +26,10 @@ export function dataBufferNames(s: LaunchPlan): Map<number, string> {
     const name = "input" in graph ? `input ${graph.input}` : s.hostedNames.get(graph.hosted);
     if (name !== undefined) slots.forEach((slot, j) => names.set(slot, `${name} by source.${j}`));
   }
+  for (const { graph, by, slot } of s.graphOrders) {
+    const name = "input" in graph ? `input ${graph.input}` : s.hostedNames.get(graph.hosted);
+    if (name !== undefined) names.set(slot, `${name} by ${by} degree`);
+  }
   return names;
 }
 

@@ -21,10 +21,12 @@ export class LaunchLowering {
   readonly kernels: KernelSpec[] = [];
   readonly constants = new Map<number, Int32Array>();
   readonly bySource: LaunchPlan["bySource"][number][] = [];
+  readonly graphOrders: LaunchPlan["graphOrders"][number][] = [];
   /** Mostly-zero inputs stored compactly, and the values that share their pattern. */
   readonly compact: CompactValues;
   private readonly byWgsl = new Map<string, number>();
   private readonly bySourceOf = new Map<number, readonly [number, number]>();
+  private readonly orderOf = new Map<string, number>();
   /** `s.input` nodes → their input's name (graphs read by source are filled from the input). */
   private readonly inputNames = new Map<number, string>();
 
@@ -134,6 +136,7 @@ export class LaunchLowering {
         if (src.kind === "input") return operand(n.inputs[src.input]);
         if (src.kind === "graph") return this.buffers.slotsOf(n.inputs[src.input])[["indptr", "src", "dst"].indexOf(src.array)];
         if (src.kind === "graph_by_src") return this.sourceView(n, n.inputs[src.input])[src.array === "indptr" ? 0 : 1];
+        if (src.kind === "graph_order") return this.orderView(n, n.inputs[src.input], src.by);
         if (src.kind === "pattern") return this.compact.patternSlot(n.inputs[src.input], src.array);
         throw new CodegenError(n.op, `binding ${b.name} has an unknown source`, n.span);
       });
@@ -158,6 +161,25 @@ export class LaunchLowering {
     this.bySourceOf.set(graph, slots);
     this.bySource.push({ graph: input !== undefined ? { input } : { hosted: graph }, slots });
     return slots;
+  }
+
+  /**
+   * The nodes of a graph most edges first, filled at load from the graph's host value. A graph
+   * computed on the GPU has no host value: its nodes are visited in index order (a constant table).
+   */
+  private orderView(n: Node, graph: number, by: "dst" | "src"): number {
+    const key = `${graph}:${by}`;
+    const known = this.orderOf.get(key);
+    if (known !== undefined) return known;
+    const type = this.buffers.typeOf(graph);
+    if (type.kind !== "graph") throw new CodegenError(n.op, "operand is not a graph", n.span);
+    const nodes = this.buffers.size(type.nodes, n.span);
+    const slot = this.buffers.slot(nodes * 4, `%${graph} by ${by === "dst" ? "in" : "out"}-degree`);
+    const input = this.inputNames.get(graph);
+    if (input !== undefined || this.buffers.isHostValue(graph)) this.graphOrders.push({ graph: input !== undefined ? { input } : { hosted: graph }, by, slot });
+    else this.constants.set(slot, Int32Array.from({ length: nodes }, (_, i) => i));
+    this.orderOf.set(key, slot);
+    return slot;
   }
 
   /**

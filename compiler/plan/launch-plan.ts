@@ -55,6 +55,8 @@ export interface LaunchPlan {
    * (an input by name, or a host value by id) and the two slots the runtime fills once at load.
    */
   bySource: readonly { graph: { input: string } | { hosted: number }; slots: readonly [number, number] }[];
+  /** Graphs whose nodes some row kernel visits most edges first (graph_order): the value, the side, and the slot the runtime fills at load. */
+  graphOrders: readonly { graph: { input: string } | { hosted: number }; by: "dst" | "src"; slot: number }[];
   /**
    * Inputs stored compactly (their nonzero values in row order, see pattern.ts): the runtime
    * derives the pattern from the value given at load and uploads only the values.

@@ -34,6 +34,7 @@ export function planLaunches(func: Func, options: LaunchPlanOptions): LaunchPlan
     hostedNames: hostedNames(func, buffers.hosted.keys()),
     constants: lowering.constants,
     bySource: lowering.bySource,
+    graphOrders: lowering.graphOrders,
     compact: [...buffers.inputs.keys()].filter((name) => options.patterned?.has(name)),
     patterns: lowering.compact.patterns,
     results: func.results.map((id) => lowering.resultSlots(id)),

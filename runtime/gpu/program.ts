@@ -2,7 +2,7 @@
 import type { DispatchSize, KernelBinding, KernelSpec } from "../../compiler/codegen/index.js";
 import { dataBufferNames, launchCount, packedParams, type LaunchPlan, type Step } from "../../compiler/plan/index.js";
 import { FLAG_WORDS } from "../../compiler/codegen/equilibrium.js";
-import { graphBySource } from "../../compiler/codegen/graph-by-source.js";
+import { degreeOrder, graphBySource } from "../../compiler/codegen/graph-by-source.js";
 import { compactValues, PATTERN_ARRAYS, type SparsePattern } from "../../compiler/codegen/pattern.js";
 import type { TensorType } from "../../compiler/ir/types.js";
 import type { TensorValue, Value } from "../../compiler/ir/values.js";
@@ -142,6 +142,11 @@ export class GpuProgram {
       if (g?.kind !== "graph") throw new Error(`a kernel reads a graph by source, but ${JSON.stringify(graph)} has no host graph`);
       const view = graphBySource(g);
       [view.indptr, view.edges].forEach((a, j) => this.writeArray(slots[j], a));
+    }
+    for (const { graph, by, slot } of plan.graphOrders) {
+      const g = "input" in graph ? inputs[graph.input] : hosted.get(graph.hosted);
+      if (g?.kind !== "graph") throw new Error(`a kernel visits a graph's nodes by degree, but ${JSON.stringify(graph)} has no host graph`);
+      this.writeArray(slot, degreeOrder(g, by));
     }
     for (const input of plan.compact) {
       const t = inputs[input];

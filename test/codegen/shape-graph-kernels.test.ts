@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { concatLaunches, MAX_CONCAT_OPERANDS } from "../../compiler/codegen/concat.js";
-import { graphBindingArray, graphBySource } from "../../compiler/codegen/graph-by-source.js";
+import { degreeOrder, graphBindingArray, graphBySource } from "../../compiler/codegen/graph-by-source.js";
 import { CodegenError, emitKernel, kernelOps, resolveKernelSizes, type EmitOptions } from "../../compiler/codegen/index.js";
 import { SHAPE_GRAPH_EMITTERS } from "../../compiler/codegen/shape-graph-emitters.js";
 import { graphFromEdges } from "../../compiler/ir/graph-value.js";
@@ -174,6 +174,7 @@ describe("the by-source graph view", () => {
     expect(k.bindings.map((b) => [b.name, b.source])).toEqual([
       ["indptr", { kind: "graph_by_src", input: 0, array: "indptr" }],
       ["edges", { kind: "graph_by_src", input: 0, array: "edges" }],
+      ["order", { kind: "graph_order", input: 0, by: "src" }],
       ["dst", { kind: "graph", input: 0, array: "dst" }],
       ["w", { kind: "input", input: 1 }],
       ["y", { kind: "input", input: 2 }],
@@ -185,5 +186,14 @@ describe("the by-source graph view", () => {
     // scatter_sum walks in-edges: the CSR itself.
     expect(sample("g.scatter_sum").bindings.some((b) => b.source.kind === "graph_by_src")).toBe(false);
     expect(sample("g.scatter_sum_src").bindings.filter((b) => b.source.kind === "graph_by_src")).toHaveLength(2);
+  });
+
+  it("orders the nodes most edges first, ties in index order, by in- or out-edges", () => {
+    // In-degrees 2, 1, 2, 1; out-degrees 3, 0, 1, 2.
+    expect(Array.from(degreeOrder(g, "dst"))).toEqual([0, 2, 1, 3]);
+    expect(Array.from(degreeOrder(g, "src"))).toEqual([0, 3, 2, 1]);
+    expect(Array.from(graphBindingArray(g, { kind: "graph_order", input: 0, by: "src" }))).toEqual([0, 3, 2, 1]);
+    // A row kernel holding whole rows visits them in that order; wide rows in slices do not.
+    expect(sample("g.spmm_t").wgsl).toContain("let i = u32(order[t]);");
   });
 });

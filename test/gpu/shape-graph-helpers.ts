@@ -79,7 +79,7 @@ export async function launchAll(
         } else {
           const g = inputs[s.input] as GraphValue;
           const view = () => bySource.get(s.input) ?? bySource.set(s.input, graphBySource(g)).get(s.input)!;
-          bound.push(buffer(`${s.kind}.${s.input}.${s.array}`, () => gpu.upload(graphBindingArray(g, s, view), b.name)));
+          bound.push(buffer(`${s.kind}.${s.input}.${"array" in s ? s.array : s.by}`, () => gpu.upload(graphBindingArray(g, s, view), b.name)));
         }
       }
       await gpu.run(kernel, bound, resolveKernelSizes(kernel, symbols));

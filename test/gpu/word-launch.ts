@@ -1,5 +1,6 @@
 /// <reference types="@webgpu/types" />
 import { emitKernel, resolveKernelSizes, type KernelSpec } from "../../compiler/codegen/index.js";
+import { graphBindingArray } from "../../compiler/codegen/graph-by-source.js";
 import type { Value } from "../../compiler/ir/values.js";
 import type { GpuDevice } from "../../runtime/gpu/index.js";
 import { interpretOneOp, type OpCase } from "./helpers.js";
@@ -55,10 +56,10 @@ export async function launchWords(
       let buffer: GPUBuffer;
       if (s.kind === "output") buffer = out = gpu.createBuffer(Math.max(bytes, 4));
       else if (s.kind === "input") buffer = gpu.upload(wordsOf(operand(s.input)));
-      else if (s.kind === "graph") {
+      else if (s.kind === "graph" || s.kind === "graph_by_src" || s.kind === "graph_order") {
         const graph = operand(s.input);
         if (graph.kind !== "graph") throw new Error("graph binding of a non-graph operand");
-        buffer = gpu.upload(graph[s.array]);
+        buffer = gpu.upload(graphBindingArray(graph, s));
       } else throw new Error(`unexpected binding source ${s.kind}`);
       owned.push(buffer);
     }
