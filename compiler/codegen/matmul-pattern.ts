@@ -45,7 +45,6 @@ function accumulators(g: number) {
   return { width, count, type, names, zero: width === 4 ? "vec4<f32>(0.0)" : "0.0" };
 }
 
-/** `nonzeros`: P's nonzero count (how long its columns are on average). */
 /** Which of the four products a patterned matmul is; P is operand `pattern`. */
 type Form = "rows" | "rowsN" | "cols" | "colsT";
 

@@ -64,7 +64,7 @@ function stepCode(s: MatmulSetup, offsets: readonly number[], indent: string): s
 /** Stores of the in-bounds parts of the 4×4 block, each value through the epilogue when there is one. */
 function storeCode(s: MatmulSetup): string {
   const { M, N, cVec, epilogue, layout } = s;
-  // An epilogue's operands are indexed like C (no epilogue on grouped products: emitMatmul).
+  // An epilogue's operands are indexed like C (no epilogue on grouped products: emitMatmulOf).
   const c = (row: string, col: string) => flatIndex(layout.c, row, col);
   return Q.map((r) => {
     const row = `(i0 + ${r}u)`;
@@ -87,7 +87,7 @@ function storeCode(s: MatmulSetup): string {
  * The workgroup's place: its group `grp` (products side by side, MatmulSetup.groups) and its
  * tile `wg` of that product's `tiles`; surplus workgroups return.
  */
-export function workgroupPlace(s: MatmulSetup, tiles: string): string {
+function workgroupPlace(s: MatmulSetup, tiles: string): string {
   if (!s.groups) return `  let wg = ${LINEAR_WORKGROUP};
   if (wg >= ${tiles}) {
     return;

@@ -163,21 +163,19 @@ export class LaunchLowering {
     return slots;
   }
 
-  /**
-   * The nodes of a graph most edges first, filled at load from the graph's host value. A graph
-   * computed on the GPU has no host value: its nodes are visited in index order (a constant table).
-   */
+  /** The nodes of a graph most edges first (graph_order), filled at load from the graph's host value (an input or a host value). */
   private orderView(n: Node, graph: number, by: "dst" | "src"): number {
     const key = `${graph}:${by}`;
     const known = this.orderOf.get(key);
     if (known !== undefined) return known;
+    const input = this.inputNames.get(graph);
+    if (input === undefined && !this.buffers.isHostValue(graph)) {
+      throw new CodegenError(n.op, "visits a graph computed on the GPU by degree; only input graphs and graphs computed once at load have that order", n.span);
+    }
     const type = this.buffers.typeOf(graph);
     if (type.kind !== "graph") throw new CodegenError(n.op, "operand is not a graph", n.span);
-    const nodes = this.buffers.size(type.nodes, n.span);
-    const slot = this.buffers.slot(nodes * 4, `%${graph} by ${by === "dst" ? "in" : "out"}-degree`);
-    const input = this.inputNames.get(graph);
-    if (input !== undefined || this.buffers.isHostValue(graph)) this.graphOrders.push({ graph: input !== undefined ? { input } : { hosted: graph }, by, slot });
-    else this.constants.set(slot, Int32Array.from({ length: nodes }, (_, i) => i));
+    const slot = this.buffers.slot(this.buffers.size(type.nodes, n.span) * 4, `%${graph} by ${by === "dst" ? "in" : "out"}-degree`);
+    this.graphOrders.push({ graph: input !== undefined ? { input } : { hosted: graph }, by, slot });
     this.orderOf.set(key, slot);
     return slot;
   }
