@@ -1,4 +1,5 @@
 import type { SoupSummary } from "../runtime/schedules/soup-summary.js";
+import { median } from "./stats.js";
 
 /** The soup benchmark's cases, the acceptance targets checked on them, and the Markdown report. */
 
@@ -10,8 +11,8 @@ export interface SoupCase {
   training: { lr: number; warmup: number; epochs: number; chosen: string };
   /** LS's (and PLS's) learning rate. */
   lsLr: number;
-  /** A few epochs of the same ingredients, side by side and one after another. */
-  concurrency: { epochs: number; sideBySideMs: number; oneAfterAnotherMs: number };
+  /** A few epochs of the same ingredients, side by side and one after another, alternating: each round's times. */
+  concurrency: { epochs: number; sideBySideMs: number[]; oneAfterAnotherMs: number[] };
 }
 
 export interface SoupTarget {
@@ -51,8 +52,11 @@ export function soupTargets(cases: readonly SoupCase[]): SoupTarget[] {
       out.push({ case: name, target: "PLS peak bytes ≤ 40% of LS's", measured: `${(100 * ratio).toFixed(0)}% (${(pls.peakBytes! / 2 ** 20).toFixed(1)} of ${(ls.peakBytes! / 2 ** 20).toFixed(1)} MiB)`, met: ratio <= 0.4 });
       out.push({ case: name, target: "PLS test accuracy within 1 point of LS", measured: `${pts(test(pls))} vs ${pts(test(ls))}`, met: Math.abs(test(pls) - test(ls)) <= POINT });
     }
-    const r = c.concurrency.sideBySideMs / c.concurrency.oneAfterAnotherMs;
-    out.push({ case: name, target: "ingredients side by side ≤ 0.5× one after another", measured: `${r.toFixed(2)}× (${(c.concurrency.sideBySideMs / 1000).toFixed(1)} s vs ${(c.concurrency.oneAfterAnotherMs / 1000).toFixed(1)} s, ${c.concurrency.epochs} epochs)`, met: r <= 0.5 });
+    // The median of the rounds' ratios: a round's two runs are neighbours in time, so a slow spell of the machine scales both.
+    const { sideBySideMs: together, oneAfterAnotherMs: apart, epochs } = c.concurrency;
+    const r = median(together.map((t, k) => t / apart[k]));
+    const rounds = together.length === 1 ? "" : `, median of ${together.length} alternating rounds`;
+    out.push({ case: name, target: "ingredients side by side ≤ 0.5× one after another", measured: `${r.toFixed(2)}× (${(median(together) / 1000).toFixed(1)} s vs ${(median(apart) / 1000).toFixed(1)} s, ${epochs} epochs${rounds})`, met: r <= 0.5 });
   }
   return out;
 }
