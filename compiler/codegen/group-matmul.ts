@@ -3,7 +3,7 @@ import { BindingList } from "./bindings.js";
 import { tensorOperand, tensorResult, type EmitOptions } from "./emit-context.js";
 import type { KernelSpec } from "./kernel.js";
 import { emitMatmulOf } from "./matmul.js";
-import type { MatmulSetup, OperandLayout } from "./matmul-common.js";
+import type { MatmulSetup } from "./matmul-common.js";
 import { SizeTable } from "./wgsl.js";
 import { refuseInPlace } from "./words.js";
 
@@ -63,11 +63,12 @@ export function emitGroupMatmulTn(node: Node, inputs: readonly Type[], options: 
   return emitMatmulOf(node, { ...options, name: options.name ?? "t_group_matmul_tn" }, setup);
 }
 
+/** The setup of G products side by side: A, B bound as inputs 0 and 1, C as the output, each as vec4s where the flags say. */
 function grouped(
   sizes: SizeTable,
   groups: string,
   dims: Pick<MatmulSetup, "M" | "N" | "K">,
-  layout: MatmulSetup["layout"] & Record<string, OperandLayout>,
+  layout: MatmulSetup["layout"],
   flags: Pick<MatmulSetup, "transA" | "transB" | "aVec" | "bVec" | "cVec">,
 ): MatmulSetup {
   const bindings = new BindingList()
