@@ -1,7 +1,7 @@
 /// <reference types="@webgpu/types" />
 import { resolveKernelSizes, type KernelSpec } from "../compiler/codegen/index.js";
 import type { TensorValue, Value } from "../compiler/ir/values.js";
-import { graphBindingArray } from "../compiler/codegen/graph-by-source.js";
+import { graphBindingArray, isGraphSource } from "../compiler/codegen/graph-by-source.js";
 import type { GpuDevice } from "../runtime/gpu/index.js";
 
 /**
@@ -29,7 +29,7 @@ export class ResidentKernel {
       if (s.kind === "sizes") continue; // launchGroup makes the uniform
       if (s.kind === "output") buffers.push(gpu.createBuffer(outputWords * 4, `${kernel.name} out`));
       else if (s.kind === "input") buffers.push(gpu.upload(tensorOperand(inputs[s.input], kernel.name).data as ArrayBufferView, `${kernel.name} ${b.name}`));
-      else if (s.kind === "graph" || s.kind === "graph_by_src" || s.kind === "graph_order") {
+      else if (isGraphSource(s)) {
         const g = inputs[s.input];
         if (g?.kind !== "graph") throw new Error(`kernel ${kernel.name}: operand ${s.input} must be a graph`);
         buffers.push(gpu.upload(graphBindingArray(g, s), `${kernel.name} ${b.name}`));

@@ -46,10 +46,17 @@ export function degreeOrder(g: GraphValue, by: "dst" | "src"): Int32Array {
   return order;
 }
 
+/** The bindings a graph's host arrays fill: its CSR, its by-source view, its nodes by degree. */
+export type GraphBindingSource = Extract<BindingSource, { kind: "graph" | "graph_by_src" | "graph_order" }>;
+
+export function isGraphSource(source: BindingSource): source is GraphBindingSource {
+  return source.kind === "graph" || source.kind === "graph_by_src" || source.kind === "graph_order";
+}
+
 /** The host array a graph binding reads (by-source views computed here; cache them per graph). */
 export function graphBindingArray(
   g: GraphValue,
-  source: Extract<BindingSource, { kind: "graph" | "graph_by_src" | "graph_order" }>,
+  source: GraphBindingSource,
   bySource: () => GraphBySource = () => graphBySource(g),
 ): Int32Array {
   if (source.kind === "graph") return g[source.array];

@@ -55,10 +55,11 @@ function emitEdgeSum(node: Node, inputs: readonly Type[], options: EmitOptions, 
       .add("indptr", "read", "array<i32>", { kind: "graph_by_src", input: 0, array: "indptr" })
       .add("edges", "read", "array<i32>", { kind: "graph_by_src", input: 0, array: "edges" });
   }
-  const ordered = orderRows(rows, list, kind.walk === "in-edges" ? "dst" : "src");
   if (kind.message === "dst-row") list.add("dst", "read", "array<i32>", { kind: "graph", input: 0, array: "dst" });
   if (w) list.add("w", "read", `array<${scalar}>`, { kind: "input", input: 1 });
   list.add("y", "read", `array<${T}>`, { kind: "input", input: inputs.length - 1 });
+  // After every operand, so that orderRows sees what is left of the binding budget (as in spmm.ts).
+  const ordered = orderRows(rows, list, kind.walk === "in-edges" ? "dst" : "src");
   const bindings = list.add("out", "read_write", `array<${T}>`, { kind: "output" }).finish(sizes);
 
   const edgeOf = kind.walk === "in-edges" ? "k" : "u32(edges[k])";

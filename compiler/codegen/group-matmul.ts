@@ -3,7 +3,7 @@ import { BindingList } from "./bindings.js";
 import { tensorOperand, tensorResult, type EmitOptions } from "./emit-context.js";
 import type { KernelSpec } from "./kernel.js";
 import { emitMatmulOf } from "./matmul.js";
-import type { MatmulSetup } from "./matmul-common.js";
+import { multipleOf4, operandArray, type MatmulSetup } from "./matmul-common.js";
 import { SizeTable } from "./wgsl.js";
 import { refuseInPlace } from "./words.js";
 
@@ -14,9 +14,6 @@ import { refuseInPlace } from "./words.js";
  * gradient over every node), with strided operands and one run of workgroups per group; the row
  * count is passed at run time so one pipeline serves any graph.
  */
-
-const arr = (vec: boolean) => (vec ? "array<vec4<f32>>" : "array<f32>");
-const multipleOf4 = (sizes: SizeTable, name: string) => (sizes.known(name) ?? 1) % 4 === 0;
 
 /** C[i, g·N + j] = Σ_k A[i, g·K + k] · op(B_g)[k, j]. */
 export function emitGroupMatmul(node: Node, inputs: readonly Type[], options: EmitOptions): KernelSpec {
@@ -72,9 +69,9 @@ function grouped(
   flags: Pick<MatmulSetup, "transA" | "transB" | "aVec" | "bVec" | "cVec">,
 ): MatmulSetup {
   const bindings = new BindingList()
-    .add("a", "read", arr(flags.aVec), { kind: "input", input: 0 })
-    .add("b", "read", arr(flags.bVec), { kind: "input", input: 1 })
-    .add("c", "read_write", arr(flags.cVec), { kind: "output" })
+    .add("a", "read", operandArray(flags.aVec), { kind: "input", input: 0 })
+    .add("b", "read", operandArray(flags.bVec), { kind: "input", input: 1 })
+    .add("c", "read_write", operandArray(flags.cVec), { kind: "output" })
     .finish(sizes);
   return { groups, layout, sizes, bindings, ...dims, ...flags };
 }

@@ -41,9 +41,15 @@ export function flatIndex(l: OperandLayout, row: string, col: string): string {
   return `${l.base ? `${l.base} + ` : ""}${row} * ${l.stride} + ${col}`;
 }
 
-function multipleOf4(sizes: SizeTable, name: string): boolean {
+/** Whether size `name` is known and a multiple of 4 (so an operand may be read as vec4s along it). */
+export function multipleOf4(sizes: SizeTable, name: string): boolean {
   const v = sizes.known(name);
   return v !== undefined && v % 4 === 0;
+}
+
+/** An operand's WGSL array type: vec4s when read as vec4s. */
+export function operandArray(vec: boolean): string {
+  return vec ? "array<vec4<f32>>" : "array<f32>";
 }
 
 /** `hook`: an epilogue applied before each store (epilogue-apply.ts); its operands bind before C. */
@@ -63,12 +69,11 @@ export function matmulSetup(node: Node, inputs: readonly Type[], options: EmitOp
   const aVec = multipleOf4(sizes, transA ? "m" : "k");
   const bVec = multipleOf4(sizes, transB ? "k" : "n");
   const cVec = multipleOf4(sizes, "n");
-  const arr = (vec: boolean) => (vec ? "array<vec4<f32>>" : "array<f32>");
   const list = new BindingList()
-    .add("a", "read", arr(aVec), { kind: "input", input: 0 })
-    .add("b", "read", arr(bVec), { kind: "input", input: 1 });
+    .add("a", "read", operandArray(aVec), { kind: "input", input: 0 })
+    .add("b", "read", operandArray(bVec), { kind: "input", input: 1 });
   const epilogue = hook?.(sizes, list);
-  const bindings = list.add("c", "read_write", arr(cVec), { kind: "output" }).finish(sizes);
+  const bindings = list.add("c", "read_write", operandArray(cVec), { kind: "output" }).finish(sizes);
   const layout = { a: { stride: transA ? M : K, base: "" }, b: { stride: transB ? K : N, base: "" }, c: { stride: N, base: "" } };
   return { layout, transA, transB, sizes, M, N, K, aVec, bVec, cVec, bindings, epilogue };
 }

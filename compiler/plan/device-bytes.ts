@@ -1,5 +1,5 @@
 import { uniformWords } from "../codegen/kernel.js";
-import type { LaunchPlan, Step } from "./launch-plan.js";
+import type { HostGraph, LaunchPlan, Step } from "./launch-plan.js";
 import type { PoolLayout } from "./scratch-pool.js";
 
 /** Buffer sizes as the GPU runtime allocates them: at least 16 bytes (WebGPU rejects empty bindings), whole vec4s. */
@@ -22,12 +22,13 @@ export function dataBufferNames(s: LaunchPlan): Map<number, string> {
     const name = s.hostedNames.get(id);
     if (name !== undefined) slots.forEach((slot, j) => names.set(slot, slots.length > 1 ? `${name}.${j}` : name));
   }
+  const graphName = (graph: HostGraph) => ("input" in graph ? `input ${graph.input}` : s.hostedNames.get(graph.hosted));
   for (const { graph, slots } of s.bySource) {
-    const name = "input" in graph ? `input ${graph.input}` : s.hostedNames.get(graph.hosted);
+    const name = graphName(graph);
     if (name !== undefined) slots.forEach((slot, j) => names.set(slot, `${name} by source.${j}`));
   }
   for (const { graph, by, slot } of s.graphOrders) {
-    const name = "input" in graph ? `input ${graph.input}` : s.hostedNames.get(graph.hosted);
+    const name = graphName(graph);
     if (name !== undefined) names.set(slot, `${name} by ${by} degree`);
   }
   return names;

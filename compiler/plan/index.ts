@@ -4,7 +4,7 @@
  * bytes it allocates, the FLOPs it costs, and the report `gnnc compile --emit plan` writes.
  */
 export { planLaunches } from "./plan-launches.js";
-export type { LaunchPlan, LaunchPlanOptions, Slot, Step } from "./launch-plan.js";
+export type { HostGraph, LaunchPlan, LaunchPlanOptions, Slot, Step } from "./launch-plan.js";
 export { DEFAULT_BINDING_LIMITS, fitBindings, partsNeeded, storageBindings, type BindingLimits } from "./binding-split.js";
 export { deviceBytes, allocatedSize, dataBufferNames, packLayout, packedParams, packStagingBytes, PACK_ALIGNMENT, type PackLayout } from "./device-bytes.js";
 export { predictPeakBytes, type PeakBytes } from "./peak.js";

@@ -35,6 +35,9 @@ export type Step =
       until?: { flag: number };
     };
 
+/** A graph the runtime has on the host: an input by name, or a value computed on the host (by id). */
+export type HostGraph = { input: string } | { hosted: number };
+
 export interface LaunchPlan {
   slots: readonly Slot[];
   /** Distinct kernels (by WGSL text); steps refer to them by position. */
@@ -54,9 +57,9 @@ export interface LaunchPlan {
    * Graphs whose source-grouped view (graphBySource: indptr, edges) some kernel reads: the value
    * (an input by name, or a host value by id) and the two slots the runtime fills once at load.
    */
-  bySource: readonly { graph: { input: string } | { hosted: number }; slots: readonly [number, number] }[];
+  bySource: readonly { graph: HostGraph; slots: readonly [number, number] }[];
   /** Graphs whose nodes some row kernel visits most edges first (graph_order): the value, the side, and the slot the runtime fills at load. */
-  graphOrders: readonly { graph: { input: string } | { hosted: number }; by: "dst" | "src"; slot: number }[];
+  graphOrders: readonly { graph: HostGraph; by: "dst" | "src"; slot: number }[];
   /**
    * Inputs stored compactly (their nonzero values in row order, see pattern.ts): the runtime
    * derives the pattern from the value given at load and uploads only the values.

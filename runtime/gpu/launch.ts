@@ -1,6 +1,6 @@
 /// <reference types="@webgpu/types" />
 import { resolveKernelSizes, type KernelSpec } from "../../compiler/codegen/index.js";
-import { graphBindingArray } from "../../compiler/codegen/graph-by-source.js";
+import { graphBindingArray, isGraphSource } from "../../compiler/codegen/graph-by-source.js";
 import type { DType } from "../../compiler/ir/types.js";
 import type { TensorValue, Value } from "../../compiler/ir/values.js";
 import type { GpuDevice } from "./device.js";
@@ -20,7 +20,7 @@ function operandBuffer(gpu: GpuDevice, kernel: KernelSpec, k: number, inputs: re
     if (v?.kind !== "tensor") throw new Error(`kernel ${kernel.name}: operand ${source.input} must be a tensor`);
     return gpu.upload(deviceWords(v), `${kernel.name} ${b.name}`);
   }
-  if (source.kind === "graph" || source.kind === "graph_by_src" || source.kind === "graph_order") {
+  if (isGraphSource(source)) {
     const g = inputs[source.input];
     if (g?.kind !== "graph") throw new Error(`kernel ${kernel.name}: operand ${source.input} must be a graph`);
     return gpu.upload(graphBindingArray(g, source), `${kernel.name} ${b.name}`);

@@ -1,11 +1,11 @@
 /// <reference types="@webgpu/types" />
 import type { DispatchSize, KernelBinding, KernelSpec } from "../../compiler/codegen/index.js";
-import { dataBufferNames, launchCount, packedParams, type LaunchPlan, type Step } from "../../compiler/plan/index.js";
+import { dataBufferNames, launchCount, packedParams, type HostGraph, type LaunchPlan, type Step } from "../../compiler/plan/index.js";
 import { FLAG_WORDS } from "../../compiler/codegen/equilibrium.js";
 import { degreeOrder, graphBySource } from "../../compiler/codegen/graph-by-source.js";
 import { compactValues, PATTERN_ARRAYS, type SparsePattern } from "../../compiler/codegen/pattern.js";
 import type { TensorType } from "../../compiler/ir/types.js";
-import type { TensorValue, Value } from "../../compiler/ir/values.js";
+import type { GraphValue, TensorValue, Value } from "../../compiler/ir/values.js";
 import type { GpuDevice } from "./device.js";
 import type { BufferStore, Place } from "./buffer-store.js";
 import { Recorder } from "./recorder.js";
@@ -137,17 +137,17 @@ export class GpuProgram {
       if (!value) throw new Error(`no host value for %${id}`);
       this.writeSlots(slots, value);
     }
-    for (const { graph, slots } of plan.bySource) {
+    // A graph a view is made of: an input, or a value computed on the host.
+    const hostGraph = (graph: HostGraph, view: string): GraphValue => {
       const g = "input" in graph ? inputs[graph.input] : hosted.get(graph.hosted);
-      if (g?.kind !== "graph") throw new Error(`a kernel reads a graph by source, but ${JSON.stringify(graph)} has no host graph`);
-      const view = graphBySource(g);
+      if (g?.kind !== "graph") throw new Error(`a kernel reads a graph ${view}, but ${JSON.stringify(graph)} has no host graph`);
+      return g;
+    };
+    for (const { graph, slots } of plan.bySource) {
+      const view = graphBySource(hostGraph(graph, "by source"));
       [view.indptr, view.edges].forEach((a, j) => this.writeArray(slots[j], a));
     }
-    for (const { graph, by, slot } of plan.graphOrders) {
-      const g = "input" in graph ? inputs[graph.input] : hosted.get(graph.hosted);
-      if (g?.kind !== "graph") throw new Error(`a kernel visits a graph's nodes by degree, but ${JSON.stringify(graph)} has no host graph`);
-      this.writeArray(slot, degreeOrder(g, by));
-    }
+    for (const { graph, by, slot } of plan.graphOrders) this.writeArray(slot, degreeOrder(hostGraph(graph, "by degree"), by));
     for (const input of plan.compact) {
       const t = inputs[input];
       if (t?.kind !== "tensor") throw new Error(`input ${input} is stored by its zero pattern, but no tensor was given for it at load`);

@@ -174,10 +174,10 @@ describe("the by-source graph view", () => {
     expect(k.bindings.map((b) => [b.name, b.source])).toEqual([
       ["indptr", { kind: "graph_by_src", input: 0, array: "indptr" }],
       ["edges", { kind: "graph_by_src", input: 0, array: "edges" }],
-      ["order", { kind: "graph_order", input: 0, by: "src" }],
       ["dst", { kind: "graph", input: 0, array: "dst" }],
       ["w", { kind: "input", input: 1 }],
       ["y", { kind: "input", input: 2 }],
+      ["order", { kind: "graph_order", input: 0, by: "src" }],
       ["out", { kind: "output" }],
       ["sizes", { kind: "sizes" }],
     ]);

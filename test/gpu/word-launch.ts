@@ -1,6 +1,6 @@
 /// <reference types="@webgpu/types" />
 import { emitKernel, resolveKernelSizes, type KernelSpec } from "../../compiler/codegen/index.js";
-import { graphBindingArray } from "../../compiler/codegen/graph-by-source.js";
+import { graphBindingArray, isGraphSource } from "../../compiler/codegen/graph-by-source.js";
 import type { Value } from "../../compiler/ir/values.js";
 import type { GpuDevice } from "../../runtime/gpu/index.js";
 import { interpretOneOp, type OpCase } from "./helpers.js";
@@ -56,7 +56,7 @@ export async function launchWords(
       let buffer: GPUBuffer;
       if (s.kind === "output") buffer = out = gpu.createBuffer(Math.max(bytes, 4));
       else if (s.kind === "input") buffer = gpu.upload(wordsOf(operand(s.input)));
-      else if (s.kind === "graph" || s.kind === "graph_by_src" || s.kind === "graph_order") {
+      else if (isGraphSource(s)) {
         const graph = operand(s.input);
         if (graph.kind !== "graph") throw new Error("graph binding of a non-graph operand");
         buffer = gpu.upload(graphBindingArray(graph, s));
