@@ -5,6 +5,7 @@ import type { EpilogueHook } from "./epilogue-apply.js";
 import { ENTRY_PARAMS, LINEAR_WORKGROUP, gridFor } from "./grid.js";
 import type { KernelSpec } from "./kernel.js";
 import { emitMatmulTeams, matmulTeam } from "./matmul-teams.js";
+import { emitMatmulWide, suitsWide } from "./matmul-wide.js";
 import { emitMatmulWorkgroup } from "./matmul-workgroup.js";
 import { flatIndex, matmulName, matmulSetup, type MatmulSetup } from "./matmul-common.js";
 import { moduleText } from "./wgsl.js";
@@ -18,7 +19,8 @@ import { moduleText } from "./wgsl.js";
  * 4× faster for square products and 18× for the narrow ones GNNs are made of (X·W with 16
  * columns), because barriers split each workgroup into separately scheduled phases. Rows and
  * columns past the edge of C are clamped on load and skipped on store. A small C over a long K
- * (a weight's gradient over every node) goes to matmul-teams.ts instead.
+ * (a weight's gradient over every node) goes to matmul-teams.ts instead, a wide one
+ * (N ≥ 128) to matmul-wide.ts.
  */
 
 const ROWS = 4; // rows of C per invocation
@@ -123,6 +125,7 @@ export function emitMatmulOf(node: Node, options: EmitOptions, setup: MatmulSetu
   const [m, n] = [sizes.known("m"), sizes.known("n")];
   const team = matmulTeam(setup, m === undefined || n === undefined ? undefined : Math.ceil(m / tileRows) * Math.ceil(n / tileCols));
   if (team !== undefined) return emitMatmulTeams(node, options, setup, team);
+  if (suitsWide(setup)) return emitMatmulWide(node, options, setup);
   // K a known multiple of 4 needs no single-step tail after the 4-step loop.
   const kKnown = evalDim(sizes.all.k, options.symbols ?? {});
   const tail = kKnown === undefined || kKnown % 4 !== 0;

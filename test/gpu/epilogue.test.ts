@@ -99,6 +99,18 @@ describe("t.matmul_epilogue", () => {
     });
   }
 
+  it("applies the epilogue in the wide kernel (N ≥ 128), A plain and transposed", async (ctx) => {
+    for (const transA of [false, true]) {
+      const [m, k, n] = [29, 10, 136];
+      const r = random(transA ? 8 : 9);
+      const kernel = await check(gpu(ctx), {
+        inputs: [randomTensor(transA ? [k, m] : [m, k], r), randomTensor([k, n], r), randomTensor([n], r), randomTensor([m, n], r)],
+        build: (b, [a, w, bias, h]) => b.emit("t.mul", [b.emit("t.add", [matmulOf(b, a, w, transA), bias]), b.emit("t.step", [h])]),
+      });
+      expect(kernel.name).toBe(`t_matmul_${transA ? "t" : "n"}n_wide_epilogue`);
+    }
+  });
+
   it("draws dropout bit for bit, in vec4 and scalar stores", async (ctx) => {
     for (const n of [16, 7]) {
       const inputs = [ints([45, 11], 1), ints([n, 11], 2), ints([n], 3), key(0xdeadbeef, n)];

@@ -68,6 +68,21 @@ describe("t.matmul", () => {
     });
   });
 
+  // A wide C (N ≥ 128, B not transposed): rows shared by a workgroup, a vec4 of columns per invocation.
+  const WIDE: Array<[string, number, number, number]> = [
+    ["rows not a multiple of the block, K ragged (scalar A)", 61, 45, 160],
+    ["K a multiple of 4 (A read as vec4s)", 30, 44, 128],
+    ["more vec4s than lanes: a second, partial column tile", 25, 9, 292],
+  ];
+  for (const transA of [false, true]) {
+    for (const [what, m, k, n] of WIDE) {
+      it(`wide output, transA=${transA}: ${what} (${m}×${k}·${k}×${n})`, async (ctx) => {
+        const r = await checkOp(gpu(ctx), { op: "t.matmul", attrs: { transA }, inputs: operands(m, k, n, transA, false, m * n + k) });
+        expect(r.kernel.name).toBe(`t_matmul_${transA ? "t" : "n"}n_wide`);
+      });
+    }
+  }
+
   it("gives zeros when the inner dimension is 0", async (ctx) => {
     const r = await checkOp(gpu(ctx), { op: "t.matmul", inputs: operands(5, 0, 6, false, false, 1) });
     expect(Array.from(r.actual.data)).toEqual(new Array(30).fill(0));
@@ -90,6 +105,20 @@ describe("t.matmul", () => {
     });
     expect(r.kernel.uniforms).toEqual(["m", "n", "k"]);
     expect(r.kernel.bindings.map((b) => b.wgslType)).toEqual(["array<vec4<f32>>", "array<vec4<f32>>", "array<vec4<f32>>", "Sizes"]);
+  });
+
+  it("takes a symbolic row count in the wide kernel too", async (ctx) => {
+    const [x, w] = operands(100, 24, 136, false, false, 5);
+    const r = await checkOp(gpu(ctx), {
+      op: "t.matmul",
+      inputs: [x, w],
+      types: [
+        { kind: "tensor", dtype: "f32", shape: ["N", 24] },
+        { kind: "tensor", dtype: "f32", shape: [24, 136] },
+      ],
+      symbols: { N: 100 },
+    });
+    expect(r.kernel.name).toBe("t_matmul_nn_wide");
   });
 
   it("keeps sparse (mostly zero) features exact where the interpreter skips zeros", async (ctx) => {
