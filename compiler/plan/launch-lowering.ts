@@ -1,4 +1,5 @@
 import { CodegenError } from "../codegen/emit-context.js";
+import { intAttr } from "../ir/attrs.js";
 import { emitLaunches } from "../codegen/emit.js";
 import { resolveKernelSizes, type KernelSpec } from "../codegen/kernel.js";
 import { inputName, loopOf, loopUpdateChains, paramName, tupleIndex, type LoopView } from "../ir/struct-views.js";
@@ -22,6 +23,7 @@ export class LaunchLowering {
   readonly constants = new Map<number, Int32Array>();
   readonly bySource: LaunchPlan["bySource"][number][] = [];
   readonly graphOrders: LaunchPlan["graphOrders"][number][] = [];
+  readonly keyFolds: LaunchPlan["keyFolds"][number][] = [];
   /** Mostly-zero inputs stored compactly, and the values that share their pattern. */
   readonly compact: CompactValues;
   private readonly byWgsl = new Map<string, number>();
@@ -89,6 +91,11 @@ export class LaunchLowering {
       buffers.values.define(n.id, buffers.values.computed(n, owned, `%${n.id}`));
       return [];
     }
+    const folded = this.foldOnHost(n);
+    if (folded !== undefined) {
+      buffers.values.define(n.id, [[folded]]);
+      return [];
+    }
     const dropout = this.compact.dropout(n);
     if (dropout) {
       buffers.values.define(n.id, [[dropout.out]]);
@@ -108,6 +115,21 @@ export class LaunchLowering {
     for (const slot of [...dense.values(), ...scratch.values()]) buffers.release(slot);
     buffers.values.define(n.id, out);
     return steps;
+  }
+
+  /**
+   * A key derived from an input key by a salt (`s.rng_fold` without an index: each dropout site's
+   * key from the step's) is computed by the runtime when the input is given, into a slot of its
+   * own: a launch of one invocation costs as much as a small kernel on lavapipe (80 µs, two per
+   * Cora GCN step). The slot is never reused, because it is written before the run starts.
+   */
+  private foldOnHost(n: Node): number | undefined {
+    const input = n.op === "s.rng_fold" && n.inputs.length === 1 ? this.inputNames.get(n.inputs[0]) : undefined;
+    if (input === undefined) return undefined;
+    const salt = intAttr(n.attrs, "salt");
+    const slot = this.buffers.slot(8, `${input} folded by ${salt}`);
+    this.keyFolds.push({ input, salt, slot });
+    return slot;
   }
 
   /** Slots for the scratch buffers a node's launches share (by index), held until the caller releases them. */

@@ -60,6 +60,8 @@ export interface LaunchPlan {
   bySource: readonly { graph: HostGraph; slots: readonly [number, number] }[];
   /** Graphs whose nodes some row kernel visits most edges first (graph_order): the value, the side, and the slot the runtime fills at load. */
   graphOrders: readonly { graph: HostGraph; by: "dst" | "src"; slot: number }[];
+  /** Keys the runtime derives on the host when an rng input is given: foldKey(input's key, salt) into the slot (`s.rng_fold` of an input). */
+  keyFolds: readonly { input: string; salt: number; slot: number }[];
   /**
    * Inputs stored compactly (their nonzero values in row order, see pattern.ts): the runtime
    * derives the pattern from the value given at load and uploads only the values.

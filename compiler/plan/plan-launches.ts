@@ -35,6 +35,7 @@ export function planLaunches(func: Func, options: LaunchPlanOptions): LaunchPlan
     constants: lowering.constants,
     bySource: lowering.bySource,
     graphOrders: lowering.graphOrders,
+    keyFolds: lowering.keyFolds,
     compact: [...buffers.inputs.keys()].filter((name) => options.patterned?.has(name)),
     patterns: lowering.compact.patterns,
     results: func.results.map((id) => lowering.resultSlots(id)),

@@ -5,6 +5,7 @@ import { FLAG_WORDS } from "../../compiler/codegen/equilibrium.js";
 import { degreeOrder, graphBySource } from "../../compiler/codegen/graph-by-source.js";
 import { compactValues, PATTERN_ARRAYS, type SparsePattern } from "../../compiler/codegen/pattern.js";
 import type { TensorType } from "../../compiler/ir/types.js";
+import { foldKey } from "../../compiler/ir/rng.js";
 import type { GraphValue, TensorValue, Value } from "../../compiler/ir/values.js";
 import type { GpuDevice } from "./device.js";
 import type { BufferStore, Place } from "./buffer-store.js";
@@ -167,6 +168,7 @@ export class GpuProgram {
     const pattern = this.compact.get(name);
     if (pattern && value.kind === "tensor") this.writeArray(slots[0], compactValues(value, pattern, name));
     else this.writeSlots(slots, value);
+    if (value.kind === "rng") for (const f of this.plan.keyFolds) if (f.input === name) this.writeArray(f.slot, Uint32Array.from(foldKey(value.key, f.salt)));
   }
 
   /** Overwrite a parameter (initial values, a checkpoint). */
