@@ -26,8 +26,10 @@ import { SizeTable } from "./wgsl.js";
  * vec4s. For that the rows kernel reads W as [F, H]: stored [H, F], a first launch writes Wᵀ
  * into a scratch buffer (the node's launches share it). The cols kernel reads D's rows directly
  * and visits the columns longest first (the pattern's `order`), so that neighbouring
- * invocations, which run in lockstep on SIMD hardware, loop about equally long. Rows are summed
- * in index order; long columns are shared by teams (colsKernel).
+ * invocations, which run in lockstep on SIMD hardware, loop about equally long; for the same
+ * reason the rows kernel visits the rows most nonzeros first (`roworder`) when an invocation
+ * holds a whole row (Cora, 16 columns: 575 → 517 µs on lavapipe, one microbenchmark). Rows are
+ * summed in index order; long columns are shared by teams (colsKernel).
  */
 
 /** Outputs per invocation: the largest divisor of h up to 16. */
@@ -131,9 +133,13 @@ function rowsKernels(node: Node, nDim: Dim, h: number, f: number, options: EmitO
   const sizes = new SizeTable(options.symbols);
   const n = sizes.add("n", nDim, "runtime");
   const element = acc.width === 4 ? "vec4<f32>" : "f32";
-  const bindings = new BindingList()
+  // A whole row per invocation: rows most nonzeros first, as in dropout (pattern-kernels.ts).
+  const ordered = groups === 1;
+  const list = new BindingList()
     .add("rowptr", "read", "array<i32>", { kind: "pattern", input: 0, array: "rowptr" })
-    .add("cols", "read", "array<i32>", { kind: "pattern", input: 0, array: "cols" })
+    .add("cols", "read", "array<i32>", { kind: "pattern", input: 0, array: "cols" });
+  if (ordered) list.add("roworder", "read", "array<i32>", { kind: "pattern", input: 0, array: "roworder" });
+  const bindings = list
     .add("p", "read", "array<f32>", { kind: "input", input: 0 })
     .add("wt", "read", `array<${element}>`, wide)
     .add("out", "read_write", `array<${element}>`, { kind: "output" })
@@ -143,7 +149,7 @@ function rowsKernels(node: Node, nDim: Dim, h: number, f: number, options: EmitO
   if (t >= ${n} * ${groups}u) {
     return;
   }
-  let i = t / ${groups}u;
+  let i = ${ordered ? "u32(roworder[t])" : `t / ${groups}u`};
   let g0 = (t % ${groups}u) * ${acc.count}u;
 ${acc.names.map((v) => `  var ${v} = ${acc.zero};`).join("\n")}
   for (var e = u32(rowptr[i]); e < u32(rowptr[i + 1u]); e++) {

@@ -15,10 +15,12 @@ export interface SparsePattern {
   perm: Int32Array;
   /** The columns, most nonzeros first (ties in index order): the order kernels visit columns in. */
   order: Int32Array;
+  /** The rows, most nonzeros first (ties in index order): the order row-per-invocation kernels visit rows in. */
+  roworder: Int32Array;
 }
 
 /** The pattern's index arrays in the order kernels name them (BindingSource `pattern`). */
-export const PATTERN_ARRAYS = ["rowptr", "cols", "colptr", "rows", "perm", "order"] as const;
+export const PATTERN_ARRAYS = ["rowptr", "cols", "colptr", "rows", "perm", "order", "roworder"] as const;
 export type PatternArray = (typeof PATTERN_ARRAYS)[number];
 
 /** Use a pattern when at most this share of the entries is nonzero. */
@@ -77,14 +79,14 @@ function byColumn(n: number, f: number, rowptr: Int32Array, cols: Int32Array): S
       perm[at] = q;
     }
   }
-  return { rowptr, cols, colptr, rows, perm, order: columnOrder(colptr) };
+  return { rowptr, cols, colptr, rows, perm, order: longestFirst(colptr), roworder: longestFirst(rowptr) };
 }
 
-/** Column ids by decreasing length (a stable sort, so ties keep index order). */
-function columnOrder(colptr: Int32Array): Int32Array {
-  const f = colptr.length - 1;
-  const order = Int32Array.from({ length: f }, (_, k) => k);
-  return order.sort((a, b) => colptr[b + 1] - colptr[b] - (colptr[a + 1] - colptr[a]) || a - b);
+/** Ids of the ranges of `ptr` (columns of colptr, rows of rowptr) by decreasing length (a stable sort, so ties keep index order). */
+function longestFirst(ptr: Int32Array): Int32Array {
+  const count = ptr.length - 1;
+  const order = Int32Array.from({ length: count }, (_, k) => k);
+  return order.sort((a, b) => ptr[b + 1] - ptr[b] - (ptr[a + 1] - ptr[a]) || a - b);
 }
 
 /**

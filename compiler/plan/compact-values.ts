@@ -109,7 +109,7 @@ export class CompactValues {
     const nnz = this.nonzeros.get(input)!;
     const type = this.buffers.typeOf(value) as TensorType;
     const [n, f] = type.shape.map((d) => this.buffers.size(d));
-    const lengths = { rowptr: n + 1, cols: nnz, colptr: f + 1, rows: nnz, perm: nnz, order: f };
+    const lengths = { rowptr: n + 1, cols: nnz, colptr: f + 1, rows: nnz, perm: nnz, order: f, roworder: n };
     return (known.arrays[array] = this.buffers.slot(lengths[array] * 4, `${input} pattern.${array}`));
   }
 }
