@@ -39,6 +39,12 @@ export type BindingSource =
    * in row order), computed on the host from the data (pattern.ts).
    */
   | { kind: "pattern"; input: number; array: PatternArray }
+  /**
+   * The nonzero values of the node's `input`-th operand in column order (CSC), when that operand is
+   * an input stored compactly: permuted on the host when the input is given, so that a kernel
+   * walking columns reads them in order instead of through `perm`.
+   */
+  | { kind: "column_values"; input: number }
   /** The node's result. */
   | { kind: "output" }
   /**

@@ -22,6 +22,10 @@ export class CompactValues {
   readonly patterns: { input: string; arrays: Partial<Record<PatternArray, number>> }[] = [];
   /** Compact values: value id → the input whose pattern it has. */
   private readonly compact = new Map<number, string>();
+  /** Of those, the inputs themselves (not dropout of them): their values are known on the host. */
+  private readonly given = new Set<number>();
+  /** Inputs whose values some kernel reads in column order, with that copy's slot. */
+  readonly columnValues: { input: string; slot: number }[] = [];
 
   constructor(
     /** Patterned inputs by name, with their nonzero counts. */
@@ -38,7 +42,9 @@ export class CompactValues {
 
   /** Record that value `id` is input `name`, if that input is compact. */
   input(id: number, name: string): void {
-    if (this.nonzeros.has(name)) this.compact.set(id, name);
+    if (!this.nonzeros.has(name)) return;
+    this.compact.set(id, name);
+    this.given.add(id);
   }
 
   /** The input whose pattern value `id` has, when it is stored compactly. */
@@ -68,8 +74,8 @@ export class CompactValues {
     if (n.op !== "t.matmul") return undefined;
     const { transA, transB } = n.attrs;
     const nonzeros = (k: number) => this.nonzeros.get(this.compact.get(n.inputs[k])!)!;
-    if (a && !b && !(transA === true && transB === true)) return emitPatternMatmul(n, types, options, nonzeros(0), 0);
-    if (b && !a && transA === true && transB !== true) return emitPatternMatmul(n, types, options, nonzeros(1), 1);
+    if (a && !b && !(transA === true && transB === true)) return emitPatternMatmul(n, types, options, nonzeros(0), 0, this.given.has(n.inputs[0]));
+    if (b && !a && transA === true && transB !== true) return emitPatternMatmul(n, types, options, nonzeros(1), 1, this.given.has(n.inputs[1]));
     return undefined;
   }
 
@@ -93,6 +99,17 @@ export class CompactValues {
   /** The launch writing the dense form of `n`'s compact operand k into slot `to`. */
   densify(n: Node, k: number, type: Type, to: number): Step {
     return this.launch(n, emitDensify(n, k, type as TensorType, { symbols: this.symbols }), to, (v) => this.buffers.slotsOf(v)[0]);
+  }
+
+  /** The slot of input value `value`'s nonzero values in column order, made when a kernel first binds it. */
+  columnValuesSlot(value: number): number {
+    const input = this.compact.get(value)!;
+    if (!this.given.has(value)) throw new Error(`launch plan: %${value} is computed, so its values in column order are not known on the host`);
+    const known = this.columnValues.find((c) => c.input === input);
+    if (known) return known.slot;
+    const slot = this.buffers.slot(this.nonzeros.get(input)! * 4, `${input} (nonzeros by column)`);
+    this.columnValues.push({ input, slot });
+    return slot;
   }
 
   /**

@@ -67,6 +67,8 @@ export interface LaunchPlan {
    * derives the pattern from the value given at load and uploads only the values.
    */
   compact: readonly string[];
+  /** Compactly stored inputs whose values some kernel reads in column order (BindingSource `column_values`), and that copy's slot. */
+  columnValues: readonly { input: string; slot: number }[];
   /** Patterned inputs some kernel reads the pattern of: the input, and the slot of each array a kernel reads. */
   patterns: readonly { input: string; arrays: Readonly<Partial<Record<PatternArray, number>>> }[];
   /** Each function result's slots (one per tuple item / graph array). */

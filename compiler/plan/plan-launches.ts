@@ -38,6 +38,7 @@ export function planLaunches(func: Func, options: LaunchPlanOptions): LaunchPlan
     keyFolds: lowering.keyFolds,
     compact: [...buffers.inputs.keys()].filter((name) => options.patterned?.has(name)),
     patterns: lowering.compact.patterns,
+    columnValues: lowering.compact.columnValues,
     results: func.results.map((id) => lowering.resultSlots(id)),
     reusable: buffers.reusable,
   };

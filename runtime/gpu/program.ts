@@ -166,8 +166,11 @@ export class GpuProgram {
     const slots = this.plan.inputs.get(name);
     if (!slots) return;
     const pattern = this.compact.get(name);
-    if (pattern && value.kind === "tensor") this.writeArray(slots[0], compactValues(value, pattern, name));
-    else this.writeSlots(slots, value);
+    if (pattern && value.kind === "tensor") {
+      const values = compactValues(value, pattern, name);
+      this.writeArray(slots[0], values);
+      for (const c of this.plan.columnValues) if (c.input === name) this.writeArray(c.slot, Float32Array.from(pattern.perm, (q) => values[q]));
+    } else this.writeSlots(slots, value);
     if (value.kind === "rng") for (const f of this.plan.keyFolds) if (f.input === name) this.writeArray(f.slot, Uint32Array.from(foldKey(value.key, f.salt)));
   }
 

@@ -28,9 +28,9 @@ function sparse(n: number, f: number, density: number, seed: number): TensorValu
   return { kind: "tensor", dtype: "f32", shape: [n, f], data };
 }
 
-/** The launches for a P of `nonzeros` nonzeros. */
-const launchesFor = (nonzeros: number, pattern: 0 | 1) => (node: Parameters<typeof emitPatternMatmul>[0], types: Parameters<typeof emitPatternMatmul>[1]) =>
-  emitPatternMatmul(node, types, {}, nonzeros, pattern);
+/** The launches for a P of `nonzeros` nonzeros; `byColumn`: P's values also bound in column order. */
+const launchesFor = (nonzeros: number, pattern: 0 | 1, byColumn = false) => (node: Parameters<typeof emitPatternMatmul>[0], types: Parameters<typeof emitPatternMatmul>[1]) =>
+  emitPatternMatmul(node, types, {}, nonzeros, pattern, byColumn);
 const nonzeros = (t: TensorValue) => t.data.filter((v) => v !== 0).length;
 
 describe("patterned matmul kernels agree with the interpreter", () => {
@@ -51,6 +51,12 @@ describe("patterned matmul kernels agree with the interpreter", () => {
       expect(cols.kernels.map((k) => k.name)).toEqual(["t_matmul_pattern_cols"]);
       const colsT = await checkCase(gpu(ctx), { op: "t.matmul", attrs: { transA: true, transB: false }, inputs: [p, d], launches: first });
       expect(colsT.kernels.map((k) => k.name)).toEqual(["t_matmul_pattern_cols_t"]);
+      // P an input: its values in column order, no perm.
+      for (const [inputs, pattern] of [[[d, p], 1], [[p, d], 0]] as const) {
+        const byColumn = await checkCase(gpu(ctx), { op: "t.matmul", attrs: { transA: true, transB: false }, inputs: [...inputs], launches: launchesFor(nonzeros(p), pattern, true) });
+        expect(byColumn.kernels[0].bindings.map((b) => b.source.kind)).toContain("column_values");
+        expect(byColumn.kernels[0].bindings.map((b) => b.name)).not.toContain("perm");
+      }
     }, 60_000);
   }
 
@@ -61,10 +67,13 @@ describe("patterned matmul kernels agree with the interpreter", () => {
     expect(cols.kernels[0].wgsl).toContain("team of 16");
     const colsT = await checkCase(gpu(ctx), { op: "t.matmul", attrs: { transA: true, transB: false }, inputs: [p, d], launches: launchesFor(nonzeros(p), 0) });
     expect(colsT.kernels[0].wgsl).toContain("team of 16");
+    const byColumn = await checkCase(gpu(ctx), { op: "t.matmul", attrs: { transA: true, transB: false }, inputs: [p, d], launches: launchesFor(nonzeros(p), 0, true) });
+    expect(byColumn.kernels[0].wgsl).toContain("team of 16");
   }, 60_000);
 
-  it("visits columns longest first, ties in index order", () => {
+  it("visits columns and rows longest first, ties in index order", () => {
     const p = sparsePattern({ kind: "tensor", dtype: "f32", shape: [3, 4], data: Float32Array.from([0, 1, 1, 0, 0, 1, 0, 1, 1, 1, 1, 0]) });
     expect([...p.order]).toEqual([1, 2, 0, 3]);
+    expect([...p.roworder]).toEqual([2, 0, 1]);
   });
 });

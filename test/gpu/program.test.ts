@@ -41,8 +41,8 @@ describe("GPU programs", () => {
     const program = await loadFunction(gpu, f, { symbols, data: { x, graph }, store });
     try {
       expect(program.plan.patterns.map((p) => p.input)).toEqual(["x"]);
-      // Forward only: the row pattern; the column pattern a weight's gradient reads is not held.
-      expect(Object.keys(program.plan.patterns[0].arrays).sort()).toEqual(["cols", "rowptr"]);
+      // Forward only: the row pattern (and the rows' order); the column pattern a weight's gradient reads is not held.
+      expect(Object.keys(program.plan.patterns[0].arrays).sort()).toEqual(["cols", "roworder", "rowptr"]);
       expect(program.plan.kernels.map((k) => k.name)).toContain("t_matmul_pattern_rows");
       for (const [name, v] of Object.entries(params)) program.setParam(name, v);
       program.setInput("rng", rng);
@@ -72,6 +72,10 @@ describe("GPU programs", () => {
     const program = await loadFunction(gpu, f, { symbols, data: { x }, store });
     try {
       expect(program.plan.kernels.map((k) => k.name)).toEqual(expect.arrayContaining(["t_matmul_pattern_rows_n", "t_matmul_pattern_cols_t"]));
+      // x is an input: Pᵀ·D reads its values in column order (a copy the size of perm), not through perm.
+      expect(program.plan.columnValues.map((c) => c.input)).toEqual(["x"]);
+      expect(program.plan.slots[program.plan.columnValues[0].slot].bytes).toBe(x.data.filter((v) => v !== 0).length * 4);
+      expect(Object.keys(program.plan.patterns[0].arrays)).not.toContain("perm");
       for (const [name, v] of Object.entries(params)) program.setParam(name, v);
       await program.run();
       const want = runFunc(f, { inputs: { x }, params, symbols }) as TensorValue[];

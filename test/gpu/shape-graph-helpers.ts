@@ -53,7 +53,7 @@ export async function launchAll(
   const buffers = new Map<string, GPUBuffer>();
   const bySource = new Map<number, GraphBySource>();
   const patterns = new Map<number, SparsePattern>();
-  for (const k of kernels) for (const b of k.bindings) if (b.source.kind === "pattern") patterns.set(b.source.input, sparsePattern(inputs[b.source.input] as TensorValue));
+  for (const k of kernels) for (const b of k.bindings) if (b.source.kind === "pattern" || b.source.kind === "column_values") patterns.set(b.source.input, sparsePattern(inputs[b.source.input] as TensorValue));
   const buffer = (key: string, make: () => GPUBuffer) => {
     let b = buffers.get(key);
     if (!b) buffers.set(key, (b = make()));
@@ -74,6 +74,10 @@ export async function launchAll(
         } else if (s.kind === "pattern") {
           const pattern = patterns.get(s.input)!;
           bound.push(buffer(`pattern${s.input}.${s.array}`, () => gpu.upload(pattern[s.array], b.name)));
+        } else if (s.kind === "column_values") {
+          const pattern = patterns.get(s.input)!;
+          const values = compactValues(inputs[s.input] as TensorValue, pattern, b.name);
+          bound.push(buffer(`in${s.input} by column`, () => gpu.upload(Float32Array.from(pattern.perm, (q) => values[q]), b.name)));
         } else if (s.kind === "scratch") {
           bound.push(buffer(`scratch${s.index}`, () => gpu.createBuffer(s.bytes, b.name)));
         } else {
