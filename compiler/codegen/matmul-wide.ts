@@ -7,7 +7,7 @@ import { flatIndex, matmulName, type MatmulSetup } from "./matmul-common.js";
 
 /**
  * `t.matmul` with a wide C (N ≥ WIDE_MIN_COLUMNS, B stored [K, N]): ten ingredients' first
- * layers side by side, hidden layers of 128 and up. A workgroup takes ROWS rows of C, the same
+ * layers side by side, hidden layers of 32 and up. A workgroup takes ROWS rows of C, the same
  * rows for all its invocations, and each invocation one vec4 of columns:
  *
  *   C[i0 + r, 4j .. 4j+3] = Σ_k A[i0 + r, k] · B[k, 4j .. 4j+3]   for r < ROWS
@@ -18,6 +18,8 @@ import { flatIndex, matmulName, type MatmulSetup } from "./matmul-common.js";
  * differs, so each step of K gathers one vec4 for ROWS vec4 FMAs; the register-blocked kernel
  * (matmul.ts) gathers four elements of A and a vec4 of B for 4. On lavapipe, [13752, 767]·[767, 160]:
  * 424 → 286 ms; Aᵀ·B of [13752, 767]ᵀ·[13752, 160]: 569 → 359 ms (one microbenchmark, 7 trials each).
+ * It wins from 8 lanes up: at N = 32, 98 → 70 ms; at N = 16 it won by 15% on that shape but lost
+ * on Cora's [2708, 16]·[16, 16] (0.26 → 0.31 ms), and at N = 8 it lost (29 → 35 ms).
  * Rows past M read the last row (in bounds) and are not stored; column vec4s past N likewise.
  */
 
@@ -25,8 +27,8 @@ import { flatIndex, matmulName, type MatmulSetup } from "./matmul-common.js";
 const ROWS = 12;
 /** Invocations per workgroup at most (one vec4 of columns each). */
 const MAX_LANES = 64;
-/** The narrowest C that takes this kernel: 32 lanes of vec4s. */
-export const WIDE_MIN_COLUMNS = 128;
+/** The narrowest C that takes this kernel: 8 lanes of vec4s (one SIMD row of 8 on lavapipe). */
+export const WIDE_MIN_COLUMNS = 32;
 
 /** Whether the wide kernel serves this matmul: one product (not grouped), B not transposed, N known, a multiple of 4 and wide enough. */
 export function suitsWide(s: MatmulSetup): boolean {

@@ -20,7 +20,7 @@ import { moduleText } from "./wgsl.js";
  * columns), because barriers split each workgroup into separately scheduled phases. Rows and
  * columns past the edge of C are clamped on load and skipped on store. A small C over a long K
  * (a weight's gradient over every node) goes to matmul-teams.ts instead, a wide one
- * (N ≥ 128) to matmul-wide.ts.
+ * (N ≥ 32, B not transposed) to matmul-wide.ts.
  */
 
 const ROWS = 4; // rows of C per invocation
