@@ -1,7 +1,7 @@
 import { CodegenError } from "../codegen/emit-context.js";
-import { intAttr } from "../ir/attrs.js";
 import { emitLaunches } from "../codegen/emit.js";
 import { resolveKernelSizes, type KernelSpec } from "../codegen/kernel.js";
+import { intAttr } from "../ir/attrs.js";
 import { inputName, loopOf, loopUpdateChains, paramName, tupleIndex, type LoopView } from "../ir/struct-views.js";
 import type { Func, Node, Type } from "../ir/types.js";
 import type { BufferAssignment } from "./buffer-assignment.js";
