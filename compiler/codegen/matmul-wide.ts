@@ -17,13 +17,13 @@ import { flatIndex, matmulName, type MatmulSetup } from "./matmul-common.js";
  * lane. Here A's element is shared (its row depends on the workgroup only) and only B's vec4
  * differs, so each step of K gathers one vec4 for ROWS vec4 FMAs; the register-blocked kernel
  * (matmul.ts) gathers four elements of A and a vec4 of B for 4. On lavapipe, [13752, 767]·[767, 160]:
- * 424 → 286 ms; Aᵀ·B of [13752, 767]ᵀ·[13752, 160]: 569 → 359 ms (one microbenchmark, 7 trials each).
+ * 424 → 296 ms; Aᵀ·B of [13752, 767]ᵀ·[13752, 160]: 569 → 359 ms (one microbenchmark, 7 trials each).
  * It wins from 8 lanes up: at N = 32, 98 → 70 ms; at N = 16 it won by 15% on that shape but lost
  * on Cora's [2708, 16]·[16, 16] (0.26 → 0.31 ms), and at N = 8 it lost (29 → 35 ms).
  * Rows past M read the last row (in bounds) and are not stored; column vec4s past N likewise.
  */
 
-/** Rows of C per workgroup (each invocation holds this many vec4 accumulators). */
+/** Rows of C per workgroup (each invocation holds this many vec4 accumulators): 8 and 16 were within 10% of 12 either way. */
 const ROWS = 12;
 /** Invocations per workgroup at most (one vec4 of columns each). */
 const MAX_LANES = 64;
