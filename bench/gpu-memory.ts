@@ -133,6 +133,7 @@ function stepShares(funcs: { step: Func; predict: Func }, data: Readonly<Record<
     ...plan.bySource.flatMap((b) => b.slots),
     ...plan.graphOrders.map((o) => o.slot),
     ...plan.patterns.flatMap((p) => Object.values(p.arrays)),
+    ...plan.columnValues.map((c) => c.slot),
   ]);
   const nodes = nodesById(step);
   const symbolsOfGraph = graphSymbols(step);

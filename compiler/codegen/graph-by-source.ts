@@ -1,5 +1,6 @@
 import type { GraphValue } from "../ir/values.js";
 import type { BindingSource } from "./kernel.js";
+import { longestFirst, rangeLengths } from "./longest-first.js";
 
 /**
  * The by-source view of a CSR-by-destination graph, for the kernels that sum over each node's
@@ -31,19 +32,10 @@ export function graphBySource(g: GraphValue): GraphBySource {
 
 /** The nodes by descending in-degree (`dst`) or out-degree (`src`), ties in index order. */
 export function degreeOrder(g: GraphValue, by: "dst" | "src"): Int32Array {
-  const n = g.numNodes;
-  const degree = new Int32Array(n);
-  if (by === "dst") for (let i = 0; i < n; i++) degree[i] = g.indptr[i + 1] - g.indptr[i];
-  else for (let e = 0; e < g.numEdges; e++) degree[g.src[e]]++;
-  // A counting sort by degree, descending, stable: linear in the graph, as the by-source view.
-  let most = 0;
-  for (let i = 0; i < n; i++) most = Math.max(most, degree[i]);
-  const start = new Int32Array(most + 2);
-  for (let i = 0; i < n; i++) start[most - degree[i] + 1]++;
-  for (let d = 0; d <= most; d++) start[d + 1] += start[d];
-  const order = new Int32Array(n);
-  for (let i = 0; i < n; i++) order[start[most - degree[i]]++] = i;
-  return order;
+  if (by === "dst") return longestFirst(rangeLengths(g.indptr));
+  const degree = new Int32Array(g.numNodes);
+  for (let e = 0; e < g.numEdges; e++) degree[g.src[e]]++;
+  return longestFirst(degree);
 }
 
 /** The bindings a graph's host arrays fill: its CSR, its by-source view, its nodes by degree. */

@@ -1,4 +1,5 @@
 import type { TensorValue } from "../ir/values.js";
+import { longestFirst, rangeLengths } from "./longest-first.js";
 
 /**
  * The nonzero pattern of a 2-D tensor, by row (CSR) and by column (CSC). A patterned tensor lives
@@ -79,14 +80,7 @@ function byColumn(n: number, f: number, rowptr: Int32Array, cols: Int32Array): S
       perm[at] = q;
     }
   }
-  return { rowptr, cols, colptr, rows, perm, order: longestFirst(colptr), roworder: longestFirst(rowptr) };
-}
-
-/** Ids of the ranges of `ptr` (columns of colptr, rows of rowptr) by decreasing length (a stable sort, so ties keep index order). */
-function longestFirst(ptr: Int32Array): Int32Array {
-  const count = ptr.length - 1;
-  const order = Int32Array.from({ length: count }, (_, k) => k);
-  return order.sort((a, b) => ptr[b + 1] - ptr[b] - (ptr[a + 1] - ptr[a]) || a - b);
+  return { rowptr, cols, colptr, rows, perm, order: longestFirst(rangeLengths(colptr)), roworder: longestFirst(rangeLengths(rowptr)) };
 }
 
 /**
@@ -134,4 +128,9 @@ export function compactValues(t: TensorValue, p: SparsePattern, name: string): F
     }
   }
   return out;
+}
+
+/** Compact values (row order, as compactValues gives them) in the pattern's column order: what BindingSource `column_values` binds. */
+export function columnOrderValues(values: Float32Array, p: SparsePattern): Float32Array {
+  return Float32Array.from(p.perm, (q) => values[q]);
 }

@@ -9,7 +9,8 @@ export function allocatedSize(bytes: number): number {
 
 /**
  * The shared buffer name of each slot that holds data rather than a computed value: inputs (`input
- * x`; a graph's arrays `input graph.0` …), each array of an input's zero pattern (`pattern x.cols`),
+ * x`; a graph's arrays `input graph.0` …), each array of an input's zero pattern (`pattern x.cols`)
+ * and its values in column order (`input x by column`),
  * values computed once from the data (`host <digest>`) and graphs grouped by source. Programs of one
  * model share these buffers, so the device holds each once.
  */
@@ -18,6 +19,7 @@ export function dataBufferNames(s: LaunchPlan): Map<number, string> {
   for (const [name, slots] of s.inputs) slots.forEach((slot, j) => names.set(slot, slots.length > 1 ? `input ${name}.${j}` : `input ${name}`));
   // The zero pattern of an input is the same for every function that reads it (one data, one pattern).
   for (const { input, arrays } of s.patterns) for (const [array, slot] of Object.entries(arrays)) names.set(slot, `pattern ${input}.${array}`);
+  for (const { input, slot } of s.columnValues) names.set(slot, `input ${input} by column`);
   for (const [id, slots] of s.hosted) {
     const name = s.hostedNames.get(id);
     if (name !== undefined) slots.forEach((slot, j) => names.set(slot, slots.length > 1 ? `${name}.${j}` : name));

@@ -3,7 +3,7 @@ import type { DispatchSize, KernelBinding, KernelSpec } from "../../compiler/cod
 import { dataBufferNames, launchCount, packedParams, type HostGraph, type LaunchPlan, type Step } from "../../compiler/plan/index.js";
 import { FLAG_WORDS } from "../../compiler/codegen/equilibrium.js";
 import { degreeOrder, graphBySource } from "../../compiler/codegen/graph-by-source.js";
-import { compactValues, PATTERN_ARRAYS, type SparsePattern } from "../../compiler/codegen/pattern.js";
+import { columnOrderValues, compactValues, PATTERN_ARRAYS, type SparsePattern } from "../../compiler/codegen/pattern.js";
 import type { TensorType } from "../../compiler/ir/types.js";
 import { foldKey } from "../../compiler/ir/rng.js";
 import type { GraphValue, TensorValue, Value } from "../../compiler/ir/values.js";
@@ -169,7 +169,7 @@ export class GpuProgram {
     if (pattern && value.kind === "tensor") {
       const values = compactValues(value, pattern, name);
       this.writeArray(slots[0], values);
-      for (const c of this.plan.columnValues) if (c.input === name) this.writeArray(c.slot, Float32Array.from(pattern.perm, (q) => values[q]));
+      for (const c of this.plan.columnValues) if (c.input === name) this.writeArray(c.slot, columnOrderValues(values, pattern));
     } else this.writeSlots(slots, value);
     if (value.kind === "rng") for (const f of this.plan.keyFolds) if (f.input === name) this.writeArray(f.slot, Uint32Array.from(foldKey(value.key, f.salt)));
   }

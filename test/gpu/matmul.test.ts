@@ -93,32 +93,24 @@ describe("t.matmul", () => {
     await checkOp(gpu(ctx), { op: "t.matmul", inputs: operands(0, 8, 6, false, false, 2) });
   });
 
+  /** X[N, 24]·W[24, h] with N symbolic (bound to `rows`), checked against the interpreter. */
+  const symbolicRows = (g: Parameters<typeof checkOp>[0], rows: number, h: number, seed: number) => {
+    const [x, w] = operands(rows, 24, h, false, false, seed);
+    const types = [
+      { kind: "tensor", dtype: "f32", shape: ["N", 24] },
+      { kind: "tensor", dtype: "f32", shape: [24, h] },
+    ] as const;
+    return checkOp(g, { op: "t.matmul", inputs: [x, w], types: [...types], symbols: { N: rows } });
+  };
+
   it("takes a symbolic row count (X[N,F]·W[F,H]) from the sizes uniform", async (ctx) => {
-    const [x, w] = operands(300, 24, 16, false, false, 3);
-    const r = await checkOp(gpu(ctx), {
-      op: "t.matmul",
-      inputs: [x, w],
-      types: [
-        { kind: "tensor", dtype: "f32", shape: ["N", 24] },
-        { kind: "tensor", dtype: "f32", shape: [24, 16] },
-      ],
-      symbols: { N: 300 },
-    });
+    const r = await symbolicRows(gpu(ctx), 300, 16, 3);
     expect(r.kernel.uniforms).toEqual(["m", "n", "k"]);
     expect(r.kernel.bindings.map((b) => b.wgslType)).toEqual(["array<vec4<f32>>", "array<vec4<f32>>", "array<vec4<f32>>", "Sizes"]);
   });
 
   it("takes a symbolic row count in the wide kernel too", async (ctx) => {
-    const [x, w] = operands(100, 24, 136, false, false, 5);
-    const r = await checkOp(gpu(ctx), {
-      op: "t.matmul",
-      inputs: [x, w],
-      types: [
-        { kind: "tensor", dtype: "f32", shape: ["N", 24] },
-        { kind: "tensor", dtype: "f32", shape: [24, 136] },
-      ],
-      symbols: { N: 100 },
-    });
+    const r = await symbolicRows(gpu(ctx), 100, 136, 5);
     expect(r.kernel.name).toBe("t_matmul_nn_wide");
   });
 

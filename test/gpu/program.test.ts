@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { FuncBuilder } from "../../compiler/ir/builder.js";
 import type { TensorType } from "../../compiler/ir/types.js";
+import { dataBufferNames } from "../../compiler/plan/index.js";
 import type { TensorValue } from "../../compiler/ir/values.js";
 import { BufferStore, loadFunction } from "../../runtime/gpu/index.js";
 import { runFunc } from "../../runtime/reference/index.js";
@@ -76,6 +77,8 @@ describe("GPU programs", () => {
       expect(program.plan.columnValues.map((c) => c.input)).toEqual(["x"]);
       expect(program.plan.slots[program.plan.columnValues[0].slot].bytes).toBe(x.data.filter((v) => v !== 0).length * 4);
       expect(Object.keys(program.plan.patterns[0].arrays)).not.toContain("perm");
+      // Data, like the pattern: one buffer by name, shared by every program of the model.
+      expect(dataBufferNames(program.plan).get(program.plan.columnValues[0].slot)).toBe("input x by column");
       for (const [name, v] of Object.entries(params)) program.setParam(name, v);
       await program.run();
       const want = runFunc(f, { inputs: { x }, params, symbols }) as TensorValue[];

@@ -1,7 +1,7 @@
 /// <reference types="@webgpu/types" />
 import { emitKernel, resolveKernelSizes, type EmitOptions, type KernelSpec } from "../../compiler/codegen/index.js";
 import { graphBindingArray, graphBySource, type GraphBySource } from "../../compiler/codegen/graph-by-source.js";
-import { compactValues, sparsePattern, type SparsePattern } from "../../compiler/codegen/pattern.js";
+import { columnOrderValues, compactValues, sparsePattern, type SparsePattern } from "../../compiler/codegen/pattern.js";
 import type { DType, Node, Type } from "../../compiler/ir/types.js";
 import type { GraphValue, TensorValue, Value } from "../../compiler/ir/values.js";
 import { deviceWords, hostArray } from "../../runtime/gpu/host-data.js";
@@ -77,7 +77,7 @@ export async function launchAll(
         } else if (s.kind === "column_values") {
           const pattern = patterns.get(s.input)!;
           const values = compactValues(inputs[s.input] as TensorValue, pattern, b.name);
-          bound.push(buffer(`in${s.input} by column`, () => gpu.upload(Float32Array.from(pattern.perm, (q) => values[q]), b.name)));
+          bound.push(buffer(`in${s.input} by column`, () => gpu.upload(columnOrderValues(values, pattern), b.name)));
         } else if (s.kind === "scratch") {
           bound.push(buffer(`scratch${s.index}`, () => gpu.createBuffer(s.bytes, b.name)));
         } else {
