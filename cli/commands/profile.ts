@@ -71,8 +71,8 @@ export async function profile(io: Io, argv: string[]): Promise<number> {
       patience: epochs, // every epoch runs: early stopping would cut the timed ones short
       data: { dataDir: dirs, env: io.env, baseDir: dirname(resolve(file)) },
       progressMs: 0,
-      // Launches after epoch e's readback belong to epoch e + 1: tag them e (the first epoch's are tag 0).
-      onEpoch: (p) => void (timer.tag = p.epoch),
+      // Epoch e's launches are tagged e − 1: the first epoch's (shader compiles) are tag 0, left out.
+      onQueue: (epoch) => void (timer.tag = epoch - 1),
       onPassLog: userPassLog(io, target.spec),
     });
     if (outcome.diagnostics) {

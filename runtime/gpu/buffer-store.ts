@@ -12,6 +12,14 @@ export interface Place {
   size: number;
 }
 
+/** The parameter pack copied at one point of the queue (BufferStore.snapshotParams). */
+export interface PackSnapshot {
+  /** Every packed entry's bytes, by name; waits only for the runs queued before the snapshot. */
+  read(): Promise<Map<string, ArrayBuffer>>;
+  /** Give the snapshot's buffer back without reading it. */
+  release(): void;
+}
+
 /**
  * What programs of one model share: inputs by name, created on first use, and one buffer packing
  * every parameter and optimizer state (packLayout). Give the parameters of every program that
@@ -23,6 +31,9 @@ export class BufferStore {
   private readonly filled = new Set<string>();
   private readonly patterns = new Map<string, SparsePattern>();
   private pack: { buffer: GPUBuffer; layout: PackLayout; params: ReadonlyMap<string, number> } | undefined;
+  /** Every snapshot buffer made (see snapshotParams), and those given back, free for the next snapshot. */
+  private readonly snapshotBuffers: GPUBuffer[] = [];
+  private readonly spareSnapshots: GPUBuffer[] = [];
   constructor(
     private readonly gpu: GpuDevice,
     private readonly packed?: ReadonlyMap<string, number>,
@@ -104,8 +115,44 @@ export class BufferStore {
     return out;
   }
 
+  /**
+   * The whole pack as it is now, copied on the device into a mappable buffer (a copy queued, no
+   * wait): `read` maps it when the host wants it, after the runs queued since. Either `read` or
+   * `release` gives the buffer back for the next snapshot, so a client that keeps at most k
+   * snapshots open holds k such buffers. They are readback staging, as every read's is:
+   * host-visible memory, outside the device buffers the memory plan predicts.
+   */
+  snapshotParams(): PackSnapshot {
+    const pack = this.pack;
+    if (!pack) return { read: async () => new Map(), release: () => {} };
+    let staging = this.spareSnapshots.pop();
+    if (!staging) this.snapshotBuffers.push((staging = this.gpu.createStaging(pack.layout.bytes, "state snapshot")));
+    this.gpu.copyToStaging(pack.buffer, 0, staging, pack.layout.bytes);
+    let open = true;
+    const release = () => {
+      if (open) this.spareSnapshots.push(staging);
+      open = false;
+    };
+    return {
+      read: async () => {
+        if (!open) throw new Error("internal: a state snapshot read after it was released");
+        try {
+          const bytes = await this.gpu.mapped(staging, pack.layout.bytes);
+          this.gpu.checkErrors();
+          return new Map([...pack.layout.offsets].map(([name, at]) => [name, bytes.slice(at, at + pack.params.get(name)!)]));
+        } finally {
+          release();
+        }
+      },
+      release,
+    };
+  }
+
   destroy(): void {
     for (const b of this.buffers.values()) b.destroy();
     this.buffers.clear();
+    for (const b of this.snapshotBuffers) b.destroy();
+    this.snapshotBuffers.length = 0;
+    this.spareSnapshots.length = 0;
   }
 }

@@ -31,6 +31,7 @@ export interface OpenDeviceOptions extends FindAdapterOptions {
 
 /** Storage buffers gnnc creates: readable and writable by kernels, copyable both ways. */
 const STORAGE_USAGE = () => GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+const READBACK_USAGE = () => GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST;
 
 export class GpuDevice {
   private readonly kernels = new KernelRegistry();
@@ -134,15 +135,35 @@ export class GpuDevice {
     this.assertUsable();
     const size = Math.ceil(bytes / 4) * 4;
     if (size === 0) return new ArrayBuffer(0);
-    const staging = this.device.createBuffer({ size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, label: "gnnc readback" });
+    const staging = this.device.createBuffer({ size, usage: READBACK_USAGE(), label: "gnnc readback" });
     try {
-      const encoder = this.device.createCommandEncoder({ label: "gnnc readback" });
-      encoder.copyBufferToBuffer(buffer, offset, staging, 0, size);
-      this.device.queue.submit([encoder.finish()]);
-      await this.wait(staging.mapAsync(GPUMapMode.READ));
-      return staging.getMappedRange().slice(0, bytes);
+      this.copyToStaging(buffer, offset, staging, size);
+      return await this.mapped(staging, bytes);
     } finally {
       staging.destroy();
+    }
+  }
+
+  /** A buffer to copy device data into and map on the host (readback staging), of at least `bytes`. */
+  createStaging(bytes: number, label: string): GPUBuffer {
+    this.assertUsable();
+    return this.device.createBuffer({ size: Math.max(4, Math.ceil(bytes / 4) * 4), usage: READBACK_USAGE(), label });
+  }
+
+  /** Queue a copy of `size` bytes at `offset` of `buffer` into a staging buffer (one submit, no wait). */
+  copyToStaging(buffer: GPUBuffer, offset: number, staging: GPUBuffer, size: number): void {
+    const encoder = this.device.createCommandEncoder({ label: "gnnc readback" });
+    encoder.copyBufferToBuffer(buffer, offset, staging, 0, size);
+    this.device.queue.submit([encoder.finish()]);
+  }
+
+  /** The first `bytes` of a staging buffer once the copies queued into it have run; it is unmapped again after. */
+  async mapped(staging: GPUBuffer, bytes: number): Promise<ArrayBuffer> {
+    await this.wait(staging.mapAsync(GPUMapMode.READ));
+    try {
+      return staging.getMappedRange().slice(0, bytes);
+    } finally {
+      staging.unmap();
     }
   }
 

@@ -5,7 +5,7 @@ import { allocatedSize, deviceBytes, packedParams, packStagingBytes, statePool, 
 import { BufferStore, hostValues, loadFunction, onHostOnly, planFunction, patternedInputs, type FunctionPlan, type GpuDevice, type GpuProgram, type Place } from "../gpu/index.js";
 import { valueBytes } from "./value-bytes.js";
 import { hostArray } from "../gpu/host-data.js";
-import { checkInputs, funcNamed, resultIndex, RunnerError, type Runner, type RunnerMemory, type RunnerProgram, type RunOptions } from "./runner.js";
+import { checkInputs, funcNamed, resultIndex, RunnerError, type Runner, type RunnerMemory, type RunnerProgram, type RunOptions, type StateSnapshot } from "./runner.js";
 
 /** Room for this many logged scalars between readbacks by default (when full, a run reads them back). */
 const LOG_ENTRIES = 1024;
@@ -142,12 +142,14 @@ export class GpuRunner implements Runner {
   }
 
   async logged(): Promise<number[]> {
-    const read = new Float32Array(await this.gpu.read(this.log, 4 * this.entries));
-    this.gpu.checkErrors();
-    const out = [...this.early, ...read];
+    // Taken now (see Runner): runs queued before the read resolves log from the start again.
+    const early = this.early;
+    const bytes = 4 * this.entries;
     this.early = [];
     this.entries = 0;
-    return out;
+    const read = new Float32Array(await this.gpu.read(this.log, bytes));
+    this.gpu.checkErrors();
+    return [...early, ...read];
   }
 
   finish(): Promise<void> {
@@ -156,14 +158,34 @@ export class GpuRunner implements Runner {
 
   async state(names?: readonly string[]): Promise<Record<string, TensorValue>> {
     const wanted = names ?? [...this.stateTypes.keys()];
-    const packed = await this.store.readParams(wanted);
-    const out: Record<string, TensorValue> = {};
-    for (const name of wanted) {
-      const type = this.stateTypes.get(name);
-      if (!type) throw new RunnerError(`no state entry \`${name}\``);
-      const bytes = packed.get(name);
+    for (const name of wanted) if (!this.stateTypes.has(name)) throw new RunnerError(`no state entry \`${name}\``);
+    // Taken now (see Runner): the pack's copy is queued, and entries held on the host copied, before any await.
+    const onHost = this.hostCopies(wanted);
+    return this.assemble(wanted, await this.store.readParams(wanted), onHost);
+  }
+
+  snapshot(): StateSnapshot {
+    const wanted = [...this.stateTypes.keys()];
+    const onHost = this.hostCopies(wanted);
+    const packed = this.store.snapshotParams();
+    return { read: async () => this.assemble(wanted, await packed.read(), onHost), release: () => packed.release() };
+  }
+
+  /** Copies of the entries among `names` that live on the host (no function reads or writes them). */
+  private hostCopies(names: readonly string[]): Map<string, TensorValue> {
+    return new Map(names.flatMap((name) => {
       const host = this.hostState.get(name);
-      out[name] = bytes ? { kind: "tensor", dtype: type.dtype, shape: [...type.shape] as number[], data: hostArray(type.dtype, bytes) } : { ...host!, data: host!.data.slice() };
+      return host ? [[name, { ...host, data: host.data.slice() }] as const] : [];
+    }));
+  }
+
+  /** State entries as host tensors: packed ones from their bytes, the others from their host copies. */
+  private assemble(names: readonly string[], packed: ReadonlyMap<string, ArrayBuffer>, onHost: ReadonlyMap<string, TensorValue>): Record<string, TensorValue> {
+    const out: Record<string, TensorValue> = {};
+    for (const name of names) {
+      const type = this.stateTypes.get(name)!;
+      const bytes = packed.get(name);
+      out[name] = bytes ? { kind: "tensor", dtype: type.dtype, shape: [...type.shape] as number[], data: hostArray(type.dtype, bytes) } : onHost.get(name)!;
     }
     return out;
   }

@@ -7,7 +7,7 @@ import type { TensorValue, Value } from "../../compiler/ir/values.js";
 import type { Placement } from "../../compiler/plan/placement.js";
 import type { GpuDevice } from "../gpu/index.js";
 import type { DeviceRequest, FromWorker, ToWorker } from "./partition-worker.js";
-import { funcNamed, RunnerError, type Runner, type RunnerMemory, type RunnerProgram, type RunOptions } from "./runner.js";
+import { funcNamed, RunnerError, type Runner, type RunnerMemory, type RunnerProgram, type RunOptions, type StateSnapshot } from "./runner.js";
 import { decode, wireBytes, type Wire } from "./wire.js";
 
 /**
@@ -212,6 +212,13 @@ export class PartitionedRunner implements Runner {
       }),
     );
     return out;
+  }
+
+  /** Devices answer in the order they were asked, so the state asked for now is the snapshot: read at once, kept until wanted. */
+  snapshot(): StateSnapshot {
+    const values = this.state();
+    values.catch(() => {}); // a snapshot released unread is never awaited; a read still sees the failure
+    return { read: () => values, release: () => {} };
   }
 
   setState(values: Readonly<Record<string, TensorValue>>): void {

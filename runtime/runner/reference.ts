@@ -3,7 +3,7 @@ import type { TensorValue, Value } from "../../compiler/ir/values.js";
 import { predictPeakBytes } from "../../compiler/plan/peak.js";
 import { DataMemo, MemoryMeter, runFunc } from "../reference/index.js";
 import { valueBytes } from "./value-bytes.js";
-import { checkInputs, funcNamed, resultIndex, RunnerError, type Runner, type RunnerMemory, type RunnerProgram, type RunOptions } from "./runner.js";
+import { checkInputs, funcNamed, resultIndex, RunnerError, type Runner, type RunnerMemory, type RunnerProgram, type RunOptions, type StateSnapshot } from "./runner.js";
 
 /**
  * The reference runner: the IR interpreter on the CPU. Values that depend only on the data
@@ -74,6 +74,11 @@ export class ReferenceRunner implements Runner {
       out[n] = this.current[n];
     }
     return out;
+  }
+
+  snapshot(): StateSnapshot {
+    const values = { ...this.current }; // values are never mutated: a shallow copy is a snapshot
+    return { read: async () => values, release: () => {} };
   }
 
   setState(values: Readonly<Record<string, TensorValue>>): void {

@@ -11,6 +11,10 @@ import type { TensorValue, Value } from "../../compiler/ir/values.js";
  * The rule that makes training a plain function run: a result whose name is a state entry
  * replaces that entry (a training step returns the new weights under the weights' names); every
  * other result is kept as an output of the run, readable until the function runs again.
+ *
+ * Runs are queued: `run` returns once the device has its work. Reads (`read`, `logged`, `state`)
+ * take their values as they are when called, whatever is queued after, so a client may queue the
+ * next runs before awaiting a read, and the device need not sit idle while the host waits.
  */
 export interface Runner {
   readonly kind: RunnerKind;
@@ -27,6 +31,12 @@ export interface Runner {
   finish(): Promise<void>;
   /** The named state, every entry or those named, as host tensors the caller may keep. */
   state(names?: readonly string[]): Promise<Record<string, TensorValue>>;
+  /**
+   * The state as it is now, kept for reading later (a candidate epoch's, while its metrics are on
+   * their way back): cheap to take where reading is not (on the GPU a copy on the device), and
+   * reading it waits only for the runs queued before it. Read or release each snapshot taken.
+   */
+  snapshot(): StateSnapshot;
   /** Replace state entries (initial values, a checkpoint, a schedule's hand-over). Names and shapes must exist. */
   setState(values: Readonly<Record<string, TensorValue>>): void;
   /**
@@ -40,6 +50,14 @@ export interface Runner {
 }
 
 export type RunnerKind = "reference" | "gpu";
+
+/** State taken at one point of a runner's queue (Runner.snapshot). */
+export interface StateSnapshot {
+  /** Every state entry as it was when taken, as host tensors the caller may keep; releases the snapshot. */
+  read(): Promise<Record<string, TensorValue>>;
+  /** Drop the snapshot unread. */
+  release(): void;
+}
 
 export interface RunOptions {
   /**

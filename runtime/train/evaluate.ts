@@ -25,15 +25,23 @@ export function measuredMetrics(spec: TrainSpec): Measured[] {
  * measured split. `rng` is the key `predict` takes (eval mode draws nothing with it).
  */
 export async function evaluate(runner: Runner, data: BoundData, measured: readonly Measured[], rng: Value): Promise<Metrics> {
+  return (await queueEvaluation(runner, data, measured, rng)).metrics;
+}
+
+/**
+ * `evaluate`, returning as soon as `predict` and the read of its output are queued: the metrics
+ * arrive when the device has run them, and the caller may queue more runs meanwhile (the read
+ * takes the output as it is now: see Runner). A rejection of `metrics` is the caller's to handle.
+ */
+export async function queueEvaluation(runner: Runner, data: BoundData, measured: readonly Measured[], rng: Value): Promise<{ metrics: Promise<Metrics> }> {
+  for (const m of measured) if (!data.splits[m.split]) throw new Error(`the dataset has no \`${m.split}\` split to report ${m.metric} on`);
   await runner.run(PREDICT_FUNC, { rng });
-  const logits = await runner.read(PREDICT_FUNC, OUTPUT_RESULT);
-  const metrics: Metrics = {};
-  for (const m of measured) {
-    const split = data.splits[m.split];
-    if (!split) throw new Error(`the dataset has no \`${m.split}\` split to report ${m.metric} on`);
-    metrics[metricKey(m.split, m.metric)] = metricValue(m.metric, logits, data.labels.data as Int32Array, split.nodes);
-  }
-  return metrics;
+  const metrics = runner.read(PREDICT_FUNC, OUTPUT_RESULT).then((logits) => {
+    const out: Metrics = {};
+    for (const m of measured) out[metricKey(m.split, m.metric)] = metricValue(m.metric, logits, data.labels.data as Int32Array, data.splits[m.split]!.nodes);
+    return out;
+  });
+  return { metrics };
 }
 
 /** Row-wise softmax, so that per-class scores compare across nodes as probabilities do. */

@@ -80,10 +80,10 @@ export async function runTraining(spec: TrainSpec, module: Module, options: RunT
   const prepared = prepareTraining(spec, module, { data: options.data, onCompiled: options.onCompiled, onPassLog: options.onPassLog, target: options.gpu ? "gpu" : "reference" });
   if ("diagnostics" in prepared) return { diagnostics: prepared.diagnostics };
   // Options given by the caller (CLI flags) override the train block's keys.
-  const { epochs, onEpoch, start, onSelect, gpu, progressMs } = options;
+  const { epochs, onEpoch, onQueue, start, onSelect, gpu, progressMs } = options;
   const evalEvery = options.evalEvery ?? spec.evalEvery;
   const patience = options.patience ?? spec.patience;
-  const result = await train(prepared.lowered, spec, prepared.data, { epochs, evalEvery, patience, onEpoch, start, onSelect, gpu, progressMs, seed: options.seed ?? spec.seed ?? 0 });
+  const result = await train(prepared.lowered, spec, prepared.data, { epochs, evalEvery, patience, onEpoch, onQueue, start, onSelect, gpu, progressMs, seed: options.seed ?? spec.seed ?? 0 });
   // `train` refuses a block without epochs, so the run's count is known here.
   const steps = (epochs ?? spec.epochs)!;
   const flops = trainingFlops(prepared.lowered, prepared.baseline, steps, prepared.symbols, spec.epochs ?? steps);

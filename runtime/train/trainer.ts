@@ -8,9 +8,9 @@ import type { SafeTensor } from "../checkpoint/safetensors.js";
 import { initParams } from "../reference/index.js";
 import type { GpuDevice } from "../gpu/index.js";
 import { openRunner } from "../runner/open.js";
-import type { Runner } from "../runner/runner.js";
+import type { Runner, StateSnapshot } from "../runner/runner.js";
 import type { BoundData } from "./bind.js";
-import { evaluate, measuredMetrics } from "./evaluate.js";
+import { measuredMetrics, queueEvaluation } from "./evaluate.js";
 import type { Metrics } from "./metrics-keys.js";
 import type { EpochProgress } from "./progress.js";
 import { Selection, type Selected } from "./selection.js";
@@ -43,6 +43,12 @@ export interface TrainOptions {
   /** Stop after this many evaluations without a better selection metric (only with `select = best(…)`). */
   patience?: number;
   onEpoch?(p: EpochProgress): void;
+  /**
+   * Called before epoch `epoch`'s runs (its step, and its evaluation) are queued. Progress
+   * (`onEpoch`) comes later, once the epoch is read back, by when the next epoch may be queued
+   * too: a profiler tags launches here.
+   */
+  onQueue?(epoch: number): void;
   /** Resume from this state instead of initialising the parameters. */
   start?: StartState;
   /**
@@ -157,6 +163,16 @@ export async function train(module: Module, spec: TrainSpec, data: BoundData, op
   }
 }
 
+/** A readback queued after epoch `epoch`: the losses logged since the last, the evaluation's metrics and the state to keep if it is chosen. */
+interface Readback {
+  epoch: number;
+  values: Promise<[number[], Metrics | undefined]>;
+  /** The state after the epoch, while its evaluation is offered to a caller that keeps the selected state. */
+  state?: StateSnapshot;
+  /** Whether its evaluation is offered for selection (the step plan's result exists at this epoch). */
+  offered: boolean;
+}
+
 interface EpochPlan {
   first: number;
   epochs: number;
@@ -170,8 +186,12 @@ interface EpochPlan {
 /**
  * The epochs of a run on a runner: a training step each, an evaluation every `evalEvery`, the
  * selection and early stopping. Losses are read back when metrics are (and every progressMs or
- * so, so progress keeps moving): between readbacks the device runs ahead, and the epochs in
- * between share the time measured.
+ * so, so progress keeps moving); between readbacks the device runs ahead, and the epochs in
+ * between share the time measured. A readback is queued with its epoch and awaited one readback
+ * later, after the next epoch's runs are queued: the device works on while the host waits and
+ * scores. The state for `onSelect` is snapshotted with each evaluation offered for selection,
+ * since whether it is chosen is known only when the metrics are back, and read only if it is. A
+ * run that stops early has queued one epoch more than it reports; nothing of that epoch is kept.
  */
 async function trainEpochs(runner: Runner, spec: TrainSpec, data: BoundData, options: TrainOptions, plan: EpochPlan): Promise<TrainResult> {
   const { first, epochs, planned, evalEvery } = plan;
@@ -186,33 +206,39 @@ async function trainEpochs(runner: Runner, spec: TrainSpec, data: BoundData, opt
   const history: EpochRecord[] = [];
   const epochMs: number[] = [];
   let flushedAt = performance.now();
-  for (let e = first; e < epochs; e++) {
-    const t = e + 1;
-    await runner.run(funcAt(steps, t, planned), { ...stepInputs(spec, root, e), ...scalarInputs(scalarsAt(steps, t, planned)) }, { log: LOSS_RESULT });
-    const evaluating = (e + 1) % evalEvery === 0 || e === epochs - 1;
-    if (!evaluating && performance.now() - flushedAt < (options.progressMs ?? PROGRESS_MS)) continue;
-    // The evaluation goes to the device right behind the step, before anything is read back: one
-    // wait for both (the losses come back after the output, from a device already done).
-    const evaluated = evaluating ? await evaluate(runner, data, measured, { kind: "rng", key: root }) : undefined;
-    const losses = await runner.logged();
+
+  /** Queue the readback after epoch `t`'s step: its losses, and its evaluation (and state) when evaluating. */
+  const queueReadback = async (t: number, evaluating: boolean): Promise<Readback> => {
+    const offered = evaluating && selectableAt(steps, t, planned);
+    const evaluation = evaluating ? await queueEvaluation(runner, data, measured, { kind: "rng", key: root }) : undefined;
+    const back: Readback = { epoch: t, values: Promise.all([runner.logged(), evaluation?.metrics]), offered };
+    if (offered && options.onSelect) back.state = runner.snapshot();
+    back.values.catch(() => {}); // awaited later; a readback left behind by an early stop is dropped
+    return back;
+  };
+
+  /** Record a readback's epochs, offer its evaluation for selection; whether the run stops. */
+  const consume = async (back: Readback): Promise<boolean> => {
+    const [losses, evaluated] = await back.values;
     const loss = losses[losses.length - 1];
-    const record: EpochRecord = { epoch: e + 1, loss };
+    const record: EpochRecord = { epoch: back.epoch, loss };
     let stop = false;
     if (evaluated) {
       const metrics: Metrics = { train_loss: loss, ...evaluated };
       for (const [k, v] of Object.entries(metrics)) if (k !== "train_loss") record[k] = v;
       // Before the step plan's result exists (a model still to be pruned), evaluations are history only.
-      if (selectableAt(steps, t, planned)) {
-        const offer = selection.offer(e + 1, metrics);
-        if (offer.chosen && options.onSelect) options.onSelect(e + 1, await runner.state());
+      if (back.offered) {
+        const offer = selection.offer(back.epoch, metrics);
+        if (offer.chosen && options.onSelect) options.onSelect(back.epoch, await back.state!.read());
         stop = offer.stop;
       }
     }
+    back.state?.release();
     const now = performance.now();
     const each = (now - flushedAt) / losses.length;
     flushedAt = now;
     losses.forEach((l, j) => {
-      const r = j === losses.length - 1 ? record : { epoch: e + 2 - losses.length + j, loss: l };
+      const r = j === losses.length - 1 ? record : { epoch: back.epoch + 1 - losses.length + j, loss: l };
       history.push(r);
       epochMs.push(each);
       options.onEpoch?.({
@@ -223,8 +249,25 @@ async function trainEpochs(runner: Runner, spec: TrainSpec, data: BoundData, opt
         epochMs: each,
       });
     });
-    if (stop) break;
+    return stop;
+  };
+
+  let pending: Readback | undefined;
+  for (let e = first; e < epochs; e++) {
+    const t = e + 1;
+    options.onQueue?.(t);
+    await runner.run(funcAt(steps, t, planned), { ...stepInputs(spec, root, e), ...scalarInputs(scalarsAt(steps, t, planned)) }, { log: LOSS_RESULT });
+    const evaluating = t % evalEvery === 0 || e === epochs - 1;
+    if (!evaluating && performance.now() - flushedAt < (options.progressMs ?? PROGRESS_MS)) continue;
+    const next = await queueReadback(t, evaluating);
+    if (pending && (await consume(pending))) {
+      pending = undefined;
+      next.state?.release();
+      break;
+    }
+    pending = next;
   }
+  if (pending) await consume(pending);
 
   const memory = runner.memory();
   return {

@@ -8,6 +8,8 @@ import { compileTrain, gcnSource } from "../train/helpers.js";
 import { GAT_SOURCE, revgnnSource } from "../train/sources.js";
 import { runCli } from "../cli/harness.js";
 import { expectSameTraining, fiveSteps, useGpu } from "./helpers.js";
+import type { GpuDevice } from "../../runtime/gpu/index.js";
+import type { TensorValue } from "../../compiler/ir/values.js";
 
 /**
  * Whole training steps on the GPU against the reference device, step for step: the same seed
@@ -56,6 +58,37 @@ describe("readbacks", () => {
     expect(progress).toHaveBeenCalledTimes(12);
     progress.mockRestore();
     expect(eager.result!.history.map((r) => r.loss)).toEqual(every.result!.history.map((r) => r.loss));
+  }, 60_000);
+
+  it("hands onSelect the state after the chosen epoch, though the next epoch was queued before the metrics came back", async (ctx) => {
+    // select = last: every evaluation is chosen, so every epoch's state is handed out.
+    const { spec, module } = compileTrain(gcnSource({ epochs: 6 }).replace("best(val.accuracy)", "last"));
+    const states = async (epochs: number, gpu?: GpuDevice) => {
+      const out: [number, Readonly<Record<string, TensorValue>>][] = [];
+      await runTraining(spec, module, { seed: 2, epochs, gpu, onSelect: (epoch, s) => void out.push([epoch, s]) });
+      return out;
+    };
+    const dev = await states(6, gpuOf(ctx));
+    expect(dev.map(([e]) => e)).toEqual([1, 2, 3, 4, 5, 6]);
+    // Against the reference device's state at the end of a run of that many epochs: nothing queued behind it.
+    for (const [epoch, state] of dev) {
+      const ref = (await states(epoch)).at(-1)!;
+      expect(ref[0]).toBe(epoch);
+      for (const [name, want] of Object.entries(ref[1])) {
+        const worst = Math.max(...want.data.map((v, j) => Math.abs(v - state[name].data[j]) / Math.max(1, Math.abs(v))));
+        expect(worst, `${name} after epoch ${epoch}`).toBeLessThan(1e-4);
+      }
+    }
+  }, 60_000);
+
+  it("stops early where the reference device stops, reporting none of the epoch queued behind the last evaluation", async (ctx) => {
+    const { spec, module } = compileTrain(gcnSource({ epochs: 200, layer: "Linear", optimizer: "sgd(lr = 0)" }));
+    const chosen: number[] = [];
+    const r = await runTraining(spec, module, { seed: 1, gpu: gpuOf(ctx), patience: 3, onSelect: (e) => void chosen.push(e) });
+    // lr 0 never improves on the first evaluation: it stops 3 evaluations later.
+    expect(r.result!.epochs).toBe(4);
+    expect(r.result!.history.map((h) => h.epoch)).toEqual([1, 2, 3, 4]);
+    expect(chosen).toEqual([1]);
   }, 60_000);
 
   it("keeps every loss when the log on the GPU fills up between readbacks", async (ctx) => {

@@ -60,6 +60,40 @@ async function exercise(runner: Runner) {
   return { logged, w: [...w.data], out: [...out.data], total: [...total.data], afterSet: [...afterSet.data], again: await runner.logged() };
 }
 
+/**
+ * Reads and snapshots take their values when called, whatever runs are queued before they are
+ * awaited (the trainer queues the next epoch first); a released snapshot's buffer serves the next.
+ */
+async function readsAtTheCall(runner: Runner) {
+  await runner.run("accumulate", { s: f32([], [1]) }, { log: "total" });
+  const logged = runner.logged();
+  const total = runner.read("accumulate", "total");
+  const state = runner.state(["w"]);
+  const snapshot = runner.snapshot();
+  const dropped = runner.snapshot();
+  await runner.run("accumulate", { s: f32([], [0.5]) }, { log: "total" });
+  dropped.release();
+  const later = runner.snapshot();
+  await runner.run("accumulate", { s: f32([], [2]) }, { log: "total" });
+  return {
+    logged: await logged,
+    total: [...(await total).data],
+    w: [...(await state).w.data],
+    snapshot: [...(await snapshot.read()).w.data],
+    later: [...(await later.read()).w.data],
+    rest: await runner.logged(),
+  };
+}
+
+const AT_THE_CALL = {
+  logged: [22],
+  total: [22],
+  w: [1, 2, 3, 4, 5, 7],
+  snapshot: [1, 2, 3, 4, 5, 7],
+  later: [1.5, 3, 4.5, 6, 7.5, 10],
+  rest: [32.5, 74.5],
+};
+
 const EXPECTED = {
   logged: [22, 32.5], // sum(x) + 1, then + sum(x)/2
   w: [1.5, 3, 4.5, 6, 7.5, 10],
@@ -72,6 +106,10 @@ const EXPECTED = {
 describe("the reference runner", () => {
   it("runs functions by name over named state", async () => {
     expect(await exercise(new ReferenceRunner(program()))).toEqual(EXPECTED);
+  });
+
+  it("reads values as they are at the call, not when awaited", async () => {
+    expect(await readsAtTheCall(new ReferenceRunner(program()))).toEqual(AT_THE_CALL);
   });
 
   it("names what is wrong: a missing input, an unknown function, result or state entry, a state result read as output", async () => {
@@ -104,6 +142,15 @@ describe("the GPU runner", () => {
       expect(await exercise(runner)).toEqual(EXPECTED);
       const m = runner.memory();
       expect(m.peakBytes).toBe(m.predictedBytes);
+    } finally {
+      runner.destroy();
+    }
+  });
+
+  it("reads values as they are at the call, with runs queued behind the reads", async (ctx) => {
+    const runner = await GpuRunner.open(gpuOf(ctx), program());
+    try {
+      expect(await readsAtTheCall(runner)).toEqual(AT_THE_CALL);
     } finally {
       runner.destroy();
     }
@@ -271,6 +318,15 @@ describe("a partitioned runner", () => {
       // A run is posted, not done, when run() resolves: the device's refusal comes back with finish().
       await r.run("accumulate");
       await expect(r.finish()).rejects.toThrow(/device 0: running `accumulate`: `accumulate` needs input\(s\) `s`/);
+    } finally {
+      r.destroy();
+    }
+  }, 60_000);
+
+  it("reads values as they are at the call: its devices answer in order", async () => {
+    const r = await openPartitionedRunner(program(), placement);
+    try {
+      expect(await readsAtTheCall(r)).toEqual(AT_THE_CALL);
     } finally {
       r.destroy();
     }
