@@ -3,7 +3,7 @@ import { assembleKernel } from "./assemble.js";
 import { BindingList } from "./bindings.js";
 import { CodegenError, DEFAULT_WORKGROUP, tensorOperand, tensorResult, type EmitOptions } from "./emit-context.js";
 import { LINEAR_WORKGROUP, gridFor, groupsFor } from "./grid.js";
-import type { KernelSpec } from "./kernel.js";
+import type { BindingSource, KernelSpec } from "./kernel.js";
 import { SizeTable } from "./wgsl.js";
 
 /**
@@ -64,7 +64,8 @@ function formOf(node: Node, pattern: 0 | 1): Form | undefined {
  * its columns are on average). `byColumn`: P's values are also at hand in column order (P is an
  * input, not dropout of one: BindingSource `column_values`), which the cols kernels then read
  * instead of going through `perm` (Pᵀ·D at 160 columns on Coauthor CS: 218 → 151 ms on lavapipe,
- * one microbenchmark).
+ * one microbenchmark). Computed P (dropout of the features) with several groups per column gets
+ * its values gathered into column order by a first launch (columnOrderKernel).
  */
 export function emitPatternMatmul(node: Node, inputs: readonly Type[], options: EmitOptions, nonzeros: number, pattern: 0 | 1, byColumn = false): KernelSpec[] {
   const form = formOf(node, pattern);
@@ -83,7 +84,41 @@ export function emitPatternMatmul(node: Node, inputs: readonly Type[], options: 
   const f = known.known("f");
   if (h === undefined || f === undefined) throw new CodegenError(node.op, "a patterned matmul needs its feature and output widths known", node.span);
   if (form === "rows" || form === "rowsN") return rowsKernels(node, a.shape[0], h, f, options, form === "rows");
-  return [colsKernel(node, h, f, nonzeros, options, form === "colsT", byColumn)];
+  const transposed = form === "colsT";
+  if (byColumn || groupSize(h) === h) return [colsKernel(node, h, f, nonzeros, options, transposed, byColumn ? { kind: "column_values", input: pattern } : undefined)];
+  // Several groups per column would each read P's values through `perm`: gather them into column order once.
+  const scratch = { kind: "scratch" as const, index: 0, bytes: 4 * nonzeros };
+  return [columnOrderKernel(node, f, nonzeros, pattern, options, scratch), colsKernel(node, h, f, nonzeros, options, transposed, scratch)];
+}
+
+/**
+ * P's values in column order (p[perm[e]] for each nonzero e of the CSC pattern), into `scratch`,
+ * for a cols kernel whose H/G groups per column would otherwise each gather them through `perm`:
+ * one pass of random reads instead of H/G. Ten GCNs side by side on Coauthor CS (H = 160, ten
+ * groups), in a kernel profile on lavapipe: Pᵀ·D 168 ms a launch through `perm`, 83 ms after the
+ * gather's 8.4 ms. With one group per column (H ≤ 16) `perm` is read once anyway: no gather.
+ */
+function columnOrderKernel(node: Node, f: number, nonzeros: number, pattern: 0 | 1, options: EmitOptions, scratch: { kind: "scratch"; index: number; bytes: number }): KernelSpec {
+  const sizes = new SizeTable(options.symbols);
+  return assembleKernel(node, {
+    name: "t_matmul_pattern_by_column",
+    summary: `P's ${nonzeros} nonzero values gathered into column order for the patterned Pᵀ·D`,
+    sizes,
+    bindings: new BindingList()
+      .add("colptr", "read", "array<i32>", { kind: "pattern", input: pattern, array: "colptr" })
+      .add("perm", "read", "array<i32>", { kind: "pattern", input: pattern, array: "perm" })
+      .add("p", "read", "array<f32>", { kind: "input", input: pattern })
+      .add("pc", "read_write", "array<f32>", scratch)
+      .finish(sizes),
+    body: `  let e = ${LINEAR_WORKGROUP} * ${DEFAULT_WORKGROUP}u + lid;
+  if (e >= u32(colptr[${f}u])) {
+    return;
+  }
+  pc[e] = p[perm[e]];
+`,
+    workgroup: DEFAULT_WORKGROUP,
+    dispatch: () => gridFor(groupsFor(nonzeros, DEFAULT_WORKGROUP)),
+  });
 }
 
 /**
@@ -194,7 +229,7 @@ const BUSY = 32_768;
  * shared by a team of T invocations: member m folds nonzeros m, m+T, …, then the team adds its
  * partial sums by a fixed binary tree in workgroup memory.
  */
-function colsKernel(node: Node, h: number, f: number, nonzeros: number, options: EmitOptions, transposed: boolean, byColumn: boolean): KernelSpec {
+function colsKernel(node: Node, h: number, f: number, nonzeros: number, options: EmitOptions, transposed: boolean, byColumn?: BindingSource): KernelSpec {
   const [pIn, dIn] = transposed ? [0, 1] : [1, 0];
   const g = groupSize(h);
   const groups = h / g;
@@ -213,7 +248,7 @@ function colsKernel(node: Node, h: number, f: number, nonzeros: number, options:
   const bindings = list
     .add("order", "read", "array<i32>", { kind: "pattern", input: pIn, array: "order" })
     .add("d", "read", `array<${element}>`, { kind: "input", input: dIn })
-    .add("p", "read", "array<f32>", byColumn ? { kind: "column_values", input: pIn } : { kind: "input", input: pIn })
+    .add("p", "read", "array<f32>", byColumn ?? { kind: "input", input: pIn })
     .add("out", "read_write", "array<f32>", { kind: "output" })
     .finish(sizes);
   const stride = h / acc.width;

@@ -9,7 +9,8 @@ import { useGpu } from "./helpers.js";
 /**
  * The patterned matmuls (P mostly zeros, visited through its pattern) against the interpreter's
  * dense `t.matmul`: P·Wᵀ (Wᵀ written to scratch first, a group of outputs per invocation), P·W
- * (W stored [F, H], read directly), Dᵀ·P and Pᵀ·D (columns longest first), for output widths that take vec4 groups (16, 64, 24), scalar
+ * (W stored [F, H], read directly), Dᵀ·P and Pᵀ·D (columns longest first; with several groups of
+ * outputs per column, P's values gathered into column order first), for output widths that take vec4 groups (16, 64, 24), scalar
  * groups (7) and a prime (17: one output per invocation); with empty rows and columns, a row
  * count that is not a multiple of the workgroup, and one dense column (a very long one).
  */
@@ -47,10 +48,13 @@ describe("patterned matmul kernels agree with the interpreter", () => {
       expect(rows.kernels.map((k) => k.name)).toEqual(["t_matmul_pattern_wt", "t_matmul_pattern_rows"]);
       const rowsN = await checkCase(gpu(ctx), { op: "t.matmul", attrs: { transA: false, transB: false }, inputs: [p, wide], launches: first });
       expect(rowsN.kernels.map((k) => k.name)).toEqual(["t_matmul_pattern_rows_n"]);
+      // Several groups of outputs per column (64, 24, 17): P's values gathered into column order first, read without perm.
+      const gathered = h === 64 || h === 24 || h === 17;
       const cols = await checkCase(gpu(ctx), { op: "t.matmul", attrs: { transA: true, transB: false }, inputs: [d, p], launches: launchesFor(nonzeros(p), 1) });
-      expect(cols.kernels.map((k) => k.name)).toEqual(["t_matmul_pattern_cols"]);
+      expect(cols.kernels.map((k) => k.name)).toEqual([...(gathered ? ["t_matmul_pattern_by_column"] : []), "t_matmul_pattern_cols"]);
       const colsT = await checkCase(gpu(ctx), { op: "t.matmul", attrs: { transA: true, transB: false }, inputs: [p, d], launches: first });
-      expect(colsT.kernels.map((k) => k.name)).toEqual(["t_matmul_pattern_cols_t"]);
+      expect(colsT.kernels.map((k) => k.name)).toEqual([...(gathered ? ["t_matmul_pattern_by_column"] : []), "t_matmul_pattern_cols_t"]);
+      for (const k of [cols, colsT]) expect(k.kernels.at(-1)!.bindings.some((b) => b.name === "perm")).toBe(!gathered);
       // P an input: its values in column order, no perm.
       for (const [inputs, pattern] of [[[d, p], 1], [[p, d], 0]] as const) {
         const byColumn = await checkCase(gpu(ctx), { op: "t.matmul", attrs: { transA: true, transB: false }, inputs: [...inputs], launches: launchesFor(nonzeros(p), pattern, true) });
