@@ -58,6 +58,22 @@ describe("GpuDevice", () => {
     out.destroy();
   });
 
+  it("reads back through reused staging: each read sees its buffer as it is then, reads in flight at once each their own", async (ctx) => {
+    const g = gpu(ctx);
+    const [a, b] = [g.upload(Float32Array.from([1, 2, 3])), g.upload(Float32Array.from([4, 5, 6, 7, 8]))];
+    const floats = async (p: Promise<ArrayBuffer>) => Array.from(new Float32Array(await p));
+    expect(await floats(g.read(a, 12))).toEqual([1, 2, 3]);
+    g.device.queue.writeBuffer(a, 0, Float32Array.from([9, 9, 9]));
+    // The first read's staging serves this one (same size class): it must hold the new values.
+    expect(await floats(g.read(a, 12))).toEqual([9, 9, 9]);
+    // Two reads of one size class at once, then a shorter read through a buffer a longer one used.
+    const [x, y] = await Promise.all([floats(g.read(a, 12)), floats(g.read(b, 20))]);
+    expect([x, y]).toEqual([[9, 9, 9], [4, 5, 6, 7, 8]]);
+    expect(await floats(g.read(b, 8, 4))).toEqual([5, 6]);
+    a.destroy();
+    b.destroy();
+  });
+
   it("compiles each distinct WGSL text once, however many kernels share it", async (ctx) => {
     const g = gpu(ctx);
     const before = g.pipelineCount;
