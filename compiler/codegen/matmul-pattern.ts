@@ -85,18 +85,29 @@ export function emitPatternMatmul(node: Node, inputs: readonly Type[], options: 
   if (h === undefined || f === undefined) throw new CodegenError(node.op, "a patterned matmul needs its feature and output widths known", node.span);
   if (form === "rows" || form === "rowsN") return rowsKernels(node, a.shape[0], h, f, options, form === "rows");
   const transposed = form === "colsT";
-  if (byColumn || groupSize(h) === h) return [colsKernel(node, h, f, nonzeros, options, transposed, byColumn ? { kind: "column_values", input: pattern } : undefined)];
-  // Several groups per column would each read P's values through `perm`: gather them into column order once.
+  if (byColumn || h / groupSize(h) < GATHER_FROM_GROUPS) return [colsKernel(node, h, f, nonzeros, options, transposed, byColumn ? { kind: "column_values", input: pattern } : undefined)];
+  // Many groups per column would each read P's values through `perm`: gather them into column order once.
   const scratch = { kind: "scratch" as const, index: 0, bytes: 4 * nonzeros };
   return [columnOrderKernel(node, f, nonzeros, pattern, options, scratch), colsKernel(node, h, f, nonzeros, options, transposed, scratch)];
 }
 
 /**
+ * Groups of outputs per column from which the cols kernel over computed P reads P's values from
+ * a column-order copy gathered first: the gather costs about what three passes through `perm` do
+ * (Cora SAGE, 64 columns, four groups, lavapipe kernel profiles: Dᵀ·P 2.28–2.39 ms a launch
+ * through `perm`, 1.90–2.02 ms plus a 0.41 ms gather), and saves one pass per group after the first.
+ */
+const GATHER_FROM_GROUPS = 5;
+
+/** Nonzeros one invocation of the column-order gather moves (strided by the workgroup): fewer, fuller workgroups. */
+const GATHER_PER_INVOCATION = 16;
+
+/**
  * P's values in column order (p[perm[e]] for each nonzero e of the CSC pattern), into `scratch`,
  * for a cols kernel whose H/G groups per column would otherwise each gather them through `perm`:
  * one pass of random reads instead of H/G. Ten GCNs side by side on Coauthor CS (H = 160, ten
- * groups), in a kernel profile on lavapipe: Pᵀ·D 168 ms a launch through `perm`, 83 ms after the
- * gather's 8.4 ms. With one group per column (H ≤ 16) `perm` is read once anyway: no gather.
+ * groups), in a kernel profile on lavapipe: Pᵀ·D 168 ms a launch through `perm`, 82–85 ms after
+ * the gather's 5.9 ms (16 nonzeros an invocation; 9.0–9.4 ms at one). Used from GATHER_FROM_GROUPS.
  */
 function columnOrderKernel(node: Node, f: number, nonzeros: number, pattern: 0 | 1, options: EmitOptions, scratch: { kind: "scratch"; index: number; bytes: number }): KernelSpec {
   const sizes = new SizeTable(options.symbols);
@@ -110,14 +121,17 @@ function columnOrderKernel(node: Node, f: number, nonzeros: number, pattern: 0 |
       .add("p", "read", "array<f32>", { kind: "input", input: pattern })
       .add("pc", "read_write", "array<f32>", scratch)
       .finish(sizes),
-    body: `  let e = ${LINEAR_WORKGROUP} * ${DEFAULT_WORKGROUP}u + lid;
-  if (e >= u32(colptr[${f}u])) {
-    return;
+    body: `  let e0 = ${LINEAR_WORKGROUP} * ${DEFAULT_WORKGROUP * GATHER_PER_INVOCATION}u + lid;
+  let total = u32(colptr[${f}u]);
+  for (var k = 0u; k < ${GATHER_PER_INVOCATION}u; k = k + 1u) {
+    let e = e0 + k * ${DEFAULT_WORKGROUP}u;
+    if (e < total) {
+      pc[e] = p[perm[e]];
+    }
   }
-  pc[e] = p[perm[e]];
 `,
     workgroup: DEFAULT_WORKGROUP,
-    dispatch: () => gridFor(groupsFor(nonzeros, DEFAULT_WORKGROUP)),
+    dispatch: () => gridFor(groupsFor(nonzeros, DEFAULT_WORKGROUP * GATHER_PER_INVOCATION)),
   });
 }
 
