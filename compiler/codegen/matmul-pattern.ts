@@ -64,8 +64,8 @@ function formOf(node: Node, pattern: 0 | 1): Form | undefined {
  * its columns are on average). `byColumn`: P's values are also at hand in column order (P is an
  * input, not dropout of one: BindingSource `column_values`), which the cols kernels then read
  * instead of going through `perm` (Pᵀ·D at 160 columns on Coauthor CS: 218 → 151 ms on lavapipe,
- * one microbenchmark). Computed P (dropout of the features) with several groups per column gets
- * its values gathered into column order by a first launch (columnOrderKernel).
+ * one microbenchmark). Computed P (dropout of the features) with GATHER_FROM_GROUPS or more groups
+ * per column gets its values gathered into column order by a first launch (columnOrderKernel).
  */
 export function emitPatternMatmul(node: Node, inputs: readonly Type[], options: EmitOptions, nonzeros: number, pattern: 0 | 1, byColumn = false): KernelSpec[] {
   const form = formOf(node, pattern);
@@ -241,9 +241,10 @@ const BUSY = 32_768;
  * columns of them — stay in cache however wide D is. Long columns (a graph of a million nodes
  * and 128 features has 80,000 nonzeros per column, and only 128 × H/G groups to spread) are
  * shared by a team of T invocations: member m folds nonzeros m, m+T, …, then the team adds its
- * partial sums by a fixed binary tree in workgroup memory.
+ * partial sums by a fixed binary tree in workgroup memory. P's values are read in column order
+ * from `columnValues` when given (a host copy, or the gather's scratch), else through `perm`.
  */
-function colsKernel(node: Node, h: number, f: number, nonzeros: number, options: EmitOptions, transposed: boolean, byColumn?: BindingSource): KernelSpec {
+function colsKernel(node: Node, h: number, f: number, nonzeros: number, options: EmitOptions, transposed: boolean, columnValues?: BindingSource): KernelSpec {
   const [pIn, dIn] = transposed ? [0, 1] : [1, 0];
   const g = groupSize(h);
   const groups = h / g;
@@ -258,11 +259,11 @@ function colsKernel(node: Node, h: number, f: number, nonzeros: number, options:
   const list = new BindingList()
     .add("colptr", "read", "array<i32>", { kind: "pattern", input: pIn, array: "colptr" })
     .add("rows", "read", "array<i32>", { kind: "pattern", input: pIn, array: "rows" });
-  if (!byColumn) list.add("perm", "read", "array<i32>", { kind: "pattern", input: pIn, array: "perm" });
+  if (!columnValues) list.add("perm", "read", "array<i32>", { kind: "pattern", input: pIn, array: "perm" });
   const bindings = list
     .add("order", "read", "array<i32>", { kind: "pattern", input: pIn, array: "order" })
     .add("d", "read", `array<${element}>`, { kind: "input", input: dIn })
-    .add("p", "read", "array<f32>", byColumn ?? { kind: "input", input: pIn })
+    .add("p", "read", "array<f32>", columnValues ?? { kind: "input", input: pIn })
     .add("out", "read_write", "array<f32>", { kind: "output" })
     .finish(sizes);
   const stride = h / acc.width;
@@ -294,7 +295,7 @@ ${acc.names.map((v) => `  var ${v} = ${acc.zero};`).join("\n")}
   let last = select(0u, u32(colptr[col + 1u]), live);
   for (var e = u32(colptr[col]) + member; e < last; e = e + ${team}u) {
     let r = u32(rows[e]) * ${stride}u + g0;
-    let v = ${byColumn ? "p[e]" : "p[perm[e]]"};
+    let v = ${columnValues ? "p[e]" : "p[perm[e]]"};
 ${acc.names.map((v, k) => `    ${v} = ${v} + d[r + ${k}u] * v;`).join("\n")}
   }
 ${tree}  if (live && member == 0u) {
@@ -303,7 +304,7 @@ ${stores.join("\n")}
 `;
   return assembleKernel(node, {
     name: transposed ? "t_matmul_pattern_cols_t" : "t_matmul_pattern_cols",
-    summary: `${transposed ? "Pᵀ·D" : "Dᵀ·P"} over P's nonzeros (CSC pattern${byColumn ? " and values" : ""}, longest columns first), ${g} outputs per ${team === 1 ? "invocation" : `team of ${team}`}`,
+    summary: `${transposed ? "Pᵀ·D" : "Dᵀ·P"} over P's nonzeros (CSC pattern${columnValues ? " and values" : ""}, longest columns first), ${g} outputs per ${team === 1 ? "invocation" : `team of ${team}`}`,
     sizes,
     bindings,
     helpers: team === 1 ? [] : [`var<workgroup> partial: array<${element}, ${workgroup * acc.count}>;\n`],

@@ -206,6 +206,8 @@ async function trainEpochs(runner: Runner, spec: TrainSpec, data: BoundData, opt
   const history: EpochRecord[] = [];
   const epochMs: number[] = [];
   let flushedAt = performance.now();
+  /** When the last readback was queued: progress asks for the next one progressMs after it. */
+  let queuedAt = flushedAt;
 
   /** Queue the readback after epoch `t`'s step: its losses, and its evaluation (and state) when evaluating. */
   const queueReadback = async (t: number, evaluating: boolean): Promise<Readback> => {
@@ -258,7 +260,8 @@ async function trainEpochs(runner: Runner, spec: TrainSpec, data: BoundData, opt
     options.onQueue?.(t);
     await runner.run(funcAt(steps, t, planned), { ...stepInputs(spec, root, e), ...scalarInputs(scalarsAt(steps, t, planned)) }, { log: LOSS_RESULT });
     const evaluating = t % evalEvery === 0 || e === epochs - 1;
-    if (!evaluating && performance.now() - flushedAt < (options.progressMs ?? PROGRESS_MS)) continue;
+    if (!evaluating && performance.now() - queuedAt < (options.progressMs ?? PROGRESS_MS)) continue;
+    queuedAt = performance.now();
     const next = await queueReadback(t, evaluating);
     if (pending && (await consume(pending))) {
       pending = undefined;
