@@ -6,6 +6,8 @@ import { emitTypescriptModule } from "../../compiler/typescript/emit-module.js";
 import { PREDICT_FUNC, stepPlanOf, TRAIN_STEP_FUNC } from "../../compiler/train/index.js";
 import { createFolder, writeFileAtomic } from "../../runtime/checkpoint/index.js";
 import { patternedInputs, planFunction } from "../../runtime/gpu/load-function.js";
+import { bindingCap, bindingLimitsOf, defaultBackends, findAdapter, NoAdapterError } from "../../runtime/gpu/index.js";
+import { DEFAULT_BINDING_LIMITS, type BindingLimits } from "../../compiler/plan/binding-split.js";
 import { printScheduleProgram } from "../../compiler/schedules/print.js";
 import { batchSymbols } from "../../runtime/schedules/batches.js";
 import { prepareTraining } from "../../runtime/train/run.js";
@@ -27,12 +29,14 @@ Compile a train block for the GPU without running it, and write what was made:
                             device bytes, FLOPs and bytes moved per call (the op table's cost
                             model, loops per iteration); parameter and optimizer-state bytes;
                             distinct kernels
+Kernels and launches are planned for the limits of the GPU adapter gnnc train would use (the
+storage buffers a kernel may bind decide which launches merge), or WebGPU's defaults without one.
 Sizes come from the dataset, so load("name") needs --data-dir or GNNC_DATA_DIR.`;
 
 const EMITS = ["wgsl", "ir", "plan", "ts"];
 const DEFAULT_EMITS = ["wgsl", "ir", "plan"];
 
-export function compile(io: Io, argv: string[]): number {
+export async function compile(io: Io, argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs("compile", argv, {
     out: { type: "string" },
     emit: { type: "string" },
@@ -66,7 +70,8 @@ export function compile(io: Io, argv: string[]): number {
     // As on the GPU (runtime/gpu/load-function.ts): host values computed once, mostly-zero data compact.
     const inputs = unchangingInputs(target.spec, data);
     const patterned = patternedInputs(inputs);
-    const launchPlans = new Map<string, LaunchPlan>(funcs.map((f) => [f.name, planFunction(f, { symbols, data: inputs }, patterned).launches]));
+    const planFor = await planningLimits(io.env);
+    const launchPlans = new Map<string, LaunchPlan>(funcs.map((f) => [f.name, planFunction(f, { symbols, data: inputs, limits: planFor.limits }, patterned).launches]));
     createFolder(out);
     const written: string[] = [];
     if (emit.includes("ir")) {
@@ -97,10 +102,25 @@ export function compile(io: Io, argv: string[]): number {
       writeFileAtomic(join(out, "plan.json"), JSON.stringify(planReport(lowered, launchPlans, symbols), null, 2) + "\n");
       written.push("plan.json");
     }
-    io.out(`${target.spec.name}: wrote ${written.join(", ")} to ${out}\n`);
+    io.out(`${target.spec.name}: wrote ${written.join(", ")} to ${out} (planned for ${planFor.on}: ${planFor.limits.maxStorageBindings} storage buffers a kernel)\n`);
     return EXIT_OK;
   } catch (e) {
     return reportRunError(io, e, "compiling");
+  }
+}
+
+/**
+ * The binding limits to plan for: those of the adapter `gnnc train` would run on (merged launches
+ * and split bindings depend on them: lavapipe has 16 storage buffers a kernel, WebGPU's default is
+ * 8), else, with no adapter, WebGPU's defaults.
+ */
+async function planningLimits(env: Readonly<Record<string, string | undefined>>): Promise<{ limits: BindingLimits; on: string }> {
+  try {
+    const { summary } = await findAdapter({ backends: defaultBackends(env) });
+    return { limits: bindingLimitsOf(summary.limits, bindingCap(env)), on: summary.description || summary.device };
+  } catch (e) {
+    if (e instanceof NoAdapterError) return { limits: DEFAULT_BINDING_LIMITS, on: "WebGPU's default limits (no adapter)" };
+    throw e;
   }
 }
 

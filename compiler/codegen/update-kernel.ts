@@ -106,14 +106,17 @@ export function partSlots(p: UpdatePart): { tensors: readonly number[]; scalars:
 }
 
 /**
- * Consecutive updates over the same element count as one kernel, each element's updates in their
- * order: what the launches one after another compute, element by element. Each distinct buffer is
- * bound once (read_write where some update writes it); a tensor an earlier update wrote is read
- * from that update's value, not the buffer, and each buffer is stored once, its last value — what
- * it holds after the launches one after another. `slots` is the kernel's bindings' buffers, in
- * order. The caller checks that no update writes a buffer some update reads as a scalar.
+ * Consecutive updates as one kernel, each element's updates in their order: what the launches one
+ * after another compute, element by element. `chains[k]` numbers part k's element count: parts of
+ * one chain (one parameter's decay, moments and step) cover the same elements, and each chain is
+ * bounded by its own count (a sizes entry `total<c>`), so a weight and its bias share a launch.
+ * Each distinct buffer is bound once (read_write where some update writes it); a tensor an earlier
+ * update wrote is read from that update's value, not the buffer, and each buffer is stored once,
+ * its last value — what it holds after the launches one after another. `slots` is the kernel's
+ * bindings' buffers, in order. The caller checks that no update writes a buffer some update reads
+ * as a scalar, and that a part reads only tensors written within its own chain.
  */
-export function mergedUpdateKernel(parts: readonly UpdatePart[]): { kernel: KernelSpec; slots: number[] } {
+export function mergedUpdateKernel(parts: readonly UpdatePart[], chains: readonly number[] = parts.map(() => 0)): { kernel: KernelSpec; slots: number[] } {
   const first = parts[0].kernel;
   const wg = first.update!.workgroup;
   const slots: number[] = [];
@@ -141,7 +144,7 @@ export function mergedUpdateKernel(parts: readonly UpdatePart[]): { kernel: Kern
 ${indent(once.join("\n"), 4)}
     for (var gnnc_e = 0u; gnnc_e < ${PER_INVOCATION}u; gnnc_e = gnnc_e + 1u) {
       let q = gnnc_q0 + gnnc_e * ${wg}u;
-      if (q < gnnc_n4) {
+      if (q < gnnc_n4_${chains[k]}) {
 ${indent(loads.join("\n"), 8)}
         gnnc_r${k}[gnnc_e] = ${def.value};
       }
@@ -149,21 +152,20 @@ ${indent(loads.join("\n"), 8)}
   }
 `;
   });
-  const stores = [...lastWriter].map(([slot, k]) => `      ${buffer(slot)}[q] = gnnc_r${k}[gnnc_e];`);
+  const stores = [...lastWriter].map(([slot, k]) => `      if (q < gnnc_n4_${chains[k]}) {\n        ${buffer(slot)}[q] = gnnc_r${k}[gnnc_e];\n      }`);
   const sizes = new SizeTable();
-  const total = sizes.add("total", first.sizes.total, "runtime");
+  const count = Math.max(...chains) + 1;
+  const totals = Array.from({ length: count }, (_, c) => sizes.add(`total${c}`, parts[chains.indexOf(c)].kernel.sizes.total, "runtime"));
   const list = new BindingList();
   for (const [i, slot] of slots.entries()) {
     // A scalar buffer is read as f32 (element 0), any other as vec4s.
     list.add(`b${i}`, written.has(slot) ? "read_write" : "read", scalarRead.has(slot) ? "array<f32>" : "array<vec4<f32>>", { kind: "input", input: i });
   }
   const body = `  let gnnc_q0 = ${LINEAR_WORKGROUP} * ${wg * PER_INVOCATION}u + lid;
-  let gnnc_n4 = (${total} + 3u) / 4u;
+${totals.map((t, c) => `  let gnnc_n4_${c} = (${t} + 3u) / 4u;`).join("\n")}
 ${blocks.join("")}  for (var gnnc_e = 0u; gnnc_e < ${PER_INVOCATION}u; gnnc_e = gnnc_e + 1u) {
     let q = gnnc_q0 + gnnc_e * ${wg}u;
-    if (q < gnnc_n4) {
 ${stores.join("\n")}
-    }
   }
 `;
   const names = parts.map((p) => p.kernel.update!.def.name);
@@ -180,7 +182,7 @@ ${stores.join("\n")}
     bindings,
     sizes: sizes.all,
     uniforms: sizes.uniforms,
-    dispatch: first.dispatch,
+    dispatch: (z) => gridFor(groupsFor(Math.ceil(Math.max(...totals.map((_, c) => z[`total${c}`])) / 4), wg * PER_INVOCATION)),
     spans: parts.flatMap((p) => p.kernel.spans),
   };
   return { kernel, slots };

@@ -98,8 +98,7 @@ export class GpuDevice {
 
   /** The limits launch plans are fitted to (compiler/plan/binding-split.ts). */
   get bindingLimits(): BindingLimits {
-    const l = this.limits;
-    return { maxBindingBytes: l.maxStorageBufferBindingSize, maxStorageBindings: l.maxStorageBuffersPerShaderStage, offsetAlignment: l.minStorageBufferOffsetAlignment };
+    return bindingLimitsOf(this.limits);
   }
 
   /** Distinct pipelines compiled so far. */
@@ -329,6 +328,11 @@ export class GpuDevice {
     if (this.lostReason !== undefined) throw new GpuDeviceLostError(this.lostReason);
     if (this.destroyed) throw new GpuDeviceLostError("destroyed by gnnc");
   }
+}
+
+/** The binding limits launch plans are fitted to, from a device's (or an adapter's) limits; `cap` lowers the bytes a binding may hold. */
+export function bindingLimitsOf(l: Pick<GPUSupportedLimits, "maxStorageBufferBindingSize" | "maxStorageBuffersPerShaderStage" | "minStorageBufferOffsetAlignment">, cap?: number): BindingLimits {
+  return { maxBindingBytes: Math.min(l.maxStorageBufferBindingSize, cap ?? Infinity), maxStorageBindings: l.maxStorageBuffersPerShaderStage, offsetAlignment: l.minStorageBufferOffsetAlignment };
 }
 
 /** `GNNC_MAX_BINDING_BYTES`, when set: a positive integer (bytes), else an Error naming the variable. */

@@ -1,5 +1,5 @@
 /** runtime/gpu: the Dawn (WebGPU) device — adapter selection, pipelines, launches, mapped errors. */
-export { GpuDevice, openDevice, bindingCap, type OpenDeviceOptions } from "./device.js";
+export { GpuDevice, openDevice, bindingCap, bindingLimitsOf, type OpenDeviceOptions } from "./device.js";
 export {
   findAdapter,
   defaultBackends,

@@ -11,8 +11,9 @@ import { random, randomTensor } from "../support/tensors.js";
 import { tensor, useGpu } from "./helpers.js";
 
 /**
- * A parameter's optimizer updates — weight decay, Adam's moments, its step — run as one launch
- * (compiler/plan/merge-updates.ts) and leave every buffer as the launches one after another: the
+ * A parameter's optimizer updates — weight decay, Adam's moments, its step — run as one launch,
+ * and consecutive parameters' share it while the bindings last, each bounded by its own element
+ * count (compiler/plan/merge-updates.ts); they leave every buffer as the launches one after another: the
  * same values as the interpreter's, for element counts that are not whole vec4s and for many
  * workgroups. Where the device has too few storage bindings, or an update would write a buffer
  * another reads as a scalar, they stay apart.
@@ -30,6 +31,25 @@ function adamChain(shape: number[]): Func {
   const v2 = b.emit("opt.adam_v", [v, g], { beta2: 0.999 });
   const p2 = b.emit("opt.adam_step", [param, m2, v2, lr, step], { beta1: 0.9, beta2: 0.999, eps: 1e-8 });
   return b.finish([p2, m2, v2], ["param", "m", "v"]);
+}
+
+/** Two parameters' adam(weight_decay) chains in one step, sharing lr and t: a weight and its bias. */
+function twoChains(weight: number[], bias: number[]): Func {
+  const b = new FuncBuilder("step");
+  const s = (name: string) => b.leaf("s.input", { kind: "tensor", dtype: "f32", shape: [] }, { name });
+  const [lr, step] = [s("lr"), s("t")];
+  const results: number[] = [];
+  const names: string[] = [];
+  for (const [tag, shape] of [["w", weight], ["b", bias]] as const) {
+    const t = (name: string) => b.leaf("s.input", { kind: "tensor", dtype: "f32", shape }, { name: `${name}_${tag}` });
+    const [grad, param, m, v] = [t("grad"), t("param"), t("m"), t("v")];
+    const g = b.emit("opt.l2", [grad, param], { weight_decay: 5e-4 });
+    const m2 = b.emit("opt.adam_m", [m, g], { beta1: 0.9 });
+    const v2 = b.emit("opt.adam_v", [v, g], { beta2: 0.999 });
+    results.push(b.emit("opt.adam_step", [param, m2, v2, lr, step], { beta1: 0.9, beta2: 0.999, eps: 1e-8 }), m2, v2);
+    names.push(`param_${tag}`, `m_${tag}`, `v_${tag}`);
+  }
+  return b.finish(results, names);
 }
 
 const dispatches = (func: Func, maxStorageBindings = DEFAULT_BINDING_LIMITS.maxStorageBindings) =>
@@ -56,6 +76,32 @@ describe("merged optimizer updates", () => {
     const asTensor = c.finish([c.emit("opt.adam_m", [q, c.emit("opt.l2", [y, q], { weight_decay: 0.5 })], { beta1: 0.9 })], ["out"]);
     expect(dispatches(asTensor, 16)).toBe(1);
   });
+
+  for (const [first, second] of [[[300, 70], [70]], [[70], [300, 70]]]) {
+    it(`updates of [${first}] and [${second}] share a launch, each bounded by its own element count, as the interpreter computes them`, async (ctx) => {
+      // 9 buffers a chain, lr and t shared: 16.
+      const func = twoChains(first, second);
+      expect(dispatches(func, 16)).toBe(1);
+      expect(dispatches(func, 15)).toBe(2);
+      const rand = random(7);
+      const values: Record<string, TensorValue> = { lr: tensor("f32", [], [0.01]), t: tensor("f32", [], [3]) };
+      for (const [tag, shape] of [["w", first], ["b", second]] as const) {
+        for (const name of ["grad", "param", "m"]) values[`${name}_${tag}`] = randomTensor([...shape], rand);
+        values[`v_${tag}`] = randomTensor([...shape], rand, { lo: 0, hi: 0.5 });
+      }
+      const program: RunnerProgram = { funcs: [func], data: {}, state: {}, symbols: {} };
+      const out: TensorValue[][] = [];
+      for (const runner of [new ReferenceRunner(program), await GpuRunner.open(gpu(ctx), program)]) {
+        try {
+          await runner.run("step", values);
+          out.push(await Promise.all(func.resultNames.map((r) => runner.read("step", r))));
+        } finally {
+          runner.destroy();
+        }
+      }
+      out[0].forEach((want, k) => expectAllClose(out[1][k], want));
+    });
+  }
 
   for (const shape of [[5], [37, 11], [300, 70]]) {
     it(`[${shape}]: the merged launch computes what the interpreter does`, async (ctx) => {
