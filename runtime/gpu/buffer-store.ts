@@ -31,9 +31,6 @@ export class BufferStore {
   private readonly filled = new Set<string>();
   private readonly patterns = new Map<string, SparsePattern>();
   private pack: { buffer: GPUBuffer; layout: PackLayout; params: ReadonlyMap<string, number> } | undefined;
-  /** Every snapshot buffer made (see snapshotParams), and those given back, free for the next snapshot. */
-  private readonly snapshotBuffers: GPUBuffer[] = [];
-  private readonly spareSnapshots: GPUBuffer[] = [];
   constructor(
     private readonly gpu: GpuDevice,
     private readonly packed?: ReadonlyMap<string, number>,
@@ -116,43 +113,25 @@ export class BufferStore {
   }
 
   /**
-   * The whole pack as it is now, copied on the device into a mappable buffer (a copy queued, no
-   * wait): `read` maps it when the host wants it, after the runs queued since. Either `read` or
-   * `release` gives the buffer back for the next snapshot, so a client that keeps at most k
-   * snapshots open holds k such buffers. They are readback staging, as every read's is:
-   * host-visible memory, outside the device buffers the memory plan predicts.
+   * The whole pack as it is now (its copy queued, no wait): `read` maps it when the host wants it,
+   * after the runs queued since; `read` or `release` gives its staging back (GpuDevice.queueRead).
    */
   snapshotParams(): PackSnapshot {
     const pack = this.pack;
     if (!pack) return { read: async () => new Map(), release: () => {} };
-    let staging = this.spareSnapshots.pop();
-    if (!staging) this.snapshotBuffers.push((staging = this.gpu.createStaging(pack.layout.bytes, "state snapshot")));
-    this.gpu.copyToStaging(pack.buffer, 0, staging, pack.layout.bytes);
-    let open = true;
-    const release = () => {
-      if (open) this.spareSnapshots.push(staging);
-      open = false;
-    };
+    const queued = this.gpu.queueRead(pack.buffer, pack.layout.bytes);
     return {
       read: async () => {
-        if (!open) throw new Error("internal: a state snapshot read after it was released");
-        try {
-          const bytes = await this.gpu.mapped(staging, pack.layout.bytes);
-          this.gpu.checkErrors();
-          return new Map([...pack.layout.offsets].map(([name, at]) => [name, bytes.slice(at, at + pack.params.get(name)!)]));
-        } finally {
-          release();
-        }
+        const bytes = await queued.read();
+        this.gpu.checkErrors();
+        return new Map([...pack.layout.offsets].map(([name, at]) => [name, bytes.slice(at, at + pack.params.get(name)!)]));
       },
-      release,
+      release: queued.release,
     };
   }
 
   destroy(): void {
     for (const b of this.buffers.values()) b.destroy();
     this.buffers.clear();
-    for (const b of this.snapshotBuffers) b.destroy();
-    this.snapshotBuffers.length = 0;
-    this.spareSnapshots.length = 0;
   }
 }

@@ -31,19 +31,28 @@ export interface OpenDeviceOptions extends FindAdapterOptions {
 
 /** Storage buffers gnnc creates: readable and writable by kernels, copyable both ways. */
 const STORAGE_USAGE = () => GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
-const READBACK_USAGE = () => GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST;
 /**
- * Readback staging kept between reads: at most this many buffers, none over STAGING_MAX_BYTES
- * (host-visible memory outside the memory plan, like every readback's). A 76 KB read (Cora's
- * logits) took 0.75 ms with a new buffer and 0.33 ms with a kept one on lavapipe.
+ * Readback staging kept between reads, at most this many bytes in all (host-visible memory outside
+ * the memory plan, like every readback's). A 76 KB read (Cora's logits) took 0.75 ms with a new
+ * buffer and 0.33 ms with a kept one on lavapipe.
  */
-const STAGING_KEPT = 4;
-const STAGING_MAX_BYTES = 4 << 20;
+const STAGING_KEPT_BYTES = 64 << 20;
 
-/** The staging size for a read of `size` bytes: up to STAGING_MAX_BYTES the next power of two from 256, so reads of about the same size share buffers. */
+/**
+ * The staging size for a read of `size` bytes, so that reads of about the same size share buffers:
+ * the next power of two from 256 up to 1 MiB, whole 64 KiB above.
+ */
 function stagingRoom(size: number): number {
-  const room = Math.max(256, 2 ** Math.ceil(Math.log2(size)));
-  return room <= STAGING_MAX_BYTES ? room : size;
+  if (size > 1 << 20) return Math.ceil(size / (64 << 10)) * (64 << 10);
+  return Math.max(256, 2 ** Math.ceil(Math.log2(size)));
+}
+
+/** A read whose copy is queued (GpuDevice.queueRead). */
+export interface QueuedRead {
+  /** The bytes, once the work queued before the copy has run. */
+  read(): Promise<ArrayBuffer>;
+  /** Drop it unread. */
+  release(): void;
 }
 
 export class GpuDevice {
@@ -144,52 +153,52 @@ export class GpuDevice {
     this.checkErrors();
   }
 
+  /** The first `bytes` bytes of a buffer, copied back to the CPU (one submit and a map). */
+  read(buffer: GPUBuffer, bytes: number, offset = 0): Promise<ArrayBuffer> {
+    return this.queueRead(buffer, bytes, offset).read();
+  }
+
   /**
-   * The first `bytes` bytes of a buffer, copied back to the CPU (one submit and a map). Its staging
-   * buffer is kept for the next read of a like size (see STAGING_KEPT): a new buffer is zeroed on
-   * the device before the copy, and a training run reads the same outputs every epoch.
+   * The first `bytes` bytes at `offset` of a buffer as they are now: the copy is queued at once
+   * (one submit), the map waits for `read` — and then only for the work queued before the copy.
+   * `read` or `release` gives the staging buffer back to be kept for the next read of a like
+   * size (see STAGING_KEPT_BYTES): a new buffer is zeroed on the device before the copy, and a
+   * training run reads the same outputs (and snapshots the same state) every epoch.
    */
-  async read(buffer: GPUBuffer, bytes: number, offset = 0): Promise<ArrayBuffer> {
+  queueRead(buffer: GPUBuffer, bytes: number, offset = 0): QueuedRead {
     this.assertUsable();
     const size = Math.ceil(bytes / 4) * 4;
-    if (size === 0) return new ArrayBuffer(0);
+    if (size === 0) return { read: async () => new ArrayBuffer(0), release: () => {} };
     const room = stagingRoom(size);
-    const staging = this.spareStaging.get(room)?.pop() ?? this.device.createBuffer({ size: room, usage: READBACK_USAGE(), label: "gnnc readback" });
-    let reusable = false;
-    try {
-      this.copyToStaging(buffer, offset, staging, size);
-      const data = await this.mapped(staging, bytes);
-      reusable = true;
-      return data;
-    } finally {
-      const spare = this.spareStaging.get(room) ?? [];
-      const kept = [...this.spareStaging.values()].reduce((n, list) => n + list.length, 0);
-      if (reusable && !this.destroyed && room <= STAGING_MAX_BYTES && kept < STAGING_KEPT) this.spareStaging.set(room, [...spare, staging]);
-      else staging.destroy();
-    }
-  }
-
-  /** A buffer to copy device data into and map on the host (readback staging), of at least `bytes`. */
-  createStaging(bytes: number, label: string): GPUBuffer {
-    this.assertUsable();
-    return this.device.createBuffer({ size: Math.max(4, Math.ceil(bytes / 4) * 4), usage: READBACK_USAGE(), label });
-  }
-
-  /** Queue a copy of `size` bytes at `offset` of `buffer` into a staging buffer (one submit, no wait). */
-  copyToStaging(buffer: GPUBuffer, offset: number, staging: GPUBuffer, size: number): void {
+    const staging = this.spareStaging.get(room)?.pop() ?? this.device.createBuffer({ size: room, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, label: "gnnc readback" });
+    if (this.spareStaging.get(room)?.length === 0) this.spareStaging.delete(room);
     const encoder = this.device.createCommandEncoder({ label: "gnnc readback" });
     encoder.copyBufferToBuffer(buffer, offset, staging, 0, size);
     this.device.queue.submit([encoder.finish()]);
-  }
-
-  /** The first `bytes` of a staging buffer once the copies queued into it have run; it is unmapped again after. */
-  async mapped(staging: GPUBuffer, bytes: number): Promise<ArrayBuffer> {
-    await this.wait(staging.mapAsync(GPUMapMode.READ));
-    try {
-      return staging.getMappedRange().slice(0, bytes);
-    } finally {
-      staging.unmap();
-    }
+    let open = true;
+    const giveBack = (reusable: boolean) => {
+      if (!open) return;
+      open = false;
+      const kept = [...this.spareStaging].reduce((n, [r, list]) => n + r * list.length, 0);
+      if (reusable && !this.destroyed && kept + room <= STAGING_KEPT_BYTES) this.spareStaging.set(room, [...(this.spareStaging.get(room) ?? []), staging]);
+      else staging.destroy();
+    };
+    return {
+      read: async () => {
+        if (!open) throw new Error("internal: a queued read read after it was released");
+        let unmapped = false;
+        try {
+          await this.wait(staging.mapAsync(GPUMapMode.READ));
+          const data = staging.getMappedRange().slice(0, bytes);
+          staging.unmap();
+          unmapped = true;
+          return data;
+        } finally {
+          giveBack(unmapped); // a buffer whose map failed is destroyed, not kept
+        }
+      },
+      release: () => giveBack(true),
+    };
   }
 
   /**
