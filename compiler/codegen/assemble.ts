@@ -2,7 +2,7 @@ import type { Node } from "../ir/types.js";
 import { spansOf } from "./emit-context.js";
 import { ENTRY_PARAMS } from "./grid.js";
 import type { DispatchSize, KernelBinding, KernelSpec } from "./kernel.js";
-import { moduleText, type SizeTable } from "./wgsl.js";
+import { kernelModule, type SizeTable } from "./wgsl.js";
 
 /** The parts of a one-dimensional kernel (`main`, `@workgroup_size(workgroup)`) that emitters differ in. */
 export interface KernelParts {
@@ -24,7 +24,7 @@ export function assembleKernel(node: Node, parts: KernelParts): KernelSpec {
   return {
     name,
     op: node.op,
-    wgsl: moduleText({ name, summary, sizes, bindings, helpers, body }),
+    ...kernelModule({ name, summary, sizes, bindings, helpers, body }),
     entryPoint: "main",
     workgroupSize: [workgroup, 1, 1],
     bindings,

@@ -14,7 +14,7 @@ import {
 import { BINARY, UNARY, helperTexts, type HelperName, type Scalar } from "./elementwise-ops.js";
 import { ENTRY_PARAMS, LINEAR_WORKGROUP, gridFor, groupsFor } from "./grid.js";
 import type { KernelSpec } from "./kernel.js";
-import { SizeTable, VEC4_LANES, moduleText, wgslScalar } from "./wgsl.js";
+import { SizeTable, VEC4_LANES, kernelModule, wgslScalar } from "./wgsl.js";
 
 /**
  * Elementwise kernels, flat over the output; operands are read through broadcast indices.
@@ -90,7 +90,7 @@ ${indent(loads.join("\n"))}
   return {
     name: op.name,
     op: node.op,
-    wgsl: moduleText({ name: op.name, summary: op.summary, sizes, bindings, helpers: [...helperTexts(op.helpers), fn], body }),
+    ...kernelModule({ name: op.name, summary: op.summary, sizes, bindings, helpers: [...helperTexts(op.helpers), fn], body }),
     entryPoint: "main",
     workgroupSize: [wg, 1, 1],
     bindings,

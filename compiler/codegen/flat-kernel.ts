@@ -2,7 +2,7 @@ import type { Node } from "../ir/types.js";
 import { spansOf } from "./emit-context.js";
 import { ENTRY_PARAMS, LINEAR_WORKGROUP, gridFor, groupsFor } from "./grid.js";
 import type { KernelBinding, KernelSpec } from "./kernel.js";
-import { moduleText, type SizeTable } from "./wgsl.js";
+import { kernelModule, type SizeTable } from "./wgsl.js";
 
 /**
  * The skeleton of a kernel over a flat range of independent work items (a vec4 or a scalar of the
@@ -58,7 +58,7 @@ ${indent(p.body, 6)}
   return {
     name: p.name,
     op: p.node.op,
-    wgsl: moduleText({ name: p.name, summary: p.summary, sizes: p.sizes, bindings: p.bindings, helpers: p.helpers, body: main }),
+    ...kernelModule({ name: p.name, summary: p.summary, sizes: p.sizes, bindings: p.bindings, helpers: p.helpers, body: main }),
     entryPoint: "main",
     workgroupSize: [wg, 1, 1],
     bindings: p.bindings,

@@ -108,6 +108,19 @@ export interface KernelSpec {
    * tensors, then its scalars, then the output.
    */
   update?: { def: UpdateKernelDef; workgroup: number };
+  /** What `wgsl` was assembled from (wgsl.ts kernelModule), so that independent launches can share one (merge-kernels.ts). */
+  source?: KernelSource;
+}
+
+/**
+ * A kernel module's parts: helper declarations and the entry point `main`, with `of` the module
+ * text they made. A pass that rewrites `wgsl` (split-bindings.ts) leaves `of` behind, which is how
+ * a stale source is told apart.
+ */
+export interface KernelSource {
+  helpers: readonly string[];
+  main: string;
+  of: string;
 }
 
 /** Resolve a kernel's sizes against concrete symbol values; throws naming the first unbound one. */

@@ -3,7 +3,7 @@ import { spansOf, type EmitOptions } from "./emit-context.js";
 import { ENTRY_PARAMS, LINEAR_WORKGROUP, gridFor } from "./grid.js";
 import type { KernelSpec } from "./kernel.js";
 import { matmulName, matmulSetup } from "./matmul-common.js";
-import { moduleText } from "./wgsl.js";
+import { kernelModule } from "./wgsl.js";
 
 /**
  * `t.matmul`: C[M,N] = op(A)·op(B), tiled through workgroup memory. A workgroup of 16×16 invocations
@@ -138,7 +138,7 @@ ${stores}
   return {
     name,
     op: node.op,
-    wgsl: moduleText({ name, summary, sizes, bindings, body }),
+    ...kernelModule({ name, summary, sizes, bindings, body }),
     entryPoint: "main",
     workgroupSize: [TILE * TILE, 1, 1],
     bindings,

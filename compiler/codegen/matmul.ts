@@ -8,7 +8,7 @@ import { emitMatmulTeams, matmulTeam } from "./matmul-teams.js";
 import { emitMatmulWide, suitsWide } from "./matmul-wide.js";
 import { emitMatmulWorkgroup } from "./matmul-workgroup.js";
 import { flatIndex, matmulName, matmulSetup, type MatmulSetup } from "./matmul-common.js";
-import { moduleText } from "./wgsl.js";
+import { kernelModule } from "./wgsl.js";
 
 /**
  * `t.matmul`: C[M,N] = op(A)·op(B), register-blocked. Each invocation computes a 4×4 block of C
@@ -164,7 +164,7 @@ ${stepCode(setup, [0], "    ")}
   return {
     name,
     op: node.op,
-    wgsl: moduleText({ name, summary, sizes, bindings, helpers: setup.epilogue?.helpers, body }),
+    ...kernelModule({ name, summary, sizes, bindings, helpers: setup.epilogue?.helpers, body }),
     entryPoint: "main",
     workgroupSize: [INVOCATIONS, 1, 1],
     bindings,

@@ -6,7 +6,7 @@ import { CodegenError, tensorOperand, tensorResult, workgroupSizeOf, type EmitOp
 import { indent } from "./flat-kernel.js";
 import { ENTRY_PARAMS, LINEAR_WORKGROUP, gridFor, groupsFor } from "./grid.js";
 import type { KernelSpec } from "./kernel.js";
-import { moduleText, SizeTable } from "./wgsl.js";
+import { kernelModule, SizeTable } from "./wgsl.js";
 import { refuseInPlace } from "./words.js";
 
 /**
@@ -172,11 +172,11 @@ ${stores.join("\n")}
   const helpers = [...new Set(parts.flatMap((p) => p.kernel.update!.def.helpers ?? []))];
   const name = names.join("+");
   const bindings = list.finish(sizes);
-  const wgsl = moduleText({ name, summary: `${names.length} optimizer updates, element by element: ${names.join(", ")}`, sizes, bindings, helpers, body: `@compute @workgroup_size(${wg})\nfn main(${ENTRY_PARAMS}) {\n${body}}\n` });
+  const module = kernelModule({ name, summary: `${names.length} optimizer updates, element by element: ${names.join(", ")}`, sizes, bindings, helpers, body: `@compute @workgroup_size(${wg})\nfn main(${ENTRY_PARAMS}) {\n${body}}\n` });
   const kernel: KernelSpec = {
     name,
     op: first.op,
-    wgsl,
+    ...module,
     entryPoint: "main",
     workgroupSize: [wg, 1, 1],
     bindings,

@@ -1,6 +1,6 @@
 import { evalDim } from "../ir/dims.js";
 import type { Dim, DType } from "../ir/types.js";
-import type { KernelBinding } from "./kernel.js";
+import type { KernelBinding, KernelSource } from "./kernel.js";
 
 /** Small pieces of WGSL text shared by the emitters. Everything here is deterministic. */
 
@@ -93,6 +93,15 @@ export class SizeTable {
 export function bindingDecl(b: KernelBinding): string {
   const space = b.access === "uniform" ? "uniform" : `storage, ${b.access}`;
   return `@group(0) @binding(${b.binding}) var<${space}> ${b.name}: ${b.wgslType};`;
+}
+
+/**
+ * A kernel's module and what it was assembled from, for kernels that share a launch
+ * (merge-kernels.ts rebuilds a module from its parts).
+ */
+export function kernelModule(parts: Parameters<typeof moduleText>[0]): { wgsl: string; source: KernelSource } {
+  const wgsl = moduleText(parts);
+  return { wgsl, source: { helpers: parts.helpers ?? [], main: parts.body, of: wgsl } };
 }
 
 /**

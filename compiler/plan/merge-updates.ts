@@ -53,7 +53,7 @@ export function mergeUpdates(steps: readonly Step[], kernels: readonly KernelSpe
     runSteps.push(step);
   }
   flush();
-  return used(out, [...kernels, ...added]);
+  return usedKernels(out, [...kernels, ...added]);
 }
 
 /** The step as an update part, when its kernel is an update bound whole (not in parts). */
@@ -88,7 +88,7 @@ function chainsOf(totals: readonly number[]): number[] {
 }
 
 /** The steps with their kernels renumbered to the kernels some step launches, in order of first use. */
-function used(steps: readonly Step[], kernels: readonly KernelSpec[]): { steps: Step[]; kernels: KernelSpec[] } {
+export function usedKernels(steps: readonly Step[], kernels: readonly KernelSpec[]): { steps: Step[]; kernels: KernelSpec[] } {
   const index = new Map<number, number>();
   const kept: KernelSpec[] = [];
   const renumber = (list: readonly Step[]): Step[] =>

@@ -10,6 +10,7 @@ import { DEFAULT_BINDING_LIMITS } from "./binding-split.js";
 import { LaunchLowering } from "./launch-lowering.js";
 import { hostedNames } from "./hosted-names.js";
 import { mergeUpdates } from "./merge-updates.js";
+import { mergeLaunches } from "./merge-launches.js";
 
 /**
  * Plan `func`'s launches. Ops without a kernel are reported all at once, each with its `.gnn`
@@ -23,7 +24,9 @@ export function planLaunches(func: Func, options: LaunchPlanOptions): LaunchPlan
   }
   const buffers = new BufferAssignment(options.symbols);
   const lowering = new LaunchLowering(options, buffers);
-  const { steps, kernels } = mergeUpdates(lowering.func(func), lowering.kernels, options.limits ?? DEFAULT_BINDING_LIMITS);
+  const limits = options.limits ?? DEFAULT_BINDING_LIMITS;
+  const updates = mergeUpdates(lowering.func(func), lowering.kernels, limits);
+  const { steps, kernels } = mergeLaunches(updates.steps, updates.kernels, limits, buffers.slots);
   return {
     slots: buffers.slots,
     kernels,

@@ -1,0 +1,129 @@
+import { mergeablePart, mergedKernel, workgroupBytes, WORKGROUP_STORAGE_BYTES, type LaunchPart } from "../codegen/merge-kernels.js";
+import type { KernelSpec } from "../codegen/kernel.js";
+import { MAX_WORKGROUPS_PER_DIMENSION } from "../codegen/grid.js";
+import type { BindingLimits } from "./binding-split.js";
+import type { Slot, Step } from "./launch-plan.js";
+import { usedKernels } from "./merge-updates.js";
+
+/**
+ * Independent launches share one dispatch (codegen/merge-kernels.ts): a training step's backward
+ * has several — a bias's gradient beside the propagation of the same gradient, the loss beside
+ * its gradient, one parameter's update beside the next layer's products. On lavapipe each launch
+ * costs tens of µs, and a launch of one workgroup keeps one core busy while the others wait.
+ *
+ * A list schedule over each run of dispatches (copies and loops stay where they are; a loop's
+ * body is scheduled on its own): a launch depends on every earlier one that writes a buffer it
+ * reads or writes, or reads a buffer it writes — by slot, and slots of computed values are
+ * reused as values die, so a launch never moves above the last reader of the buffer it
+ * overwrites. Each launch joins the first group after all it depends on where it fits: same
+ * workgroup size, storage bindings within the device's, workgroup memory within every device's,
+ * no buffer bound whole over the binding limit, at most 65,535 workgroups in all (a grid of one
+ * row, and the interleaving's products fit a u32);
+ * else it starts a group of its own at the end. A group of one is the launch as it was.
+ *
+ * Contract: every buffer ends as the launches in their original order leave it (each launch's
+ * reads and writes are only reordered against launches they share no written buffer with).
+ */
+export function mergeLaunches(steps: readonly Step[], kernels: readonly KernelSpec[], limits: BindingLimits, slots: readonly Slot[]): { steps: Step[]; kernels: KernelSpec[] } {
+  const all = [...kernels];
+  const byWgsl = new Map(all.map((k, i) => [k.wgsl, i]));
+  const kernelOf = (k: KernelSpec) => {
+    const known = byWgsl.get(k.wgsl);
+    if (known !== undefined) return known;
+    all.push(k);
+    byWgsl.set(k.wgsl, all.length - 1);
+    return all.length - 1;
+  };
+  const schedule = (list: readonly Step[]): Step[] => {
+    const out: Step[] = [];
+    let run: Dispatch[] = [];
+    const flush = () => {
+      out.push(...groupRun(run, all, limits, slots).map((g) => emit(g, all, kernelOf)));
+      run = [];
+    };
+    for (const step of list) {
+      if (step.kind === "dispatch") {
+        run.push(step);
+        continue;
+      }
+      flush();
+      out.push(step.kind === "loop" ? { ...step, body: schedule(step.body) } : step);
+    }
+    flush();
+    return out;
+  };
+  const merged = schedule(steps);
+  return usedKernels(merged, all);
+}
+
+type Dispatch = Extract<Step, { kind: "dispatch" }>;
+
+interface Group {
+  members: Dispatch[];
+  /** Whether launches may join (its members are mergeable parts). */
+  open: boolean;
+  workgroup: number;
+  storage: number;
+  workgroupBytes: number;
+  /** Workgroups of its launches together. */
+  workgroups: number;
+}
+
+/** A launch's buffers (slots) read and written; a read_write binding is both. */
+function access(step: Dispatch, kernel: KernelSpec): { reads: Set<number>; writes: Set<number> } {
+  const storage = kernel.bindings.filter((b) => b.source.kind !== "sizes");
+  const reads = new Set<number>();
+  const writes = new Set<number>();
+  step.buffers.forEach((slot, k) => {
+    reads.add(slot);
+    if (storage[k].access === "read_write") writes.add(slot);
+  });
+  return { reads, writes };
+}
+
+function conflicts(a: ReturnType<typeof access>, b: ReturnType<typeof access>): boolean {
+  for (const s of a.writes) if (b.reads.has(s)) return true;
+  for (const s of b.writes) if (a.reads.has(s)) return true;
+  return false;
+}
+
+/** The run's launches in groups, in an order that keeps every dependency. */
+function groupRun(run: readonly Dispatch[], kernels: readonly KernelSpec[], limits: BindingLimits, slots: readonly Slot[]): Group[] {
+  const groups: Group[] = [];
+  const placed: { access: ReturnType<typeof access>; group: number }[] = [];
+  for (const step of run) {
+    const kernel = kernels[step.kernel];
+    const mine = access(step, kernel);
+    const after = placed.reduce((g, p) => (conflicts(p.access, mine) ? Math.max(g, p.group + 1) : g), 0);
+    const storage = kernel.bindings.filter((b) => b.access !== "uniform").length;
+    // A buffer over the binding limit left whole is refused before anything runs, naming this kernel.
+    const joinable = mergeablePart({ kernel, sizes: step.sizes }) && step.buffers.every((slot) => slots[slot].bytes <= limits.maxBindingBytes);
+    const memory = workgroupBytes(kernel);
+    const workgroups = joinable ? kernel.dispatch(step.sizes).x : 0;
+    let at = -1;
+    if (joinable) {
+      at = groups.findIndex(
+        (g, i) => i >= after && g.open && g.workgroup === kernel.workgroupSize[0] && g.storage + storage <= limits.maxStorageBindings && g.workgroupBytes + memory <= WORKGROUP_STORAGE_BYTES && g.workgroups + workgroups <= MAX_WORKGROUPS_PER_DIMENSION,
+      );
+    }
+    if (at < 0) {
+      groups.push({ members: [], open: joinable, workgroup: kernel.workgroupSize[0], storage: 0, workgroupBytes: 0, workgroups: 0 });
+      at = groups.length - 1;
+    }
+    const g = groups[at];
+    g.members.push(step);
+    g.storage += storage;
+    g.workgroupBytes += memory;
+    g.workgroups += workgroups;
+    placed.push({ access: mine, group: at });
+  }
+  return groups;
+}
+
+/** A group as one step: its launch, or the merged launch of its members. */
+function emit(group: Group, kernels: readonly KernelSpec[], kernelOf: (k: KernelSpec) => number): Step {
+  if (group.members.length === 1) return group.members[0];
+  const parts: LaunchPart[] = group.members.map((s) => ({ kernel: kernels[s.kernel], sizes: s.sizes }));
+  const { kernel, sizes } = mergedKernel(parts);
+  return { kind: "dispatch", kernel: kernelOf(kernel), sizes, buffers: group.members.flatMap((s) => s.buffers) };
+}
