@@ -109,7 +109,14 @@ export function mergedKernel(parts: readonly LaunchPart[]): { kernel: KernelSpec
     const used = identifiers(h);
     return !used.has("sizes") && !p.kernel.bindings.some((b) => used.has(b.name));
   };
-  const shared = [...helperCount.keys()].filter((h) => parts.every((p) => !p.kernel.source!.helpers.includes(h) || isShared(p, h)));
+  let shared = [...helperCount.keys()].filter((h) => parts.every((p) => !p.kernel.source!.helpers.includes(h) || isShared(p, h)));
+  // Nor may it call what a part declares for itself (that is renamed): drop such until none is left.
+  for (let changed = true; changed; ) {
+    const own = new Set(parts.flatMap((p) => p.kernel.source!.helpers.filter((h) => !shared.includes(h)).flatMap(declaredNames)));
+    const kept = shared.filter((h) => ![...identifiers(h)].some((id) => own.has(id) && !declaredNames(h).includes(id)));
+    changed = kept.length !== shared.length;
+    shared = kept;
+  }
 
   const sizes: Record<string, Dim> = {};
   const values: Record<string, number> = {};

@@ -94,6 +94,26 @@ describe("mergeLaunches", () => {
     expect(mergeLaunches([reluStep(0, 1), reluStep(2, 3)], [rewritten], limits, SLOTS).steps).toHaveLength(2);
   });
 
+  it("declares a helper once only when it is the same in every part and calls nothing a part declares for itself", () => {
+    const withHelpers = (helpers: string[]): KernelSpec => {
+      const wgsl = `${relu.wgsl}\n${helpers.join("\n")}`;
+      return { ...relu, wgsl, source: { ...relu.source!, helpers, of: wgsl } };
+    };
+    const pure = "fn gnnc_twice(x: f32) -> f32 {\n  return 2.0 * x;\n}\n";
+    const caller = "fn gnnc_outer(x: f32) -> f32 {\n  return gnnc_inner(x);\n}\n";
+    const a = withHelpers([pure, caller, "fn gnnc_inner(x: f32) -> f32 {\n  return x;\n}\n"]);
+    const b = withHelpers([pure, caller, "fn gnnc_inner(x: f32) -> f32 {\n  return -x;\n}\n"]);
+    const { kernel } = mergedKernel([
+      { kernel: a, sizes: { total: 1000 } },
+      { kernel: b, sizes: { total: 1000 } },
+    ]);
+    expect(kernel.wgsl.match(/fn gnnc_twice\(/g)).toHaveLength(1);
+    // The caller's text is the same in both, but what it calls is not: each part keeps its own.
+    expect(kernel.wgsl).toContain("fn p0_gnnc_outer(x: f32) -> f32 {\n  return p0_gnnc_inner(x);");
+    expect(kernel.wgsl).toContain("fn p1_gnnc_outer(x: f32) -> f32 {\n  return p1_gnnc_inner(x);");
+    expect(kernel.wgsl).not.toMatch(/fn gnnc_outer\(/);
+  });
+
   it("names each part's module-scope declarations apart and its sizes as fields of one uniform", () => {
     const symbolic = emitKernel(oneOpNode("t.relu", [f32(["N"])]), [f32(["N"])], { symbols: {} });
     expect(symbolic.uniforms.length).toBeGreaterThan(0);
