@@ -1,6 +1,5 @@
 import { mergeablePart, mergedKernel, workgroupBytes, WORKGROUP_STORAGE_BYTES, type LaunchPart } from "../codegen/merge-kernels.js";
 import type { KernelSpec } from "../codegen/kernel.js";
-import { MAX_WORKGROUPS_PER_DIMENSION } from "../codegen/grid.js";
 import type { BindingLimits } from "./binding-split.js";
 import type { Slot, Step } from "./launch-plan.js";
 import { usedKernels } from "./merge-updates.js";
@@ -17,8 +16,7 @@ import { usedKernels } from "./merge-updates.js";
  * reused as values die, so a launch never moves above the last reader of the buffer it
  * overwrites. Each launch joins the first group after all it depends on where it fits: same
  * workgroup size, storage bindings within the device's, workgroup memory within every device's,
- * no buffer bound whole over the binding limit, at most 65,535 workgroups in all (a grid of one
- * row, and the interleaving's products fit a u32);
+ * no buffer bound whole over the binding limit, at most MERGED_WORKGROUPS workgroups in all;
  * else it starts a group of its own at the end. A group of one is the launch as it was.
  *
  * Contract: every buffer ends as the launches in their original order leave it (each launch's
@@ -57,6 +55,16 @@ export function mergeLaunches(steps: readonly Step[], kernels: readonly KernelSp
 }
 
 type Dispatch = Extract<Step, { kind: "dispatch" }>;
+
+/**
+ * The most workgroups a merged launch holds. What a merge saves is a launch's own cost (about
+ * 20 µs on lavapipe), which only counts beside short launches; two long ones run at once instead
+ * of one after the other compete for the caches: ten GCNs side by side on Coauthor CS, their
+ * features times the weights (2,865 workgroups) merged with a column-order gather (1,067) took
+ * 132 ms a launch against 108 + 8 ms apart (kernel profiles on lavapipe). It also keeps the grid
+ * one row, and the interleaving's products within a u32.
+ */
+const MERGED_WORKGROUPS = 1024;
 
 interface Group {
   members: Dispatch[];
@@ -103,7 +111,7 @@ function groupRun(run: readonly Dispatch[], kernels: readonly KernelSpec[], limi
     let at = -1;
     if (joinable) {
       at = groups.findIndex(
-        (g, i) => i >= after && g.open && g.workgroup === kernel.workgroupSize[0] && g.storage + storage <= limits.maxStorageBindings && g.workgroupBytes + memory <= WORKGROUP_STORAGE_BYTES && g.workgroups + workgroups <= MAX_WORKGROUPS_PER_DIMENSION,
+        (g, i) => i >= after && g.open && g.workgroup === kernel.workgroupSize[0] && g.storage + storage <= limits.maxStorageBindings && g.workgroupBytes + memory <= WORKGROUP_STORAGE_BYTES && g.workgroups + workgroups <= MERGED_WORKGROUPS,
       );
     }
     if (at < 0) {

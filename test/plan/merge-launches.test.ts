@@ -84,6 +84,13 @@ describe("mergeLaunches", () => {
     expect(two(2048, 2049)).toBe(2);
   });
 
+  it("merges short launches only: two of a million elements each stay apart", () => {
+    const big = (from: number, to: number): Dispatch => ({ ...reluStep(from, to), sizes: { total: 1_000_000 } });
+    expect(relu.dispatch({ total: 1_000_000 }).x).toBeGreaterThan(512);
+    expect(mergeLaunches([big(0, 1), big(2, 3)], [relu], limits, SLOTS).steps).toHaveLength(2);
+    expect(mergeLaunches([big(0, 1), reluStep(2, 3)], [relu], limits, SLOTS).steps).toHaveLength(1);
+  });
+
   it("leaves alone a launch binding a buffer whole over the binding limit (refused, naming its kernel)", () => {
     expect(mergeLaunches([reluStep(0, 1), reluStep(2, 3)], [relu], { ...limits, maxBindingBytes: 3999 }, SLOTS).steps).toHaveLength(2);
   });
