@@ -89,20 +89,19 @@ function access(step: Dispatch, kernel: KernelSpec): { reads: Set<number>; write
   return { reads, writes };
 }
 
-function conflicts(a: ReturnType<typeof access>, b: ReturnType<typeof access>): boolean {
-  for (const s of a.writes) if (b.reads.has(s)) return true;
-  for (const s of b.writes) if (a.reads.has(s)) return true;
-  return false;
-}
-
 /** The run's launches in groups, in an order that keeps every dependency. */
 function groupRun(run: readonly Dispatch[], kernels: readonly KernelSpec[], limits: BindingLimits, slots: readonly Slot[]): Group[] {
   const groups: Group[] = [];
-  const placed: { access: ReturnType<typeof access>; group: number }[] = [];
+  // Per slot, the last group that wrote it and the last that read it (every bound slot is read).
+  const lastWrite = new Map<number, number>();
+  const lastRead = new Map<number, number>();
+  const latest = (map: Map<number, number>, slot: number, group: number) => map.set(slot, Math.max(map.get(slot) ?? -1, group));
   for (const step of run) {
     const kernel = kernels[step.kernel];
-    const mine = access(step, kernel);
-    const after = placed.reduce((g, p) => (conflicts(p.access, mine) ? Math.max(g, p.group + 1) : g), 0);
+    const { reads, writes } = access(step, kernel);
+    let after = 0;
+    for (const slot of reads) after = Math.max(after, (lastWrite.get(slot) ?? -1) + 1);
+    for (const slot of writes) after = Math.max(after, (lastRead.get(slot) ?? -1) + 1);
     const storage = kernel.bindings.filter((b) => b.access !== "uniform").length;
     // A buffer over the binding limit left whole is refused before anything runs, naming this kernel.
     const joinable = mergeablePart({ kernel, sizes: step.sizes }) && step.buffers.every((slot) => slots[slot].bytes <= limits.maxBindingBytes);
@@ -123,7 +122,8 @@ function groupRun(run: readonly Dispatch[], kernels: readonly KernelSpec[], limi
     g.storage += storage;
     g.workgroupBytes += memory;
     g.workgroups += workgroups;
-    placed.push({ access: mine, group: at });
+    for (const slot of reads) latest(lastRead, slot, at);
+    for (const slot of writes) latest(lastWrite, slot, at);
   }
   return groups;
 }

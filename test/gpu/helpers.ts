@@ -4,6 +4,7 @@ import { graphFromEdges } from "../../compiler/ir/graph-value.js";
 import type { Attrs, DType, Node, Type } from "../../compiler/ir/types.js";
 import type { GraphValue, TensorValue, Value } from "../../compiler/ir/values.js";
 import { NoAdapterError, openDevice, runKernel, type GpuDevice, type OpenDeviceOptions } from "../../runtime/gpu/index.js";
+import { GpuRunner, ReferenceRunner, type RunnerProgram } from "../../runtime/runner/index.js";
 import { runTraining } from "../../runtime/train/run.js";
 import { compileTrain } from "../train/helpers.js";
 import { oneOpFunc, opNode, runOneOpFunc, typeOf } from "../support/one-op.js";
@@ -150,4 +151,21 @@ export async function fiveSteps(source: string, gpu?: GpuDevice) {
   const out = await runTraining(spec, module, { seed: 3, epochs: 5, gpu, onSelect: (_, s) => void (state = s) });
   if (!out.result) throw new Error(out.diagnostics.map((d) => `${d.code} ${d.message}`).join("\n"));
   return { result: out.result, state };
+}
+
+/**
+ * One run of `program`'s function `name` on the reference device and on the GPU: the named
+ * results of each, the reference's first. Both runners are destroyed, also on failure.
+ */
+export async function runOnBoth(gpu: GpuDevice, program: RunnerProgram, name: string, inputs: Readonly<Record<string, Value>>, results: readonly string[]): Promise<[Value[], Value[]]> {
+  const out: Value[][] = [];
+  for (const runner of [new ReferenceRunner(program), await GpuRunner.open(gpu, program)]) {
+    try {
+      await runner.run(name, inputs);
+      out.push(await Promise.all(results.map((r) => runner.read(name, r))));
+    } finally {
+      runner.destroy();
+    }
+  }
+  return [out[0], out[1]];
 }

@@ -4,10 +4,10 @@ import type { Func } from "../../compiler/ir/types.js";
 import type { RngValue, Value } from "../../compiler/ir/values.js";
 import { DEFAULT_BINDING_LIMITS } from "../../compiler/plan/binding-split.js";
 import { planLaunches } from "../../compiler/plan/plan-launches.js";
-import { GpuRunner, ReferenceRunner, type RunnerProgram } from "../../runtime/runner/index.js";
+import type { RunnerProgram } from "../../runtime/runner/index.js";
 import { expectAllClose } from "../support/allclose.js";
 import { random, randomTensor } from "../support/tensors.js";
-import { useGpu } from "./helpers.js";
+import { runOnBoth, useGpu } from "./helpers.js";
 
 /**
  * Independent launches share one dispatch (compiler/plan/merge-launches.ts): the merged kernels
@@ -54,15 +54,7 @@ describe("merged launches", () => {
     const rand = random(11);
     const values: Record<string, Value> = { x: randomTensor([300, 70], rand), y: randomTensor([1001], rand), z: randomTensor([5000, 3], rand), r1: rng(1, 2), r2: rng(3, 4) };
     const program: RunnerProgram = { funcs: [func], data: {}, state: {}, symbols };
-    const out: Value[][] = [];
-    for (const runner of [new ReferenceRunner(program), await GpuRunner.open(gpu(ctx), program)]) {
-      try {
-        await runner.run("f", values);
-        out.push(await Promise.all(func.resultNames.map((r) => runner.read("f", r))));
-      } finally {
-        runner.destroy();
-      }
-    }
-    out[0].forEach((want, k) => expectAllClose(out[1][k] as never, want as never));
+    const [want, got] = await runOnBoth(gpu(ctx), program, "f", values, func.resultNames);
+    want.forEach((w, k) => expectAllClose(got[k] as never, w as never));
   });
 });

@@ -4,11 +4,11 @@ import type { Func } from "../../compiler/ir/types.js";
 import type { TensorValue } from "../../compiler/ir/values.js";
 import { DEFAULT_BINDING_LIMITS } from "../../compiler/plan/binding-split.js";
 import { planLaunches } from "../../compiler/plan/plan-launches.js";
-import { GpuRunner, ReferenceRunner, type RunnerProgram } from "../../runtime/runner/index.js";
+import type { RunnerProgram } from "../../runtime/runner/index.js";
 import { expectAllClose } from "../support/allclose.js";
 import { typeOf } from "../support/one-op.js";
 import { random, randomTensor } from "../support/tensors.js";
-import { tensor, useGpu } from "./helpers.js";
+import { runOnBoth, tensor, useGpu } from "./helpers.js";
 
 /**
  * A parameter's optimizer updates — weight decay, Adam's moments, its step — run as one launch,
@@ -90,16 +90,8 @@ describe("merged optimizer updates", () => {
         values[`v_${tag}`] = randomTensor([...shape], rand, { lo: 0, hi: 0.5 });
       }
       const program: RunnerProgram = { funcs: [func], data: {}, state: {}, symbols: {} };
-      const out: TensorValue[][] = [];
-      for (const runner of [new ReferenceRunner(program), await GpuRunner.open(gpu(ctx), program)]) {
-        try {
-          await runner.run("step", values);
-          out.push(await Promise.all(func.resultNames.map((r) => runner.read("step", r))));
-        } finally {
-          runner.destroy();
-        }
-      }
-      out[0].forEach((want, k) => expectAllClose(out[1][k], want));
+      const [want, got] = await runOnBoth(gpu(ctx), program, "step", values, func.resultNames);
+      want.forEach((w, k) => expectAllClose(got[k] as TensorValue, w as TensorValue));
     });
   }
 
@@ -117,16 +109,8 @@ describe("merged optimizer updates", () => {
       const func = adamChain(shape);
       for (const [name, v] of Object.entries(values)) expect(typeOf(v)).toEqual(func.body.find((n) => n.attrs.name === name)!.type);
       const program: RunnerProgram = { funcs: [func], data: {}, state: {}, symbols: {} };
-      const out: TensorValue[][] = [];
-      for (const runner of [new ReferenceRunner(program), await GpuRunner.open(gpu(ctx), program)]) {
-        try {
-          await runner.run("step", values);
-          out.push(await Promise.all(["param", "m", "v"].map((r) => runner.read("step", r))));
-        } finally {
-          runner.destroy();
-        }
-      }
-      out[0].forEach((want, k) => expectAllClose(out[1][k], want));
+      const [want, got] = await runOnBoth(gpu(ctx), program, "step", values, ["param", "m", "v"]);
+      want.forEach((w, k) => expectAllClose(got[k] as TensorValue, w as TensorValue));
     });
   }
 });

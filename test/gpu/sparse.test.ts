@@ -3,11 +3,11 @@ import { FuncBuilder } from "../../compiler/ir/builder.js";
 import { keyFromSeed } from "../../compiler/ir/rng.js";
 import type { Attrs, Func } from "../../compiler/ir/types.js";
 import type { TensorValue, Value } from "../../compiler/ir/values.js";
-import { GpuRunner, ReferenceRunner, type RunnerProgram } from "../../runtime/runner/index.js";
+import type { RunnerProgram } from "../../runtime/runner/index.js";
 import { typeOf } from "../support/one-op.js";
 import { random, randomTensor } from "../support/tensors.js";
 import { expectAllClose } from "../support/allclose.js";
-import { tensor, useGpu } from "./helpers.js";
+import { runOnBoth, tensor, useGpu } from "./helpers.js";
 
 /**
  * The sparse-weight kernels against the interpreter, run the way training runs them (one-op
@@ -34,16 +34,8 @@ async function onBoth(ctx: Parameters<typeof gpu>[0], func: Func, inputs: readon
     symbols: {},
   };
   const perRun = Object.fromEntries(Object.entries(named).filter(([n]) => !(n in program.data)));
-  const results: TensorValue[] = [];
-  for (const runner of [new ReferenceRunner(program), await GpuRunner.open(gpu(ctx), program)]) {
-    try {
-      await runner.run("f", perRun);
-      results.push(await runner.read("f", "out"));
-    } finally {
-      runner.destroy();
-    }
-  }
-  return { expected: results[0], actual: results[1] };
+  const [[expected], [actual]] = await runOnBoth(gpu(ctx), program, "f", perRun, ["out"]);
+  return { expected: expected as TensorValue, actual: actual as TensorValue };
 }
 
 async function sameOnBoth(ctx: Parameters<typeof gpu>[0], op: string, inputs: readonly Value[], attrs: Attrs = {}) {
