@@ -71,7 +71,7 @@ export function soupBenchMarkdown(r: SoupBenchResults): string {
   const parts = [
     `# gnnc soup benchmark — ${r.date}`,
     `Machine: ${r.machine.cores} × ${r.machine.cpu}; load average (1 min) ${r.machine.load.start.toFixed(1)} at the start, ${r.machine.load.end.toFixed(1)} at the end. The run took ${r.seconds.toFixed(0)} s.`,
-    `Settings: ${s.ingredients} ingredients of the examples' models (hidden ${s.hidden}), trained as each case says, evaluated every ${s.evalEvery}, each kept at its best validation epoch; GIS over a grid of ${s.grid} ratios; LS ${s.lsEpochs} SGD steps on the validation nodes at each dataset's lr (chosen on its validation split), cosine restarts every ${Math.floor(s.lsEpochs / 2)}; PLS K = ${s.parts}, R = ${s.partsPerStep}. Mixing time: from opening the mix's runner to the soup on the host. Peak: the bytes the mix's runner allocated (GPU).`,
+    `Settings: ${s.ingredients} ingredients of the examples' models (hidden ${s.hidden}), trained as each case says, evaluated every ${s.evalEvery}, each kept at its best validation epoch; GIS over a grid of ${s.grid} ratios; LS ${s.lsEpochs} SGD steps on the validation nodes at each dataset's lr (chosen on its validation split), cosine restarts every ${Math.floor(s.lsEpochs / 2)}; PLS K = ${s.parts}, R = ${s.partsPerStep}, its ingredients streamed from the host (offload = partition, the default; LS keeps them on the device). Mixing time: from opening the mix's runner to the soup on the host. Peak: the bytes the mix's runner allocated (GPU).`,
     "## Targets",
     table(["case", "target", "measured", "verdict"], r.targets.map((t) => [t.case, t.target, t.measured, t.met ? "**met**" : "not met"])),
   ];

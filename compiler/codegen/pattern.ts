@@ -108,6 +108,14 @@ export function withCsrForm(t: TensorValue, indptr: Int32Array, indices: Int32Ar
   return t;
 }
 
+/** `t`'s pattern and its values in row order: recorded (withCsrForm), else from a scan. */
+export function csrFormOf(t: TensorValue): { pattern: SparsePattern; values: Float32Array } {
+  const known = fromCsr.get(t);
+  if (known) return known;
+  const pattern = sparsePattern(t);
+  return { pattern, values: compactValues(t, pattern, "x") };
+}
+
 /**
  * The values of `t` at the pattern's positions, in row order. Throws when `t` has a nonzero the
  * pattern lacks: a compact buffer cannot hold it (the pattern is fixed when the data is loaded).
@@ -132,5 +140,8 @@ export function compactValues(t: TensorValue, p: SparsePattern, name: string): F
 
 /** Compact values (row order, as compactValues gives them) in the pattern's column order: what BindingSource `column_values` binds. */
 export function columnOrderValues(values: Float32Array, p: SparsePattern): Float32Array {
-  return Float32Array.from(p.perm, (q) => values[q]);
+  // A plain loop: Float32Array.from with a mapping function took 60 ms for Coauthor CS's 0.3 M nonzeros.
+  const out = new Float32Array(p.perm.length);
+  for (let k = 0; k < out.length; k++) out[k] = values[p.perm[k]];
+  return out;
 }

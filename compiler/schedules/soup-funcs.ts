@@ -20,7 +20,7 @@ import { batchEntry, IMPROVED_INPUT, ingredientEntry, SOUP_FUNCS, SOUP_LOGITS, S
 
 export const CLASS_LOSSES: Partial<Record<LossSpec["name"], string>> = { cross_entropy: "nn.cross_entropy", nll: "nn.nll" };
 
-const f32 = (...shape: Dim[]): TensorType => ({ kind: "tensor", dtype: "f32", shape });
+export const f32 = (...shape: Dim[]): TensorType => ({ kind: "tensor", dtype: "f32", shape });
 
 function size(shape: readonly Dim[]): Dim {
   return shape.reduce<Dim>((n, d) => dimMul(n, d), 1);
@@ -47,7 +47,7 @@ function weightedSum(b: FuncBuilder, row: number, p: ParamInfo, groups: number):
 }
 
 /** Row k of a [rows, G] matrix, as [1, G]. */
-function rowOf(b: FuncBuilder, m: number, k: number): number {
+export function rowOf(b: FuncBuilder, m: number, k: number): number {
   return b.emit("t.slice", [m], { axis: 0, start: k, size: 1 });
 }
 
@@ -56,7 +56,7 @@ function rowOf(b: FuncBuilder, m: number, k: number): number {
  * statistics) takes the mean of the rows of its member's parameters (`bn.running_mean` those of
  * `bn.weight` and `bn.bias`), or of every row when its member has none.
  */
-function learnedRows(b: FuncBuilder, params: readonly ParamInfo[], groups: number): Map<string, number> {
+export function learnedRows(b: FuncBuilder, params: readonly ParamInfo[], groups: number): Map<string, number> {
   const trained = params.filter((p) => p.trainable);
   const logits = b.leaf("s.param", f32(trained.length, groups), { name: SOUP_LOGITS });
   const alpha = b.emit("t.softmax", [logits], { axis: 1 });

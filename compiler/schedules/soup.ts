@@ -11,7 +11,8 @@ import { SCHEDULE_CODES } from "./codes.js";
 import { checkOptions, type ScheduleOption } from "./options.js";
 import type { Phase, ScheduleKind, ScheduleProgram } from "./program.js";
 import { batchedPredict, batchedStep, batchParams, CLASS_LOSSES, ingredientParams, keepFunc, learnParams, learnStep, mixFunc, mixLearnedFunc } from "./soup-funcs.js";
-import { IMPROVED_INPUT, SOUP_FUNCS, SOUP_METHODS, WEIGHTS_INPUT, type SoupMethod } from "./soup-names.js";
+import { FIRST_INPUT, IMPROVED_INPUT, OFFLOAD_CHOICES, PICK_INPUT, SOUP_FUNCS, SOUP_METHODS, WEIGHTS_INPUT, type OffloadChoice, type SoupMethod } from "./soup-names.js";
+import { streamFuncs } from "./soup-stream.js";
 
 /**
  * `schedule = soup(…)`: model souping (techniques.md §3; Zuber et al., "Enhanced Soups for Graph
@@ -32,6 +33,10 @@ import { IMPROVED_INPUT, SOUP_FUNCS, SOUP_METHODS, WEIGHTS_INPUT, type SoupMetho
  *              every `restart` steps from `lr`)
  *   partition  PLS: the graph cut once into `parts` parts balanced on validation nodes (METIS);
  *              each step an LS step on the subgraph induced by `parts_per_step` random parts
+ *
+ * `offload` (partition by default, or all, or none) names the learned soups whose ingredients
+ * stay on the host and are streamed to the device one at a time (soup-stream.ts): the same
+ * steps, with one model's tensors on the device three times instead of G models stacked.
  *
  * Mixing is by parameter name. Buffers (running statistics) are mixed with their member's
  * weights: in the uniform and greedy soups those of every tensor; in the learned ones the mean
@@ -55,6 +60,7 @@ const OPTIONS: readonly ScheduleOption[] = [
   { name: "momentum", type: { kind: "number", min: 0, max: 0.999 }, default: 0, doc: "learned souping's SGD momentum" },
   { name: "parts", type: { kind: "int", min: 2, max: 1_000_000 }, default: 32, doc: "K: the parts partition souping cuts the graph into" },
   { name: "parts_per_step", type: { kind: "int", min: 1, max: 1_000_000 }, default: 8, doc: "R: the random parts each partition souping step learns on" },
+  { name: "offload", type: { kind: "word", words: OFFLOAD_CHOICES }, default: "partition", doc: "which learned soups keep their ingredients in host memory and stream them to the device one at a time (the device holds one model's tensors three times, not G models): partition (PLS, whose point is memory), all (LS too), none" },
 ];
 
 export interface SoupOptions {
@@ -72,6 +78,12 @@ export interface SoupOptions {
   momentum: number;
   parts: number;
   parts_per_step: number;
+  offload: OffloadChoice;
+}
+
+/** Whether `method`'s learned soup streams its ingredients from the host (soup-stream.ts). */
+export function streamsIngredients(o: Pick<SoupOptions, "offload">, method: SoupMethod): boolean {
+  return (method === "learned" && o.offload === "all") || (method === "partition" && o.offload !== "none");
 }
 
 /** The checked options of a soup block (the driver reads them too). */
@@ -197,9 +209,33 @@ function lower(spec: TrainSpec, module: Module): { module: Module; program: Sche
   if (Array.isArray(learned)) return learned;
   funcs.push(mixFunc(model, G, span), mixLearnedFunc(model, G, span), learned.func);
   params.push(...learnParams(model, G), ...learned.states);
+  const streamed = soupMethods(o).some((m) => streamsIngredients(o, m));
+  if (streamed) {
+    const stream = streamFuncs(predict, model, G, spec.loss, o.momentum, span);
+    if (Array.isArray(stream)) return stream;
+    funcs.push(...stream.funcs);
+    params.push(...stream.states.filter((p) => !params.some((q) => q.name === p.name)));
+  }
+
+  const lrStep = { [LR_INPUT]: { from: "value" as const, value: o.lr }, [STEP_INPUT]: { from: "step" as const, counter: "soup" } };
+  const learnSteps = (method: SoupMethod): Phase["steps"] =>
+    streamsIngredients(o, method)
+      ? [
+          { kind: "run", func: SOUP_FUNCS.streamMix, times: G * (o.epochs + 1), inputs: {} },
+          { kind: "run", func: SOUP_FUNCS.streamStep, times: o.epochs, inputs: lrStep, log: "loss" },
+          { kind: "run", func: SOUP_FUNCS.streamDot, times: G * o.epochs, inputs: {} },
+          { kind: "run", func: SOUP_FUNCS.streamLogits, times: o.epochs, inputs: lrStep },
+        ]
+      : [
+          { kind: "run", func: SOUP_FUNCS.learn, times: o.epochs, inputs: lrStep, log: "loss" },
+          { kind: "run", func: SOUP_FUNCS.mixLearned, times: 1, inputs: {} },
+        ];
+  const streamNote = (method: SoupMethod) =>
+    streamsIngredients(o, method)
+      ? `; ingredients streamed from the host (offload): each step ${SOUP_FUNCS.streamMix} once per ingredient (${PICK_INPUT}: its one-hot, ${FIRST_INPUT}: 1 for the first), ${SOUP_FUNCS.streamStep}, ${SOUP_FUNCS.streamDot} once per ingredient, ${SOUP_FUNCS.streamLogits}; the soup by ${SOUP_FUNCS.streamMix} once more`
+      : "";
 
   const mixPhase = (method: SoupMethod, k: number): Phase => {
-    const learnRuns = { kind: "run" as const, func: SOUP_FUNCS.learn, times: o.epochs, inputs: { [LR_INPUT]: { from: "value" as const, value: o.lr }, [STEP_INPUT]: { from: "step" as const, counter: "soup" } }, log: "loss" };
     const common = { name: `mix.${method}`, pass: k + 1, evaluate: true };
     switch (method) {
       case "uniform":
@@ -207,13 +243,13 @@ function lower(spec: TrainSpec, module: Module): { module: Module; program: Sche
       case "greedy":
         return { ...common, label: "greedy soup (GIS)", steps: [{ kind: "run", func: SOUP_FUNCS.mix, times: 1, inputs: {} }, { kind: "run", func: PREDICT_FUNC, times: 1, inputs: {} }], note: `ingredients by validation accuracy; each next one at the best of ${o.grid} ratios, kept if validation accuracy does not drop` };
       case "learned":
-        return { ...common, label: "learned soup (LS)", steps: [learnRuns, { kind: "run", func: SOUP_FUNCS.mixLearned, times: 1, inputs: {} }], note: `on the validation nodes of the whole graph; lr cosine from ${o.lr}, restarts every ${o.restart} steps` };
+        return { ...common, label: "learned soup (LS)", steps: learnSteps(method), note: `on the validation nodes of the whole graph; lr cosine from ${o.lr}, restarts every ${o.restart} steps${streamNote(method)}` };
       case "partition":
         return {
           ...common,
           label: "partition learned soup (PLS)",
-          steps: [learnRuns, { kind: "run", func: SOUP_FUNCS.mixLearned, times: 1, inputs: {} }],
-          note: `graph cut into K = ${o.parts} parts (METIS, balanced on validation nodes); each step on the subgraph of R = ${o.parts_per_step} random parts`,
+          steps: learnSteps(method),
+          note: `graph cut into K = ${o.parts} parts (METIS, balanced on validation nodes); each step on the subgraph of R = ${o.parts_per_step} random parts${streamNote(method)}`,
         };
     }
   };

@@ -1,4 +1,5 @@
 import { graphFromEdges } from "../../compiler/ir/graph-value.js";
+import { csrFormOf, withCsrForm } from "../../compiler/codegen/pattern.js";
 import type { GraphValue, TensorValue } from "../../compiler/ir/values.js";
 
 /**
@@ -47,8 +48,57 @@ export function subgraphCapacity(graph: GraphValue, part: Int32Array, parts: num
   return { nodes: largest(nodes, r) + 1, edges: largest(edges, r) };
 }
 
-/** The subgraph of the parts in `chosen`, padded to `cap`. */
-export function inducedSubgraph(data: NodeData, part: Int32Array, chosen: readonly number[], cap: SubgraphCapacity): Subgraph {
+/**
+ * The features of successive subgraphs, in one dense buffer: a draw clears the last draw's
+ * nonzeros and writes its own rows' (work ∝ nonzeros, not nodes × features: Coauthor CS's
+ * 4,888-node draws are 133 MB dense), and carries its CSR form, so that a runner stores it
+ * compactly without scanning it. Each draw's tensor shares the buffer: a draw's tensor is valid
+ * until the next draw.
+ */
+export class SubgraphFeatures {
+  private readonly dense: Float32Array;
+  private last: readonly number[] = [];
+  private readonly full: { rowptr: Int32Array; cols: Int32Array; values: Float32Array };
+  private readonly f: number;
+
+  constructor(
+    x: TensorValue,
+    private readonly nodes: number,
+  ) {
+    const { pattern, values } = csrFormOf(x);
+    this.full = { rowptr: pattern.rowptr, cols: pattern.cols, values };
+    this.f = x.shape[1];
+    this.dense = new Float32Array(nodes * this.f);
+  }
+
+  /** The features of nodes `ids` (original ids, in the subgraph's order), zero rows after them. */
+  draw(ids: readonly number[]): TensorValue {
+    const { rowptr, cols, values } = this.full;
+    const f = this.f;
+    this.last.forEach((v, i) => {
+      for (let q = rowptr[v]; q < rowptr[v + 1]; q++) this.dense[i * f + cols[q]] = 0;
+    });
+    const indptr = new Int32Array(this.nodes + 1);
+    let nnz = 0;
+    ids.forEach((v, i) => (indptr[i + 1] = nnz += rowptr[v + 1] - rowptr[v]));
+    indptr.fill(nnz, ids.length + 1);
+    const indices = new Int32Array(nnz);
+    const data = new Float32Array(nnz);
+    ids.forEach((v, i) => {
+      const at = indptr[i] - rowptr[v];
+      for (let q = rowptr[v]; q < rowptr[v + 1]; q++) {
+        this.dense[i * f + cols[q]] = values[q];
+        indices[at + q] = cols[q];
+        data[at + q] = values[q];
+      }
+    });
+    this.last = ids;
+    return withCsrForm({ kind: "tensor", dtype: "f32", shape: [this.nodes, f], data: this.dense }, indptr, indices, data);
+  }
+}
+
+/** The subgraph of the parts in `chosen`, padded to `cap`; its features from `features` when given (else copied densely). */
+export function inducedSubgraph(data: NodeData, part: Int32Array, chosen: readonly number[], cap: SubgraphCapacity, features?: SubgraphFeatures): Subgraph {
   const picked = new Uint8Array(Math.max(...chosen, 0) + 1);
   for (const p of chosen) picked[p] = 1;
   const n = data.graph.numNodes;
@@ -69,16 +119,21 @@ export function inducedSubgraph(data: NodeData, part: Int32Array, chosen: readon
   while (src.length < cap.edges) src.push(pad), dst.push(pad);
 
   const f = data.x.shape[1];
-  const x = new Float32Array(cap.nodes * f);
   const labels = new Int32Array(cap.nodes).fill(-1);
   const mask = new Float32Array(cap.nodes);
   ids.forEach((v, i) => {
-    x.set(data.x.data.subarray(v * f, (v + 1) * f), i * f);
     labels[i] = data.labels.data[v];
     mask[i] = data.mask.data[v];
   });
+  let x: TensorValue;
+  if (features) x = features.draw(ids);
+  else {
+    const dense = new Float32Array(cap.nodes * f);
+    ids.forEach((v, i) => dense.set(data.x.data.subarray(v * f, (v + 1) * f), i * f));
+    x = { kind: "tensor", dtype: "f32", shape: [cap.nodes, f], data: dense };
+  }
   return {
-    x: { kind: "tensor", dtype: "f32", shape: [cap.nodes, f], data: x },
+    x,
     graph: graphFromEdges(cap.nodes, Int32Array.from(src), Int32Array.from(dst)),
     labels: { kind: "tensor", dtype: "i32", shape: [cap.nodes], data: labels },
     mask: { kind: "tensor", dtype: "f32", shape: [cap.nodes], data: mask },

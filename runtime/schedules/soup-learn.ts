@@ -1,14 +1,16 @@
 import type { TensorValue, Value } from "../../compiler/ir/values.js";
-import { SOUP_FUNCS, SOUP_SCALE } from "../../compiler/schedules/soup-names.js";
+import { FIRST_INPUT, ingredientEntry, PICK_INPUT, slotEntry, SOUP_FUNCS, SOUP_SCALE, type SoupMethod } from "../../compiler/schedules/soup-names.js";
+import { streamsIngredients } from "../../compiler/schedules/soup.js";
 import { LOSS_RESULT, LR_INPUT, STEP_INPUT } from "../../compiler/train/index.js";
 import { Rng } from "../data/prng.js";
 import { partitionGraph, type Partition } from "../partition/metis.js";
-import { inducedSubgraph, subgraphCapacity, type NodeData } from "../partition/subgraph.js";
+import { inducedSubgraph, subgraphCapacity, SubgraphFeatures, type NodeData } from "../partition/subgraph.js";
 import type { Runner } from "../runner/runner.js";
 import { lrAt } from "../train/lr-schedule.js";
 import { openPart, peakOf, type SoupContext } from "./soup-context.js";
 import { SoupError } from "./soup-files.js";
 import { predicted, type Mixed } from "./soup-mix.js";
+import { unstack } from "./soup-tensors.js";
 
 /**
  * Learned souping (LS) and partition learned souping (PLS). Both run the program's `soup.step`
@@ -17,6 +19,9 @@ import { predicted, type Mixed } from "./soup-mix.js";
  * gives the soup. LS steps on the whole graph. PLS cuts the graph once into K parts with METIS
  * (balanced on the validation nodes) and steps, each time, on the subgraph induced by R random
  * parts: the runner holds a subgraph's features, graph and activations, not the whole graph's.
+ * With `offload` (by default for PLS) the ingredients stay on the host and are streamed into one
+ * slot (compiler/schedules/soup-stream.ts): the runner holds one model's tensors three times
+ * instead of G models stacked.
  */
 
 const scalar = (v: number): TensorValue => ({ kind: "tensor", dtype: "f32", shape: [], data: Float32Array.of(v) });
@@ -27,8 +32,14 @@ function validation(c: SoupContext): TensorValue {
   return val.mask;
 }
 
+interface Learned {
+  soup: Record<string, TensorValue>;
+  losses: number[];
+  scale: number;
+}
+
 /** `epochs` steps of `soup.step`, each after `before(step)` (which may replace the runner's data), then the soup. */
-async function learn(c: SoupContext, runner: Runner, before?: (step: number) => void): Promise<{ soup: Record<string, TensorValue>; losses: number[]; scale: number }> {
+async function learn(c: SoupContext, runner: Runner, before?: (step: number) => void): Promise<Learned> {
   const schedule = { name: "cosine_restarts" as const, args: { T_0: c.options.restart } };
   for (let s = 0; s < c.options.epochs; s++) {
     before?.(s);
@@ -42,12 +53,60 @@ async function learn(c: SoupContext, runner: Runner, before?: (step: number) => 
   return { soup, losses, scale };
 }
 
+/**
+ * The same steps with the ingredients streamed from the host (compiler/schedules/soup-stream.ts):
+ * before each `mix` and `dot` run the host writes one ingredient's tensors into the slots; every
+ * sum and product runs on the device.
+ */
+async function learnStreamed(c: SoupContext, runner: Runner, ingredients: Readonly<Record<string, TensorValue>>, before?: (step: number) => void): Promise<Learned> {
+  const G = c.options.ingredients;
+  const slots = Array.from({ length: G }, (_, g) => Object.fromEntries(c.model.map((p) => [slotEntry(p.name), unstack(ingredients[ingredientEntry(p.name)], g)])));
+  const pick = (g: number): TensorValue => {
+    const data = new Float32Array(G);
+    data[g] = 1;
+    return { kind: "tensor", dtype: "f32", shape: [G], data };
+  };
+  const mixIn = async () => {
+    for (let g = 0; g < G; g++) {
+      runner.setState(slots[g]);
+      await runner.run(SOUP_FUNCS.streamMix, { [PICK_INPUT]: pick(g), [FIRST_INPUT]: scalar(g === 0 ? 1 : 0) });
+    }
+  };
+  const schedule = { name: "cosine_restarts" as const, args: { T_0: c.options.restart } };
+  for (let s = 0; s < c.options.epochs; s++) {
+    before?.(s);
+    const lrStep = { [LR_INPUT]: scalar(lrAt(schedule, c.options.lr, s)), [STEP_INPUT]: scalar(s + 1) };
+    await mixIn();
+    await runner.run(SOUP_FUNCS.streamStep, lrStep, { log: LOSS_RESULT });
+    for (let g = 0; g < G; g++) {
+      runner.setState(slots[g]);
+      await runner.run(SOUP_FUNCS.streamDot, { [PICK_INPUT]: pick(g) });
+    }
+    await runner.run(SOUP_FUNCS.streamLogits, lrStep);
+  }
+  const losses = await runner.logged();
+  await mixIn();
+  const soup = await runner.state(c.model.map((p) => p.name));
+  const scale = (await runner.state([SOUP_SCALE]))[SOUP_SCALE].data[0];
+  return { soup, losses, scale };
+}
+
+/** The runner and loop of a learned soup: device-resident ingredients, or streamed ones (`offload`). */
+async function openLearner(c: SoupContext, method: SoupMethod, ingredients: Readonly<Record<string, TensorValue>>, options: { data: Readonly<Record<string, Value>>; symbols?: Readonly<Record<string, number>> }) {
+  if (streamsIngredients(c.options, method)) {
+    const runner = await openPart(c, [SOUP_FUNCS.streamMix, SOUP_FUNCS.streamStep, SOUP_FUNCS.streamDot, SOUP_FUNCS.streamLogits], options);
+    return { runner, learn: (before?: (step: number) => void) => learnStreamed(c, runner, ingredients, before) };
+  }
+  const runner = await openPart(c, [SOUP_FUNCS.learn, SOUP_FUNCS.mixLearned], { ...options, given: ingredients, keepOut: c.model.map((p) => p.name) });
+  return { runner, learn: (before?: (step: number) => void) => learn(c, runner, before) };
+}
+
 export async function learnedSoup(c: SoupContext, ingredients: Readonly<Record<string, TensorValue>>): Promise<Mixed> {
   const started = performance.now();
   const data: Record<string, Value> = { ...c.data.inputs, labels: c.data.labels, mask: validation(c), rng: c.rng };
-  const runner = await openPart(c, [SOUP_FUNCS.learn, SOUP_FUNCS.mixLearned], { data, given: ingredients, keepOut: c.model.map((p) => p.name) });
+  const { runner, learn } = await openLearner(c, "learned", ingredients, { data });
   try {
-    const { soup, losses, scale } = await learn(c, runner);
+    const { soup, losses, scale } = await learn();
     return { soup, losses, ms: performance.now() - started, peakBytes: peakOf(runner), predictedBytes: predicted(runner), detail: `β ${scale.toFixed(3)}` };
   } finally {
     runner.destroy();
@@ -98,13 +157,14 @@ export async function partitionSoup(c: SoupContext, ingredients: Readonly<Record
   const nnzCap = [...nnz].sort((a, b) => b - a).slice(0, R).reduce((a, b) => a + b, 0);
 
   const rng = new Rng(c.seed * 7919 + 17);
-  const draw = () => inducedSubgraph(full, partition.part, drawParts(rng, K, R), cap);
+  const features = new SubgraphFeatures(full.x, cap.nodes);
+  const draw = () => inducedSubgraph(full, partition.part, drawParts(rng, K, R), cap, features);
   let next = draw();
   const symbols = { ...c.symbols, N: cap.nodes, E: cap.edges };
   const data = { x: withNonzeros(next.x.shape, nnzCap), graph: next.graph, labels: next.labels, mask: next.mask, rng: c.rng };
-  const runner = await openPart(c, [SOUP_FUNCS.learn, SOUP_FUNCS.mixLearned], { data, given: ingredients, symbols, keepOut: c.model.map((p) => p.name) });
+  const { runner, learn } = await openLearner(c, "partition", ingredients, { data, symbols });
   try {
-    const { soup, losses, scale } = await learn(c, runner, (s) => {
+    const { soup, losses, scale } = await learn((s) => {
       if (s > 0) next = draw();
       runner.setData({ x: next.x, graph: next.graph, labels: next.labels, mask: next.mask });
     });

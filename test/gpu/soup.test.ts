@@ -62,13 +62,25 @@ describe("soups on the GPU", () => {
     expectSameSoup(lr, lg);
   }, 600_000);
 
-  it("partition souping: each step's subgraph replaces the runner's data, as on the reference device", async (ctx) => {
-    const c = contexts(gpuOf(ctx));
+  it("partition souping: each step's subgraph replaces the runner's data, as on the reference device (the stack on the device)", async (ctx) => {
+    const c = contexts(gpuOf(ctx), soupSource({ model: "sage", soup: "ingredients = 3, epochs = 5, lr = 5, parts = 4, parts_per_step = 2, offload = none" }));
     const { tensors } = await trainIngredients(c.reference);
     const env = { ...process.env, GNNC_CACHE_DIR: mkdtempSync(join(tmpdir(), "gnnc-soup-gpu-")) };
     const [r, g] = [await partitionSoup(c.reference, tensors, env), await partitionSoup(c.gpu, tensors, env)];
     expect(g.partition.part).toEqual(r.partition.part);
     expectAllClose(g.losses!, r.losses!, { rtol: 1e-4, atol: 1e-5 });
     expectSameSoup(r, g);
+  }, 600_000);
+
+  it("streamed ingredients (offload): learned and partition souping give the reference device's soups", async (ctx) => {
+    const c = contexts(gpuOf(ctx), soupSource({ model: "sage", soup: "ingredients = 3, epochs = 5, lr = 5, parts = 4, parts_per_step = 2, offload = all" }));
+    const { tensors } = await trainIngredients(c.reference);
+    const env = { ...process.env, GNNC_CACHE_DIR: mkdtempSync(join(tmpdir(), "gnnc-soup-gpu-")) };
+    const [lr, lg] = [await learnedSoup(c.reference, tensors), await learnedSoup(c.gpu, tensors)];
+    expectAllClose(lg.losses!, lr.losses!, { rtol: 1e-4, atol: 1e-5 });
+    expectSameSoup(lr, lg);
+    const [pr, pg] = [await partitionSoup(c.reference, tensors, env), await partitionSoup(c.gpu, tensors, env)];
+    expectAllClose(pg.losses!, pr.losses!, { rtol: 1e-4, atol: 1e-5 });
+    expectSameSoup(pr, pg);
   }, 600_000);
 });

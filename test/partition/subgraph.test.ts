@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { graphFromEdges } from "../../compiler/ir/graph-value.js";
 import type { TensorValue } from "../../compiler/ir/values.js";
-import { inducedSubgraph, subgraphCapacity } from "../../runtime/partition/subgraph.js";
+import { csrFormOf, sparsePattern } from "../../compiler/codegen/pattern.js";
+import { inducedSubgraph, subgraphCapacity, SubgraphFeatures } from "../../runtime/partition/subgraph.js";
 
 /** Induced subgraphs of chosen parts, padded to a capacity every choice fits. */
 
@@ -36,6 +37,23 @@ describe("inducedSubgraph", () => {
       const s = inducedSubgraph({ x, graph, labels, mask }, part, chosen, cap);
       expect(s.graph.numEdges).toBe(cap.edges);
       expect(s.nodes.length).toBeLessThan(cap.nodes);
+    }
+  });
+
+  it("features drawn into one buffer (SubgraphFeatures) equal a dense copy draw after draw, and carry their pattern", () => {
+    // Mostly zero, so that clearing the last draw's rows matters: row v has v % 3 nonzeros.
+    const f = 5;
+    const sparse: TensorValue = { kind: "tensor", dtype: "f32", shape: [6, f], data: Float32Array.from({ length: 6 * f }, (_, k) => (k % f < Math.floor(k / f) % 3 ? k + 1 : 0)) };
+    const cap = subgraphCapacity(graph, part, 3, 2);
+    const features = new SubgraphFeatures(sparse, cap.nodes);
+    for (const chosen of [[1, 2], [0, 2], [0, 1], [1, 2]]) {
+      const plain = inducedSubgraph({ x: sparse, graph, labels, mask }, part, chosen, cap);
+      const drawn = inducedSubgraph({ x: sparse, graph, labels, mask }, part, chosen, cap, features);
+      expect(Array.from(drawn.x.data)).toEqual(Array.from(plain.x.data));
+      expect(drawn.x.shape).toEqual(plain.x.shape);
+      const { pattern, values } = csrFormOf(drawn.x);
+      expect(pattern).toEqual(sparsePattern(plain.x));
+      expect(Array.from(values)).toEqual(Array.from(plain.x.data).filter((v) => v !== 0));
     }
   });
 });

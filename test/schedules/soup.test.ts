@@ -8,6 +8,12 @@ import type { ScheduleResult } from "../../runtime/schedules/result.js";
 import { expectAllClose } from "../support/allclose.js";
 import { compileTrain } from "../train/helpers.js";
 import { soupSource, type SoupSourceOptions } from "./soup-sources.js";
+import { soupOptions, type SoupOptions } from "../../compiler/schedules/soup.js";
+import { soupContext } from "../../runtime/schedules/soup-context.js";
+import { trainIngredients } from "../../runtime/schedules/soup-ingredients.js";
+import { learnedSoup, partitionSoup } from "../../runtime/schedules/soup-learn.js";
+import { uniformSoup, type Mixed } from "../../runtime/schedules/soup-mix.js";
+import { prepareTraining } from "../../runtime/train/run.js";
 
 /**
  * The soup driver on the reference device: ingredients side by side compute what each computes
@@ -176,6 +182,57 @@ describe("soups", () => {
   it("refuses to resume: a soup is mixed again from saved ingredients instead", async () => {
     const { spec, module } = compileTrain(soupSource(), "s.gnn");
     await expect(runScheduledTraining(spec, module, { start: { tensors: {}, source: "x", epoch: 1 } })).rejects.toThrow(/does not resume .*\n {2}help: mix saved ingredients again with --ingredients DIR/);
+  });
+});
+
+describe("streamed ingredients (offload)", () => {
+  /** One context per setting of `offload`, from one compiled program (every learned function in it). */
+  function contexts(model: "gcn" | "bn") {
+    const { spec, module } = compileTrain(soupSource({ model, epochs: 6, soup: "ingredients = 3, same_init = false, epochs = 6, lr = 5, momentum = 0.5, parts = 4, parts_per_step = 2, offload = all" }), "s.gnn");
+    const o = soupOptions(spec) as SoupOptions;
+    const p = prepareTraining(spec, module, { target: "reference" });
+    if ("diagnostics" in p) throw new Error(p.diagnostics.map((d) => d.message).join("\n"));
+    const at = (offload: SoupOptions["offload"]) => soupContext(spec, p.lowered, p.schedule!, p.data, p.symbols, { ...o, offload }, 0);
+    return { streamed: at("all"), resident: at("none") };
+  }
+
+  for (const model of ["gcn", "bn"] as const) {
+    it(`learn the soup the device-resident stack learns (${model}: LS and PLS, SGD with momentum${model === "bn" ? ", running statistics by their member's rows" : ""}), holding one ingredient, not three`, async () => {
+      const c = contexts(model);
+      const { tensors } = await trainIngredients(c.resident);
+      const pairs: [Mixed, Mixed][] = [
+        [await learnedSoup(c.resident, tensors), await learnedSoup(c.streamed, tensors)],
+        [await partitionSoup(c.resident, tensors, env), await partitionSoup(c.streamed, tensors, env)],
+      ];
+      for (const [resident, streamed] of pairs) {
+        expect(streamed.losses).toHaveLength(6);
+        expectAllClose(streamed.losses!, resident.losses!, { rtol: 1e-5, atol: 1e-6 });
+        expect(Object.keys(streamed.soup).sort()).toEqual(Object.keys(resident.soup).sort());
+        for (const [name, t] of Object.entries(resident.soup)) expectAllClose(streamed.soup[name].data as Float32Array, t.data as Float32Array, { rtol: 1e-5, atol: 1e-6 });
+        expect(streamed.detail!.replace(", cached", "")).toEqual(resident.detail!.replace(", cached", "")); // β to three digits, the partition
+        // The stack of three ingredients against a slot, a gradient and the dots.
+        expect(streamed.peakBytes).toBeLessThan(resident.peakBytes);
+      }
+      // The learned rows moved away from the uniform soup's.
+      const uniform = await uniformSoup(c.resident, tensors);
+      const moved = (uniform.soup["conv.lin.weight"] ?? uniform.soup["conv1.lin.weight"]).data as Float32Array;
+      const learned = (pairs[0][1].soup["conv.lin.weight"] ?? pairs[0][1].soup["conv1.lin.weight"]).data as Float32Array;
+      expect(Math.max(...learned.map((v, k) => Math.abs(v - moved[k])))).toBeGreaterThan(1e-4);
+    }, 240_000);
+  }
+
+  it("by default only partition souping streams; `offload = none` keeps every stack on the device", () => {
+    const plan = (soup: string) => {
+      const { spec, module } = compileTrain(soupSource({ soup }), "s.gnn");
+      const p = prepareTraining(spec, module, { target: "reference" });
+      if ("diagnostics" in p) throw new Error(p.diagnostics.map((d) => d.message).join("\n"));
+      return Object.fromEntries(p.schedule!.phases.slice(1).map((p) => [p.name, p.steps.map((s) => (s.kind === "run" ? s.func : s.kind))]));
+    };
+    const byDefault = plan("ingredients = 3, epochs = 4, parts = 4, parts_per_step = 2");
+    expect(byDefault["mix.learned"]).toEqual(["soup.step", "mix.learned"]);
+    expect(byDefault["mix.partition"]).toEqual(["soup.stream.mix", "soup.stream.step", "soup.stream.dot", "soup.stream.logits"]);
+    expect(plan("ingredients = 3, epochs = 4, parts = 4, parts_per_step = 2, offload = none")["mix.partition"]).toEqual(["soup.step", "mix.learned"]);
+    expect(plan("ingredients = 3, epochs = 4, parts = 4, parts_per_step = 2, offload = all")["mix.learned"]).toEqual(["soup.stream.mix", "soup.stream.step", "soup.stream.dot", "soup.stream.logits"]);
   });
 });
 

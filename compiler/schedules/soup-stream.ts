@@ -1,0 +1,132 @@
+import type { Diagnostic } from "../../grammar/diagnostics.js";
+import type { Span } from "../../grammar/span.js";
+import { differentiate, gradResultName } from "../autodiff/index.js";
+import { FuncBuilder } from "../ir/builder.js";
+import type { Func, ParamInfo, TensorType } from "../ir/types.js";
+import { LABELS_INPUT, LOSS_RESULT, MASK_INPUT } from "../train/loss-func.js";
+import { emitOptimizerStep } from "../train/optimizer-step.js";
+import type { LossSpec, OptimizerSpec } from "../train/spec.js";
+import { CLASS_LOSSES, f32, learnedRows, learnParams, rowOf } from "./soup-funcs.js";
+import { FIRST_INPUT, PICK_INPUT, slotEntry, SOUP_DOTS, SOUP_FUNCS, SOUP_LOGITS, SOUP_SCALE, soupGradEntry } from "./soup-names.js";
+
+/**
+ * Learned souping with its ingredients streamed from the host (`offload`): the device holds one
+ * model's worth of each tensor three times — the soup W_p, its gradient, and one ingredient's
+ * W_p^(i) in `soup.slot.<p>` — instead of the G ingredients stacked. Same mathematics as
+ * `soup.step` (soup-funcs.ts learnStep), split where the stack was read:
+ *
+ *   soup.stream.mix     W_p ← (1 − first)·W_p + a_{p,i}·slot_p       once per ingredient i
+ *   soup.stream.step    ∂L/∂W_p → soup.grad.<p>;  β ← SGD             the mixed forward, its loss
+ *   soup.stream.dot     dots[p, i] ← ⟨soup.grad.<p>, slot_p⟩          once per ingredient i
+ *   soup.stream.logits  logits ← SGD on Σ_p ⟨a_p, dots_p⟩             a = the learned rows
+ *
+ * The last is exact: ∂L/∂a_{p,i} = ⟨∂L/∂W_p, W_p^(i)⟩ = dots[p, i], so the linear surrogate's
+ * gradient with respect to the logits is the loss's. The host only uploads each ingredient into
+ * the slot before its `mix` or `dot` run (pick: the ingredient's one-hot [G]).
+ */
+
+const SCALAR = f32();
+
+/** The state the streamed functions add: a slot and a gradient per tensor, and the dots [P, G]. */
+export function streamParams(params: readonly ParamInfo[], groups: number): ParamInfo[] {
+  const plain = (name: string, type: TensorType): ParamInfo => ({ name, type, init: { kind: "zeros" }, trainable: false });
+  return [
+    ...params.map((p) => plain(slotEntry(p.name), p.type)),
+    ...params.map((p) => plain(soupGradEntry(p.name), p.type)),
+    plain(SOUP_DOTS, f32(params.length, groups)),
+  ];
+}
+
+/** Σ_k a_k · pick_k for a [1, G] row: the row's weight of the picked ingredient, as a scalar. */
+function picked(b: FuncBuilder, row: number, pick: number): number {
+  return b.emit("t.sum", [b.emit("t.mul", [row, pick])], { axes: [0, 1] });
+}
+
+function pickRow(b: FuncBuilder, groups: number): number {
+  return b.emit("t.reshape", [b.leaf("s.input", f32(groups), { name: PICK_INPUT })], { shape: [1, groups] });
+}
+
+function mixFunc(params: readonly ParamInfo[], groups: number, span: Span): Func {
+  const b = new FuncBuilder(SOUP_FUNCS.streamMix).at(span);
+  const rows = learnedRows(b, params, groups);
+  const pick = pickRow(b, groups);
+  const first = b.leaf("s.input", SCALAR, { name: FIRST_INPUT });
+  const keep = b.emit("t.sub", [b.emit("t.const", [], { value: 1, dtype: "f32" }), first]);
+  const results = params.map((p) => {
+    const soup = b.leaf("s.param", p.type, { name: p.name });
+    const slot = b.leaf("s.param", p.type, { name: slotEntry(p.name) });
+    return b.emit("t.add", [b.emit("t.mul", [soup, keep]), b.emit("t.mul", [slot, picked(b, rows.get(p.name)!, pick)])]);
+  });
+  return b.finish(results, params.map((p) => p.name));
+}
+
+/** The gradients of the learned loss with respect to every tensor of the soup (buffers too: their rows carry the logits' gradient), and β's SGD step. */
+function stepFunc(predict: Func, params: readonly ParamInfo[], loss: LossSpec, sgd: OptimizerSpec, span: Span): { func: Func; states: ParamInfo[] } | Diagnostic[] {
+  const b = new FuncBuilder(`${SOUP_FUNCS.streamStep}.loss`, predict).at(span);
+  const out = b.typeOf(predict.results[0]) as TensorType;
+  const scale = b.leaf("s.param", SCALAR, { name: SOUP_SCALE });
+  const logits = b.emit("t.mul", [predict.results[0], scale]);
+  const labels = b.leaf("s.input", { kind: "tensor", dtype: "i32", shape: [out.shape[0]] }, { name: LABELS_INPUT });
+  const mask = b.leaf("s.input", f32(out.shape[0]), { name: MASK_INPUT });
+  const lossFunc = b.finish([b.emit(CLASS_LOSSES[loss.name]!, [logits, labels, mask])], [LOSS_RESULT]);
+  const scaleParam = learnParams(params, 1)[1];
+  const differentiable = [...params.map((p) => ({ ...p, trainable: true })), scaleParam];
+  const grads = differentiate(lossFunc, { losses: [{ result: LOSS_RESULT, wrt: [...params.map((p) => p.name), SOUP_SCALE] }], params: differentiable, name: SOUP_FUNCS.streamStep, span });
+  if (Array.isArray(grads)) return grads;
+  const step = new FuncBuilder(SOUP_FUNCS.streamStep, grads).at(span);
+  const updates = emitOptimizerStep(step, grads, [scaleParam], sgd);
+  const gradOf = (name: string) => grads.results[grads.resultNames.indexOf(gradResultName(name))];
+  const func = step.finish(
+    [grads.results[0], ...params.map((p) => gradOf(p.name)), ...updates.results],
+    [LOSS_RESULT, ...params.map((p) => soupGradEntry(p.name)), ...updates.names],
+  );
+  return { func, states: updates.states };
+}
+
+function dotFunc(params: readonly ParamInfo[], groups: number, span: Span): Func {
+  const b = new FuncBuilder(SOUP_FUNCS.streamDot).at(span);
+  const pick = pickRow(b, groups);
+  const column = params.map((p) => {
+    const grad = b.leaf("s.param", p.type, { name: soupGradEntry(p.name) });
+    const slot = b.leaf("s.param", p.type, { name: slotEntry(p.name) });
+    const dot = b.emit("t.sum", [b.emit("t.mul", [grad, slot])], { axes: p.type.shape.map((_, k) => k) });
+    return b.emit("t.reshape", [dot], { shape: [1, 1] });
+  });
+  const d = column.length === 1 ? column[0] : b.emit("t.concat", column, { axis: 0 });
+  const dots = b.leaf("s.param", f32(params.length, groups), { name: SOUP_DOTS });
+  const unpicked = b.emit("t.sub", [b.emit("t.const", [], { value: 1, dtype: "f32" }), pick]);
+  const written = b.emit("t.add", [b.emit("t.mul", [dots, unpicked]), b.emit("t.mul", [d, pick])]);
+  return b.finish([written], [SOUP_DOTS]);
+}
+
+function logitsFunc(params: readonly ParamInfo[], groups: number, sgd: OptimizerSpec, span: Span): { func: Func; states: ParamInfo[] } | Diagnostic[] {
+  const b = new FuncBuilder(`${SOUP_FUNCS.streamLogits}.loss`).at(span);
+  const rows = learnedRows(b, params, groups);
+  const dots = b.leaf("s.param", f32(params.length, groups), { name: SOUP_DOTS });
+  const terms = params.map((p, k) => b.emit("t.sum", [b.emit("t.mul", [rows.get(p.name)!, rowOf(b, dots, k)])], { axes: [0, 1] }));
+  const surrogate = terms.reduce((a, t) => b.emit("t.add", [a, t]));
+  const lossFunc = b.finish([surrogate], [LOSS_RESULT]);
+  const logitsParam = learnParams(params, groups)[0];
+  const grads = differentiate(lossFunc, { losses: [{ result: LOSS_RESULT, wrt: [SOUP_LOGITS] }], params: [logitsParam], name: SOUP_FUNCS.streamLogits, span });
+  if (Array.isArray(grads)) return grads;
+  const step = new FuncBuilder(SOUP_FUNCS.streamLogits, grads).at(span);
+  const updates = emitOptimizerStep(step, grads, [logitsParam], sgd);
+  return { func: step.finish(updates.results, updates.names), states: updates.states };
+}
+
+/** The four streamed functions and the state they add (slots, gradients, dots, SGD states). */
+export function streamFuncs(
+  predict: Func,
+  params: readonly ParamInfo[],
+  groups: number,
+  loss: LossSpec,
+  momentum: number,
+  span: Span,
+): { funcs: Func[]; states: ParamInfo[] } | Diagnostic[] {
+  const sgd: OptimizerSpec = { name: "sgd", options: { lr: 1, weightDecay: 0, momentum }, groups: [], span };
+  const step = stepFunc(predict, params, loss, sgd, span);
+  if (Array.isArray(step)) return step;
+  const logits = logitsFunc(params, groups, sgd, span);
+  if (Array.isArray(logits)) return logits;
+  return { funcs: [mixFunc(params, groups, span), step.func, dotFunc(params, groups, span), logits.func], states: [...streamParams(params, groups), ...step.states, ...logits.states] };
+}
