@@ -37,8 +37,9 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   "runtime/reference": ["compiler/ir", "compiler/plan", "grammar"],
   "runtime/data": ["compiler/ir", "compiler/train"],
   "runtime/checkpoint": ["compiler/ir", "runtime/data"],
-  // Graph partitions (METIS) and the subgraphs of their parts, cached as files.
-  "runtime/partition": ["compiler/ir", "runtime/checkpoint"],
+  // Graph partitions (METIS) and the subgraphs of their parts, cached as files; a subgraph's
+  // features carry their sparse form (compiler/codegen/pattern.ts), as bound data does (runtime/train/bind.ts).
+  "runtime/partition": ["compiler/ir", "compiler/codegen", "runtime/checkpoint"],
   "runtime/gpu": ["compiler/ir", "compiler/plan", "compiler/codegen", "runtime/reference", "grammar"],
   // Runners run lowered functions; they know devices, never train blocks.
   "runtime/runner": ["compiler/ir", "compiler/plan", "compiler/codegen", "runtime/reference", "runtime/gpu", "grammar"],

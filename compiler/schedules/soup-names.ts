@@ -27,12 +27,14 @@ export const SOUP_FUNCS = {
    * (input `pick`, its one-hot [G]; `first` 1 starts the sum); `step` takes the gradients of the
    * loss with respect to the soup's tensors (to `soup.grad.<p>`) and β's SGD step; `dot` writes
    * each tensor's gradient · the slot's ingredient to column `pick` of `soup.dots`; `logits`
-   * takes the logits' SGD step from those dots.
+   * takes the logits' SGD step from those dots. The soup builds up in `soup.mixed.<p>`; `out`
+   * writes it to the model's names (what a sparsify pass projects, as it does `mix.learned`).
    */
   streamMix: "soup.stream.mix",
   streamStep: "soup.stream.step",
   streamDot: "soup.stream.dot",
   streamLogits: "soup.stream.logits",
+  streamOut: "soup.stream.out",
 } as const;
 
 export const batchEntry = (param: string) => `batch.${param}`;
@@ -41,6 +43,7 @@ export const SOUP_LOGITS = "soup.logits";
 export const SOUP_SCALE = "soup.scale";
 export const slotEntry = (param: string) => `soup.slot.${param}`;
 export const soupGradEntry = (param: string) => `soup.grad.${param}`;
+export const mixedEntry = (param: string) => `soup.mixed.${param}`;
 export const SOUP_DOTS = "soup.dots";
 export const PICK_INPUT = "pick";
 export const FIRST_INPUT = "first";

@@ -2,37 +2,44 @@ import type { Diagnostic } from "../../grammar/diagnostics.js";
 import type { Span } from "../../grammar/span.js";
 import { differentiate, gradResultName } from "../autodiff/index.js";
 import { FuncBuilder } from "../ir/builder.js";
+import { rewriteFunc } from "../ir/rewrite.js";
+import { paramName } from "../ir/struct-views.js";
 import type { Func, ParamInfo, TensorType } from "../ir/types.js";
 import { LABELS_INPUT, LOSS_RESULT, MASK_INPUT } from "../train/loss-func.js";
 import { emitOptimizerStep } from "../train/optimizer-step.js";
 import type { LossSpec, OptimizerSpec } from "../train/spec.js";
 import { CLASS_LOSSES, f32, learnedRows, learnParams, rowOf } from "./soup-funcs.js";
-import { FIRST_INPUT, PICK_INPUT, slotEntry, SOUP_DOTS, SOUP_FUNCS, SOUP_LOGITS, SOUP_SCALE, soupGradEntry } from "./soup-names.js";
+import { FIRST_INPUT, mixedEntry, PICK_INPUT, slotEntry, SOUP_DOTS, SOUP_FUNCS, SOUP_LOGITS, SOUP_SCALE, soupGradEntry } from "./soup-names.js";
 
 /**
  * Learned souping with its ingredients streamed from the host (`offload`): the device holds one
- * model's worth of each tensor three times — the soup W_p, its gradient, and one ingredient's
- * W_p^(i) in `soup.slot.<p>` — instead of the G ingredients stacked. Same mathematics as
- * `soup.step` (soup-funcs.ts learnStep), split where the stack was read:
+ * model's worth of each tensor a few times — the soup W_p (`soup.mixed.<p>`), its gradient, one
+ * ingredient's W_p^(i) in `soup.slot.<p>`, and the soup under the model's names at the end —
+ * instead of the G ingredients stacked. Same mathematics as `soup.step` (soup-funcs.ts
+ * learnStep), split where the stack was read:
  *
  *   soup.stream.mix     W_p ← (1 − first)·W_p + a_{p,i}·slot_p       once per ingredient i
  *   soup.stream.step    ∂L/∂W_p → soup.grad.<p>;  β ← SGD             the mixed forward, its loss
  *   soup.stream.dot     dots[p, i] ← ⟨soup.grad.<p>, slot_p⟩          once per ingredient i
  *   soup.stream.logits  logits ← SGD on Σ_p ⟨a_p, dots_p⟩             a = the learned rows
+ *   soup.stream.out     the model's names ← W_p                       once, at the end
  *
- * The last is exact: ∂L/∂a_{p,i} = ⟨∂L/∂W_p, W_p^(i)⟩ = dots[p, i], so the linear surrogate's
- * gradient with respect to the logits is the loss's. The host only uploads each ingredient into
- * the slot before its `mix` or `dot` run (pick: the ingredient's one-hot [G]).
+ * The fourth is exact: ∂L/∂a_{p,i} = ⟨∂L/∂W_p, W_p^(i)⟩ = dots[p, i], so the linear surrogate's
+ * gradient with respect to the logits is the loss's. The soup builds up under names of its own
+ * because a function that writes a model's weight is the soup for passes (sparsify projects it
+ * onto each layer's kept count): `mix` writes a partial sum. The host only uploads each
+ * ingredient into the slot before its `mix` or `dot` run (pick: the ingredient's one-hot [G]).
  */
 
 const SCALAR = f32();
 
-/** The state the streamed functions add: a slot and a gradient per tensor, and the dots [P, G]. */
+/** The state the streamed functions add: a slot, a gradient and the soup per tensor, and the dots [P, G]. */
 export function streamParams(params: readonly ParamInfo[], groups: number): ParamInfo[] {
   const plain = (name: string, type: TensorType): ParamInfo => ({ name, type, init: { kind: "zeros" }, trainable: false });
   return [
     ...params.map((p) => plain(slotEntry(p.name), p.type)),
     ...params.map((p) => plain(soupGradEntry(p.name), p.type)),
+    ...params.map((p) => plain(mixedEntry(p.name), p.type)),
     plain(SOUP_DOTS, f32(params.length, groups)),
   ];
 }
@@ -53,31 +60,44 @@ function mixFunc(params: readonly ParamInfo[], groups: number, span: Span): Func
   const first = b.leaf("s.input", SCALAR, { name: FIRST_INPUT });
   const keep = b.emit("t.sub", [b.emit("t.const", [], { value: 1, dtype: "f32" }), first]);
   const results = params.map((p) => {
-    const soup = b.leaf("s.param", p.type, { name: p.name });
+    const soup = b.leaf("s.param", p.type, { name: mixedEntry(p.name) });
     const slot = b.leaf("s.param", p.type, { name: slotEntry(p.name) });
     return b.emit("t.add", [b.emit("t.mul", [soup, keep]), b.emit("t.mul", [slot, picked(b, rows.get(p.name)!, pick)])]);
   });
+  return b.finish(results, params.map((p) => mixedEntry(p.name)));
+}
+
+function outFunc(params: readonly ParamInfo[], span: Span): Func {
+  const b = new FuncBuilder(SOUP_FUNCS.streamOut).at(span);
+  const one = b.emit("t.const", [], { value: 1, dtype: "f32" });
+  const results = params.map((p) => b.emit("t.mul", [b.leaf("s.param", p.type, { name: mixedEntry(p.name) }), one]));
   return b.finish(results, params.map((p) => p.name));
 }
 
 /** The gradients of the learned loss with respect to every tensor of the soup (buffers too: their rows carry the logits' gradient), and β's SGD step. */
 function stepFunc(predict: Func, params: readonly ParamInfo[], loss: LossSpec, sgd: OptimizerSpec, span: Span): { func: Func; states: ParamInfo[] } | Diagnostic[] {
-  const b = new FuncBuilder(`${SOUP_FUNCS.streamStep}.loss`, predict).at(span);
-  const out = b.typeOf(predict.results[0]) as TensorType;
+  const model = new Set(params.map((p) => p.name));
+  // predict, reading the soup where it read the model's tensors.
+  const mixed = rewriteFunc({ ...predict, name: `${SOUP_FUNCS.streamStep}.forward` }, (node, { b }) => {
+    const name = paramName(node);
+    return name !== undefined && model.has(name) ? b.leaf("s.param", node.type, { name: mixedEntry(name) }) : undefined;
+  });
+  const b = new FuncBuilder(`${SOUP_FUNCS.streamStep}.loss`, mixed).at(span);
+  const out = b.typeOf(mixed.results[0]) as TensorType;
   const scale = b.leaf("s.param", SCALAR, { name: SOUP_SCALE });
-  const logits = b.emit("t.mul", [predict.results[0], scale]);
+  const logits = b.emit("t.mul", [mixed.results[0], scale]);
   const labels = b.leaf("s.input", { kind: "tensor", dtype: "i32", shape: [out.shape[0]] }, { name: LABELS_INPUT });
   const mask = b.leaf("s.input", f32(out.shape[0]), { name: MASK_INPUT });
   const lossFunc = b.finish([b.emit(CLASS_LOSSES[loss.name]!, [logits, labels, mask])], [LOSS_RESULT]);
   const scaleParam = learnParams(params, 1)[1];
-  const differentiable = [...params.map((p) => ({ ...p, trainable: true })), scaleParam];
-  const grads = differentiate(lossFunc, { losses: [{ result: LOSS_RESULT, wrt: [...params.map((p) => p.name), SOUP_SCALE] }], params: differentiable, name: SOUP_FUNCS.streamStep, span });
+  const differentiable = [...params.map((p) => ({ ...p, name: mixedEntry(p.name), trainable: true })), scaleParam];
+  const grads = differentiate(lossFunc, { losses: [{ result: LOSS_RESULT, wrt: [...params.map((p) => mixedEntry(p.name)), SOUP_SCALE] }], params: differentiable, name: SOUP_FUNCS.streamStep, span });
   if (Array.isArray(grads)) return grads;
   const step = new FuncBuilder(SOUP_FUNCS.streamStep, grads).at(span);
   const updates = emitOptimizerStep(step, grads, [scaleParam], sgd);
   const gradOf = (name: string) => grads.results[grads.resultNames.indexOf(gradResultName(name))];
   const func = step.finish(
-    [grads.results[0], ...params.map((p) => gradOf(p.name)), ...updates.results],
+    [grads.results[0], ...params.map((p) => gradOf(mixedEntry(p.name))), ...updates.results],
     [LOSS_RESULT, ...params.map((p) => soupGradEntry(p.name)), ...updates.names],
   );
   return { func, states: updates.states };
@@ -128,5 +148,5 @@ export function streamFuncs(
   if (Array.isArray(step)) return step;
   const logits = logitsFunc(params, groups, sgd, span);
   if (Array.isArray(logits)) return logits;
-  return { funcs: [mixFunc(params, groups, span), step.func, dotFunc(params, groups, span), logits.func], states: [...streamParams(params, groups), ...step.states, ...logits.states] };
+  return { funcs: [mixFunc(params, groups, span), step.func, dotFunc(params, groups, span), logits.func, outFunc(params, span)], states: [...streamParams(params, groups), ...step.states, ...logits.states] };
 }

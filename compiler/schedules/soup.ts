@@ -225,6 +225,7 @@ function lower(spec: TrainSpec, module: Module): { module: Module; program: Sche
           { kind: "run", func: SOUP_FUNCS.streamStep, times: o.epochs, inputs: lrStep, log: "loss" },
           { kind: "run", func: SOUP_FUNCS.streamDot, times: G * o.epochs, inputs: {} },
           { kind: "run", func: SOUP_FUNCS.streamLogits, times: o.epochs, inputs: lrStep },
+          { kind: "run", func: SOUP_FUNCS.streamOut, times: 1, inputs: {} },
         ]
       : [
           { kind: "run", func: SOUP_FUNCS.learn, times: o.epochs, inputs: lrStep, log: "loss" },
@@ -232,7 +233,7 @@ function lower(spec: TrainSpec, module: Module): { module: Module; program: Sche
         ];
   const streamNote = (method: SoupMethod) =>
     streamsIngredients(o, method)
-      ? `; ingredients streamed from the host (offload): each step ${SOUP_FUNCS.streamMix} once per ingredient (${PICK_INPUT}: its one-hot, ${FIRST_INPUT}: 1 for the first), ${SOUP_FUNCS.streamStep}, ${SOUP_FUNCS.streamDot} once per ingredient, ${SOUP_FUNCS.streamLogits}; the soup by ${SOUP_FUNCS.streamMix} once more`
+      ? `; ingredients streamed from the host (offload): each step ${SOUP_FUNCS.streamMix} once per ingredient (${PICK_INPUT}: its one-hot, ${FIRST_INPUT}: 1 for the first), ${SOUP_FUNCS.streamStep}, ${SOUP_FUNCS.streamDot} once per ingredient, ${SOUP_FUNCS.streamLogits}; the soup by ${SOUP_FUNCS.streamMix} once more, then ${SOUP_FUNCS.streamOut}`
       : "";
 
   const mixPhase = (method: SoupMethod, k: number): Phase => {

@@ -86,6 +86,7 @@ async function learnStreamed(c: SoupContext, runner: Runner, ingredients: Readon
   }
   const losses = await runner.logged();
   await mixIn();
+  await runner.run(SOUP_FUNCS.streamOut);
   const soup = await runner.state(c.model.map((p) => p.name));
   const scale = (await runner.state([SOUP_SCALE]))[SOUP_SCALE].data[0];
   return { soup, losses, scale };
@@ -94,7 +95,7 @@ async function learnStreamed(c: SoupContext, runner: Runner, ingredients: Readon
 /** The runner and loop of a learned soup: device-resident ingredients, or streamed ones (`offload`). */
 async function openLearner(c: SoupContext, method: SoupMethod, ingredients: Readonly<Record<string, TensorValue>>, options: { data: Readonly<Record<string, Value>>; symbols?: Readonly<Record<string, number>> }) {
   if (streamsIngredients(c.options, method)) {
-    const runner = await openPart(c, [SOUP_FUNCS.streamMix, SOUP_FUNCS.streamStep, SOUP_FUNCS.streamDot, SOUP_FUNCS.streamLogits], options);
+    const runner = await openPart(c, [SOUP_FUNCS.streamMix, SOUP_FUNCS.streamStep, SOUP_FUNCS.streamDot, SOUP_FUNCS.streamLogits, SOUP_FUNCS.streamOut], options);
     return { runner, learn: (before?: (step: number) => void) => learnStreamed(c, runner, ingredients, before) };
   }
   const runner = await openPart(c, [SOUP_FUNCS.learn, SOUP_FUNCS.mixLearned], { ...options, given: ingredients, keepOut: c.model.map((p) => p.name) });

@@ -173,10 +173,18 @@ describe("soups", () => {
       for (const { k } of order.slice(0, keep)) projected[k] = mean[k];
       expectAllClose(kept![name].data as Float32Array, projected, { rtol: 1e-5, atol: 1e-6 });
     }
-    // The learned soup is projected the same way.
-    const learned = await soup({ ...base, soup: "ingredients = 3, method = learned, compare = false, epochs = 5, lr = 1" });
-    expect(nonzeros(learned.kept!["conv1.lin.weight"].data as Float32Array)).toBeLessThanOrEqual(40);
-    expect(Number.isFinite(learned.result.metrics.val_accuracy)).toBe(true);
+    // The learned soup is projected the same way, its ingredients on the device or streamed
+    // (where the soup builds up under names of its own and only the finished one is projected).
+    const again = { soup: { ingredients: dir } };
+    const learned = await soup({ ...base, soup: "ingredients = 3, method = learned, compare = false, epochs = 5, lr = 1, offload = none" }, again);
+    const streamed = await soup({ ...base, soup: "ingredients = 3, method = learned, compare = false, epochs = 5, lr = 1, offload = all" }, again);
+    for (const r of [learned, streamed]) {
+      expect(nonzeros(r.kept!["conv1.lin.weight"].data as Float32Array)).toBeLessThanOrEqual(40);
+      expect(Number.isFinite(r.result.metrics.val_accuracy)).toBe(true);
+    }
+    for (const [name, t] of Object.entries(learned.kept!)) expectAllClose(streamed.kept![name].data as Float32Array, t.data as Float32Array, { rtol: 1e-5, atol: 1e-6 });
+    const partition = await soup({ ...base, soup: "ingredients = 3, method = partition, compare = false, epochs = 5, lr = 1, parts = 4, parts_per_step = 2" }, again);
+    expect(nonzeros(partition.kept!["conv1.lin.weight"].data as Float32Array)).toBeLessThanOrEqual(40);
   }, 240_000);
 
   it("refuses to resume: a soup is mixed again from saved ingredients instead", async () => {
@@ -188,7 +196,8 @@ describe("soups", () => {
 describe("streamed ingredients (offload)", () => {
   /** One context per setting of `offload`, from one compiled program (every learned function in it). */
   function contexts(model: "gcn" | "bn") {
-    const { spec, module } = compileTrain(soupSource({ model, epochs: 6, soup: "ingredients = 3, same_init = false, epochs = 6, lr = 5, momentum = 0.5, parts = 4, parts_per_step = 2, offload = all" }), "s.gnn");
+    // Six ingredients 64 wide: the stack outweighs the streamed copies (slot, gradient, soup, its output).
+    const { spec, module } = compileTrain(soupSource({ model, epochs: 6, modelArgs: "hidden = 64", soup: "ingredients = 6, same_init = false, epochs = 6, lr = 5, momentum = 0.5, parts = 4, parts_per_step = 2, offload = all" }), "s.gnn");
     const o = soupOptions(spec) as SoupOptions;
     const p = prepareTraining(spec, module, { target: "reference" });
     if ("diagnostics" in p) throw new Error(p.diagnostics.map((d) => d.message).join("\n"));
@@ -197,7 +206,7 @@ describe("streamed ingredients (offload)", () => {
   }
 
   for (const model of ["gcn", "bn"] as const) {
-    it(`learn the soup the device-resident stack learns (${model}: LS and PLS, SGD with momentum${model === "bn" ? ", running statistics by their member's rows" : ""}), holding one ingredient, not three`, async () => {
+    it(`learn the soup the device-resident stack learns (${model}: LS and PLS, SGD with momentum${model === "bn" ? ", running statistics by their member's rows" : ""}), holding one ingredient, not six`, async () => {
       const c = contexts(model);
       const { tensors } = await trainIngredients(c.resident);
       const pairs: [Mixed, Mixed][] = [
@@ -210,7 +219,7 @@ describe("streamed ingredients (offload)", () => {
         expect(Object.keys(streamed.soup).sort()).toEqual(Object.keys(resident.soup).sort());
         for (const [name, t] of Object.entries(resident.soup)) expectAllClose(streamed.soup[name].data as Float32Array, t.data as Float32Array, { rtol: 1e-5, atol: 1e-6 });
         expect(streamed.detail!.replace(", cached", "")).toEqual(resident.detail!.replace(", cached", "")); // β to three digits, the partition
-        // The stack of three ingredients against a slot, a gradient and the dots.
+        // The stack of six ingredients against a slot, a gradient, the soup and its output.
         expect(streamed.peakBytes).toBeLessThan(resident.peakBytes);
       }
       // The learned rows moved away from the uniform soup's.
@@ -230,9 +239,9 @@ describe("streamed ingredients (offload)", () => {
     };
     const byDefault = plan("ingredients = 3, epochs = 4, parts = 4, parts_per_step = 2");
     expect(byDefault["mix.learned"]).toEqual(["soup.step", "mix.learned"]);
-    expect(byDefault["mix.partition"]).toEqual(["soup.stream.mix", "soup.stream.step", "soup.stream.dot", "soup.stream.logits"]);
+    expect(byDefault["mix.partition"]).toEqual(["soup.stream.mix", "soup.stream.step", "soup.stream.dot", "soup.stream.logits", "soup.stream.out"]);
     expect(plan("ingredients = 3, epochs = 4, parts = 4, parts_per_step = 2, offload = none")["mix.partition"]).toEqual(["soup.step", "mix.learned"]);
-    expect(plan("ingredients = 3, epochs = 4, parts = 4, parts_per_step = 2, offload = all")["mix.learned"]).toEqual(["soup.stream.mix", "soup.stream.step", "soup.stream.dot", "soup.stream.logits"]);
+    expect(plan("ingredients = 3, epochs = 4, parts = 4, parts_per_step = 2, offload = all")["mix.learned"]).toEqual(["soup.stream.mix", "soup.stream.step", "soup.stream.dot", "soup.stream.logits", "soup.stream.out"]);
   });
 });
 
