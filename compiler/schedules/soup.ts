@@ -36,7 +36,7 @@ import { streamFuncs } from "./soup-stream.js";
  *
  * `offload` (partition by default, or all, or none) names the learned soups whose ingredients
  * stay on the host and are streamed to the device one at a time (soup-stream.ts): the same
- * steps, with one model's tensors on the device three times instead of G models stacked.
+ * steps, with one model's tensors on the device four times instead of G models stacked.
  *
  * Mixing is by parameter name. Buffers (running statistics) are mixed with their member's
  * weights: in the uniform and greedy soups those of every tensor; in the learned ones the mean
@@ -60,7 +60,7 @@ const OPTIONS: readonly ScheduleOption[] = [
   { name: "momentum", type: { kind: "number", min: 0, max: 0.999 }, default: 0, doc: "learned souping's SGD momentum" },
   { name: "parts", type: { kind: "int", min: 2, max: 1_000_000 }, default: 32, doc: "K: the parts partition souping cuts the graph into" },
   { name: "parts_per_step", type: { kind: "int", min: 1, max: 1_000_000 }, default: 8, doc: "R: the random parts each partition souping step learns on" },
-  { name: "offload", type: { kind: "word", words: OFFLOAD_CHOICES }, default: "partition", doc: "which learned soups keep their ingredients in host memory and stream them to the device one at a time (the device holds one model's tensors three times, not G models): partition (PLS, whose point is memory), all (LS too), none" },
+  { name: "offload", type: { kind: "word", words: OFFLOAD_CHOICES }, default: "partition", doc: "which learned soups keep their ingredients in host memory and stream them to the device one at a time (the device holds one model's tensors four times, not G models): partition (PLS, whose point is memory), all (LS too), none" },
 ];
 
 export interface SoupOptions {

@@ -71,6 +71,11 @@ export class SubgraphFeatures {
     this.dense = new Float32Array(nodes * this.f);
   }
 
+  /** Node v's nonzero features (v an original id). */
+  nonzerosOf(v: number): number {
+    return this.full.rowptr[v + 1] - this.full.rowptr[v];
+  }
+
   /** The features of nodes `ids` (original ids, in the subgraph's order), zero rows after them. */
   draw(ids: readonly number[]): TensorValue {
     const { rowptr, cols, values } = this.full;

@@ -20,8 +20,8 @@ import { unstack } from "./soup-tensors.js";
  * (balanced on the validation nodes) and steps, each time, on the subgraph induced by R random
  * parts: the runner holds a subgraph's features, graph and activations, not the whole graph's.
  * With `offload` (by default for PLS) the ingredients stay on the host and are streamed into one
- * slot (compiler/schedules/soup-stream.ts): the runner holds one model's tensors three times
- * instead of G models stacked.
+ * slot (compiler/schedules/soup-stream.ts): the runner holds one model's tensors four times
+ * (slot, soup, gradient, output) instead of G models stacked.
  */
 
 const scalar = (v: number): TensorValue => ({ kind: "tensor", dtype: "f32", shape: [], data: Float32Array.of(v) });
@@ -38,12 +38,17 @@ interface Learned {
   scale: number;
 }
 
+/** Step s's learning rate (cosine from `lr`, restarted every `restart` steps) and 1-based count. */
+function stepInputs(c: SoupContext, s: number): Record<string, TensorValue> {
+  const schedule = { name: "cosine_restarts" as const, args: { T_0: c.options.restart } };
+  return { [LR_INPUT]: scalar(lrAt(schedule, c.options.lr, s)), [STEP_INPUT]: scalar(s + 1) };
+}
+
 /** `epochs` steps of `soup.step`, each after `before(step)` (which may replace the runner's data), then the soup. */
 async function learn(c: SoupContext, runner: Runner, before?: (step: number) => void): Promise<Learned> {
-  const schedule = { name: "cosine_restarts" as const, args: { T_0: c.options.restart } };
   for (let s = 0; s < c.options.epochs; s++) {
     before?.(s);
-    await runner.run(SOUP_FUNCS.learn, { [LR_INPUT]: scalar(lrAt(schedule, c.options.lr, s)), [STEP_INPUT]: scalar(s + 1) }, { log: LOSS_RESULT });
+    await runner.run(SOUP_FUNCS.learn, stepInputs(c, s), { log: LOSS_RESULT });
   }
   const losses = await runner.logged();
   await runner.run(SOUP_FUNCS.mixLearned);
@@ -72,10 +77,9 @@ async function learnStreamed(c: SoupContext, runner: Runner, ingredients: Readon
       await runner.run(SOUP_FUNCS.streamMix, { [PICK_INPUT]: pick(g), [FIRST_INPUT]: scalar(g === 0 ? 1 : 0) });
     }
   };
-  const schedule = { name: "cosine_restarts" as const, args: { T_0: c.options.restart } };
   for (let s = 0; s < c.options.epochs; s++) {
     before?.(s);
-    const lrStep = { [LR_INPUT]: scalar(lrAt(schedule, c.options.lr, s)), [STEP_INPUT]: scalar(s + 1) };
+    const lrStep = stepInputs(c, s);
     await mixIn();
     await runner.run(SOUP_FUNCS.streamStep, lrStep, { log: LOSS_RESULT });
     for (let g = 0; g < G; g++) {
@@ -114,14 +118,6 @@ export async function learnedSoup(c: SoupContext, ingredients: Readonly<Record<s
   }
 }
 
-/** Nonzeros of each row of a dense [N, F] tensor. */
-function rowNonzeros(x: TensorValue): Int32Array {
-  const [n, f] = x.shape;
-  const out = new Int32Array(n);
-  for (let i = 0; i < n; i++) for (let k = 0; k < f; k++) if (x.data[i * f + k] !== 0) out[i]++;
-  return out;
-}
-
 /** A tensor of `shape` with `nonzeros` ones: what a runner's zero pattern is sized by, so every later draw fits it. */
 function withNonzeros(shape: readonly number[], nonzeros: number): TensorValue {
   const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
@@ -153,12 +149,12 @@ export async function partitionSoup(c: SoupContext, ingredients: Readonly<Record
   const partition = partitionGraph(graph, { parts: K, seed: c.seed, balanceOn: Uint8Array.from(mask.data, (v) => (v !== 0 ? 1 : 0)) }, env);
   const cap = subgraphCapacity(graph, partition.part, K, R);
   const full: NodeData = { x: c.data.inputs.x, graph, labels: c.data.labels, mask };
+  const features = new SubgraphFeatures(full.x, cap.nodes);
   const nnz = new Array<number>(K).fill(0);
-  rowNonzeros(full.x).forEach((n, v) => (nnz[partition.part[v]] += n));
+  for (let v = 0; v < graph.numNodes; v++) nnz[partition.part[v]] += features.nonzerosOf(v);
   const nnzCap = [...nnz].sort((a, b) => b - a).slice(0, R).reduce((a, b) => a + b, 0);
 
   const rng = new Rng(c.seed * 7919 + 17);
-  const features = new SubgraphFeatures(full.x, cap.nodes);
   const draw = () => inducedSubgraph(full, partition.part, drawParts(rng, K, R), cap, features);
   let next = draw();
   const symbols = { ...c.symbols, N: cap.nodes, E: cap.edges };
