@@ -185,20 +185,32 @@ export function learnStep(
     rows ??= learnedRows(b, params, groups);
     return weightedSum(b, rows.get(name)!, p, groups);
   });
-  const b = new FuncBuilder(`${SOUP_FUNCS.learn}.loss`, mixed).at(span);
+  const lossFunc = scaledLoss(SOUP_FUNCS.learn, mixed, loss, span);
+  const trainable = learnParams(params, groups);
+  const grads = differentiate(lossFunc, { losses: [{ result: LOSS_RESULT, wrt: [SOUP_LOGITS, SOUP_SCALE] }], params: [...trainable, ...ingredientParams(params, groups)], name: SOUP_FUNCS.learn, span });
+  if (Array.isArray(grads)) return grads;
+  const step = new FuncBuilder(SOUP_FUNCS.learn, grads).at(span);
+  const updates = emitOptimizerStep(step, grads, trainable, learnSgd(momentum, span));
+  return { func: step.finish([grads.results[0], ...updates.results], [LOSS_RESULT, ...updates.names]), states: updates.states };
+}
+
+/**
+ * `<name>.loss`: the learned loss of `mixed` (predict reading a soup): its logits scaled by β
+ * (`soup.scale`), the block's class loss over the rows of input `mask` (the validation nodes).
+ */
+export function scaledLoss(name: string, mixed: Func, loss: LossSpec, span: Span): Func {
+  const b = new FuncBuilder(`${name}.loss`, mixed).at(span);
   const out = b.typeOf(mixed.results[0]) as TensorType;
   const scale = b.leaf("s.param", f32(), { name: SOUP_SCALE });
   const logits = b.emit("t.mul", [mixed.results[0], scale]);
   const labels = b.leaf("s.input", { kind: "tensor", dtype: "i32", shape: [out.shape[0]] }, { name: LABELS_INPUT });
   const mask = b.leaf("s.input", f32(out.shape[0]), { name: MASK_INPUT });
-  const lossFunc = b.finish([b.emit(CLASS_LOSSES[loss.name]!, [logits, labels, mask])], [LOSS_RESULT]);
-  const trainable = learnParams(params, groups);
-  const grads = differentiate(lossFunc, { losses: [{ result: LOSS_RESULT, wrt: [SOUP_LOGITS, SOUP_SCALE] }], params: [...trainable, ...ingredientParams(params, groups)], name: SOUP_FUNCS.learn, span });
-  if (Array.isArray(grads)) return grads;
-  const step = new FuncBuilder(SOUP_FUNCS.learn, grads).at(span);
-  const sgd: OptimizerSpec = { name: "sgd", options: { lr: 1, weightDecay: 0, momentum }, groups: [], span };
-  const updates = emitOptimizerStep(step, grads, trainable, sgd);
-  return { func: step.finish([grads.results[0], ...updates.results], [LOSS_RESULT, ...updates.names]), states: updates.states };
+  return b.finish([b.emit(CLASS_LOSSES[loss.name]!, [logits, labels, mask])], [LOSS_RESULT]);
+}
+
+/** Learned souping's optimizer: SGD, its rate the step's input (the cosine schedule's). */
+export function learnSgd(momentum: number, span: Span): OptimizerSpec {
+  return { name: "sgd", options: { lr: 1, weightDecay: 0, momentum }, groups: [], span };
 }
 
 /** What learned souping trains: a row of logits per trainable tensor (zeros: the uniform soup) and β (1). */

@@ -5,10 +5,10 @@ import { FuncBuilder } from "../ir/builder.js";
 import { rewriteFunc } from "../ir/rewrite.js";
 import { paramName } from "../ir/struct-views.js";
 import type { Func, ParamInfo, TensorType } from "../ir/types.js";
-import { LABELS_INPUT, LOSS_RESULT, MASK_INPUT } from "../train/loss-func.js";
+import { LOSS_RESULT } from "../train/loss-func.js";
 import { emitOptimizerStep } from "../train/optimizer-step.js";
 import type { LossSpec, OptimizerSpec } from "../train/spec.js";
-import { CLASS_LOSSES, f32, learnedRows, learnParams, rowOf } from "./soup-funcs.js";
+import { f32, learnedRows, learnParams, learnSgd, learnStep, rowOf, scaledLoss } from "./soup-funcs.js";
 import { FIRST_INPUT, mixedEntry, PICK_INPUT, slotEntry, SOUP_DOTS, SOUP_FUNCS, SOUP_LOGITS, SOUP_SCALE, soupGradEntry } from "./soup-names.js";
 
 /**
@@ -82,13 +82,7 @@ function stepFunc(predict: Func, params: readonly ParamInfo[], loss: LossSpec, s
     const name = paramName(node);
     return name !== undefined && model.has(name) ? b.leaf("s.param", node.type, { name: mixedEntry(name) }) : undefined;
   });
-  const b = new FuncBuilder(`${SOUP_FUNCS.streamStep}.loss`, mixed).at(span);
-  const out = b.typeOf(mixed.results[0]) as TensorType;
-  const scale = b.leaf("s.param", SCALAR, { name: SOUP_SCALE });
-  const logits = b.emit("t.mul", [mixed.results[0], scale]);
-  const labels = b.leaf("s.input", { kind: "tensor", dtype: "i32", shape: [out.shape[0]] }, { name: LABELS_INPUT });
-  const mask = b.leaf("s.input", f32(out.shape[0]), { name: MASK_INPUT });
-  const lossFunc = b.finish([b.emit(CLASS_LOSSES[loss.name]!, [logits, labels, mask])], [LOSS_RESULT]);
+  const lossFunc = scaledLoss(SOUP_FUNCS.streamStep, mixed, loss, span);
   const scaleParam = learnParams(params, 1)[1];
   const differentiable = [...params.map((p) => ({ ...p, name: mixedEntry(p.name), trainable: true })), scaleParam];
   const grads = differentiate(lossFunc, { losses: [{ result: LOSS_RESULT, wrt: [...params.map((p) => mixedEntry(p.name)), SOUP_SCALE] }], params: differentiable, name: SOUP_FUNCS.streamStep, span });
@@ -134,16 +128,9 @@ function logitsFunc(params: readonly ParamInfo[], groups: number, sgd: Optimizer
   return { func: step.finish(updates.results, updates.names), states: updates.states };
 }
 
-/** The four streamed functions and the state they add (slots, gradients, dots, SGD states). */
-export function streamFuncs(
-  predict: Func,
-  params: readonly ParamInfo[],
-  groups: number,
-  loss: LossSpec,
-  momentum: number,
-  span: Span,
-): { funcs: Func[]; states: ParamInfo[] } | Diagnostic[] {
-  const sgd: OptimizerSpec = { name: "sgd", options: { lr: 1, weightDecay: 0, momentum }, groups: [], span };
+/** The five streamed functions and the state they add (slots, gradients, soup, dots, SGD states); arguments as learnStep's. */
+export function streamFuncs(...[predict, params, groups, loss, momentum, span]: Parameters<typeof learnStep>): { funcs: Func[]; states: ParamInfo[] } | Diagnostic[] {
+  const sgd = learnSgd(momentum, span);
   const step = stepFunc(predict, params, loss, sgd, span);
   if (Array.isArray(step)) return step;
   const logits = logitsFunc(params, groups, sgd, span);
