@@ -25,7 +25,11 @@ export function emitGroupMatmul(node: Node, inputs: readonly Type[], options: Em
   const sizes = new SizeTable(options.symbols);
   const M = sizes.add("m", a.shape[0], "runtime");
   const G = sizes.add("g", b.shape[0]);
-  const K = sizes.add("k", transB ? b.shape[2] : b.shape[1]);
+  // K is read from the uniform, not baked in: a known K lets the compiler unroll the whole K loop,
+  // and on lavapipe that unrolled body ran 1.3–1.8× slower (spills: 16 vec4 loads held at once).
+  // Ten GCNs' H1·W2ᵀ on Coauthor CS ([18333, 160] by [10, 15, 16]): 31–42 ms baked, 23–28 runtime;
+  // one group, [18333, 16]: 3.5–3.9 ms baked, 2.0–2.1 runtime, as the plain matmul (its K a uniform).
+  const K = sizes.add("k", transB ? b.shape[2] : b.shape[1], "runtime");
   const N = sizes.add("n", transB ? b.shape[1] : b.shape[2]);
   const aVec = multipleOf4(sizes, "k");
   const bVec = multipleOf4(sizes, transB ? "k" : "n");

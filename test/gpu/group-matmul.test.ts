@@ -23,7 +23,7 @@ describe("t.group_matmul", () => {
     }
   }
 
-  it("takes a symbolic row count from the sizes uniform", async (ctx) => {
+  it("takes a symbolic row count and the inner size from the sizes uniform (a baked inner size unrolls into spills)", async (ctx) => {
     const r = await checkOp(gpu(ctx), {
       op: "t.group_matmul",
       attrs: { groups: 3, transB: true },
@@ -34,7 +34,7 @@ describe("t.group_matmul", () => {
       ],
       symbols: { N: 50 },
     });
-    expect(r.kernel.uniforms).toEqual(["m"]);
+    expect(r.kernel.uniforms).toEqual(["m", "k"]);
   });
 });
 
