@@ -215,9 +215,13 @@ export function learnSgd(momentum: number, span: Span): OptimizerSpec {
 
 /** What learned souping trains: a row of logits per trainable tensor (zeros: the uniform soup) and β (1). */
 export function learnParams(params: readonly ParamInfo[], groups: number): ParamInfo[] {
-  const count = params.filter((p) => p.trainable).length;
-  return [
-    { name: SOUP_LOGITS, type: f32(count, groups), init: { kind: "zeros" }, trainable: true },
-    { name: SOUP_SCALE, type: f32(), init: { kind: "ones" }, trainable: true },
-  ];
+  return [logitsParam(params, groups), SCALE_PARAM];
 }
+
+/** The logits: a row of G per trainable tensor, zeros (the uniform soup). */
+export function logitsParam(params: readonly ParamInfo[], groups: number): ParamInfo {
+  return { name: SOUP_LOGITS, type: f32(params.filter((p) => p.trainable).length, groups), init: { kind: "zeros" }, trainable: true };
+}
+
+/** β, the logits' scale, from 1. */
+export const SCALE_PARAM: ParamInfo = { name: SOUP_SCALE, type: f32(), init: { kind: "ones" }, trainable: true };

@@ -8,7 +8,7 @@ import type { Func, ParamInfo, TensorType } from "../ir/types.js";
 import { LOSS_RESULT } from "../train/loss-func.js";
 import { emitOptimizerStep } from "../train/optimizer-step.js";
 import type { LossSpec, OptimizerSpec } from "../train/spec.js";
-import { f32, learnedRows, learnParams, learnSgd, learnStep, rowOf, scaledLoss } from "./soup-funcs.js";
+import { f32, learnedRows, learnSgd, learnStep, logitsParam, rowOf, SCALE_PARAM, scaledLoss } from "./soup-funcs.js";
 import { FIRST_INPUT, mixedEntry, PICK_INPUT, slotEntry, SOUP_DOTS, SOUP_FUNCS, SOUP_LOGITS, SOUP_SCALE, soupGradEntry } from "./soup-names.js";
 
 /**
@@ -67,6 +67,7 @@ function mixFunc(params: readonly ParamInfo[], groups: number, span: Span): Func
   return b.finish(results, params.map((p) => mixedEntry(p.name)));
 }
 
+/** The finished soup under the model's names: W·1, which is W exactly (as `ingredients.keep` copies). */
 function outFunc(params: readonly ParamInfo[], span: Span): Func {
   const b = new FuncBuilder(SOUP_FUNCS.streamOut).at(span);
   const one = b.emit("t.const", [], { value: 1, dtype: "f32" });
@@ -83,12 +84,11 @@ function stepFunc(predict: Func, params: readonly ParamInfo[], loss: LossSpec, s
     return name !== undefined && model.has(name) ? b.leaf("s.param", node.type, { name: mixedEntry(name) }) : undefined;
   });
   const lossFunc = scaledLoss(SOUP_FUNCS.streamStep, mixed, loss, span);
-  const scaleParam = learnParams(params, 1)[1];
-  const differentiable = [...params.map((p) => ({ ...p, name: mixedEntry(p.name), trainable: true })), scaleParam];
+  const differentiable = [...params.map((p) => ({ ...p, name: mixedEntry(p.name), trainable: true })), SCALE_PARAM];
   const grads = differentiate(lossFunc, { losses: [{ result: LOSS_RESULT, wrt: [...params.map((p) => mixedEntry(p.name)), SOUP_SCALE] }], params: differentiable, name: SOUP_FUNCS.streamStep, span });
   if (Array.isArray(grads)) return grads;
   const step = new FuncBuilder(SOUP_FUNCS.streamStep, grads).at(span);
-  const updates = emitOptimizerStep(step, grads, [scaleParam], sgd);
+  const updates = emitOptimizerStep(step, grads, [SCALE_PARAM], sgd);
   const gradOf = (name: string) => grads.results[grads.resultNames.indexOf(gradResultName(name))];
   const func = step.finish(
     [grads.results[0], ...params.map((p) => gradOf(mixedEntry(p.name))), ...updates.results],
@@ -120,11 +120,11 @@ function logitsFunc(params: readonly ParamInfo[], groups: number, sgd: Optimizer
   const terms = params.map((p, k) => b.emit("t.sum", [b.emit("t.mul", [rows.get(p.name)!, rowOf(b, dots, k)])], { axes: [0, 1] }));
   const surrogate = terms.reduce((a, t) => b.emit("t.add", [a, t]));
   const lossFunc = b.finish([surrogate], [LOSS_RESULT]);
-  const logitsParam = learnParams(params, groups)[0];
-  const grads = differentiate(lossFunc, { losses: [{ result: LOSS_RESULT, wrt: [SOUP_LOGITS] }], params: [logitsParam], name: SOUP_FUNCS.streamLogits, span });
+  const logits = logitsParam(params, groups);
+  const grads = differentiate(lossFunc, { losses: [{ result: LOSS_RESULT, wrt: [SOUP_LOGITS] }], params: [logits], name: SOUP_FUNCS.streamLogits, span });
   if (Array.isArray(grads)) return grads;
   const step = new FuncBuilder(SOUP_FUNCS.streamLogits, grads).at(span);
-  const updates = emitOptimizerStep(step, grads, [logitsParam], sgd);
+  const updates = emitOptimizerStep(step, grads, [logits], sgd);
   return { func: step.finish(updates.results, updates.names), states: updates.states };
 }
 

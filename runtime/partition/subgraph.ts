@@ -102,8 +102,8 @@ export class SubgraphFeatures {
   }
 }
 
-/** The subgraph of the parts in `chosen`, padded to `cap`; its features from `features` when given (else copied densely). */
-export function inducedSubgraph(data: NodeData, part: Int32Array, chosen: readonly number[], cap: SubgraphCapacity, features?: SubgraphFeatures): Subgraph {
+/** The subgraph of the parts in `chosen`, padded to `cap`, its features drawn by `features` (made for `data.x` and `cap.nodes`). */
+export function inducedSubgraph(data: NodeData, part: Int32Array, chosen: readonly number[], cap: SubgraphCapacity, features: SubgraphFeatures): Subgraph {
   const picked = new Uint8Array(Math.max(...chosen, 0) + 1);
   for (const p of chosen) picked[p] = 1;
   const n = data.graph.numNodes;
@@ -123,22 +123,14 @@ export function inducedSubgraph(data: NodeData, part: Int32Array, chosen: readon
   const pad = ids.length;
   while (src.length < cap.edges) src.push(pad), dst.push(pad);
 
-  const f = data.x.shape[1];
   const labels = new Int32Array(cap.nodes).fill(-1);
   const mask = new Float32Array(cap.nodes);
   ids.forEach((v, i) => {
     labels[i] = data.labels.data[v];
     mask[i] = data.mask.data[v];
   });
-  let x: TensorValue;
-  if (features) x = features.draw(ids);
-  else {
-    const dense = new Float32Array(cap.nodes * f);
-    ids.forEach((v, i) => dense.set(data.x.data.subarray(v * f, (v + 1) * f), i * f));
-    x = { kind: "tensor", dtype: "f32", shape: [cap.nodes, f], data: dense };
-  }
   return {
-    x,
+    x: features.draw(ids),
     graph: graphFromEdges(cap.nodes, Int32Array.from(src), Int32Array.from(dst)),
     labels: { kind: "tensor", dtype: "i32", shape: [cap.nodes], data: labels },
     mask: { kind: "tensor", dtype: "f32", shape: [cap.nodes], data: mask },

@@ -66,15 +66,15 @@ async function learn(c: SoupContext, runner: Runner, before?: (step: number) => 
 async function learnStreamed(c: SoupContext, runner: Runner, ingredients: Readonly<Record<string, TensorValue>>, before?: (step: number) => void): Promise<Learned> {
   const G = c.options.ingredients;
   const slots = Array.from({ length: G }, (_, g) => Object.fromEntries(c.model.map((p) => [slotEntry(p.name), unstack(ingredients[ingredientEntry(p.name)], g)])));
-  const pick = (g: number): TensorValue => {
+  const picks = slots.map((_, g): TensorValue => {
     const data = new Float32Array(G);
     data[g] = 1;
     return { kind: "tensor", dtype: "f32", shape: [G], data };
-  };
+  });
   const mixIn = async () => {
     for (let g = 0; g < G; g++) {
       runner.setState(slots[g]);
-      await runner.run(SOUP_FUNCS.streamMix, { [PICK_INPUT]: pick(g), [FIRST_INPUT]: scalar(g === 0 ? 1 : 0) });
+      await runner.run(SOUP_FUNCS.streamMix, { [PICK_INPUT]: picks[g], [FIRST_INPUT]: scalar(g === 0 ? 1 : 0) });
     }
   };
   for (let s = 0; s < c.options.epochs; s++) {
@@ -84,16 +84,15 @@ async function learnStreamed(c: SoupContext, runner: Runner, ingredients: Readon
     await runner.run(SOUP_FUNCS.streamStep, lrStep, { log: LOSS_RESULT });
     for (let g = 0; g < G; g++) {
       runner.setState(slots[g]);
-      await runner.run(SOUP_FUNCS.streamDot, { [PICK_INPUT]: pick(g) });
+      await runner.run(SOUP_FUNCS.streamDot, { [PICK_INPUT]: picks[g] });
     }
     await runner.run(SOUP_FUNCS.streamLogits, lrStep);
   }
   const losses = await runner.logged();
   await mixIn();
   await runner.run(SOUP_FUNCS.streamOut);
-  const soup = await runner.state(c.model.map((p) => p.name));
-  const scale = (await runner.state([SOUP_SCALE]))[SOUP_SCALE].data[0];
-  return { soup, losses, scale };
+  const { [SOUP_SCALE]: scale, ...soup } = await runner.state([...c.model.map((p) => p.name), SOUP_SCALE]);
+  return { soup, losses, scale: scale.data[0] };
 }
 
 /** The runner and loop of a learned soup: device-resident ingredients, or streamed ones (`offload`). */

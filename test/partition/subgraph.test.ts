@@ -15,11 +15,19 @@ const x: TensorValue = { kind: "tensor", dtype: "f32", shape: [6, 2], data: Floa
 const labels: TensorValue = { kind: "tensor", dtype: "i32", shape: [6], data: Int32Array.of(0, 1, 2, 0, 1, 2) };
 const mask: TensorValue = { kind: "tensor", dtype: "f32", shape: [6], data: Float32Array.of(1, 0, 1, 0, 0, 1) };
 
+/** Rows `ids` of a dense [N, F] tensor copied into a zeroed [nodes, F] one: what a subgraph's features must be. */
+function denseRows(t: TensorValue, ids: ArrayLike<number>, nodes: number): TensorValue {
+  const f = t.shape[1];
+  const data = new Float32Array(nodes * f);
+  Array.from(ids).forEach((v, i) => data.set(t.data.subarray(v * f, (v + 1) * f), i * f));
+  return { kind: "tensor", dtype: "f32", shape: [nodes, f], data };
+}
+
 describe("inducedSubgraph", () => {
   it("keeps the chosen parts' nodes and the edges between them (inside and cut), then pads", () => {
     const cap = subgraphCapacity(graph, part, 3, 2);
     expect(cap).toEqual({ nodes: 5, edges: 8 }); // the two largest parts: 2 + 2 nodes, 4 + 4 incoming edges
-    const s = inducedSubgraph({ x, graph, labels, mask }, part, [0, 2], cap);
+    const s = inducedSubgraph({ x, graph, labels, mask }, part, [0, 2], cap, new SubgraphFeatures(x, cap.nodes));
     expect(Array.from(s.nodes)).toEqual([0, 1, 4, 5]);
     // 0↔1 and 4↔5 inside parts, 5→0 cut between the chosen parts; 1→2 and 3→4 leave them.
     expect(s.realEdges).toBe(5);
@@ -33,8 +41,9 @@ describe("inducedSubgraph", () => {
 
   it("every choice of parts fits the capacity", () => {
     const cap = subgraphCapacity(graph, part, 3, 2);
+    const features = new SubgraphFeatures(x, cap.nodes);
     for (const chosen of [[0, 1], [0, 2], [1, 2]]) {
-      const s = inducedSubgraph({ x, graph, labels, mask }, part, chosen, cap);
+      const s = inducedSubgraph({ x, graph, labels, mask }, part, chosen, cap, features);
       expect(s.graph.numEdges).toBe(cap.edges);
       expect(s.nodes.length).toBeLessThan(cap.nodes);
     }
@@ -47,13 +56,13 @@ describe("inducedSubgraph", () => {
     const cap = subgraphCapacity(graph, part, 3, 2);
     const features = new SubgraphFeatures(sparse, cap.nodes);
     for (const chosen of [[1, 2], [0, 2], [0, 1], [1, 2]]) {
-      const plain = inducedSubgraph({ x: sparse, graph, labels, mask }, part, chosen, cap);
       const drawn = inducedSubgraph({ x: sparse, graph, labels, mask }, part, chosen, cap, features);
-      expect(Array.from(drawn.x.data)).toEqual(Array.from(plain.x.data));
-      expect(drawn.x.shape).toEqual(plain.x.shape);
+      const plain = denseRows(sparse, drawn.nodes, cap.nodes);
+      expect(Array.from(drawn.x.data)).toEqual(Array.from(plain.data));
+      expect(drawn.x.shape).toEqual(plain.shape);
       const { pattern, values } = csrFormOf(drawn.x);
-      expect(pattern).toEqual(sparsePattern(plain.x));
-      expect(Array.from(values)).toEqual(Array.from(plain.x.data).filter((v) => v !== 0));
+      expect(pattern).toEqual(sparsePattern(plain));
+      expect(Array.from(values)).toEqual(Array.from(plain.data).filter((v) => v !== 0));
     }
   });
 });
