@@ -1,7 +1,7 @@
 import type { Span } from "../../grammar/span.js";
 import { evalDim } from "../ir/dims.js";
 import type { Dim } from "../ir/types.js";
-import type { PatternArray } from "./pattern.js";
+import type { KeptArray, PatternArray } from "./pattern.js";
 import type { UpdateKernelDef } from "./update-kernel.js";
 
 /**
@@ -45,6 +45,13 @@ export type BindingSource =
    * walking columns reads them in order instead of through `perm`.
    */
   | { kind: "column_values"; input: number }
+  /**
+   * One array of the kept view of dropout of a compactly stored matrix: only the nonzeros the
+   * mask kept, each row's (and each column's) packed at its start (pattern.ts `KEPT_ARRAYS`),
+   * written by the dropout's launches on the GPU. Of the node's `input`-th operand, or, without
+   * `input`, of the node's own result (the dropout kernel that writes it).
+   */
+  | { kind: "kept"; input?: number; array: KeptArray }
   /** The node's result. */
   | { kind: "output" }
   /**

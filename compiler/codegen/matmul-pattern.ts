@@ -66,8 +66,10 @@ function formOf(node: Node, pattern: 0 | 1): Form | undefined {
  * instead of going through `perm` (Pᵀ·D at 160 columns on Coauthor CS: 218 → 151 ms on lavapipe,
  * one microbenchmark). Computed P (dropout of the features) with GATHER_FROM_GROUPS or more groups
  * per column gets its values gathered into column order by a first launch (columnOrderKernel).
+ * `kept`: P is dropout of compact features with its kept view (pattern.ts KEPT_ARRAYS): the
+ * kernels visit only the kept nonzeros, which that view holds in row and column order.
  */
-export function emitPatternMatmul(node: Node, inputs: readonly Type[], options: EmitOptions, nonzeros: number, pattern: 0 | 1, byColumn = false): KernelSpec[] {
+export function emitPatternMatmul(node: Node, inputs: readonly Type[], options: EmitOptions, nonzeros: number, pattern: 0 | 1, byColumn = false, kept = false): KernelSpec[] {
   const form = formOf(node, pattern);
   if (form === undefined) throw new CodegenError(node.op, "a patterned matmul is P·Wᵀ, P·W, Dᵀ·P or Pᵀ·D", node.span);
   const a = tensorOperand(node, inputs, 0);
@@ -83,8 +85,9 @@ export function emitPatternMatmul(node: Node, inputs: readonly Type[], options: 
   const h = known.known("h");
   const f = known.known("f");
   if (h === undefined || f === undefined) throw new CodegenError(node.op, "a patterned matmul needs its feature and output widths known", node.span);
-  if (form === "rows" || form === "rowsN") return rowsKernels(node, a.shape[0], h, f, options, form === "rows");
+  if (form === "rows" || form === "rowsN") return rowsKernels(node, a.shape[0], h, f, options, form === "rows", kept);
   const transposed = form === "colsT";
+  if (kept) return [colsKernel(node, h, f, nonzeros, options, transposed, { kind: "kept", input: pattern, array: "column_values" }, true)];
   if (byColumn || h / groupSize(h) < GATHER_FROM_GROUPS) return [colsKernel(node, h, f, nonzeros, options, transposed, byColumn ? { kind: "column_values", input: pattern } : undefined)];
   // Many groups per column would each read P's values through `perm`: gather them into column order once.
   const scratch = { kind: "scratch" as const, index: 0, bytes: 4 * nonzeros };
@@ -174,9 +177,10 @@ ${stores.join("\n")}
 
 /**
  * P·W a group of outputs per invocation, W read as [F, H]; `transposed` (P·Wᵀ, W stored [H, F]):
- * first Wᵀ into the scratch buffer.
+ * first Wᵀ into the scratch buffer. `kept`: P is dropout of a compact matrix, and only its kept
+ * view's nonzeros are visited (pattern.ts KEPT_ARRAYS).
  */
-function rowsKernels(node: Node, nDim: Dim, h: number, f: number, options: EmitOptions, transposed: boolean): KernelSpec[] {
+function rowsKernels(node: Node, nDim: Dim, h: number, f: number, options: EmitOptions, transposed: boolean, kept: boolean): KernelSpec[] {
   const scratch = { kind: "scratch" as const, index: 0, bytes: 4 * f * h };
   const wide = transposed ? scratch : { kind: "input" as const, input: 1 };
   const g = groupSize(h);
@@ -187,12 +191,12 @@ function rowsKernels(node: Node, nDim: Dim, h: number, f: number, options: EmitO
   const element = acc.width === 4 ? "vec4<f32>" : "f32";
   // A whole row per invocation: rows most nonzeros first, as in dropout (pattern-kernels.ts).
   const ordered = groups === 1;
-  const list = new BindingList()
-    .add("rowptr", "read", "array<i32>", { kind: "pattern", input: 0, array: "rowptr" })
-    .add("cols", "read", "array<i32>", { kind: "pattern", input: 0, array: "cols" });
+  const list = new BindingList().add("rowptr", "read", "array<i32>", { kind: "pattern", input: 0, array: "rowptr" });
+  if (kept) list.add("rowend", "read", "array<i32>", { kind: "kept", input: 0, array: "rowend" });
+  list.add("cols", "read", "array<i32>", kept ? { kind: "kept", input: 0, array: "cols" } : { kind: "pattern", input: 0, array: "cols" });
   if (ordered) list.add("roworder", "read", "array<i32>", { kind: "pattern", input: 0, array: "roworder" });
   const bindings = list
-    .add("p", "read", "array<f32>", { kind: "input", input: 0 })
+    .add("p", "read", "array<f32>", kept ? { kind: "kept", input: 0, array: "values" } : { kind: "input", input: 0 })
     .add("wt", "read", `array<${element}>`, wide)
     .add("out", "read_write", `array<${element}>`, { kind: "output" })
     .finish(sizes);
@@ -204,7 +208,7 @@ function rowsKernels(node: Node, nDim: Dim, h: number, f: number, options: EmitO
   let i = ${ordered ? "u32(roworder[t])" : `t / ${groups}u`};
   let g0 = (t % ${groups}u) * ${acc.count}u;
 ${acc.names.map((v) => `  var ${v} = ${acc.zero};`).join("\n")}
-  for (var e = u32(rowptr[i]); e < u32(rowptr[i + 1u]); e++) {
+  for (var e = u32(rowptr[i]); e < u32(${kept ? "rowend[i]" : "rowptr[i + 1u]"}); e++) {
     let c = u32(cols[e]) * ${stride}u + g0;
     let v = p[e];
 ${acc.names.map((v, k) => `    ${v} = ${v} + v * wt[c + ${k}u];`).join("\n")}
@@ -214,7 +218,7 @@ ${acc.names.map((v, k) => `  out[o + ${k}u] = ${v};`).join("\n")}
 `;
   const matmul = assembleKernel(node, {
     name: transposed ? "t_matmul_pattern_rows" : "t_matmul_pattern_rows_n",
-    summary: `P·W${transposed ? "ᵀ" : ""} over P's nonzeros (CSR pattern), ${g} outputs per invocation`,
+    summary: `P·W${transposed ? "ᵀ" : ""} over P's ${kept ? "kept " : ""}nonzeros (CSR pattern), ${g} outputs per invocation`,
     sizes,
     bindings,
     body,
@@ -244,7 +248,7 @@ const BUSY = 32_768;
  * partial sums by a fixed binary tree in workgroup memory. P's values are read in column order
  * from `columnValues` when given (a host copy, or the gather's scratch), else through `perm`.
  */
-function colsKernel(node: Node, h: number, f: number, nonzeros: number, options: EmitOptions, transposed: boolean, columnValues?: BindingSource): KernelSpec {
+function colsKernel(node: Node, h: number, f: number, nonzeros: number, options: EmitOptions, transposed: boolean, columnValues?: BindingSource, kept = false): KernelSpec {
   const [pIn, dIn] = transposed ? [0, 1] : [1, 0];
   const g = groupSize(h);
   const groups = h / g;
@@ -256,9 +260,9 @@ function colsKernel(node: Node, h: number, f: number, nonzeros: number, options:
   sizes.add("h", h);
   sizes.add("f", f);
   const element = acc.width === 4 ? "vec4<f32>" : "f32";
-  const list = new BindingList()
-    .add("colptr", "read", "array<i32>", { kind: "pattern", input: pIn, array: "colptr" })
-    .add("rows", "read", "array<i32>", { kind: "pattern", input: pIn, array: "rows" });
+  const list = new BindingList().add("colptr", "read", "array<i32>", { kind: "pattern", input: pIn, array: "colptr" });
+  if (kept) list.add("colend", "read", "array<i32>", { kind: "kept", input: pIn, array: "colend" });
+  list.add("rows", "read", "array<i32>", kept ? { kind: "kept", input: pIn, array: "rows" } : { kind: "pattern", input: pIn, array: "rows" });
   if (!columnValues) list.add("perm", "read", "array<i32>", { kind: "pattern", input: pIn, array: "perm" });
   const bindings = list
     .add("order", "read", "array<i32>", { kind: "pattern", input: pIn, array: "order" })
@@ -292,7 +296,7 @@ ${acc.names.map((_, k) => `      partial[lid * ${acc.count}u + ${k}u] = partial[
   let g0 = (min(slot, ${f * groups - 1}u) / ${f}u) * ${acc.count}u;
   let j0 = g0 * ${acc.width}u;
 ${acc.names.map((v) => `  var ${v} = ${acc.zero};`).join("\n")}
-  let last = select(0u, u32(colptr[col + 1u]), live);
+  let last = select(0u, u32(${kept ? "colend[col]" : "colptr[col + 1u]"}), live);
   for (var e = u32(colptr[col]) + member; e < last; e = e + ${team}u) {
     let r = u32(rows[e]) * ${stride}u + g0;
     let v = ${columnValues ? "p[e]" : "p[perm[e]]"};
@@ -304,7 +308,7 @@ ${stores.join("\n")}
 `;
   return assembleKernel(node, {
     name: transposed ? "t_matmul_pattern_cols_t" : "t_matmul_pattern_cols",
-    summary: `${transposed ? "Pᵀ·D" : "Dᵀ·P"} over P's nonzeros (CSC pattern${columnValues ? " and values" : ""}, longest columns first), ${g} outputs per ${team === 1 ? "invocation" : `team of ${team}`}`,
+    summary: `${transposed ? "Pᵀ·D" : "Dᵀ·P"} over P's ${kept ? "kept " : ""}nonzeros (CSC pattern${columnValues ? " and values" : ""}, longest columns first), ${g} outputs per ${team === 1 ? "invocation" : `team of ${team}`}`,
     sizes,
     bindings,
     helpers: team === 1 ? [] : [`var<workgroup> partial: array<${element}, ${workgroup * acc.count}>;\n`],

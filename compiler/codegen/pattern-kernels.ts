@@ -17,7 +17,9 @@ import { SizeTable } from "./wgsl.js";
  *
  * - dropout: compact in, compact out. Nonzero (i, k) draws Philox element i·F + k, exactly the
  *   draw the dense kernel (rng.ts) and the interpreter make, so the masks agree bit for bit; the
- *   zeros of P stay zero under any mask, so the result keeps P's pattern.
+ *   zeros of P stay zero under any mask, so the result keeps P's pattern. With `kept`, it also
+ *   packs the row's kept nonzeros at the row's start (pattern.ts KEPT_ARRAYS), for the matmuls.
+ * - kept columns: the same by column, from the dropout's values, for the matmuls that walk columns.
  * - densify: the dense [N, F] matrix, for an op with no pattern-aware kernel.
  */
 
@@ -30,33 +32,49 @@ function matrixSizes(node: Node, type: TensorType, options: { symbols?: Readonly
   return { sizes, n, f };
 }
 
-/** `nn.dropout{p}(P, rng)` over P's nonzeros. */
-export function emitPatternDropout(node: Node, type: TensorType, options: { symbols?: Readonly<Record<string, number>> }): KernelSpec {
+/** `nn.dropout{p}(P, rng)` over P's nonzeros; `kept`: also the row side of its kept view. */
+export function emitPatternDropout(node: Node, type: TensorType, options: { symbols?: Readonly<Record<string, number>> }, kept = false): KernelSpec {
   const { threshold, scale, p } = dropoutDraw(node);
   const { sizes, n, f } = matrixSizes(node, type, options);
-  const bindings = new BindingList()
+  const list = new BindingList()
     .add("rowptr", "read", "array<i32>", { kind: "pattern", input: 0, array: "rowptr" })
     .add("cols", "read", "array<i32>", { kind: "pattern", input: 0, array: "cols" })
     .add("roworder", "read", "array<i32>", { kind: "pattern", input: 0, array: "roworder" })
     .add("x", "read", "array<f32>", { kind: "input", input: 0 })
     .add("rng", "read", "array<u32>", { kind: "input", input: 1 })
-    .add("out", "read_write", "array<f32>", { kind: "output" })
-    .finish(sizes);
+    .add("out", "read_write", "array<f32>", { kind: "output" });
+  if (kept) {
+    list
+      .add("kept_end", "read_write", "array<i32>", { kind: "kept", array: "rowend" })
+      .add("kept_cols", "read_write", "array<i32>", { kind: "kept", array: "cols" })
+      .add("kept_values", "read_write", "array<f32>", { kind: "kept", array: "values" });
+  }
+  const bindings = list.finish(sizes);
+  // Packed: every value but ±0 (bits, not `!=`: a NaN, x · 0 of an x not finite, must still reach the sums).
+  // Stored whether kept or not, the next slot taken only when kept: at ≤ e, so a store stays in
+  // the row's range, and a branch-free store costs lavapipe half what a masked one does.
+  const pack = kept
+    ? `
+    kept_cols[at] = cols[e];
+    kept_values[at] = v;
+    at += select(0u, 1u, (bitcast<u32>(v) << 1u) != 0u);`
+    : "";
   const body = `  let t = ${LINEAR_WORKGROUP} * ${DEFAULT_WORKGROUP}u + lid;
   if (t >= ${n}) {
     return;
   }
   let i = u32(roworder[t]);
-  let key = vec2<u32>(rng[0], rng[1]);
+  let key = vec2<u32>(rng[0], rng[1]);${kept ? "\n  var at = u32(rowptr[i]);" : ""}
   for (var e = u32(rowptr[i]); e < u32(rowptr[i + 1u]); e++) {
     let k = i * ${f} + u32(cols[e]);
     let words = gnnc_philox(vec4<u32>(k / 4u, 0u, 0u, 0u), key);
-    out[e] = x[e] * select(0.0, ${scale}, (words[k % 4u] >> 8u) >= ${threshold}u);
-  }
+    let v = x[e] * select(0.0, ${scale}, (words[k % 4u] >> 8u) >= ${threshold}u);
+    out[e] = v;${pack}
+  }${kept ? "\n  kept_end[i] = i32(at);" : ""}
 `;
   return assembleKernel(node, {
     name: "nn_dropout_pattern",
-    summary: `dropout with p = ${p} over a compact mostly-zero matrix's nonzeros, one row per invocation`,
+    summary: `dropout with p = ${p} over a compact mostly-zero matrix's nonzeros, one row per invocation${kept ? ", its kept nonzeros packed by row" : ""}`,
     sizes,
     bindings,
     helpers: [PHILOX_WGSL],
@@ -101,5 +119,49 @@ export function emitDensify(node: Node, input: number, type: TensorType, options
     body,
     workgroup: DEFAULT_WORKGROUP,
     dispatch: (s) => gridFor(groupsFor(s.n, DEFAULT_WORKGROUP)),
+  });
+}
+
+/**
+ * The column side of the kept view of `node`'s compact operand `input`, dropout of a mostly-zero
+ * matrix (its values in row order): column k's kept nonzeros packed from P's `colptr[k]`, in row
+ * order, with their values, ending at `colend[k]`. One column per invocation, longest first.
+ */
+export function emitKeptColumns(node: Node, input: number, type: TensorType, options: { symbols?: Readonly<Record<string, number>> }): KernelSpec {
+  if (type.shape.length !== 2 || type.dtype !== "f32") throw new CodegenError(node.op, "a patterned operand is a 2-D f32 matrix", node.span);
+  const sizes = new SizeTable(options.symbols);
+  const f = sizes.add("f", type.shape[1]);
+  const bindings = new BindingList()
+    .add("colptr", "read", "array<i32>", { kind: "pattern", input, array: "colptr" })
+    .add("rows", "read", "array<i32>", { kind: "pattern", input, array: "rows" })
+    .add("perm", "read", "array<i32>", { kind: "pattern", input, array: "perm" })
+    .add("order", "read", "array<i32>", { kind: "pattern", input, array: "order" })
+    .add("x", "read", "array<f32>", { kind: "input", input })
+    .add("kept_end", "read_write", "array<i32>", { kind: "kept", input, array: "colend" })
+    .add("kept_rows", "read_write", "array<i32>", { kind: "kept", input, array: "rows" })
+    .add("kept_values", "read_write", "array<f32>", { kind: "kept", input, array: "column_values" })
+    .finish(sizes);
+  const body = `  let t = ${LINEAR_WORKGROUP} * ${DEFAULT_WORKGROUP}u + lid;
+  if (t >= ${f}) {
+    return;
+  }
+  let c = u32(order[t]);
+  var at = u32(colptr[c]);
+  for (var e = at; e < u32(colptr[c + 1u]); e++) {
+    let v = x[perm[e]];
+    kept_rows[at] = rows[e];
+    kept_values[at] = v;
+    at += select(0u, 1u, (bitcast<u32>(v) << 1u) != 0u);
+  }
+  kept_end[c] = i32(at);
+`;
+  return assembleKernel(node, {
+    name: "nn_dropout_pattern_columns",
+    summary: "the kept nonzeros of dropout of a compact mostly-zero matrix, packed by column, one column per invocation",
+    sizes,
+    bindings,
+    body,
+    workgroup: DEFAULT_WORKGROUP,
+    dispatch: (s) => gridFor(groupsFor(s.f, DEFAULT_WORKGROUP)),
   });
 }

@@ -24,6 +24,19 @@ export interface SparsePattern {
 export const PATTERN_ARRAYS = ["rowptr", "cols", "colptr", "rows", "perm", "order", "roworder"] as const;
 export type PatternArray = (typeof PATTERN_ARRAYS)[number];
 
+/**
+ * The kept view of dropout of a compactly stored matrix P, computed on the GPU each step: the
+ * nonzeros the mask kept, packed at the start of their row (`cols`, `values`, row i's ending at
+ * `rowend[i]`, starting at P's `rowptr[i]`) and of their column (`rows`, `column_values`, column
+ * k's ending at `colend[k]`, starting at P's `colptr[k]`). The patterned matmuls visit only those:
+ * with p = 0.5 half of P's nonzeros, in order, so every sum is the one over all of them less
+ * terms that are zero.
+ */
+export const KEPT_ARRAYS = ["rowend", "cols", "values", "colend", "rows", "column_values"] as const;
+export type KeptArray = (typeof KEPT_ARRAYS)[number];
+/** The kept arrays the dropout kernel writes; the column pass (its column view) writes the rest. */
+export const KEPT_ROW_ARRAYS: readonly KeptArray[] = ["rowend", "cols", "values"];
+
 /** Use a pattern when at most this share of the entries is nonzero. */
 export const PATTERN_MAX_DENSITY = 0.1;
 

@@ -161,6 +161,7 @@ export class LaunchLowering {
         if (src.kind === "graph_order") return this.orderView(n, n.inputs[src.input], src.by);
         if (src.kind === "pattern") return this.compact.patternSlot(n.inputs[src.input], src.array);
         if (src.kind === "column_values") return this.compact.columnValuesSlot(n.inputs[src.input]);
+        if (src.kind === "kept") return this.compact.keptSlot(src.input === undefined ? n.id : n.inputs[src.input], src.array);
         throw new CodegenError(n.op, `binding ${b.name} has an unknown source`, n.span);
       });
     const bytes = slots.map((s) => allocatedSize(this.buffers.slots[s].bytes));

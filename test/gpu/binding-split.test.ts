@@ -112,12 +112,12 @@ describe("split bindings train exactly as whole ones", () => {
     }, 180_000);
   }
 
-  it("between them, the examples split features, activations, stacked values, weights, edge arrays, feature patterns and scratch", (ctx) => {
+  it("between them, the examples split features, activations, stacked values, weights, edge arrays, feature patterns, dropout's kept views and scratch", (ctx) => {
     whole(ctx);
     // Dense and patterned matmuls, aggregation forward and backward, attention over edges, fused
     // elementwise chains, dropout, the optimizer, and per-layer values of stacks (select, scatter).
     const families = ["t.matmul", "t.matmul_epilogue", "g.spmm_epilogue", "g.spmm_t", "g.sddmm", "g.edge_softmax", "t.fused", "nn.dropout", "opt.adam_m", "t.select", "t.scatter_slice"];
     for (const op of families) expect(ops, op).toContain(op);
-    expect(sources).toEqual(new Set(["input", "output", "graph", "graph_by_src", "pattern", "scratch"]));
+    expect(sources).toEqual(new Set(["input", "output", "graph", "graph_by_src", "pattern", "kept", "scratch"]));
   });
 });

@@ -78,6 +78,8 @@ export async function launchAll(
           const pattern = patterns.get(s.input)!;
           const values = compactValues(inputs[s.input] as TensorValue, pattern, b.name);
           bound.push(buffer(`in${s.input} by column`, () => gpu.upload(columnOrderValues(values, pattern), b.name)));
+        } else if (s.kind === "kept") {
+          throw new Error(`${kernel.name}: a kept view is written by a dropout kernel on the GPU; test it through a function (program.test.ts)`);
         } else if (s.kind === "scratch") {
           bound.push(buffer(`scratch${s.index}`, () => gpu.createBuffer(s.bytes, b.name)));
         } else {
