@@ -8,7 +8,7 @@ import { BINARY, UNARY } from "./elementwise-ops.js";
 import type { KernelSpec } from "./kernel.js";
 import { emitMatmul } from "./matmul.js";
 import { matmulOperandBuffers } from "./matmul-common.js";
-import { NN_EMITTERS } from "./nn-emitters.js";
+import { NN_EMITTERS, NN_LAUNCHES } from "./nn-emitters.js";
 import { OPT_EMITTERS, OPT_LAUNCHES } from "./opt-emitters.js";
 import { SEGMENT_EMITTERS } from "./segment-emitters.js";
 import { SHAPE_GRAPH_EMITTERS, SHAPE_GRAPH_LAUNCHES } from "./shape-graph-emitters.js";
@@ -36,8 +36,8 @@ const EMITTERS: ReadonlyMap<string, KernelEmitter> = new Map<string, KernelEmitt
   ...SPARSE_EMITTERS,
 ]);
 
-/** Ops whose operands may outnumber one kernel's storage buffers. */
-const LAUNCHES: ReadonlyMap<string, LaunchesEmitter> = new Map([...SHAPE_GRAPH_LAUNCHES, ...OPT_LAUNCHES, ...SPARSE_LAUNCHES]);
+/** Ops that run as several launches: operands that may outnumber one kernel's storage buffers, a loss gradient's denominator. */
+const LAUNCHES: ReadonlyMap<string, LaunchesEmitter> = new Map([...SHAPE_GRAPH_LAUNCHES, ...OPT_LAUNCHES, ...SPARSE_LAUNCHES, ...NN_LAUNCHES]);
 
 /** Ops that take an epilogue into their kernel (OpSpec.epilogue), with their bindings besides the output. */
 const OPERAND_BUFFERS: ReadonlyMap<string, OperandBuffers> = new Map([

@@ -1,8 +1,8 @@
 import { emitBatchNorm } from "./batch-norm.js";
-import { CodegenError, type KernelEmitter } from "./emit-context.js";
+import { CodegenError, type KernelEmitter, type LaunchesEmitter } from "./emit-context.js";
 import { emitCopy, emitFill, emitZerosLike } from "./fill.js";
 import { emitLayerNorm } from "./layer-norm.js";
-import { emitClassLoss, emitClassLossGrad } from "./loss-class.js";
+import { classLossGradLaunches, emitClassLoss, emitClassLossGrad } from "./loss-class.js";
 import { emitElementwiseLoss, emitElementwiseLossGrad } from "./loss-elementwise.js";
 import { emitReduction } from "./reduce.js";
 import { emitDropout, emitDropoutMask, emitRngFold } from "./rng.js";
@@ -46,3 +46,9 @@ const EMITTERS: readonly [string, KernelEmitter][] = [
  * op (the map in emit.ts spreads this list).
  */
 export const NN_EMITTERS: readonly [string, KernelEmitter][] = EMITTERS.map(([op, emit]) => [op, refusingInPlace(emit)]);
+
+/** A class loss's gradient runs as two launches: its mean's denominator, then the rows (loss-class.ts). */
+export const NN_LAUNCHES: readonly [string, LaunchesEmitter][] = [
+  ["nn.cross_entropy_grad", classLossGradLaunches],
+  ["nn.nll_grad", classLossGradLaunches],
+];

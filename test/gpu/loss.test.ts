@@ -1,11 +1,14 @@
 import { describe, expect, it } from "vitest";
 import type { TensorValue } from "../../compiler/ir/values.js";
+import { emitLaunches } from "../../compiler/codegen/emit.js";
 import { checkOp, randomInts, tensor, useGpu } from "./helpers.js";
+import { checkCase } from "./shape-graph-helpers.js";
 import { random, randomTensor } from "../support/tensors.js";
 
 // The losses and their gradients against the interpreter: no mask, bool masks (selecting) and
 // float masks (weighing), per row and per element; ignored labels (−1); nothing selected (0);
-// gradients spread over several workgroups that each fold the mean's denominator.
+// gradients spread over several workgroups that each fold the mean's denominator (emitKernel's
+// one kernel) or read it from a first launch that folds it once (the plan's launches).
 const gpu = useGpu();
 
 /** A bool tensor as the interpreter holds it (0/1 bytes; the GPU gets u32 words). */
@@ -32,6 +35,10 @@ describe("nn.cross_entropy, nn.nll and their gradients", () => {
       it(`${loss} and its gradient with ${what}`, async (ctx) => {
         await checkOp(gpu(ctx), { op: loss, inputs: [x, labels, ...mask] });
         await checkOp(gpu(ctx), { op: `${loss}_grad`, inputs: [cot, x, labels, ...mask] });
+        // A cotangent of the denominator's size, so that an error in the denominator shows above atol.
+        const planned = await checkCase(gpu(ctx), { op: `${loss}_grad`, inputs: [tensor("f32", [], [500]), x, labels, ...mask], launches: emitLaunches });
+        expect(planned.kernels.map((k) => k.name)).toEqual([`${loss.replace(".", "_")}_grad_denominator`, `${loss.replace(".", "_")}_grad${mask.length > 0 ? "_masked" : ""}`]);
+        expect(planned.kernels[1].dispatch({ n, c }).x).toBe(Math.ceil(n / planned.kernels[1].workgroupSize[0]));
       });
     }
 
@@ -43,6 +50,8 @@ describe("nn.cross_entropy, nn.nll and their gradients", () => {
         expect(Array.from(loss0.actual.data)).toEqual([0]);
         const grad = await checkOp(gpu(ctx), { op: `${loss}_grad`, inputs: [cot, ...inputs] });
         expect(grad.actual.data.every((v) => v === 0)).toBe(true);
+        const planned = await checkCase(gpu(ctx), { op: `${loss}_grad`, inputs: [cot, ...inputs], launches: emitLaunches });
+        expect(planned.actual.data.every((v) => v === 0)).toBe(true);
       }
     });
   }
