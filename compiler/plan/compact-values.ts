@@ -17,7 +17,7 @@ import type { Step } from "./launch-plan.js";
  * its mask kept, packed by row, and by column before the first matmul that walks columns. The
  * matmuls then visit only those — half the nonzeros at p = 0.5 (Cora GCN on lavapipe, kernel
  * profiles: P·Wᵀ 0.56–1.21 → 0.33 ms, Dᵀ·P 0.64–0.87 → 0.45 ms, with each row and column
- * loop cut to half). Its slots are held for the whole function: 4 bytes × (3 × nonzeros + N)
+ * loop cut to half). Its slots live as long as the dropout's values: 4 bytes × (3 × nonzeros + N)
  * for the rows, × (2 × nonzeros + F) for the columns.
  */
 
@@ -158,6 +158,8 @@ export class CompactValues {
     const nnz = this.nonzeros.get(this.compact.get(value)!)!;
     const [n, f] = (this.buffers.typeOf(value) as TensorType).shape.map((d) => this.buffers.size(d));
     const lengths: Record<KeptArray, number> = { rowend: n, cols: nnz, values: nnz, colend: f, rows: nnz, column_values: nnz };
-    return (kept.slots[array] = this.buffers.slot(lengths[array] * 4, `%${value} kept.${array}`));
+    const slot = this.buffers.take(lengths[array] * 4, this.buffers.typeOf(value), `%${value} kept.${array}`);
+    this.buffers.values.attach(value, slot); // freed with the dropout's values, after its last reader
+    return (kept.slots[array] = slot);
   }
 }

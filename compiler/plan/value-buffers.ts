@@ -34,6 +34,8 @@ const GRAPH_ARRAYS = ["indptr", "src", "dst"] as const;
 export class ValueBuffers<B> {
   /** Per value: one buffer list per tuple item (one list for other values). */
   private readonly buffers = new Map<number, B[][]>();
+  /** Per value: buffers it holds beside its own (attach), let go of with them. */
+  private readonly attached = new Map<number, B[]>();
 
   constructor(
     private readonly symbols: Readonly<Record<string, number>>,
@@ -73,8 +75,19 @@ export class ValueBuffers<B> {
     this.buffers.set(id, buffers);
   }
 
+  /**
+   * Value `id` holds `b` too, until it dies: a buffer a kernel derives from the value for its
+   * readers (a dropout's kept view, compact-values.ts), which no IR value names.
+   */
+  attach(id: number, b: B): void {
+    this.pool.hold(b);
+    this.attached.set(id, [...(this.attached.get(id) ?? []), b]);
+  }
+
   /** Value `id` is dead: it lets go of its buffers (once; values without buffers yet have none to let go). */
   release(id: number): void {
+    for (const x of this.attached.get(id) ?? []) this.pool.release(x);
+    this.attached.delete(id);
     const b = this.buffers.get(id);
     if (!b) return;
     this.buffers.delete(id);

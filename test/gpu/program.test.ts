@@ -126,6 +126,10 @@ describe("GPU programs", () => {
       const bound = program.plan.kernels.flatMap((k) => k.bindings.map((bd) => bd.name.replace(/^p\d+_/, "")));
       expect(bound.filter((name) => name === "rowend")).toHaveLength(2);
       expect(bound.filter((name) => name === "colend")).toHaveLength(2);
+      // The kept view's six arrays are freed with the dropout's values, for later values to reuse.
+      const keptSlots = program.plan.slots.flatMap((slot, k) => (slot.label.includes(" kept.") ? [k] : []));
+      expect(keptSlots).toHaveLength(6);
+      for (const k of keptSlots) expect(program.plan.reusable).toContain(k);
       for (const [name, v] of Object.entries(params)) program.setParam(name, v);
       program.setInput("rng", rng);
       await program.run();
