@@ -3,7 +3,7 @@ import { assembleKernel } from "./assemble.js";
 import { BindingList } from "./bindings.js";
 import { CodegenError, DEFAULT_WORKGROUP, tensorOperand, tensorResult, type EmitOptions } from "./emit-context.js";
 import { LINEAR_WORKGROUP, gridFor, groupsFor } from "./grid.js";
-import type { BindingSource, KernelSpec } from "./kernel.js";
+import type { KernelSpec } from "./kernel.js";
 import { SizeTable } from "./wgsl.js";
 
 /**
@@ -15,7 +15,8 @@ import { SizeTable } from "./wgsl.js";
  * Two kernel families, each for the weight stored either way round:
  *  - rows: out[i,j] = Σ_{e ∈ row i of P} p[e] · W[j, cols[e]]             (P·Wᵀ, the layer's forward: transB)
  *          out[i,j] = Σ_{e ∈ row i of P} p[e] · W[cols[e], j]             (P·W: W stored [F, H])
- *  - cols: out[h,k] = Σ_{e ∈ column k of P} D[rows[e], h] · p[perm[e]]    (Dᵀ·P, the weight's gradient: transA)
+ *  - cols: out[h,k] = Σ_{e ∈ column k of P} D[rows[e], h] · pc[e]        (Dᵀ·P, the weight's gradient: transA;
+ *                                                                          pc: P's values in column order)
  *          out[k,h] = the same sum                                        (Pᵀ·D: the gradient of P·W's weight)
  * P·W and Pᵀ·D are what the features times many models' weights side by side become
  * (compiler/schedules/batch-models.ts: H = 160 for ten models of width 16).
@@ -60,16 +61,16 @@ function formOf(node: Node, pattern: 0 | 1): Form | undefined {
 }
 
 /**
- * The launches of `node`, a matmul whose operand `pattern` is P, of `nonzeros` nonzeros (how long
- * its columns are on average). `byColumn`: P's values are also at hand in column order (P is an
- * input, not dropout of one: BindingSource `column_values`), which the cols kernels then read
- * instead of going through `perm` (Pᵀ·D at 160 columns on Coauthor CS: 218 → 151 ms on lavapipe,
- * one microbenchmark). Computed P (dropout of the features) with GATHER_FROM_GROUPS or more groups
- * per column gets its values gathered into column order by a first launch (columnOrderKernel).
- * `kept`: P is dropout of compact features with its kept view (pattern.ts KEPT_ARRAYS): the
- * kernels visit only the kept nonzeros, which that view holds in row and column order.
+ * Where a patterned matmul reads P's nonzeros: `given`, P is an input — its values in row order,
+ * and in column order too (BindingSource `column_values`, permuted on the host when it is given:
+ * Pᵀ·D at 160 columns on Coauthor CS took 218 → 151 ms on lavapipe against reading through the
+ * pattern's `perm`); `kept`, P is dropout of one — its kept view (pattern.ts KEPT_ARRAYS), only
+ * the nonzeros the mask kept, in row and in column order, written on the GPU.
  */
-export function emitPatternMatmul(node: Node, inputs: readonly Type[], options: EmitOptions, nonzeros: number, pattern: 0 | 1, byColumn = false, kept = false): KernelSpec[] {
+export type PatternValues = "given" | "kept";
+
+/** The launches of `node`, a matmul whose operand `pattern` is P, of `nonzeros` nonzeros (how long its columns are on average). */
+export function emitPatternMatmul(node: Node, inputs: readonly Type[], options: EmitOptions, nonzeros: number, pattern: 0 | 1, values: PatternValues): KernelSpec[] {
   const form = formOf(node, pattern);
   if (form === undefined) throw new CodegenError(node.op, "a patterned matmul is P·Wᵀ, P·W, Dᵀ·P or Pᵀ·D", node.span);
   const a = tensorOperand(node, inputs, 0);
@@ -85,57 +86,9 @@ export function emitPatternMatmul(node: Node, inputs: readonly Type[], options: 
   const h = known.known("h");
   const f = known.known("f");
   if (h === undefined || f === undefined) throw new CodegenError(node.op, "a patterned matmul needs its feature and output widths known", node.span);
+  const kept = values === "kept";
   if (form === "rows" || form === "rowsN") return rowsKernels(node, a.shape[0], h, f, options, form === "rows", kept);
-  const transposed = form === "colsT";
-  if (kept) return [colsKernel(node, h, f, nonzeros, options, transposed, { kind: "kept", input: pattern, array: "column_values" }, true)];
-  if (byColumn || h / groupSize(h) < GATHER_FROM_GROUPS) return [colsKernel(node, h, f, nonzeros, options, transposed, byColumn ? { kind: "column_values", input: pattern } : undefined)];
-  // Many groups per column would each read P's values through `perm`: gather them into column order once.
-  const scratch = { kind: "scratch" as const, index: 0, bytes: 4 * nonzeros };
-  return [columnOrderKernel(node, f, nonzeros, pattern, options, scratch), colsKernel(node, h, f, nonzeros, options, transposed, scratch)];
-}
-
-/**
- * Groups of outputs per column from which the cols kernel over computed P reads P's values from
- * a column-order copy gathered first: the gather costs about what three passes through `perm` do
- * (Cora SAGE, 64 columns, four groups, lavapipe kernel profiles: Dᵀ·P 2.28–2.39 ms a launch
- * through `perm`, 1.90–2.02 ms plus a 0.41 ms gather), and saves one pass per group after the first.
- */
-const GATHER_FROM_GROUPS = 5;
-
-/** Nonzeros one invocation of the column-order gather moves (strided by the workgroup): fewer, fuller workgroups. */
-const GATHER_PER_INVOCATION = 16;
-
-/**
- * P's values in column order (p[perm[e]] for each nonzero e of the CSC pattern), into `scratch`,
- * for a cols kernel whose H/G groups per column would otherwise each gather them through `perm`:
- * one pass of random reads instead of H/G. Ten GCNs side by side on Coauthor CS (H = 160, ten
- * groups), in a kernel profile on lavapipe: Pᵀ·D 168 ms a launch through `perm`, 82–85 ms after
- * the gather's 5.9 ms (16 nonzeros an invocation; 9.0–9.4 ms at one). Used from GATHER_FROM_GROUPS.
- */
-function columnOrderKernel(node: Node, f: number, nonzeros: number, pattern: 0 | 1, options: EmitOptions, scratch: { kind: "scratch"; index: number; bytes: number }): KernelSpec {
-  const sizes = new SizeTable(options.symbols);
-  return assembleKernel(node, {
-    name: "t_matmul_pattern_by_column",
-    summary: `P's ${nonzeros} nonzero values gathered into column order for the patterned Pᵀ·D`,
-    sizes,
-    bindings: new BindingList()
-      .add("colptr", "read", "array<i32>", { kind: "pattern", input: pattern, array: "colptr" })
-      .add("perm", "read", "array<i32>", { kind: "pattern", input: pattern, array: "perm" })
-      .add("p", "read", "array<f32>", { kind: "input", input: pattern })
-      .add("pc", "read_write", "array<f32>", scratch)
-      .finish(sizes),
-    body: `  let e0 = ${LINEAR_WORKGROUP} * ${DEFAULT_WORKGROUP * GATHER_PER_INVOCATION}u + lid;
-  let total = u32(colptr[${f}u]);
-  for (var k = 0u; k < ${GATHER_PER_INVOCATION}u; k = k + 1u) {
-    let e = e0 + k * ${DEFAULT_WORKGROUP}u;
-    if (e < total) {
-      pc[e] = p[perm[e]];
-    }
-  }
-`,
-    workgroup: DEFAULT_WORKGROUP,
-    dispatch: () => gridFor(groupsFor(nonzeros, DEFAULT_WORKGROUP * GATHER_PER_INVOCATION)),
-  });
+  return [colsKernel(node, h, f, nonzeros, options, form === "colsT", kept)];
 }
 
 /**
@@ -245,10 +198,10 @@ const BUSY = 32_768;
  * columns of them — stay in cache however wide D is. Long columns (a graph of a million nodes
  * and 128 features has 80,000 nonzeros per column, and only 128 × H/G groups to spread) are
  * shared by a team of T invocations: member m folds nonzeros m, m+T, …, then the team adds its
- * partial sums by a fixed binary tree in workgroup memory. P's values are read in column order
- * from `columnValues` when given (a host copy, or the gather's scratch), else through `perm`.
+ * partial sums by a fixed binary tree in workgroup memory. P's values are read in column order:
+ * the host's copy of an input's, the kept view's of dropout of one (`kept`).
  */
-function colsKernel(node: Node, h: number, f: number, nonzeros: number, options: EmitOptions, transposed: boolean, columnValues?: BindingSource, kept = false): KernelSpec {
+function colsKernel(node: Node, h: number, f: number, nonzeros: number, options: EmitOptions, transposed: boolean, kept: boolean): KernelSpec {
   const [pIn, dIn] = transposed ? [0, 1] : [1, 0];
   const g = groupSize(h);
   const groups = h / g;
@@ -263,11 +216,10 @@ function colsKernel(node: Node, h: number, f: number, nonzeros: number, options:
   const list = new BindingList().add("colptr", "read", "array<i32>", { kind: "pattern", input: pIn, array: "colptr" });
   if (kept) list.add("colend", "read", "array<i32>", { kind: "kept", input: pIn, array: "colend" });
   list.add("rows", "read", "array<i32>", kept ? { kind: "kept", input: pIn, array: "rows" } : { kind: "pattern", input: pIn, array: "rows" });
-  if (!columnValues) list.add("perm", "read", "array<i32>", { kind: "pattern", input: pIn, array: "perm" });
   const bindings = list
     .add("order", "read", "array<i32>", { kind: "pattern", input: pIn, array: "order" })
     .add("d", "read", `array<${element}>`, { kind: "input", input: dIn })
-    .add("p", "read", "array<f32>", columnValues ?? { kind: "input", input: pIn })
+    .add("p", "read", "array<f32>", kept ? { kind: "kept", input: pIn, array: "column_values" } : { kind: "column_values", input: pIn })
     .add("out", "read_write", "array<f32>", { kind: "output" })
     .finish(sizes);
   const stride = h / acc.width;
@@ -299,7 +251,7 @@ ${acc.names.map((v) => `  var ${v} = ${acc.zero};`).join("\n")}
   let last = select(0u, u32(${kept ? "colend[col]" : "colptr[col + 1u]"}), live);
   for (var e = u32(colptr[col]) + member; e < last; e = e + ${team}u) {
     let r = u32(rows[e]) * ${stride}u + g0;
-    let v = ${columnValues ? "p[e]" : "p[perm[e]]"};
+    let v = p[e];
 ${acc.names.map((v, k) => `    ${v} = ${v} + d[r + ${k}u] * v;`).join("\n")}
   }
 ${tree}  if (live && member == 0u) {
@@ -308,7 +260,7 @@ ${stores.join("\n")}
 `;
   return assembleKernel(node, {
     name: transposed ? "t_matmul_pattern_cols_t" : "t_matmul_pattern_cols",
-    summary: `${transposed ? "Pᵀ·D" : "Dᵀ·P"} over P's ${kept ? "kept " : ""}nonzeros (CSC pattern${columnValues ? " and values" : ""}, longest columns first), ${g} outputs per ${team === 1 ? "invocation" : `team of ${team}`}`,
+    summary: `${transposed ? "Pᵀ·D" : "Dᵀ·P"} over P's ${kept ? "kept " : ""}nonzeros (CSC pattern and values, longest columns first), ${g} outputs per ${team === 1 ? "invocation" : `team of ${team}`}`,
     sizes,
     bindings,
     helpers: team === 1 ? [] : [`var<workgroup> partial: array<${element}, ${workgroup * acc.count}>;\n`],

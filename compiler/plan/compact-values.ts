@@ -68,7 +68,7 @@ export class CompactValues {
     const out = this.buffers.take(this.nonzeros.get(input)! * 4, n.type, `nn_dropout_pattern %${n.id}`);
     this.compact.set(n.id, input);
     this.kept.set(n.id, { slots: {}, columns: false });
-    const kernel = emitPatternDropout(n, this.buffers.typeOf(n.inputs[0]) as TensorType, { symbols: this.symbols }, true);
+    const kernel = emitPatternDropout(n, this.buffers.typeOf(n.inputs[0]) as TensorType, { symbols: this.symbols });
     return { out, steps: [this.launch(n, kernel, out, (id) => this.buffers.slotsOf(id)[0])] };
   }
 
@@ -86,7 +86,8 @@ export class CompactValues {
     const nonzeros = (k: number) => this.nonzeros.get(this.compact.get(n.inputs[k])!)!;
     const launches = (k: 0 | 1) => {
       const kept = this.kept.get(n.inputs[k]);
-      const kernels = emitPatternMatmul(n, types, options, nonzeros(k), k, this.given.has(n.inputs[k]), kept !== undefined);
+      // Compact values are inputs (given) or dropout of one (kept).
+      const kernels = emitPatternMatmul(n, types, options, nonzeros(k), k, kept ? "kept" : "given");
       // P walked by column (Dᵀ·P, Pᵀ·D): the first such matmul packs the kept view's columns.
       const byColumn = k === 1 || transA === true;
       if (!kept || !byColumn || kept.columns) return kernels;

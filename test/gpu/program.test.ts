@@ -91,59 +91,65 @@ describe("GPU programs", () => {
     }
   });
 
-  it("dropout of mostly-zero features: the four matmuls visit only the kept nonzeros, and give the dense result (a NaN included)", async (ctx) => {
-    const gpu = gpuOf(ctx);
-    const b = new FuncBuilder("f");
-    const f32 = (...shape: (number | string)[]): TensorType => ({ kind: "tensor", dtype: "f32", shape });
-    const xIn = b.leaf("s.input", f32("N", 70), { name: "x" });
-    const r = b.leaf("s.input", { kind: "rng" }, { name: "rng" });
-    const dropped = b.emit("nn.dropout", [xIn, r], { p: 0.5 });
-    const wt = b.leaf("s.param", f32(16, 70), { name: "wt" });
-    const w = b.leaf("s.param", f32(70, 40), { name: "w" });
-    const d = b.leaf("s.param", f32("N", 16), { name: "d" });
-    const d2 = b.leaf("s.param", f32("N", 40), { name: "d2" });
-    const products = [
-      b.emit("t.matmul", [dropped, wt], { transB: true }), // rows: P·Wᵀ, one group of 16
-      b.emit("t.matmul", [dropped, w]), // rows_n: P·W, four groups of 10
-      b.emit("t.matmul", [d, dropped], { transA: true }), // cols: Dᵀ·P
-      b.emit("t.matmul", [dropped, d2], { transA: true }), // cols_t: Pᵀ·D, four groups
-    ];
-    const f = b.finish(products, ["rows", "rows_n", "cols", "cols_t"]);
-    const rand = random(12);
-    const x = sparseTensor(203, 70, 0.06, rand);
-    x.data[x.data.findIndex((v) => v !== 0)] = NaN; // a NaN dropped is NaN · 0: it must still reach the sums
-    const params = { wt: randomTensor([16, 70], rand), w: randomTensor([70, 40], rand), d: randomTensor([203, 16], rand), d2: randomTensor([203, 40], rand) };
-    const symbols = { N: 203 };
-    const rng = { kind: "rng" as const, key: [7, 8] as const };
-    const store = new BufferStore(gpu);
-    const program = await loadFunction(gpu, f, { symbols, data: { x }, store });
-    try {
-      const names = program.plan.kernels.flatMap((k) => k.name.split("+"));
-      expect(names).toEqual(expect.arrayContaining(["nn_dropout_pattern", "nn_dropout_pattern_columns", "t_matmul_pattern_rows", "t_matmul_pattern_rows_n", "t_matmul_pattern_cols", "t_matmul_pattern_cols_t"]));
-      // The columns are packed once, for the first matmul that walks them.
-      expect(names.filter((k) => k === "nn_dropout_pattern_columns")).toHaveLength(1);
-      // The matmuls loop to the kept view's ends (merged launches prefix their parts' bindings: p0_, p1_…).
-      const bound = program.plan.kernels.flatMap((k) => k.bindings.map((bd) => bd.name.replace(/^p\d+_/, "")));
-      expect(bound.filter((name) => name === "rowend")).toHaveLength(2);
-      expect(bound.filter((name) => name === "colend")).toHaveLength(2);
-      // The kept view's six arrays are freed with the dropout's values, for later values to reuse.
-      const keptSlots = program.plan.slots.flatMap((slot, k) => (slot.label.includes(" kept.") ? [k] : []));
-      expect(keptSlots).toHaveLength(6);
-      for (const k of keptSlots) expect(program.plan.reusable).toContain(k);
-      for (const [name, v] of Object.entries(params)) program.setParam(name, v);
-      program.setInput("rng", rng);
-      await program.run();
-      const want = runFunc(f, { inputs: { x, rng }, params, symbols }) as TensorValue[];
-      const shapes = [[203, 16], [203, 40], [16, 70], [70, 40]];
-      for (let k = 0; k < 4; k++) {
-        expect(want[k].data.some(Number.isNaN)).toBe(true);
-        expectAllClose(await program.readResult(k, f32(...shapes[k]), shapes[k]), want[k]);
+  // A wide P, and a tall one whose long columns are shared by teams (matmul-pattern.ts colsKernel).
+  for (const [rows, features, density, seed] of [[203, 70, 0.06, 12], [6000, 12, 0.09, 13]]) {
+    it(`dropout of mostly-zero features (${rows} × ${features}): the four matmuls visit only the kept nonzeros, and give the dense result (a NaN included)`, async (ctx) => {
+      const gpu = gpuOf(ctx);
+      const b = new FuncBuilder("f");
+      const f32 = (...shape: (number | string)[]): TensorType => ({ kind: "tensor", dtype: "f32", shape });
+      const xIn = b.leaf("s.input", f32("N", features), { name: "x" });
+      const r = b.leaf("s.input", { kind: "rng" }, { name: "rng" });
+      const dropped = b.emit("nn.dropout", [xIn, r], { p: 0.5 });
+      const wt = b.leaf("s.param", f32(16, features), { name: "wt" });
+      const w = b.leaf("s.param", f32(features, 40), { name: "w" });
+      const d = b.leaf("s.param", f32("N", 16), { name: "d" });
+      const d2 = b.leaf("s.param", f32("N", 40), { name: "d2" });
+      const products = [
+        b.emit("t.matmul", [dropped, wt], { transB: true }), // rows: P·Wᵀ, one group of 16
+        b.emit("t.matmul", [dropped, w]), // rows_n: P·W, four groups of 10
+        b.emit("t.matmul", [d, dropped], { transA: true }), // cols: Dᵀ·P
+        b.emit("t.matmul", [dropped, d2], { transA: true }), // cols_t: Pᵀ·D, four groups
+      ];
+      const f = b.finish(products, ["rows", "rows_n", "cols", "cols_t"]);
+      const rand = random(seed);
+      const x = sparseTensor(rows, features, density, rand);
+      x.data[x.data.findIndex((v) => v !== 0)] = NaN; // a NaN dropped is NaN · 0: it must still reach the sums
+      const params = { wt: randomTensor([16, features], rand), w: randomTensor([features, 40], rand), d: randomTensor([rows, 16], rand), d2: randomTensor([rows, 40], rand) };
+      const symbols = { N: rows };
+      const rng = { kind: "rng" as const, key: [7, 8] as const };
+      const store = new BufferStore(gpu);
+      const program = await loadFunction(gpu, f, { symbols, data: { x }, store });
+      try {
+        const names = program.plan.kernels.flatMap((k) => k.name.split("+"));
+        expect(names).toEqual(expect.arrayContaining(["nn_dropout_pattern", "nn_dropout_pattern_columns", "t_matmul_pattern_rows", "t_matmul_pattern_rows_n", "t_matmul_pattern_cols", "t_matmul_pattern_cols_t"]));
+        // The columns are packed once, for the first matmul that walks them.
+        expect(names.filter((k) => k === "nn_dropout_pattern_columns")).toHaveLength(1);
+        // The matmuls loop to the kept view's ends (merged launches prefix their parts' bindings: p0_, p1_…).
+        const bound = program.plan.kernels.flatMap((k) => k.bindings.map((bd) => bd.name.replace(/^p\d+_/, "")));
+        expect(bound.filter((name) => name === "rowend")).toHaveLength(2);
+        expect(bound.filter((name) => name === "colend")).toHaveLength(2);
+        // The tall P's columns (about 460 kept-or-not nonzeros each) are walked by teams, which add up in a barrier tree.
+        const teams = program.plan.kernels.some((k) => k.wgsl.includes("colend") && k.wgsl.includes("workgroupBarrier"));
+        expect(teams).toBe(rows === 6000);
+        // The kept view's six arrays are freed with the dropout's values, for later values to reuse.
+        const keptSlots = program.plan.slots.flatMap((slot, k) => (slot.label.includes(" kept.") ? [k] : []));
+        expect(keptSlots).toHaveLength(6);
+        for (const k of keptSlots) expect(program.plan.reusable).toContain(k);
+        for (const [name, v] of Object.entries(params)) program.setParam(name, v);
+        program.setInput("rng", rng);
+        await program.run();
+        const want = runFunc(f, { inputs: { x, rng }, params, symbols }) as TensorValue[];
+        const shapes = [[rows, 16], [rows, 40], [16, features], [features, 40]];
+        for (let k = 0; k < 4; k++) {
+          expect(want[k].data.some(Number.isNaN)).toBe(true);
+          expectAllClose(await program.readResult(k, f32(...shapes[k]), shapes[k]), want[k]);
+        }
+      } finally {
+        program.destroy();
+        store.destroy();
       }
-    } finally {
-      program.destroy();
-      store.destroy();
-    }
-  });
+    });
+  }
 
   it("mostly-zero features stay compact on the GPU: dropout and matmuls read the nonzeros, other ops a dense copy", async (ctx) => {
     const gpu = gpuOf(ctx);
