@@ -14,7 +14,8 @@ import { SizeTable } from "./wgsl.js";
  * than −1, which the interpreter rejects with an error, are ignored here (a kernel cannot throw).
  *
  * The loss is one value: a single workgroup folds every row (one invocation per row, then a
- * team tree). The gradient spreads rows over a few workgroups (loss-parts.ts).
+ * team tree). The gradient spreads rows over workgroups, which read the mean's denominator from
+ * a first launch (classLossGradLaunches, as plans run it) or each fold it (emitKernel's one kernel).
  */
 
 type ClassLoss = "cross_entropy" | "nll";

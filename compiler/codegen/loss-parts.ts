@@ -5,9 +5,10 @@ import { CodegenError } from "./emit-context.js";
 /**
  * What the loss kernels share. A loss is a masked mean Σ wₖ·lossₖ / Σ wₖ (0 when Σ wₖ = 0), so
  * its gradient needs the denominator before it can write a single element — and WebGPU cannot
- * pass a value between the workgroups of one dispatch. The gradient kernels therefore run a few
- * workgroups that each fold the (cheap) denominator themselves, identically, then share the
- * per-element work: `gradientGroups` bounds that redundancy.
+ * pass a value between the workgroups of one dispatch. A gradient kernel therefore runs a few
+ * workgroups that each fold the denominator themselves, identically, then share the per-element
+ * work (`gradientGroups` bounds that redundancy) — or, as the plan launches a class loss's
+ * gradient, reads it from a first launch that folds it once (loss-class.ts).
  */
 
 /** Workgroups a gradient kernel may use at most (beyond this the redundant folds dominate). */
