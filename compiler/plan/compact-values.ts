@@ -2,7 +2,8 @@ import { emitPatternMatmul } from "../codegen/matmul-pattern.js";
 import { emitCompactSparseMatmul, emitCompactSparseSddmm } from "../codegen/sparse-matmul.js";
 import type { KernelSpec } from "../codegen/kernel.js";
 import { emitDensify, emitKeptColumns, emitPatternDropout } from "../codegen/pattern-kernels.js";
-import type { KeptArray, PatternArray } from "../codegen/pattern.js";
+import { KEPT_ROW_ARRAYS, type KeptArray, type PatternArray } from "../codegen/pattern.js";
+import { dependenciesOf } from "../ir/reads.js";
 import type { Node, TensorType, Type } from "../ir/types.js";
 import type { BufferAssignment } from "./buffer-assignment.js";
 import type { Step } from "./launch-plan.js";
@@ -17,8 +18,9 @@ import type { Step } from "./launch-plan.js";
  * its mask kept, packed by row, and by column before the first matmul that walks columns. The
  * matmuls then visit only those — half the nonzeros at p = 0.5 (Cora GCN on lavapipe, kernel
  * profiles: P·Wᵀ 0.56–1.21 → 0.33 ms, Dᵀ·P 0.64–0.87 → 0.45 ms, with each row and column
- * loop cut to half). Its slots live as long as the dropout's values: 4 bytes × (3 × nonzeros + N)
- * for the rows, × (2 × nonzeros + F) for the columns.
+ * loop cut to half). Its slots: 4 bytes × (3 × nonzeros + N) for the rows, held until the last
+ * product by rows has run, and × (2 × nonzeros + F) for the columns, held while the dropout's
+ * values live (keptSlot).
  */
 
 /** One launch of `kernel` for `n`, its output in slot `out`, a tensor operand's slot from `operand`. */
@@ -35,6 +37,8 @@ export class CompactValues {
   readonly columnValues: { input: string; slot: number }[] = [];
   /** Dropout of a compact input (value id) → its kept view's slots made so far, and whether a launch packs its columns. */
   private readonly kept = new Map<number, { slots: Partial<Record<KeptArray, number>>; columns: boolean }>();
+  /** Value id → the last node of the body that may read its kept view's rows (lastRowReaders). */
+  private rowReaders: ReadonlyMap<number, number> = new Map();
 
   constructor(
     /** Patterned inputs by name, with their nonzero counts. */
@@ -150,7 +154,18 @@ export class CompactValues {
     return (known.arrays[array] = this.buffers.slot(lengths[array] * 4, `${input} pattern.${array}`));
   }
 
-  /** The slot of one array of the kept view of value `value`, dropout of a compact input, made when a kernel first binds it. */
+  /** Before a body is lowered: who reads each value's kept rows last (lastRowReaders). */
+  readRowsIn(body: readonly Node[]): void {
+    this.rowReaders = lastRowReaders(body);
+  }
+
+  /**
+   * The slot of one array of the kept view of value `value`, dropout of a compact input, made
+   * when a kernel first binds it. The columns are held while the dropout's values live (a weight's
+   * gradient reads them in the backward); the rows only until the last node that may read them
+   * has run — the forward's products — so that they do not add to a training step's peak, which
+   * comes in the backward (a million-node GCN: 84 of the view's 156 MiB).
+   */
   keptSlot(value: number, array: KeptArray): number {
     const kept = this.kept.get(value);
     if (!kept) throw new Error(`launch plan: %${value} is not dropout of a compactly stored input, so it has no kept view`);
@@ -160,7 +175,22 @@ export class CompactValues {
     const [n, f] = (this.buffers.typeOf(value) as TensorType).shape.map((d) => this.buffers.size(d));
     const lengths: Record<KeptArray, number> = { rowend: n, cols: nnz, values: nnz, colend: f, rows: nnz, column_values: nnz };
     const slot = this.buffers.take(lengths[array] * 4, this.buffers.typeOf(value), `%${value} kept.${array}`);
-    this.buffers.values.attach(value, slot); // freed with the dropout's values, after its last reader
+    const rowSide = KEPT_ROW_ARRAYS.includes(array);
+    this.buffers.values.attach(rowSide ? (this.rowReaders.get(value) ?? value) : value, slot);
     return (kept.slots[array] = slot);
   }
+}
+
+/**
+ * For each value read by a node of `body` as P of a product by rows (P·Wᵀ or P·W: a kept view's
+ * row side), the last such node — or any node that reads the value from inside a region (a loop
+ * body might read it any way). A node's result holds the rows till it dies, so after that node.
+ */
+export function lastRowReaders(body: readonly Node[]): Map<number, number> {
+  const last = new Map<number, number>();
+  for (const n of body) {
+    if (n.op === "t.matmul" && n.attrs.transA !== true) last.set(n.inputs[0], n.id);
+    for (const id of dependenciesOf(n)) if (!n.inputs.includes(id)) last.set(id, n.id);
+  }
+  return last;
 }

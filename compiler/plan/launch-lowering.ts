@@ -42,6 +42,7 @@ export class LaunchLowering {
   /** The steps of a whole function. */
   func(func: Func): Step[] {
     this.results = new Set(func.results);
+    this.compact.readRowsIn(func.body);
     return this.body(func.body, func.results, new Set(), true);
   }
 
