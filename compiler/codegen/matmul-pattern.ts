@@ -49,10 +49,10 @@ function accumulators(g: number) {
 }
 
 /** Which of the four products a patterned matmul is; P is operand `pattern`. */
-type Form = "rows" | "rowsN" | "cols" | "colsT";
+export type PatternForm = "rows" | "rowsN" | "cols" | "colsT";
 
 /** The form of `node` with P as operand `pattern`, or undefined when it has no patterned kernel. */
-function formOf(node: Node, pattern: 0 | 1): Form | undefined {
+export function patternForm(node: Node, pattern: 0 | 1): PatternForm | undefined {
   const transA = node.attrs.transA === true;
   const transB = node.attrs.transB === true;
   if (pattern === 1) return transA && !transB ? "cols" : undefined;
@@ -71,7 +71,7 @@ export type PatternValues = "given" | "kept";
 
 /** The launches of `node`, a matmul whose operand `pattern` is P, of `nonzeros` nonzeros (how long its columns are on average). */
 export function emitPatternMatmul(node: Node, inputs: readonly Type[], options: EmitOptions, nonzeros: number, pattern: 0 | 1, values: PatternValues): KernelSpec[] {
-  const form = formOf(node, pattern);
+  const form = patternForm(node, pattern);
   if (form === undefined) throw new CodegenError(node.op, "a patterned matmul is P·Wᵀ, P·W, Dᵀ·P or Pᵀ·D", node.span);
   const a = tensorOperand(node, inputs, 0);
   const b = tensorOperand(node, inputs, 1);

@@ -24,10 +24,11 @@ import { SizeTable } from "./wgsl.js";
  */
 
 
-function matrixSizes(node: Node, type: TensorType, options: { symbols?: Readonly<Record<string, number>> }) {
+/** The matrix's sizes; `rows` false: a kernel over its columns only, which declares no row count (an unread uniform would leave the layout). */
+function matrixSizes(node: Node, type: TensorType, options: { symbols?: Readonly<Record<string, number>> }, rows = true) {
   if (type.shape.length !== 2 || type.dtype !== "f32") throw new CodegenError(node.op, "a patterned operand is a 2-D f32 matrix", node.span);
   const sizes = new SizeTable(options.symbols);
-  const n = sizes.add("n", type.shape[0], "runtime");
+  const n = rows ? sizes.add("n", type.shape[0], "runtime") : "";
   const f = sizes.add("f", type.shape[1]);
   return { sizes, n, f };
 }
@@ -132,9 +133,7 @@ export function emitDensify(node: Node, input: number, type: TensorType, options
  * order, with their values, ending at `colend[k]`. One column per invocation, longest first.
  */
 export function emitKeptColumns(node: Node, input: number, type: TensorType, options: { symbols?: Readonly<Record<string, number>> }): KernelSpec {
-  if (type.shape.length !== 2 || type.dtype !== "f32") throw new CodegenError(node.op, "a patterned operand is a 2-D f32 matrix", node.span);
-  const sizes = new SizeTable(options.symbols);
-  const f = sizes.add("f", type.shape[1]);
+  const { sizes, f } = matrixSizes(node, type, options, false);
   const bindings = new BindingList()
     .add("colptr", "read", "array<i32>", { kind: "pattern", input, array: "colptr" })
     .add("rows", "read", "array<i32>", { kind: "pattern", input, array: "rows" })

@@ -1,4 +1,4 @@
-import { emitPatternMatmul } from "../codegen/matmul-pattern.js";
+import { emitPatternMatmul, patternForm } from "../codegen/matmul-pattern.js";
 import { emitCompactSparseMatmul, emitCompactSparseSddmm } from "../codegen/sparse-matmul.js";
 import type { KernelSpec } from "../codegen/kernel.js";
 import { emitDensify, emitKeptColumns, emitPatternDropout } from "../codegen/pattern-kernels.js";
@@ -93,7 +93,7 @@ export class CompactValues {
       // Compact values are inputs (given) or dropout of one (kept).
       const kernels = emitPatternMatmul(n, types, options, nonzeros(k), k, kept ? "kept" : "given");
       // P walked by column (Dᵀ·P, Pᵀ·D): the first such matmul packs the kept view's columns.
-      const byColumn = k === 1 || transA === true;
+      const byColumn = !byRows(n, k);
       if (!kept || !byColumn || kept.columns) return kernels;
       kept.columns = true;
       return [emitKeptColumns(n, k, types[k] as TensorType, { symbols: this.symbols }), ...kernels];
@@ -172,9 +172,10 @@ export class CompactValues {
     const made = kept.slots[array];
     if (made !== undefined) return made;
     const nnz = this.nonzeros.get(this.compact.get(value)!)!;
-    const [n, f] = (this.buffers.typeOf(value) as TensorType).shape.map((d) => this.buffers.size(d));
+    const type = this.buffers.typeOf(value) as TensorType;
+    const [n, f] = type.shape.map((d) => this.buffers.size(d));
     const lengths: Record<KeptArray, number> = { rowend: n, cols: nnz, values: nnz, colend: f, rows: nnz, column_values: nnz };
-    const slot = this.buffers.take(lengths[array] * 4, this.buffers.typeOf(value), `%${value} kept.${array}`);
+    const slot = this.buffers.take(lengths[array] * 4, type, `%${value} kept.${array}`);
     const rowSide = KEPT_ROW_ARRAYS.includes(array);
     this.buffers.values.attach(rowSide ? (this.rowReaders.get(value) ?? value) : value, slot);
     return (kept.slots[array] = slot);
@@ -189,8 +190,14 @@ export class CompactValues {
 export function lastRowReaders(body: readonly Node[]): Map<number, number> {
   const last = new Map<number, number>();
   for (const n of body) {
-    if (n.op === "t.matmul" && n.attrs.transA !== true) last.set(n.inputs[0], n.id);
+    if (n.op === "t.matmul" && byRows(n, 0)) last.set(n.inputs[0], n.id);
     for (const id of dependenciesOf(n)) if (!n.inputs.includes(id)) last.set(id, n.id);
   }
   return last;
+}
+
+/** Whether matmul `n` with P as operand `k` is a product by rows (P·Wᵀ, P·W), which reads a kept view's row side. */
+function byRows(n: Node, k: 0 | 1): boolean {
+  const form = patternForm(n, k);
+  return form === "rows" || form === "rowsN";
 }
