@@ -8,7 +8,7 @@ import type { TrainSpec } from "./train/spec.js";
 
 /**
  * The compile pipeline of a train block: its model's IR module in, the functions a runner loads
- * out (`train_step`, `loss`, `predict`). One list of named stages, run in order; each is a pass
+ * out (`train_step`, `loss`, `predict`, `predict_and_step`). One list of named stages, run in order; each is a pass
  * pipeline (verified after every pass) except `lower`. Sizes stay symbolic: what depends on the
  * data (launch plans, zero patterns) is planned once the data is bound, in `compiler/plan`.
  *
@@ -69,6 +69,9 @@ const STAGES: readonly Stage[] = [
   { name: "cleanup", passes: () => "cse,licm,cse,dce" },
   // Elementwise chains become one kernel each, then fold into the matmul or SpMM feeding them.
   { name: "fusion", passes: (o) => (o.fuse === false ? "" : "fuse-elementwise,fuse-epilogue"), only: "gpu", point: "kernels" },
+  // An epoch's evaluation runs with the next step, as one function (`predict_and_step`), made
+  // from the finished `predict` and `train_step`; CSE shares what their forwards both read.
+  { name: "evaluation", passes: () => "evaluate-ahead,cse,dce" },
 ];
 
 /** The names of the stages, in order, for a target (reports, `gnnc compile`). */

@@ -3,7 +3,7 @@ import { planReport, type LaunchPlan } from "../../compiler/plan/index.js";
 import { printModule } from "../../compiler/ir/print.js";
 import type { Module } from "../../compiler/ir/types.js";
 import { emitTypescriptModule } from "../../compiler/typescript/emit-module.js";
-import { PREDICT_FUNC, stepPlanOf, TRAIN_STEP_FUNC } from "../../compiler/train/index.js";
+import { PREDICT_AND_STEP_FUNC, PREDICT_FUNC, stepPlanOf, TRAIN_STEP_FUNC } from "../../compiler/train/index.js";
 import { createFolder, writeFileAtomic } from "../../runtime/checkpoint/index.js";
 import { patternedInputs, planFunction } from "../../runtime/gpu/load-function.js";
 import { bindingCap, bindingLimitsOf, defaultBackends, findAdapter, NoAdapterError } from "../../runtime/gpu/index.js";
@@ -21,9 +21,9 @@ import { loadTrainTarget, reportRunError, userPassLog } from "./training.js";
 export const compileHelp = `gnnc compile FILE --out DIR [--emit wgsl,ir,plan,ts] [--run NAME] [--data-dir DIR]
 
 Compile a train block for the GPU without running it, and write what was made:
-  ir     DIR/module.ir       the lowered training module (train_step, loss, predict, and the
-                            functions of its step plan) as IR text; with a schedule, its
-                            program: the plan, then every function
+  ir     DIR/module.ir       the lowered training module (train_step, loss, predict,
+                            predict_and_step, and the functions of its step plan) as IR
+                            text; with a schedule, its program: the plan, then every function
   wgsl   DIR/kernels/*.wgsl  every distinct kernel, one complete WGSL module each
   plan   DIR/plan.json       per function: kernel launches, peak bytes of values (activations apart),
                             device bytes, FLOPs and bytes moved per call (the op table's cost
@@ -124,8 +124,9 @@ async function planningLimits(env: Readonly<Record<string, string | undefined>>)
   }
 }
 
-/** The functions a plain training run loads: its step plan's, the step and predict. */
+/** The functions a plain training run loads: its step plan's, the step, predict, and both as one where the module has it. */
 function planned(lowered: Module): string[] {
   const plan = stepPlanOf(lowered);
-  return [...new Set([...plan.init, TRAIN_STEP_FUNC, ...plan.rules.map((r) => r.func), PREDICT_FUNC])];
+  const ahead = lowered.funcs.some((f) => f.name === PREDICT_AND_STEP_FUNC) ? [PREDICT_AND_STEP_FUNC] : [];
+  return [...new Set([...plan.init, TRAIN_STEP_FUNC, ...plan.rules.map((r) => r.func), PREDICT_FUNC, ...ahead])];
 }

@@ -31,8 +31,9 @@ the functions it lowers to.
   --print-ir-after PASS   print the IR after every run of PASS ("all": after every pass);
                           the pipeline runs in full
   --train                 print each train block's module as training compiles it (reference
-                          device): train_step, loss, predict, the train block's passes applied,
-                          and the step plan that says which function trains each step
+                          device): train_step, loss, predict, predict_and_step, the train
+                          block's passes applied, and the step plan that says which function
+                          trains each step
   --timing                print how long each pass took (to stderr)
   --verbose               also print what built-in passes log (user passes' logs are always printed)
   --module NAME           only the module of that train block / model

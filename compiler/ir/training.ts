@@ -13,6 +13,13 @@ import type { Func, Node } from "./types.js";
 export const TRAIN_STEP_FUNC = "train_step";
 /** The model in evaluation mode (no dropout, running statistics); result `out`. */
 export const PREDICT_FUNC = "predict";
+/**
+ * `predict` on the state, then `train_step` of it, as one function (passes/evaluate-ahead.ts):
+ * results the step's, then predict's `out`. A trainer runs it for the step after an evaluated epoch.
+ */
+export const PREDICT_AND_STEP_FUNC = "predict_and_step";
+/** The model's output among a forward's (and predict's) results. */
+export const OUTPUT_RESULT = "out";
 /** The scalar loss among a step's results (what a trainer logs). */
 export const LOSS_RESULT = "loss";
 

@@ -1,6 +1,7 @@
 import { autodiff } from "./autodiff.js";
 import { cse } from "./cse.js";
 import { dce } from "./dce.js";
+import { evaluateAhead } from "./evaluate-ahead.js";
 import { expandReversible } from "./expand-reversible.js";
 import { fuseElementwise } from "./fuse-elementwise.js";
 import { fuseEpilogue } from "./fuse-epilogue.js";
@@ -20,7 +21,7 @@ export interface PassRegistry {
   all(): AnyPass[];
 }
 
-const BUILTINS: readonly AnyPass[] = [shapeInference, cse, dce, licm, autodiff, expandReversible, fuseElementwise, fuseEpilogue, fuseMessage, toReversible, transformFirst, sparsify];
+const BUILTINS: readonly AnyPass[] = [shapeInference, cse, dce, licm, autodiff, expandReversible, fuseElementwise, fuseEpilogue, fuseMessage, toReversible, transformFirst, sparsify, evaluateAhead];
 
 /** The built-in passes, in the order a listing shows them. */
 export function builtinPasses(): AnyPass[] {

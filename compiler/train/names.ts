@@ -3,8 +3,6 @@
  * runner client (the epoch trainer, evaluation, schedules).
  */
 
-export { PREDICT_FUNC } from "../ir/training.js";
+export { PREDICT_FUNC, PREDICT_AND_STEP_FUNC, OUTPUT_RESULT } from "../ir/training.js";
 /** The model in training mode, as the frontend builds it; lowering turns it into `loss` and `train_step`. */
 export const FORWARD_FUNC = "forward";
-/** The model's output among a forward's results. */
-export const OUTPUT_RESULT = "out";

@@ -34,14 +34,27 @@ export async function evaluate(runner: Runner, data: BoundData, measured: readon
  * takes the output as it is now: see Runner). A rejection of `metrics` is the caller's to handle.
  */
 export async function queueEvaluation(runner: Runner, data: BoundData, measured: readonly Measured[], rng: Value): Promise<{ metrics: Promise<Metrics> }> {
-  for (const m of measured) if (!data.splits[m.split]) throw new Error(`the dataset has no \`${m.split}\` split to report ${m.metric} on`);
+  checkSplits(data, measured);
   await runner.run(PREDICT_FUNC, { rng });
-  const metrics = runner.read(PREDICT_FUNC, OUTPUT_RESULT).then((logits) => {
+  return { metrics: queueScores(runner, PREDICT_FUNC, data, measured) };
+}
+
+/**
+ * The measured metrics of the output `func` returned in its last run (`predict`'s, or the
+ * evaluation `predict_and_step` makes before its step), read as it is now: they arrive when the
+ * device has run it. A rejection is the caller's to handle.
+ */
+export function queueScores(runner: Runner, func: string, data: BoundData, measured: readonly Measured[]): Promise<Metrics> {
+  checkSplits(data, measured);
+  return runner.read(func, OUTPUT_RESULT).then((logits) => {
     const out: Metrics = {};
     for (const m of measured) out[metricKey(m.split, m.metric)] = metricValue(m.metric, logits, data.labels.data as Int32Array, data.splits[m.split]!.nodes);
     return out;
   });
-  return { metrics };
+}
+
+function checkSplits(data: BoundData, measured: readonly Measured[]): void {
+  for (const m of measured) if (!data.splits[m.split]) throw new Error(`the dataset has no \`${m.split}\` split to report ${m.metric} on`);
 }
 
 /** Row-wise softmax, so that per-class scores compare across nodes as probabilities do. */

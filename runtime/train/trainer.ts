@@ -2,7 +2,7 @@ import type { TrainSpec } from "../../compiler/train/spec.js";
 import { keyFromSeed } from "../../compiler/ir/rng.js";
 import type { Func, Module } from "../../compiler/ir/types.js";
 import type { TensorValue } from "../../compiler/ir/values.js";
-import { funcAt, LOSS_RESULT, PREDICT_FUNC, scalarsAt, selectableAt, stepCounts, stepPlanOf } from "../../compiler/train/index.js";
+import { funcAt, LOSS_RESULT, PREDICT_AND_STEP_FUNC, PREDICT_FUNC, scalarsAt, selectableAt, stepCounts, stepPlanOf, TRAIN_STEP_FUNC } from "../../compiler/train/index.js";
 import { matchParams } from "../checkpoint/match.js";
 import type { SafeTensor } from "../checkpoint/safetensors.js";
 import { initParams } from "../reference/index.js";
@@ -10,7 +10,7 @@ import type { GpuDevice } from "../gpu/index.js";
 import { openRunner } from "../runner/open.js";
 import type { Runner, StateSnapshot } from "../runner/runner.js";
 import type { BoundData } from "./bind.js";
-import { measuredMetrics, queueEvaluation } from "./evaluate.js";
+import { measuredMetrics, queueEvaluation, queueScores } from "./evaluate.js";
 import type { Metrics } from "./metrics-keys.js";
 import type { EpochProgress } from "./progress.js";
 import { Selection, type Selected } from "./selection.js";
@@ -152,25 +152,37 @@ export async function train(module: Module, spec: TrainSpec, data: BoundData, op
   const plan = stepPlanOf(module);
   const init = resume ? [] : plan.init;
   const names = new Set([...init, ...stepCounts(plan, planned, first, epochs).keys(), PREDICT_FUNC]);
+  // Evaluations ride on the next plain step where the module has both as one (compiler/passes/evaluate-ahead.ts).
+  const ahead = names.has(TRAIN_STEP_FUNC) && module.funcs.some((f) => f.name === PREDICT_AND_STEP_FUNC);
+  if (ahead) names.add(PREDICT_AND_STEP_FUNC);
   const funcs = [...names].map((name) => funcNamed(module, name));
   const runner = await openRunner({ funcs, data: unchangingInputs(spec, data), state, symbols }, options.gpu);
   try {
     const root = keyFromSeed(options.seed);
     for (const name of init) await runner.run(name, stepInputs(spec, root, first));
-    return await trainEpochs(runner, spec, data, options, { first, epochs, planned, evalEvery, module });
+    return await trainEpochs(runner, spec, data, options, { first, epochs, planned, evalEvery, module, ahead });
   } finally {
     runner.destroy();
   }
 }
 
-/** A readback queued after epoch `epoch`: the losses logged since the last, the evaluation's metrics and the state to keep if it is chosen. */
+/** An evaluation: of the state after `epoch`, whether it is offered for selection, and that state while it may be chosen (a caller that keeps the selected state). */
+interface Evaluation {
+  epoch: number;
+  offered: boolean;
+  state?: StateSnapshot;
+}
+
+/**
+ * A readback queued after epoch `epoch`'s step: the losses logged since the last, and the
+ * metrics of the evaluations it carries, in epoch order. `holds`: the evaluation of `epoch`
+ * itself rides on the next step, so its record waits for it.
+ */
 interface Readback {
   epoch: number;
-  values: Promise<[number[], Metrics | undefined]>;
-  /** The state after the epoch, while its evaluation is offered to a caller that keeps the selected state. */
-  state?: StateSnapshot;
-  /** Whether its evaluation is offered for selection (the step plan's result exists at this epoch). */
-  offered: boolean;
+  values: Promise<[number[], Metrics[]]>;
+  evaluations: Evaluation[];
+  holds: boolean;
 }
 
 interface EpochPlan {
@@ -181,6 +193,14 @@ interface EpochPlan {
   evalEvery: number;
   /** Its step plan says which function trains each step. */
   module: Module;
+  /** `predict_and_step` is loaded: an evaluation before a plain step runs with it. */
+  ahead: boolean;
+}
+
+/** A record read back, not reported yet, and its share of the time measured. */
+interface Read {
+  record: EpochRecord;
+  ms: number;
 }
 
 /**
@@ -191,7 +211,13 @@ interface EpochPlan {
  * later, after the next epoch's runs are queued: the device works on while the host waits and
  * scores. The state for `onSelect` is snapshotted with each evaluation offered for selection,
  * since whether it is chosen is known only when the metrics are back, and read only if it is. A
- * run that stops early has queued one epoch more than it reports; nothing of that epoch is kept.
+ * run that stops early has queued an epoch or two more than it reports; nothing of them is kept.
+ *
+ * An evaluation after epoch t reads the weights step t + 1 reads: where step t + 1 is the plain
+ * `train_step` and the module has `predict_and_step` (compiler/passes/evaluate-ahead.ts), that
+ * runs instead of the step and its output is epoch t's evaluation; the state is snapshotted
+ * before it, and epoch t's record is reported when its metrics are back. After the last step,
+ * and before a step of another function, `predict` runs as before. The metrics are the same.
  */
 async function trainEpochs(runner: Runner, spec: TrainSpec, data: BoundData, options: TrainOptions, plan: EpochPlan): Promise<TrainResult> {
   const { first, epochs, planned, evalEvery } = plan;
@@ -208,64 +234,91 @@ async function trainEpochs(runner: Runner, spec: TrainSpec, data: BoundData, opt
   let flushedAt = performance.now();
   /** When the last readback was queued: progress asks for the next one progressMs after it. */
   let queuedAt = flushedAt;
+  /** Read back, not reported: an epoch whose evaluation is still to come. */
+  let waiting: Read[] = [];
 
-  /** Queue the readback after epoch `t`'s step: its losses, and its evaluation (and state) when evaluating. */
-  const queueReadback = async (t: number, evaluating: boolean): Promise<Readback> => {
-    const offered = evaluating && selectableAt(steps, t, planned);
-    const evaluation = evaluating ? await queueEvaluation(runner, data, measured, { kind: "rng", key: root }) : undefined;
-    const back: Readback = { epoch: t, values: Promise.all([runner.logged(), evaluation?.metrics]), offered };
-    if (offered && options.onSelect) back.state = runner.snapshot();
+  /** The evaluation of the state after epoch `t`, its state snapshotted now if it may be kept. */
+  const evaluationAt = (t: number): Evaluation => {
+    const offered = selectableAt(steps, t, planned);
+    return { epoch: t, offered, ...(offered && options.onSelect ? { state: runner.snapshot() } : {}) };
+  };
+
+  /** Queue the readback after epoch `t`'s step: its losses, the output of `riding`'s run, and `predict` of epoch t's state when `evaluating`. */
+  const queueReadback = async (t: number, riding: Evaluation | undefined, evaluating: boolean, holds: boolean): Promise<Readback> => {
+    const evaluations: Evaluation[] = [];
+    const metrics: Promise<Metrics>[] = [];
+    if (riding) {
+      evaluations.push(riding);
+      metrics.push(queueScores(runner, PREDICT_AND_STEP_FUNC, data, measured));
+    }
+    if (evaluating) {
+      metrics.push((await queueEvaluation(runner, data, measured, { kind: "rng", key: root })).metrics);
+      evaluations.push(evaluationAt(t));
+    }
+    const back: Readback = { epoch: t, values: Promise.all([runner.logged(), Promise.all(metrics)]), evaluations, holds };
     back.values.catch(() => {}); // awaited later; a readback left behind by an early stop is dropped
     return back;
   };
 
-  /** Record a readback's epochs, offer its evaluation for selection; whether the run stops. */
+  /** Record a readback's epochs, offer its evaluations for selection; whether the run stops. */
   const consume = async (back: Readback): Promise<boolean> => {
-    const [losses, evaluated] = await back.values;
-    const loss = losses[losses.length - 1];
-    const record: EpochRecord = { epoch: back.epoch, loss };
-    let stop = false;
-    if (evaluated) {
-      const metrics: Metrics = { train_loss: loss, ...evaluated };
-      for (const [k, v] of Object.entries(metrics)) if (k !== "train_loss") record[k] = v;
-      // Before the step plan's result exists (a model still to be pruned), evaluations are history only.
-      if (back.offered) {
-        const offer = selection.offer(back.epoch, metrics);
-        if (offer.chosen && options.onSelect) options.onSelect(back.epoch, await back.state!.read());
-        stop = offer.stop;
-      }
-    }
-    back.state?.release();
+    const [losses, metrics] = await back.values;
     const now = performance.now();
     const each = (now - flushedAt) / losses.length;
     flushedAt = now;
-    losses.forEach((l, j) => {
-      const r = j === losses.length - 1 ? record : { epoch: back.epoch + 1 - losses.length + j, loss: l };
+    waiting.push(...losses.map((loss, j) => ({ record: { epoch: back.epoch + 1 - losses.length + j, loss }, ms: each })));
+    let through = back.holds ? back.epoch - 1 : back.epoch;
+    let stop = false;
+    for (const [k, evaluation] of back.evaluations.entries()) {
+      if (stop) {
+        evaluation.state?.release();
+        continue;
+      }
+      const record = waiting.find((w) => w.record.epoch === evaluation.epoch)?.record;
+      if (!record) throw new Error(`internal: epoch ${evaluation.epoch}'s evaluation came back without its loss`);
+      Object.assign(record, metrics[k]);
+      // Before the step plan's result exists (a model still to be pruned), evaluations are history only.
+      if (evaluation.offered) {
+        const offer = selection.offer(evaluation.epoch, { train_loss: record.loss, ...metrics[k] });
+        if (offer.chosen && options.onSelect) options.onSelect(evaluation.epoch, await evaluation.state!.read());
+        stop = offer.stop;
+        if (stop) through = evaluation.epoch;
+      }
+      evaluation.state?.release();
+    }
+    const reported = waiting.filter((w) => w.record.epoch <= through);
+    waiting = stop ? [] : waiting.filter((w) => w.record.epoch > through);
+    for (const { record: r, ms } of reported) {
       history.push(r);
-      epochMs.push(each);
+      epochMs.push(ms);
       options.onEpoch?.({
         epoch: r.epoch,
         epochs,
-        loss: l,
+        loss: r.loss,
         ...(select !== undefined && r[select] !== undefined ? { metric: { name: select, value: r[select] } } : {}),
-        epochMs: each,
+        epochMs: ms,
       });
-    });
+    }
     return stop;
   };
 
   let pending: Readback | undefined;
+  /** The evaluation the next step carries (predict_and_step). */
+  let ahead: Evaluation | undefined;
   for (let e = first; e < epochs; e++) {
     const t = e + 1;
     options.onQueue?.(t);
-    await runner.run(funcAt(steps, t, planned), { ...stepInputs(spec, root, e), ...scalarInputs(scalarsAt(steps, t, planned)) }, { log: LOSS_RESULT });
+    const riding = ahead;
+    ahead = undefined;
+    await runner.run(riding ? PREDICT_AND_STEP_FUNC : funcAt(steps, t, planned), { ...stepInputs(spec, root, e), ...scalarInputs(scalarsAt(steps, t, planned)) }, { log: LOSS_RESULT });
     const evaluating = t % evalEvery === 0 || e === epochs - 1;
-    if (!evaluating && performance.now() - queuedAt < (options.progressMs ?? PROGRESS_MS)) continue;
+    if (evaluating && plan.ahead && t < epochs && funcAt(steps, t + 1, planned) === TRAIN_STEP_FUNC) ahead = evaluationAt(t);
+    if (!riding && (ahead || (!evaluating && performance.now() - queuedAt < (options.progressMs ?? PROGRESS_MS)))) continue;
     queuedAt = performance.now();
-    const next = await queueReadback(t, evaluating);
+    const next = await queueReadback(t, riding, evaluating && !ahead, ahead !== undefined);
     if (pending && (await consume(pending))) {
       pending = undefined;
-      next.state?.release();
+      for (const left of [...next.evaluations, ...(ahead ? [ahead] : [])]) left.state?.release();
       break;
     }
     pending = next;

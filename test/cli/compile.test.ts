@@ -24,7 +24,7 @@ describe("gnnc compile", () => {
     expect(plan.kernels).toBe(kernels.length);
     expect(plan.parameter_bytes).toBeGreaterThan(0);
     expect(plan.state_bytes).toBe(2 * plan.parameter_bytes); // Adam: m and v per parameter
-    expect(plan.functions.map((f: { name: string }) => f.name)).toEqual(["train_step", "predict"]);
+    expect(plan.functions.map((f: { name: string }) => f.name)).toEqual(["train_step", "predict", "predict_and_step"]);
   });
 
   it("a deeper reversible stack needs no more kernels and no more activation memory", async () => {

@@ -51,7 +51,7 @@ describe("parsePipeline", () => {
     expect(r.diagnostics[0].span.start.column).toBe(17);
     expect(r.diagnostics[0].span.end.column).toBe(21);
     const far = parse("zzzzzzzz").diagnostics[0];
-    expect(far.help).toBe("available passes: autodiff, cse, dce, expand-reversible, fuse-elementwise, fuse-epilogue, fuse-message, licm, prune-like, shape-inference, sparsify, to-reversible, transform-first");
+    expect(far.help).toBe("available passes: autodiff, cse, dce, evaluate-ahead, expand-reversible, fuse-elementwise, fuse-epilogue, fuse-message, licm, prune-like, shape-inference, sparsify, to-reversible, transform-first");
   });
 
   it("reports bad option names, types and values, each at its own span", () => {
@@ -96,7 +96,7 @@ describe("parsePipeline", () => {
 describe("registry", () => {
   it("lists the built-ins with descriptions and option docs", () => {
     const passes = builtinPasses();
-    expect(passes.map((p) => p.name)).toEqual(["shape-inference", "cse", "dce", "licm", "autodiff", "expand-reversible", "fuse-elementwise", "fuse-epilogue", "fuse-message", "to-reversible", "transform-first", "sparsify"]);
+    expect(passes.map((p) => p.name)).toEqual(["shape-inference", "cse", "dce", "licm", "autodiff", "expand-reversible", "fuse-elementwise", "fuse-epilogue", "fuse-message", "to-reversible", "transform-first", "sparsify", "evaluate-ahead"]);
     for (const p of passes) {
       expect(p.description.length).toBeGreaterThan(10);
       for (const o of Object.values(p.options)) expect(o.doc.length).toBeGreaterThan(0);

@@ -23,16 +23,16 @@ describe("the training compile pipeline", () => {
   const { spec, module } = compileTrain(gcnSource());
 
   it("is one list of named stages, the GPU's with loop expansion and fusion", () => {
-    expect(stageNames("reference")).toEqual(["forward", "lower", "training", "cleanup"]);
-    expect(stageNames("gpu")).toEqual(["forward", "lower", "training", "loops", "cleanup", "fusion"]);
+    expect(stageNames("reference")).toEqual(["forward", "lower", "training", "cleanup", "evaluation"]);
+    expect(stageNames("gpu")).toEqual(["forward", "lower", "training", "loops", "cleanup", "fusion", "evaluation"]);
   });
 
   it("gives the functions the runtime ran before: forward rewrites, lowering, then cleanup", () => {
     const forward = runPipeline(module, "transform-first").module;
-    const byHand = runPipeline(lowerTraining(forward, spec) as Module, "cse,licm,cse,dce").module;
+    const byHand = runPipeline(runPipeline(lowerTraining(forward, spec) as Module, "cse,licm,cse,dce").module, "evaluate-ahead,cse,dce").module;
     const { training } = compileTraining(module, spec, { target: "reference" });
     expect(printModule(training!.module)).toBe(printModule(byHand));
-    expect(training!.timings.map((t) => `${t.stage}:${t.pass}`)).toEqual(["cleanup:cse", "cleanup:licm", "cleanup:cse", "cleanup:dce"]);
+    expect(training!.timings.map((t) => `${t.stage}:${t.pass}`)).toEqual(["cleanup:cse", "cleanup:licm", "cleanup:cse", "cleanup:dce", "evaluation:evaluate-ahead", "evaluation:cse", "evaluation:dce"]);
   });
 
   it("runs inserted passes at their point: the model's functions, the training functions, the GPU's kernels", () => {

@@ -31,7 +31,7 @@ describe("the Markdown run report", () => {
   const pipeline = summarizePipeline(training);
 
   it("summarises the compiled pipeline: passes, node counts before and after, parameter kinds", () => {
-    expect(pipeline.passes.map((p) => p.name)).toEqual(["cse", "licm", "cse", "dce"]);
+    expect(pipeline.passes.map((p) => p.name)).toEqual(["cse", "licm", "cse", "dce", "evaluate-ahead", "cse", "dce"]);
     expect(pipeline.functions.map((f) => f.name)).toEqual(["forward", "predict", "loss", "train_step"]);
     for (const f of pipeline.functions) expect(f.nodesAfter).toBeLessThanOrEqual(f.nodesBefore);
     expect(pipeline.functions.some((f) => f.nodesAfter < f.nodesBefore)).toBe(true); // CSE merges the layers' shared normalisation
