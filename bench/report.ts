@@ -152,7 +152,7 @@ export function benchMarkdown(r: BenchResults): string {
     "",
     "## Peer: PyTorch on the CPU, same model and settings, same run",
     "",
-    "Each round trains gnnc on the GPU (a fresh device) and then the peer, with 1 thread and with every core; the peer's figure is its faster setting. Figures are medians over the rounds; the ratio is the median of the rounds' ratios. The peer is PyTorch in its fastest form here (bench/peers/torch_gnn.py): sparse features through torch.sparse.mm, sparse adjacency, OpenBLAS when installed; an epoch is a training step and an evaluation, as gnnc's.",
+    `Each round trains gnnc on the GPU (a fresh device) for ${r.peerEpochs} epochs (Cora's in the examples; the Training table's Cora GPU row is the first round's) and then the peer for as many, with 1 thread and with every core; the peer's figure is its faster setting. Figures are medians over the rounds; the ratio is the median of the rounds' ratios. The peer is PyTorch in its fastest form here (bench/peers/torch_gnn.py): sparse features through torch.sparse.mm, sparse adjacency, OpenBLAS when installed; an epoch is a training step and an evaluation, as gnnc's.`,
     "",
     peerTable(r),
     "",

@@ -78,6 +78,8 @@ export interface BenchResults {
   /** Epochs on graphs of more than 200k edges. */
   largeEpochs: number;
   referenceEpochs: number;
+  /** Epochs of each Cora round, gnnc's and the peer's. */
+  peerEpochs: number;
   training: TrainRow[];
   kernels: KernelTiming[];
   peers: PeerComparison[];

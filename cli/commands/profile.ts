@@ -16,14 +16,19 @@ queries) and show where an epoch's GPU time goes: per kernel, the function it ru
 predict, …) and the .gnn line its IR came from, launches per epoch, the median time of a launch
 and the time per epoch, the costliest first; then the kernels' sum beside the epoch's wall time
 (the difference is launch overhead, host work and readbacks). Each epoch is a training step and an
-evaluation, as \`gnnc train\` runs them. The first epoch, whose launches include compiling the
-shaders on software adapters, is left out. Timing puts each launch in a compute pass of its own,
-which adds a little to what it measures.
+evaluation, as \`gnnc train\` runs them (from the second, the evaluation runs with the next step,
+as predict_and_step). The first two epochs, whose launches include compiling the shaders on
+software adapters (the step's and predict's in the first, predict_and_step's in the second), are
+left out. Timing puts each launch in a compute pass of its own, which adds a little to what it
+measures.
 
-  --epochs N       epochs to time after the first (default 20)
+  --epochs N       epochs to time after the first two (default 20)
   --json PATH      also write the table as JSON
 Needs a GPU adapter with timestamp queries (lavapipe has them). Sizes come from the dataset, so
 load("name") needs --data-dir or GNNC_DATA_DIR.`;
+
+/** Epochs run before the timed ones: each compiles kernels the epochs after it run again. */
+const UNTIMED = 2;
 
 function table(p: KernelProfile): string {
   const head = ["function", "kernel", "from", "launches", "median µs", "ms/epoch", "share"];
@@ -62,7 +67,7 @@ export async function profile(io: Io, argv: string[]): Promise<number> {
     const device = await openTrainingDevice(io, "gpu"); // throws NoAdapterError rather than return none
     gpu = device!;
     const timer = gpu.startTimer();
-    const epochs = timedEpochs + 1;
+    const epochs = timedEpochs + UNTIMED;
     const outcome = await runTraining(target.spec, target.module, {
       gpu,
       seed: Number(seedText),
@@ -71,8 +76,8 @@ export async function profile(io: Io, argv: string[]): Promise<number> {
       patience: epochs, // every epoch runs: early stopping would cut the timed ones short
       data: { dataDir: dirs, env: io.env, baseDir: dirname(resolve(file)) },
       progressMs: 0,
-      // Epoch e's launches are tagged e − 1: the first epoch's (shader compiles) are tag 0, left out.
-      onQueue: (epoch) => void (timer.tag = epoch - 1),
+      // Epoch e's launches are tagged e − UNTIMED: the first epochs' (shader compiles) are tags ≤ 0, left out.
+      onQueue: (epoch) => void (timer.tag = epoch - UNTIMED),
       onPassLog: userPassLog(io, target.spec),
     });
     if (outcome.diagnostics) {
@@ -83,7 +88,7 @@ export async function profile(io: Io, argv: string[]): Promise<number> {
     const p = kernelProfile(timer.launches(), 1);
     const r = outcome.result;
     const wall = r.epoch_ms_median;
-    io.out(`${r.run} on ${gpu.adapter.description}: GPU time per epoch (training step + evaluation), epochs 2–${epochs}\n\n`);
+    io.out(`${r.run} on ${gpu.adapter.description}: GPU time per epoch (training step + evaluation), epochs ${UNTIMED + 1}–${epochs}\n\n`);
     io.out(table(p) + "\n\n");
     io.out(`kernels: ${p.kernel_ms_per_epoch.toFixed(3)} ms per epoch in ${fmtCount(p.launches_per_epoch)} launches; epoch wall time (median): ${wall.toFixed(3)} ms\n`);
     if (timer.untimed > 0) io.out(`note: ${timer.untimed} launches were not timed (a run of more launches than the query set holds)\n`);

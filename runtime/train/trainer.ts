@@ -216,8 +216,9 @@ interface Read {
  * An evaluation after epoch t reads the weights step t + 1 reads: where step t + 1 is the plain
  * `train_step` and the module has `predict_and_step` (compiler/passes/evaluate-ahead.ts), that
  * runs instead of the step and its output is epoch t's evaluation; the state is snapshotted
- * before it, and epoch t's record is reported when its metrics are back. After the last step,
- * and before a step of another function, `predict` runs as before. The metrics are the same.
+ * before it, and epoch t's record is reported when its metrics are back. After the run's first
+ * and last steps, and before a step of another function, `predict` runs as before. The metrics
+ * are the same.
  */
 async function trainEpochs(runner: Runner, spec: TrainSpec, data: BoundData, options: TrainOptions, plan: EpochPlan): Promise<TrainResult> {
   const { first, epochs, planned, evalEvery } = plan;
@@ -312,7 +313,9 @@ async function trainEpochs(runner: Runner, spec: TrainSpec, data: BoundData, opt
     ahead = undefined;
     await runner.run(riding ? PREDICT_AND_STEP_FUNC : funcAt(steps, t, planned), { ...stepInputs(spec, root, e), ...scalarInputs(scalarsAt(steps, t, planned)) }, { log: LOSS_RESULT });
     const evaluating = t % evalEvery === 0 || e === epochs - 1;
-    if (evaluating && plan.ahead && t < epochs && funcAt(steps, t + 1, planned) === TRAIN_STEP_FUNC) ahead = evaluationAt(t);
+    // Not the run's first epoch: it is reported on its own, as soon as it is done (its time is the
+    // compile of the step's and predict's kernels; predict_and_step's, compiled in the next, is apart).
+    if (evaluating && plan.ahead && e > first && t < epochs && funcAt(steps, t + 1, planned) === TRAIN_STEP_FUNC) ahead = evaluationAt(t);
     if (!riding && (ahead || (!evaluating && performance.now() - queuedAt < (options.progressMs ?? PROGRESS_MS)))) continue;
     queuedAt = performance.now();
     const next = await queueReadback(t, riding, evaluating && !ahead, ahead !== undefined);

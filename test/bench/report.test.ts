@@ -79,6 +79,7 @@ describe("markdown", () => {
       epochs: 20,
       largeEpochs: 5,
       referenceEpochs: 5,
+      peerEpochs: 200,
       training: [row({ median_epoch_ms: 10 })],
       kernels,
       peers: [peer([30, 20])],
