@@ -34,8 +34,6 @@ export interface SoupBenchResults {
 /** 0.2 and 1 accuracy points, as fractions. */
 const POINT = 0.01;
 
-const seconds = (ms: number | undefined) => (ms === undefined ? "–" : (ms / 1000).toFixed(2));
-
 export function soupTargets(cases: readonly SoupCase[]): SoupTarget[] {
   const out: SoupTarget[] = [];
   for (const c of cases) {
@@ -73,7 +71,7 @@ export function soupBenchMarkdown(r: SoupBenchResults): string {
   const parts = [
     `# gnnc soup benchmark — ${r.date}`,
     `Machine: ${r.machine.cores} × ${r.machine.cpu}; load average (1 min) ${r.machine.load.start.toFixed(1)} at the start, ${r.machine.load.end.toFixed(1)} at the end. The run took ${r.seconds.toFixed(0)} s.`,
-    `Settings: ${s.ingredients} ingredients of the examples' models (hidden ${s.hidden}), trained as each case says, evaluated every ${s.evalEvery}, each kept at its best validation epoch; GIS over a grid of ${s.grid} ratios; LS ${s.lsEpochs} SGD steps on the validation nodes at each dataset's lr (chosen on its validation split), cosine restarts every ${Math.floor(s.lsEpochs / 2)}; PLS K = ${s.parts}, R = ${s.partsPerStep}, its ingredients streamed from the host (offload = partition, the default; LS keeps them on the device). Mixing time: from opening the mix's runner to the soup on the host, less the time its runner waited for new kernels to compile ("compile s", apart: on lavapipe LLVM compiles a kernel new to the machine's shader cache, which Mesa keeps on disk, so a first run on a machine compiles what later runs find cached; greedy souping evaluates with predict, which the ingredients' training compiled). Peak: the bytes the mix's runner allocated (GPU).`,
+    `Settings: ${s.ingredients} ingredients of the examples' models (hidden ${s.hidden}), trained as each case says, evaluated every ${s.evalEvery}, each kept at its best validation epoch; GIS over a grid of ${s.grid} ratios; LS ${s.lsEpochs} SGD steps on the validation nodes at each dataset's lr (chosen on its validation split), cosine restarts every ${Math.floor(s.lsEpochs / 2)}; PLS K = ${s.parts}, R = ${s.partsPerStep}, its ingredients streamed from the host (offload = partition, the default; LS keeps them on the device). Mixing time: from opening the mix's runner to the soup on the host. Peak: the bytes the mix's runner allocated (GPU).`,
     "## Targets",
     table(["case", "target", "measured", "verdict"], r.targets.map((t) => [t.case, t.target, t.measured, t.met ? "**met**" : "not met"])),
   ];
@@ -85,8 +83,8 @@ export function soupBenchMarkdown(r: SoupBenchResults): string {
     if (c.soup.trained) parts.push(`Ingredients trained ${c.soup.trained.sideBySide ? "side by side" : "one after another"} in ${(c.soup.trained.ms / 1000).toFixed(1)} s, peak ${(c.soup.trained.peakBytes / 2 ** 20).toFixed(1)} MiB.`);
     parts.push(
       table(
-        ["soup", ...metrics, "mix s", "compile s", "peak MiB", "detail"],
-        c.soup.rows.map((x) => [x.name, ...metrics.map((m) => x.metrics[m].toFixed(4)), seconds(x.mixMs), seconds(x.compileMs), x.peakBytes === undefined ? "–" : (x.peakBytes / 2 ** 20).toFixed(2), x.detail ?? ""]),
+        ["soup", ...metrics, "mix s", "peak MiB", "detail"],
+        c.soup.rows.map((x) => [x.name, ...metrics.map((m) => x.metrics[m].toFixed(4)), x.mixMs === undefined ? "–" : (x.mixMs / 1000).toFixed(2), x.peakBytes === undefined ? "–" : (x.peakBytes / 2 ** 20).toFixed(2), x.detail ?? ""]),
       ),
     );
   }

@@ -68,10 +68,6 @@ export class GpuDevice {
   private readonly spareStaging = new Map<number, GPUBuffer[]>();
   /** Whether waits for this device let dawn.node's polls nap (paced-wait.ts): on software adapters. */
   private readonly paced: boolean;
-  /** Calls of `compile` in flight, since when one has been, and the wall time they have taken (compileMs). */
-  private compiling = 0;
-  private compilingSince = 0;
-  private compiledMs = 0;
 
   private constructor(
     readonly device: GPUDevice,
@@ -127,22 +123,7 @@ export class GpuDevice {
 
   /** Compile every kernel up front, concurrently; rejects with the first kernel that fails. */
   async compile(kernels: readonly KernelSpec[]): Promise<void> {
-    if (this.compiling++ === 0) this.compilingSince = performance.now();
-    try {
-      await Promise.all(kernels.map((k) => this.pipeline(k)));
-    } finally {
-      if (--this.compiling === 0) this.compiledMs += performance.now() - this.compilingSince;
-    }
-  }
-
-  /**
-   * Wall milliseconds so far during which a `compile` (a program waiting for its pipelines) was in
-   * flight. On lavapipe a new kernel is compiled by LLVM, tens to hundreds of ms, and Mesa caches
-   * the result on disk: a phase that opens a runner of new kernels takes seconds longer on the
-   * first run on a machine than on the next. Timings of phases subtract it, and show it apart.
-   */
-  get compileMs(): number {
-    return this.compiledMs + (this.compiling > 0 ? performance.now() - this.compilingSince : 0);
+    await Promise.all(kernels.map((k) => this.pipeline(k)));
   }
 
   createBuffer(bytes: number, label?: string, usage = STORAGE_USAGE()): GPUBuffer {

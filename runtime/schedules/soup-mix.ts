@@ -13,7 +13,7 @@ import { openPart, peakOf, type SoupContext } from "./soup-context.js";
 /** A soup: the model's tensors by name, what making it took, and what it found on the way. */
 export interface Mixed {
   soup: Record<string, TensorValue>;
-  /** Wall time from opening the mix's runner to the soup's tensors on the host (less its kernels' compilation, once runSoup's `mix` has it). */
+  /** Wall time from opening the mix's runner to the soup's tensors on the host. */
   ms: number;
   peakBytes: number;
   predictedBytes: number;

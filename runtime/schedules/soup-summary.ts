@@ -20,10 +20,8 @@ export interface SoupRow {
   name: string;
   method?: SoupMethod;
   metrics: Metrics;
-  /** Wall time of the mixing step (its runner opened to the soup on the host), less compileMs. */
+  /** Wall time of the mixing step (its runner opened to the soup on the host). */
   mixMs?: number;
-  /** Wall time the mixing step waited for its new kernels to compile (GpuDevice.compileMs; 0 on the reference device). */
-  compileMs?: number;
   /** Peak bytes of the mixing step's runner. */
   peakBytes?: number;
   detail?: string;
@@ -33,7 +31,6 @@ function fmt(x: number | undefined, digits = 4): string {
   return x === undefined ? "–" : Number.isFinite(x) ? x.toFixed(digits) : String(x);
 }
 
-const seconds = (ms: number | undefined) => (ms === undefined ? "–" : (ms / 1000).toFixed(2));
 const mib = (b: number | undefined) => (b === undefined ? "–" : (b / 2 ** 20).toFixed(b < 2 ** 20 ? 3 : 1));
 
 /** The metric columns, in the block's report order. */
@@ -44,8 +41,8 @@ function metricNames(s: SoupSummary): string[] {
 /** The comparison as rows of cells: soup, metrics, mixing time, peak MiB. */
 function cells(s: SoupSummary): string[][] {
   const metrics = metricNames(s);
-  const head = ["soup", ...metrics, "mix s", "compile s", "peak MiB"];
-  const rows = s.rows.map((r) => [r.name + (r.method === s.kept ? " *" : ""), ...metrics.map((m) => fmt(r.metrics[m])), seconds(r.mixMs), seconds(r.compileMs), mib(r.peakBytes)]);
+  const head = ["soup", ...metrics, "mix s", "peak MiB"];
+  const rows = s.rows.map((r) => [r.name + (r.method === s.kept ? " *" : ""), ...metrics.map((m) => fmt(r.metrics[m])), r.mixMs === undefined ? "–" : (r.mixMs / 1000).toFixed(2), mib(r.peakBytes)]);
   return [head, ...rows];
 }
 

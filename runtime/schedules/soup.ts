@@ -41,22 +41,7 @@ function mean(rows: readonly Metrics[]): Metrics {
 }
 
 
-type MixedBy = Mixed & { partition?: SoupSummary["partition"] };
-
-/**
- * A soup by `method`, its time without the compilation of the kernels its runner compiled
- * (`compileMs`, apart): whether a kernel is new to a machine's shader cache is not the method's
- * cost, and it would favour the method whose kernels an earlier phase compiled — greedy souping
- * evaluates with `predict`, which the ingredients' training already compiled.
- */
-async function mix(c: SoupContext, method: SoupMethod, ingredients: Readonly<Record<string, TensorValue>>, scores: readonly number[], env: Readonly<Record<string, string | undefined>>): Promise<MixedBy & { compileMs: number }> {
-  const before = c.gpu?.compileMs ?? 0;
-  const m = await mixBy(c, method, ingredients, scores, env);
-  const compileMs = (c.gpu?.compileMs ?? 0) - before;
-  return { ...m, ms: m.ms - compileMs, compileMs };
-}
-
-async function mixBy(c: SoupContext, method: SoupMethod, ingredients: Readonly<Record<string, TensorValue>>, scores: readonly number[], env: Readonly<Record<string, string | undefined>>): Promise<MixedBy> {
+async function mix(c: SoupContext, method: SoupMethod, ingredients: Readonly<Record<string, TensorValue>>, scores: readonly number[], env: Readonly<Record<string, string | undefined>>): Promise<Mixed & { partition?: SoupSummary["partition"] }> {
   switch (method) {
     case "uniform":
       return uniformSoup(c, ingredients);
@@ -128,11 +113,11 @@ export async function runSoup(t: ScheduleTarget, options: ScheduleRunOptions): P
       const metrics = await evaluate(m.soup);
       const evalMs = performance.now() - evalStart;
       if (m.partition) partition = m.partition;
-      rows.push({ name: LABELS[method], method, metrics, mixMs: m.ms, compileMs: m.compileMs, peakBytes: m.peakBytes, ...(m.detail ? { detail: m.detail } : {}) });
+      rows.push({ name: LABELS[method], method, metrics, mixMs: m.ms, peakBytes: m.peakBytes, ...(m.detail ? { detail: m.detail } : {}) });
       peak = { bytes: Math.max(peak.bytes, m.peakBytes), predicted: Math.max(peak.predicted, m.predictedBytes) };
-      records.push({ phase: phases[phase].name, label: phases[phase].label, pass: phases[phase].pass, done: phase + 1, ms: m.ms + m.compileMs, visits: m.losses ? [{ part: SOUP_FUNCS.learn, losses: m.losses }] : [], metrics, evalMs });
+      records.push({ phase: phases[phase].name, label: phases[phase].label, pass: phases[phase].pass, done: phase + 1, ms: m.ms, visits: m.losses ? [{ part: SOUP_FUNCS.learn, losses: m.losses }] : [], metrics, evalMs });
       if (method === o.method) kept = { metrics, done: phase + 1, soup: m.soup };
-      progress(phase, { phaseMs: m.ms + m.compileMs, ...(c.measured.length ? { metric: { name: key, value: metrics[key] } } : {}) });
+      progress(phase, { phaseMs: m.ms, ...(c.measured.length ? { metric: { name: key, value: metrics[key] } } : {}) });
     }
   } finally {
     evaluator.destroy();

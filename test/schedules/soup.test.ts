@@ -126,7 +126,6 @@ describe("soups", () => {
     expect(Object.keys(kept!).sort()).toEqual(["conv1.bias", "conv1.lin.weight", "conv2.bias", "conv2.lin.weight"]);
     for (const r of result.soup!.rows.slice(2)) {
       expect(r.mixMs).toBeGreaterThan(0);
-      expect(r.compileMs).toBe(0); // the reference device compiles nothing
       expect(r.peakBytes).toBeGreaterThan(0);
     }
 
