@@ -11,6 +11,8 @@ export interface SoupCase {
   training: { lr: number; warmup: number; epochs: number; chosen: string };
   /** LS's (and PLS's) learning rate. */
   lsLr: number;
+  /** The warm-up run before it (the same soup, 2 epochs, same device): every kernel launched once, its compile out of the timed run. */
+  warmMs?: number;
   /** A few epochs of the same ingredients, side by side and one after another, alternating: each round's times. */
   concurrency: { epochs: number; sideBySideMs: number[]; oneAfterAnotherMs: number[] };
 }
@@ -71,7 +73,7 @@ export function soupBenchMarkdown(r: SoupBenchResults): string {
   const parts = [
     `# gnnc soup benchmark — ${r.date}`,
     `Machine: ${r.machine.cores} × ${r.machine.cpu}; load average (1 min) ${r.machine.load.start.toFixed(1)} at the start, ${r.machine.load.end.toFixed(1)} at the end. The run took ${r.seconds.toFixed(0)} s.`,
-    `Settings: ${s.ingredients} ingredients of the examples' models (hidden ${s.hidden}), trained as each case says, evaluated every ${s.evalEvery}, each kept at its best validation epoch; GIS over a grid of ${s.grid} ratios; LS ${s.lsEpochs} SGD steps on the validation nodes at each dataset's lr (chosen on its validation split), cosine restarts every ${Math.floor(s.lsEpochs / 2)}; PLS K = ${s.parts}, R = ${s.partsPerStep}, its ingredients streamed from the host (offload = partition, the default; LS keeps them on the device). Mixing time: from opening the mix's runner to the soup on the host. Peak: the bytes the mix's runner allocated (GPU).`,
+    `Settings: ${s.ingredients} ingredients of the examples' models (hidden ${s.hidden}), trained as each case says, evaluated every ${s.evalEvery}, each kept at its best validation epoch; GIS over a grid of ${s.grid} ratios; LS ${s.lsEpochs} SGD steps on the validation nodes at each dataset's lr (chosen on its validation split), cosine restarts every ${Math.floor(s.lsEpochs / 2)}; PLS K = ${s.parts}, R = ${s.partsPerStep}, its ingredients streamed from the host (offload = partition, the default; LS keeps them on the device). Mixing time: from opening the mix's runner to the soup on the host, each case after a warm-up run of the same soup for 2 epochs on the same device (lavapipe compiles a kernel at its first launch: without it the mixes whose kernels no earlier phase ran, LS's and PLS's, held their compiles — seconds on a cold shader cache — and GIS's, which evaluates with the ingredients' predict, did not). Peak: the bytes the mix's runner allocated (GPU).`,
     "## Targets",
     table(["case", "target", "measured", "verdict"], r.targets.map((t) => [t.case, t.target, t.measured, t.met ? "**met**" : "not met"])),
   ];
@@ -79,7 +81,7 @@ export function soupBenchMarkdown(r: SoupBenchResults): string {
     const metrics = Object.keys(c.soup.rows[0]?.metrics ?? {});
     parts.push(`## ${c.model} on ${c.dataset}`);
     const t = c.training;
-    parts.push(`Ingredients: Adam lr ${t.lr}, ${t.warmup ? `${t.warmup} warm-up epochs of one model, then ` : ""}${t.epochs} epochs each (chosen on validation: ${t.chosen}). LS and PLS at lr ${c.lsLr}.`);
+    parts.push(`Ingredients: Adam lr ${t.lr}, ${t.warmup ? `${t.warmup} warm-up epochs of one model, then ` : ""}${t.epochs} epochs each (chosen on validation: ${t.chosen}). LS and PLS at lr ${c.lsLr}.${c.warmMs !== undefined ? ` Warm-up run (kernels launched once): ${(c.warmMs / 1000).toFixed(1)} s.` : ""}`);
     if (c.soup.trained) parts.push(`Ingredients trained ${c.soup.trained.sideBySide ? "side by side" : "one after another"} in ${(c.soup.trained.ms / 1000).toFixed(1)} s, peak ${(c.soup.trained.peakBytes / 2 ** 20).toFixed(1)} MiB.`);
     parts.push(
       table(

@@ -17,7 +17,7 @@ import type { Pass } from "./pass.js";
  * Contract: the function's `out` is exactly what `predict` returns on the state before the run,
  * and every other result is what `train_step` returns; a module without both functions (a
  * schedule's) is left as it is. The trainer (runtime/train/trainer.ts) runs it in place of the
- * next step after an evaluated epoch, and `predict` only after the last step.
+ * next step after an evaluated epoch, and `predict` after the run's first and last steps.
  */
 export const evaluateAhead: Pass<Record<string, never>> = {
   name: "evaluate-ahead",
