@@ -37,7 +37,11 @@ describe("gnnc profile", () => {
     // Timestamps in nanoseconds: every launch took some time, all of them less than the epoch did by the host's clock.
     for (const k of profile.kernels) expect(k.median_us).toBeGreaterThan(0);
     expect(profile.kernel_ms_per_epoch).toBeGreaterThan(0);
-    expect(profile.kernel_ms_per_epoch).toBeLessThan(profile.epoch_ms_median);
+    // The kernels' figure sums each kernel's median over the timed epochs; the wall time is the
+    // median epoch of the whole run: different statistics of noisy times (a run beside other
+    // tests had 7.89 against 7.71 ms), so the bound is loose; a profile that counted a launch
+    // twice, or every epoch's predict, would still exceed it.
+    expect(profile.kernel_ms_per_epoch).toBeLessThan(1.5 * profile.epoch_ms_median);
   }, 120_000);
 
   it("refuses a scheduled block and a bad --epochs", async (ctx) => {
