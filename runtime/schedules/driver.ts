@@ -20,7 +20,7 @@ import { BatchDraws, batchSymbols } from "./batches.js";
 import type { ScheduleProgress } from "./progress.js";
 import type { PhaseRecord, ScheduleResult } from "./result.js";
 import type { SoupRunOptions } from "./soup.js";
-import { median } from "../train/median.js";
+import { runRecord } from "../train/run-record.js";
 
 /**
  * The part every schedule driver shares: open a runner on the program's functions, follow the
@@ -185,21 +185,8 @@ async function follow(runner: Runner, t: ScheduleTarget, kind: KindDriver, optio
     options.onProgress?.({ phase: p + 1, phases: program.phases.length, label: phase.label, phaseMs: record.ms, ...(metric ? { metric } : {}) });
   }
 
-  const memory = runner.memory();
   return {
-    run: spec.name,
-    dataset: spec.data.name,
-    graph: { nodes: t.data.symbols.N, edges: t.data.symbols.E },
-    device: runner.kind,
-    seed: options.seed,
-    epochs: first + records.length,
-    start_epoch: first,
-    metrics: selection.selected?.metrics ?? {},
-    selected_epoch: selection.selected?.epoch ?? 0,
-    epoch_ms_median: median(records.map((r) => r.ms)),
-    compile_ms: 0,
-    peak_bytes: memory.heldBytes + memory.peakBytes,
-    peak_bytes_predicted: memory.heldBytes + memory.predictedBytes,
+    ...runRecord(spec, t.data, runner, options.seed, selection, { first, done: records.length, ms: records.map((r) => r.ms) }),
     history: records.map((r) => {
       const { train_loss: _, ...metrics } = r.metrics ?? {};
       return { epoch: r.done, loss: lastLoss(r) ?? NaN, ...metrics };

@@ -6,7 +6,7 @@ import type { Runner, StateSnapshot } from "../runner/runner.js";
 import type { BoundData } from "./bind.js";
 import { measuredMetrics, queueEvaluation, queueScores } from "./evaluate.js";
 import type { Metrics } from "./metrics-keys.js";
-import { median } from "./median.js";
+import { runRecord } from "./run-record.js";
 import { Selection, type Selected } from "./selection.js";
 import { scalarInputs, stepInputs } from "./step-inputs.js";
 import type { EpochRecord, TrainOptions, TrainResult } from "./trainer.js";
@@ -181,21 +181,5 @@ export async function trainEpochs(runner: Runner, spec: TrainSpec, data: BoundDa
   }
   if (pending) await consume(pending);
 
-  const memory = runner.memory();
-  return {
-    run: spec.name,
-    dataset: spec.data.name,
-    graph: { nodes: data.symbols.N, edges: data.symbols.E },
-    device: runner.kind,
-    seed: options.seed,
-    epochs: first + history.length,
-    start_epoch: first,
-    metrics: selection.selected?.metrics ?? {},
-    selected_epoch: selection.selected?.epoch ?? 0,
-    epoch_ms_median: median(epochMs),
-    compile_ms: 0,
-    peak_bytes: memory.heldBytes + memory.peakBytes,
-    peak_bytes_predicted: memory.heldBytes + memory.predictedBytes,
-    history,
-  };
+  return { ...runRecord(spec, data, runner, options.seed, selection, { first, done: history.length, ms: epochMs }), history };
 }
