@@ -3,7 +3,7 @@ import { planReport, type LaunchPlan } from "../../compiler/plan/index.js";
 import { printModule } from "../../compiler/ir/print.js";
 import type { Module } from "../../compiler/ir/types.js";
 import { emitTypescriptModule } from "../../compiler/typescript/emit-module.js";
-import { PREDICT_AND_STEP_FUNC, PREDICT_FUNC, stepPlanOf, TRAIN_STEP_FUNC } from "../../compiler/train/index.js";
+import { runFuncs, stepPlanOf, TRAIN_STEP_FUNC } from "../../compiler/train/index.js";
 import { createFolder, writeFileAtomic } from "../../runtime/checkpoint/index.js";
 import { patternedInputs, planFunction } from "../../runtime/gpu/load-function.js";
 import { bindingCap, bindingLimitsOf, defaultBackends, findAdapter, NoAdapterError } from "../../runtime/gpu/index.js";
@@ -127,6 +127,5 @@ async function planningLimits(env: Readonly<Record<string, string | undefined>>)
 /** The functions a plain training run loads: its step plan's, the step, predict, and both as one where the module has it. */
 function planned(lowered: Module): string[] {
   const plan = stepPlanOf(lowered);
-  const ahead = lowered.funcs.some((f) => f.name === PREDICT_AND_STEP_FUNC) ? [PREDICT_AND_STEP_FUNC] : [];
-  return [...new Set([...plan.init, TRAIN_STEP_FUNC, ...plan.rules.map((r) => r.func), PREDICT_FUNC, ...ahead])];
+  return runFuncs(lowered, [...plan.init, TRAIN_STEP_FUNC, ...plan.rules.map((r) => r.func)]);
 }

@@ -1,5 +1,5 @@
 import { formatName, formatNumber } from "./text-format.js";
-import { TRAIN_STEP_FUNC } from "./training.js";
+import { PREDICT_AND_STEP_FUNC, PREDICT_FUNC, TRAIN_STEP_FUNC } from "./training.js";
 import type { Module } from "./types.js";
 
 /**
@@ -155,4 +155,15 @@ export function stepCounts(plan: StepPlan, total: number, first = 0, last = tota
     counts.set(f, (counts.get(f) ?? 0) + 1);
   }
   return counts;
+}
+
+/**
+ * The functions a run loads whose steps (and initialisation) run `stepFuncs`: those, `predict`,
+ * and `predict_and_step` where the plain step is among them and the module has it (the
+ * evaluation run with the next step, passes/evaluate-ahead.ts). In order, each once.
+ */
+export function runFuncs(module: Module, stepFuncs: Iterable<string>): string[] {
+  const names = new Set([...stepFuncs, PREDICT_FUNC]);
+  if (names.has(TRAIN_STEP_FUNC) && module.funcs.some((f) => f.name === PREDICT_AND_STEP_FUNC)) names.add(PREDICT_AND_STEP_FUNC);
+  return [...names];
 }

@@ -5,4 +5,4 @@ export { LR_INPUT, STEP_INPUT, lrInputs, lrInputFor, optionsFor, stateName, type
 export { TRAIN_CODES } from "./codes.js";
 export { PREDICT_FUNC, PREDICT_AND_STEP_FUNC, FORWARD_FUNC, OUTPUT_RESULT } from "./names.js";
 export { findTrain, type CompiledProgram } from "./program.js";
-export { stepPlanOf, funcAt, scalarsAt, stepCounts, resolvePoint, selectableAt } from "../ir/step-plan.js";
+export { stepPlanOf, funcAt, scalarsAt, stepCounts, resolvePoint, selectableAt, runFuncs } from "../ir/step-plan.js";

@@ -2,7 +2,7 @@ import type { TrainSpec } from "../../compiler/train/spec.js";
 import { keyFromSeed } from "../../compiler/ir/rng.js";
 import type { Func, Module } from "../../compiler/ir/types.js";
 import type { TensorValue } from "../../compiler/ir/values.js";
-import { PREDICT_AND_STEP_FUNC, PREDICT_FUNC, stepCounts, stepPlanOf, TRAIN_STEP_FUNC } from "../../compiler/train/index.js";
+import { PREDICT_AND_STEP_FUNC, runFuncs, stepCounts, stepPlanOf } from "../../compiler/train/index.js";
 import { matchParams } from "../checkpoint/match.js";
 import type { SafeTensor } from "../checkpoint/safetensors.js";
 import { initParams } from "../reference/index.js";
@@ -143,14 +143,13 @@ export async function train(module: Module, spec: TrainSpec, data: BoundData, op
   const first = resume?.epoch ?? 0;
   if (first >= epochs) throw new Error(`the run starts after epoch ${first}, but it has ${epochs} epochs: nothing to train`);
   const state = resume ? matchParams(module, symbols, resume.tensors, resume.source) : initParams(module, options.seed, symbols);
-  // The step plan's functions that this run trains (and initialises with), and `predict`.
+  // The step plan's functions that this run trains (and initialises with), `predict`, and both as one.
   const plan = stepPlanOf(module);
   const init = resume ? [] : plan.init;
-  const names = new Set([...init, ...stepCounts(plan, planned, first, epochs).keys(), PREDICT_FUNC]);
+  const names = runFuncs(module, [...init, ...stepCounts(plan, planned, first, epochs).keys()]);
   // Evaluations ride on the next plain step where the module has both as one (compiler/passes/evaluate-ahead.ts).
-  const ahead = names.has(TRAIN_STEP_FUNC) && module.funcs.some((f) => f.name === PREDICT_AND_STEP_FUNC);
-  if (ahead) names.add(PREDICT_AND_STEP_FUNC);
-  const funcs = [...names].map((name) => funcNamed(module, name));
+  const ahead = names.includes(PREDICT_AND_STEP_FUNC);
+  const funcs = names.map((name) => funcNamed(module, name));
   const runner = await openRunner({ funcs, data: unchangingInputs(spec, data), state, symbols }, options.gpu);
   try {
     const root = keyFromSeed(options.seed);
