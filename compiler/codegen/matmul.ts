@@ -87,7 +87,11 @@ function storeCode(s: MatmulSetup): string {
 
 /**
  * The workgroup's place: its group `grp` (products side by side, MatmulSetup.groups) and its
- * tile `wg` of that product's `tiles`; surplus workgroups return.
+ * tile `wg` of that product's `tiles`; surplus workgroups return. Workgroups take the groups of
+ * one tile one after another, so that the rows of A a tile reads are read whole, G blocks side
+ * by side, while they are in cache — rather than each group sweeping every row for one block.
+ * Ten models' H1·W2ᵀ on Coauthor CS ([18333, 160] by [10, 15, 16]), isolated on lavapipe:
+ * 32.0 and 36.5 ms by group, 23.7 and 24.8 ms by tile.
  */
 function workgroupPlace(s: MatmulSetup, tiles: string): string {
   if (!s.groups) return `  let wg = ${LINEAR_WORKGROUP};
@@ -98,8 +102,8 @@ function workgroupPlace(s: MatmulSetup, tiles: string): string {
   if (flat >= ${tiles} * ${s.groups}) {
     return;
   }
-  let grp = flat / (${tiles});
-  let wg = flat % (${tiles});`;
+  let grp = flat % ${s.groups};
+  let wg = flat / ${s.groups};`;
 }
 
 /** `epilogue`: applied to each value before it is stored (t.matmul_epilogue, see epilogue.ts). */

@@ -15,6 +15,8 @@ describe("t.group_matmul", () => {
       [1, 9, 5, 3],
       [4, 37, 7, 5],
       [3, 300, 16, 8],
+      // Several row and column tiles per group: workgroups take a tile's groups one after another.
+      [3, 200, 8, 40],
     ]) {
       it(`transB=${transB}: ${g} groups of ${m}×${k}·${k}×${n}`, async (ctx) => {
         const r = await checkOp(gpu(ctx), { op: "t.group_matmul", attrs: { groups: g, transB }, inputs: [t([m, g * k], m), t(transB ? [g, n, k] : [g, k, n], k)] });
