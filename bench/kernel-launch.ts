@@ -1,5 +1,6 @@
 /// <reference types="@webgpu/types" />
 import { resolveKernelSizes, type KernelSpec } from "../compiler/codegen/index.js";
+import type { KernelBinding } from "../compiler/codegen/kernel.js";
 import type { TensorValue, Value } from "../compiler/ir/values.js";
 import { graphBindingArray, isGraphSource } from "../compiler/codegen/graph-by-source.js";
 import type { GpuDevice } from "../runtime/gpu/index.js";
@@ -16,18 +17,35 @@ export class ResidentKernel {
     private readonly pipeline: GPUComputePipeline,
     private readonly group: GPUBindGroup,
     private readonly sizes: Readonly<Record<string, number>>,
+    /** The buffers it made, destroyed with it. */
     private readonly buffers: readonly GPUBuffer[],
   ) {}
 
-  /** `inputs` are the node's operand values; `outputWords` the result's size in 4-byte words. */
-  static async create(gpu: GpuDevice, kernel: KernelSpec, inputs: readonly Value[], outputWords: number, symbols: Readonly<Record<string, number>> = {}): Promise<ResidentKernel> {
+  /**
+   * `inputs` are the node's operand values; `outputWords` the result's size in 4-byte words;
+   * `bind` gives the buffer of a binding the launcher does not make itself (a compact operand's
+   * values and pattern arrays, a scratch buffer), or undefined for the launcher's own.
+   */
+  static async create(
+    gpu: GpuDevice,
+    kernel: KernelSpec,
+    inputs: readonly Value[],
+    outputWords: number,
+    symbols: Readonly<Record<string, number>> = {},
+    bind?: (binding: KernelBinding) => GPUBuffer | undefined,
+  ): Promise<ResidentKernel> {
     const sizes = resolveKernelSizes(kernel, symbols);
     const pipeline = await gpu.pipeline(kernel);
     const buffers: GPUBuffer[] = [];
+    const given: GPUBuffer[] = []; // the caller's: not destroyed with the kernel
     for (const b of kernel.bindings) {
       const s = b.source;
       if (s.kind === "sizes") continue; // launchGroup makes the uniform
-      if (s.kind === "output") buffers.push(gpu.createBuffer(outputWords * 4, `${kernel.name} out`));
+      const theirs = bind?.(b);
+      if (theirs) {
+        buffers.push(theirs);
+        given.push(theirs);
+      } else if (s.kind === "output") buffers.push(gpu.createBuffer(outputWords * 4, `${kernel.name} out`));
       else if (s.kind === "input") buffers.push(gpu.upload(tensorOperand(inputs[s.input], kernel.name).data as ArrayBufferView, `${kernel.name} ${b.name}`));
       else if (isGraphSource(s)) {
         const g = inputs[s.input];
@@ -36,8 +54,9 @@ export class ResidentKernel {
       } else throw new Error(`kernel ${kernel.name}: binding ${b.name} (${s.kind}) is not supported by the benchmark launcher`);
     }
     const { group, uniform } = gpu.launchGroup(kernel, pipeline, buffers, sizes);
-    if (uniform) buffers.push(uniform); // destroyed with the rest
-    return new ResidentKernel(gpu, kernel, pipeline, group, sizes, buffers);
+    const owned = buffers.filter((b) => !given.includes(b));
+    if (uniform) owned.push(uniform);
+    return new ResidentKernel(gpu, kernel, pipeline, group, sizes, owned);
   }
 
   /** Milliseconds per launch of `repetitions` launches recorded into one pass and submitted once. */

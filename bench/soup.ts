@@ -5,7 +5,8 @@
 // bench/results/soup.{json,md}; progress goes to stderr.
 //
 //   npm run build && node dist/bench/soup.js [--datasets coauthor_cs,amazon_computers] [--models gcn,sage]
-//     [--ingredients 10] [--eval-every 5] [--hidden 16] [--ls-epochs 40] [--ls-lr LR, default per dataset] [--concurrency-epochs 10] [--concurrency-rounds 3] [--out bench/results]
+//     [--ingredients 10] [--eval-every 5] [--hidden 16] [--ls-epochs 40] [--ls-lr LR, default per dataset] [--concurrency-epochs 10] [--concurrency-rounds 5]
+//     [--no-widths] [--widths-only] [--out bench/results]
 //
 // Needs GNNC_DATA_DIR, a WebGPU adapter and gpmetis (npm run setup). Settings are the paper's
 // where it gives them (K = 32, R = 8, G = 20) and are chosen on validation only: the ingredients'
@@ -15,12 +16,13 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { compile } from "../compiler/index.js";
-import { describeDataset } from "../runtime/data/index.js";
+import { describeDataset, openDataset } from "../runtime/data/index.js";
 import { openDevice, type GpuDevice } from "../runtime/gpu/index.js";
 import { runScheduledTraining } from "../runtime/schedules/run.js";
 import type { ScheduleResult } from "../runtime/schedules/result.js";
 import { findTrain } from "../runtime/train/run.js";
-import { soupBenchMarkdown, soupTargets, type SoupCase } from "./soup-report.js";
+import { soupBenchMarkdown, soupTargets, type SoupCase, type SoupWidths } from "./soup-report.js";
+import { measureWidths } from "./soup-widths.js";
 import { adaptExample, loadDeclaration } from "./sources.js";
 import { benchArgs } from "./args.js";
 
@@ -33,7 +35,10 @@ const values = benchArgs(import.meta.url, {
   "ls-epochs": { type: "string", default: "40" },
   "ls-lr": { type: "string" },
   "concurrency-epochs": { type: "string", default: "10" },
-  "concurrency-rounds": { type: "string", default: "3" },
+  "concurrency-rounds": { type: "string", default: "5" },
+  // Side by side kernel by kernel (soup-widths.ts): each dataset's products G·h wide against G launches h wide.
+  "no-widths": { type: "boolean", default: false },
+  "widths-only": { type: "boolean", default: false },
   out: { type: "string", default: "bench/results" },
 });
 
@@ -114,10 +119,18 @@ async function main(): Promise<void> {
   const loadStart = loadavg()[0];
   const gpu = await openDevice();
   const cases: SoupCase[] = [];
+  const widths: SoupWidths[] = [];
   const mixes = (dataset: string, epochs = Number(values["ls-epochs"])) =>
     `ingredients = ${G}, method = learned, epochs = ${epochs}, restart = ${Math.max(1, Math.floor(epochs / 2))}, lr = ${lsLr(dataset)}, parts = 32, parts_per_step = 8`;
   try {
     for (const dataset of values.datasets.split(",")) {
+      if (!values["no-widths"]) {
+        const ds = openDataset(dataset, { dataDir: [dataDir] }).dataset;
+        const rows = await measureWidths(gpu, ds, { models: G, hidden: Number(values.hidden), trials: 15, trialMs: 100 });
+        for (const r of rows) log(`${LABELS[dataset] ?? dataset}: ${r.kernel}: ${r.wideMs.toFixed(2)} ms wide, ${G} × ${r.narrowMs.toFixed(2)} ms narrow: ${r.ratio.toFixed(2)}×`);
+        widths.push({ dataset: LABELS[dataset] ?? dataset, rows });
+      }
+      if (values["widths-only"]) continue;
       for (const model of values.models.split(",")) {
         const label = `${EXAMPLES[model].name} on ${LABELS[dataset] ?? dataset}`;
         const t = INGREDIENTS[dataset]?.[model] ?? INGREDIENTS.coauthor_cs[model];
@@ -154,6 +167,7 @@ async function main(): Promise<void> {
     machine: { cpu: cpus()[0]?.model.trim() ?? "unknown", cores: cpus().length, load: { start: loadStart, end: loadavg()[0] } },
     settings: { ingredients: G, evalEvery: Number(values["eval-every"]), hidden: Number(values.hidden), lsEpochs: Number(values["ls-epochs"]), concurrencyEpochs: Number(values["concurrency-epochs"]), concurrencyRounds: Number(values["concurrency-rounds"]), parts: 32, partsPerStep: 8, grid: 20 },
     cases,
+    widths,
     targets: soupTargets(cases),
     seconds: (performance.now() - started) / 1000,
   };

@@ -104,21 +104,30 @@ function byColumn(n: number, f: number, rowptr: Int32Array, cols: Int32Array): S
  */
 export function withCsrForm(t: TensorValue, indptr: Int32Array, indices: Int32Array, data: Float32Array): TensorValue {
   const [n, f] = t.shape;
+  const form = csrPattern(n, f, indptr, indices, data);
+  if (form) fromCsr.set(t, form);
+  return t;
+}
+
+/**
+ * The pattern and row-order values of the CSR matrix [n, f] (`indptr`, `indices`, `data`), its
+ * explicitly stored zeros left out; undefined when a row's column indices are not ascending.
+ */
+export function csrPattern(n: number, f: number, indptr: Int32Array, indices: Int32Array, data: Float32Array): { pattern: SparsePattern; values: Float32Array } | undefined {
   const rowptr = new Int32Array(n + 1);
   const cols = new Int32Array(indices.length);
   const values = new Float32Array(indices.length);
   let q = 0;
   for (let i = 0; i < n; i++) {
     for (let e = indptr[i]; e < indptr[i + 1]; e++) {
-      if (e > indptr[i] && indices[e] <= indices[e - 1]) return t;
+      if (e > indptr[i] && indices[e] <= indices[e - 1]) return undefined;
       if (data[e] === 0) continue;
       cols[q] = indices[e];
       values[q++] = data[e];
     }
     rowptr[i + 1] = q;
   }
-  fromCsr.set(t, { pattern: byColumn(n, f, rowptr, cols.slice(0, q)), values: values.slice(0, q) });
-  return t;
+  return { pattern: byColumn(n, f, rowptr, cols.slice(0, q)), values: values.slice(0, q) };
 }
 
 /** `t`'s pattern and its values in row order: recorded (withCsrForm), else from a scan. */

@@ -45,4 +45,14 @@ describe("soup benchmark targets", () => {
     const md = soupBenchMarkdown({ date: "2026-12-06", machine: { cpu: "cpu", cores: 2, load: { start: 1, end: 1 } }, settings: { ingredients: 10, evalEvery: 5, hidden: 16, lsEpochs: 40, concurrencyEpochs: 10, parts: 32, partsPerStep: 8, grid: 20 }, cases: [soupCase(0.79, 0.79, 0.79, 0.78)], targets: [], seconds: 1 });
     expect(md).toContain("Ingredients: Adam lr 0.05, 150 warm-up epochs of one model, then 50 epochs each (chosen on validation: uniform's val against the mean's). LS and PLS at lr 30.");
   });
+
+  it("tabulates each dataset's products side by side against one model's, kernel by kernel", () => {
+    const base = { date: "2026-12-07", machine: { cpu: "cpu", cores: 2, load: { start: 1, end: 1 } }, settings: { ingredients: 10, evalEvery: 5, hidden: 16, lsEpochs: 40, concurrencyEpochs: 10, parts: 32, partsPerStep: 8, grid: 20 }, cases: [], targets: [], seconds: 1 };
+    const widths = [{ dataset: "Coauthor CS", rows: [{ kernel: "P·W", problem: "P [4, 3]", wideMs: 12, narrowMs: 2, ratio: 0.6 }] }];
+    const md = soupBenchMarkdown({ ...base, widths });
+    expect(md).toContain("## Side by side, kernel by kernel");
+    expect(md).toContain("| P·W | P [4, 3] | 12.00 | 2.00 | 0.60× |");
+    // Results written before the comparison have none, and their report has no such section.
+    expect(soupBenchMarkdown(base)).not.toContain("kernel by kernel");
+  });
 });
