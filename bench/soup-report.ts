@@ -7,7 +7,8 @@ import { median } from "./stats.js";
 export interface SoupCase {
   model: string;
   dataset: string;
-  soup: SoupSummary;
+  /** Absent when the run measured the concurrency only (soup.ts --concurrency-only). */
+  soup?: SoupSummary;
   /** How the ingredients trained: Adam's lr, warm-up epochs of one model, epochs of each; and why. */
   training: { lr: number; warmup: number; epochs: number; chosen: string };
   /** LS's (and PLS's) learning rate. */
@@ -49,7 +50,7 @@ export function soupTargets(cases: readonly SoupCase[]): SoupTarget[] {
   const out: SoupTarget[] = [];
   for (const c of cases) {
     const name = `${c.model} on ${c.dataset}`;
-    const row = (n: string) => c.soup.rows.find((r) => r.name === n);
+    const row = (n: string) => c.soup?.rows.find((r) => r.name === n);
     const [best, gis, ls, pls] = [row("best ingredient"), row("greedy (GIS)"), row("learned (LS)"), row("partition (PLS)")];
     const test = (r: typeof best) => r?.metrics.test_accuracy ?? NaN;
     const pts = (x: number) => `${(100 * x).toFixed(2)}`;
@@ -87,6 +88,7 @@ export function soupBenchMarkdown(r: SoupBenchResults): string {
     table(["case", "target", "measured", "verdict"], r.targets.map((t) => [t.case, t.target, t.measured, t.met ? "**met**" : "not met"])),
   ];
   for (const c of r.cases) {
+    if (!c.soup) continue; // the concurrency alone: its target row says it all
     const metrics = Object.keys(c.soup.rows[0]?.metrics ?? {});
     parts.push(`## ${c.model} on ${c.dataset}`);
     const t = c.training;

@@ -6,7 +6,7 @@
 //
 //   npm run build && node dist/bench/soup.js [--datasets coauthor_cs,amazon_computers] [--models gcn,sage]
 //     [--ingredients 10] [--eval-every 5] [--hidden 16] [--ls-epochs 40] [--ls-lr LR, default per dataset] [--concurrency-epochs 10] [--concurrency-rounds 5]
-//     [--no-widths] [--widths-only] [--out bench/results]
+//     [--no-widths] [--widths-only] [--concurrency-only] [--out bench/results]
 //
 // Needs GNNC_DATA_DIR, a WebGPU adapter and gpmetis (npm run setup). Settings are the paper's
 // where it gives them (K = 32, R = 8, G = 20) and are chosen on validation only: the ingredients'
@@ -39,6 +39,8 @@ const values = benchArgs(import.meta.url, {
   // Side by side kernel by kernel (soup-widths.ts): each dataset's products G·h wide against G launches h wide.
   "no-widths": { type: "boolean", default: false },
   "widths-only": { type: "boolean", default: false },
+  // Only the ingredients' training side by side against one after another (no soups, so no METIS): what a lent GPU runs (bench/gpu).
+  "concurrency-only": { type: "boolean", default: false },
   out: { type: "string", default: "bench/results" },
 });
 
@@ -120,6 +122,23 @@ async function main(): Promise<void> {
   const gpu = await openDevice();
   const cases: SoupCase[] = [];
   const widths: SoupWidths[] = [];
+  // The results so far, written after every dataset's kernels and every case: a run cut short
+  // (a lent GPU's time limit) leaves what it measured.
+  const write = () => {
+    const results = {
+      date: new Date().toISOString().slice(0, 10),
+      machine: { cpu: cpus()[0]?.model.trim() ?? "unknown", cores: cpus().length, load: { start: loadStart, end: loadavg()[0] } },
+      settings: { ingredients: G, evalEvery: Number(values["eval-every"]), hidden: Number(values.hidden), lsEpochs: Number(values["ls-epochs"]), concurrencyEpochs: Number(values["concurrency-epochs"]), concurrencyRounds: Number(values["concurrency-rounds"]), parts: 32, partsPerStep: 8, grid: 20 },
+      cases,
+      widths,
+      targets: soupTargets(cases),
+      seconds: (performance.now() - started) / 1000,
+    };
+    mkdirSync(values.out, { recursive: true });
+    writeFileSync(join(values.out, "soup.json"), JSON.stringify(results, null, 2) + "\n");
+    writeFileSync(join(values.out, "soup.md"), soupBenchMarkdown(results));
+    return results;
+  };
   const mixes = (dataset: string, epochs = Number(values["ls-epochs"])) =>
     `ingredients = ${G}, method = learned, epochs = ${epochs}, restart = ${Math.max(1, Math.floor(epochs / 2))}, lr = ${lsLr(dataset)}, parts = 32, parts_per_step = 8`;
   try {
@@ -129,26 +148,34 @@ async function main(): Promise<void> {
         const rows = await measureWidths(gpu, ds, { models: G, hidden: Number(values.hidden), trials: 15, trialMs: 100 });
         for (const r of rows) log(`${LABELS[dataset] ?? dataset}: ${r.kernel}: ${r.wideMs.toFixed(2)} ms wide, ${G} × ${r.narrowMs.toFixed(2)} ms narrow: ${r.ratio.toFixed(2)}×`);
         widths.push({ dataset: LABELS[dataset] ?? dataset, rows });
+        write();
       }
       if (values["widths-only"]) continue;
       for (const model of values.models.split(",")) {
         const label = `${EXAMPLES[model].name} on ${LABELS[dataset] ?? dataset}`;
         const t = INGREDIENTS[dataset]?.[model] ?? INGREDIENTS.coauthor_cs[model];
-        // The same soup for two epochs first, on the same device: every kernel the run launches
-        // is launched once, so that no phase's time holds its compiles — lavapipe compiles a
-        // kernel (LLVM) at its first launch, and a mix whose kernels no earlier phase ran (LS's,
-        // not GIS's predict) took seconds more on a cold shader cache.
-        const warmStart = performance.now();
-        await run(soupSource(model, dataset, { lr: t.lr, epochs: 2 }, `${mixes(dataset, 2)}${t.warmup ? ", warmup = 2" : ""}`), `${model}-${dataset}-warm.gnn`, gpu, false);
-        const warmMs = performance.now() - warmStart;
-        log(`${label}: kernels launched once in a warm-up run of 2 epochs (${(warmMs / 1000).toFixed(1)} s); ${G} ingredients × ${t.epochs} epochs side by side${t.warmup ? ` after ${t.warmup} warm-up epochs` : ""} (Adam lr ${t.lr}), then the mixes…`);
-        const soup = await run(soupSource(model, dataset, t, `${mixes(dataset)}${t.warmup ? `, warmup = ${t.warmup}` : ""}`), `${model}-${dataset}.gnn`, gpu, true);
         // Concurrency: the same ingredients for a few epochs, side by side and one after another.
         const few = Number(values["concurrency-epochs"]);
-        const timed = async (sideBySide: boolean) => {
-          const r = await run(soupSource(model, dataset, { lr: t.lr, epochs: few }, `ingredients = ${G}, method = uniform, compare = false, side_by_side = ${sideBySide}`), `${model}-${dataset}-c.gnn`, gpu, false);
+        const timed = async (sideBySide: boolean, epochs = few) => {
+          const r = await run(soupSource(model, dataset, { lr: t.lr, epochs }, `ingredients = ${G}, method = uniform, compare = false, side_by_side = ${sideBySide}`), `${model}-${dataset}-c.gnn`, gpu, false);
           return r.soup!.trained!.ms;
         };
+        // Every kernel a timed run launches is launched once before it — lavapipe compiles a
+        // kernel (LLVM) at its first launch, and a mix whose kernels no earlier phase ran (LS's,
+        // not GIS's predict) took seconds more on a cold shader cache: the same soup for two
+        // epochs first, on the same device; for the concurrency alone, each side for two epochs.
+        const warmStart = performance.now();
+        let soup: ScheduleResult | undefined;
+        if (values["concurrency-only"]) {
+          await timed(true, 2);
+          await timed(false, 2);
+          log(`${label}: each side trained once for 2 epochs first (${((performance.now() - warmStart) / 1000).toFixed(1)} s)`);
+        } else {
+          await run(soupSource(model, dataset, { lr: t.lr, epochs: 2 }, `${mixes(dataset, 2)}${t.warmup ? ", warmup = 2" : ""}`), `${model}-${dataset}-warm.gnn`, gpu, false);
+          log(`${label}: kernels launched once in a warm-up run of 2 epochs (${((performance.now() - warmStart) / 1000).toFixed(1)} s); ${G} ingredients × ${t.epochs} epochs side by side${t.warmup ? ` after ${t.warmup} warm-up epochs` : ""} (Adam lr ${t.lr}), then the mixes…`);
+        }
+        const warmMs = performance.now() - warmStart;
+        if (!values["concurrency-only"]) soup = await run(soupSource(model, dataset, t, `${mixes(dataset)}${t.warmup ? `, warmup = ${t.warmup}` : ""}`), `${model}-${dataset}.gnn`, gpu, true);
         const together: number[] = [];
         const apart: number[] = [];
         for (let round = 0; round < Number(values["concurrency-rounds"]); round++) {
@@ -156,24 +183,14 @@ async function main(): Promise<void> {
           apart.push(await timed(false));
           log(`${label}: ${few} epochs of ${G} ingredients, round ${round + 1}: side by side ${(together[round] / 1000).toFixed(1)} s, one after another ${(apart[round] / 1000).toFixed(1)} s`);
         }
-        cases.push({ model: EXAMPLES[model].name, dataset: LABELS[dataset] ?? dataset, training: t, lsLr: lsLr(dataset), warmMs, soup: soup.soup!, concurrency: { epochs: few, sideBySideMs: together, oneAfterAnotherMs: apart } });
+        cases.push({ model: EXAMPLES[model].name, dataset: LABELS[dataset] ?? dataset, training: t, lsLr: lsLr(dataset), warmMs, ...(soup ? { soup: soup.soup! } : {}), concurrency: { epochs: few, sideBySideMs: together, oneAfterAnotherMs: apart } });
+        write();
       }
     }
   } finally {
     gpu.destroy();
   }
-  const results = {
-    date: new Date().toISOString().slice(0, 10),
-    machine: { cpu: cpus()[0]?.model.trim() ?? "unknown", cores: cpus().length, load: { start: loadStart, end: loadavg()[0] } },
-    settings: { ingredients: G, evalEvery: Number(values["eval-every"]), hidden: Number(values.hidden), lsEpochs: Number(values["ls-epochs"]), concurrencyEpochs: Number(values["concurrency-epochs"]), concurrencyRounds: Number(values["concurrency-rounds"]), parts: 32, partsPerStep: 8, grid: 20 },
-    cases,
-    widths,
-    targets: soupTargets(cases),
-    seconds: (performance.now() - started) / 1000,
-  };
-  mkdirSync(values.out, { recursive: true });
-  writeFileSync(join(values.out, "soup.json"), JSON.stringify(results, null, 2) + "\n");
-  writeFileSync(join(values.out, "soup.md"), soupBenchMarkdown(results));
+  const results = write();
   log(`wrote ${join(values.out, "soup.md")} in ${results.seconds.toFixed(0)} s`);
 }
 

@@ -3,7 +3,8 @@
 # backend, and the PyG peer (tools/pyg_gnn.py) on CUDA on the same GPU, the same models (GCN, SAGE,
 # GAT) and graphs (Cora, Amazon Computers, Coauthor CS, and make_sbm.py's graph of a million nodes),
 # in one run. Everything it writes goes to $OUT (the device tool brings it back): gpu.txt,
-# gnnc-info.txt, bench.json, bench.md, gnnc-bench.log, pyg.jsonl. Needs .gpu/ and .gl/ from
+# gnnc-info.txt, bench.json, bench.md, gnnc-bench.log, pyg.jsonl, soup/ and soup.log (the soup
+# ingredients' concurrency). Needs .gpu/ and .gl/ from
 # bench/gpu/pack.sh, carried. Takes about 5 minutes on an H200 (measure before trusting that).
 #
 #   bash bench/gpu/on-device.sh [--epochs 50] [--nodes 1000000] [--no-loader]
@@ -63,4 +64,9 @@ for ds in cora amazon_computers coauthor_cs "$SBM"; do
       echo "{\"peer\": \"pyg\", \"model\": \"$model\", \"dataset\": \"$ds\", \"error\": \"exit $?\"}" >>"$OUT/pyg.jsonl"
   done
 done
+# Issue 16's concurrency target where it was meant for: ten ingredients side by side against one
+# after another (soup.ts --concurrency-only: no soups, so no METIS), last and capped.
+say "soup concurrency"
+(cd "$WORK" && timeout 150 node dist/bench/soup.js --concurrency-only --no-widths --concurrency-rounds 3 --out "$OUT/soup") >"$OUT/soup.log" 2>&1
+say "soup concurrency exit $?"
 say "done"

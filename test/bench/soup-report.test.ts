@@ -55,4 +55,13 @@ describe("soup benchmark targets", () => {
     // Results written before the comparison have none, and their report has no such section.
     expect(soupBenchMarkdown(base)).not.toContain("kernel by kernel");
   });
+
+  it("reports the concurrency alone when the run trained no soups (--concurrency-only)", () => {
+    const { soup: _soup, ...concurrencyOnly } = soupCase(0.79, 0.79, 0.79, 0.78);
+    const targets = soupTargets([concurrencyOnly]);
+    expect(targets.map((t) => t.target)).toEqual(["ingredients side by side ≤ 0.5× one after another"]);
+    const md = soupBenchMarkdown({ date: "2026-12-07", machine: { cpu: "cpu", cores: 2, load: { start: 1, end: 1 } }, settings: { ingredients: 10, evalEvery: 5, hidden: 16, lsEpochs: 40, concurrencyEpochs: 10, parts: 32, partsPerStep: 8, grid: 20 }, cases: [concurrencyOnly], targets, seconds: 1 });
+    expect(md).toContain("| GCN on Amazon Computers | ingredients side by side ≤ 0.5× one after another | 0.60×");
+    expect(md).not.toContain("## GCN on Amazon Computers");
+  });
 });
