@@ -37,24 +37,22 @@ export class ResidentKernel {
     const sizes = resolveKernelSizes(kernel, symbols);
     const pipeline = await gpu.pipeline(kernel);
     const buffers: GPUBuffer[] = [];
-    const given: GPUBuffer[] = []; // the caller's: not destroyed with the kernel
+    const owned: GPUBuffer[] = []; // made here, so destroyed with the kernel; the caller's are not
+    const made = (buffer: GPUBuffer) => (owned.push(buffer), buffer);
     for (const b of kernel.bindings) {
       const s = b.source;
       if (s.kind === "sizes") continue; // launchGroup makes the uniform
       const theirs = bind?.(b);
-      if (theirs) {
-        buffers.push(theirs);
-        given.push(theirs);
-      } else if (s.kind === "output") buffers.push(gpu.createBuffer(outputWords * 4, `${kernel.name} out`));
-      else if (s.kind === "input") buffers.push(gpu.upload(tensorOperand(inputs[s.input], kernel.name).data as ArrayBufferView, `${kernel.name} ${b.name}`));
+      if (theirs) buffers.push(theirs);
+      else if (s.kind === "output") buffers.push(made(gpu.createBuffer(outputWords * 4, `${kernel.name} out`)));
+      else if (s.kind === "input") buffers.push(made(gpu.upload(tensorOperand(inputs[s.input], kernel.name).data as ArrayBufferView, `${kernel.name} ${b.name}`)));
       else if (isGraphSource(s)) {
         const g = inputs[s.input];
         if (g?.kind !== "graph") throw new Error(`kernel ${kernel.name}: operand ${s.input} must be a graph`);
-        buffers.push(gpu.upload(graphBindingArray(g, s), `${kernel.name} ${b.name}`));
+        buffers.push(made(gpu.upload(graphBindingArray(g, s), `${kernel.name} ${b.name}`)));
       } else throw new Error(`kernel ${kernel.name}: binding ${b.name} (${s.kind}) is not supported by the benchmark launcher`);
     }
     const { group, uniform } = gpu.launchGroup(kernel, pipeline, buffers, sizes);
-    const owned = buffers.filter((b) => !given.includes(b));
     if (uniform) owned.push(uniform);
     return new ResidentKernel(gpu, kernel, pipeline, group, sizes, owned);
   }

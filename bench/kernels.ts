@@ -37,7 +37,8 @@ export interface KernelBenchOptions {
   log(line: string): void;
 }
 
-function tensorOf(shape: number[], seed: number): TensorValue {
+/** A tensor of `shape` filled from a cheap LCG seeded with `seed`. */
+export function tensorOf(shape: number[], seed: number): TensorValue {
   const n = shape.reduce((a, b) => a * b, 1);
   const data = new Float32Array(n);
   // A cheap LCG: the values only need to be finite and not all equal.
@@ -56,7 +57,7 @@ function typeOf(v: Value): Type {
 }
 
 /** The kernel of one op applied to operands of these values' (concrete) types. */
-function kernelFor(op: string, inputs: readonly Value[], attrs: Attrs = {}): KernelSpec {
+export function kernelFor(op: string, inputs: readonly Value[], attrs: Attrs = {}): KernelSpec {
   const b = new FuncBuilder(`bench_${op}`);
   const types = inputs.map(typeOf);
   const ids = types.map((t, i) => b.leaf("s.input", t, { name: `in${i}` }));
@@ -66,7 +67,7 @@ function kernelFor(op: string, inputs: readonly Value[], attrs: Attrs = {}): Ker
 }
 
 /** A measurement: `time(r)` is ms per launch of r launches in one submission. */
-interface Probe {
+export interface Probe {
   time(repetitions: number): Promise<number>;
   destroy?(): void;
 }
@@ -76,7 +77,7 @@ interface Probe {
  * are compared saw the same machine load. Repetitions per probe come from a second warm-up call
  * (the first also pays for lazy shader compilation). Returns ms per launch, [probe][trial].
  */
-async function interleavedTrials(probes: readonly Probe[], o: KernelBenchOptions): Promise<{ repetitions: number[]; ms: number[][] }> {
+export async function interleavedTrials(probes: readonly Probe[], o: Pick<KernelBenchOptions, "trials" | "trialMs">): Promise<{ repetitions: number[]; ms: number[][] }> {
   const repetitions: number[] = [];
   for (const p of probes) {
     await p.time(1);

@@ -1,13 +1,12 @@
 /// <reference types="@webgpu/types" />
-import { emitLaunches } from "../compiler/codegen/emit.js";
 import type { KernelBinding, KernelSpec } from "../compiler/codegen/kernel.js";
 import { emitPatternMatmul } from "../compiler/codegen/matmul-pattern.js";
 import { columnOrderValues, csrPattern, PATTERN_ARRAYS } from "../compiler/codegen/pattern.js";
 import type { Attrs, Node, Type } from "../compiler/ir/types.js";
-import type { TensorValue } from "../compiler/ir/values.js";
 import type { Dataset } from "../runtime/data/index.js";
 import type { GpuDevice } from "../runtime/gpu/index.js";
 import { ResidentKernel } from "./kernel-launch.js";
+import { interleavedTrials, kernelFor, tensorOf } from "./kernels.js";
 import { median } from "./stats.js";
 
 /**
@@ -33,28 +32,8 @@ export interface WidthRow {
 }
 
 const tensor = (shape: number[]): Type => ({ kind: "tensor", dtype: "f32", shape });
-const node = (op: string, shape: number[], attrs: Attrs, operands = 2): Node => ({ id: operands, op, type: tensor(shape), inputs: Array.from({ length: operands }, (_, k) => k), attrs });
-
-function values(shape: number[], seed: number): TensorValue {
-  const n = shape.reduce((a, b) => a * b, 1);
-  return { kind: "tensor", dtype: "f32", shape, data: Float32Array.from({ length: n }, (_, k) => Math.sin(seed + k * 0.37)) };
-}
-
-/** Milliseconds per launch of `a` and of `b`, medians of `trials` alternating trials of about `trialMs` each. */
-async function alternate(a: ResidentKernel, b: ResidentKernel, trials: number, trialMs: number): Promise<[number, number]> {
-  // The first launch compiles the kernel (lavapipe): the second sets how many launches make a trial.
-  const reps: number[] = [];
-  for (const k of [a, b]) {
-    await k.time(1);
-    reps.push(Math.max(1, Math.round(trialMs / Math.max(0.01, await k.time(1)))));
-  }
-  const times: [number[], number[]] = [[], []];
-  for (let t = 0; t < trials; t++) {
-    times[0].push(await a.time(reps[0]));
-    times[1].push(await b.time(reps[1]));
-  }
-  return [median(times[0]), median(times[1])];
-}
+/** A patterned product's node (its kernels come from the launch plan, not from the op alone). */
+const matmulNode = (shape: number[], attrs: Attrs): Node => ({ id: 2, op: "t.matmul", type: tensor(shape), inputs: [0, 1], attrs });
 
 export interface WidthOptions {
   /** Models side by side, and each one's hidden width. */
@@ -95,21 +74,21 @@ export async function measureWidths(gpu: GpuDevice, ds: Dataset, o: WidthOptions
       return undefined;
     };
     const patterned = async (kernel: KernelSpec, at: 0 | 1, other: number[], outWords: number) => {
-      const inputs = at === 0 ? [values([1], 0), values(other, 1)] : [values(other, 1), values([1], 0)];
+      const inputs = at === 0 ? [tensorOf([1], 0), tensorOf(other, 1)] : [tensorOf(other, 1), tensorOf([1], 0)];
       return ResidentKernel.create(gpu, kernel, inputs, outWords, {}, compact(at));
     };
     const nnz = p.length;
     const problem = `${ds.name}: P [${N}, ${F}], ${nnz} nonzeros`;
     // The forward: P·W, W [F, width] (one model's P·Wᵀ reads W transposed into this layout first).
-    const rowsN = (width: number) => emitPatternMatmul(node("t.matmul", [N, width], {}), [tensor([N, F]), tensor([F, width])], {}, nnz, 0, "given").at(-1)!;
+    const rowsN = (width: number) => emitPatternMatmul(matmulNode([N, width], {}), [tensor([N, F]), tensor([F, width])], {}, nnz, 0, "given").at(-1)!;
     cases.push({
       kernel: "P·W, the features' product (t_matmul_pattern_rows_n)",
       problem: `${problem}; W ${G * h} / ${h} wide`,
       make: async () => [await patterned(rowsN(G * h), 0, [F, G * h], N * G * h), await patterned(rowsN(h), 0, [F, h], N * h)],
     });
     // The weights' gradient: Pᵀ·D side by side ([F, G·h], as the batched weights are stored transposed), Dᵀ·P for one model ([h, F]).
-    const colsT = emitPatternMatmul(node("t.matmul", [F, G * h], { transA: true }), [tensor([N, F]), tensor([N, G * h])], {}, nnz, 0, "given").at(-1)!;
-    const cols = emitPatternMatmul(node("t.matmul", [h, F], { transA: true }), [tensor([N, h]), tensor([N, F])], {}, nnz, 1, "given").at(-1)!;
+    const colsT = emitPatternMatmul(matmulNode([F, G * h], { transA: true }), [tensor([N, F]), tensor([N, G * h])], {}, nnz, 0, "given").at(-1)!;
+    const cols = emitPatternMatmul(matmulNode([h, F], { transA: true }), [tensor([N, h]), tensor([N, F])], {}, nnz, 1, "given").at(-1)!;
     cases.push({
       kernel: "Pᵀ·D / Dᵀ·P, the weights' gradient (t_matmul_pattern_cols_t / _cols)",
       problem: `${problem}; D ${G * h} / ${h} wide`,
@@ -117,22 +96,20 @@ export async function measureWidths(gpu: GpuDevice, ds: Dataset, o: WidthOptions
     });
   }
 
-  const graph = ds.graph;
-  const graphType: Type = { kind: "graph", nodes: N, edges: E, selfLoops: graph.selfLoops };
-  const spmm = (width: number) => emitLaunches(node("g.spmm", [N, width], { reduce: "sum" }, 3), [graphType, tensor([E]), tensor([N, width])], {}).at(-1)!;
-  const spmmOf = (width: number) => ResidentKernel.create(gpu, spmm(width), [graph, values([E], 2), values([N, width], 3)], N * width);
+  const spmmOf = (width: number) => {
+    const operands = [ds.graph, tensorOf([E], 2), tensorOf([N, width], 3)];
+    return ResidentKernel.create(gpu, kernelFor("g.spmm", operands, { reduce: "sum" }), operands, N * width);
+  };
   cases.push({ kernel: "Â·H, edge-weighted SpMM (g_spmm_sum_w)", problem: `${ds.name}: ${E} edges; H ${G * h} / ${h} wide`, make: async () => [await spmmOf(G * h), await spmmOf(h)] });
 
   // The output layer's per-model products: forward, back to H, and the weights' gradient, each
   // for every model at once against one model's.
   const perModel = async (op: string, wideIn: number[][], wideOut: number[], narrowOp: string, narrowIn: number[][], narrowOut: number[], attrs: Attrs) => {
-    const words = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
-    const wide = emitLaunches(node(op, wideOut, { groups: G, ...attrs }), wideIn.map(tensor), {}).at(-1)!;
-    const narrow = emitLaunches(node(narrowOp, narrowOut, attrs), narrowIn.map(tensor), {}).at(-1)!;
-    return [
-      await ResidentKernel.create(gpu, wide, wideIn.map((shape, k) => values(shape, 4 + k)), words(wideOut)),
-      await ResidentKernel.create(gpu, narrow, narrowIn.map((shape, k) => values(shape, 4 + k)), words(narrowOut)),
-    ] as [ResidentKernel, ResidentKernel];
+    const resident = async (name: string, shapes: number[][], out: number[], extra: Attrs) => {
+      const operands = shapes.map((shape, k) => tensorOf(shape, 4 + k));
+      return ResidentKernel.create(gpu, kernelFor(name, operands, { ...extra, ...attrs }), operands, out.reduce((a, b) => a * b, 1));
+    };
+    return [await resident(op, wideIn, wideOut, { groups: G }), await resident(narrowOp, narrowIn, narrowOut, {})] as [ResidentKernel, ResidentKernel];
   };
   const per = `${ds.name}: H [${N}, ${G}·${h}], W [${G}, ${C}, ${h}]`;
   cases.push({
@@ -156,7 +133,8 @@ export async function measureWidths(gpu: GpuDevice, ds: Dataset, o: WidthOptions
     for (const c of cases) {
       const [wide, narrow] = await c.make();
       try {
-        const [wideMs, narrowMs] = await alternate(wide, narrow, o.trials, o.trialMs);
+        const { ms } = await interleavedTrials([wide, narrow], o);
+        const [wideMs, narrowMs] = ms.map(median);
         rows.push({ kernel: c.kernel, problem: c.problem, wideMs, narrowMs, ratio: wideMs / (G * narrowMs) });
       } finally {
         wide.destroy();

@@ -165,17 +165,19 @@ async function main(): Promise<void> {
         // not GIS's predict) took seconds more on a cold shader cache: the same soup for two
         // epochs first, on the same device; for the concurrency alone, each side for two epochs.
         const warmStart = performance.now();
+        let warmMs: number;
         let soup: ScheduleResult | undefined;
         if (values["concurrency-only"]) {
           await timed(true, 2);
           await timed(false, 2);
-          log(`${label}: each side trained once for 2 epochs first (${((performance.now() - warmStart) / 1000).toFixed(1)} s)`);
+          warmMs = performance.now() - warmStart;
+          log(`${label}: each side trained once for 2 epochs first (${(warmMs / 1000).toFixed(1)} s)`);
         } else {
           await run(soupSource(model, dataset, { lr: t.lr, epochs: 2 }, `${mixes(dataset, 2)}${t.warmup ? ", warmup = 2" : ""}`), `${model}-${dataset}-warm.gnn`, gpu, false);
-          log(`${label}: kernels launched once in a warm-up run of 2 epochs (${((performance.now() - warmStart) / 1000).toFixed(1)} s); ${G} ingredients × ${t.epochs} epochs side by side${t.warmup ? ` after ${t.warmup} warm-up epochs` : ""} (Adam lr ${t.lr}), then the mixes…`);
+          warmMs = performance.now() - warmStart;
+          log(`${label}: kernels launched once in a warm-up run of 2 epochs (${(warmMs / 1000).toFixed(1)} s); ${G} ingredients × ${t.epochs} epochs side by side${t.warmup ? ` after ${t.warmup} warm-up epochs` : ""} (Adam lr ${t.lr}), then the mixes…`);
+          soup = await run(soupSource(model, dataset, t, `${mixes(dataset)}${t.warmup ? `, warmup = ${t.warmup}` : ""}`), `${model}-${dataset}.gnn`, gpu, true);
         }
-        const warmMs = performance.now() - warmStart;
-        if (!values["concurrency-only"]) soup = await run(soupSource(model, dataset, t, `${mixes(dataset)}${t.warmup ? `, warmup = ${t.warmup}` : ""}`), `${model}-${dataset}.gnn`, gpu, true);
         const together: number[] = [];
         const apart: number[] = [];
         for (let round = 0; round < Number(values["concurrency-rounds"]); round++) {
