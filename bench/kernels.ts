@@ -67,7 +67,7 @@ export function kernelFor(op: string, inputs: readonly Value[], attrs: Attrs = {
 }
 
 /** A measurement: `time(r)` is ms per launch of r launches in one submission. */
-export interface Probe {
+interface Probe {
   time(repetitions: number): Promise<number>;
   destroy?(): void;
 }
